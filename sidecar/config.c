@@ -1,0 +1,342 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* config: the daemon's settings, from the command line and a config file. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef SIOD_DATADIR
+#define SIOD_DATADIR "/usr/local/share/socketiod"
+#endif
+
+enum {
+    OPT_RPC_MODE = 256,
+    OPT_PATH,
+    OPT_PING_INTERVAL,
+    OPT_PING_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_MAX_BUFFER,
+    OPT_TRANSPORTS,
+    OPT_ORIGINS,
+    OPT_CLIENT_JS,
+    OPT_STATIC,
+    OPT_RELAY,
+    OPT_MAX_OUTPUT,
+    OPT_MAX_RPC_LINE,
+};
+
+static const struct option config_options[] = {
+    {"listen", required_argument, NULL, 'l'},
+    {"rpc", required_argument, NULL, 'r'},
+    {"rpc-mode", required_argument, NULL, OPT_RPC_MODE},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
+    {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"max-http-buffer-size", required_argument, NULL, OPT_MAX_BUFFER},
+    {"transports", required_argument, NULL, OPT_TRANSPORTS},
+    {"origins", required_argument, NULL, OPT_ORIGINS},
+    {"client-js", required_argument, NULL, OPT_CLIENT_JS},
+    {"static", required_argument, NULL, OPT_STATIC},
+    {"relay", no_argument, NULL, OPT_RELAY},
+    {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+    {"max-rpc-line", required_argument, NULL, OPT_MAX_RPC_LINE},
+    {"config", required_argument, NULL, 'c'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void config_usage(FILE *f)
+{
+    fputs(
+        "usage: socketiod [options]\n"
+        "  -l, --listen ADDR           HOST:PORT, [V6]:PORT or unix:PATH "
+        "(repeatable;\n"
+        "                              default 127.0.0.1:9000)\n"
+        "  -r, --rpc PATH              control socket (/tmp/socketiod.sock)\n"
+        "      --rpc-mode MODE         its octal mode (0660)\n"
+        "      --path PATH             Engine.IO path (/socket.io/)\n"
+        "      --ping-interval MS      (25000)\n"
+        "      --ping-timeout MS       (20000)\n"
+        "      --connect-timeout MS    (45000)\n"
+        "      --max-http-buffer-size BYTES (1000000)\n"
+        "      --transports LIST       polling,websocket\n"
+        "      --origins LIST          allowed Origins, comma-separated "
+        "(default any)\n"
+        "      --client-js FILE        served at PATH/socket.io.js\n"
+        "      --static DIR            serve DIR at / (demo pages)\n"
+        "      --relay                 re-emit client events to the sender's "
+        "channels\n"
+        "      --max-output BYTES      per-connection queued output cap "
+        "(4194304)\n"
+        "      --max-rpc-line BYTES    longest control request (1048576)\n"
+        "  -c, --config FILE           key = value lines (long option "
+        "names)\n"
+        "  -v                          more log output (repeatable)\n"
+        "  -h, --help, -V, --version\n",
+        f);
+}
+
+static int config_number(const char *name, const char *s, unsigned long max,
+                         unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v > max || s[0] == '-') {
+        fprintf(stderr, "socketiod: --%s: '%s' is not a number up to %lu\n",
+                name, s, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int config_transports(struct config *cfg, const char *list)
+{
+    char *copy = strdup(list), *tok, *save = NULL;
+    int ok = copy != NULL;
+
+    cfg->allow_polling = cfg->allow_websocket = 0;
+    for (tok = copy ? strtok_r(copy, ", ", &save) : NULL; tok != NULL;
+         tok = strtok_r(NULL, ", ", &save)) {
+        if (strcmp(tok, "polling") == 0)
+            cfg->allow_polling = 1;
+        else if (strcmp(tok, "websocket") == 0)
+            cfg->allow_websocket = 1;
+        else {
+            fprintf(stderr, "socketiod: unknown transport '%s'\n", tok);
+            ok = 0;
+        }
+    }
+    free(copy);
+    if (ok && !cfg->allow_polling && !cfg->allow_websocket) {
+        fprintf(stderr, "socketiod: --transports names no transport\n");
+        ok = 0;
+    }
+    return ok ? 0 : -1;
+}
+
+static int config_file(struct config *cfg, const char *path);
+
+/* Applies one option; `val` must outlive the config (argv or strdup'd). */
+static int config_apply(struct config *cfg, int opt, const char *name,
+                        const char *val)
+{
+    unsigned long n;
+
+    switch (opt) {
+    case 'l':
+        if (cfg->nlisten == CONFIG_MAX_LISTEN) {
+            fprintf(stderr, "socketiod: at most %d --listen\n",
+                    CONFIG_MAX_LISTEN);
+            return -1;
+        }
+        cfg->listen[cfg->nlisten++] = val;
+        return 0;
+    case 'r':
+        cfg->rpc_path = val;
+        return 0;
+    case OPT_RPC_MODE: {
+        char *end;
+        n = strtoul(val, &end, 8);
+        if (*val == '\0' || *end != '\0' || n > 0777) {
+            fprintf(stderr, "socketiod: --rpc-mode wants an octal mode\n");
+            return -1;
+        }
+        cfg->rpc_mode = (mode_t)n;
+        return 0;
+    }
+    case OPT_PATH: {
+        size_t len = strlen(val);
+        char *p;
+        if (len == 0 || val[0] != '/') {
+            fprintf(stderr, "socketiod: --path must start with '/'\n");
+            return -1;
+        }
+        p = malloc(len + 2);
+        if (p == NULL)
+            return -1;
+        memcpy(p, val, len + 1);
+        if (p[len - 1] != '/')
+            strcpy(p + len, "/");
+        cfg->path = p;
+        return 0;
+    }
+    case OPT_PING_INTERVAL:
+    case OPT_PING_TIMEOUT:
+    case OPT_CONNECT_TIMEOUT:
+        if (config_number(name, val, 86400000, &n) != 0 || n == 0)
+            return -1;
+        if (opt == OPT_PING_INTERVAL)
+            cfg->ping_interval_ms = (unsigned)n;
+        else if (opt == OPT_PING_TIMEOUT)
+            cfg->ping_timeout_ms = (unsigned)n;
+        else
+            cfg->connect_timeout_ms = (unsigned)n;
+        return 0;
+    case OPT_MAX_BUFFER:
+    case OPT_MAX_OUTPUT:
+    case OPT_MAX_RPC_LINE:
+        if (config_number(name, val, 1UL << 30, &n) != 0 || n < 64)
+            return -1;
+        if (opt == OPT_MAX_BUFFER)
+            cfg->max_http_buffer_size = n;
+        else if (opt == OPT_MAX_OUTPUT)
+            cfg->max_output = n;
+        else
+            cfg->max_rpc_line = n;
+        return 0;
+    case OPT_TRANSPORTS:
+        return config_transports(cfg, val);
+    case OPT_ORIGINS:
+        cfg->origins = (*val && strcmp(val, "*") != 0) ? val : NULL;
+        return 0;
+    case OPT_CLIENT_JS:
+        cfg->client_js = val;
+        return 0;
+    case OPT_STATIC:
+        cfg->static_dir = val;
+        return 0;
+    case OPT_RELAY:
+        cfg->relay = val == NULL || strcasecmp(val, "no") != 0;
+        return 0;
+    case 'c':
+        return config_file(cfg, val);
+    case 'v':
+        cfg->verbose++;
+        return 0;
+    }
+    return -1;
+}
+
+static char *config_trim(char *s)
+{
+    char *e;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+                     e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+static int config_file(struct config *cfg, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096], *key, *val, *eq;
+    const struct option *o;
+    int lineno = 0, rc = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "socketiod: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        key = config_trim(line);
+        if (*key == '\0' || *key == '#')
+            continue;
+        eq = strchr(key, '=');
+        val = eq ? config_trim(eq + 1) : NULL;
+        if (eq)
+            *eq = '\0';
+        key = config_trim(key);
+        for (o = config_options; o->name != NULL; o++)
+            if (strcmp(o->name, key) == 0)
+                break;
+        if (o->name == NULL || strcmp(key, "config") == 0 ||
+            (o->has_arg == required_argument && val == NULL)) {
+            fprintf(stderr, "socketiod: %s:%d: bad setting '%s'\n", path,
+                    lineno, key);
+            rc = -1;
+            break;
+        }
+        if (val != NULL && (val = strdup(val)) == NULL)
+            rc = -1;
+        else
+            rc = config_apply(cfg, o->val, o->name, val);
+    }
+    fclose(f);
+    return rc;
+}
+
+int config_load(struct config *cfg, int argc, char **argv)
+{
+    int opt, idx;
+
+    memset(cfg, 0, sizeof *cfg);
+    cfg->rpc_path = "/tmp/socketiod.sock";
+    cfg->rpc_mode = 0660;
+    cfg->path = "/socket.io/";
+    cfg->ping_interval_ms = 25000;
+    cfg->ping_timeout_ms = 20000;
+    cfg->connect_timeout_ms = 45000;
+    cfg->max_http_buffer_size = 1000000;
+    cfg->max_output = 4 << 20;
+    cfg->max_rpc_line = 1 << 20;
+    cfg->allow_polling = cfg->allow_websocket = 1;
+    cfg->client_js = SIOD_DATADIR "/socket.io.js";
+
+    while ((opt = getopt_long(argc, argv, "l:r:c:vhV", config_options,
+                              &idx)) != -1) {
+        const char *name = "";
+        const struct option *o;
+
+        if (opt == 'h') {
+            config_usage(stdout);
+            return 1;
+        }
+        if (opt == 'V') {
+            puts("socketiod " PACKAGE_VERSION);
+            return 1;
+        }
+        if (opt == '?') {
+            config_usage(stderr);
+            return -1;
+        }
+        for (o = config_options; o->name != NULL; o++)
+            if (o->val == opt)
+                name = o->name;
+        if (config_apply(cfg, opt, name, optarg) != 0)
+            return -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "socketiod: unexpected argument '%s'\n", argv[optind]);
+        config_usage(stderr);
+        return -1;
+    }
+    if (cfg->nlisten == 0)
+        cfg->listen[cfg->nlisten++] = "127.0.0.1:9000";
+    return 0;
+}
+
+int config_origin_allowed(const struct config *cfg, const char *origin,
+                          size_t len)
+{
+    const char *p = cfg->origins, *e;
+
+    if (p == NULL)
+        return 1;
+    while (*p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        e = p;
+        while (*e && *e != ',' && *e != ' ')
+            e++;
+        if ((size_t)(e - p) == len && strncasecmp(p, origin, len) == 0)
+            return 1;
+        p = e;
+    }
+    return 0;
+}

@@ -1,0 +1,41 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* config: the daemon's settings, from the command line and a config file. */
+#ifndef SOCKETIOD_CONFIG_H
+#define SOCKETIOD_CONFIG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CONFIG_MAX_LISTEN 8
+
+struct config {
+    const char *listen[CONFIG_MAX_LISTEN];
+    int nlisten;
+    const char *rpc_path;
+    mode_t rpc_mode;
+    const char *path;   /* Engine.IO path, always ending in '/' */
+    unsigned ping_interval_ms;
+    unsigned ping_timeout_ms;
+    unsigned connect_timeout_ms;
+    size_t max_http_buffer_size;
+    size_t max_output;  /* per-connection queued output cap */
+    size_t max_rpc_line;
+    int allow_polling;
+    int allow_websocket;
+    const char *origins; /* comma-separated list, NULL for any */
+    const char *client_js;
+    const char *static_dir;
+    int relay;
+    int verbose;
+};
+
+/* Fills defaults, then applies argv (and a -c file, whose keys are the long
+ * option names). Returns 0; on a bad option prints usage and returns -1;
+ * returns 1 after printing help or the version (the caller exits 0). */
+int config_load(struct config *cfg, int argc, char **argv);
+
+/* 1 when `origin` (not NUL-terminated) is allowed by cfg->origins. */
+int config_origin_allowed(const struct config *cfg, const char *origin,
+                          size_t len);
+
+#endif

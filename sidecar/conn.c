@@ -1,0 +1,675 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* conn: one client TCP connection: reads, write-through output, HTTP/WS states. */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "ws.h"
+
+struct conn_stats conn_stats;
+
+static const char *const conn_state_names[] = {"http", "http-wait", "ws",
+                                               "draining", "closed"};
+
+static struct event_base *conn_base;
+static const struct conn_handler *conn_h;
+static struct conn_limits conn_lim;
+static uint32_t conn_next_id;
+
+/* Closed connections wait here until the end of the loop turn, so a fan-out
+ * or a callback chain never touches freed memory. */
+static TAILQ_HEAD(, conn) conn_dead = TAILQ_HEAD_INITIALIZER(conn_dead);
+static struct event conn_reaper;
+
+/* Reads land here first; only a partial request or frame is copied into the
+ * connection's own buffer, so idle connections hold no input buffer. */
+static char conn_rbuf[65536];
+
+static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_process(struct conn *c);
+
+static void conn_set_state(struct conn *c, enum conn_state st)
+{
+    log_trace("conn %u: %s -> %s", c->id, conn_state_names[c->state],
+              conn_state_names[st]);
+    c->state = (uint8_t)st;
+}
+
+static void conn_arm(struct conn *c, short want)
+{
+    if (c->armed == want)
+        return;
+    if (c->armed)
+        event_del(&c->ev);
+    event_assign(&c->ev, conn_base, c->fd, want | EV_PERSIST, conn_event_cb,
+                 c);
+    if (want)
+        event_add(&c->ev, NULL);
+    c->armed = (uint8_t)want;
+}
+
+static void conn_reap(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    while ((c = TAILQ_FIRST(&conn_dead)) != NULL) {
+        TAILQ_REMOVE(&conn_dead, c, dead_link);
+        free(c);
+    }
+}
+
+void conn_setup(struct event_base *base, const struct conn_handler *h,
+                const struct conn_limits *lim)
+{
+    conn_base = base;
+    conn_h = h;
+    conn_lim = *lim;
+    event_assign(&conn_reaper, base, -1, 0, conn_reap, NULL);
+    event_priority_set(&conn_reaper, 2);
+}
+
+struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    struct conn *c = calloc(1, sizeof *c);
+
+    if (c == NULL) {
+        close(fd);
+        return NULL;
+    }
+    c->fd = fd;
+    c->id = ++conn_next_id;
+    if (len > sizeof c->peer)
+        len = sizeof c->peer;
+    memcpy(&c->peer, sa, len);
+    conn_stats.accepted++;
+    conn_stats.open++;
+    conn_arm(c, EV_READ);
+    log_debug("conn %u: accepted fd %d", c->id, fd);
+    return c;
+}
+
+static void conn_drop_output(struct conn *c)
+{
+    uint32_t i;
+
+    for (i = 0; i < c->out_n; i++)
+        frame_unref(c->out[(c->out_head + i) % c->out_cap].f);
+    free(c->out);
+    c->out = NULL;
+    c->out_head = c->out_n = c->out_cap = 0;
+    c->out_bytes = 0;
+}
+
+static void conn_free_buf(struct buf **b)
+{
+    if (*b != NULL) {
+        buf_free(*b);
+        free(*b);
+        *b = NULL;
+    }
+}
+
+void conn_close(struct conn *c)
+{
+    if (c->state == CONN_CLOSED)
+        return;
+    log_debug("conn %u: closed", c->id);
+    conn_set_state(c, CONN_CLOSED);
+    event_del(&c->ev);
+    c->armed = 0;
+    close(c->fd);
+    c->fd = -1;
+    conn_drop_output(c);
+    conn_free_buf(&c->in);
+    conn_free_buf(&c->msg);
+    c->data = NULL;
+    conn_stats.open--;
+    TAILQ_INSERT_TAIL(&conn_dead, c, dead_link);
+    event_active(&conn_reaper, EV_TIMEOUT, 0);
+}
+
+/* The connection ended on its own: tell the owner, then close. */
+static void conn_fail(struct conn *c)
+{
+    if (c->state == CONN_CLOSED)
+        return;
+    if (c->data != NULL && conn_h->closed != NULL)
+        conn_h->closed(c);
+    conn_close(c);
+}
+
+static int conn_enqueue(struct conn *c, struct frame *f, uint32_t off)
+{
+    struct conn_out *q;
+    uint32_t cap, i;
+
+    if (c->out_bytes + (f->len - off) > conn_lim.max_output) {
+        conn_stats.output_overflows++;
+        log_info("conn %u: output queue over %zu bytes, closing", c->id,
+                 conn_lim.max_output);
+        return -1;
+    }
+    if (c->out_n == c->out_cap) {
+        cap = c->out_cap ? c->out_cap * 2 : 4;
+        q = malloc(cap * sizeof *q);
+        if (q == NULL)
+            return -1;
+        for (i = 0; i < c->out_n; i++)
+            q[i] = c->out[(c->out_head + i) % c->out_cap];
+        free(c->out);
+        c->out = q;
+        c->out_cap = cap;
+        c->out_head = 0;
+    }
+    q = &c->out[(c->out_head + c->out_n) % c->out_cap];
+    q->f = frame_ref(f);
+    q->off = off;
+    c->out_n++;
+    c->out_bytes += f->len - off;
+    return 0;
+}
+
+/* Writes as much of the queue as the socket takes, in one writev.
+ * Returns 0, or -1 on a fatal error. */
+static int conn_flush(struct conn *c)
+{
+    struct iovec iov[64];
+    int n;
+    uint32_t i;
+    ssize_t w;
+    size_t total;
+    struct conn_out *o;
+
+    while (c->out_n > 0) {
+        total = 0;
+        for (n = 0, i = 0; i < c->out_n && n < 64; i++, n++) {
+            o = &c->out[(c->out_head + i) % c->out_cap];
+            iov[n].iov_base = o->f->data + o->off;
+            iov[n].iov_len = o->f->len - o->off;
+            total += iov[n].iov_len;
+        }
+        w = writev(c->fd, iov, n);
+        if (w < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                break;
+            log_debug("conn %u: write: %s", c->id, strerror(errno));
+            return -1;
+        }
+        c->out_bytes -= (size_t)w;
+        if ((size_t)w < total)
+            total = 0; /* marks a short write: the socket is full */
+        while (w > 0) {
+            o = &c->out[c->out_head];
+            if ((size_t)w < o->f->len - o->off) {
+                o->off += (uint32_t)w;
+                break;
+            }
+            w -= o->f->len - o->off;
+            frame_unref(o->f);
+            c->out_head = (c->out_head + 1) % c->out_cap;
+            c->out_n--;
+        }
+        if (total == 0)
+            break;
+    }
+    if (c->out_n == 0 && c->out != NULL) {
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = c->out_head = 0;
+    }
+    return 0;
+}
+
+static void conn_after_flush(struct conn *c)
+{
+    if (c->out_n > 0) {
+        conn_arm(c, c->state == CONN_DRAINING ? EV_WRITE : EV_READ | EV_WRITE);
+        return;
+    }
+    if (c->state == CONN_DRAINING) {
+        conn_close(c);
+        return;
+    }
+    conn_arm(c, EV_READ);
+}
+
+int conn_send(struct conn *c, struct frame *f)
+{
+    ssize_t w = 0;
+
+    if (c->state == CONN_CLOSED || c->state == CONN_DRAINING)
+        return -1;
+    if (c->out_n == 0) {
+        w = write(c->fd, f->data, f->len);
+        if (w == (ssize_t)f->len)
+            return 0;
+        if (w < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                log_debug("conn %u: write: %s", c->id, strerror(errno));
+                conn_fail(c);
+                return -1;
+            }
+            w = 0;
+        }
+    }
+    if (conn_enqueue(c, f, (uint32_t)w) != 0) {
+        conn_fail(c);
+        return -1;
+    }
+    conn_arm(c, EV_READ | EV_WRITE);
+    return 0;
+}
+
+int conn_send_bytes(struct conn *c, const void *data, size_t len)
+{
+    struct frame *f = frame_new(data, len);
+    int rc;
+
+    if (f == NULL) {
+        conn_fail(c);
+        return -1;
+    }
+    rc = conn_send(c, f);
+    frame_unref(f);
+    return rc;
+}
+
+/* Writes what is queued, then closes. */
+static void conn_drain(struct conn *c)
+{
+    if (c->state == CONN_CLOSED)
+        return;
+    conn_free_buf(&c->in);
+    conn_free_buf(&c->msg);
+    conn_set_state(c, CONN_DRAINING);
+    if (conn_flush(c) != 0) {
+        conn_close(c);
+        return;
+    }
+    conn_after_flush(c);
+}
+
+void conn_respond(struct conn *c, int status, const char *content_type,
+                  const char *extra, const void *body, size_t len)
+{
+    struct buf b = BUF_INIT;
+    int keep = c->keep_alive && status < 400;
+
+    if (c->state != CONN_HTTP_WAIT && c->state != CONN_HTTP)
+        return;
+    if (http_write_head(&b, status, content_type, len, keep, extra) != 0 ||
+        buf_append(&b, body, len) != 0) {
+        buf_free(&b);
+        conn_fail(c);
+        return;
+    }
+    c->data = NULL;
+    conn_set_state(c, CONN_HTTP);
+    if (conn_send_bytes(c, b.data, b.len) == 0) {
+        if (!keep)
+            conn_drain(c);
+        else if (c->in != NULL)
+            event_active(&c->ev, EV_READ, 0); /* a pipelined request waits */
+    }
+    buf_free(&b);
+}
+
+int conn_ws_accept(struct conn *c, const char *accept, const char *extra)
+{
+    struct buf b = BUF_INIT;
+    int rc;
+
+    if (buf_printf(&b,
+                   "HTTP/1.1 101 Switching Protocols\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Accept: %s\r\n%s\r\n",
+                   accept, extra ? extra : "") != 0) {
+        buf_free(&b);
+        return -1;
+    }
+    conn_set_state(c, CONN_WS);
+    rc = conn_send_bytes(c, b.data, b.len);
+    buf_free(&b);
+    return rc;
+}
+
+void conn_ws_close(struct conn *c, int code, const char *reason)
+{
+    struct buf b = BUF_INIT;
+
+    if (c->state != CONN_WS) {
+        conn_close(c);
+        return;
+    }
+    c->data = NULL;
+    if (ws_encode_close(&b, code, reason) == 0)
+        conn_send_bytes(c, b.data, b.len);
+    buf_free(&b);
+    conn_drain(c);
+}
+
+/* A WebSocket protocol violation by the peer. */
+static void conn_ws_fail(struct conn *c, int code, const char *why)
+{
+    conn_stats.ws_protocol_errors++;
+    log_info("conn %u: websocket: %s, closing with %d", c->id, why, code);
+    if (c->data != NULL && conn_h->closed != NULL)
+        conn_h->closed(c);
+    c->data = NULL;
+    conn_ws_close(c, code, why);
+}
+
+/* An HTTP request we cannot serve: answer and close. */
+static void conn_http_fail(struct conn *c, int status, const char *why)
+{
+    char body[128];
+    int n = snprintf(body, sizeof body, "%d %s: %s\n", status,
+                     http_status_text(status), why);
+
+    conn_stats.bad_requests++;
+    log_info("conn %u: %d %s", c->id, status, why);
+    if (c->data != NULL && conn_h->closed != NULL)
+        conn_h->closed(c);
+    c->data = NULL;
+    c->keep_alive = 0;
+    conn_set_state(c, CONN_HTTP_WAIT);
+    conn_respond(c, status, "text/plain; charset=UTF-8", NULL, body,
+                 (size_t)n);
+}
+
+/* Parses one request from data. Returns bytes consumed, 0 when more input is
+ * needed, -1 when the connection was answered with an error. */
+static long conn_http_one(struct conn *c, const char *data, size_t len)
+{
+    struct http_request req;
+    const struct http_header *te;
+    size_t body_len;
+    int n = http_parse_request(data, len, &req);
+
+    if (n == -2) {
+        if (len > conn_lim.max_head) {
+            conn_http_fail(c, 431, "request head too large");
+            return -1;
+        }
+        return 0;
+    }
+    if (n < 0) {
+        conn_http_fail(c, 400, "malformed request");
+        return -1;
+    }
+    if ((size_t)n > conn_lim.max_head) {
+        conn_http_fail(c, 431, "request head too large");
+        return -1;
+    }
+    if ((te = http_find_header(&req, "Transfer-Encoding")) != NULL) {
+        conn_http_fail(c, 501, "chunked request bodies are not supported");
+        return -1;
+    }
+    if (http_content_length(&req, &body_len) != 0) {
+        conn_http_fail(c, 400, "bad Content-Length");
+        return -1;
+    }
+    if (body_len > conn_lim.max_body) {
+        conn_http_fail(c, 413, "request body over maxHttpBufferSize");
+        return -1;
+    }
+    if (len - (size_t)n < body_len)
+        return 0;
+    c->keep_alive = (uint8_t)http_keep_alive(&req);
+    conn_set_state(c, CONN_HTTP_WAIT);
+    conn_h->request(c, &req, data + n, body_len);
+    return (long)((size_t)n + body_len);
+}
+
+static void conn_ws_deliver(struct conn *c, int opcode, char *data,
+                            size_t len)
+{
+    if (opcode == WS_OP_TEXT) {
+        uint32_t st = 0;
+        if (ws_utf8_feed(&st, (const uint8_t *)data, len) != 0) {
+            conn_ws_fail(c, WS_CLOSE_BAD_DATA, "invalid UTF-8");
+            return;
+        }
+    }
+    if (c->data != NULL)
+        conn_h->message(c, opcode == WS_OP_BINARY, data, len);
+}
+
+static void conn_ws_control(struct conn *c, int opcode, uint8_t *p,
+                            size_t len)
+{
+    struct buf b = BUF_INIT;
+    int code;
+
+    if (opcode == WS_OP_PING) {
+        if (ws_encode_frame(&b, WS_OP_PONG, p, len) == 0)
+            conn_send_bytes(c, b.data, b.len);
+        buf_free(&b);
+        return;
+    }
+    if (opcode != WS_OP_CLOSE)
+        return; /* an unsolicited pong */
+    if (ws_parse_close(p, len, &code) != 0) {
+        conn_ws_fail(c, WS_CLOSE_PROTOCOL, "bad close frame");
+        return;
+    }
+    log_debug("conn %u: websocket close %d from peer", c->id, code);
+    if (c->data != NULL && conn_h->closed != NULL)
+        conn_h->closed(c);
+    c->data = NULL;
+    conn_ws_close(c, code == 1005 ? WS_CLOSE_NORMAL : code, NULL);
+}
+
+/* Parses one frame. Returns bytes consumed, 0 when more input is needed,
+ * -1 when the connection was failed. */
+static long conn_ws_one(struct conn *c, char *data, size_t len)
+{
+    struct ws_frame f;
+    int h = ws_parse_head((const uint8_t *)data, len, &f);
+    uint8_t *p;
+    size_t plen;
+
+    if (h == -2)
+        return 0;
+    if (h < 0) {
+        conn_ws_fail(c, WS_CLOSE_PROTOCOL, "bad frame");
+        return -1;
+    }
+    if (f.payload_len > conn_lim.max_body ||
+        (c->msg != NULL && c->msg->len + f.payload_len > conn_lim.max_body)) {
+        conn_ws_fail(c, WS_CLOSE_TOO_BIG, "message over maxHttpBufferSize");
+        return -1;
+    }
+    if (len - (size_t)h < f.payload_len)
+        return 0;
+    p = (uint8_t *)data + h;
+    plen = (size_t)f.payload_len;
+    ws_unmask(p, plen, f.mask, 0);
+
+    if (f.opcode >= WS_OP_CLOSE) {
+        conn_ws_control(c, f.opcode, p, plen);
+    } else if (f.opcode == WS_OP_CONT) {
+        if (c->msg == NULL) {
+            conn_ws_fail(c, WS_CLOSE_PROTOCOL, "continuation without start");
+            return -1;
+        }
+        if (buf_append(c->msg, p, plen) != 0) {
+            conn_fail(c);
+            return -1;
+        }
+        if (c->ws_opcode == WS_OP_TEXT &&
+            ws_utf8_feed(&c->ws_utf8, p, plen) < 0) {
+            conn_ws_fail(c, WS_CLOSE_BAD_DATA, "invalid UTF-8");
+            return -1;
+        }
+        if (f.fin) {
+            struct buf *m = c->msg;
+            int op = c->ws_opcode;
+            c->msg = NULL;
+            c->ws_opcode = 0;
+            if (op == WS_OP_TEXT && c->ws_utf8 != 0)
+                conn_ws_fail(c, WS_CLOSE_BAD_DATA, "invalid UTF-8");
+            else if (c->data != NULL)
+                conn_h->message(c, op == WS_OP_BINARY, m->data, m->len);
+            buf_free(m);
+            free(m);
+        }
+    } else if (c->msg != NULL) {
+        conn_ws_fail(c, WS_CLOSE_PROTOCOL, "new message inside a fragmented one");
+        return -1;
+    } else if (!f.fin) {
+        c->msg = calloc(1, sizeof *c->msg);
+        if (c->msg == NULL || buf_append(c->msg, p, plen) != 0) {
+            conn_fail(c);
+            return -1;
+        }
+        c->ws_opcode = (uint8_t)f.opcode;
+        c->ws_utf8 = 0;
+        if (f.opcode == WS_OP_TEXT && ws_utf8_feed(&c->ws_utf8, p, plen) < 0) {
+            conn_ws_fail(c, WS_CLOSE_BAD_DATA, "invalid UTF-8");
+            return -1;
+        }
+    } else {
+        conn_ws_deliver(c, f.opcode, (char *)p, plen);
+    }
+    return (long)((size_t)h + plen);
+}
+
+/* Consumes what it can of data; returns the bytes consumed. */
+static size_t conn_consume(struct conn *c, char *data, size_t len)
+{
+    size_t done = 0;
+    long n;
+
+    while (done < len) {
+        if (c->state == CONN_HTTP)
+            n = conn_http_one(c, data + done, len - done);
+        else if (c->state == CONN_WS)
+            n = conn_ws_one(c, data + done, len - done);
+        else
+            break;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    return done;
+}
+
+/* Runs the parsers over c->in after new input was appended. */
+static void conn_process(struct conn *c)
+{
+    size_t used;
+
+    if (c->in == NULL)
+        return;
+    used = conn_consume(c, c->in->data, c->in->len);
+    if (c->state == CONN_CLOSED || c->in == NULL)
+        return;
+    if (used == c->in->len) {
+        conn_free_buf(&c->in);
+    } else if (used > 0) {
+        memmove(c->in->data, c->in->data + used, c->in->len - used);
+        c->in->len -= used;
+    }
+}
+
+static int conn_keep_input(struct conn *c, const char *data, size_t len)
+{
+    size_t cap = conn_lim.max_head + conn_lim.max_body + 64;
+
+    if (c->in == NULL && (c->in = calloc(1, sizeof *c->in)) == NULL)
+        return -1;
+    if (c->in->len + len > cap)
+        return -1;
+    return buf_append(c->in, data, len);
+}
+
+static void conn_read(struct conn *c)
+{
+    ssize_t n;
+    size_t used;
+
+    n = read(c->fd, conn_rbuf, sizeof conn_rbuf);
+    if (n == 0) {
+        log_debug("conn %u: peer closed", c->id);
+        conn_fail(c);
+        return;
+    }
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            if (c->in != NULL && c->state != CONN_HTTP_WAIT)
+                conn_process(c); /* woken for a pipelined request */
+            return;
+        }
+        log_debug("conn %u: read: %s", c->id, strerror(errno));
+        conn_fail(c);
+        return;
+    }
+    if (c->in == NULL && c->state != CONN_HTTP_WAIT) {
+        used = conn_consume(c, conn_rbuf, (size_t)n);
+        if (c->state == CONN_CLOSED || c->state == CONN_DRAINING ||
+            used == (size_t)n)
+            return;
+        if (conn_keep_input(c, conn_rbuf + used, (size_t)n - used) != 0)
+            conn_fail(c);
+        return;
+    }
+    if (c->state == CONN_DRAINING)
+        return;
+    if (conn_keep_input(c, conn_rbuf, (size_t)n) != 0) {
+        conn_fail(c);
+        return;
+    }
+    if (c->state != CONN_HTTP_WAIT)
+        conn_process(c);
+}
+
+static void conn_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+
+    (void)fd;
+    if (what & EV_WRITE) {
+        if (conn_flush(c) != 0) {
+            conn_fail(c);
+            return;
+        }
+        conn_after_flush(c);
+        if (c->state == CONN_CLOSED)
+            return;
+    }
+    if ((what & EV_READ) && c->state != CONN_CLOSED) {
+        if (c->state == CONN_DRAINING) {
+            /* Discard input while draining so a peer cannot stall us. */
+            if (read(c->fd, conn_rbuf, sizeof conn_rbuf) == 0)
+                conn_close(c);
+            return;
+        }
+        conn_read(c);
+    }
+}
+
+void conn_peer(const struct conn *c, char *addr, size_t addrlen, int *port)
+{
+    addr[0] = '\0';
+    *port = 0;
+    if (c->peer.sa.sa_family == AF_INET) {
+        inet_ntop(AF_INET, &c->peer.in4.sin_addr, addr, (socklen_t)addrlen);
+        *port = ntohs(c->peer.in4.sin_port);
+    } else if (c->peer.sa.sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &c->peer.in6.sin6_addr, addr, (socklen_t)addrlen);
+        *port = ntohs(c->peer.in6.sin6_port);
+    } else if (addrlen > 5) {
+        strcpy(addr, "local");
+    }
+}

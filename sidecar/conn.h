@@ -1,0 +1,122 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* conn: one client TCP connection: reads, write-through output, HTTP/WS states. */
+#ifndef SOCKETIOD_CONN_H
+#define SOCKETIOD_CONN_H
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "http.h"
+
+enum conn_state {
+    CONN_HTTP,      /* reading the next request */
+    CONN_HTTP_WAIT, /* a request is in flight: answered later (a long-poll) */
+    CONN_WS,        /* exchanging WebSocket frames */
+    CONN_DRAINING,  /* writing what is queued, then closing */
+    CONN_CLOSED,    /* closed, freed at the end of this loop turn */
+};
+
+union conn_addr {
+    struct sockaddr sa;
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+};
+
+/* A queued frame and how much of it is already written. */
+struct conn_out {
+    struct frame *f;
+    uint32_t off;
+};
+
+struct conn {
+    int fd;
+    uint32_t id;
+    uint8_t state;
+    uint8_t armed;      /* EV_READ / EV_WRITE currently registered */
+    uint8_t keep_alive; /* of the request in flight */
+    uint8_t ws_opcode;  /* opcode of a fragmented message, 0 when none */
+    uint32_t ws_utf8;   /* UTF-8 validator state across fragments */
+    struct event ev;
+    struct buf *in;  /* unparsed input; NULL when none is pending */
+    struct buf *msg; /* a fragmented WS message; NULL when none */
+    struct conn_out *out; /* output queue; NULL when empty */
+    uint32_t out_head, out_n, out_cap;
+    size_t out_bytes;
+    TAILQ_ENTRY(conn) dead_link;
+    void *data; /* the owner's (an Engine.IO session) */
+    union conn_addr peer;
+};
+
+/* The layer above. `request` gets a parsed request and its body, valid only
+ * during the call; it must answer with conn_respond() now or later, or
+ * upgrade with conn_ws_accept(). `message` gets a whole WebSocket message.
+ * `closed` runs when the connection ends by itself (peer gone, I/O error,
+ * protocol error, output over the cap), never for conn_close(). */
+struct conn_handler {
+    void (*request)(struct conn *c, const struct http_request *req,
+                    const char *body, size_t len);
+    void (*message)(struct conn *c, int binary, char *data, size_t len);
+    void (*closed)(struct conn *c);
+};
+
+struct conn_limits {
+    size_t max_head;    /* request line and headers */
+    size_t max_body;    /* request body and WebSocket message */
+    size_t max_output;  /* queued output per connection */
+};
+
+struct conn_stats {
+    uint64_t accepted;
+    uint64_t open;
+    uint64_t bad_requests;
+    uint64_t output_overflows;
+    uint64_t ws_protocol_errors;
+};
+
+extern struct conn_stats conn_stats;
+
+/* Sets up the module on `base` (which needs 3 priorities). */
+void conn_setup(struct event_base *base, const struct conn_handler *h,
+                const struct conn_limits *lim);
+
+/* Takes over an accepted non-blocking socket. NULL when out of memory (the
+ * fd is closed then). */
+struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len);
+
+/* Queues a reference to `f`: written at once when nothing is queued
+ * (write-through), else appended and written when the socket is writable.
+ * Returns 0, or -1 when the connection is closed or went over the output
+ * cap (it is closed then, and `closed` runs). */
+int conn_send(struct conn *c, struct frame *f);
+
+/* Copies `len` bytes and sends them. Same returns as conn_send(). */
+int conn_send_bytes(struct conn *c, const void *data, size_t len);
+
+/* Answers the request in flight. `extra` holds complete header lines or is
+ * NULL. Keeps the connection for the next request when the request allowed
+ * it and `status` < 400, else closes after writing. */
+void conn_respond(struct conn *c, int status, const char *content_type,
+                  const char *extra, const void *body, size_t len);
+
+/* Answers the request in flight with 101 and switches to WebSocket frames.
+ * `accept` is the Sec-WebSocket-Accept value. Returns 0 or -1. */
+int conn_ws_accept(struct conn *c, const char *accept, const char *extra);
+
+/* Sends a WebSocket close frame with `code`, then closes once written.
+ * `closed` does not run. */
+void conn_ws_close(struct conn *c, int code, const char *reason);
+
+/* Closes at once (queued output is dropped). `closed` does not run. */
+void conn_close(struct conn *c);
+
+/* The peer's address as text and its port. */
+void conn_peer(const struct conn *c, char *addr, size_t addrlen, int *port);
+
+#endif

@@ -1,0 +1,939 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* engine: Engine.IO sessions: handshake, polling and WebSocket transports,
+ * upgrade, heartbeats of protocol v4 and v3. */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <openssl/rand.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "eio.h"
+#include "log.h"
+#include "ws.h"
+
+struct engine_stats engine_stats;
+
+static struct engine_config engine_cfg;
+static const struct engine_handler *engine_h;
+static struct idmap engine_sids;
+static TAILQ_HEAD(engine_list, engine_session) engine_all =
+    TAILQ_HEAD_INITIALIZER(engine_all);
+static struct engine_list engine_dead = TAILQ_HEAD_INITIALIZER(engine_dead);
+static TAILQ_HEAD(, engine_session) engine_flushq =
+    TAILQ_HEAD_INITIALIZER(engine_flushq);
+static struct event engine_turn_ev; /* end of loop turn: flush, then free */
+
+/* v4: the server pings every interval and waits `timeout` for the pong.
+ * v3: the client pings; it must be heard from within interval + timeout. */
+static struct timerq engine_ping_q, engine_pong_q, engine_v3_q;
+
+static const char engine_text_type[] = "text/plain; charset=UTF-8";
+
+static void engine_end(struct engine_session *s, const char *reason,
+                       int ws_code);
+
+static void engine_turn(evutil_socket_t fd, short what, void *arg);
+
+static void engine_ping_due(struct timerq_node *n, void *arg);
+static void engine_pong_due(struct timerq_node *n, void *arg);
+
+static struct engine_session *engine_of(struct timerq_node *n)
+{
+    return (struct engine_session *)((char *)n -
+                                     offsetof(struct engine_session, hb));
+}
+
+void engine_setup(struct event_base *base, const struct engine_config *cfg,
+                  const struct engine_handler *h)
+{
+    engine_cfg = *cfg;
+    engine_h = h;
+    if (idmap_init(&engine_sids) != 0)
+        abort();
+    event_assign(&engine_turn_ev, base, -1, 0, engine_turn, NULL);
+    event_priority_set(&engine_turn_ev, 2);
+    timerq_init(&engine_ping_q, base, cfg->ping_interval_ms, engine_ping_due,
+                NULL);
+    timerq_init(&engine_pong_q, base, cfg->ping_timeout_ms, engine_pong_due,
+                NULL);
+    timerq_init(&engine_v3_q, base,
+                cfg->ping_interval_ms + cfg->ping_timeout_ms, engine_pong_due,
+                NULL);
+}
+
+int engine_owns(const struct http_request *req)
+{
+    size_t plen = strlen(engine_cfg.path);
+
+    return (req->path_len == plen &&
+            memcmp(req->path, engine_cfg.path, plen) == 0) ||
+           (req->path_len == plen - 1 &&
+            memcmp(req->path, engine_cfg.path, plen - 1) == 0);
+}
+
+struct engine_session *engine_find(const char *sid)
+{
+    struct idmap_node *n = idmap_get(&engine_sids, sid);
+
+    return n ? (struct engine_session *)n : NULL;
+}
+
+size_t engine_count(void)
+{
+    return engine_sids.count;
+}
+
+const char *engine_meta(const struct engine_session *s, const char *key)
+{
+    const char *p = s->meta;
+    size_t klen = strlen(key);
+
+    while (p != NULL && *p) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=')
+            return p + klen + 1;
+        p += strlen(p) + 1;
+    }
+    return NULL;
+}
+
+/* ---- messages and their wire forms ---- */
+
+void engine_msg_init(struct engine_msg *m, int binary, const char *data,
+                     size_t len)
+{
+    memset(m, 0, sizeof *m);
+    m->binary = binary;
+    m->data = data;
+    m->len = len;
+}
+
+void engine_msg_release(struct engine_msg *m)
+{
+    frame_unref(m->poll);
+    if (m->ws[1] != m->ws[0])
+        frame_unref(m->ws[1]);
+    frame_unref(m->ws[0]);
+    m->poll = m->ws[0] = m->ws[1] = NULL;
+}
+
+static struct frame *engine_ws_form(struct engine_msg *m, int version)
+{
+    uint8_t head[WS_MAX_HEAD + 1];
+    size_t h;
+    int v = version == 4;
+
+    if (m->ws[v] != NULL)
+        return m->ws[v];
+    if (!m->binary) {
+        if (m->ws[!v] != NULL)
+            return m->ws[v] = frame_ref(m->ws[!v]);
+        h = ws_write_head(head, 1, WS_OP_TEXT, m->len + 1);
+        head[h++] = '4';
+    } else if (version == 4) {
+        h = ws_write_head(head, 1, WS_OP_BINARY, m->len);
+    } else {
+        h = ws_write_head(head, 1, WS_OP_BINARY, m->len + 1);
+        head[h++] = 4;
+    }
+    m->ws[v] = frame_new2(head, h, m->data, m->len);
+    return m->ws[v];
+}
+
+static struct frame *engine_poll_form(struct engine_msg *m)
+{
+    if (m->poll == NULL) {
+        m->poll = m->binary ? frame_new(m->data, m->len)
+                            : frame_new2("4", 1, m->data, m->len);
+        if (m->poll != NULL)
+            m->poll->binary = (uint8_t)m->binary;
+    }
+    return m->poll;
+}
+
+/* ---- polling ---- */
+
+static void engine_schedule_flush(struct engine_session *s)
+{
+    if (s->flushing || s->conn == NULL || s->transport != ENGINE_POLLING)
+        return;
+    s->flushing = 1;
+    TAILQ_INSERT_TAIL(&engine_flushq, s, flush_link);
+    event_active(&engine_turn_ev, EV_TIMEOUT, 0);
+}
+
+static void engine_unflush(struct engine_session *s)
+{
+    if (s->flushing) {
+        TAILQ_REMOVE(&engine_flushq, s, flush_link);
+        s->flushing = 0;
+    }
+}
+
+static int engine_queue(struct engine_session *s, struct frame *f)
+{
+    struct frame **p;
+
+    if (s->pending_bytes + f->len > engine_cfg.max_pending) {
+        log_info("session %s: %zu bytes queued for a client that does not "
+                 "poll, closing",
+                 s->sid, s->pending_bytes);
+        return -1;
+    }
+    if (s->npending == s->pending_cap) {
+        uint32_t cap = s->pending_cap ? s->pending_cap * 2 : 4;
+        p = realloc(s->pending, cap * sizeof *p);
+        if (p == NULL)
+            return -1;
+        s->pending = p;
+        s->pending_cap = cap;
+    }
+    s->pending[s->npending++] = frame_ref(f);
+    s->pending_bytes += f->len;
+    engine_schedule_flush(s);
+    return 0;
+}
+
+static int engine_queue_text(struct engine_session *s, const char *pkt)
+{
+    struct frame *f = frame_new(pkt, strlen(pkt));
+    int rc = f ? engine_queue(s, f) : -1;
+
+    frame_unref(f);
+    return rc;
+}
+
+static void engine_drop_pending(struct engine_session *s)
+{
+    uint32_t i;
+
+    for (i = 0; i < s->npending; i++)
+        frame_unref(s->pending[i]);
+    free(s->pending);
+    s->pending = NULL;
+    s->npending = s->pending_cap = 0;
+    s->pending_bytes = 0;
+}
+
+/* CORS headers when the request has an Origin we accept. */
+static void engine_cors(struct buf *h, const struct http_request *req)
+{
+    const struct http_header *o = http_find_header(req, "Origin");
+
+    if (o == NULL || !engine_cfg.origin_allowed(o->value, o->value_len))
+        return;
+    buf_printf(h,
+               "Access-Control-Allow-Origin: %.*s\r\n"
+               "Access-Control-Allow-Credentials: true\r\nVary: Origin\r\n",
+               (int)o->value_len, o->value);
+}
+
+/* A held poll is answered after its request is gone: CORS comes from the
+ * handshake's Origin. */
+static void engine_session_cors(const struct engine_session *s, struct buf *h)
+{
+    const char *o = engine_meta(s, "HTTP_ORIGIN");
+
+    if (o == NULL || !engine_cfg.origin_allowed(o, strlen(o)))
+        return;
+    buf_printf(h,
+               "Access-Control-Allow-Origin: %s\r\n"
+               "Access-Control-Allow-Credentials: true\r\nVary: Origin\r\n",
+               o);
+}
+
+/* Answers the held GET with everything pending. */
+static void engine_poll_respond(struct engine_session *s)
+{
+    struct buf body = BUF_INIT, h = BUF_INIT;
+    struct eio_packet p;
+    struct conn *c = s->conn;
+    int binary_body = 0;
+    uint32_t i;
+
+    if (c == NULL)
+        return;
+    if (s->version == 3 && !s->b64)
+        for (i = 0; i < s->npending; i++)
+            binary_body |= s->pending[i]->binary;
+    for (i = 0; i < s->npending; i++) {
+        struct frame *f = s->pending[i];
+        p.binary = f->binary;
+        p.base64 = 0;
+        p.type = f->binary ? EIO_MESSAGE : f->data[0] - '0';
+        p.data = f->binary ? f->data : f->data + 1;
+        p.len = f->binary ? f->len : f->len - 1;
+        if (eio_payload_append(&body, s->version, binary_body, i == 0, &p)) {
+            buf_free(&body);
+            engine_end(s, "out of memory", WS_CLOSE_GOING_AWAY);
+            return;
+        }
+    }
+    engine_drop_pending(s);
+    s->conn = NULL;
+    c->data = NULL;
+    engine_session_cors(s, &h);
+    conn_respond(c, 200,
+                 binary_body ? "application/octet-stream" : engine_text_type,
+                 h.data, body.data, body.len);
+    buf_free(&h);
+    buf_free(&body);
+}
+
+/* ---- lifecycle ---- */
+
+static void engine_turn(evutil_socket_t fd, short what, void *arg)
+{
+    struct engine_session *s;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    while ((s = TAILQ_FIRST(&engine_flushq)) != NULL) {
+        engine_unflush(s);
+        if (s->state == ENGINE_OPEN && s->npending > 0)
+            engine_poll_respond(s);
+    }
+    while ((s = TAILQ_FIRST(&engine_dead)) != NULL) {
+        TAILQ_REMOVE(&engine_dead, s, link);
+        free(s->meta);
+        free(s);
+    }
+}
+
+static void engine_end(struct engine_session *s, const char *reason,
+                       int ws_code)
+{
+    struct conn *c = s->conn, *probe = s->probe;
+
+    if (s->state != ENGINE_OPEN)
+        return;
+    log_debug("session %s: closed (%s)", s->sid, reason);
+    s->state = ENGINE_CLOSED;
+    engine_stats.closed++;
+    if (s->transport == ENGINE_POLLING)
+        engine_stats.polling--;
+    else
+        engine_stats.websocket--;
+    idmap_del(&engine_sids, &s->node);
+    timerq_remove(&s->hb);
+    engine_unflush(s);
+    engine_drop_pending(s);
+    s->conn = s->probe = NULL;
+    if (probe != NULL) {
+        probe->data = NULL;
+        conn_ws_close(probe, ws_code, NULL);
+    }
+    if (c != NULL) {
+        c->data = NULL;
+        if (s->transport == ENGINE_WEBSOCKET) {
+            conn_ws_close(c, ws_code, NULL);
+        } else {
+            /* A held poll learns of the close from a CLOSE packet. */
+            char pkt[8];
+            size_t n = s->version == 3 ? 3 : 1;
+            memcpy(pkt, s->version == 3 ? "1:1" : "1", n);
+            conn_respond(c, 200, engine_text_type, NULL, pkt, n);
+        }
+    }
+    TAILQ_REMOVE(&engine_all, s, link);
+    TAILQ_INSERT_TAIL(&engine_dead, s, link);
+    event_active(&engine_turn_ev, EV_TIMEOUT, 0);
+    if (engine_h->close != NULL)
+        engine_h->close(s, reason);
+}
+
+void engine_close(struct engine_session *s, const char *reason)
+{
+    if (s->state == ENGINE_OPEN && s->transport == ENGINE_WEBSOCKET &&
+        s->conn != NULL) {
+        struct buf b = BUF_INIT;
+        if (ws_encode_frame(&b, WS_OP_TEXT, "1", 1) == 0)
+            conn_send_bytes(s->conn, b.data, b.len);
+        buf_free(&b);
+    }
+    engine_end(s, reason, WS_CLOSE_NORMAL);
+}
+
+void engine_shutdown(void)
+{
+    struct engine_session *s;
+
+    while ((s = TAILQ_FIRST(&engine_all)) != NULL)
+        engine_end(s, "server shutting down", WS_CLOSE_GOING_AWAY);
+    timerq_deinit(&engine_ping_q);
+    timerq_deinit(&engine_pong_q);
+    timerq_deinit(&engine_v3_q);
+}
+
+static void engine_heartbeat_start(struct engine_session *s)
+{
+    timerq_add(s->version == 4 ? &engine_ping_q : &engine_v3_q, &s->hb);
+}
+
+static int engine_send_text(struct engine_session *s, const char *pkt)
+{
+    struct buf b = BUF_INIT;
+    int rc;
+
+    if (s->transport == ENGINE_POLLING)
+        return engine_queue_text(s, pkt);
+    if (ws_encode_frame(&b, WS_OP_TEXT, pkt, strlen(pkt)) != 0) {
+        buf_free(&b);
+        return -1;
+    }
+    rc = conn_send_bytes(s->conn, b.data, b.len);
+    buf_free(&b);
+    return rc;
+}
+
+static void engine_ping_due(struct timerq_node *n, void *arg)
+{
+    struct engine_session *s = engine_of(n);
+
+    (void)arg;
+    if (engine_send_text(s, "2") != 0) {
+        engine_end(s, "transport error", WS_CLOSE_GOING_AWAY);
+        return;
+    }
+    timerq_add(&engine_pong_q, &s->hb);
+}
+
+static void engine_pong_due(struct timerq_node *n, void *arg)
+{
+    (void)arg;
+    engine_stats.ping_timeouts++;
+    engine_end(engine_of(n), "ping timeout", WS_CLOSE_GOING_AWAY);
+}
+
+int engine_send(struct engine_session *s, struct engine_msg *m)
+{
+    struct frame *f;
+
+    if (s->state != ENGINE_OPEN)
+        return -1;
+    if (s->transport == ENGINE_WEBSOCKET) {
+        f = engine_ws_form(m, s->version);
+        if (f != NULL && conn_send(s->conn, f) == 0)
+            return 0;
+        /* conn_send failing has already told us through `closed`. */
+        if (f == NULL)
+            engine_end(s, "out of memory", WS_CLOSE_GOING_AWAY);
+        return -1;
+    }
+    f = engine_poll_form(m);
+    if (f == NULL || engine_queue(s, f) != 0) {
+        engine_end(s, "output over the cap", WS_CLOSE_GOING_AWAY);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- incoming packets ---- */
+
+static void engine_packet(struct engine_session *s, const struct eio_packet *p)
+{
+    uint8_t *bin = NULL;
+    long blen;
+
+    switch (p->type) {
+    case EIO_PING:
+        if (s->version == 3) {
+            char pong[80] = "3";
+            if (p->len < sizeof pong - 1)
+                memcpy(pong + 1, p->data, p->len), pong[p->len + 1] = '\0';
+            engine_heartbeat_start(s);
+            engine_send_text(s, pong);
+        }
+        return;
+    case EIO_PONG:
+        if (s->version == 4 && s->hb.q == &engine_pong_q)
+            timerq_add(&engine_ping_q, &s->hb);
+        return;
+    case EIO_MESSAGE:
+        if (!p->base64) {
+            engine_h->message(s, p->binary, p->data, p->len);
+            return;
+        }
+        bin = malloc(B64_DECODED_MAX(p->len) + 1);
+        if (bin == NULL) {
+            engine_end(s, "out of memory", WS_CLOSE_GOING_AWAY);
+            return;
+        }
+        blen = b64_decode(bin, p->data, p->len);
+        if (blen < 0)
+            engine_end(s, "parse error", WS_CLOSE_PROTOCOL);
+        else
+            engine_h->message(s, 1, (const char *)bin, (size_t)blen);
+        free(bin);
+        return;
+    case EIO_CLOSE:
+        engine_end(s, "transport close", WS_CLOSE_NORMAL);
+        return;
+    case EIO_NOOP:
+    case EIO_UPGRADE:
+        return;
+    default:
+        engine_end(s, "parse error", WS_CLOSE_PROTOCOL);
+    }
+}
+
+/* ---- HTTP side ---- */
+
+static void engine_error(struct conn *c, const struct http_request *req,
+                         int status, enum eio_error code)
+{
+    struct buf h = BUF_INIT;
+    const char *body = eio_error_json(code);
+
+    engine_stats.bad_requests++;
+    engine_cors(&h, req);
+    log_debug("conn %u: engine.io error %d", c->id, (int)code);
+    c->data = NULL;
+    conn_respond(c, status, "application/json", h.data, body, strlen(body));
+    buf_free(&h);
+}
+
+static void engine_new_sid(char sid[21])
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char r[20];
+    int i;
+
+    if (RAND_bytes(r, sizeof r) != 1)
+        abort();
+    for (i = 0; i < 20; i++)
+        sid[i] = abc[r[i] & 63];
+    sid[20] = '\0';
+}
+
+/* Keeps the handshake's CGI-style META for the layers above. */
+static char *engine_meta_from(struct conn *c, const struct http_request *req)
+{
+    static const char *const keep[] = {
+        "Cookie",     "Authorization", "User-Agent", "Accept-Language",
+        "Origin",     "X-Forwarded-For", "Host",     "Referer",
+    };
+    struct buf m = BUF_INIT;
+    char addr[64];
+    int port;
+    size_t i, j;
+    const struct http_header *h;
+
+    conn_peer(c, addr, sizeof addr, &port);
+    buf_printf(&m, "REMOTE_ADDR=%s", addr);
+    buf_putc(&m, '\0');
+    buf_printf(&m, "REMOTE_PORT=%d", port);
+    buf_putc(&m, '\0');
+    buf_printf(&m, "QUERY_STRING=%.*s", (int)req->query_len,
+               req->query ? req->query : "");
+    buf_putc(&m, '\0');
+    for (i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        if ((h = http_find_header(req, keep[i])) == NULL)
+            continue;
+        buf_puts(&m, "HTTP_");
+        for (j = 0; keep[i][j]; j++)
+            buf_putc(&m, keep[i][j] == '-' ? '_'
+                         : (keep[i][j] >= 'a' && keep[i][j] <= 'z')
+                             ? (char)(keep[i][j] - 32)
+                             : keep[i][j]);
+        buf_printf(&m, "=%.*s", (int)h->value_len, h->value);
+        buf_putc(&m, '\0');
+    }
+    if (buf_putc(&m, '\0') != 0) {
+        buf_free(&m);
+        return NULL;
+    }
+    return m.data;
+}
+
+static struct engine_session *engine_new(struct conn *c,
+                                         const struct http_request *req,
+                                         int version, int transport)
+{
+    struct engine_session *s = calloc(1, sizeof *s);
+    struct timeval tv;
+
+    if (s == NULL || (s->meta = engine_meta_from(c, req)) == NULL) {
+        free(s);
+        return NULL;
+    }
+    engine_new_sid(s->sid);
+    s->version = (uint8_t)version;
+    s->transport = (uint8_t)transport;
+    gettimeofday(&tv, NULL);
+    s->connected_at_ms = (uint64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    idmap_put(&engine_sids, &s->node, s->sid);
+    TAILQ_INSERT_TAIL(&engine_all, s, link);
+    engine_stats.handshakes++;
+    if (transport == ENGINE_POLLING)
+        engine_stats.polling++;
+    else
+        engine_stats.websocket++;
+    log_debug("session %s: open (EIO %d, %s) from conn %u", s->sid, version,
+              transport == ENGINE_POLLING ? "polling" : "websocket", c->id);
+    return s;
+}
+
+static int engine_open_packet(struct engine_session *s, struct buf *out)
+{
+    return eio_encode_open(out, s->version, s->sid,
+                           engine_cfg.allow_websocket &&
+                               s->transport == ENGINE_POLLING,
+                           engine_cfg.ping_interval_ms,
+                           engine_cfg.ping_timeout_ms, engine_cfg.max_payload);
+}
+
+/* Validates the WebSocket handshake headers and answers 101. */
+static int engine_ws_upgrade(struct conn *c, const struct http_request *req)
+{
+    const struct http_header *up = http_find_header(req, "Upgrade");
+    const struct http_header *co = http_find_header(req, "Connection");
+    const struct http_header *ver =
+        http_find_header(req, "Sec-WebSocket-Version");
+    const struct http_header *key = http_find_header(req, "Sec-WebSocket-Key");
+    char accept[29];
+
+    if (up == NULL || !http_header_has_token(up, "websocket") || co == NULL ||
+        !http_header_has_token(co, "upgrade") || ver == NULL ||
+        ver->value_len != 2 || memcmp(ver->value, "13", 2) != 0 ||
+        key == NULL || ws_accept_key(key->value, key->value_len, accept) != 0 ||
+        req->method_len != 3 || memcmp(req->method, "GET", 3) != 0)
+        return -1;
+    return conn_ws_accept(c, accept, NULL);
+}
+
+static void engine_handshake(struct conn *c, const struct http_request *req,
+                             int version, int transport)
+{
+    struct engine_session *s;
+    struct buf b = BUF_INIT, h = BUF_INIT;
+    struct eio_packet p;
+    const char *v;
+    size_t vlen;
+
+    if (req->method_len != 3 || memcmp(req->method, "GET", 3) != 0) {
+        engine_error(c, req, 400, EIO_ERR_BAD_HANDSHAKE_METHOD);
+        return;
+    }
+    if (transport == ENGINE_WEBSOCKET && engine_ws_upgrade(c, req) != 0) {
+        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        return;
+    }
+    s = engine_new(c, req, version, transport);
+    if (s == NULL) {
+        if (transport == ENGINE_WEBSOCKET)
+            conn_close(c);
+        else
+            conn_respond(c, 503, engine_text_type, NULL, "busy\n", 5);
+        return;
+    }
+    if (version == 3 && req->query != NULL &&
+        http_query_get(req->query, req->query_len, "b64", &v, &vlen) &&
+        !(vlen == 1 && v[0] == '0'))
+        s->b64 = 1;
+    engine_open_packet(s, &b);
+    if (transport == ENGINE_WEBSOCKET) {
+        s->conn = c;
+        c->data = s;
+        buf_free(&h);
+        if (ws_encode_frame(&h, WS_OP_TEXT, b.data, b.len) == 0)
+            conn_send_bytes(c, h.data, h.len);
+        buf_free(&h);
+        buf_free(&b);
+        engine_heartbeat_start(s);
+        engine_h->open(s);
+        return;
+    }
+    /* Polling: the OPEN packet alone; what `open` queues (v3's automatic
+     * CONNECT) waits for the first poll, which the client sends at once. */
+    p.type = EIO_OPEN;
+    p.binary = p.base64 = 0;
+    p.data = b.data + 1;
+    p.len = b.len - 1;
+    buf_reset(&h);
+    engine_cors(&h, req);
+    {
+        struct buf body = BUF_INIT;
+        if (eio_payload_append(&body, version, 0, 1, &p) == 0)
+            conn_respond(c, 200, engine_text_type, h.data, body.data,
+                         body.len);
+        else
+            conn_respond(c, 503, engine_text_type, NULL, "busy\n", 5);
+        buf_free(&body);
+    }
+    buf_free(&h);
+    buf_free(&b);
+    engine_heartbeat_start(s);
+    engine_h->open(s);
+}
+
+static void engine_poll_get(struct conn *c, const struct http_request *req,
+                            struct engine_session *s)
+{
+    if (s->conn != NULL) {
+        /* Two long-polls at once: the client is confused or hostile. */
+        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        engine_end(s, "overlapping poll", WS_CLOSE_PROTOCOL);
+        return;
+    }
+    s->conn = c;
+    c->data = s;
+    if (s->npending > 0)
+        engine_poll_respond(s);
+}
+
+static void engine_poll_post(struct conn *c, const struct http_request *req,
+                             struct engine_session *s, const char *body,
+                             size_t len)
+{
+    const struct http_header *ct = http_find_header(req, "Content-Type");
+    int binary_body = s->version == 3 && ct != NULL && ct->value_len >= 24 &&
+                      strncasecmp(ct->value, "application/octet-stream",
+                                  24) == 0;
+    struct eio_packet p;
+    struct buf h = BUF_INIT;
+    size_t off = 0;
+    int n;
+
+    if (len == 0) {
+        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        engine_end(s, "parse error", WS_CLOSE_PROTOCOL);
+        return;
+    }
+    if (len > engine_cfg.max_payload) {
+        engine_error(c, req, 413, EIO_ERR_BAD_REQUEST);
+        engine_end(s, "payload too large", WS_CLOSE_TOO_BIG);
+        return;
+    }
+    /* Parse the whole payload first, so a malformed one delivers nothing. */
+    while (off < len) {
+        n = eio_payload_next(s->version, binary_body, body + off, len - off,
+                             &p);
+        if (n <= 0) {
+            engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+            engine_end(s, "parse error", WS_CLOSE_PROTOCOL);
+            return;
+        }
+        off += (size_t)n;
+    }
+    engine_cors(&h, req);
+    conn_respond(c, 200, "text/html", h.data, "ok", 2);
+    buf_free(&h);
+    for (off = 0; off < len && s->state == ENGINE_OPEN; off += (size_t)n) {
+        n = eio_payload_next(s->version, binary_body, body + off, len - off,
+                             &p);
+        engine_packet(s, &p);
+    }
+}
+
+static void engine_preflight(struct conn *c, const struct http_request *req)
+{
+    struct buf h = BUF_INIT;
+    const struct http_header *rh =
+        http_find_header(req, "Access-Control-Request-Headers");
+
+    engine_cors(&h, req);
+    buf_puts(&h, "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n");
+    if (rh != NULL)
+        buf_printf(&h, "Access-Control-Allow-Headers: %.*s\r\n",
+                   (int)rh->value_len, rh->value);
+    conn_respond(c, 204, NULL, h.data, "", 0);
+    buf_free(&h);
+}
+
+void engine_request(struct conn *c, const struct http_request *req,
+                    const char *body, size_t len)
+{
+    const char *v;
+    size_t vlen;
+    int version, transport;
+    char sid[64];
+    struct engine_session *s;
+    const struct http_header *origin = http_find_header(req, "Origin");
+    const char *q = req->query ? req->query : "";
+    int is_get = req->method_len == 3 && memcmp(req->method, "GET", 3) == 0;
+    int is_post = req->method_len == 4 && memcmp(req->method, "POST", 4) == 0;
+
+    if (origin != NULL &&
+        !engine_cfg.origin_allowed(origin->value, origin->value_len)) {
+        engine_error(c, req, 403, EIO_ERR_FORBIDDEN);
+        return;
+    }
+    if (req->method_len == 7 && memcmp(req->method, "OPTIONS", 7) == 0) {
+        engine_preflight(c, req);
+        return;
+    }
+    if (!http_query_get(q, req->query_len, "EIO", &v, &vlen) || vlen != 1 ||
+        (v[0] != '3' && v[0] != '4')) {
+        engine_error(c, req, 400, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
+        return;
+    }
+    version = v[0] - '0';
+    if (!http_query_get(q, req->query_len, "transport", &v, &vlen)) {
+        engine_error(c, req, 400, EIO_ERR_UNKNOWN_TRANSPORT);
+        return;
+    }
+    if (vlen == 7 && memcmp(v, "polling", 7) == 0 && engine_cfg.allow_polling)
+        transport = ENGINE_POLLING;
+    else if (vlen == 9 && memcmp(v, "websocket", 9) == 0 &&
+             engine_cfg.allow_websocket)
+        transport = ENGINE_WEBSOCKET;
+    else {
+        engine_error(c, req, 400, EIO_ERR_UNKNOWN_TRANSPORT);
+        return;
+    }
+    if (version == 3 && http_query_get(q, req->query_len, "j", &v, &vlen)) {
+        engine_error(c, req, 400, EIO_ERR_UNKNOWN_TRANSPORT); /* no JSONP */
+        return;
+    }
+    if (!http_query_get(q, req->query_len, "sid", &v, &vlen)) {
+        engine_handshake(c, req, version, transport);
+        return;
+    }
+    if (vlen >= sizeof sid) {
+        engine_error(c, req, 400, EIO_ERR_UNKNOWN_SID);
+        return;
+    }
+    memcpy(sid, v, vlen);
+    sid[vlen] = '\0';
+    s = engine_find(sid);
+    if (s == NULL) {
+        engine_error(c, req, 400, EIO_ERR_UNKNOWN_SID);
+        return;
+    }
+    if (s->version != version) {
+        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        return;
+    }
+    if (transport == ENGINE_WEBSOCKET) {
+        if (s->transport != ENGINE_POLLING || s->probe != NULL ||
+            engine_ws_upgrade(c, req) != 0) {
+            engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+            return;
+        }
+        s->probe = c;
+        c->data = s;
+        return;
+    }
+    if (s->transport != ENGINE_POLLING) {
+        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        return;
+    }
+    if (is_get)
+        engine_poll_get(c, req, s);
+    else if (is_post)
+        engine_poll_post(c, req, s, body, len);
+    else
+        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+}
+
+/* ---- WebSocket side ---- */
+
+static void engine_probe_message(struct engine_session *s, struct conn *c,
+                                 const char *data, size_t len)
+{
+    struct buf b = BUF_INIT;
+    struct conn *poll;
+    uint32_t i;
+
+    if (len == 6 && memcmp(data, "2probe", 6) == 0) {
+        if (ws_encode_frame(&b, WS_OP_TEXT, "3probe", 6) == 0)
+            conn_send_bytes(c, b.data, b.len);
+        buf_free(&b);
+        /* Let the client's pending poll return so it can pause polling. */
+        if (s->conn != NULL && s->npending == 0)
+            engine_queue_text(s, "6");
+        return;
+    }
+    if (len == 1 && data[0] == '5') {
+        poll = s->conn;
+        if (poll != NULL) {
+            engine_unflush(s);
+            s->conn = NULL;
+            poll->data = NULL;
+            conn_respond(poll, 200, engine_text_type, NULL,
+                         s->version == 3 ? "1:6" : "6",
+                         s->version == 3 ? 3 : 1);
+        }
+        s->transport = ENGINE_WEBSOCKET;
+        s->conn = c;
+        s->probe = NULL;
+        engine_stats.upgrades++;
+        engine_stats.polling--;
+        engine_stats.websocket++;
+        log_debug("session %s: upgraded to websocket", s->sid);
+        /* What waited for a poll now goes over the WebSocket, in order. */
+        for (i = 0; i < s->npending && s->state == ENGINE_OPEN; i++) {
+            struct frame *f = s->pending[i];
+            struct engine_msg m;
+            if (!f->binary) {
+                if (ws_encode_frame(&b, WS_OP_TEXT, f->data, f->len) == 0)
+                    conn_send_bytes(c, b.data, b.len);
+                buf_reset(&b);
+                continue;
+            }
+            engine_msg_init(&m, 1, f->data, f->len);
+            engine_send(s, &m);
+            engine_msg_release(&m);
+        }
+        buf_free(&b);
+        engine_drop_pending(s);
+        return;
+    }
+    /* Anything else during a probe is a broken client. */
+    s->probe = NULL;
+    c->data = NULL;
+    conn_ws_close(c, WS_CLOSE_PROTOCOL, NULL);
+}
+
+void engine_ws_message(struct conn *c, int binary, char *data, size_t len)
+{
+    struct engine_session *s = c->data;
+    struct eio_packet p;
+    int rc;
+
+    if (s == NULL || s->state != ENGINE_OPEN)
+        return;
+    if (len > engine_cfg.max_payload) {
+        engine_end(s, "payload too large", WS_CLOSE_TOO_BIG);
+        return;
+    }
+    if (c == s->probe) {
+        if (binary)
+            engine_probe_message(s, c, "", 0);
+        else
+            engine_probe_message(s, c, data, len);
+        return;
+    }
+    rc = binary ? eio_decode_binary_frame(s->version, data, len, &p)
+                : eio_decode_text(s->version, data, len, 0, &p);
+    if (rc != 0) {
+        engine_end(s, "parse error", WS_CLOSE_PROTOCOL);
+        return;
+    }
+    engine_packet(s, &p);
+}
+
+void engine_conn_closed(struct conn *c)
+{
+    struct engine_session *s = c->data;
+
+    c->data = NULL;
+    if (s == NULL || s->state != ENGINE_OPEN)
+        return;
+    if (c == s->probe) {
+        s->probe = NULL;
+    } else if (c == s->conn && s->transport == ENGINE_POLLING) {
+        engine_unflush(s); /* the client gave up this poll; it will poll again */
+        s->conn = NULL;
+    } else if (c == s->conn) {
+        s->conn = NULL;
+        engine_end(s, "transport close", WS_CLOSE_NORMAL);
+    }
+}

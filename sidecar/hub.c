@@ -1,0 +1,642 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* hub: who is connected: sockets by id, namespaces, channels, and fan-out. */
+#include "hub.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idmap.h"
+#include "log.h"
+#include "sio.h"
+
+struct hub_stats hub_stats;
+
+struct hub_nsp {
+    struct idmap_node node;
+    char *name;
+    TAILQ_HEAD(, hub_sock) socks;
+    unsigned nsocks;
+    struct idmap channels;
+};
+
+struct hub_channel {
+    struct idmap_node node;
+    char *name;
+    struct hub_nsp *nsp;
+    LIST_HEAD(, hub_member) members;
+    unsigned count;
+};
+
+/* One socket in one channel, linked from both sides. */
+struct hub_member {
+    LIST_ENTRY(hub_member) in_channel;
+    LIST_ENTRY(hub_member) in_sock;
+    struct hub_channel *ch;
+    struct hub_sock *hs;
+};
+
+struct hub_sock {
+    struct idmap_node node; /* by socket id */
+    TAILQ_ENTRY(hub_sock) in_nsp;
+    struct sock *s;
+    struct hub_nsp *nsp;
+    LIST_HEAD(, hub_member) channels;
+    unsigned nchannels;
+    uint32_t stamp; /* last multi-channel emit that reached it */
+};
+
+/* An acked emit waiting for its receivers. */
+struct hub_ackreq {
+    int64_t id;
+    unsigned waiting;
+    size_t n;
+    struct hub_ack_result *results;
+    hub_ack_done done;
+    void *arg;
+    struct event timer;
+    int finished;
+};
+
+static struct event_base *hub_base;
+static int hub_relay;
+static struct idmap hub_nsps;
+static struct idmap hub_socks;
+static int64_t hub_next_ack = 1;
+static uint32_t hub_next_stamp;
+
+void hub_setup(struct event_base *base, int relay)
+{
+    hub_base = base;
+    hub_relay = relay;
+    if (idmap_init(&hub_nsps) != 0 || idmap_init(&hub_socks) != 0)
+        abort();
+}
+
+static struct hub_sock *hub_find(const char *sid)
+{
+    return (struct hub_sock *)idmap_get(&hub_socks, sid);
+}
+
+static struct hub_nsp *hub_nsp_get(const char *name, int create)
+{
+    struct hub_nsp *n = (struct hub_nsp *)idmap_get(&hub_nsps, name);
+
+    if (n != NULL || !create)
+        return n;
+    n = calloc(1, sizeof *n);
+    if (n == NULL || (n->name = strdup(name)) == NULL ||
+        idmap_init(&n->channels) != 0) {
+        if (n != NULL)
+            free(n->name);
+        free(n);
+        return NULL;
+    }
+    TAILQ_INIT(&n->socks);
+    idmap_put(&hub_nsps, &n->node, n->name);
+    hub_stats.namespaces++;
+    return n;
+}
+
+static void hub_nsp_release(struct hub_nsp *n)
+{
+    if (n->nsocks > 0 || n->channels.count > 0)
+        return;
+    idmap_del(&hub_nsps, &n->node);
+    idmap_free(&n->channels);
+    free(n->name);
+    free(n);
+    hub_stats.namespaces--;
+}
+
+/* ---- channels ---- */
+
+static struct hub_member *hub_membership(struct hub_sock *hs, const char *ch)
+{
+    struct hub_member *m;
+
+    LIST_FOREACH(m, &hs->channels, in_sock)
+        if (strcmp(m->ch->name, ch) == 0)
+            return m;
+    return NULL;
+}
+
+static int hub_sock_join(struct hub_sock *hs, const char *name,
+                         const char **err)
+{
+    struct hub_channel *ch;
+    struct hub_member *m;
+
+    if (name[0] == '\0' || strlen(name) > HUB_MAX_CHANNEL_NAME) {
+        *err = "channel names are 1 to 1024 bytes";
+        return -1;
+    }
+    if (hub_membership(hs, name) != NULL)
+        return 0;
+    if (hs->nchannels >= HUB_MAX_CHANNELS_PER_SOCKET) {
+        *err = "too many channels for one socket";
+        return -1;
+    }
+    ch = (struct hub_channel *)idmap_get(&hs->nsp->channels, name);
+    if (ch == NULL) {
+        ch = calloc(1, sizeof *ch);
+        if (ch == NULL || (ch->name = strdup(name)) == NULL) {
+            free(ch);
+            *err = "out of memory";
+            return -1;
+        }
+        ch->nsp = hs->nsp;
+        LIST_INIT(&ch->members);
+        idmap_put(&hs->nsp->channels, &ch->node, ch->name);
+        hub_stats.channels++;
+    }
+    m = malloc(sizeof *m);
+    if (m == NULL) {
+        *err = "out of memory";
+        return -1;
+    }
+    m->ch = ch;
+    m->hs = hs;
+    LIST_INSERT_HEAD(&ch->members, m, in_channel);
+    LIST_INSERT_HEAD(&hs->channels, m, in_sock);
+    ch->count++;
+    hs->nchannels++;
+    log_debug("socket %s: joined channel %s", hs->s->id, name);
+    return 0;
+}
+
+static void hub_member_drop(struct hub_member *m)
+{
+    struct hub_channel *ch = m->ch;
+
+    LIST_REMOVE(m, in_channel);
+    LIST_REMOVE(m, in_sock);
+    m->hs->nchannels--;
+    free(m);
+    if (--ch->count == 0) {
+        idmap_del(&ch->nsp->channels, &ch->node);
+        free(ch->name);
+        free(ch);
+        hub_stats.channels--;
+    }
+}
+
+int hub_join(const char *sid, const char *channel, const char **err)
+{
+    struct hub_sock *hs = hub_find(sid);
+
+    if (hs == NULL) {
+        *err = "no such session";
+        return -1;
+    }
+    return hub_sock_join(hs, channel, err);
+}
+
+int hub_leave(const char *sid, const char *channel, const char **err)
+{
+    struct hub_sock *hs = hub_find(sid);
+    struct hub_member *m;
+
+    if (hs == NULL) {
+        *err = "no such session";
+        return -1;
+    }
+    if ((m = hub_membership(hs, channel)) != NULL)
+        hub_member_drop(m);
+    return 0;
+}
+
+/* ---- sockets ---- */
+
+const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
+{
+    struct hub_nsp *n = hub_nsp_get(s->nsp, 1);
+    struct hub_sock *hs;
+
+    (void)auth;
+    (void)len;
+    if (n == NULL || (hs = calloc(1, sizeof *hs)) == NULL) {
+        if (n != NULL)
+            hub_nsp_release(n);
+        return "server out of memory";
+    }
+    hs->s = s;
+    hs->nsp = n;
+    LIST_INIT(&hs->channels);
+    TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
+    n->nsocks++;
+    idmap_put(&hub_socks, &hs->node, s->id);
+    s->data = hs;
+    hub_stats.sockets++;
+    return NULL;
+}
+
+void hub_sock_disconnect(struct sock *s, const char *reason)
+{
+    struct hub_sock *hs = s->data;
+    struct hub_nsp *n;
+
+    if (hs == NULL)
+        return;
+    log_debug("socket %s: left %s (%s)", s->id, s->nsp, reason);
+    while (!LIST_EMPTY(&hs->channels))
+        hub_member_drop(LIST_FIRST(&hs->channels));
+    n = hs->nsp;
+    TAILQ_REMOVE(&n->socks, hs, in_nsp);
+    n->nsocks--;
+    idmap_del(&hub_socks, &hs->node);
+    s->data = NULL;
+    free(hs);
+    hub_stats.sockets--;
+    hub_nsp_release(n);
+}
+
+/* ---- acks ---- */
+
+static void hub_ack_finish(struct hub_ackreq *r)
+{
+    size_t i, j;
+    struct hub_sock *hs;
+
+    if (r->finished)
+        return;
+    r->finished = 1;
+    event_del(&r->timer);
+    /* Receivers that did not answer stop waiting for us. */
+    for (i = 0; i < r->n; i++)
+        if (r->results[i].data == NULL &&
+            (hs = hub_find(r->results[i].sid)) != NULL)
+            sock_cancel_ack(hs->s, r->id, r);
+    r->done(r->arg, r->results, r->n);
+    for (i = 0; i < r->n; i++) {
+        free(r->results[i].sid);
+        free(r->results[i].data);
+        for (j = 0; j < r->results[i].nattach; j++)
+            frame_unref(r->results[i].attach[j]);
+        free(r->results[i].attach);
+    }
+    free(r->results);
+    free(r);
+}
+
+static void hub_ack_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    hub_ack_finish(arg);
+}
+
+static void hub_ack_got(void *arg, struct sock *s, const char *data,
+                        size_t len, struct frame **attach, unsigned nattach)
+{
+    struct hub_ackreq *r = arg;
+    struct hub_ack_result *res = NULL;
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        if (strcmp(r->results[i].sid, s->id) == 0)
+            res = &r->results[i];
+    if (res == NULL)
+        return;
+    if (data != NULL && (res->data = strndup(data, len)) != NULL) {
+        res->len = len;
+        if (nattach > 0 &&
+            (res->attach = calloc(nattach, sizeof *res->attach)) != NULL) {
+            for (i = 0; i < nattach; i++)
+                res->attach[i] = frame_ref(attach[i]);
+            res->nattach = nattach;
+        }
+    }
+    if (--r->waiting == 0)
+        hub_ack_finish(r);
+}
+
+/* ---- fan-out ---- */
+
+/* Delivers to one socket; registers the ack first so a synchronous answer
+ * cannot be missed. Returns 1 when delivered. */
+static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
+                       struct hub_ackreq *r)
+{
+    struct hub_ack_result *res;
+
+    if (r != NULL) {
+        res = &r->results[r->n];
+        memset(res, 0, sizeof *res);
+        if ((res->sid = strdup(hs->s->id)) == NULL ||
+            sock_expect_ack(hs->s, r->id, hub_ack_got, r) != 0) {
+            free(res->sid);
+            return 0;
+        }
+        r->n++;
+        r->waiting++;
+    }
+    if (sock_send(hs->s, p) != 0)
+        return 0; /* its session ended; a registered ack reports it gone */
+    hub_stats.messages_out++;
+    return 1;
+}
+
+long hub_emit(const struct hub_target *t, const char *json, size_t len,
+              struct frame *const *attach, unsigned nattach,
+              unsigned timeout_ms, hub_ack_done done, void *arg)
+{
+    struct hub_nsp *n = hub_nsp_get(t->nsp ? t->nsp : "/", 0);
+    struct hub_sock *hs, *next, *to = NULL;
+    struct hub_channel *ch = NULL;
+    struct hub_member *m, *mnext;
+    struct hub_ackreq *r = NULL;
+    struct sock_packet p;
+    size_t cap = 0;
+    long count = 0;
+    struct timeval tv;
+
+    hub_stats.emits++;
+    if (t->to != NULL) {
+        to = hub_find(t->to);
+        if (to == NULL || (t->nsp != NULL && to->nsp != n))
+            return -1;
+        n = to->nsp;
+        cap = 1;
+    } else if (n != NULL && t->channel != NULL) {
+        ch = (struct hub_channel *)idmap_get(&n->channels, t->channel);
+        cap = ch ? ch->count : 0;
+    } else if (n != NULL) {
+        cap = n->nsocks;
+    }
+    if (done != NULL) {
+        r = calloc(1, sizeof *r);
+        if (r == NULL ||
+            (r->results = calloc(cap ? cap : 1, sizeof *r->results)) == NULL) {
+            free(r);
+            return -1;
+        }
+        r->id = hub_next_ack++;
+        r->waiting = 1; /* held until the loop ends: a receiver may fail
+                           synchronously and must not finish us mid-loop */
+        r->done = done;
+        r->arg = arg;
+        evtimer_assign(&r->timer, hub_base, hub_ack_timeout, r);
+    }
+    if (sock_packet_init(&p, SIO_EVENT, n ? n->name : "/",
+                         r ? r->id : SIO_NO_ID, json, len, attach,
+                         nattach) != 0) {
+        if (r != NULL) {
+            free(r->results);
+            free(r);
+        }
+        return -1;
+    }
+    if (to != NULL) {
+        if (t->except == NULL || strcmp(t->except, to->s->id) != 0)
+            count += hub_deliver(to, &p, r);
+    } else if (ch != NULL) {
+        for (m = LIST_FIRST(&ch->members); m != NULL; m = mnext) {
+            mnext = LIST_NEXT(m, in_channel);
+            if (t->except == NULL || strcmp(t->except, m->hs->s->id) != 0)
+                count += hub_deliver(m->hs, &p, r);
+        }
+    } else if (n != NULL && t->channel == NULL) {
+        for (hs = TAILQ_FIRST(&n->socks); hs != NULL; hs = next) {
+            next = TAILQ_NEXT(hs, in_nsp);
+            if (t->except == NULL || strcmp(t->except, hs->s->id) != 0)
+                count += hub_deliver(hs, &p, r);
+        }
+    }
+    sock_packet_release(&p);
+    if (r != NULL) {
+        if (--r->waiting == 0) {
+            hub_ack_finish(r);
+        } else {
+            tv.tv_sec = timeout_ms / 1000;
+            tv.tv_usec = (timeout_ms % 1000) * 1000;
+            event_add(&r->timer, &tv);
+        }
+    }
+    return count;
+}
+
+/* Relay mode: the sender's channels hear the event, each receiver once. */
+static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
+{
+    struct hub_member *m, *rm, *rnext;
+    struct sock_packet p;
+    uint32_t stamp = ++hub_next_stamp;
+    long count = 0;
+
+    if (sock_packet_init(&p, SIO_EVENT, from->nsp->name, SIO_NO_ID, ev->data,
+                         ev->data_len, ev->attach, ev->nattach) != 0)
+        return 0;
+    from->stamp = stamp;
+    LIST_FOREACH(m, &from->channels, in_sock) {
+        for (rm = LIST_FIRST(&m->ch->members); rm != NULL; rm = rnext) {
+            rnext = LIST_NEXT(rm, in_channel);
+            if (rm->hs->stamp == stamp)
+                continue;
+            rm->hs->stamp = stamp;
+            count += hub_deliver(rm->hs, &p, NULL);
+        }
+    }
+    sock_packet_release(&p);
+    return count;
+}
+
+static void hub_ack_client(struct sock *s, int64_t id, const char *json)
+{
+    struct sock_packet p;
+
+    if (id == SIO_NO_ID)
+        return;
+    if (sock_packet_init(&p, SIO_ACK, s->nsp, id, json, strlen(json), NULL,
+                         0) == 0) {
+        sock_send(s, &p);
+        sock_packet_release(&p);
+    }
+}
+
+/* Writes a JSON string literal of `s` (for the few replies built here). */
+static void hub_json_string(char *out, size_t cap, const char *s)
+{
+    size_t o = 0;
+
+    if (cap < 3)
+        return;
+    out[o++] = '"';
+    for (; *s && o + 8 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20) {
+            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+void hub_sock_event(struct sock *s, const struct sock_event *ev)
+{
+    struct hub_sock *hs = s->data;
+    char reply[2 * HUB_MAX_CHANNEL_NAME + 64], quoted[2 * HUB_MAX_CHANNEL_NAME + 16];
+    const char *err = NULL;
+    int subscribe;
+
+    if (hs == NULL)
+        return;
+    hub_stats.events_in++;
+    subscribe = strcmp(ev->name, "subscribe") == 0;
+    if (subscribe || strcmp(ev->name, "unsubscribe") == 0) {
+        int rc;
+        if (ev->arg1 == NULL) {
+            err = "the channel must be a string";
+            rc = -1;
+        } else if (subscribe) {
+            rc = hub_sock_join(hs, ev->arg1, &err);
+        } else {
+            struct hub_member *m = hub_membership(hs, ev->arg1);
+            if (m != NULL)
+                hub_member_drop(m);
+            rc = 0;
+        }
+        if (rc == 0) {
+            hub_json_string(quoted, sizeof quoted, ev->arg1);
+            snprintf(reply, sizeof reply, "[null,%s]", quoted);
+        } else {
+            hub_json_string(quoted, sizeof quoted, err);
+            snprintf(reply, sizeof reply, "[%s]", quoted);
+        }
+        hub_ack_client(s, ev->ack_id, reply);
+        return;
+    }
+    if (hub_relay) {
+        long n = hub_relay_event(hs, ev);
+        snprintf(reply, sizeof reply, "[%ld]", n);
+        hub_ack_client(s, ev->ack_id, reply);
+        return;
+    }
+    /* Nobody to hand the event to: drop it, but never leave an ack hanging. */
+    hub_ack_client(s, ev->ack_id, "[]");
+}
+
+/* ---- queries ---- */
+
+static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
+{
+    struct engine_session *es = hs->s->client->es;
+    const char *port = engine_meta(es, "REMOTE_PORT");
+    const char *names[64], **list = names;
+    struct hub_member *m;
+    struct hub_info info;
+    size_t i = 0;
+
+    if (hs->nchannels > 64 &&
+        (list = malloc(hs->nchannels * sizeof *list)) == NULL)
+        return;
+    LIST_FOREACH(m, &hs->channels, in_sock)
+        list[i++] = m->ch->name;
+    info.sid = hs->s->id;
+    info.eio_sid = es->sid;
+    info.nsp = hs->nsp->name;
+    info.transport = sock_transport(hs->s);
+    info.protocol = es->version;
+    info.remote_addr = engine_meta(es, "REMOTE_ADDR");
+    info.remote_port = port ? atoi(port) : 0;
+    info.connected_at = (double)es->connected_at_ms / 1000.0;
+    info.channels = list;
+    info.nchannels = i;
+    cb(arg, &info);
+    if (list != names)
+        free(list);
+}
+
+size_t hub_sessions(const char *nsp, const char *channel, hub_visit cb,
+                    void *arg)
+{
+    struct idmap_node *node;
+    struct hub_nsp *n;
+    struct hub_channel *ch;
+    struct hub_member *m;
+    struct hub_sock *hs;
+    size_t b, count = 0;
+
+    for (b = 0; b <= hub_nsps.mask; b++) {
+        for (node = hub_nsps.buckets[b]; node != NULL; node = node->next) {
+            n = (struct hub_nsp *)node;
+            if (nsp != NULL && strcmp(nsp, n->name) != 0)
+                continue;
+            if (channel != NULL) {
+                ch = (struct hub_channel *)idmap_get(&n->channels, channel);
+                if (ch != NULL)
+                    LIST_FOREACH(m, &ch->members, in_channel) {
+                        hub_visit_one(m->hs, cb, arg);
+                        count++;
+                    }
+                continue;
+            }
+            TAILQ_FOREACH(hs, &n->socks, in_nsp) {
+                hub_visit_one(hs, cb, arg);
+                count++;
+            }
+        }
+    }
+    return count;
+}
+
+int hub_session(const char *sid, hub_visit cb, void *arg)
+{
+    struct hub_sock *hs = hub_find(sid);
+
+    if (hs == NULL)
+        return -1;
+    hub_visit_one(hs, cb, arg);
+    return 0;
+}
+
+void hub_channels(const char *nsp,
+                  void (*cb)(void *arg, const char *nsp, const char *name,
+                             unsigned members),
+                  void *arg)
+{
+    struct idmap_node *node, *cnode;
+    struct hub_nsp *n;
+    struct hub_channel *ch;
+    size_t b, c;
+
+    for (b = 0; b <= hub_nsps.mask; b++) {
+        for (node = hub_nsps.buckets[b]; node != NULL; node = node->next) {
+            n = (struct hub_nsp *)node;
+            if (nsp != NULL && strcmp(nsp, n->name) != 0)
+                continue;
+            for (c = 0; c <= n->channels.mask; c++)
+                for (cnode = n->channels.buckets[c]; cnode != NULL;
+                     cnode = cnode->next) {
+                    ch = (struct hub_channel *)cnode;
+                    cb(arg, n->name, ch->name, ch->count);
+                }
+        }
+    }
+}
+
+int hub_disconnect(const char *sid)
+{
+    struct hub_sock *hs = hub_find(sid);
+
+    if (hs == NULL)
+        return -1;
+    sock_disconnect(hs->s, "server namespace disconnect");
+    return 0;
+}
+
+void hub_shutdown(void)
+{
+    idmap_free(&hub_socks);
+    idmap_free(&hub_nsps);
+}
+
+size_t hub_sizeof_socket(void)
+{
+    return sizeof(struct hub_sock);
+}

@@ -1,0 +1,109 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* hub: who is connected: sockets by id, namespaces, channels, and fan-out. */
+#ifndef SOCKETIOD_HUB_H
+#define SOCKETIOD_HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "sock.h"
+
+#define HUB_MAX_CHANNEL_NAME 1024
+#define HUB_MAX_CHANNELS_PER_SOCKET 1000
+
+/* Who an emit reaches, in namespace `nsp`: everyone, one channel (`channel`)
+ * or one socket (`to`), less the socket `except` when set. */
+struct hub_target {
+    const char *nsp;
+    const char *channel;
+    const char *to;
+    const char *except;
+};
+
+/* One client's answer to an acked emit: data NULL when it did not answer
+ * in time or went away. */
+struct hub_ack_result {
+    char *sid;
+    char *data; /* JSON array, placeholders for attachments */
+    size_t len;
+    struct frame **attach;
+    unsigned nattach;
+};
+
+/* Runs once for an acked emit, when every receiver answered or the timeout
+ * passed; `results` is freed after it returns. */
+typedef void (*hub_ack_done)(void *arg, const struct hub_ack_result *results,
+                             size_t n);
+
+struct hub_info {
+    const char *sid;
+    const char *eio_sid;
+    const char *nsp;
+    const char *transport;
+    int protocol; /* Engine.IO protocol version */
+    const char *remote_addr;
+    int remote_port;
+    double connected_at; /* seconds since the epoch */
+    const char *const *channels;
+    size_t nchannels;
+};
+
+typedef void (*hub_visit)(void *arg, const struct hub_info *info);
+
+struct hub_stats {
+    uint64_t sockets;
+    uint64_t namespaces;
+    uint64_t channels;
+    uint64_t events_in;
+    uint64_t messages_out; /* packets delivered, counted per receiver */
+    uint64_t emits;
+};
+
+extern struct hub_stats hub_stats;
+
+/* `relay`: re-emit client events to the sender's channels. */
+void hub_setup(struct event_base *base, int relay);
+
+/* sock_handler callbacks. */
+const char *hub_sock_connect(struct sock *s, const char *auth, size_t len);
+void hub_sock_event(struct sock *s, const struct sock_event *ev);
+void hub_sock_disconnect(struct sock *s, const char *reason);
+
+/* Sends the event whose JSON array (name first, placeholders for the
+ * attachments) is `json` to the target; the packet is encoded once.
+ * Returns the number of receivers, or -1 when out of memory or `to` names
+ * no socket of that namespace. With `done` (acked emit), `done` runs later
+ * with one result per receiver, after at most `timeout_ms`. */
+long hub_emit(const struct hub_target *t, const char *json, size_t len,
+              struct frame *const *attach, unsigned nattach,
+              unsigned timeout_ms, hub_ack_done done, void *arg);
+
+/* Subscribes / unsubscribes socket `sid`. Return 0, or -1 with *err. */
+int hub_join(const char *sid, const char *channel, const char **err);
+int hub_leave(const char *sid, const char *channel, const char **err);
+
+/* Server-side disconnect of socket `sid`. Returns 0, or -1 if unknown. */
+int hub_disconnect(const char *sid);
+
+/* Visits sockets (of `nsp` and in `channel` when not NULL); returns how
+ * many were visited. */
+size_t hub_sessions(const char *nsp, const char *channel, hub_visit cb,
+                    void *arg);
+
+/* Visits socket `sid`; returns 0, or -1 if unknown. */
+int hub_session(const char *sid, hub_visit cb, void *arg);
+
+/* Visits every channel (of `nsp` when not NULL). */
+void hub_channels(const char *nsp,
+                  void (*cb)(void *arg, const char *nsp, const char *name,
+                             unsigned members),
+                  void *arg);
+
+/* sizeof the hub's per-socket record, for the sizes program. */
+size_t hub_sizeof_socket(void);
+
+/* Frees what is left once every session has ended. */
+void hub_shutdown(void);
+
+#endif

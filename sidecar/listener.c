@@ -1,0 +1,187 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* listener: the public TCP and Unix listening sockets. */
+#include "listener.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/listener.h>
+
+#include "conn.h"
+#include "log.h"
+
+#define LISTENER_MAX 8
+
+struct listener {
+    struct evconnlistener *l;
+    struct event resume;
+    int tcp;
+};
+
+static struct listener listener_all[LISTENER_MAX];
+static int listener_n;
+
+static void listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                               struct sockaddr *sa, int len, void *arg)
+{
+    struct listener *ls = arg;
+    int one = 1;
+
+    (void)l;
+    if (ls->tcp)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    conn_new(fd, sa, (socklen_t)len);
+}
+
+static void listener_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct listener *ls = arg;
+
+    (void)fd;
+    (void)what;
+    evconnlistener_enable(ls->l);
+}
+
+static void listener_error_cb(struct evconnlistener *l, void *arg)
+{
+    struct listener *ls = arg;
+    struct timeval second = {1, 0};
+    int err = EVUTIL_SOCKET_ERROR();
+
+    if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+        /* Out of descriptors: spinning on accept would burn the loop. */
+        log_warn("accept: %s; pausing accepts for a second", strerror(err));
+        evconnlistener_disable(l);
+        event_add(&ls->resume, &second);
+        return;
+    }
+    log_info("accept: %s", strerror(err));
+}
+
+static int listener_open(const char *addr, int *tcp, const char **cause)
+{
+    static char why[256];
+    struct addrinfo hints, *res = NULL;
+    struct sockaddr_un sun;
+    char host[256], *port;
+    int fd = -1, one = 1, rc;
+    struct stat st;
+
+    if (strncmp(addr, "unix:", 5) == 0) {
+        *tcp = 0;
+        memset(&sun, 0, sizeof sun);
+        sun.sun_family = AF_UNIX;
+        if (strlen(addr + 5) >= sizeof sun.sun_path) {
+            *cause = "unix socket path too long";
+            return -1;
+        }
+        strcpy(sun.sun_path, addr + 5);
+        if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+            unlink(sun.sun_path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
+            goto fail;
+        chmod(sun.sun_path, 0666);
+        goto listen;
+    }
+    *tcp = 1;
+    if (strlen(addr) >= sizeof host) {
+        *cause = "address too long";
+        return -1;
+    }
+    if (addr[0] == '[') {
+        strcpy(host, addr + 1);
+        port = strstr(host, "]:");
+        if (port == NULL) {
+            *cause = "want [V6]:PORT";
+            return -1;
+        }
+        *port = '\0';
+        port += 2;
+    } else {
+        strcpy(host, addr);
+        port = strrchr(host, ':');
+        if (port == NULL) {
+            *cause = "want HOST:PORT";
+            return -1;
+        }
+        *port++ = '\0';
+    }
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(why, sizeof why, "%s", gai_strerror(rc));
+        *cause = why;
+        return -1;
+    }
+    fd = socket(res->ai_family,
+                res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        goto fail;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+        goto fail;
+listen:
+    if (listen(fd, 4096) != 0)
+        goto fail;
+    if (res != NULL)
+        freeaddrinfo(res);
+    return fd;
+fail:
+    snprintf(why, sizeof why, "%s", strerror(errno));
+    *cause = why;
+    if (fd >= 0)
+        close(fd);
+    if (res != NULL)
+        freeaddrinfo(res);
+    return -1;
+}
+
+int listener_add(struct event_base *base, const char *addr,
+                 const char **cause)
+{
+    struct listener *ls;
+    int fd, tcp;
+
+    if (listener_n == LISTENER_MAX) {
+        *cause = "too many listeners";
+        return -1;
+    }
+    if ((fd = listener_open(addr, &tcp, cause)) < 0)
+        return -1;
+    ls = &listener_all[listener_n];
+    ls->tcp = tcp;
+    ls->l = evconnlistener_new(base, listener_accept_cb, ls,
+                               LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                               -1, fd);
+    if (ls->l == NULL) {
+        close(fd);
+        *cause = "cannot watch the listening socket";
+        return -1;
+    }
+    evconnlistener_set_error_cb(ls->l, listener_error_cb);
+    evtimer_assign(&ls->resume, base, listener_resume_cb, ls);
+    listener_n++;
+    return 0;
+}
+
+void listener_shutdown(void)
+{
+    while (listener_n > 0) {
+        struct listener *ls = &listener_all[--listener_n];
+        event_del(&ls->resume);
+        evconnlistener_free(ls->l);
+    }
+}

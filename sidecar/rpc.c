@@ -1,0 +1,748 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* rpc: the control protocol: newline-delimited JSON on a Unix socket. */
+#include "rpc.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "conn.h"
+#include "engine.h"
+#include "hub.h"
+#include "log.h"
+
+struct rpc_stats rpc_stats;
+
+/* A client of the control socket. It outlives its socket while acked emits
+ * still owe it answers. */
+struct rpc_client {
+    struct bufferevent *bev;
+    unsigned refs;
+    int eof;
+    LIST_ENTRY(rpc_client) link;
+};
+
+/* An acked emit whose answer is written when the hub reports back. */
+struct rpc_pending {
+    struct rpc_client *cl;
+    cJSON *id;
+    int single; /* addressed to one socket */
+    long recipients;
+};
+
+static struct evconnlistener *rpc_listener;
+static char *rpc_path;
+static size_t rpc_max_line;
+static struct timeval rpc_started;
+static LIST_HEAD(, rpc_client) rpc_clients = LIST_HEAD_INITIALIZER(rpc_clients);
+
+static void rpc_client_release(struct rpc_client *cl)
+{
+    if (--cl->refs > 0)
+        return;
+    LIST_REMOVE(cl, link);
+    if (cl->bev != NULL)
+        bufferevent_free(cl->bev);
+    free(cl);
+}
+
+static void rpc_client_close(struct rpc_client *cl)
+{
+    if (cl->bev != NULL) {
+        bufferevent_free(cl->bev);
+        cl->bev = NULL;
+    }
+    rpc_client_release(cl);
+}
+
+static void rpc_write(struct rpc_client *cl, cJSON *msg)
+{
+    char *text = cJSON_PrintUnformatted(msg);
+
+    if (text != NULL && cl->bev != NULL) {
+        bufferevent_write(cl->bev, text, strlen(text));
+        bufferevent_write(cl->bev, "\n", 1);
+    }
+    cJSON_free(text);
+}
+
+static void rpc_reply(struct rpc_client *cl, const cJSON *id, cJSON *result)
+{
+    cJSON *msg = cJSON_CreateObject();
+
+    cJSON_AddItemToObject(msg, "id",
+                          id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(msg, "result", result);
+    rpc_write(cl, msg);
+    cJSON_Delete(msg);
+}
+
+static void rpc_error(struct rpc_client *cl, const cJSON *id, int code,
+                      const char *message)
+{
+    cJSON *msg = cJSON_CreateObject(), *err = cJSON_CreateObject();
+
+    rpc_stats.errors++;
+    cJSON_AddItemToObject(msg, "id",
+                          id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
+    cJSON_AddNumberToObject(err, "code", code);
+    cJSON_AddStringToObject(err, "message", message);
+    cJSON_AddItemToObject(msg, "error", err);
+    rpc_write(cl, msg);
+    cJSON_Delete(msg);
+}
+
+/* ---- binary values: {"_binary": base64} <-> placeholders ---- */
+
+struct rpc_attach {
+    struct frame *f[64];
+    unsigned n;
+};
+
+static void rpc_attach_free(struct rpc_attach *a)
+{
+    while (a->n > 0)
+        frame_unref(a->f[--a->n]);
+}
+
+/* Replaces binary markers with placeholders, collecting the bytes.
+ * Returns 0, or -1 with *why. */
+static int rpc_extract_binary(cJSON *node, struct rpc_attach *a,
+                              const char **why)
+{
+    cJSON *child, *b64;
+    uint8_t *bytes;
+    long n;
+
+    if (cJSON_IsObject(node) && cJSON_GetArraySize(node) == 1 &&
+        cJSON_IsString(b64 = cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
+        size_t len = strlen(b64->valuestring);
+        if (a->n == 64) {
+            *why = "at most 64 binary values";
+            return -1;
+        }
+        bytes = malloc(B64_DECODED_MAX(len) + 1);
+        if (bytes == NULL || (n = b64_decode(bytes, b64->valuestring, len)) < 0) {
+            free(bytes);
+            *why = "_binary is not base64";
+            return -1;
+        }
+        a->f[a->n] = frame_new(bytes, (size_t)n);
+        free(bytes);
+        if (a->f[a->n] == NULL) {
+            *why = "out of memory";
+            return -1;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(node, "_binary");
+        cJSON_AddTrueToObject(node, "_placeholder");
+        cJSON_AddNumberToObject(node, "num", a->n++);
+        return 0;
+    }
+    cJSON_ArrayForEach(child, node)
+        if (rpc_extract_binary(child, a, why) != 0)
+            return -1;
+    return 0;
+}
+
+/* Replaces placeholders with binary markers. */
+static void rpc_insert_binary(cJSON *node, struct frame **attach, unsigned n)
+{
+    cJSON *child, *num, *ph;
+    struct buf b = BUF_INIT;
+
+    if (cJSON_IsObject(node) &&
+        cJSON_IsTrue(ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
+        cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
+        num->valuedouble >= 0 && num->valuedouble < n) {
+        struct frame *f = attach[(unsigned)num->valuedouble];
+        if (b64_encode(&b, f->data, f->len) == 0) {
+            cJSON_DeleteItemFromObjectCaseSensitive(node, "_placeholder");
+            cJSON_DeleteItemFromObjectCaseSensitive(node, "num");
+            cJSON_AddStringToObject(node, "_binary", b.data ? b.data : "");
+        }
+        buf_free(&b);
+        return;
+    }
+    cJSON_ArrayForEach(child, node)
+        rpc_insert_binary(child, attach, n);
+}
+
+/* ---- params ---- */
+
+static const char *rpc_str(const cJSON *params, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Fills a target; returns 0, or -1 with *why. */
+static int rpc_target(const cJSON *params, struct hub_target *t,
+                      const char **why)
+{
+    static const char *const keys[] = {"namespace", "channel", "to", "except"};
+    const char **slots[] = {&t->nsp, &t->channel, &t->to, &t->except};
+    const cJSON *v;
+    size_t i;
+
+    memset(t, 0, sizeof *t);
+    for (i = 0; i < 4; i++) {
+        v = cJSON_GetObjectItemCaseSensitive(params, keys[i]);
+        if (v == NULL || cJSON_IsNull(v))
+            continue;
+        if (!cJSON_IsString(v)) {
+            *why = "namespace, channel, to and except must be strings";
+            return -1;
+        }
+        *slots[i] = v->valuestring;
+    }
+    if (t->channel != NULL && t->to != NULL) {
+        *why = "give channel or to, not both";
+        return -1;
+    }
+    if (t->nsp != NULL && t->nsp[0] != '/') {
+        *why = "namespace must start with '/'";
+        return -1;
+    }
+    if (t->nsp == NULL && t->to == NULL)
+        t->nsp = "/";
+    return 0;
+}
+
+/* ---- acked emits ---- */
+
+static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
+{
+    struct rpc_pending *p = arg;
+    cJSON *result, *acks, *timeouts, *args;
+    size_t i;
+
+    if (p->cl->bev != NULL) {
+        if (p->single) {
+            if (n == 0 || res[0].data == NULL) {
+                rpc_error(p->cl, p->id, RPC_ACK_TIMEOUT,
+                          "the client did not acknowledge in time");
+            } else {
+                result = cJSON_CreateObject();
+                cJSON_AddNumberToObject(result, "recipients", 1);
+                args = cJSON_ParseWithLength(res[0].data, res[0].len);
+                rpc_insert_binary(args, res[0].attach, res[0].nattach);
+                cJSON_AddItemToObject(result, "args",
+                                      args ? args : cJSON_CreateArray());
+                rpc_reply(p->cl, p->id, result);
+            }
+        } else {
+            result = cJSON_CreateObject();
+            cJSON_AddNumberToObject(result, "recipients", (double)p->recipients);
+            acks = cJSON_AddObjectToObject(result, "acks");
+            timeouts = cJSON_AddArrayToObject(result, "timeouts");
+            for (i = 0; i < n; i++) {
+                if (res[i].data == NULL) {
+                    cJSON_AddItemToArray(timeouts,
+                                         cJSON_CreateString(res[i].sid));
+                    continue;
+                }
+                args = cJSON_ParseWithLength(res[i].data, res[i].len);
+                rpc_insert_binary(args, res[i].attach, res[i].nattach);
+                cJSON_AddItemToObject(acks, res[i].sid,
+                                      args ? args : cJSON_CreateArray());
+            }
+            rpc_reply(p->cl, p->id, result);
+        }
+    }
+    cJSON_Delete(p->id);
+    rpc_client_release(p->cl);
+    free(p);
+}
+
+/* ---- methods ---- */
+
+static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
+                            const cJSON *params, const char *event,
+                            cJSON *args)
+{
+    struct hub_target t;
+    struct rpc_attach a = {.n = 0};
+    const char *why = NULL;
+    const cJSON *ack = cJSON_GetObjectItemCaseSensitive(params, "ack");
+    const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(params, "timeout");
+    unsigned timeout_ms = 5000;
+    struct rpc_pending *p = NULL;
+    cJSON *array, *result;
+    char *json;
+    long n;
+
+    if (rpc_target(params, &t, &why) != 0) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+        return;
+    }
+    if (tmo != NULL) {
+        if (!cJSON_IsNumber(tmo) || tmo->valuedouble < 1 ||
+            tmo->valuedouble > 3600000) {
+            rpc_error(cl, id, RPC_INVALID_PARAMS,
+                      "timeout must be 1 to 3600000 ms");
+            return;
+        }
+        timeout_ms = (unsigned)tmo->valuedouble;
+    }
+    array = cJSON_CreateArray();
+    cJSON_AddItemToArray(array, cJSON_CreateString(event));
+    if (args != NULL) {
+        cJSON *item;
+        while ((item = cJSON_DetachItemFromArray(args, 0)) != NULL)
+            cJSON_AddItemToArray(array, item);
+    }
+    if (rpc_extract_binary(array, &a, &why) != 0) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+        cJSON_Delete(array);
+        rpc_attach_free(&a);
+        return;
+    }
+    json = cJSON_PrintUnformatted(array);
+    cJSON_Delete(array);
+    if (cJSON_IsTrue(ack)) {
+        p = calloc(1, sizeof *p);
+        if (p == NULL) {
+            rpc_error(cl, id, RPC_INVALID_REQUEST, "out of memory");
+            goto done;
+        }
+        p->cl = cl;
+        cl->refs++;
+        p->id = id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull();
+        p->single = t.to != NULL;
+        p->recipients = -1;
+    }
+    n = json ? hub_emit(&t, json, strlen(json), a.f, a.n, timeout_ms,
+                        p ? rpc_ack_done : NULL, p)
+             : -1;
+    if (n < 0) {
+        if (p != NULL) {
+            /* hub_emit failed before taking the request. */
+            cJSON_Delete(p->id);
+            rpc_client_release(cl);
+            free(p);
+        }
+        if (t.to != NULL)
+            rpc_error(cl, id, RPC_NO_SESSION, "no such session");
+        else
+            rpc_error(cl, id, RPC_INVALID_REQUEST, "out of memory");
+        goto done;
+    }
+    if (p != NULL) {
+        /* The hub may have answered already (nobody to wait for). */
+        p->recipients = n;
+        goto done;
+    }
+    result = cJSON_CreateObject();
+    cJSON_AddNumberToObject(result, "recipients", (double)n);
+    rpc_reply(cl, id, result);
+done:
+    cJSON_free(json);
+    rpc_attach_free(&a);
+}
+
+static void rpc_m_emit(struct rpc_client *cl, const cJSON *id, cJSON *params)
+{
+    const char *event = rpc_str(params, "event");
+    cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "args");
+
+    if (event == NULL || (args != NULL && !cJSON_IsArray(args))) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS,
+                  "emit needs event (a string) and args (an array)");
+        return;
+    }
+    rpc_emit_common(cl, id, params, event, args);
+}
+
+static void rpc_m_send(struct rpc_client *cl, const cJSON *id, cJSON *params)
+{
+    cJSON *msg = cJSON_GetObjectItemCaseSensitive(params, "message");
+    cJSON *args;
+
+    if (msg == NULL) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, "send needs message");
+        return;
+    }
+    args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
+    rpc_emit_common(cl, id, params, "message", args);
+    cJSON_Delete(args);
+}
+
+static void rpc_add_info(void *arg, const struct hub_info *in)
+{
+    cJSON *list = arg, *o = cJSON_CreateObject(), *chans;
+    size_t i;
+
+    cJSON_AddStringToObject(o, "sid", in->sid);
+    cJSON_AddStringToObject(o, "eio_sid", in->eio_sid);
+    cJSON_AddStringToObject(o, "namespace", in->nsp);
+    chans = cJSON_AddArrayToObject(o, "channels");
+    for (i = 0; i < in->nchannels; i++)
+        cJSON_AddItemToArray(chans, cJSON_CreateString(in->channels[i]));
+    cJSON_AddStringToObject(o, "remote_addr",
+                            in->remote_addr ? in->remote_addr : "");
+    cJSON_AddNumberToObject(o, "remote_port", in->remote_port);
+    cJSON_AddStringToObject(o, "transport", in->transport);
+    cJSON_AddNumberToObject(o, "protocol", in->protocol);
+    cJSON_AddNumberToObject(o, "connected_at", in->connected_at);
+    if (cJSON_IsArray(list))
+        cJSON_AddItemToArray(list, o);
+    else
+        cJSON_AddItemToObject(list, "session", o);
+}
+
+static void rpc_m_sessions(struct rpc_client *cl, const cJSON *id,
+                           cJSON *params)
+{
+    cJSON *result = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(result, "sessions");
+
+    hub_sessions(rpc_str(params, "namespace"), rpc_str(params, "channel"),
+                 rpc_add_info, list);
+    rpc_reply(cl, id, result);
+}
+
+static void rpc_m_session(struct rpc_client *cl, const cJSON *id,
+                          cJSON *params)
+{
+    const char *sid = rpc_str(params, "sid");
+    cJSON *result;
+
+    if (sid == NULL) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, "session needs sid");
+        return;
+    }
+    result = cJSON_CreateObject();
+    if (hub_session(sid, rpc_add_info, result) != 0) {
+        cJSON_Delete(result);
+        rpc_error(cl, id, RPC_NO_SESSION, "no such session");
+        return;
+    }
+    rpc_reply(cl, id, result);
+}
+
+static void rpc_add_channel(void *arg, const char *nsp, const char *name,
+                            unsigned members)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "namespace", nsp);
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddNumberToObject(o, "members", members);
+    cJSON_AddItemToArray(arg, o);
+}
+
+static void rpc_m_channels(struct rpc_client *cl, const cJSON *id,
+                           cJSON *params)
+{
+    cJSON *result = cJSON_CreateObject();
+
+    hub_channels(rpc_str(params, "namespace"), rpc_add_channel,
+                 cJSON_AddArrayToObject(result, "channels"));
+    rpc_reply(cl, id, result);
+}
+
+static void rpc_add_channel_name(void *arg, const struct hub_info *in)
+{
+    cJSON *list = arg;
+    size_t i;
+
+    for (i = 0; i < in->nchannels; i++)
+        cJSON_AddItemToArray(list, cJSON_CreateString(in->channels[i]));
+}
+
+static void rpc_m_join_leave(struct rpc_client *cl, const cJSON *id,
+                             cJSON *params, int join)
+{
+    const char *sid = rpc_str(params, "sid");
+    const char *channel = rpc_str(params, "channel");
+    const char *err = NULL;
+    cJSON *result;
+
+    if (sid == NULL || channel == NULL) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, "needs sid and channel");
+        return;
+    }
+    if ((join ? hub_join(sid, channel, &err) : hub_leave(sid, channel, &err))) {
+        rpc_error(cl, id,
+                  strcmp(err, "no such session") == 0 ? RPC_NO_SESSION
+                                                      : RPC_INVALID_PARAMS,
+                  err);
+        return;
+    }
+    result = cJSON_CreateObject();
+    cJSON_AddStringToObject(result, "sid", sid);
+    hub_session(sid, rpc_add_channel_name,
+                cJSON_AddArrayToObject(result, "channels"));
+    rpc_reply(cl, id, result);
+}
+
+static void rpc_m_disconnect(struct rpc_client *cl, const cJSON *id,
+                             cJSON *params)
+{
+    const char *sid = rpc_str(params, "sid");
+    cJSON *result;
+
+    if (sid == NULL) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, "disconnect needs sid");
+        return;
+    }
+    if (hub_disconnect(sid) != 0) {
+        rpc_error(cl, id, RPC_NO_SESSION, "no such session");
+        return;
+    }
+    result = cJSON_CreateObject();
+    cJSON_AddStringToObject(result, "sid", sid);
+    rpc_reply(cl, id, result);
+}
+
+static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
+                        cJSON *params)
+{
+    cJSON *r = cJSON_CreateObject();
+    struct timeval now;
+
+    (void)params;
+    gettimeofday(&now, NULL);
+    cJSON_AddNumberToObject(r, "uptime",
+                            (double)(now.tv_sec - rpc_started.tv_sec));
+    cJSON_AddNumberToObject(r, "connections", (double)conn_stats.open);
+    cJSON_AddNumberToObject(r, "connections_accepted",
+                            (double)conn_stats.accepted);
+    cJSON_AddNumberToObject(r, "sessions", (double)engine_count());
+    cJSON_AddNumberToObject(r, "sessions_polling", (double)engine_stats.polling);
+    cJSON_AddNumberToObject(r, "sessions_websocket",
+                            (double)engine_stats.websocket);
+    cJSON_AddNumberToObject(r, "handshakes", (double)engine_stats.handshakes);
+    cJSON_AddNumberToObject(r, "upgrades", (double)engine_stats.upgrades);
+    cJSON_AddNumberToObject(r, "ping_timeouts",
+                            (double)engine_stats.ping_timeouts);
+    cJSON_AddNumberToObject(r, "bad_requests",
+                            (double)(conn_stats.bad_requests +
+                                     engine_stats.bad_requests));
+    cJSON_AddNumberToObject(r, "ws_protocol_errors",
+                            (double)conn_stats.ws_protocol_errors);
+    cJSON_AddNumberToObject(r, "output_overflows",
+                            (double)conn_stats.output_overflows);
+    cJSON_AddNumberToObject(r, "sockets", (double)hub_stats.sockets);
+    cJSON_AddNumberToObject(r, "namespaces", (double)hub_stats.namespaces);
+    cJSON_AddNumberToObject(r, "channels", (double)hub_stats.channels);
+    cJSON_AddNumberToObject(r, "messages_in", (double)hub_stats.events_in);
+    cJSON_AddNumberToObject(r, "messages_out", (double)hub_stats.messages_out);
+    cJSON_AddNumberToObject(r, "emits", (double)hub_stats.emits);
+    cJSON_AddNumberToObject(r, "rpc_requests", (double)rpc_stats.requests);
+    cJSON_AddNumberToObject(r, "rpc_errors", (double)rpc_stats.errors);
+    rpc_reply(cl, id, r);
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(struct rpc_client *, const cJSON *, cJSON *);
+} rpc_methods[] = {
+    {"emit", rpc_m_emit},         {"send", rpc_m_send},
+    {"sessions", rpc_m_sessions}, {"session", rpc_m_session},
+    {"channels", rpc_m_channels}, {"disconnect", rpc_m_disconnect},
+    {"stats", rpc_m_stats},
+};
+
+static void rpc_line(struct rpc_client *cl, const char *line, size_t len)
+{
+    cJSON *req = cJSON_ParseWithLength(line, len), *id, *params, *empty = NULL;
+    const char *method;
+    size_t i;
+
+    rpc_stats.requests++;
+    if (req == NULL) {
+        rpc_error(cl, NULL, RPC_PARSE_ERROR, "the line is not JSON");
+        return;
+    }
+    id = cJSON_GetObjectItemCaseSensitive(req, "id");
+    method = rpc_str(req, "method");
+    params = cJSON_GetObjectItemCaseSensitive(req, "params");
+    if (!cJSON_IsObject(req) || method == NULL) {
+        rpc_error(cl, id, RPC_INVALID_REQUEST,
+                  "a request is an object with a method");
+        goto done;
+    }
+    if (params == NULL || cJSON_IsNull(params))
+        params = empty = cJSON_CreateObject();
+    if (!cJSON_IsObject(params)) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, "params must be an object");
+        goto done;
+    }
+    if (strcmp(method, "join") == 0 || strcmp(method, "leave") == 0) {
+        rpc_m_join_leave(cl, id, params, method[0] == 'j');
+        goto done;
+    }
+    for (i = 0; i < sizeof rpc_methods / sizeof rpc_methods[0]; i++) {
+        if (strcmp(method, rpc_methods[i].name) == 0) {
+            rpc_methods[i].fn(cl, id, params);
+            goto done;
+        }
+    }
+    rpc_error(cl, id, RPC_METHOD_NOT_FOUND, "no such method");
+done:
+    cJSON_Delete(empty);
+    cJSON_Delete(req);
+}
+
+/* ---- connections ---- */
+
+static void rpc_read_cb(struct bufferevent *bev, void *arg)
+{
+    struct rpc_client *cl = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    struct evbuffer_ptr eol;
+    size_t len;
+    char *line;
+
+    cl->refs++; /* a method may drop the last other reference */
+    while (cl->bev != NULL) {
+        eol = evbuffer_search_eol(in, NULL, &len, EVBUFFER_EOL_LF);
+        if (eol.pos < 0) {
+            if (evbuffer_get_length(in) > rpc_max_line) {
+                rpc_error(cl, NULL, RPC_LINE_TOO_LONG,
+                          "request line too long");
+                cl->eof = 1; /* answered; close once written */
+                evbuffer_drain(in, evbuffer_get_length(in));
+                bufferevent_disable(bev, EV_READ);
+            }
+            break;
+        }
+        if ((size_t)eol.pos > rpc_max_line) {
+            evbuffer_drain(in, (size_t)eol.pos + len);
+            rpc_error(cl, NULL, RPC_LINE_TOO_LONG, "request line too long");
+            continue;
+        }
+        line = (char *)evbuffer_pullup(in, eol.pos + (ssize_t)len);
+        if (eol.pos > 0)
+            rpc_line(cl, line, (size_t)eol.pos);
+        evbuffer_drain(in, (size_t)eol.pos + len);
+    }
+    rpc_client_release(cl);
+}
+
+static void rpc_write_cb(struct bufferevent *bev, void *arg)
+{
+    struct rpc_client *cl = arg;
+
+    (void)bev;
+    if (cl->eof && cl->refs == 1)
+        rpc_client_close(cl);
+}
+
+static void rpc_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct rpc_client *cl = arg;
+
+    (void)bev;
+    if (what & BEV_EVENT_EOF) {
+        /* A half-closed client (socat after its input) still gets its
+         * answers: close once they are written and none are owed. */
+        cl->eof = 1;
+        bufferevent_disable(bev, EV_READ);
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0 &&
+            cl->refs == 1)
+            rpc_client_close(cl);
+        return;
+    }
+    if (what & BEV_EVENT_ERROR)
+        rpc_client_close(cl);
+}
+
+static void rpc_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                          struct sockaddr *sa, int socklen, void *arg)
+{
+    struct rpc_client *cl = calloc(1, sizeof *cl);
+
+    (void)sa;
+    (void)socklen;
+    (void)arg;
+    if (cl == NULL) {
+        evutil_closesocket(fd);
+        return;
+    }
+    cl->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
+                                     BEV_OPT_CLOSE_ON_FREE);
+    if (cl->bev == NULL) {
+        evutil_closesocket(fd);
+        free(cl);
+        return;
+    }
+    cl->refs = 1;
+    LIST_INSERT_HEAD(&rpc_clients, cl, link);
+    rpc_stats.connections++;
+    bufferevent_setcb(cl->bev, rpc_read_cb, rpc_write_cb, rpc_event_cb, cl);
+    bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+    log_debug("rpc: client connected");
+}
+
+int rpc_setup(struct event_base *base, const char *path, mode_t mode,
+              size_t max_line, const char **cause)
+{
+    struct sockaddr_un sun;
+    struct stat st;
+
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof sun.sun_path) {
+        *cause = "control socket path too long";
+        return -1;
+    }
+    strcpy(sun.sun_path, path);
+    /* A socket file left by a previous run would make bind fail. */
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+        unlink(path);
+    rpc_listener = evconnlistener_new_bind(
+        base, rpc_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+        128, (struct sockaddr *)&sun, sizeof sun);
+    if (rpc_listener == NULL) {
+        *cause = strerror(errno);
+        return -1;
+    }
+    if (chmod(path, mode) != 0) {
+        *cause = strerror(errno);
+        evconnlistener_free(rpc_listener);
+        rpc_listener = NULL;
+        return -1;
+    }
+    rpc_path = strdup(path);
+    rpc_max_line = max_line;
+    gettimeofday(&rpc_started, NULL);
+    return 0;
+}
+
+void rpc_shutdown(void)
+{
+    struct rpc_client *cl, *next;
+
+    if (rpc_listener != NULL) {
+        evconnlistener_free(rpc_listener);
+        rpc_listener = NULL;
+    }
+    for (cl = LIST_FIRST(&rpc_clients); cl != NULL; cl = next) {
+        next = LIST_NEXT(cl, link);
+        if (cl->bev != NULL) {
+            bufferevent_free(cl->bev);
+            cl->bev = NULL;
+        }
+    }
+    if (rpc_path != NULL) {
+        unlink(rpc_path);
+        free(rpc_path);
+        rpc_path = NULL;
+    }
+}

@@ -1,0 +1,476 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* sock: Socket.IO over one Engine.IO session: namespace sockets, CONNECT,
+ * events, acks both ways, binary attachments; protocol v5 and v4. */
+#include "sock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "sio.h"
+
+struct sock_ack {
+    struct sock_ack *next;
+    int64_t id;
+    sock_ack_cb cb;
+    void *arg;
+};
+
+/* A BINARY_EVENT or BINARY_ACK whose attachments are still arriving. */
+struct sock_partial {
+    int type;
+    char *nsp;
+    int64_t id;
+    char *json;
+    size_t json_len;
+    unsigned want, have;
+    struct frame *attach[];
+};
+
+static const struct sock_handler *sock_h;
+static struct timerq sock_connect_q;
+
+static void sock_connect_due(struct timerq_node *n, void *arg)
+{
+    struct sock_client *cl =
+        (struct sock_client *)((char *)n -
+                               offsetof(struct sock_client, connect_timer));
+
+    (void)arg;
+    log_info("session %s: no CONNECT in time, closing", cl->es->sid);
+    engine_close(cl->es, "connect timeout");
+}
+
+void sock_setup(struct event_base *base, unsigned connect_timeout_ms,
+                const struct sock_handler *h)
+{
+    sock_h = h;
+    timerq_init(&sock_connect_q, base, connect_timeout_ms, sock_connect_due,
+                NULL);
+}
+
+/* Socket.IO v4 (Engine.IO 3) connects "/" by itself and names sockets after
+ * the session; v5 gives each namespace socket an id of its own. */
+static int sock_protocol(const struct sock_client *cl)
+{
+    return cl->es->version == 3 ? 4 : 5;
+}
+
+static void sock_free_partial(struct sock_client *cl)
+{
+    struct sock_partial *p = cl->partial;
+    unsigned i;
+
+    if (p == NULL)
+        return;
+    for (i = 0; i < p->have; i++)
+        frame_unref(p->attach[i]);
+    free(p->nsp);
+    free(p->json);
+    free(p);
+    cl->partial = NULL;
+}
+
+/* ---- outgoing ---- */
+
+int sock_packet_init(struct sock_packet *p, int type, const char *nsp,
+                     int64_t id, const char *json, size_t len,
+                     struct frame *const *attach, unsigned nattach)
+{
+    unsigned i;
+
+    memset(p, 0, sizeof *p);
+    if (nattach > 0)
+        type = type == SIO_ACK ? SIO_BINARY_ACK : SIO_BINARY_EVENT;
+    if (sio_encode_head(&p->text, type, nattach, nsp, strlen(nsp), id) != 0 ||
+        buf_append(&p->text, json, len) != 0)
+        goto fail;
+    p->msgs = calloc(1 + nattach, sizeof *p->msgs);
+    if (p->msgs == NULL)
+        goto fail;
+    p->n = 1 + nattach;
+    engine_msg_init(&p->msgs[0], 0, p->text.data, p->text.len);
+    for (i = 0; i < nattach; i++)
+        engine_msg_init(&p->msgs[1 + i], 1, attach[i]->data, attach[i]->len);
+    return 0;
+fail:
+    buf_free(&p->text);
+    return -1;
+}
+
+void sock_packet_release(struct sock_packet *p)
+{
+    unsigned i;
+
+    for (i = 0; i < p->n; i++)
+        engine_msg_release(&p->msgs[i]);
+    free(p->msgs);
+    buf_free(&p->text);
+    memset(p, 0, sizeof *p);
+}
+
+int sock_send(struct sock *s, struct sock_packet *p)
+{
+    unsigned i;
+
+    for (i = 0; i < p->n; i++)
+        if (engine_send(s->client->es, &p->msgs[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* Sends a control packet (CONNECT, DISCONNECT, CONNECT_ERROR) to a client. */
+static void sock_send_control(struct sock_client *cl, int type,
+                              const char *nsp, const char *json)
+{
+    struct sock_packet p;
+
+    if (sock_packet_init(&p, type, nsp, SIO_NO_ID, json ? json : "",
+                         json ? strlen(json) : 0, NULL, 0) != 0)
+        return;
+    engine_send(cl->es, &p.msgs[0]);
+    sock_packet_release(&p);
+}
+
+int sock_expect_ack(struct sock *s, int64_t id, sock_ack_cb cb, void *arg)
+{
+    struct sock_ack *a = malloc(sizeof *a);
+
+    if (a == NULL)
+        return -1;
+    a->id = id;
+    a->cb = cb;
+    a->arg = arg;
+    a->next = s->acks;
+    s->acks = a;
+    return 0;
+}
+
+void sock_cancel_ack(struct sock *s, int64_t id, void *arg)
+{
+    struct sock_ack **pp, *a;
+
+    for (pp = &s->acks; (a = *pp) != NULL; pp = &a->next) {
+        if (a->id == id && a->arg == arg) {
+            *pp = a->next;
+            free(a);
+            return;
+        }
+    }
+}
+
+const char *sock_transport(const struct sock *s)
+{
+    return s->client->es->transport == ENGINE_WEBSOCKET ? "websocket"
+                                                        : "polling";
+}
+
+/* ---- socket lifecycle ---- */
+
+static struct sock *sock_find(struct sock_client *cl, const char *nsp,
+                              size_t len)
+{
+    struct sock *s;
+
+    LIST_FOREACH(s, &cl->socks, link)
+        if (strlen(s->nsp) == len && memcmp(s->nsp, nsp, len) == 0)
+            return s;
+    return NULL;
+}
+
+static void sock_free(struct sock *s, const char *reason)
+{
+    struct sock_ack *a;
+
+    LIST_REMOVE(s, link);
+    sock_h->disconnect(s, reason);
+    while ((a = s->acks) != NULL) {
+        s->acks = a->next;
+        a->cb(a->arg, s, NULL, 0, NULL, 0);
+        free(a);
+    }
+    free(s->id);
+    free(s->nsp);
+    free(s);
+}
+
+void sock_disconnect(struct sock *s, const char *reason)
+{
+    sock_send_control(s->client, SIO_DISCONNECT, s->nsp, NULL);
+    sock_free(s, reason);
+}
+
+static char *sock_new_id(struct sock_client *cl, const char *nsp)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char r[20];
+    char *id;
+    int i;
+
+    if (sock_protocol(cl) == 4) {
+        if (strcmp(nsp, "/") == 0)
+            return strdup(cl->es->sid);
+        id = malloc(strlen(nsp) + 1 + sizeof cl->es->sid);
+        if (id != NULL)
+            sprintf(id, "%s#%s", nsp, cl->es->sid);
+        return id;
+    }
+    if (RAND_bytes(r, sizeof r) != 1 || (id = malloc(21)) == NULL)
+        return NULL;
+    for (i = 0; i < 20; i++)
+        id[i] = abc[r[i] & 63];
+    id[20] = '\0';
+    return id;
+}
+
+static void sock_connect(struct sock_client *cl, const char *nsp,
+                         size_t nsp_len, const char *auth, size_t auth_len)
+{
+    struct sock *s;
+    const char *refusal;
+    char *reply;
+    cJSON *err;
+
+    timerq_remove(&cl->connect_timer);
+    if (sock_find(cl, nsp, nsp_len) != NULL)
+        return; /* already connected: a retry, not an error */
+    s = calloc(1, sizeof *s);
+    if (s == NULL || (s->nsp = strndup(nsp, nsp_len)) == NULL ||
+        (s->id = sock_new_id(cl, s->nsp)) == NULL) {
+        if (s != NULL)
+            free(s->nsp);
+        free(s);
+        engine_close(cl->es, "out of memory");
+        return;
+    }
+    s->client = cl;
+    LIST_INSERT_HEAD(&cl->socks, s, link);
+    refusal = sock_h->connect(s, auth, auth_len);
+    if (refusal != NULL) {
+        LIST_REMOVE(s, link);
+        err = sock_protocol(cl) == 5 ? cJSON_CreateObject()
+                                     : cJSON_CreateString(refusal);
+        if (sock_protocol(cl) == 5)
+            cJSON_AddStringToObject(err, "message", refusal);
+        reply = cJSON_PrintUnformatted(err);
+        sock_send_control(cl, SIO_CONNECT_ERROR, s->nsp, reply);
+        cJSON_free(reply);
+        cJSON_Delete(err);
+        free(s->id);
+        free(s->nsp);
+        free(s);
+        return;
+    }
+    log_debug("session %s: socket %s joined %s", cl->es->sid, s->id, s->nsp);
+    if (sock_protocol(cl) == 5) {
+        char json[64];
+        snprintf(json, sizeof json, "{\"sid\":\"%s\"}", s->id);
+        sock_send_control(cl, SIO_CONNECT, s->nsp, json);
+    } else {
+        sock_send_control(cl, SIO_CONNECT, s->nsp, NULL);
+    }
+}
+
+void sock_engine_open(struct engine_session *es)
+{
+    struct sock_client *cl = calloc(1, sizeof *cl);
+
+    if (cl == NULL) {
+        engine_close(es, "out of memory");
+        return;
+    }
+    cl->es = es;
+    LIST_INIT(&cl->socks);
+    es->data = cl;
+    if (sock_protocol(cl) == 4)
+        sock_connect(cl, "/", 1, NULL, 0);
+    else
+        timerq_add(&sock_connect_q, &cl->connect_timer);
+}
+
+void sock_engine_close(struct engine_session *es, const char *reason)
+{
+    struct sock_client *cl = es->data;
+    struct sock *s;
+
+    if (cl == NULL)
+        return;
+    es->data = NULL;
+    timerq_remove(&cl->connect_timer);
+    while ((s = LIST_FIRST(&cl->socks)) != NULL)
+        sock_free(s, reason);
+    sock_free_partial(cl);
+    free(cl);
+}
+
+/* ---- incoming ---- */
+
+/* A protocol violation: the whole session goes (Node socket.io does too). */
+static void sock_fail(struct sock_client *cl, const char *why)
+{
+    log_info("session %s: %s, closing", cl->es->sid, why);
+    engine_close(cl->es, "parse error");
+}
+
+static void sock_deliver_ack(struct sock *s, int64_t id, const char *json,
+                             size_t len, struct frame **attach, unsigned n)
+{
+    struct sock_ack **pp, *a;
+
+    for (pp = &s->acks; (a = *pp) != NULL; pp = &a->next) {
+        if (a->id == id) {
+            *pp = a->next;
+            a->cb(a->arg, s, json, len, attach, n);
+            free(a);
+            return;
+        }
+    }
+    log_debug("socket %s: ack %lld nobody waits for", s->id, (long long)id);
+}
+
+/* Validates and hands up a whole packet (attachments collected). */
+static void sock_dispatch(struct sock_client *cl, int type, const char *nsp,
+                          size_t nsp_len, int64_t id, const char *json,
+                          size_t len, struct frame **attach, unsigned n)
+{
+    struct sock *s = sock_find(cl, nsp, nsp_len);
+    struct sock_event ev;
+    cJSON *root, *name, *arg1;
+
+    if (s == NULL) {
+        log_debug("session %s: packet for unjoined namespace %.*s ignored",
+                  cl->es->sid, (int)nsp_len, nsp);
+        return;
+    }
+    root = cJSON_ParseWithLength(json, len);
+    if (root == NULL || !cJSON_IsArray(root)) {
+        cJSON_Delete(root);
+        sock_fail(cl, "event data is not a JSON array");
+        return;
+    }
+    if (type == SIO_ACK || type == SIO_BINARY_ACK) {
+        cJSON_Delete(root);
+        sock_deliver_ack(s, id, json, len, attach, n);
+        return;
+    }
+    name = cJSON_GetArrayItem(root, 0);
+    if (!cJSON_IsString(name)) {
+        cJSON_Delete(root);
+        sock_fail(cl, "event without a name");
+        return;
+    }
+    arg1 = cJSON_GetArrayItem(root, 1);
+    ev.name = name->valuestring;
+    ev.arg1 = cJSON_IsString(arg1) ? arg1->valuestring : NULL;
+    ev.data = json;
+    ev.data_len = len;
+    ev.ack_id = id;
+    ev.attach = attach;
+    ev.nattach = n;
+    sock_h->event(s, &ev);
+    cJSON_Delete(root);
+}
+
+static void sock_binary(struct sock_client *cl, const char *data, size_t len)
+{
+    struct sock_partial *p = cl->partial;
+    struct frame *f;
+
+    if (p == NULL) {
+        sock_fail(cl, "binary message without a packet");
+        return;
+    }
+    f = frame_new(data, len);
+    if (f == NULL) {
+        engine_close(cl->es, "out of memory");
+        return;
+    }
+    p->attach[p->have++] = f;
+    if (p->have < p->want)
+        return;
+    cl->partial = NULL;
+    sock_dispatch(cl, p->type, p->nsp, strlen(p->nsp), p->id, p->json,
+                  p->json_len, p->attach, p->have);
+    /* The session may be gone now, but the partial is ours to free. */
+    cl->partial = p;
+    sock_free_partial(cl);
+}
+
+static void sock_text(struct sock_client *cl, const char *data, size_t len)
+{
+    struct sio_packet p;
+    struct sock *s;
+    struct sock_partial *part;
+
+    if (cl->partial != NULL) {
+        sock_fail(cl, "text packet while attachments were due");
+        return;
+    }
+    if (sio_decode(data, len, &p) != 0) {
+        sock_fail(cl, "malformed packet");
+        return;
+    }
+    log_trace("session %s: packet type %d nsp %.*s", cl->es->sid, p.type,
+              (int)p.nsp_len, p.nsp);
+    switch (p.type) {
+    case SIO_CONNECT:
+        if (p.data_len > 0 && p.data[0] != '{') {
+            sock_fail(cl, "CONNECT payload is not an object");
+            return;
+        }
+        sock_connect(cl, p.nsp, p.nsp_len, p.data, p.data_len);
+        return;
+    case SIO_DISCONNECT:
+        if ((s = sock_find(cl, p.nsp, p.nsp_len)) != NULL)
+            sock_free(s, "client namespace disconnect");
+        return;
+    case SIO_EVENT:
+    case SIO_ACK:
+        if (p.type == SIO_ACK && p.id == SIO_NO_ID) {
+            sock_fail(cl, "ACK without an id");
+            return;
+        }
+        sock_dispatch(cl, p.type, p.nsp, p.nsp_len, p.id, p.data, p.data_len,
+                      NULL, 0);
+        return;
+    case SIO_BINARY_EVENT:
+    case SIO_BINARY_ACK:
+        part = calloc(1, sizeof *part + p.attachments * sizeof(struct frame *));
+        if (part == NULL || (part->nsp = strndup(p.nsp, p.nsp_len)) == NULL ||
+            (part->json = malloc(p.data_len + 1)) == NULL) {
+            if (part != NULL)
+                free(part->nsp);
+            free(part);
+            engine_close(cl->es, "out of memory");
+            return;
+        }
+        memcpy(part->json, p.data, p.data_len);
+        part->json_len = p.data_len;
+        part->type = p.type;
+        part->id = p.id;
+        part->want = p.attachments;
+        cl->partial = part;
+        if (p.attachments == 0) /* sio_decode refuses this; be safe */
+            sock_free_partial(cl);
+        return;
+    default:
+        sock_fail(cl, "unexpected packet type");
+    }
+}
+
+void sock_engine_message(struct engine_session *es, int binary,
+                         const char *data, size_t len)
+{
+    struct sock_client *cl = es->data;
+
+    if (cl == NULL)
+        return;
+    if (binary)
+        sock_binary(cl, data, len);
+    else
+        sock_text(cl, data, len);
+}

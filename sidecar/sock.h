@@ -1,0 +1,104 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* sock: Socket.IO over one Engine.IO session: namespace sockets, CONNECT,
+ * events, acks both ways, binary attachments; protocol v5 and v4. */
+#ifndef SOCKETIOD_SOCK_H
+#define SOCKETIOD_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "engine.h"
+#include "frame.h"
+#include "timerq.h"
+
+struct sock_ack;
+struct sock_partial;
+
+/* The Socket.IO state of one Engine.IO session. */
+struct sock_client {
+    struct engine_session *es;
+    LIST_HEAD(, sock) socks;
+    struct sock_partial *partial; /* a binary packet awaiting attachments */
+    struct timerq_node connect_timer; /* v5: until the first CONNECT */
+};
+
+/* One namespace joined by a client. */
+struct sock {
+    LIST_ENTRY(sock) link;
+    struct sock_client *client;
+    char *id;  /* what the client sees as socket.id */
+    char *nsp;
+    struct sock_ack *acks; /* acks we wait for from the client */
+    void *data; /* the hub's */
+};
+
+/* A client event. `data` is the packet's JSON array, event name first,
+ * with {"_placeholder":true,"num":i} where attachment i goes. */
+struct sock_event {
+    const char *name;
+    const char *arg1; /* the first argument when it is a string, else NULL */
+    const char *data;
+    size_t data_len;
+    int64_t ack_id; /* SIO_NO_ID when the client wants no ack */
+    struct frame **attach;
+    unsigned nattach;
+};
+
+/* The layer above (the hub). `connect` decides on a CONNECT: NULL accepts,
+ * else the text is sent in CONNECT_ERROR. `disconnect` runs once per socket,
+ * whoever ends it, before the socket is freed. */
+struct sock_handler {
+    const char *(*connect)(struct sock *s, const char *auth, size_t len);
+    void (*event)(struct sock *s, const struct sock_event *ev);
+    void (*disconnect)(struct sock *s, const char *reason);
+};
+
+/* Called with the client's ack arguments (JSON array text and its
+ * attachments), or with data NULL when the socket went away first. */
+typedef void (*sock_ack_cb)(void *arg, struct sock *s, const char *data,
+                            size_t len, struct frame **attach,
+                            unsigned nattach);
+
+/* A packet encoded once and sent to many sockets of one namespace:
+ * msgs[0] is the packet, msgs[1..n-1] its attachments. */
+struct sock_packet {
+    struct buf text;
+    struct engine_msg *msgs;
+    unsigned n;
+};
+
+void sock_setup(struct event_base *base, unsigned connect_timeout_ms,
+                const struct sock_handler *h);
+
+/* engine_handler callbacks. */
+void sock_engine_open(struct engine_session *es);
+void sock_engine_message(struct engine_session *es, int binary,
+                         const char *data, size_t len);
+void sock_engine_close(struct engine_session *es, const char *reason);
+
+/* Builds an EVENT (or ACK when `type` is SIO_ACK) for namespace `nsp` from
+ * a JSON array and raw attachments (the JSON holds their placeholders);
+ * BINARY_* is chosen when there are attachments. Returns 0 or -1. */
+int sock_packet_init(struct sock_packet *p, int type, const char *nsp,
+                     int64_t id, const char *json, size_t len,
+                     struct frame *const *attach, unsigned nattach);
+void sock_packet_release(struct sock_packet *p);
+
+/* Sends a packet to one socket. Returns 0, or -1 when its session ended. */
+int sock_send(struct sock *s, struct sock_packet *p);
+
+/* Waits for the client's ACK with `id` on socket `s`. Returns 0 or -1. */
+int sock_expect_ack(struct sock *s, int64_t id, sock_ack_cb cb, void *arg);
+
+/* Stops waiting for ack `id` registered with `arg` (cb does not run). */
+void sock_cancel_ack(struct sock *s, int64_t id, void *arg);
+
+/* Server-side DISCONNECT of one namespace socket; `disconnect` runs and the
+ * socket is freed. */
+void sock_disconnect(struct sock *s, const char *reason);
+
+/* The transport name and protocol of the socket's session. */
+const char *sock_transport(const struct sock *s);
+
+#endif
