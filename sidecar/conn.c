@@ -55,6 +55,15 @@ static void conn_arm(struct conn *c, short want)
     c->armed = (uint8_t)want;
 }
 
+static void conn_free_buf(struct buf **b)
+{
+    if (*b != NULL) {
+        buf_free(*b);
+        free(*b);
+        *b = NULL;
+    }
+}
+
 static void conn_reap(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c;
@@ -64,6 +73,8 @@ static void conn_reap(evutil_socket_t fd, short what, void *arg)
     (void)arg;
     while ((c = TAILQ_FIRST(&conn_dead)) != NULL) {
         TAILQ_REMOVE(&conn_dead, c, dead_link);
+        conn_free_buf(&c->in);
+        conn_free_buf(&c->msg);
         free(c);
     }
 }
@@ -110,15 +121,6 @@ static void conn_drop_output(struct conn *c)
     c->out_bytes = 0;
 }
 
-static void conn_free_buf(struct buf **b)
-{
-    if (*b != NULL) {
-        buf_free(*b);
-        free(*b);
-        *b = NULL;
-    }
-}
-
 void conn_close(struct conn *c)
 {
     if (c->state == CONN_CLOSED)
@@ -130,8 +132,8 @@ void conn_close(struct conn *c)
     close(c->fd);
     c->fd = -1;
     conn_drop_output(c);
-    conn_free_buf(&c->in);
-    conn_free_buf(&c->msg);
+    /* The input buffer may hold the request a caller is still reading;
+     * it goes with the connection at the end of the turn. */
     c->data = NULL;
     conn_stats.open--;
     TAILQ_INSERT_TAIL(&conn_dead, c, dead_link);
@@ -289,8 +291,6 @@ static void conn_drain(struct conn *c)
 {
     if (c->state == CONN_CLOSED)
         return;
-    conn_free_buf(&c->in);
-    conn_free_buf(&c->msg);
     conn_set_state(c, CONN_DRAINING);
     if (conn_flush(c) != 0) {
         conn_close(c);

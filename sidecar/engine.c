@@ -115,8 +115,7 @@ void engine_msg_init(struct engine_msg *m, int binary, const char *data,
 void engine_msg_release(struct engine_msg *m)
 {
     frame_unref(m->poll);
-    if (m->ws[1] != m->ws[0])
-        frame_unref(m->ws[1]);
+    frame_unref(m->ws[1]);
     frame_unref(m->ws[0]);
     m->poll = m->ws[0] = m->ws[1] = NULL;
 }
@@ -684,6 +683,8 @@ static void engine_poll_get(struct conn *c, const struct http_request *req,
     }
     s->conn = c;
     c->data = s;
+    if (s->npending == 0 && s->probe != NULL && s->probed)
+        engine_queue_text(s, "6");
     if (s->npending > 0)
         engine_poll_respond(s);
 }
@@ -760,6 +761,9 @@ void engine_request(struct conn *c, const struct http_request *req,
     int is_get = req->method_len == 3 && memcmp(req->method, "GET", 3) == 0;
     int is_post = req->method_len == 4 && memcmp(req->method, "POST", 4) == 0;
 
+    log_debug("conn %u: %.*s %.*s?%.*s", c->id, (int)req->method_len,
+              req->method, (int)req->path_len, req->path, (int)req->query_len,
+              q);
     if (origin != NULL &&
         !engine_cfg.origin_allowed(origin->value, origin->value_len)) {
         engine_error(c, req, 403, EIO_ERR_FORBIDDEN);
@@ -846,7 +850,9 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
         if (ws_encode_frame(&b, WS_OP_TEXT, "3probe", 6) == 0)
             conn_send_bytes(c, b.data, b.len);
         buf_free(&b);
-        /* Let the client's pending poll return so it can pause polling. */
+        /* The client pauses polling before it sends UPGRADE, and pausing
+         * waits for its poll to return: answer polls with NOOP from now. */
+        s->probed = 1;
         if (s->conn != NULL && s->npending == 0)
             engine_queue_text(s, "6");
         return;
@@ -864,6 +870,7 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
         s->transport = ENGINE_WEBSOCKET;
         s->conn = c;
         s->probe = NULL;
+        s->probed = 0;
         engine_stats.upgrades++;
         engine_stats.polling--;
         engine_stats.websocket++;
@@ -888,6 +895,7 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
     }
     /* Anything else during a probe is a broken client. */
     s->probe = NULL;
+    s->probed = 0;
     c->data = NULL;
     conn_ws_close(c, WS_CLOSE_PROTOCOL, NULL);
 }
@@ -929,6 +937,7 @@ void engine_conn_closed(struct conn *c)
         return;
     if (c == s->probe) {
         s->probe = NULL;
+        s->probed = 0;
     } else if (c == s->conn && s->transport == ENGINE_POLLING) {
         engine_unflush(s); /* the client gave up this poll; it will poll again */
         s->conn = NULL;

@@ -26,6 +26,7 @@ struct engine_session {
     uint8_t state;     /* enum engine_state */
     uint8_t b64;       /* v3 polling client without binary support */
     uint8_t flushing;  /* on the flush list */
+    uint8_t probed;    /* the probe WebSocket answered "3probe" */
     struct conn *conn;  /* WebSocket, or the long-poll GET being held */
     struct conn *probe; /* a WebSocket being probed for upgrade */
     struct frame **pending; /* polling packets waiting for a GET */
