@@ -610,23 +610,19 @@ static void rpc_read_cb(struct bufferevent *bev, void *arg)
     char *line;
 
     cl->refs++; /* a method may drop the last other reference */
-    while (cl->bev != NULL) {
+    while (cl->bev != NULL && !cl->eof) {
         eol = evbuffer_search_eol(in, NULL, &len, EVBUFFER_EOL_LF);
-        if (eol.pos < 0) {
-            if (evbuffer_get_length(in) > rpc_max_line) {
-                rpc_error(cl, NULL, RPC_LINE_TOO_LONG,
-                          "request line too long");
-                cl->eof = 1; /* answered; close once written */
-                evbuffer_drain(in, evbuffer_get_length(in));
-                bufferevent_disable(bev, EV_READ);
-            }
+        if ((eol.pos < 0 && evbuffer_get_length(in) > rpc_max_line) ||
+            (eol.pos >= 0 && (size_t)eol.pos > rpc_max_line)) {
+            /* Where the next request starts is unknowable: answer, close. */
+            rpc_error(cl, NULL, RPC_LINE_TOO_LONG, "request line too long");
+            cl->eof = 1;
+            evbuffer_drain(in, evbuffer_get_length(in));
+            bufferevent_disable(bev, EV_READ);
             break;
         }
-        if ((size_t)eol.pos > rpc_max_line) {
-            evbuffer_drain(in, (size_t)eol.pos + len);
-            rpc_error(cl, NULL, RPC_LINE_TOO_LONG, "request line too long");
-            continue;
-        }
+        if (eol.pos < 0)
+            break;
         line = (char *)evbuffer_pullup(in, eol.pos + (ssize_t)len);
         if (eol.pos > 0)
             rpc_line(cl, line, (size_t)eol.pos);
