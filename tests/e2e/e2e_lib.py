@@ -114,7 +114,8 @@ class Daemon:
                 tempfile.mkdtemp(prefix="siod-"), name + ".sock")
         if client_js is None:
             client_js = os.environ.get("SOCKETIOD_CLIENT_JS")
-        self.client_js = client_js
+        # the daemon runs in workdir: relative paths are the caller's
+        self.client_js = os.path.abspath(client_js) if client_js else None
         self.proc = None
         self.runs = 0
         self.problems = []
@@ -172,6 +173,7 @@ class Daemon:
         while True:
             rc = self.proc.poll()
             if rc is not None:
+                self.proc = None  # reported here, not again at teardown
                 raise DaemonError(
                     "socketiod exited with status %s while starting: %s\n"
                     "--- stderr ---\n%s" % (rc, " ".join(self.command()),
@@ -180,6 +182,7 @@ class Daemon:
                 return
             if time.monotonic() > deadline:
                 self.kill()
+                self.proc = None
                 raise DaemonError(
                     "socketiod did not accept on %s and %s within %.0f s\n"
                     "--- stderr ---\n%s" % (self.url, self.rpc_path, timeout,
@@ -209,7 +212,7 @@ class Daemon:
 
     def assert_alive(self):
         assert self.alive(), "socketiod died (status %s)\n--- stderr ---\n%s" \
-            % (self.proc.poll(), self.stderr())
+            % (self.proc and self.proc.poll(), self.stderr())
 
     def rpc(self, timeout=10.0):
         """A new control connection (closed at teardown)."""
@@ -222,9 +225,9 @@ class Daemon:
             self.proc.kill()
             self.proc.wait(5)
 
-    def stop(self, timeout=10.0):
-        """SIGTERM, wait, check the exit and the sanitizer output.
-        Returns (and remembers) a list of problems."""
+    def stop(self, timeout=10.0, sig=signal.SIGTERM):
+        """SIGTERM (or `sig`), wait, check the exit status and the
+        sanitizer output. Returns (and remembers) a list of problems."""
         for r in self._rpcs:
             r.close()
         self._rpcs = []
@@ -234,7 +237,7 @@ class Daemon:
         what = "socketiod run %d (%s)" % (self.runs, " ".join(self.command()))
         rc = self.proc.poll()
         if rc is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
                 rc = self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -257,6 +260,7 @@ class Daemon:
         if problems:
             problems.append("--- stderr of %s ---\n%s" % (what, err[-20000:]))
         self.problems += problems
+        self.proc = None  # checked: teardown has nothing more to do
         return problems
 
     def kill_and_start(self, timeout=10.0):
@@ -274,7 +278,6 @@ class Daemon:
         problems = self.stop()
         if problems:
             raise DaemonError("\n".join(problems))
-        self.proc = None
         return self.start(timeout)
 
 
@@ -622,8 +625,10 @@ class NodeHandle(Handle):
             raise AssertionError("%s connect_error: %s" % (self.cid, ev))
         self.sid = ev["sid"]
         if mode == "upgrade":
-            self.node.wait_for(lambda e: self._mine(e, "upgrade"), since=mark,
-                               timeout=timeout, what="upgrade of " + self.cid)
+            # (a socket multiplexed on an upgraded connection sees no
+            # upgrade event of its own)
+            wait_until(lambda: self.transport() == "websocket",
+                       timeout=timeout, what="upgrade of " + self.cid)
         return self
 
     def transport(self):
@@ -703,7 +708,13 @@ class PyHandle(Handle):
     kind = "py"
 
     def __init__(self, workdir=None):
+        import engineio.payload
         import socketio  # Debian's python3-socketio
+        # python-engineio 4.x refuses polling payloads of more than 16
+        # packets (it drops the connection and reconnects, losing them);
+        # Node's engine.io server sends whatever is queued, and so may
+        # socketiod. Tests that burst events need the limit raised.
+        engineio.payload.Payload.max_decode_packets = 100000
         self.sio = socketio.Client(reconnection_delay=0.1,
                                    reconnection_delay_max=0.5,
                                    randomization_factor=0)
@@ -716,6 +727,16 @@ class PyHandle(Handle):
             th.start()
             return th
         eio.start_background_task = start_background_task
+        # The client hands every Engine.IO message to a new thread, so
+        # handlers may run out of order (and binary attachments race);
+        # handle them in the read loop, in arrival order.
+        trigger = eio._trigger_event
+
+        def in_order(event, *args, **kwargs):
+            if event == "message":
+                kwargs["run_async"] = False
+            return trigger(event, *args, **kwargs)
+        eio._trigger_event = in_order
         self._cond = threading.Condition()
         self._events = []    # (name, args)
         self.ack_reply = None
@@ -898,10 +919,19 @@ class RawWs:
         self.sid = None
         if connect:
             nsp = "" if namespace == "/" else namespace + ","
+            if eio == 3 and namespace == "/":
+                # protocol v4 (Engine.IO v3): "/" is joined without asking
+                pkt = self.recv_packet(timeout)
+                assert pkt == "0", "expected CONNECT, got %r" % pkt
+                self.sid = self.open["sid"]
+                return
             self.ws.send("40" + nsp)
             pkt = self.recv_packet(timeout)
-            assert pkt.startswith("40" + nsp), "CONNECT refused: %r" % pkt
-            self.sid = json.loads(pkt[2 + len(nsp):])["sid"]
+            assert pkt.startswith("0" + nsp), "CONNECT refused: %r" % pkt
+            if eio == 3:
+                self.sid = namespace + "#" + self.open["sid"]
+            else:
+                self.sid = json.loads(pkt[1 + len(nsp):])["sid"]
 
     def recv_packet(self, timeout=5.0):
         """Next Engine.IO message (text) payload minus the '4'; answers

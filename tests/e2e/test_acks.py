@@ -17,7 +17,7 @@ def test_rpc_emit_with_ack_to_one_sid(daemon, clients, kind, mode):
     r = rpc.call("emit", event="ping", args=["hi"], to=h.sid, ack=True)
     assert r["recipients"] == 1
     assert r["args"] == reply
-    assert h.events("ping") == [["hi"]]
+    assert h.wait_event("ping") == ["hi"]
     # only h was asked
     rpc.call("emit", event="end", to=other.sid)
     other.wait_event("end")
@@ -33,7 +33,7 @@ def test_rpc_ack_carries_binary_back(daemon, clients, kind):
                  to=h.sid, ack=True)
     assert unbinary(r["args"][0]) == b"\x00\x01\xfe\xff"
     assert r["args"][1] == "t"
-    assert unbinary(h.events("need-bytes")[0][0]) == b"req"
+    assert unbinary(h.wait_event("need-bytes")[0]) == b"req"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -74,7 +74,7 @@ def test_rpc_emit_ack_timeout(daemon, clients):
     with pytest.raises(RpcError) as e:
         rpc.call("emit", event="q", to=mute.sid, ack=True, timeout=300)
     assert e.value.code == -32002
-    assert mute.events("q") == [[]]
+    assert mute.wait_event("q") == []
     # the RPC connection still works
     assert rpc.call("emit", event="after")["recipients"] == 1
 
