@@ -127,6 +127,40 @@ static int config_transports(struct config *cfg, const char *list)
 
 static int config_file(struct config *cfg, const char *path);
 
+/* Values read from a config file outlive it; they are kept here so that
+ * config_free() can release them. */
+struct config_str {
+    struct config_str *next;
+    char s[];
+};
+static struct config_str *config_strs;
+
+static char *config_keep(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    struct config_str *c = malloc(sizeof *c + n);
+
+    if (c == NULL)
+        return NULL;
+    memcpy(c->s, s, n);
+    c->next = config_strs;
+    config_strs = c;
+    return c->s;
+}
+
+void config_free(struct config *cfg)
+{
+    struct config_str *c;
+
+    while ((c = config_strs) != NULL) {
+        config_strs = c->next;
+        free(c);
+    }
+    if (cfg->path_owned)
+        free((char *)cfg->path);
+    cfg->path_owned = 0;
+}
+
 /* Applies one option; `val` must outlive the config (argv or strdup'd). */
 static int config_apply(struct config *cfg, int opt, const char *name,
                         const char *val)
@@ -168,7 +202,10 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         memcpy(p, val, len + 1);
         if (p[len - 1] != '/')
             strcpy(p + len, "/");
+        if (cfg->path_owned)
+            free((char *)cfg->path);
         cfg->path = p;
+        cfg->path_owned = 1;
         return 0;
     }
     case OPT_PING_INTERVAL:
@@ -262,7 +299,7 @@ static int config_file(struct config *cfg, const char *path)
             rc = -1;
             break;
         }
-        if (val != NULL && (val = strdup(val)) == NULL)
+        if (val != NULL && (val = config_keep(val)) == NULL)
             rc = -1;
         else
             rc = config_apply(cfg, o->val, o->name, val);

@@ -14,6 +14,7 @@ struct config {
     const char *rpc_path;
     mode_t rpc_mode;
     const char *path;   /* Engine.IO path, always ending in '/' */
+    int path_owned;
     unsigned ping_interval_ms;
     unsigned ping_timeout_ms;
     unsigned connect_timeout_ms;
@@ -33,6 +34,9 @@ struct config {
  * option names). Returns 0; on a bad option prints usage and returns -1;
  * returns 1 after printing help or the version (the caller exits 0). */
 int config_load(struct config *cfg, int argc, char **argv);
+
+/* Releases what config_load() allocated. */
+void config_free(struct config *cfg);
 
 /* 1 when `origin` (not NUL-terminated) is allowed by cfg->origins. */
 int config_origin_allowed(const struct config *cfg, const char *origin,

@@ -919,8 +919,9 @@ void engine_ws_message(struct conn *c, int binary, char *data, size_t len)
             engine_probe_message(s, c, data, len);
         return;
     }
+    /* Clients with forceBase64 send binary as base64 text frames. */
     rc = binary ? eio_decode_binary_frame(s->version, data, len, &p)
-                : eio_decode_text(s->version, data, len, 0, &p);
+                : eio_decode_text(s->version, data, len, 1, &p);
     if (rc != 0) {
         engine_end(s, "parse error", WS_CLOSE_PROTOCOL);
         return;

@@ -67,6 +67,26 @@ static void listener_error_cb(struct evconnlistener *l, void *arg)
     log_info("accept: %s", strerror(err));
 }
 
+int listener_claim_path(const struct sockaddr_un *sun, const char **cause)
+{
+    struct stat st;
+    int fd, live;
+
+    if (lstat(sun->sun_path, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return 0;
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    live = fd >= 0 &&
+           connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (live) {
+        *cause = "in use by another running daemon";
+        return -1;
+    }
+    unlink(sun->sun_path);
+    return 0;
+}
+
 static int listener_open(const char *addr, int *tcp, const char **cause)
 {
     static char why[256];
@@ -74,7 +94,6 @@ static int listener_open(const char *addr, int *tcp, const char **cause)
     struct sockaddr_un sun;
     char host[256], *port;
     int fd = -1, one = 1, rc;
-    struct stat st;
 
     if (strncmp(addr, "unix:", 5) == 0) {
         *tcp = 0;
@@ -85,8 +104,8 @@ static int listener_open(const char *addr, int *tcp, const char **cause)
             return -1;
         }
         strcpy(sun.sun_path, addr + 5);
-        if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-            unlink(sun.sun_path);
+        if (listener_claim_path(&sun, cause) != 0)
+            return -1;
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
             goto fail;

@@ -11,6 +11,12 @@
 int listener_add(struct event_base *base, const char *addr,
                  const char **cause);
 
+/* Makes way for a Unix socket at sun->sun_path: removes a socket file left
+ * by a dead process. Returns 0, or -1 with *cause when a live process still
+ * answers on it. */
+struct sockaddr_un;
+int listener_claim_path(const struct sockaddr_un *sun, const char **cause);
+
 /* Closes every listener. */
 void listener_shutdown(void);
 

@@ -241,14 +241,16 @@ int main(int argc, char **argv)
     sock_setup(main_base, main_cfg.connect_timeout_ms, &main_sock_handler);
     hub_setup(main_base, main_cfg.relay);
 
-    if (rpc_setup(main_base, main_cfg.rpc_path, main_cfg.rpc_mode,
-                  main_cfg.max_rpc_line, &cause) != 0)
-        fatal("control socket %s: %s", main_cfg.rpc_path, cause);
+    /* Listeners first: a second instance that cannot bind must leave the
+     * first one's control socket alone. */
     for (i = 0; i < main_cfg.nlisten; i++) {
         if (listener_add(main_base, main_cfg.listen[i], &cause) != 0)
             fatal("listen %s: %s", main_cfg.listen[i], cause);
         fprintf(stderr, "socketiod: listening on %s\n", main_cfg.listen[i]);
     }
+    if (rpc_setup(main_base, main_cfg.rpc_path, main_cfg.rpc_mode,
+                  main_cfg.max_rpc_line, &cause) != 0)
+        fatal("control socket %s: %s", main_cfg.rpc_path, cause);
     fprintf(stderr, "socketiod: control socket %s\n", main_cfg.rpc_path);
 
     sigterm = evsignal_new(main_base, SIGTERM, main_stop, NULL);
@@ -262,6 +264,8 @@ int main(int argc, char **argv)
     event_free(sigint);
     hub_shutdown();
     free(main_client_js);
+    free((char *)main_cfg.static_dir);
+    config_free(&main_cfg);
     log_info("stopped");
     return 0;
 }

@@ -21,6 +21,7 @@
 #include "conn.h"
 #include "engine.h"
 #include "hub.h"
+#include "listener.h"
 #include "log.h"
 
 struct rpc_stats rpc_stats;
@@ -179,6 +180,99 @@ static void rpc_insert_binary(cJSON *node, struct frame **attach, unsigned n)
         rpc_insert_binary(child, attach, n);
 }
 
+/* ---- raw JSON spans ----
+ * cJSON strings end at the first NUL, so a "\u0000" in an argument would
+ * be cut when re-printed. Arguments are therefore forwarded as the exact
+ * text the app sent; this scanner finds that text in a line cJSON already
+ * accepted as valid JSON. */
+
+static const char *rpc_cur_line;
+static size_t rpc_cur_len;
+
+static size_t rpc_ws(const char *s, size_t i, size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+                       s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Index just past the JSON value starting at s[i]. */
+static size_t rpc_skip(const char *s, size_t i, size_t len)
+{
+    int depth = 0;
+
+    do {
+        if (i >= len)
+            return len;
+        if (s[i] == '"') {
+            for (i++; i < len && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+            i++;
+        } else if (s[i] == '[' || s[i] == '{') {
+            depth++;
+            i++;
+        } else if (s[i] == ']' || s[i] == '}') {
+            depth--;
+            i++;
+        } else if (depth == 0) {
+            while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
+                   s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
+                   s[i] != '\r')
+                i++;
+        } else {
+            i++;
+        }
+    } while (depth > 0);
+    return i;
+}
+
+/* Finds member `key` of the object at s[*i]; on success *i is the value's
+ * start. Keys written with escapes are not matched (callers fall back). */
+static int rpc_member(const char *s, size_t len, size_t *i, const char *key)
+{
+    size_t k = strlen(key), p = rpc_ws(s, *i, len), ks;
+
+    if (p >= len || s[p] != '{')
+        return 0;
+    p++;
+    for (;;) {
+        p = rpc_ws(s, p, len);
+        if (p >= len || s[p] != '"')
+            return 0;
+        ks = p + 1;
+        p = rpc_skip(s, p, len);
+        p = rpc_ws(s, p, len);
+        if (p >= len || s[p] != ':')
+            return 0;
+        p = rpc_ws(s, p + 1, len);
+        if (ks + k < len && s[ks + k] == '"' && memcmp(s + ks, key, k) == 0) {
+            *i = p;
+            return 1;
+        }
+        p = rpc_ws(s, rpc_skip(s, p, len), len);
+        if (p >= len || s[p] != ',')
+            return 0;
+        p++;
+    }
+}
+
+/* The raw text of params.<key> in the current request line. */
+static int rpc_raw_param(const char *key, const char **val, size_t *vlen)
+{
+    size_t i = 0, end;
+
+    if (rpc_cur_line == NULL ||
+        !rpc_member(rpc_cur_line, rpc_cur_len, &i, "params") ||
+        !rpc_member(rpc_cur_line, rpc_cur_len, &i, key))
+        return 0;
+    end = rpc_skip(rpc_cur_line, i, rpc_cur_len);
+    *val = rpc_cur_line + i;
+    *vlen = end - i;
+    return 1;
+}
+
 /* ---- params ---- */
 
 static const char *rpc_str(const cJSON *params, const char *key)
@@ -223,6 +317,18 @@ static int rpc_target(const cJSON *params, struct hub_target *t,
 
 /* ---- acked emits ---- */
 
+/* A client's ack arguments: its own text unless binary must be inserted. */
+static cJSON *rpc_ack_args(const struct hub_ack_result *res)
+{
+    cJSON *args;
+
+    if (res->nattach == 0)
+        return cJSON_CreateRaw(res->data);
+    args = cJSON_ParseWithLength(res->data, res->len);
+    rpc_insert_binary(args, res->attach, res->nattach);
+    return args;
+}
+
 static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 {
     struct rpc_pending *p = arg;
@@ -237,8 +343,7 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
             } else {
                 result = cJSON_CreateObject();
                 cJSON_AddNumberToObject(result, "recipients", 1);
-                args = cJSON_ParseWithLength(res[0].data, res[0].len);
-                rpc_insert_binary(args, res[0].attach, res[0].nattach);
+                args = rpc_ack_args(&res[0]);
                 cJSON_AddItemToObject(result, "args",
                                       args ? args : cJSON_CreateArray());
                 rpc_reply(p->cl, p->id, result);
@@ -254,8 +359,7 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
                                          cJSON_CreateString(res[i].sid));
                     continue;
                 }
-                args = cJSON_ParseWithLength(res[i].data, res[i].len);
-                rpc_insert_binary(args, res[i].attach, res[i].nattach);
+                args = rpc_ack_args(&res[i]);
                 cJSON_AddItemToObject(acks, res[i].sid,
                                       args ? args : cJSON_CreateArray());
             }
@@ -269,9 +373,41 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 
 /* ---- methods ---- */
 
+/* The event array ["event", args...] from the request's own text, or
+ * NULL when the arguments carry binary markers (they need rewriting). */
+static char *rpc_raw_event(const char *event, const char *raw, size_t len,
+                           int wrap)
+{
+    struct buf b = BUF_INIT;
+    char *name;
+    size_t a = 0;
+
+    if (memmem(raw, len, "\"_binary\"", 9) != NULL)
+        return NULL;
+    if (!wrap) { /* strip the array's brackets */
+        a = rpc_ws(raw, 1, len);
+        len = len - 1;
+        while (len > a && (raw[len - 1] == ' ' || raw[len - 1] == '\n' ||
+                           raw[len - 1] == '\t' || raw[len - 1] == '\r'))
+            len--;
+    }
+    name = cJSON_PrintUnformatted(&(cJSON){.type = cJSON_String,
+                                           .valuestring = (char *)event});
+    buf_putc(&b, '[');
+    buf_puts(&b, name ? name : "\"\"");
+    if (len > a) {
+        buf_putc(&b, ',');
+        buf_append(&b, raw + a, len - a);
+    }
+    buf_putc(&b, ']');
+    cJSON_free(name);
+    return b.data;
+}
+
 static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
                             const cJSON *params, const char *event,
-                            cJSON *args)
+                            cJSON *args, const char *raw, size_t raw_len,
+                            int wrap)
 {
     struct hub_target t;
     struct rpc_attach a = {.n = 0};
@@ -297,21 +433,24 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         }
         timeout_ms = (unsigned)tmo->valuedouble;
     }
-    array = cJSON_CreateArray();
-    cJSON_AddItemToArray(array, cJSON_CreateString(event));
-    if (args != NULL) {
-        cJSON *item;
-        while ((item = cJSON_DetachItemFromArray(args, 0)) != NULL)
-            cJSON_AddItemToArray(array, item);
-    }
-    if (rpc_extract_binary(array, &a, &why) != 0) {
-        rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+    json = raw ? rpc_raw_event(event, raw, raw_len, wrap) : NULL;
+    if (json == NULL) {
+        array = cJSON_CreateArray();
+        cJSON_AddItemToArray(array, cJSON_CreateString(event));
+        if (args != NULL) {
+            cJSON *item;
+            while ((item = cJSON_DetachItemFromArray(args, 0)) != NULL)
+                cJSON_AddItemToArray(array, item);
+        }
+        if (rpc_extract_binary(array, &a, &why) != 0) {
+            rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+            cJSON_Delete(array);
+            rpc_attach_free(&a);
+            return;
+        }
+        json = cJSON_PrintUnformatted(array);
         cJSON_Delete(array);
-        rpc_attach_free(&a);
-        return;
     }
-    json = cJSON_PrintUnformatted(array);
-    cJSON_Delete(array);
     if (cJSON_IsTrue(ack)) {
         p = calloc(1, sizeof *p);
         if (p == NULL) {
@@ -357,13 +496,21 @@ static void rpc_m_emit(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     const char *event = rpc_str(params, "event");
     cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "args");
+    const char *raw = NULL;
+    size_t raw_len = 0;
 
     if (event == NULL || (args != NULL && !cJSON_IsArray(args))) {
         rpc_error(cl, id, RPC_INVALID_PARAMS,
                   "emit needs event (a string) and args (an array)");
         return;
     }
-    rpc_emit_common(cl, id, params, event, args);
+    if (args != NULL && !rpc_raw_param("args", &raw, &raw_len))
+        raw = NULL;
+    if (args == NULL) {
+        raw = "[]";
+        raw_len = 2;
+    }
+    rpc_emit_common(cl, id, params, event, args, raw, raw_len, 0);
 }
 
 static void rpc_m_send(struct rpc_client *cl, const cJSON *id, cJSON *params)
@@ -375,10 +522,17 @@ static void rpc_m_send(struct rpc_client *cl, const cJSON *id, cJSON *params)
         rpc_error(cl, id, RPC_INVALID_PARAMS, "send needs message");
         return;
     }
+    {
+    const char *raw = NULL;
+    size_t raw_len = 0;
+
+    if (!rpc_raw_param("message", &raw, &raw_len))
+        raw = NULL;
     args = cJSON_CreateArray();
     cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
-    rpc_emit_common(cl, id, params, "message", args);
+    rpc_emit_common(cl, id, params, "message", args, raw, raw_len, 1);
     cJSON_Delete(args);
+    }
 }
 
 static void rpc_add_info(void *arg, const struct hub_info *in)
@@ -565,6 +719,8 @@ static void rpc_line(struct rpc_client *cl, const char *line, size_t len)
     size_t i;
 
     rpc_stats.requests++;
+    rpc_cur_line = line;
+    rpc_cur_len = len;
     if (req == NULL) {
         rpc_error(cl, NULL, RPC_PARSE_ERROR, "the line is not JSON");
         return;
@@ -595,6 +751,7 @@ static void rpc_line(struct rpc_client *cl, const char *line, size_t len)
     }
     rpc_error(cl, id, RPC_METHOD_NOT_FOUND, "no such method");
 done:
+    rpc_cur_line = NULL;
     cJSON_Delete(empty);
     cJSON_Delete(req);
 }
@@ -690,7 +847,6 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
               size_t max_line, const char **cause)
 {
     struct sockaddr_un sun;
-    struct stat st;
 
     memset(&sun, 0, sizeof sun);
     sun.sun_family = AF_UNIX;
@@ -699,9 +855,8 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
         return -1;
     }
     strcpy(sun.sun_path, path);
-    /* A socket file left by a previous run would make bind fail. */
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-        unlink(path);
+    if (listener_claim_path(&sun, cause) != 0)
+        return -1;
     rpc_listener = evconnlistener_new_bind(
         base, rpc_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
         128, (struct sockaddr *)&sun, sizeof sun);
