@@ -18,6 +18,7 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "msglog.h"
 #include "rpc.h"
 #include "sock.h"
 
@@ -250,6 +251,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "socketiod: listening on %s\n", main_cfg.listen[i]);
     }
     fprintf(stderr, "socketiod: control socket %s\n", main_cfg.rpc_path);
+    if (msglog_setup(&main_cfg.message_log, &cause) != 0)
+        fatal("message log %s", cause);
 
     sigterm = evsignal_new(main_base, SIGTERM, main_stop, NULL);
     sigint = evsignal_new(main_base, SIGINT, main_stop, NULL);
@@ -261,6 +264,7 @@ int main(int argc, char **argv)
     event_free(sigterm);
     event_free(sigint);
     hub_shutdown();
+    msglog_shutdown(); /* writes what is still queued */
     free(main_client_js);
     log_info("stopped");
     return 0;
