@@ -31,9 +31,9 @@ static const char ctllog_select[] =
     " AND (?6 IS NULL OR time_us < ?6)";
 
 static const char *const ctllog_names[CTLLOG_COLS] = {
-    "id",      "time_us",     "direction",  "kind",    "via",
-    "sid",     "namespace",   "channel",    "event",   "ack_id",
-    "payload", "attachments", "recipients", "to",      "except",
+    "id",          "time_us",     "direction",  "kind",  "via",
+    "sid",         "namespace",   "channel",    "event", "ack_id",
+    "payload",     "attachments", "recipients", "to",    "except",
     "remote_addr", "line"};
 
 struct ctllog_opts {
@@ -72,9 +72,9 @@ static int64_t ctllog_time(const char *s)
     const char *end;
     char *e;
     double v;
-    static const char *const forms[] = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-                                        "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
-                                        "%Y-%m-%d"};
+    static const char *const forms[] = {"%Y-%m-%d %H:%M:%S",
+                                        "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                                        "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
     size_t i;
     time_t t;
 
@@ -84,8 +84,10 @@ static int64_t ctllog_time(const char *s)
         if (*e == '\0')
             return (int64_t)(v * 1e6);
         if (e[1] == '\0' && strchr("smhd", *e) != NULL) {
-            double unit = *e == 's' ? 1 : *e == 'm' ? 60 : *e == 'h' ? 3600
-                                                                      : 86400;
+            double unit = *e == 's'   ? 1
+                          : *e == 'm' ? 60
+                          : *e == 'h' ? 3600
+                                      : 86400;
             struct timespec now;
             clock_gettime(CLOCK_REALTIME, &now);
             return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 -
@@ -155,8 +157,8 @@ static void ctllog_print_json(sqlite3_stmt *st)
         if (i == 1) {
             localtime_r(&secs, &tm);
             strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%S", &tm);
-            snprintf(tbuf + strlen(tbuf), sizeof tbuf - strlen(tbuf),
-                     ".%06d", (int)(us % 1000000));
+            snprintf(tbuf + strlen(tbuf), sizeof tbuf - strlen(tbuf), ".%06d",
+                     (int)(us % 1000000));
             cJSON_AddStringToObject(o, "time", tbuf);
         }
     }
@@ -203,16 +205,18 @@ static void ctllog_print_text(sqlite3_stmt *st)
 
 /* Prints the rows after `*last` (the newest `limit` of them when limit >
  * 0); advances *last. Returns 0 or -1. */
-static int ctllog_query(sqlite3 *db, const struct ctllog_opts *o,
-                        int64_t *last, long limit)
+static int ctllog_query(sqlite3 *db, const struct ctllog_opts *o, int64_t *last,
+                        long limit)
 {
     struct buf sql = BUF_INIT;
     sqlite3_stmt *st = NULL;
     int rc, n = 0;
 
     if (limit > 0)
-        buf_printf(&sql, "SELECT * FROM (%s ORDER BY id DESC LIMIT %ld) "
-                         "ORDER BY id", ctllog_select, limit);
+        buf_printf(&sql,
+                   "SELECT * FROM (%s ORDER BY id DESC LIMIT %ld) "
+                   "ORDER BY id",
+                   ctllog_select, limit);
     else
         buf_printf(&sql, "%s ORDER BY id", ctllog_select);
     buf_putc(&sql, '\0');
@@ -279,28 +283,48 @@ int ctllog_main(int argc, char **argv, int json, const char *socket_path,
     optind = 0;
     while ((opt = getopt_long(argc, argv, "fn:s:h", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'd': o.db = optarg; break;
-        case 'f': o.follow = 1; break;
+        case 'd':
+            o.db = optarg;
+            break;
+        case 'f':
+            o.follow = 1;
+            break;
         case 'n':
             errno = 0;
             o.limit = strtol(optarg, &end, 10);
             if (errno || *end || end == optarg || o.limit < 0)
                 return ctllog_bad("bad --limit '%s'", optarg);
             break;
-        case 'S': o.sid = optarg; break;
-        case 'C': o.channel = optarg; break;
-        case 'E': o.event = optarg; break;
+        case 'S':
+            o.sid = optarg;
+            break;
+        case 'C':
+            o.channel = optarg;
+            break;
+        case 'E':
+            o.event = optarg;
+            break;
         case 'b':
         case 'u':
             if ((opt == 'b' ? (o.since = ctllog_time(optarg))
                             : (o.until = ctllog_time(optarg))) < 0)
                 return ctllog_bad("bad time '%s'", optarg);
             break;
-        case 'j': o.json = 1; break;
-        case 'L': o.lines = 1; break;
-        case 's': socket_path = optarg; break;
-        case 'h': ctllog_usage(stdout); return 0;
-        default: ctllog_usage(stderr); return 1;
+        case 'j':
+            o.json = 1;
+            break;
+        case 'L':
+            o.lines = 1;
+            break;
+        case 's':
+            socket_path = optarg;
+            break;
+        case 'h':
+            ctllog_usage(stdout);
+            return 0;
+        default:
+            ctllog_usage(stderr);
+            return 1;
         }
     }
     if (optind < argc)

@@ -300,7 +300,8 @@ static void hub_ack_got(void *arg, struct sock *s, const char *data,
     if (res == NULL)
         return;
     if (msglog_enabled && data != NULL)
-        msglog_in(1, s->id, s->client->es->meta, s->nsp, r->id, data, len, attach, nattach);
+        msglog_in(1, s->id, s->client->es->meta, s->nsp, r->id, data, len,
+                  attach, nattach);
     if (data != NULL && (res->data = strndup(data, len)) != NULL) {
         res->len = len;
         if (nattach > 0 &&
@@ -410,7 +411,11 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
     }
     sock_packet_release(&p);
     if (msglog_enabled)
-        msglog_out(MSGLOG_EMIT, 0, to && count ? to->s->id : NULL, to && count ? to->s->client->es->meta : NULL, t->nsp ? t->nsp : to && count ? to->s->nsp : "/", t->channel, t->to, t->except, count, r ? r->id : SIO_NO_ID, json, len, attach, nattach);
+        msglog_out(MSGLOG_EMIT, 0, to && count ? to->s->id : NULL,
+                   to && count ? to->s->client->es->meta : NULL,
+                   t->nsp ? t->nsp : to && count ? to->s->nsp : "/",
+                   t->channel, t->to, t->except, count,
+                   r ? r->id : SIO_NO_ID, json, len, attach, nattach);
     if (r != NULL) {
         if (--r->waiting == 0) {
             hub_ack_finish(r);
@@ -446,7 +451,9 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
     }
     sock_packet_release(&p);
     if (msglog_enabled && count > 0)
-        msglog_out(MSGLOG_RELAY, 0, NULL, NULL, from->nsp->name, NULL, NULL, from->s->id, count, SIO_NO_ID, ev->data, ev->data_len, ev->attach, ev->nattach);
+        msglog_out(MSGLOG_RELAY, 0, NULL, NULL, from->nsp->name, NULL, NULL,
+                   from->s->id, count, SIO_NO_ID, ev->data, ev->data_len,
+                   ev->attach, ev->nattach);
     return count;
 }
 
@@ -459,7 +466,8 @@ static void hub_ack_client(struct sock *s, int64_t id, const char *json)
     if (sock_packet_init(&p, SIO_ACK, s->nsp, id, json, strlen(json), NULL,
                          0) == 0) {
         if (sock_send(s, &p) == 0 && msglog_enabled)
-            msglog_out(MSGLOG_REPLY, 1, s->id, s->client->es->meta, s->nsp, NULL, s->id, NULL, 1, id, json, strlen(json), NULL, 0);
+            msglog_out(MSGLOG_REPLY, 1, s->id, s->client->es->meta, s->nsp,
+                       NULL, s->id, NULL, 1, id, json, strlen(json), NULL, 0);
         sock_packet_release(&p);
     }
 }
@@ -498,7 +506,8 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
         return;
     hub_stats.events_in++;
     if (msglog_enabled)
-        msglog_in(0, s->id, s->client->es->meta, s->nsp, ev->ack_id, ev->data, ev->data_len, ev->attach, ev->nattach);
+        msglog_in(0, s->id, s->client->es->meta, s->nsp, ev->ack_id,
+                  ev->data, ev->data_len, ev->attach, ev->nattach);
     subscribe = strcmp(ev->name, "subscribe") == 0;
     if (subscribe || strcmp(ev->name, "unsubscribe") == 0) {
         int rc;

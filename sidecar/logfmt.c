@@ -51,8 +51,7 @@ static size_t logfmt_directive(struct buf *out, const char *fmt, size_t len,
                                size_t i, logfmt_lookup lookup, void *arg,
                                int *oom)
 {
-    size_t start = i, key, klen, width = 0, prec = (size_t)-1, vlen = 0,
-           pad, n;
+    size_t start = i, key, klen, width = 0, prec = (size_t)-1, vlen = 0, pad, n;
     const char *v;
     int left = 0;
 

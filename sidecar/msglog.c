@@ -53,7 +53,7 @@ static struct {
     int waiting; /* the writer sleeps on cond */
     int stop;
 } msglog_q = {.lock = PTHREAD_MUTEX_INITIALIZER,
-             .cond = PTHREAD_COND_INITIALIZER};
+              .cond = PTHREAD_COND_INITIALIZER};
 
 static struct msglog_config msglog_cfg;
 static char *msglog_abspath;
@@ -335,8 +335,8 @@ static const char *msglog_lookup(void *arg, const char *key, size_t klen,
 
 /* The event name: the first element of the JSON array when it is a
  * string. Sets *owned when the result was unescaped into memory to free. */
-static const char *msglog_event_name(const char *json, size_t len,
-                                     size_t *elen, char **owned)
+static const char *msglog_event_name(const char *json, size_t len, size_t *elen,
+                                     char **owned)
 {
     size_t i = 0, start;
     int escaped = 0;
@@ -398,17 +398,17 @@ static int msglog_write_row(const struct msglog_row *r, struct buf *line,
     x.r = r;
     x.time = tbuf;
     x.event_len = 0;
-    x.event = r->ack ? NULL
-                     : msglog_event_name(r->json, r->json_len, &x.event_len,
-                                         &owned);
+    x.event =
+        r->ack ? NULL
+               : msglog_event_name(r->json, r->json_len, &x.event_len, &owned);
     kind = r->ack ? "ack"
            : (x.event != NULL && x.event_len == 7 &&
               memcmp(x.event, "message", 7) == 0)
                ? "message"
                : "event";
     buf_reset(line);
-    if (logfmt_render(line, msglog_format, strlen(msglog_format),
-                      msglog_lookup, &x) != 0)
+    if (logfmt_render(line, msglog_format, strlen(msglog_format), msglog_lookup,
+                      &x) != 0)
         buf_reset(line);
     buf_reset(att);
     for (i = 0; i < r->nattach; i++)
@@ -420,7 +420,8 @@ static int msglog_write_row(const struct msglog_row *r, struct buf *line,
     sqlite3_bind_int64(msglog_insert, 1, r->time_us);
     msglog_bind_text(2, r->out ? "out" : "in", r->out ? 3 : 2);
     msglog_bind_text(3, kind, strlen(kind));
-    msglog_bind_text(4, msglog_via_names[r->via], strlen(msglog_via_names[r->via]));
+    msglog_bind_text(4, msglog_via_names[r->via],
+                     strlen(msglog_via_names[r->via]));
     msglog_bind_text(5, r->sid, msglog_slen(r->sid) - (r->sid != NULL));
     msglog_bind_text(6, r->nsp ? r->nsp : "/", r->nsp ? strlen(r->nsp) : 1);
     msglog_bind_text(7, r->channel, r->channel ? strlen(r->channel) : 0);
@@ -478,7 +479,8 @@ static void msglog_write(struct msglog_row *list, struct buf *line,
         }
         free(r);
     }
-    if (begun && sqlite3_exec(msglog_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (begun &&
+        sqlite3_exec(msglog_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         msglog_error("COMMIT");
         sqlite3_exec(msglog_db, "ROLLBACK", NULL, NULL, NULL);
         bad += ok;
@@ -494,12 +496,10 @@ static void msglog_retain(void)
     sqlite3_stmt *st;
 
     if (msglog_cfg.max_age > 0 &&
-        sqlite3_prepare_v2(msglog_db,
-                           "DELETE FROM messages WHERE time_us < ?1", -1, &st,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1,
-                           msglog_now_us() -
-                               (int64_t)msglog_cfg.max_age * 1000000);
+        sqlite3_prepare_v2(msglog_db, "DELETE FROM messages WHERE time_us < ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(
+            st, 1, msglog_now_us() - (int64_t)msglog_cfg.max_age * 1000000);
         if (sqlite3_step(st) != SQLITE_DONE)
             msglog_error("retention by age");
         sqlite3_finalize(st);
@@ -579,8 +579,8 @@ int msglog_setup(const struct msglog_config *cfg, const char **cause)
         return -1;
     }
     if (sqlite3_open_v2(msglog_cfg.path, &msglog_db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK)
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK)
         goto fail;
     sqlite3_busy_timeout(msglog_db, 5000);
     /* WAL: readers (socketioctl log) never block the writer, and a crash
@@ -598,8 +598,7 @@ int msglog_setup(const struct msglog_config *cfg, const char **cause)
     }
     if (sqlite3_exec(msglog_db, "PRAGMA synchronous=NORMAL", NULL, NULL,
                      NULL) != SQLITE_OK ||
-        sqlite3_exec(msglog_db, msglog_schema, NULL, NULL, NULL) !=
-            SQLITE_OK ||
+        sqlite3_exec(msglog_db, msglog_schema, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(msglog_db, msglog_insert_sql, -1, &msglog_insert,
                            NULL) != SQLITE_OK)
         goto fail;

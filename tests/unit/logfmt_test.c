@@ -57,7 +57,7 @@ int main(void)
     /* unknown keys render empty */
     R("[%(NOPE)s]", "[]");
     R("[%()s]", "[]");
-    R("[%(REMOTE)s]", "[]");            /* a prefix is not a key */
+    R("[%(REMOTE)s]", "[]"); /* a prefix is not a key */
     R("[%(REMOTE_ADDR=)s]", "[]");
     /* %% and stray percents */
     R("100%%", "100%");
@@ -99,7 +99,9 @@ int main(void)
     }
     /* NUL bytes inside the format are plain bytes */
     CHECK(logfmt_render(&b, "a\0%(REMOTE_PORT)s%", 18, t_lookup, NULL) == 0);
-    CHECK_STR(b.data, b.len, "a\0" "5555%");
+    CHECK_STR(b.data, b.len,
+              "a\0"
+              "5555%");
     buf_free(&b);
     /* None and friends */
     CHECK(logfmt_disabled(NULL));
