@@ -12,6 +12,7 @@ import time
 SOCKETIOD = os.environ["SOCKETIOD"]
 EIOCLIENT = os.environ["EIOCLIENT"]
 TICK = os.sysconf("SC_CLK_TCK")
+LAZY_US = int(os.environ.get("LAZY_US", 20000))
 FMT = "%(REMOTE_ADDR)s - - [%(TIME)s] \"Socket.IO message: %(MESSAGE)s\""
 
 
@@ -75,6 +76,12 @@ def phase(n, k, log, workdir):
                               env=dict(os.environ, N=str(n), PORT=str(port)))
         while json.loads(cl.stdout.readline()).get("event") != "ready":
             pass
+        # Lazy reading (see the shared bench README): frames pile up and
+        # the server's writes do not each pay a cross-CPU wake-up of an
+        # idle client, which otherwise varies with whatever else runs.
+        cl.stdin.write("lazy %d\n" % LAZY_US)
+        cl.stdin.flush()
+        cl.stdout.readline()
 
         def received():
             cl.stdin.write("stats\n")

@@ -50,7 +50,9 @@ static struct {
     struct msglog_row *head, *tail;
     unsigned long count, max;
     size_t bytes;
-    int waiting; /* the writer sleeps on cond */
+    unsigned long kick; /* a row that makes the queue this long wakes the
+                           writer from its nap */
+    int waiting;        /* the writer sleeps until the next row */
     int stop;
 } msglog_q = {.lock = PTHREAD_MUTEX_INITIALIZER,
               .cond = PTHREAD_COND_INITIALIZER};
@@ -96,6 +98,10 @@ static const char msglog_insert_sql[] =
     " except_sid, remote_addr, line)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
     " ?15, ?16)";
+
+/* How long the writer waits for more rows after a batch before it asks
+ * the loop to wake it for the next one. */
+#define MSGLOG_NAP_MS 10
 
 static const char *const msglog_via_names[] = {"client", "emit", "relay",
                                                "reply"};
@@ -189,9 +195,10 @@ static void msglog_push(struct msglog_row *r)
     msglog_q.tail = r;
     msglog_q.count++;
     msglog_q.bytes += r->size;
-    /* Wake the writer only when it sleeps: under load it is busy and the
-     * loop pays no syscall per row. */
-    if (msglog_q.waiting)
+    /* Wake the writer only from a deep sleep (the first row after a quiet
+     * spell) or when the queue fills up during its nap: under load the
+     * loop pays no wake-up, that is no syscall, per row. */
+    if (msglog_q.waiting || msglog_q.count == msglog_q.kick)
         pthread_cond_signal(&msglog_q.cond);
     pthread_mutex_unlock(&msglog_q.lock);
 }
@@ -522,11 +529,21 @@ static void *msglog_main(void *arg)
     struct msglog_row *list;
     struct timespec ts;
     time_t last = 0, now;
-    int stop, rc;
+    int stop, rc, busy = 0;
 
     (void)arg;
     for (;;) {
         pthread_mutex_lock(&msglog_q.lock);
+        if (busy && msglog_q.head == NULL && !msglog_q.stop) {
+            /* A nap after a batch: rows gather without waking us. */
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += MSGLOG_NAP_MS * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&msglog_q.cond, &msglog_q.lock, &ts);
+        }
         while (msglog_q.head == NULL && !msglog_q.stop) {
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += 1; /* retention runs even when nothing is logged */
@@ -542,6 +559,7 @@ static void *msglog_main(void *arg)
         msglog_q.bytes = 0;
         stop = msglog_q.stop;
         pthread_mutex_unlock(&msglog_q.lock);
+        busy = list != NULL;
         if (list != NULL)
             msglog_write(list, &line, &att);
         now = time(NULL);
@@ -573,6 +591,7 @@ int msglog_setup(const struct msglog_config *cfg, const char **cause)
     if (msglog_cfg.path == NULL || msglog_cfg.path[0] == '\0')
         msglog_cfg.path = MSGLOG_DEFAULT_PATH;
     msglog_q.max = cfg->queue ? cfg->queue : MSGLOG_DEFAULT_QUEUE;
+    msglog_q.kick = msglog_q.max / 4 ? msglog_q.max / 4 : 1;
     msglog_format = strdup(cfg->format);
     if (msglog_format == NULL) {
         *cause = "out of memory";
