@@ -45,8 +45,8 @@ int main(int argc, char **argv)
     for (b = 0; b < n / 500; b++) {
         t = msglog_rowcost_now();
         for (i = 0; i < 500; i++)
-            msglog_out(MSGLOG_EMIT, 0, NULL, NULL, "/", "room", NULL, NULL,
-                       10, -1, json, sizeof json - 1, NULL, 0);
+            msglog_out(MSGLOG_EMIT, 0, NULL, NULL, "/", "room", NULL, NULL, 10,
+                       -1, json, sizeof json - 1, NULL, 0);
         busy += msglog_rowcost_now() - t;
         nanosleep(&pause, NULL);
     }

@@ -592,6 +592,7 @@ int msglog_setup(const struct msglog_config *cfg, const char **cause)
         msglog_cfg.path = MSGLOG_DEFAULT_PATH;
     msglog_q.max = cfg->queue ? cfg->queue : MSGLOG_DEFAULT_QUEUE;
     msglog_q.kick = msglog_q.max / 4 ? msglog_q.max / 4 : 1;
+    msglog_q.stop = 0; /* a set-up after a shutdown (the unit tests) */
     msglog_format = strdup(cfg->format);
     if (msglog_format == NULL) {
         *cause = "out of memory";
