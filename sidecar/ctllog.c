@@ -80,7 +80,8 @@ static int64_t ctllog_time(const char *s)
 
     errno = 0;
     v = strtod(s, &e);
-    if (e != s && errno == 0 && v >= 0) {
+    /* Up to year 5138 either way: the conversions below cannot overflow. */
+    if (e != s && errno == 0 && v >= 0 && v < 1e11) {
         if (*e == '\0')
             return (int64_t)(v * 1e6);
         if (e[1] == '\0' && strchr("smhd", *e) != NULL) {
@@ -89,6 +90,8 @@ static int64_t ctllog_time(const char *s)
                           : *e == 'h' ? 3600
                                       : 86400;
             struct timespec now;
+            if (v * unit >= 1e11)
+                return -1;
             clock_gettime(CLOCK_REALTIME, &now);
             return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 -
                    (int64_t)(v * unit * 1e6);

@@ -404,6 +404,11 @@ def test_socketioctl_log_filters_json_and_follow(daemon, clients):
         ["other", "direct"]
     assert "other" not in [r["event"] for r in
                            jlines("--until", "%.3f" % t_mid)]
+    everything = jlines("-n", "0")
+    assert len(everything) >= 7
+    assert jlines("-n", "0", "--since", "1h") == everything
+    assert jlines("-n", "0", "--since", "2000-01-01 00:00") == everything
+    assert jlines("--until", "2000-01-01") == []
     # --db instead of asking the daemon; text and rendered lines
     res = ctl(d, "log", "--db", str(d.workdir / "log.sqlite3"), "--event",
               "other")
