@@ -273,7 +273,9 @@ def test_config_file_key(daemon, tmp_path):
 
 
 def flood(rpc, n, event="f", size=0):
-    """Pipelines n emits in one write; returns after every response."""
+    """Pipelines n emits in one write (so the daemon handles many per loop
+    turn, faster than one request per round trip); returns after every
+    response. Registers the ids the way Rpc.call_async does."""
     pad = "p" * size
     lines = "".join(json.dumps({"id": "f%d" % i, "method": "emit", "params": {
         "event": event, "args": [i, pad]}}) + "\n" for i in range(n))
