@@ -899,8 +899,7 @@ class RawWs:
         if connect:
             nsp = "" if namespace == "/" else namespace + ","
             self.ws.send("40" + nsp)
-            pkt = self.recv_packet(timeout)
-            # recv_packet strips the Engine.IO "4": a CONNECT is "0{...}"
+            pkt = self.recv_packet(timeout)  # without the Engine.IO '4'
             assert pkt.startswith("0" + nsp), "CONNECT refused: %r" % pkt
             self.sid = json.loads(pkt[1 + len(nsp):])["sid"]
 
