@@ -27,6 +27,13 @@ enum {
     OPT_RELAY,
     OPT_MAX_OUTPUT,
     OPT_MAX_RPC_LINE,
+    OPT_MSGLOG_FORMAT, /* the --message-log-* options: msglog.h */
+    OPT_MSGLOG,
+    OPT_MSGLOG_QUEUE,
+    OPT_MSGLOG_MAX_AGE,
+    OPT_MSGLOG_MAX_ROWS,
+    OPT_MSGLOG_PER_RECEIVER,
+    OPT_MSGLOG_COOKIES,
 };
 
 static const struct option config_options[] = {
@@ -45,6 +52,13 @@ static const struct option config_options[] = {
     {"relay", no_argument, NULL, OPT_RELAY},
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
     {"max-rpc-line", required_argument, NULL, OPT_MAX_RPC_LINE},
+    {"message-log-format", required_argument, NULL, OPT_MSGLOG_FORMAT},
+    {"message-log", required_argument, NULL, OPT_MSGLOG},
+    {"message-log-queue", required_argument, NULL, OPT_MSGLOG_QUEUE},
+    {"message-log-max-age", required_argument, NULL, OPT_MSGLOG_MAX_AGE},
+    {"message-log-max-rows", required_argument, NULL, OPT_MSGLOG_MAX_ROWS},
+    {"message-log-per-receiver", no_argument, NULL, OPT_MSGLOG_PER_RECEIVER},
+    {"message-log-cookies", no_argument, NULL, OPT_MSGLOG_COOKIES},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -76,6 +90,20 @@ static void config_usage(FILE *f)
         "      --max-output BYTES      per-connection queued output cap "
         "(4194304)\n"
         "      --max-rpc-line BYTES    longest control request (1048576)\n"
+        "      --message-log-format FMT  log every message to SQLite, "
+        "rendering\n"
+        "                              %(KEY)s lines (default "
+        "$SOCKETIO_MESSAGE_LOG_FORMAT;\n"
+        "                              unset or None: no log)\n"
+        "      --message-log FILE      the database "
+        "(" MSGLOG_DEFAULT_PATH ")\n"
+        "      --message-log-queue N   rows queued before dropping (65536)\n"
+        "      --message-log-max-age SECONDS  delete older rows (0: keep)\n"
+        "      --message-log-max-rows N       keep the newest N rows (0: all)\n"
+        "      --message-log-per-receiver     a row per receiver of a "
+        "broadcast\n"
+        "      --message-log-cookies   let %(HTTP_COOKIE)s render the "
+        "cookie\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -246,6 +274,32 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_RELAY:
         cfg->relay = val == NULL || strcasecmp(val, "no") != 0;
         return 0;
+    case OPT_MSGLOG_FORMAT:
+        cfg->message_log.format = val;
+        return 0;
+    case OPT_MSGLOG:
+        cfg->message_log.path = val;
+        return 0;
+    case OPT_MSGLOG_QUEUE:
+    case OPT_MSGLOG_MAX_AGE:
+    case OPT_MSGLOG_MAX_ROWS:
+        if (config_number(name, val, opt == OPT_MSGLOG_QUEUE ? 1UL << 24
+                                     : 1UL << 40, &n) != 0 ||
+            (opt == OPT_MSGLOG_QUEUE && n == 0))
+            return -1;
+        if (opt == OPT_MSGLOG_QUEUE)
+            cfg->message_log.queue = n;
+        else if (opt == OPT_MSGLOG_MAX_AGE)
+            cfg->message_log.max_age = n;
+        else
+            cfg->message_log.max_rows = n;
+        return 0;
+    case OPT_MSGLOG_PER_RECEIVER:
+        cfg->message_log.per_receiver = val == NULL || strcasecmp(val, "no") != 0;
+        return 0;
+    case OPT_MSGLOG_COOKIES:
+        cfg->message_log.cookies = val == NULL || strcasecmp(val, "no") != 0;
+        return 0;
     case 'c':
         return config_file(cfg, val);
     case 'v':
@@ -324,6 +378,9 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_rpc_line = 1 << 20;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
+    cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");
+    cfg->message_log.path = MSGLOG_DEFAULT_PATH;
+    cfg->message_log.queue = MSGLOG_DEFAULT_QUEUE;
 
     while ((opt = getopt_long(argc, argv, "l:r:c:vhV", config_options,
                               &idx)) != -1) {

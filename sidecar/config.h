@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "msglog.h"
+
 #define CONFIG_MAX_LISTEN 8
 
 struct config {
@@ -27,6 +29,7 @@ struct config {
     const char *client_js;
     const char *static_dir;
     int relay;
+    struct msglog_config message_log; /* --message-log-* */
     int verbose;
 };
 

@@ -8,6 +8,7 @@
 
 #include "idmap.h"
 #include "log.h"
+#include "msglog.h"
 #include "sio.h"
 
 struct hub_stats hub_stats;
@@ -298,6 +299,9 @@ static void hub_ack_got(void *arg, struct sock *s, const char *data,
             res = &r->results[i];
     if (res == NULL)
         return;
+    if (msglog_enabled && data != NULL)
+        msglog_in(1, s->id, s->client->es->meta, s->nsp, r->id, data, len,
+                  attach, nattach);
     if (data != NULL && (res->data = strndup(data, len)) != NULL) {
         res->len = len;
         if (nattach > 0 &&
@@ -334,6 +338,8 @@ static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
     if (sock_send(hs->s, p) != 0)
         return 0; /* its session ended; a registered ack reports it gone */
     hub_stats.messages_out++;
+    if (msglog_per_receiver)
+        msglog_receiver(hs->s->id, hs->s->client->es->meta);
     return 1;
 }
 
@@ -404,6 +410,12 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
         }
     }
     sock_packet_release(&p);
+    if (msglog_enabled)
+        msglog_out(MSGLOG_EMIT, 0, to && count ? to->s->id : NULL,
+                   to && count ? to->s->client->es->meta : NULL,
+                   t->nsp ? t->nsp : to && count ? to->s->nsp : "/",
+                   t->channel, t->to, t->except, count,
+                   r ? r->id : SIO_NO_ID, json, len, attach, nattach);
     if (r != NULL) {
         if (--r->waiting == 0) {
             hub_ack_finish(r);
@@ -438,6 +450,10 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
         }
     }
     sock_packet_release(&p);
+    if (msglog_enabled && count > 0)
+        msglog_out(MSGLOG_RELAY, 0, NULL, NULL, from->nsp->name, NULL, NULL,
+                   from->s->id, count, SIO_NO_ID, ev->data, ev->data_len,
+                   ev->attach, ev->nattach);
     return count;
 }
 
@@ -449,7 +465,9 @@ static void hub_ack_client(struct sock *s, int64_t id, const char *json)
         return;
     if (sock_packet_init(&p, SIO_ACK, s->nsp, id, json, strlen(json), NULL,
                          0) == 0) {
-        sock_send(s, &p);
+        if (sock_send(s, &p) == 0 && msglog_enabled)
+            msglog_out(MSGLOG_REPLY, 1, s->id, s->client->es->meta, s->nsp,
+                       NULL, s->id, NULL, 1, id, json, strlen(json), NULL, 0);
         sock_packet_release(&p);
     }
 }
@@ -487,6 +505,9 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
     if (hs == NULL)
         return;
     hub_stats.events_in++;
+    if (msglog_enabled)
+        msglog_in(0, s->id, s->client->es->meta, s->nsp, ev->ack_id,
+                  ev->data, ev->data_len, ev->attach, ev->nattach);
     subscribe = strcmp(ev->name, "subscribe") == 0;
     if (subscribe || strcmp(ev->name, "unsubscribe") == 0) {
         int rc;

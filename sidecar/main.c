@@ -18,6 +18,7 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "msglog.h"
 #include "rpc.h"
 #include "sock.h"
 
@@ -252,6 +253,8 @@ int main(int argc, char **argv)
                   main_cfg.max_rpc_line, &cause) != 0)
         fatal("control socket %s: %s", main_cfg.rpc_path, cause);
     fprintf(stderr, "socketiod: control socket %s\n", main_cfg.rpc_path);
+    if (msglog_setup(&main_cfg.message_log, &cause) != 0)
+        fatal("message log %s", cause);
 
     sigterm = evsignal_new(main_base, SIGTERM, main_stop, NULL);
     sigint = evsignal_new(main_base, SIGINT, main_stop, NULL);
@@ -263,6 +266,7 @@ int main(int argc, char **argv)
     event_free(sigterm);
     event_free(sigint);
     hub_shutdown();
+    msglog_shutdown(); /* writes what is still queued */
     free(main_client_js);
     free((char *)main_cfg.static_dir);
     config_free(&main_cfg);

@@ -23,6 +23,7 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "msglog.h"
 
 struct rpc_stats rpc_stats;
 
@@ -667,6 +668,7 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
                         cJSON *params)
 {
     cJSON *r = cJSON_CreateObject();
+    struct msglog_stats ml;
     struct timeval now;
 
     (void)params;
@@ -699,6 +701,11 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "emits", (double)hub_stats.emits);
     cJSON_AddNumberToObject(r, "rpc_requests", (double)rpc_stats.requests);
     cJSON_AddNumberToObject(r, "rpc_errors", (double)rpc_stats.errors);
+    msglog_get_stats(&ml);
+    cJSON_AddNumberToObject(r, "messages_logged", (double)ml.logged);
+    cJSON_AddNumberToObject(r, "messages_log_dropped", (double)ml.dropped);
+    cJSON_AddNumberToObject(r, "messages_log_errors", (double)ml.errors);
+    cJSON_AddItemToObject(r, "message_log", msglog_path() ? cJSON_CreateString(msglog_path()) : cJSON_CreateNull());
     rpc_reply(cl, id, r);
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "ctllog.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -756,6 +757,10 @@ static void ctl_usage(FILE *f)
             CTL_DEFAULT_PATH, CTL_DEFAULT_WAIT);
     for (i = 0; i < CTL_NCMDS; i++)
         fprintf(f, "  %s\n", ctl_cmds[i].usage);
+    fprintf(f, "  log [--db FILE] [-f] [-n N] [--sid SID] [--channel C] "
+               "[--event E]\n"
+               "      [--since T] [--until T] [--json | --lines]   (the "
+               "message log)\n");
     fprintf(f, "\nAn ARG_JSON or MESSAGE_JSON that is not valid JSON is "
                "sent as a string;\nput -- before arguments that start with "
                "'-' (negative numbers).\n");
@@ -931,6 +936,25 @@ static void ctl_extend_wait(struct ctl *c, const struct ctl_args *a)
         c->wait_ms = need;
 }
 
+/* `socketioctl log` without --db: the daemon says where its log is. */
+static char *ctl_log_locate(const char *path)
+{
+    struct ctl c = {path, 0, CTL_DEFAULT_WAIT};
+    cJSON *resp = ctl_call(&c, "stats", ctl_params());
+    const cJSON *p =
+        cJSON_GetObjectItemCaseSensitive(ctl_result(&c, resp), "message_log");
+    char *s = NULL;
+
+    if (cJSON_IsString(p))
+        s = ctl_strdup(p->valuestring);
+    else
+        fprintf(stderr, "%s: the daemon at %s keeps no message log (see "
+                        "--message-log-format); give --db FILE\n",
+                ctl_prog, path);
+    cJSON_Delete(resp);
+    return s;
+}
+
 static void ctl_print_json(const cJSON *res)
 {
     char *s = ctl_check(cJSON_PrintUnformatted(res));
@@ -956,6 +980,8 @@ int main(int argc, char **argv)
         ctl_usage(stdout);
         return CTL_EXIT_OK;
     }
+    if (strcmp(argv[i], "log") == 0) /* reads the database, not the RPC */
+        return ctllog_main(argc - i, argv + i, c.json, c.path, ctl_log_locate);
     cmd = ctl_find(argv[i]);
     if (cmd == NULL)
         ctl_usage_error(NULL, "unknown command '%s'", argv[i]);
