@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1179,6 +1181,12 @@ static void upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 
     if (what & BEV_EVENT_CONNECTED) {
         log_trace("upstream conn %u: connected", c->id);
+        if (!upstream_u.is_unix) {
+            /* Requests go out whole; never hold a tail back for an ACK. */
+            int one = 1;
+            setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
+                       &one, sizeof one);
+        }
         if (c->state == UPSTREAM_CONNECTING)
             upstream_conn_state(c, UPSTREAM_SENDING);
         return;
