@@ -53,6 +53,7 @@ struct upstream_job {
     char *cookie;  /* the handshake's Cookie, passed on as a real one */
     char *what;    /* for the log: "event chat", "connect", ... */
     char *nsp;     /* the socket's namespace, for actions naming none */
+    char *remote;  /* the client's REMOTE_ADDR, for FastCGI/SCGI */
 };
 
 /* The events of one socket, answered one at a time, in order. */
@@ -309,6 +310,7 @@ static void upstream_job_free(struct upstream_job *job)
     free(job->cookie);
     free(job->what);
     free(job->nsp);
+    free(job->remote);
     free(job);
 }
 
@@ -469,6 +471,9 @@ static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
     if ((cookie = upstream_meta(f->meta, "HTTP_COOKIE")) != NULL &&
         (job->cookie = strdup(cookie)) == NULL)
         goto fail;
+    if ((cookie = upstream_meta(f->meta, "REMOTE_ADDR")) != NULL &&
+        (job->remote = strdup(cookie)) == NULL)
+        goto fail;
     text = cJSON_PrintUnformatted(doc);
     if (text == NULL)
         goto fail;
@@ -573,7 +578,7 @@ static int upstream_request(struct upstream_job *job, struct buf *out)
     struct buf body = BUF_INIT, hdrs = BUF_INIT, params = BUF_INIT;
     const char *ctx = NULL;
     size_t ctx_len = 0;
-    char sig[160] = "", cl[24];
+    char sig[160] = "", cl[24], host[300];
     int rc = -1;
 
     if (!us->gone) {
@@ -593,15 +598,16 @@ static int upstream_request(struct upstream_job *job, struct buf *out)
                       sizeof sig) != 0)
         goto done;
     snprintf(cl, sizeof cl, "%zu", body.len);
+    snprintf(host, sizeof host, "%s%s%s", upstream_u.host,
+             upstream_u.is_unix ? "" : ":",
+             upstream_u.is_unix ? "" : upstream_u.port);
     if (upstream_u.proto == UPSTREAM_HTTP) {
         if (buf_printf(out,
-                       "POST %s HTTP/1.1\r\nHost: %s%s%s\r\n"
+                       "POST %s HTTP/1.1\r\nHost: %s\r\n"
                        "Content-Type: application/json\r\n"
                        "Content-Length: %zu\r\n"
                        "X-Socketiod-Event: %s\r\n",
-                       upstream_u.path, upstream_u.host,
-                       upstream_u.is_unix ? "" : ":",
-                       upstream_u.is_unix ? "" : upstream_u.port, body.len,
+                       upstream_u.path, host, body.len,
                        upstream_type_name(job->type)) != 0 ||
             (sig[0] && buf_printf(out, "X-Socketiod-Signature: %s\r\n",
                                   sig) != 0) ||
@@ -627,8 +633,8 @@ static int upstream_request(struct upstream_job *job, struct buf *out)
             {"SERVER_PORT", upstream_u.is_unix ? "0" : upstream_u.port},
             {"SERVER_PROTOCOL", "HTTP/1.1"},
             {"GATEWAY_INTERFACE", "CGI/1.1"},
-            {"REMOTE_ADDR", "127.0.0.1"},
-            {"HTTP_HOST", upstream_u.host},
+            {"REMOTE_ADDR", job->remote},
+            {"HTTP_HOST", host},
             {"HTTP_X_SOCKETIOD_EVENT", upstream_type_name(job->type)},
             {"HTTP_X_SOCKETIOD_SIGNATURE", sig[0] ? sig : NULL},
             {"HTTP_COOKIE", job->cookie},
@@ -802,6 +808,7 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     switch (job->type) {
     case HUB_FWD_CONNECT:
         hub_connect_done(job->us->sid, code, NULL);
+        job->us->gone = 1; /* refused: no disconnect will follow */
         break;
     case HUB_FWD_SUBSCRIBE:
         if (job->wait)
@@ -869,8 +876,11 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
         upstream_actions(us, job->nsp, actions);
     switch (job->type) {
     case HUB_FWD_CONNECT:
-        if (refusal != NULL)
+        if (refusal != NULL) {
+            /* No socket, so no disconnect will come: we are done with it. */
             hub_connect_done(us->sid, refusal, data_json);
+            us->gone = 1;
+        }
         break;
     case HUB_FWD_SUBSCRIBE:
         if (job->wait && refusal != NULL)
