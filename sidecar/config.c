@@ -54,12 +54,10 @@ static const struct option config_options[] = {
     {"max-rpc-line", required_argument, NULL, OPT_MAX_RPC_LINE},
     {"upstream", required_argument, NULL, OPT_UPSTREAM},
     {"upstream-secret", required_argument, NULL, OPT_UPSTREAM_SECRET},
-    {"upstream-concurrency", required_argument, NULL,
-     OPT_UPSTREAM_CONCURRENCY},
+    {"upstream-concurrency", required_argument, NULL, OPT_UPSTREAM_CONCURRENCY},
     {"upstream-queue", required_argument, NULL, OPT_UPSTREAM_QUEUE},
     {"upstream-timeout", required_argument, NULL, OPT_UPSTREAM_TIMEOUT},
-    {"upstream-max-context", required_argument, NULL,
-     OPT_UPSTREAM_MAX_CONTEXT},
+    {"upstream-max-context", required_argument, NULL, OPT_UPSTREAM_MAX_CONTEXT},
     {"private-channels", no_argument, NULL, OPT_PRIVATE_CHANNELS},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
@@ -92,7 +90,7 @@ static void config_usage(FILE *f)
         "      --max-output BYTES      per-connection queued output cap "
         "(4194304)\n"
         "      --max-rpc-line BYTES    longest control request (1048576)\n"
-"      --upstream URL          forward client events to the app: "
+        "      --upstream URL          forward client events to the app: "
         "http://HOST:PORT/PATH,\n"
         "                              fcgi://..., scgi://..., or "
         "http+unix:/SOCK:/PATH, ...\n"

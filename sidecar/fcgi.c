@@ -11,8 +11,8 @@ int fcgi_parse_record(const char *buf, size_t len, struct fcgi_record *rec)
     const unsigned char *h = (const unsigned char *)buf;
     size_t clen, total;
 
-    if (len >= 2 && (h[0] != FCGI_VERSION_1 || h[1] == 0 ||
-                     h[1] > FCGI_MAXTYPE))
+    if (len >= 2 &&
+        (h[0] != FCGI_VERSION_1 || h[1] == 0 || h[1] > FCGI_MAXTYPE))
         return -1;
     if (len == 1 && h[0] != FCGI_VERSION_1)
         return -1;
@@ -103,8 +103,7 @@ int fcgi_append_param(struct buf *out, const char *name, size_t nlen,
     if (nlen > 0x7fffffff || vlen > 0x7fffffff)
         return -1;
     if (fcgi_put_len(out, nlen) != 0 || fcgi_put_len(out, vlen) != 0 ||
-        buf_append(out, name, nlen) != 0 ||
-        buf_append(out, value, vlen) != 0) {
+        buf_append(out, name, nlen) != 0 || buf_append(out, value, vlen) != 0) {
         out->len = start;
         return -1;
     }

@@ -176,8 +176,7 @@ int httpres_parse_cgi(const char *buf, size_t len, struct httpres *res)
     if (r < 0)
         return r;
     if ((h = httpres_header(res, "Status")) != NULL) {
-        st = h->value_len >= 3 ? httpres_status(h->value, h->value_len, 0)
-                               : -1;
+        st = h->value_len >= 3 ? httpres_status(h->value, h->value_len, 0) : -1;
         if (st < 0 || (h->value_len > 3 && h->value[3] != ' '))
             return -1;
         res->status = st;
@@ -270,8 +269,7 @@ int httpres_keep_alive(const struct httpres *res)
 
     for (i = 0; i < res->num_headers; i++) {
         const struct http_header *h = &res->headers[i];
-        if (h->name_len != 10 ||
-            !httpres_case_equal(h->name, "Connection", 10))
+        if (h->name_len != 10 || !httpres_case_equal(h->name, "Connection", 10))
             continue;
         close |= httpres_has_token(h, "close", 0);
         keep |= httpres_has_token(h, "keep-alive", 0);

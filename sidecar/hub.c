@@ -47,7 +47,7 @@ struct hub_sock {
     int pending;    /* CONNECT forwarded, not answered: not in nsp->socks */
     char *context;  /* the forwarder's per-socket JSON, NULL when none */
     size_t context_len;
-    char *auth;     /* the CONNECT payload, kept for the forwarder */
+    char *auth; /* the CONNECT payload, kept for the forwarder */
     size_t auth_len;
 };
 
@@ -315,8 +315,7 @@ void hub_connect_done(const char *sid, const char *refusal, const char *data)
         return;
     s = hs->s;
     if (refusal != NULL) {
-        log_debug("socket %s: connect to %s refused: %s", sid, s->nsp,
-                  refusal);
+        log_debug("socket %s: connect to %s refused: %s", sid, s->nsp, refusal);
         hub_sock_drop(hs);
         sock_connect_done(s, refusal, data);
         return;
@@ -692,8 +691,8 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
         hub_ack_client(s, ev->ack_id, reply);
         if (rc == 0 && hub_fwd_cb != NULL) {
             /* Joined (or left) already: the application is told. */
-            hub_fwd_init(&f, subscribe ? HUB_FWD_SUBSCRIBE
-                                       : HUB_FWD_UNSUBSCRIBE, hs);
+            hub_fwd_init(
+                &f, subscribe ? HUB_FWD_SUBSCRIBE : HUB_FWD_UNSUBSCRIBE, hs);
             f.channel = ev->arg1;
             hub_fwd_cb(hub_fwd_arg, &f);
         }

@@ -118,18 +118,18 @@ struct hub_fwd {
     const char *eio_sid;
     const char *nsp;
     const char *transport;
-    int protocol;         /* Engine.IO protocol: 4 or 3 */
-    const char *meta;     /* the handshake's "KEY=value\0...\0\0" */
-    const char *auth;     /* the CONNECT payload (JSON object), or NULL */
+    int protocol;     /* Engine.IO protocol: 4 or 3 */
+    const char *meta; /* the handshake's "KEY=value\0...\0\0" */
+    const char *auth; /* the CONNECT payload (JSON object), or NULL */
     size_t auth_len;
-    const char *data;     /* EVENT: JSON array, name first, placeholders */
+    const char *data; /* EVENT: JSON array, name first, placeholders */
     size_t data_len;
     struct frame *const *attach;
     unsigned nattach;
-    int64_t ack_id;       /* SIO_NO_ID when nobody waits for an answer */
-    const char *channel;  /* SUBSCRIBE / UNSUBSCRIBE */
-    const char *reason;   /* DISCONNECT */
-    int wait;             /* SUBSCRIBE: hub_subscribe_done() decides */
+    int64_t ack_id;      /* SIO_NO_ID when nobody waits for an answer */
+    const char *channel; /* SUBSCRIBE / UNSUBSCRIBE */
+    const char *reason;  /* DISCONNECT */
+    int wait;            /* SUBSCRIBE: hub_subscribe_done() decides */
 };
 
 /* Takes a client event. Returns NULL when taken (a CONNECT and a waiting

@@ -34,7 +34,10 @@ int scgi_append_request(struct buf *out, const struct buf *hdrs,
     if (buf_printf(out, "%zu:", n) != 0 ||
         buf_append(out, "CONTENT_LENGTH", 15) != 0 ||
         buf_append(out, cl, (size_t)cll + 1) != 0 ||
-        buf_append(out, "SCGI\0" "1", 7) != 0 ||
+        buf_append(out,
+                   "SCGI\0"
+                   "1",
+                   7) != 0 ||
         buf_append(out, hdrs->data, hdrs->len) != 0 ||
         buf_putc(out, ',') != 0 || buf_append(out, body, blen) != 0) {
         out->len = start;

@@ -44,8 +44,8 @@ struct upstream_sock;
 struct upstream_job {
     TAILQ_ENTRY(upstream_job) link;
     struct upstream_sock *us;
-    int type;     /* enum hub_fwd_type */
-    char *body;   /* the JSON document up to `"context":` (added when sent) */
+    int type;   /* enum hub_fwd_type */
+    char *body; /* the JSON document up to `"context":` (added when sent) */
     size_t len;
     int64_t ack_id;
     char *channel; /* SUBSCRIBE / UNSUBSCRIBE */
@@ -65,7 +65,7 @@ struct upstream_sock {
     int busy;
     int ready; /* on upstream_ready */
     TAILQ_ENTRY(upstream_sock) ready_link;
-    int gone;  /* disconnected: the context lives here now */
+    int gone; /* disconnected: the context lives here now */
     char *ctx;
     size_t ctx_len;
 };
@@ -88,8 +88,8 @@ struct upstream_conn {
     struct bufferevent *bev;
     struct upstream_job *job;
     struct event timer;
-    int reused; /* answered a request before this one */
-    int got;    /* bytes of this job's answer have arrived */
+    int reused;     /* answered a request before this one */
+    int got;        /* bytes of this job's answer have arrived */
     struct buf out; /* FastCGI: the STDOUT stream */
     int ended;      /* FastCGI: END_REQUEST seen */
 };
@@ -103,8 +103,8 @@ static char *upstream_secret;
 static struct sockaddr_storage upstream_addr;
 static socklen_t upstream_addrlen;
 static struct idmap upstream_socks;
-static TAILQ_HEAD(, upstream_sock) upstream_ready =
-    TAILQ_HEAD_INITIALIZER(upstream_ready);
+static TAILQ_HEAD(, upstream_sock)
+    upstream_ready = TAILQ_HEAD_INITIALIZER(upstream_ready);
 static struct upstream_conns upstream_idle =
     TAILQ_HEAD_INITIALIZER(upstream_idle);
 static struct upstream_conns upstream_busy =
@@ -126,9 +126,9 @@ int upstream_parse_url(const char *url, struct upstream_url *u,
         const char *scheme;
         int proto, is_unix;
     } schemes[] = {
-        {"http://", UPSTREAM_HTTP, 0},      {"http+unix:", UPSTREAM_HTTP, 1},
-        {"fcgi://", UPSTREAM_FCGI, 0},      {"fcgi+unix:", UPSTREAM_FCGI, 1},
-        {"scgi://", UPSTREAM_SCGI, 0},      {"scgi+unix:", UPSTREAM_SCGI, 1},
+        {"http://", UPSTREAM_HTTP, 0}, {"http+unix:", UPSTREAM_HTTP, 1},
+        {"fcgi://", UPSTREAM_FCGI, 0}, {"fcgi+unix:", UPSTREAM_FCGI, 1},
+        {"scgi://", UPSTREAM_SCGI, 0}, {"scgi+unix:", UPSTREAM_SCGI, 1},
     };
     const char *p = NULL, *e, *colon;
     size_t i, n;
@@ -229,8 +229,8 @@ static void upstream_insert_binary(cJSON *node, struct frame *const *attach,
     cJSON *ph, *num, *child;
 
     if (cJSON_IsObject(node) &&
-        cJSON_IsTrue(ph = cJSON_GetObjectItemCaseSensitive(node,
-                                                           "_placeholder")) &&
+        cJSON_IsTrue(
+            ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
         cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
         num->valuedouble >= 0 && num->valuedouble < n) {
         struct buf b = BUF_INIT;
@@ -279,8 +279,8 @@ static int upstream_extract_binary(cJSON *node, struct upstream_attach *a)
         a->n++;
         return 0;
     }
-    cJSON_ArrayForEach(child, node) if (upstream_extract_binary(child, a) != 0)
-        return -1;
+    cJSON_ArrayForEach(child, node) if (upstream_extract_binary(child, a) !=
+                                        0) return -1;
     return 0;
 }
 
@@ -429,16 +429,15 @@ static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
     cJSON_AddStringToObject(doc, "namespace", f->nsp);
     cJSON_AddStringToObject(doc, "transport", f->transport);
     cJSON_AddNumberToObject(doc, "protocol", f->protocol);
-    cJSON_AddNumberToObject(doc, "time",
-                            (double)ts.tv_sec + ts.tv_nsec / 1e9);
+    cJSON_AddNumberToObject(doc, "time", (double)ts.tv_sec + ts.tv_nsec / 1e9);
     cJSON_AddItemToObject(doc, "handshake", upstream_handshake(f->meta));
     auth = f->auth ? cJSON_ParseWithLength(f->auth, f->auth_len) : NULL;
     cJSON_AddItemToObject(doc, "auth", auth ? auth : cJSON_CreateNull());
     switch (f->type) {
     case HUB_FWD_EVENT:
         arr = cJSON_ParseWithLength(f->data, f->data_len);
-        if (!cJSON_IsArray(arr) || !cJSON_IsString(name = cJSON_GetArrayItem(
-                                       arr, 0)))
+        if (!cJSON_IsArray(arr) ||
+            !cJSON_IsString(name = cJSON_GetArrayItem(arr, 0)))
             goto fail;
         cJSON_AddStringToObject(doc, "event", name->valuestring);
         job->what = malloc(strlen(name->valuestring) + 7);
@@ -465,8 +464,8 @@ static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
         cJSON_AddNumberToObject(doc, "ack_id", (double)f->ack_id);
     else
         cJSON_AddNullToObject(doc, "ack_id");
-    if (job->what == NULL && (job->what = strdup(upstream_type_name(
-                                  f->type))) == NULL)
+    if (job->what == NULL &&
+        (job->what = strdup(upstream_type_name(f->type))) == NULL)
         goto fail;
     if ((cookie = upstream_meta(f->meta, "HTTP_COOKIE")) != NULL &&
         (job->cookie = strdup(cookie)) == NULL)
@@ -519,8 +518,8 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
     if (job == NULL) {
         log_warn("upstream: socket %s: cannot build the %s request", f->sid,
                  upstream_type_name(f->type));
-        if (us->njobs == 0 && (f->type == HUB_FWD_CONNECT ||
-                               f->type == HUB_FWD_DISCONNECT))
+        if (us->njobs == 0 &&
+            (f->type == HUB_FWD_CONNECT || f->type == HUB_FWD_DISCONNECT))
             upstream_sock_free(us);
         return UPSTREAM_E_SERVER;
     }
@@ -609,10 +608,10 @@ static int upstream_request(struct upstream_job *job, struct buf *out)
                        "X-Socketiod-Event: %s\r\n",
                        upstream_u.path, host, body.len,
                        upstream_type_name(job->type)) != 0 ||
-            (sig[0] && buf_printf(out, "X-Socketiod-Signature: %s\r\n",
-                                  sig) != 0) ||
-            (job->cookie && buf_printf(out, "Cookie: %s\r\n",
-                                       job->cookie) != 0) ||
+            (sig[0] &&
+             buf_printf(out, "X-Socketiod-Signature: %s\r\n", sig) != 0) ||
+            (job->cookie &&
+             buf_printf(out, "Cookie: %s\r\n", job->cookie) != 0) ||
             buf_puts(out, "Connection: keep-alive\r\n\r\n") != 0 ||
             buf_append(out, body.data, body.len) != 0)
             goto done;
@@ -660,14 +659,14 @@ static int upstream_request(struct upstream_job *job, struct buf *out)
             rc = scgi_append_request(out, &hdrs, body.data, body.len);
         } else if (fcgi_append_begin(out, UPSTREAM_FCGI_ID, FCGI_RESPONDER,
                                      FCGI_KEEP_CONN) == 0 &&
-                   fcgi_append(out, FCGI_PARAMS, UPSTREAM_FCGI_ID,
-                               params.data, params.len) == 0 &&
-                   fcgi_append(out, FCGI_PARAMS, UPSTREAM_FCGI_ID, NULL,
-                               0) == 0 &&
+                   fcgi_append(out, FCGI_PARAMS, UPSTREAM_FCGI_ID, params.data,
+                               params.len) == 0 &&
+                   fcgi_append(out, FCGI_PARAMS, UPSTREAM_FCGI_ID, NULL, 0) ==
+                       0 &&
                    fcgi_append(out, FCGI_STDIN, UPSTREAM_FCGI_ID, body.data,
                                body.len) == 0 &&
-                   fcgi_append(out, FCGI_STDIN, UPSTREAM_FCGI_ID, NULL,
-                               0) == 0) {
+                   fcgi_append(out, FCGI_STDIN, UPSTREAM_FCGI_ID, NULL, 0) ==
+                       0) {
             rc = 0;
         }
     }
@@ -696,8 +695,7 @@ static void upstream_emit_action(const struct upstream_sock *us,
     if (!cJSON_IsString(ev) || (args != NULL && !cJSON_IsArray(args)) ||
         (to != NULL && !cJSON_IsString(to)) ||
         (ch != NULL && !cJSON_IsString(ch)) ||
-        (ns != NULL && !cJSON_IsString(ns)) ||
-        (to != NULL && ch != NULL)) {
+        (ns != NULL && !cJSON_IsString(ns)) || (to != NULL && ch != NULL)) {
         upstream_stats.bad_actions++;
         log_warn("upstream: socket %s: bad emit action skipped", us->sid);
         return;
@@ -719,12 +717,11 @@ static void upstream_emit_action(const struct upstream_sock *us,
     if (upstream_extract_binary(arr, &at) != 0 ||
         (json = cJSON_PrintUnformatted(arr)) == NULL) {
         upstream_stats.bad_actions++;
-        log_warn("upstream: socket %s: bad binary in an emit action",
-                 us->sid);
+        log_warn("upstream: socket %s: bad binary in an emit action", us->sid);
     } else {
         if (hub_emit(&t, json, strlen(json), at.f, at.n, 0, NULL, NULL) < 0)
-            log_debug("upstream: socket %s: emit to %s reached nobody",
-                      us->sid, t.to ? t.to : "?");
+            log_debug("upstream: socket %s: emit to %s reached nobody", us->sid,
+                      t.to ? t.to : "?");
         cJSON_free(json);
     }
     upstream_attach_free(&at);
@@ -752,15 +749,15 @@ static void upstream_actions(const struct upstream_sock *us, const char *nsp,
                    strcmp(type->valuestring, "leave") == 0) {
             if (!cJSON_IsString(ch)) {
                 upstream_stats.bad_actions++;
-                log_warn("upstream: socket %s: %s without a channel",
-                         us->sid, type->valuestring);
+                log_warn("upstream: socket %s: %s without a channel", us->sid,
+                         type->valuestring);
                 continue;
             }
             if ((type->valuestring[0] == 'j'
                      ? hub_join(target, ch->valuestring, &err)
                      : hub_leave(target, ch->valuestring, &err)) != 0)
-                log_debug("upstream: %s %s %s: %s", type->valuestring,
-                          target, ch->valuestring, err);
+                log_debug("upstream: %s %s %s: %s", type->valuestring, target,
+                          ch->valuestring, err);
         } else if (strcmp(type->valuestring, "disconnect") == 0) {
             hub_disconnect(target);
         } else {
@@ -803,8 +800,8 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     char reply[96];
 
     upstream_stats.errors++;
-    log_warn("upstream: socket %s: %s failed: %s (%s)", job->us->sid,
-             job->what, why, code);
+    log_warn("upstream: socket %s: %s failed: %s (%s)", job->us->sid, job->what,
+             why, code);
     switch (job->type) {
     case HUB_FWD_CONNECT:
         hub_connect_done(job->us->sid, code, NULL);
@@ -817,8 +814,7 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     case HUB_FWD_EVENT:
         if (job->ack_id != SIO_NO_ID) {
             snprintf(reply, sizeof reply, "[{\"error\":\"%s\"}]", code);
-            hub_ack(job->us->sid, job->ack_id, reply, strlen(reply), NULL,
-                    0);
+            hub_ack(job->us->sid, job->ack_id, reply, strlen(reply), NULL, 0);
         }
         break;
     }
@@ -896,8 +892,7 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
             upstream_stats.bad_actions++;
             hub_ack(us->sid, job->ack_id,
                     "[{\"error\":\"" UPSTREAM_E_BAD_RESPONSE "\"}]",
-                    sizeof("[{\"error\":\"" UPSTREAM_E_BAD_RESPONSE "\"}]") -
-                        1,
+                    sizeof("[{\"error\":\"" UPSTREAM_E_BAD_RESPONSE "\"}]") - 1,
                     NULL, 0);
         } else {
             hub_ack(us->sid, job->ack_id, json, strlen(json), at.f, at.n);
@@ -986,8 +981,8 @@ static void upstream_broken(struct upstream_conn *c, const char *why)
     struct upstream_job *job = c->job;
 
     if (c->reused && !c->got && c->state != UPSTREAM_CONNECTING) {
-        log_debug("upstream conn %u: closed while reused (%s); retrying",
-                  c->id, why);
+        log_debug("upstream conn %u: closed while reused (%s); retrying", c->id,
+                  why);
         c->job = NULL;
         upstream_conn_free(c);
         upstream_start(job);
@@ -1056,8 +1051,7 @@ static int upstream_try_http(struct upstream_conn *c, int eof)
     case 0:
         if (res.status == 204 || res.status == 304) {
             upstream_finish(c, NULL, NULL, res.status, NULL, 0,
-                            httpres_keep_alive(&res) &&
-                                avail == (size_t)head,
+                            httpres_keep_alive(&res) && avail == (size_t)head,
                             (size_t)head);
             return 1;
         }
@@ -1086,11 +1080,10 @@ static void upstream_cgi_done(struct upstream_conn *c, const char *data,
                         "malformed CGI response head", 0, NULL, 0, 0, 0);
         return;
     }
-    if (httpres_content_length(&res, &blen) == 1 &&
-        blen <= len - (size_t)head)
+    if (httpres_content_length(&res, &blen) == 1 && blen <= len - (size_t)head)
         len = (size_t)head + blen;
-    upstream_finish(c, NULL, NULL, res.status, data + head,
-                    len - (size_t)head, keep, 0);
+    upstream_finish(c, NULL, NULL, res.status, data + head, len - (size_t)head,
+                    keep, 0);
 }
 
 static int upstream_try_fcgi(struct upstream_conn *c, int eof)
@@ -1110,28 +1103,27 @@ static int upstream_try_fcgi(struct upstream_conn *c, int eof)
         if (r == -2)
             break;
         if (r < 0) {
-            upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "bad FastCGI record",
-                            0, NULL, 0, 0, 0);
+            upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "bad FastCGI record", 0,
+                            NULL, 0, 0, 0);
             return 1;
         }
         if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_STDOUT) {
             if (buf_append(&c->out, rec.content, rec.len) != 0) {
-                upstream_finish(c, UPSTREAM_E_SERVER, "out of memory", 0,
-                                NULL, 0, 0, 0);
+                upstream_finish(c, UPSTREAM_E_SERVER, "out of memory", 0, NULL,
+                                0, 0, 0);
                 return 1;
             }
         } else if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_STDERR &&
                    rec.len > 0) {
             log_warn("upstream: application stderr: %.*s",
                      (int)(rec.len > 500 ? 500 : rec.len), rec.content);
-        } else if (rec.id == UPSTREAM_FCGI_ID &&
-                   rec.type == FCGI_END_REQUEST) {
+        } else if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_END_REQUEST) {
             if (fcgi_parse_end(rec.content, rec.len, &app, &proto) != 0 ||
                 proto != FCGI_REQUEST_COMPLETE) {
                 evbuffer_drain(in, (size_t)r);
                 upstream_finish(c, UPSTREAM_E_BAD_RESPONSE,
-                                "FastCGI request not completed", 0, NULL, 0,
-                                0, 0);
+                                "FastCGI request not completed", 0, NULL, 0, 0,
+                                0);
                 return 1;
             }
             c->ended = 1;
@@ -1175,8 +1167,8 @@ static void upstream_write_cb(struct bufferevent *bev, void *arg)
     struct upstream_conn *c = arg;
 
     (void)bev;
-    if (c->job != NULL && (c->state == UPSTREAM_SENDING ||
-                           c->state == UPSTREAM_CONNECTING)) {
+    if (c->job != NULL &&
+        (c->state == UPSTREAM_SENDING || c->state == UPSTREAM_CONNECTING)) {
         /* Sent: the response gets its own full timeout. */
         upstream_conn_state(c, UPSTREAM_WAITING);
         upstream_arm(c);
@@ -1194,8 +1186,8 @@ static void upstream_event_cb(struct bufferevent *bev, short what, void *arg)
         if (!upstream_u.is_unix) {
             /* Requests go out whole; never hold a tail back for an ACK. */
             int one = 1;
-            setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
-                       &one, sizeof one);
+            setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
+                       sizeof one);
         }
         if (c->state == UPSTREAM_CONNECTING)
             upstream_conn_state(c, UPSTREAM_SENDING);
@@ -1293,15 +1285,16 @@ static void upstream_start(struct upstream_job *job)
     if (upstream_request(job, &req) != 0 ||
         bufferevent_write(c->bev, req.data, req.len) != 0) {
         buf_free(&req);
-        upstream_finish(c, UPSTREAM_E_SERVER, "out of memory", 0, NULL, 0, 0, 0);
+        upstream_finish(c, UPSTREAM_E_SERVER, "out of memory", 0, NULL, 0, 0,
+                        0);
         return;
     }
     buf_free(&req);
     log_debug("upstream conn %u: socket %s: %s sent%s", c->id, job->us->sid,
               job->what, fresh ? " (new connection)" : "");
-    if (fresh && bufferevent_socket_connect(c->bev,
-                                            (struct sockaddr *)&upstream_addr,
-                                            (int)upstream_addrlen) != 0) {
+    if (fresh &&
+        bufferevent_socket_connect(c->bev, (struct sockaddr *)&upstream_addr,
+                                   (int)upstream_addrlen) != 0) {
         char why[128];
         snprintf(why, sizeof why, "connect: %s", strerror(errno));
         upstream_finish(c, UPSTREAM_E_UNAVAILABLE, why, 0, NULL, 0, 0, 0);

@@ -25,12 +25,12 @@ enum upstream_proto { UPSTREAM_HTTP, UPSTREAM_FCGI, UPSTREAM_SCGI };
 /* A parsed --upstream URL: http://host:port/path, http+unix:/sock:/path,
  * and the same with fcgi and scgi. */
 struct upstream_url {
-    int proto;        /* enum upstream_proto */
+    int proto; /* enum upstream_proto */
     int is_unix;
-    char host[256];   /* TCP: the host (brackets stripped from [v6]) */
+    char host[256]; /* TCP: the host (brackets stripped from [v6]) */
     char port[8];
-    char sock[108];   /* Unix: the socket path */
-    char path[1024];  /* the request path, "/" when none */
+    char sock[108];  /* Unix: the socket path */
+    char path[1024]; /* the request path, "/" when none */
 };
 
 struct upstream_config {
@@ -45,18 +45,18 @@ struct upstream_config {
 };
 
 struct upstream_stats {
-    uint64_t requests;     /* dispatched */
-    uint64_t responses;    /* answered with a usable response */
-    uint64_t errors;       /* every failed request (the four below) */
-    uint64_t unavailable;  /* could not connect, or closed early */
+    uint64_t requests;    /* dispatched */
+    uint64_t responses;   /* answered with a usable response */
+    uint64_t errors;      /* every failed request (the four below) */
+    uint64_t unavailable; /* could not connect, or closed early */
     uint64_t timeouts;
     uint64_t bad_responses;
-    uint64_t overflows;    /* refused: the socket's queue was full */
-    uint64_t bad_actions;  /* actions or contexts skipped as invalid */
-    uint64_t connections;  /* opened to the application */
-    uint64_t reused;       /* requests sent on a kept-alive connection */
+    uint64_t overflows;   /* refused: the socket's queue was full */
+    uint64_t bad_actions; /* actions or contexts skipped as invalid */
+    uint64_t connections; /* opened to the application */
+    uint64_t reused;      /* requests sent on a kept-alive connection */
     uint64_t in_flight;
-    uint64_t queued;       /* waiting, not yet dispatched */
+    uint64_t queued; /* waiting, not yet dispatched */
 };
 
 extern struct upstream_stats upstream_stats;

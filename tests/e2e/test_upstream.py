@@ -182,6 +182,10 @@ def test_connect_cookies_events_context(daemon, clients, node, app,
     _, ev = connect_result(node, "refused", d.url, auth={"token": "bad"})
     assert ev["ev"] == "connect_error" and ev["message"] == "bad token"
     assert ev["data"] == {"why": "token"}
+    # socket.io-client 2.x (protocol v4: "/" connects with the handshake).
+    _, ev = connect_result(node, "refused2", d.url, auth={"token": "bad"},
+                           flavour="v2")
+    assert ev["ev"] == "connect_error" and ev["message"] == "bad token"
 
     recs = app.records(a.sid)
     assert recs[0]["type"] == "connect" and recs[0]["cookie"] == COOKIE
@@ -201,7 +205,7 @@ def test_connect_cookies_events_context(daemon, clients, node, app,
 def test_actions_reach_other_clients(daemon, clients, app, secret_file):
     d = start(daemon, app, secret_file)
     a = clients("v4", d, auth={"user": "ann"})
-    b = clients("v2", d)
+    b = clients("v2", d, mode="polling")
     for h in (a, b):
         assert h.subscribe("room") == [None, "room"]
         # Without --private-channels the app is told after the join.

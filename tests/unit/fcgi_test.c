@@ -45,14 +45,13 @@ static void test_records(void)
     CHECK_STR(name, nlen, "REQUEST_METHOD");
     CHECK_STR(value, vlen, "POST");
     off = (size_t)n;
-    n = fcgi_parse_param(rec.content + off, rec.len - off, &name, &nlen,
-                         &value, &vlen);
+    n = fcgi_parse_param(rec.content + off, rec.len - off, &name, &nlen, &value,
+                         &vlen);
     CHECK(n == 1 + 4 + 11 + 300 && vlen == 300 && nlen == 11);
     off += (size_t)n;
     CHECK(fcgi_parse_param(rec.content + off, rec.len - off, &name, &nlen,
                            &value, &vlen) == 0);
-    CHECK(fcgi_parse_param(rec.content, 3, &name, &nlen, &value, &vlen) ==
-          -2);
+    CHECK(fcgi_parse_param(rec.content, 3, &name, &nlen, &value, &vlen) == -2);
 
     /* Over 64 KiB splits into records; an empty one ends the stream. */
     memset(big, 'x', sizeof big);
@@ -70,16 +69,13 @@ static void test_records(void)
     CHECK(off + 8 == b.len);
 
     /* Bad version and type. */
-    CHECK(fcgi_parse_record("\x02\x06\x00\x01\x00\x00\x00\x00", 8, &rec) ==
-          -1);
-    CHECK(fcgi_parse_record("\x01\x00\x00\x01\x00\x00\x00\x00", 8, &rec) ==
-          -1);
-    CHECK(fcgi_parse_record("\x01\x0c\x00\x01\x00\x00\x00\x00", 8, &rec) ==
-          -1);
+    CHECK(fcgi_parse_record("\x02\x06\x00\x01\x00\x00\x00\x00", 8, &rec) == -1);
+    CHECK(fcgi_parse_record("\x01\x00\x00\x01\x00\x00\x00\x00", 8, &rec) == -1);
+    CHECK(fcgi_parse_record("\x01\x0c\x00\x01\x00\x00\x00\x00", 8, &rec) == -1);
     CHECK(fcgi_parse_record("H", 1, &rec) == -1);
 
-    CHECK(fcgi_parse_end("\x00\x00\x01\x02\x00\x00\x00\x00", 8, &app,
-                         &proto) == 0 &&
+    CHECK(fcgi_parse_end("\x00\x00\x01\x02\x00\x00\x00\x00", 8, &app, &proto) ==
+              0 &&
           app == 258 && proto == FCGI_REQUEST_COMPLETE);
     CHECK(fcgi_parse_end("\x00", 1, &app, &proto) == -1);
     buf_free(&b);

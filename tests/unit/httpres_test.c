@@ -53,22 +53,22 @@ static void test_http(void)
     CHECK(res.status == 204 && httpres_keep_alive(&res) == 0);
     CHECK(httpres_content_length(&res, &len) == 0);
     CHECK(httpres_parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, "
-                        "chunked\r\n\r\n", 53, &res) == 53);
+                        "chunked\r\n\r\n",
+                        53, &res) == 53);
     CHECK(httpres_chunked(&res) == 1);
 
     /* Malformed. */
     CHECK(httpres_parse("HTTP/2 200 OK\r\n\r\n", 17, &res) == -1);
     CHECK(httpres_parse("HTTP/1.1 20 OK\r\n\r\n", 18, &res) == -1);
     CHECK(httpres_parse("HTTP/1.1 2000 OK\r\n\r\n", 20, &res) == -1);
-    CHECK(httpres_parse("HTTP/1.1 200 OK\r\nNo colon\r\n\r\n", 29, &res) ==
-          -1);
+    CHECK(httpres_parse("HTTP/1.1 200 OK\r\nNo colon\r\n\r\n", 29, &res) == -1);
     CHECK(httpres_parse("HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n", 35,
                         &res) == -1);
-    CHECK(httpres_parse("HTTP/1.1 200 OK\r\nA: b\x01\r\n\r\n", 26, &res) ==
-          -1);
+    CHECK(httpres_parse("HTTP/1.1 200 OK\r\nA: b\x01\r\n\r\n", 26, &res) == -1);
     CHECK(httpres_parse("<html>", 6, &res) == -1);
     CHECK(httpres_parse("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-                        "Content-Length: 2\r\n\r\n", 57, &res) == 57);
+                        "Content-Length: 2\r\n\r\n",
+                        57, &res) == 57);
     CHECK(httpres_content_length(&res, &len) == -1);
     CHECK(httpres_parse("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 39,
                         &res) == 39);
@@ -81,7 +81,8 @@ static void test_cgi(void)
     int n;
 
     n = httpres_parse_cgi("Status: 403 Forbidden\r\nContent-Type: text/"
-                          "plain\r\n\r\nno", 53, &res);
+                          "plain\r\n\r\nno",
+                          53, &res);
     CHECK(n == 51 && res.status == 403 && res.minor_version == -1);
     CHECK(httpres_parse_cgi("Content-Type: a/b\n\n{}", 21, &res) == 19);
     CHECK(res.status == 200);

@@ -8,7 +8,9 @@
 
 static void test_request(void)
 {
-    static const char want[] = "60:CONTENT_LENGTH\0" "2\0SCGI\0" "1\0"
+    static const char want[] = "60:CONTENT_LENGTH\0"
+                               "2\0SCGI\0"
+                               "1\0"
                                "REQUEST_METHOD\0POST\0REQUEST_URI\0/ev\0,{}";
     struct buf h = BUF_INIT, out = BUF_INIT;
     const char *data, *name, *value;

@@ -18,11 +18,9 @@ static void test_urls(void)
     CHECK(upstream_parse_url("fcgi://[::1]:9000", &u, &cause) == 0);
     CHECK(u.proto == UPSTREAM_FCGI && strcmp(u.host, "::1") == 0 &&
           strcmp(u.port, "9000") == 0 && strcmp(u.path, "/") == 0);
-    CHECK(upstream_parse_url("scgi+unix:/run/app.sock:/ev", &u, &cause) ==
-          0);
+    CHECK(upstream_parse_url("scgi+unix:/run/app.sock:/ev", &u, &cause) == 0);
     CHECK(u.proto == UPSTREAM_SCGI && u.is_unix);
-    CHECK(strcmp(u.sock, "/run/app.sock") == 0 &&
-          strcmp(u.path, "/ev") == 0);
+    CHECK(strcmp(u.sock, "/run/app.sock") == 0 && strcmp(u.path, "/ev") == 0);
     CHECK(upstream_parse_url("http+unix:/tmp/a.sock", &u, &cause) == 0);
     CHECK(strcmp(u.sock, "/tmp/a.sock") == 0 && strcmp(u.path, "/") == 0);
     CHECK(upstream_parse_url("fcgi+unix:/x.sock:/p", &u, &cause) == 0);

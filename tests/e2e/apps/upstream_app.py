@@ -58,7 +58,9 @@ def handle(req, environ):
     ctx = req.get("context") or {}
     if kind == "connect":
         auth = req.get("auth") or {}
-        if auth.get("token") == "bad":
+        # socket.io-client 2.x has no auth payload: its query carries it.
+        query = req["handshake"].get("QUERY_STRING", "")
+        if auth.get("token") == "bad" or "token=bad" in query.split("&"):
             return {"allow": False, "message": "bad token",
                     "data": {"why": "token"}}
         if auth.get("token") == "slow":
