@@ -322,8 +322,10 @@ static void upstream_sock_free(struct upstream_sock *us)
         TAILQ_REMOVE(&us->jobs, job, link);
         upstream_job_free(job);
     }
-    if (us->ready)
+    if (us->ready) {
         TAILQ_REMOVE(&upstream_ready, us, ready_link);
+        upstream_stats.queued--;
+    }
     idmap_del(&upstream_socks, &us->node);
     free(us->ctx);
     free(us->sid);

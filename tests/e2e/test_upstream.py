@@ -53,7 +53,12 @@ class App:
             if uwsgi is None:
                 pytest.fail("uwsgi is not installed (scripts/setup.sh "
                             "installs uwsgi and uwsgi-plugin-python3)")
-            if transport == "fcgi":
+            if transport == "http-unix":
+                self.sock_path = os.path.join(
+                    tempfile.mkdtemp(prefix="siod-app-"), "http.sock")
+                where = ["--http-socket", self.sock_path]
+                self.url = "http+unix:%s:/socketio/events" % self.sock_path
+            elif transport == "fcgi":
                 self.sock_path = os.path.join(
                     tempfile.mkdtemp(prefix="siod-app-"), "fcgi.sock")
                 where = ["--fastcgi-socket", self.sock_path]
@@ -375,3 +380,20 @@ def test_queue_cap_and_context_cap(daemon, clients, app, secret_file):
     assert a.emit("bigctx", 500, ack=True) == ["ok"]
     assert a.emit("count", ack=True) == [2]
     assert rpc.call("stats")["upstream_bad_actions"] >= 1
+
+
+def test_http_over_unix_socket_with_uwsgi(daemon, clients, secret_file,
+                                          tmp_path):
+    """http+unix: with uwsgi's own HTTP/1.1 server instead of ours."""
+    app = App("http-unix", tmp_path)
+    try:
+        d = start(daemon, app, secret_file)
+        a = clients("v4", d, auth={"user": "bo"}, extra_opts=cookie_opts())
+        assert a.wait_event("welcome") == ["bo", a.sid]
+        assert a.emit("echo", "x", binary(b"\x01"), ack=True) == [
+            "x", binary(b"\x01")]
+        assert a.emit("whoami", ack=True)[:3] == [COOKIE, COOKIE, "bo"]
+        assert [a.emit("count", ack=True) for _ in range(2)] == [[1], [2]]
+        assert d.rpc().call("stats")["upstream_errors"] == 0
+    finally:
+        app.stop()
