@@ -36,18 +36,22 @@ class App:
     """The test app on a private port (or Unix socket for FastCGI, to cover
     fcgi+unix:), logging each request it sees to a file."""
 
-    def __init__(self, transport, workdir):
+    def __init__(self, transport, workdir, port=None):
         self.transport = transport
         self.workdir = Path(workdir)
         self.log_path = self.workdir / ("app-%s.log" % transport)
         self.err_path = self.workdir / ("app-%s.stderr" % transport)
-        self.port = free_port()
+        self.port = port or free_port()
         self.sock_path = None
         env = dict(os.environ, UPSTREAM_APP_SECRET=SECRET,
                    UPSTREAM_APP_LOG=str(self.log_path))
         if transport == "http":
             cmd = [sys.executable, str(APP), "--http", str(self.port)]
             self.url = "http://127.0.0.1:%d/socketio/events" % self.port
+        elif transport == "fcgi-keep":
+            cmd = [sys.executable, str(APP.parent / "fcgi_server.py"),
+                   str(self.port)]
+            self.url = "fcgi://127.0.0.1:%d/socketio/events" % self.port
         else:
             uwsgi = shutil.which("uwsgi")
             if uwsgi is None:
@@ -395,5 +399,46 @@ def test_http_over_unix_socket_with_uwsgi(daemon, clients, secret_file,
         assert a.emit("whoami", ack=True)[:3] == [COOKIE, COOKIE, "bo"]
         assert [a.emit("count", ack=True) for _ in range(2)] == [[1], [2]]
         assert d.rpc().call("stats")["upstream_errors"] == 0
+    finally:
+        app.stop()
+
+
+def test_app_restart_between_events(daemon, clients, secret_file, tmp_path):
+    """A kept-alive connection the app closed (here: the app restarted) is
+    noticed or retried: the next event still reaches the new app."""
+    app = App("http", tmp_path)
+    try:
+        d = start(daemon, app, secret_file)
+        a = clients("v4", d)
+        assert a.emit("echo", 1, ack=True) == [1]
+        port = app.port
+        app.stop()
+        assert a.emit("echo", 2, ack=True) == [{"error":
+                                                "upstream_unavailable"}]
+        os.makedirs(tmp_path / "again", exist_ok=True)
+        app = App("http", tmp_path / "again", port=port)
+        assert a.emit("echo", 3, ack=True) == [3]
+        assert a.emit("count", ack=True) == [1]
+        st = d.rpc().call("stats")
+        assert st["upstream_unavailable"] == 1 and st["upstream_errors"] == 1
+    finally:
+        app.stop()
+
+
+def test_fastcgi_connection_reuse(daemon, clients, secret_file, tmp_path):
+    """FCGI_KEEP_CONN: with a responder that keeps connections (uwsgi does
+    not), one connection carries every request in turn."""
+    app = App("fcgi-keep", tmp_path)
+    try:
+        d = start(daemon, app, secret_file, "--upstream-concurrency", "1")
+        a = clients("v4", d, auth={"user": "cy"}, extra_opts=cookie_opts())
+        assert a.wait_event("welcome") == ["cy", a.sid]
+        for i in range(5):
+            assert a.emit("echo", i, binary(b"\x00" * i), ack=True) == [
+                i, binary(b"\x00" * i)]
+        assert a.emit("whoami", ack=True)[:3] == [COOKIE, COOKIE, "cy"]
+        st = d.rpc().call("stats")
+        assert st["upstream_connections"] == 1, st
+        assert st["upstream_reused"] == 6 and st["upstream_errors"] == 0
     finally:
         app.stop()
