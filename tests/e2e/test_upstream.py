@@ -442,3 +442,133 @@ def test_fastcgi_connection_reuse(daemon, clients, secret_file, tmp_path):
         assert st["upstream_reused"] == 6 and st["upstream_errors"] == 0
     finally:
         app.stop()
+
+
+def _fcgi_rec(kind, content=b"", rid=1, version=1):
+    pad = (8 - len(content) % 8) % 8
+    return bytes([version, kind, rid >> 8, rid & 255, len(content) >> 8,
+                  len(content) & 255, pad, 0]) + content + b"\0" * pad
+
+
+def _fcgi_answer(stdout, status=0):
+    return (_fcgi_rec(6, stdout) + _fcgi_rec(6) +
+            _fcgi_rec(3, bytes([0, 0, 0, 0, status, 0, 0, 0])))
+
+
+OK_BODY = b'{"ack":["fine"]}'
+HOSTILE = {
+    "http": [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 100 + b"\r\n{}",
+        b"\x00\xff" * 64,
+        b"",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"ack\r\n"
+        b"B\r\n\":[\"fine\"]}\r\n0\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\n\r\n" + OK_BODY,
+    ],
+    "fcgi": [
+        _fcgi_rec(6, b"Status: 200\r\n\r\n{}", version=2),
+        _fcgi_rec(6, b"Status: 200 OK\r\n\r\n{}"),
+        _fcgi_answer(b"Status: 200 OK\r\n\r\n{}", status=2),
+        _fcgi_answer(b"Status: abc\r\n\r\n{}"),
+        _fcgi_answer(b"no head at all"),
+        _fcgi_rec(6, b"x" * 7)[:11],
+        b"",
+        b"".join(_fcgi_rec(6, bytes([c])) for c in
+                 b"Status: 200 OK\r\n\r\n" + OK_BODY) +
+        _fcgi_rec(7, b"a warning") + _fcgi_answer(b""),
+        _fcgi_answer(b"HTTP/1.1 200 OK\r\n\r\n" + OK_BODY),
+    ],
+    "scgi": [
+        b"Status: 200 OK\r\n",
+        b"Status: 99 Low\r\n\r\n{}",
+        b"Content-Type: text/html\r\n\r\n<html>",
+        b"\r\n\r\n\r\n",
+        b"",
+        b"Content-Type: application/json\r\n\r\n" + OK_BODY,
+    ],
+}
+
+# Which of HOSTILE are valid answers, and the ack they give.
+VALID = {"http": {7: ["fine"], 8: ["fine"]},
+         "fcgi": {7: ["fine"], 8: ["fine"]},
+         "scgi": {3: [], 5: ["fine"]}}
+
+
+class HostileApp:
+    """Answers the first request (the connect) properly, then each next
+    request with the next of `answers`, closing every connection."""
+
+    def __init__(self, transport, answers):
+        import threading
+        self.port = free_port()
+        self.answers = list(answers)
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", self.port))
+        self.srv.listen(16)
+        ok = b"Status: 200 OK\r\n\r\n{}"
+        self.first = {"http": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                              b"Connection: close\r\n\r\n{}",
+                      "fcgi": _fcgi_answer(ok), "scgi": ok}[transport]
+        self.url = "%s://127.0.0.1:%d/ev" % (transport, self.port)
+        self.served = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            c.settimeout(0.15)
+            try:
+                while c.recv(65536):
+                    pass
+            except (socket.timeout, OSError):
+                pass
+            if self.served == 0:
+                out = self.first
+            else:
+                i = self.served - 1
+                out = self.answers[i] if i < len(self.answers) else b""
+            self.served += 1
+            try:
+                c.sendall(out)
+            except OSError:
+                pass
+            c.close()
+
+    def close(self):
+        self.srv.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_hostile_answers(daemon, clients, transport, secret_file):
+    """Malformed, cut-off and odd answers: each acked event gets a documented
+    error or the right ack, and the daemon (under ASan) survives."""
+    app = HostileApp(transport, HOSTILE[transport])
+    try:
+        d = start(daemon, app, secret_file, "--upstream-timeout", "2000")
+        a = clients("v4", d)
+        errors = ({"error": "upstream_bad_response"},
+                  {"error": "upstream_unavailable"})
+        valid = VALID[transport]
+        for i, ans in enumerate(HOSTILE[transport]):
+            got = a.emit("x", i, ack=True)
+            if i in valid:
+                # Odd but well-formed: 1xx first, chunks, 1-byte records,
+                # a close-delimited body, an empty body (no "ack": []).
+                assert got == valid[i], (i, ans[:40], got)
+            else:
+                assert len(got) == 1 and got[0] in errors, (i, ans[:40], got)
+        assert a.emit("x", "last", ack=True) in ([errors[0]], [errors[1]])
+        d.assert_alive()
+        st = d.rpc().call("stats")
+        assert st["upstream_errors"] >= len(HOSTILE[transport]) - 2, st
+    finally:
+        app.close()
