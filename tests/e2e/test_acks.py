@@ -17,6 +17,9 @@ def test_rpc_emit_with_ack_to_one_sid(daemon, clients, kind, mode):
     r = rpc.call("emit", event="ping", args=["hi"], to=h.sid, ack=True)
     assert r["recipients"] == 1
     assert r["args"] == reply
+    # The node driver's report of the event may be read after the ack
+    # arrived over the RPC: wait for it rather than race it.
+    assert h.wait_event("ping") == ["hi"]
     assert h.events("ping") == [["hi"]]
     # only h was asked
     rpc.call("emit", event="end", to=other.sid)
