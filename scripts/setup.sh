@@ -36,6 +36,7 @@ APT_PACKAGES=(
     clang clang-format                       # --enable-fuzzing (libFuzzer); .clang-format
     libevent-dev libcjson-dev libsqlite3-dev libssl-dev libfcgi-dev # libraries
     libfcgi-bin socat                        # cgi-fcgi and socat: test peers
+    uwsgi uwsgi-plugin-python3               # FastCGI/SCGI upstream app in the tests
     python3-pytest                           # the test runner
     python3-socketio python3-engineio python3-requests python3-websocket # Python client
     ca-certificates                          # npm over https

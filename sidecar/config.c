@@ -34,6 +34,13 @@ enum {
     OPT_MSGLOG_MAX_ROWS,
     OPT_MSGLOG_PER_RECEIVER,
     OPT_MSGLOG_COOKIES,
+    OPT_UPSTREAM,
+    OPT_UPSTREAM_SECRET,
+    OPT_UPSTREAM_CONCURRENCY,
+    OPT_UPSTREAM_QUEUE,
+    OPT_UPSTREAM_TIMEOUT,
+    OPT_UPSTREAM_MAX_CONTEXT,
+    OPT_PRIVATE_CHANNELS,
 };
 
 static const struct option config_options[] = {
@@ -59,6 +66,13 @@ static const struct option config_options[] = {
     {"message-log-max-rows", required_argument, NULL, OPT_MSGLOG_MAX_ROWS},
     {"message-log-per-receiver", no_argument, NULL, OPT_MSGLOG_PER_RECEIVER},
     {"message-log-cookies", no_argument, NULL, OPT_MSGLOG_COOKIES},
+    {"upstream", required_argument, NULL, OPT_UPSTREAM},
+    {"upstream-secret", required_argument, NULL, OPT_UPSTREAM_SECRET},
+    {"upstream-concurrency", required_argument, NULL, OPT_UPSTREAM_CONCURRENCY},
+    {"upstream-queue", required_argument, NULL, OPT_UPSTREAM_QUEUE},
+    {"upstream-timeout", required_argument, NULL, OPT_UPSTREAM_TIMEOUT},
+    {"upstream-max-context", required_argument, NULL, OPT_UPSTREAM_MAX_CONTEXT},
+    {"private-channels", no_argument, NULL, OPT_PRIVATE_CHANNELS},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -104,6 +118,19 @@ static void config_usage(FILE *f)
         "broadcast\n"
         "      --message-log-cookies   let %(HTTP_COOKIE)s render the "
         "cookie\n"
+        "      --upstream URL          forward client events to the app: "
+        "http://HOST:PORT/PATH,\n"
+        "                              fcgi://..., scgi://..., or "
+        "http+unix:/SOCK:/PATH, ...\n"
+        "      --upstream-secret FILE  HMAC key for signing them (or env\n"
+        "                              SOCKETIOD_UPSTREAM_SECRET)\n"
+        "      --upstream-concurrency N  requests in flight at once (16)\n"
+        "      --upstream-queue N      events waiting per socket (64)\n"
+        "      --upstream-timeout MS   connect/send and response, each "
+        "(10000)\n"
+        "      --upstream-max-context BYTES  per-socket context (65536)\n"
+        "      --private-channels      a subscribe waits for the app's "
+        "allow\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -300,6 +327,34 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_MSGLOG_COOKIES:
         cfg->message_log.cookies = val == NULL || strcasecmp(val, "no") != 0;
         return 0;
+    case OPT_UPSTREAM:
+        cfg->upstream = *val ? val : NULL;
+        return 0;
+    case OPT_UPSTREAM_SECRET:
+        cfg->upstream_secret = val;
+        return 0;
+    case OPT_UPSTREAM_CONCURRENCY:
+    case OPT_UPSTREAM_QUEUE:
+        if (config_number(name, val, 100000, &n) != 0 || n == 0)
+            return -1;
+        if (opt == OPT_UPSTREAM_CONCURRENCY)
+            cfg->upstream_concurrency = (unsigned)n;
+        else
+            cfg->upstream_queue = (unsigned)n;
+        return 0;
+    case OPT_UPSTREAM_TIMEOUT:
+        if (config_number(name, val, 86400000, &n) != 0 || n == 0)
+            return -1;
+        cfg->upstream_timeout_ms = (unsigned)n;
+        return 0;
+    case OPT_UPSTREAM_MAX_CONTEXT:
+        if (config_number(name, val, 1UL << 26, &n) != 0)
+            return -1;
+        cfg->upstream_max_context = n;
+        return 0;
+    case OPT_PRIVATE_CHANNELS:
+        cfg->private_channels = val == NULL || strcasecmp(val, "no") != 0;
+        return 0;
     case 'c':
         return config_file(cfg, val);
     case 'v':
@@ -381,6 +436,10 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");
     cfg->message_log.path = MSGLOG_DEFAULT_PATH;
     cfg->message_log.queue = MSGLOG_DEFAULT_QUEUE;
+    cfg->upstream_concurrency = 16;
+    cfg->upstream_queue = 64;
+    cfg->upstream_timeout_ms = 10000;
+    cfg->upstream_max_context = 65536;
 
     while ((opt = getopt_long(argc, argv, "l:r:c:vhV", config_options,
                               &idx)) != -1) {

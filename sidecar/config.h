@@ -31,6 +31,14 @@ struct config {
     int relay;
     struct msglog_config message_log; /* --message-log-* */
     int verbose;
+    /* Forwarding client events to the application (docs/upstream.md). */
+    const char *upstream;        /* URL, NULL for none */
+    const char *upstream_secret; /* file with the HMAC secret */
+    unsigned upstream_concurrency;
+    unsigned upstream_queue;
+    unsigned upstream_timeout_ms;
+    size_t upstream_max_context;
+    int private_channels;
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long

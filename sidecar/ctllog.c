@@ -1,6 +1,5 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* ctllog: `socketioctl log`, reading the message log database directly. */
-#define _GNU_SOURCE /* strptime */
 #include "ctllog.h"
 
 #include <errno.h>

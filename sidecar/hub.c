@@ -45,6 +45,11 @@ struct hub_sock {
     LIST_HEAD(, hub_member) channels;
     unsigned nchannels;
     uint32_t stamp; /* last multi-channel emit that reached it */
+    int pending;    /* CONNECT forwarded, not answered: not in nsp->socks */
+    char *context;  /* the forwarder's per-socket JSON, NULL when none */
+    size_t context_len;
+    char *auth; /* the CONNECT payload, kept for the forwarder */
+    size_t auth_len;
 };
 
 /* An acked emit waiting for its receivers. */
@@ -65,6 +70,9 @@ static struct idmap hub_nsps;
 static struct idmap hub_socks;
 static int64_t hub_next_ack = 1;
 static uint32_t hub_next_stamp;
+static hub_forward_cb hub_fwd_cb;
+static void *hub_fwd_arg;
+static int hub_private_channels;
 
 void hub_setup(struct event_base *base, int relay)
 {
@@ -74,9 +82,43 @@ void hub_setup(struct event_base *base, int relay)
         abort();
 }
 
-static struct hub_sock *hub_find(const char *sid)
+/* Any socket, connected or with its CONNECT still pending. */
+static struct hub_sock *hub_find_any(const char *sid)
 {
     return (struct hub_sock *)idmap_get(&hub_socks, sid);
+}
+
+/* A connected socket. */
+static struct hub_sock *hub_find(const char *sid)
+{
+    struct hub_sock *hs = hub_find_any(sid);
+
+    return hs != NULL && !hs->pending ? hs : NULL;
+}
+
+void hub_set_forward(hub_forward_cb cb, void *arg, int private_channels)
+{
+    hub_fwd_cb = cb;
+    hub_fwd_arg = arg;
+    hub_private_channels = private_channels;
+}
+
+/* Fills what every forwarded event carries. */
+static void hub_fwd_init(struct hub_fwd *f, int type, struct hub_sock *hs)
+{
+    struct engine_session *es = hs->s->client->es;
+
+    memset(f, 0, sizeof *f);
+    f->type = type;
+    f->sid = hs->s->id;
+    f->eio_sid = es->sid;
+    f->nsp = hs->s->nsp;
+    f->transport = sock_transport(hs->s);
+    f->protocol = es->version;
+    f->meta = es->meta;
+    f->auth = hs->auth;
+    f->auth_len = hs->auth_len;
+    f->ack_id = SIO_NO_ID;
 }
 
 static struct hub_nsp *hub_nsp_get(const char *name, int create)
@@ -209,13 +251,33 @@ int hub_leave(const char *sid, const char *channel, const char **err)
 
 /* ---- sockets ---- */
 
+static void hub_sock_drop(struct hub_sock *hs)
+{
+    struct hub_nsp *n;
+
+    while (!LIST_EMPTY(&hs->channels))
+        hub_member_drop(LIST_FIRST(&hs->channels));
+    n = hs->nsp;
+    if (!hs->pending) {
+        TAILQ_REMOVE(&n->socks, hs, in_nsp);
+        hub_stats.sockets--;
+    }
+    n->nsocks--;
+    idmap_del(&hub_socks, &hs->node);
+    hs->s->data = NULL;
+    free(hs->context);
+    free(hs->auth);
+    free(hs);
+    hub_nsp_release(n);
+}
+
 const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
 {
     struct hub_nsp *n = hub_nsp_get(s->nsp, 1);
     struct hub_sock *hs;
+    struct hub_fwd f;
+    const char *err;
 
-    (void)auth;
-    (void)len;
     if (n == NULL || (hs = calloc(1, sizeof *hs)) == NULL) {
         if (n != NULL)
             hub_nsp_release(n);
@@ -224,32 +286,86 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     hs->s = s;
     hs->nsp = n;
     LIST_INIT(&hs->channels);
-    TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
     n->nsocks++;
     idmap_put(&hub_socks, &hs->node, s->id);
     s->data = hs;
+    if (hub_fwd_cb == NULL) {
+        TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
+        hub_stats.sockets++;
+        return NULL;
+    }
+    /* The application decides: the socket waits, out of every listing. */
+    hs->pending = 1;
+    if (auth != NULL && len > 0 && (hs->auth = strndup(auth, len)) != NULL)
+        hs->auth_len = len;
+    hub_fwd_init(&f, HUB_FWD_CONNECT, hs);
+    err = hub_fwd_cb(hub_fwd_arg, &f);
+    if (err != NULL) {
+        hub_sock_drop(hs);
+        return err;
+    }
+    return sock_connect_pending;
+}
+
+void hub_connect_done(const char *sid, const char *refusal, const char *data)
+{
+    struct hub_sock *hs = hub_find_any(sid);
+    struct sock *s;
+
+    if (hs == NULL || !hs->pending)
+        return;
+    s = hs->s;
+    if (refusal != NULL) {
+        log_debug("socket %s: connect to %s refused: %s", sid, s->nsp, refusal);
+        hub_sock_drop(hs);
+        sock_connect_done(s, refusal, data);
+        return;
+    }
+    hs->pending = 0;
+    TAILQ_INSERT_TAIL(&hs->nsp->socks, hs, in_nsp);
     hub_stats.sockets++;
-    return NULL;
+    sock_connect_done(s, NULL, NULL);
 }
 
 void hub_sock_disconnect(struct sock *s, const char *reason)
 {
     struct hub_sock *hs = s->data;
-    struct hub_nsp *n;
+    struct hub_fwd f;
 
     if (hs == NULL)
         return;
     log_debug("socket %s: left %s (%s)", s->id, s->nsp, reason);
-    while (!LIST_EMPTY(&hs->channels))
-        hub_member_drop(LIST_FIRST(&hs->channels));
-    n = hs->nsp;
-    TAILQ_REMOVE(&n->socks, hs, in_nsp);
-    n->nsocks--;
-    idmap_del(&hub_socks, &hs->node);
-    s->data = NULL;
-    free(hs);
-    hub_stats.sockets--;
-    hub_nsp_release(n);
+    if (hub_fwd_cb != NULL) {
+        hub_fwd_init(&f, HUB_FWD_DISCONNECT, hs);
+        f.reason = reason;
+        hub_fwd_cb(hub_fwd_arg, &f);
+    }
+    hub_sock_drop(hs);
+}
+
+const char *hub_context(const char *sid, size_t *len)
+{
+    struct hub_sock *hs = hub_find_any(sid);
+
+    if (hs == NULL || hs->context == NULL)
+        return NULL;
+    *len = hs->context_len;
+    return hs->context;
+}
+
+int hub_set_context(const char *sid, const char *json, size_t len)
+{
+    struct hub_sock *hs = hub_find_any(sid);
+    char *copy = NULL;
+
+    if (hs == NULL)
+        return -1;
+    if (json != NULL && (copy = strndup(json, len)) == NULL)
+        return -1;
+    free(hs->context);
+    hs->context = copy;
+    hs->context_len = copy ? len : 0;
+    return 0;
 }
 
 /* ---- acks ---- */
@@ -495,11 +611,66 @@ static void hub_json_string(char *out, size_t cap, const char *s)
     out[o] = '\0';
 }
 
+int hub_ack(const char *sid, int64_t id, const char *json, size_t len,
+            struct frame *const *attach, unsigned nattach)
+{
+    struct hub_sock *hs = hub_find(sid);
+    struct sock_packet p;
+    int rc;
+
+    if (hs == NULL || id == SIO_NO_ID)
+        return -1;
+    if (sock_packet_init(&p, SIO_ACK, hs->s->nsp, id, json, len, attach,
+                         nattach) != 0)
+        return -1;
+    rc = sock_send(hs->s, &p);
+    sock_packet_release(&p);
+    return rc;
+}
+
+/* [{"error": code}]: what an acked event gets when the app cannot answer. */
+static void hub_ack_error(struct sock *s, int64_t id, const char *code)
+{
+    char quoted[256], reply[300];
+
+    hub_json_string(quoted, sizeof quoted, code);
+    snprintf(reply, sizeof reply, "[{\"error\":%s}]", quoted);
+    hub_ack_client(s, id, reply);
+}
+
+void hub_subscribe_done(const char *sid, const char *channel, int64_t ack_id,
+                        const char *refusal)
+{
+    struct hub_sock *hs = hub_find(sid);
+    char reply[2 * HUB_MAX_CHANNEL_NAME + 600];
+    char quoted[2 * HUB_MAX_CHANNEL_NAME + 16], why[512];
+    struct hub_target t;
+
+    if (hs == NULL)
+        return;
+    if (refusal == NULL && hub_sock_join(hs, channel, &refusal) == 0) {
+        hub_json_string(quoted, sizeof quoted, channel);
+        snprintf(reply, sizeof reply, "[null,%s]", quoted);
+        hub_ack_client(hs->s, ack_id, reply);
+        return;
+    }
+    hub_json_string(why, sizeof why, refusal);
+    snprintf(reply, sizeof reply, "[%s]", why);
+    hub_ack_client(hs->s, ack_id, reply);
+    hub_json_string(quoted, sizeof quoted, channel);
+    snprintf(reply, sizeof reply, "[\"subscribe_error\",%s,%s]", quoted, why);
+    memset(&t, 0, sizeof t);
+    t.nsp = hs->s->nsp;
+    t.to = sid;
+    hub_emit(&t, reply, strlen(reply), NULL, 0, 0, NULL, NULL);
+}
+
 void hub_sock_event(struct sock *s, const struct sock_event *ev)
 {
     struct hub_sock *hs = s->data;
     char reply[2 * HUB_MAX_CHANNEL_NAME + 64], quoted[2 * HUB_MAX_CHANNEL_NAME + 16];
     const char *err = NULL;
+    struct hub_fwd f;
     int subscribe;
 
     if (hs == NULL)
@@ -514,6 +685,15 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
         if (ev->arg1 == NULL) {
             err = "the channel must be a string";
             rc = -1;
+        } else if (subscribe && hub_fwd_cb != NULL && hub_private_channels) {
+            /* Private channels: the application says whether. */
+            hub_fwd_init(&f, HUB_FWD_SUBSCRIBE, hs);
+            f.channel = ev->arg1;
+            f.ack_id = ev->ack_id;
+            f.wait = 1;
+            if ((err = hub_fwd_cb(hub_fwd_arg, &f)) != NULL)
+                hub_subscribe_done(s->id, ev->arg1, ev->ack_id, err);
+            return;
         } else if (subscribe) {
             rc = hub_sock_join(hs, ev->arg1, &err);
         } else {
@@ -530,12 +710,32 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
             snprintf(reply, sizeof reply, "[%s]", quoted);
         }
         hub_ack_client(s, ev->ack_id, reply);
+        if (rc == 0 && hub_fwd_cb != NULL) {
+            /* Joined (or left) already: the application is told. */
+            hub_fwd_init(
+                &f, subscribe ? HUB_FWD_SUBSCRIBE : HUB_FWD_UNSUBSCRIBE, hs);
+            f.channel = ev->arg1;
+            hub_fwd_cb(hub_fwd_arg, &f);
+        }
         return;
     }
     if (hub_relay) {
         long n = hub_relay_event(hs, ev);
-        snprintf(reply, sizeof reply, "[%ld]", n);
-        hub_ack_client(s, ev->ack_id, reply);
+        if (hub_fwd_cb == NULL) {
+            snprintf(reply, sizeof reply, "[%ld]", n);
+            hub_ack_client(s, ev->ack_id, reply);
+            return;
+        }
+    }
+    if (hub_fwd_cb != NULL) {
+        hub_fwd_init(&f, HUB_FWD_EVENT, hs);
+        f.data = ev->data;
+        f.data_len = ev->data_len;
+        f.attach = ev->attach;
+        f.nattach = ev->nattach;
+        f.ack_id = ev->ack_id;
+        if ((err = hub_fwd_cb(hub_fwd_arg, &f)) != NULL)
+            hub_ack_error(s, ev->ack_id, err);
         return;
     }
     /* Nobody to hand the event to: drop it, but never leave an ack hanging. */

@@ -100,6 +100,75 @@ void hub_channels(const char *nsp,
                              unsigned members),
                   void *arg);
 
+/* ---- forwarding client events to the application (upstream) ---- */
+
+enum hub_fwd_type {
+    HUB_FWD_CONNECT,
+    HUB_FWD_DISCONNECT,
+    HUB_FWD_EVENT,
+    HUB_FWD_SUBSCRIBE,
+    HUB_FWD_UNSUBSCRIBE,
+};
+
+/* One client event handed to the forwarder; every pointer is valid during
+ * the call only. */
+struct hub_fwd {
+    int type; /* enum hub_fwd_type */
+    const char *sid;
+    const char *eio_sid;
+    const char *nsp;
+    const char *transport;
+    int protocol;     /* Engine.IO protocol: 4 or 3 */
+    const char *meta; /* the handshake's "KEY=value\0...\0\0" */
+    const char *auth; /* the CONNECT payload (JSON object), or NULL */
+    size_t auth_len;
+    const char *data; /* EVENT: JSON array, name first, placeholders */
+    size_t data_len;
+    struct frame *const *attach;
+    unsigned nattach;
+    int64_t ack_id;      /* SIO_NO_ID when nobody waits for an answer */
+    const char *channel; /* SUBSCRIBE / UNSUBSCRIBE */
+    const char *reason;  /* DISCONNECT */
+    int wait;            /* SUBSCRIBE: hub_subscribe_done() decides */
+};
+
+/* Takes a client event. Returns NULL when taken (a CONNECT and a waiting
+ * SUBSCRIBE are then answered later with hub_connect_done() /
+ * hub_subscribe_done(), never from inside this call), else an error code:
+ * the CONNECT is refused with it, an acked EVENT gets [{"error": code}],
+ * a waiting SUBSCRIBE is refused with it. */
+typedef const char *(*hub_forward_cb)(void *arg, const struct hub_fwd *f);
+
+/* Forwards every client event to `cb` from now on (NULL: none, the
+ * default: connects and subscribes are accepted, events dropped).
+ * `private_channels`: a subscribe waits for hub_subscribe_done(). */
+void hub_set_forward(hub_forward_cb cb, void *arg, int private_channels);
+
+/* Answers a forwarded CONNECT of socket `sid`: refusal NULL accepts it,
+ * else CONNECT_ERROR with that message and `data` (JSON text or NULL).
+ * A socket that went away meanwhile is ignored. */
+void hub_connect_done(const char *sid, const char *refusal, const char *data);
+
+/* Answers a waiting SUBSCRIBE: joins `channel` when refusal is NULL; the
+ * client's ack (when ack_id is not SIO_NO_ID) gets [null, channel] or
+ * [message], and a refusal also sends the event
+ * "subscribe_error" [channel, message]. */
+void hub_subscribe_done(const char *sid, const char *channel, int64_t ack_id,
+                        const char *refusal);
+
+/* Sends ACK `id` with the JSON array `json` (placeholders for `attach`) to
+ * socket `sid`. Returns 0, or -1 when the socket is gone or out of memory. */
+int hub_ack(const char *sid, int64_t id, const char *json, size_t len,
+            struct frame *const *attach, unsigned nattach);
+
+/* The socket's context JSON kept for the forwarder (NULL when none or the
+ * socket is unknown; valid until the next change). */
+const char *hub_context(const char *sid, size_t *len);
+
+/* Replaces the socket's context (json NULL clears it). Returns 0, or -1
+ * when the socket is unknown or out of memory. */
+int hub_set_context(const char *sid, const char *json, size_t len);
+
 /* sizeof the hub's per-socket record, for the sizes program. */
 size_t hub_sizeof_socket(void);
 

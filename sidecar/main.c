@@ -21,6 +21,7 @@
 #include "msglog.h"
 #include "rpc.h"
 #include "sock.h"
+#include "upstream.h"
 
 #define MAIN_MAX_FILE (16 << 20)
 
@@ -177,6 +178,50 @@ static const struct sock_handler main_sock_handler = {
     hub_sock_disconnect,
 };
 
+/* Starts forwarding to --upstream; the secret comes from a file or the
+ * environment and is never logged. */
+static void main_upstream(void)
+{
+    struct upstream_config ucfg;
+    const char *cause, *env = getenv("SOCKETIOD_UPSTREAM_SECRET");
+    char *secret = NULL;
+    size_t len = 0;
+
+    if (main_cfg.upstream_secret != NULL) {
+        secret = main_slurp(main_cfg.upstream_secret, &len);
+        if (secret == NULL)
+            fatal("--upstream-secret %s: %s", main_cfg.upstream_secret,
+                  strerror(errno));
+    } else if (env != NULL && *env) {
+        len = strlen(env);
+        if ((secret = strdup(env)) == NULL)
+            fatal("out of memory");
+    }
+    while (secret != NULL && len > 0 &&
+           (secret[len - 1] == '\n' || secret[len - 1] == '\r'))
+        len--;
+    if (secret != NULL && len == 0)
+        fatal("the upstream secret is empty");
+    if (secret == NULL)
+        log_warn("upstream: no --upstream-secret: requests are not signed");
+    memset(&ucfg, 0, sizeof ucfg);
+    ucfg.url = main_cfg.upstream;
+    ucfg.secret = secret;
+    ucfg.secret_len = len;
+    ucfg.concurrency = main_cfg.upstream_concurrency;
+    ucfg.queue = main_cfg.upstream_queue;
+    ucfg.timeout_ms = main_cfg.upstream_timeout_ms;
+    ucfg.max_context = main_cfg.upstream_max_context;
+    if (upstream_setup(main_base, &ucfg, &cause) != 0)
+        fatal("--upstream %s: %s", main_cfg.upstream, cause);
+    if (secret != NULL) {
+        memset(secret, 0, len);
+        free(secret);
+    }
+    hub_set_forward(upstream_forward, NULL, main_cfg.private_channels);
+    log_info("upstream: forwarding client events to %s", main_cfg.upstream);
+}
+
 static void main_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct timeval grace = {0, 200000};
@@ -241,6 +286,8 @@ int main(int argc, char **argv)
     engine_setup(main_base, &ecfg, &main_engine_handler);
     sock_setup(main_base, main_cfg.connect_timeout_ms, &main_sock_handler);
     hub_setup(main_base, main_cfg.relay);
+    if (main_cfg.upstream != NULL)
+        main_upstream();
 
     /* Listeners first: a second instance that cannot bind must leave the
      * first one's control socket alone. */
@@ -265,6 +312,7 @@ int main(int argc, char **argv)
 
     event_free(sigterm);
     event_free(sigint);
+    upstream_shutdown();
     hub_shutdown();
     msglog_shutdown(); /* writes what is still queued */
     free(main_client_js);

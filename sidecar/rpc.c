@@ -24,6 +24,7 @@
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
+#include "upstream.h"
 
 struct rpc_stats rpc_stats;
 
@@ -664,6 +665,33 @@ static void rpc_m_disconnect(struct rpc_client *cl, const cJSON *id,
     rpc_reply(cl, id, result);
 }
 
+/* The upstream's counters (docs/upstream.md, "Errors and stats"). */
+static void rpc_upstream_stats(cJSON *r)
+{
+    const struct upstream_stats *u = &upstream_stats;
+    const struct {
+        const char *name;
+        uint64_t v;
+    } f[] = {
+        {"upstream_requests", u->requests},
+        {"upstream_responses", u->responses},
+        {"upstream_errors", u->errors},
+        {"upstream_unavailable", u->unavailable},
+        {"upstream_timeouts", u->timeouts},
+        {"upstream_bad_responses", u->bad_responses},
+        {"upstream_overflows", u->overflows},
+        {"upstream_bad_actions", u->bad_actions},
+        {"upstream_connections", u->connections},
+        {"upstream_reused", u->reused},
+        {"upstream_in_flight", u->in_flight},
+        {"upstream_queued", u->queued},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof f / sizeof f[0]; i++)
+        cJSON_AddNumberToObject(r, f[i].name, (double)f[i].v);
+}
+
 static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
                         cJSON *params)
 {
@@ -699,6 +727,7 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "messages_in", (double)hub_stats.events_in);
     cJSON_AddNumberToObject(r, "messages_out", (double)hub_stats.messages_out);
     cJSON_AddNumberToObject(r, "emits", (double)hub_stats.emits);
+    rpc_upstream_stats(r);
     cJSON_AddNumberToObject(r, "rpc_requests", (double)rpc_stats.requests);
     cJSON_AddNumberToObject(r, "rpc_errors", (double)rpc_stats.errors);
     msglog_get_stats(&ml);

@@ -3,6 +3,7 @@
  * events, acks both ways, binary attachments; protocol v5 and v4. */
 #include "sock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,13 +228,62 @@ static char *sock_new_id(struct sock_client *cl, const char *nsp)
     return id;
 }
 
+const char sock_connect_pending[] = "(pending)";
+
+/* CONNECT_ERROR: v5 {"message": ..., "data": ...}, v4 the message string. */
+static void sock_refuse(struct sock_client *cl, const char *nsp,
+                        const char *refusal, const char *data)
+{
+    cJSON *err, *d;
+    char *reply;
+
+    if (sock_protocol(cl) == 5) {
+        err = cJSON_CreateObject();
+        cJSON_AddStringToObject(err, "message", refusal);
+        if (data != NULL && (d = cJSON_Parse(data)) != NULL)
+            cJSON_AddItemToObject(err, "data", d);
+    } else {
+        err = cJSON_CreateString(refusal);
+    }
+    reply = err ? cJSON_PrintUnformatted(err) : NULL;
+    if (reply != NULL)
+        sock_send_control(cl, SIO_CONNECT_ERROR, nsp, reply);
+    cJSON_free(reply);
+    cJSON_Delete(err);
+}
+
+static void sock_accepted(struct sock *s)
+{
+    struct sock_client *cl = s->client;
+
+    log_debug("session %s: socket %s joined %s", cl->es->sid, s->id, s->nsp);
+    if (sock_protocol(cl) == 5) {
+        char json[64];
+        snprintf(json, sizeof json, "{\"sid\":\"%s\"}", s->id);
+        sock_send_control(cl, SIO_CONNECT, s->nsp, json);
+    } else {
+        sock_send_control(cl, SIO_CONNECT, s->nsp, NULL);
+    }
+}
+
+void sock_connect_done(struct sock *s, const char *refusal, const char *data)
+{
+    if (!s->pending)
+        return;
+    s->pending = 0;
+    if (refusal == NULL) {
+        sock_accepted(s);
+        return;
+    }
+    sock_refuse(s->client, s->nsp, refusal, data);
+    sock_free(s, "connect refused");
+}
+
 static void sock_connect(struct sock_client *cl, const char *nsp,
                          size_t nsp_len, const char *auth, size_t auth_len)
 {
     struct sock *s;
     const char *refusal;
-    char *reply;
-    cJSON *err;
 
     timerq_remove(&cl->connect_timer);
     if (sock_find(cl, nsp, nsp_len) != NULL)
@@ -250,29 +300,19 @@ static void sock_connect(struct sock_client *cl, const char *nsp,
     s->client = cl;
     LIST_INSERT_HEAD(&cl->socks, s, link);
     refusal = sock_h->connect(s, auth, auth_len);
+    if (refusal == sock_connect_pending) {
+        s->pending = 1;
+        return;
+    }
     if (refusal != NULL) {
         LIST_REMOVE(s, link);
-        err = sock_protocol(cl) == 5 ? cJSON_CreateObject()
-                                     : cJSON_CreateString(refusal);
-        if (sock_protocol(cl) == 5)
-            cJSON_AddStringToObject(err, "message", refusal);
-        reply = cJSON_PrintUnformatted(err);
-        sock_send_control(cl, SIO_CONNECT_ERROR, s->nsp, reply);
-        cJSON_free(reply);
-        cJSON_Delete(err);
+        sock_refuse(cl, s->nsp, refusal, NULL);
         free(s->id);
         free(s->nsp);
         free(s);
         return;
     }
-    log_debug("session %s: socket %s joined %s", cl->es->sid, s->id, s->nsp);
-    if (sock_protocol(cl) == 5) {
-        char json[64];
-        snprintf(json, sizeof json, "{\"sid\":\"%s\"}", s->id);
-        sock_send_control(cl, SIO_CONNECT, s->nsp, json);
-    } else {
-        sock_send_control(cl, SIO_CONNECT, s->nsp, NULL);
-    }
+    sock_accepted(s);
 }
 
 void sock_engine_open(struct engine_session *es)
@@ -341,7 +381,7 @@ static void sock_dispatch(struct sock_client *cl, int type, const char *nsp,
     struct sock_event ev;
     cJSON *root, *name, *arg1;
 
-    if (s == NULL) {
+    if (s == NULL || s->pending) {
         log_debug("session %s: packet for unjoined namespace %.*s ignored",
                   cl->es->sid, (int)nsp_len, nsp);
         return;

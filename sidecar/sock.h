@@ -31,6 +31,7 @@ struct sock {
     char *nsp;
     struct sock_ack *acks; /* acks we wait for from the client */
     void *data; /* the hub's */
+    int pending; /* CONNECT awaits sock_connect_done() */
 };
 
 /* A client event. `data` is the packet's JSON array, event name first,
@@ -46,7 +47,9 @@ struct sock_event {
 };
 
 /* The layer above (the hub). `connect` decides on a CONNECT: NULL accepts,
- * else the text is sent in CONNECT_ERROR. `disconnect` runs once per socket,
+ * sock_connect_pending defers the answer to sock_connect_done() (packets
+ * for the namespace are dropped meanwhile, as for one never joined), any
+ * other text is sent in CONNECT_ERROR. `disconnect` runs once per socket,
  * whoever ends it, before the socket is freed. */
 struct sock_handler {
     const char *(*connect)(struct sock *s, const char *auth, size_t len);
@@ -67,6 +70,14 @@ struct sock_packet {
     struct engine_msg *msgs;
     unsigned n;
 };
+
+extern const char sock_connect_pending[];
+
+/* Answers a pending CONNECT: refusal NULL sends CONNECT, else CONNECT_ERROR
+ * with the message (and, for protocol v5, `data`: JSON text or NULL) and
+ * the socket is freed (`disconnect` runs; the hub has dropped its record
+ * first, so it is a no-op there). */
+void sock_connect_done(struct sock *s, const char *refusal, const char *data);
 
 void sock_setup(struct event_base *base, unsigned connect_timeout_ms,
                 const struct sock_handler *h);

@@ -1,0 +1,1384 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* upstream: forwards client events to the application over HTTP, FastCGI
+ * or SCGI: request building and signing, a connection pool, per-socket
+ * order, a concurrency limit, timeouts, and applying the answers. */
+#include "upstream.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include <cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event_struct.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "fcgi.h"
+#include "httpres.h"
+#include "idmap.h"
+#include "log.h"
+#include "scgi.h"
+#include "sio.h"
+
+/* Longest response taken from the application. */
+#define UPSTREAM_MAX_RESPONSE (8u << 20)
+#define UPSTREAM_FCGI_ID 1 /* one request per connection at a time */
+
+struct upstream_stats upstream_stats;
+
+struct upstream_sock;
+
+/* One event waiting for, or being answered by, the application. */
+struct upstream_job {
+    TAILQ_ENTRY(upstream_job) link;
+    struct upstream_sock *us;
+    int type;   /* enum hub_fwd_type */
+    char *body; /* the JSON document up to `"context":` (added when sent) */
+    size_t len;
+    int64_t ack_id;
+    char *channel; /* SUBSCRIBE / UNSUBSCRIBE */
+    int wait;      /* a SUBSCRIBE the hub waits for */
+    char *cookie;  /* the handshake's Cookie, passed on as a real one */
+    char *what;    /* for the log: "event chat", "connect", ... */
+    char *nsp;     /* the socket's namespace, for actions naming none */
+    char *remote;  /* the client's REMOTE_ADDR, for FastCGI/SCGI */
+};
+
+/* The events of one socket, answered one at a time, in order. */
+struct upstream_sock {
+    struct idmap_node node; /* by sid */
+    char *sid;
+    TAILQ_HEAD(, upstream_job) jobs; /* the first is in flight when busy */
+    unsigned njobs;
+    int busy;
+    int ready; /* on upstream_ready */
+    TAILQ_ENTRY(upstream_sock) ready_link;
+    int gone; /* disconnected: the context lives here now */
+    char *ctx;
+    size_t ctx_len;
+};
+
+enum upstream_conn_state {
+    UPSTREAM_CONNECTING,
+    UPSTREAM_SENDING,
+    UPSTREAM_WAITING,
+    UPSTREAM_IDLE,
+};
+
+static const char *const upstream_state_names[] = {"connecting", "sending",
+                                                   "waiting", "idle"};
+
+/* One connection to the application. */
+struct upstream_conn {
+    TAILQ_ENTRY(upstream_conn) link; /* upstream_idle or upstream_busy */
+    unsigned id;
+    int state;
+    struct bufferevent *bev;
+    struct upstream_job *job;
+    struct event timer;
+    int reused;     /* answered a request before this one */
+    int got;        /* bytes of this job's answer have arrived */
+    struct buf out; /* FastCGI: the STDOUT stream */
+    int ended;      /* FastCGI: END_REQUEST seen */
+};
+
+TAILQ_HEAD(upstream_conns, upstream_conn);
+
+static struct event_base *upstream_base;
+static struct upstream_config upstream_cfg;
+static struct upstream_url upstream_u;
+static char *upstream_secret;
+static struct sockaddr_storage upstream_addr;
+static socklen_t upstream_addrlen;
+static struct idmap upstream_socks;
+static TAILQ_HEAD(, upstream_sock)
+    upstream_ready = TAILQ_HEAD_INITIALIZER(upstream_ready);
+static struct upstream_conns upstream_idle =
+    TAILQ_HEAD_INITIALIZER(upstream_idle);
+static struct upstream_conns upstream_busy =
+    TAILQ_HEAD_INITIALIZER(upstream_busy);
+static unsigned upstream_nidle;
+static unsigned upstream_next_conn;
+static struct event upstream_pump_ev;
+static int upstream_on;
+
+static void upstream_start(struct upstream_job *job);
+static void upstream_conn_free(struct upstream_conn *c);
+
+/* ---- URL, signature ---- */
+
+int upstream_parse_url(const char *url, struct upstream_url *u,
+                       const char **cause)
+{
+    static const struct {
+        const char *scheme;
+        int proto, is_unix;
+    } schemes[] = {
+        {"http://", UPSTREAM_HTTP, 0}, {"http+unix:", UPSTREAM_HTTP, 1},
+        {"fcgi://", UPSTREAM_FCGI, 0}, {"fcgi+unix:", UPSTREAM_FCGI, 1},
+        {"scgi://", UPSTREAM_SCGI, 0}, {"scgi+unix:", UPSTREAM_SCGI, 1},
+    };
+    const char *p = NULL, *e, *colon;
+    size_t i, n;
+
+    memset(u, 0, sizeof *u);
+    for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        n = strlen(schemes[i].scheme);
+        if (strncmp(url, schemes[i].scheme, n) == 0) {
+            p = url + n;
+            u->proto = schemes[i].proto;
+            u->is_unix = schemes[i].is_unix;
+            break;
+        }
+    }
+    if (p == NULL) {
+        *cause = "the URL must start with http://, fcgi://, scgi:// or "
+                 "http+unix:, fcgi+unix:, scgi+unix:";
+        return -1;
+    }
+    if (u->is_unix) {
+        /* unix:/run/app.sock:/path (the path part is optional) */
+        e = strstr(p, ":/");
+        n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 0 || n >= sizeof u->sock || p[0] != '/') {
+            *cause = "a unix upstream names an absolute socket path";
+            return -1;
+        }
+        memcpy(u->sock, p, n);
+        p = e ? e + 1 : p + n;
+        strcpy(u->host, "localhost");
+    } else {
+        e = p + strcspn(p, "/");
+        if (*p == '[') {
+            const char *rb = memchr(p, ']', (size_t)(e - p));
+            if (rb == NULL || rb - p - 1 >= (long)sizeof u->host) {
+                *cause = "bad [IPv6] host";
+                return -1;
+            }
+            memcpy(u->host, p + 1, (size_t)(rb - p - 1));
+            colon = rb + 1 < e && rb[1] == ':' ? rb + 1 : NULL;
+        } else {
+            colon = memchr(p, ':', (size_t)(e - p));
+            n = (size_t)((colon ? colon : e) - p);
+            if (n == 0 || n >= sizeof u->host) {
+                *cause = "the URL names no host";
+                return -1;
+            }
+            memcpy(u->host, p, n);
+        }
+        if (colon == NULL || e - colon - 1 < 1 ||
+            e - colon - 1 >= (long)sizeof u->port ||
+            strspn(colon + 1, "0123456789") != (size_t)(e - colon - 1)) {
+            *cause = "the URL needs a numeric :port";
+            return -1;
+        }
+        memcpy(u->port, colon + 1, (size_t)(e - colon - 1));
+        p = e;
+    }
+    if (*p == '\0')
+        p = "/";
+    if (*p != '/' || strlen(p) >= sizeof u->path ||
+        strpbrk(p, " \r\n\t") != NULL) {
+        *cause = "bad path in the URL";
+        return -1;
+    }
+    strcpy(u->path, p);
+    return 0;
+}
+
+int upstream_sign(const char *secret, size_t secret_len, long t,
+                  const char *body, size_t len, char *out, size_t cap)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0, i;
+    struct buf msg = BUF_INIT;
+    int n;
+
+    if (buf_printf(&msg, "%ld.", t) != 0 || buf_append(&msg, body, len) != 0 ||
+        HMAC(EVP_sha256(), secret, (int)secret_len,
+             (const unsigned char *)msg.data, msg.len, md, &mdlen) == NULL) {
+        buf_free(&msg);
+        return -1;
+    }
+    buf_free(&msg);
+    n = snprintf(out, cap, "t=%ld,v1=", t);
+    if (n < 0 || (size_t)n + 2 * mdlen + 1 > cap)
+        return -1;
+    for (i = 0; i < mdlen; i++)
+        snprintf(out + n + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
+/* ---- binary values: placeholders <-> {"_binary": base64} ---- */
+
+static void upstream_insert_binary(cJSON *node, struct frame *const *attach,
+                                   unsigned n)
+{
+    cJSON *ph, *num, *child;
+
+    if (cJSON_IsObject(node) &&
+        cJSON_IsTrue(
+            ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
+        cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
+        num->valuedouble >= 0 && num->valuedouble < n) {
+        struct buf b = BUF_INIT;
+        struct frame *f = attach[(unsigned)num->valuedouble];
+        b64_encode(&b, f->data, f->len);
+        cJSON_DeleteItemFromObjectCaseSensitive(node, "_placeholder");
+        cJSON_DeleteItemFromObjectCaseSensitive(node, "num");
+        cJSON_AddStringToObject(node, "_binary", b.data ? b.data : "");
+        buf_free(&b);
+        return;
+    }
+    cJSON_ArrayForEach(child, node) upstream_insert_binary(child, attach, n);
+}
+
+struct upstream_attach {
+    struct frame *f[SIO_MAX_ATTACHMENTS];
+    unsigned n;
+};
+
+static void upstream_attach_free(struct upstream_attach *a)
+{
+    while (a->n > 0)
+        frame_unref(a->f[--a->n]);
+}
+
+/* Replaces {"_binary": b64} with placeholders, collecting the bytes. */
+static int upstream_extract_binary(cJSON *node, struct upstream_attach *a)
+{
+    cJSON *b, *child;
+
+    if (cJSON_IsObject(node) && cJSON_GetArraySize(node) == 1 &&
+        cJSON_IsString(b = cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
+        size_t len = strlen(b->valuestring);
+        uint8_t *raw = malloc(B64_DECODED_MAX(len) + 1);
+        long n;
+        if (raw == NULL || a->n == SIO_MAX_ATTACHMENTS ||
+            (n = b64_decode(raw, b->valuestring, len)) < 0 ||
+            (a->f[a->n] = frame_new(raw, (size_t)n)) == NULL) {
+            free(raw);
+            return -1;
+        }
+        free(raw);
+        cJSON_DeleteItemFromObjectCaseSensitive(node, "_binary");
+        cJSON_AddTrueToObject(node, "_placeholder");
+        cJSON_AddNumberToObject(node, "num", a->n);
+        a->n++;
+        return 0;
+    }
+    cJSON_ArrayForEach(child, node) if (upstream_extract_binary(child, a) !=
+                                        0) return -1;
+    return 0;
+}
+
+/* ---- per-socket queues and the scheduler ---- */
+
+static struct upstream_sock *upstream_sock_get(const char *sid, int create)
+{
+    struct upstream_sock *us =
+        (struct upstream_sock *)idmap_get(&upstream_socks, sid);
+
+    if (us != NULL || !create)
+        return us;
+    us = calloc(1, sizeof *us);
+    if (us == NULL || (us->sid = strdup(sid)) == NULL) {
+        free(us);
+        return NULL;
+    }
+    TAILQ_INIT(&us->jobs);
+    idmap_put(&upstream_socks, &us->node, us->sid);
+    return us;
+}
+
+static void upstream_job_free(struct upstream_job *job)
+{
+    free(job->body);
+    free(job->channel);
+    free(job->cookie);
+    free(job->what);
+    free(job->nsp);
+    free(job->remote);
+    free(job);
+}
+
+static void upstream_sock_free(struct upstream_sock *us)
+{
+    struct upstream_job *job;
+
+    while ((job = TAILQ_FIRST(&us->jobs)) != NULL) {
+        TAILQ_REMOVE(&us->jobs, job, link);
+        upstream_job_free(job);
+    }
+    if (us->ready) {
+        TAILQ_REMOVE(&upstream_ready, us, ready_link);
+        upstream_stats.queued--;
+    }
+    idmap_del(&upstream_socks, &us->node);
+    free(us->ctx);
+    free(us->sid);
+    free(us);
+}
+
+static void upstream_kick(void)
+{
+    event_active(&upstream_pump_ev, EV_TIMEOUT, 1);
+}
+
+/* Puts a socket with waiting events and none in flight on the ready list. */
+static void upstream_sock_ready(struct upstream_sock *us)
+{
+    if (us->busy || us->ready || TAILQ_EMPTY(&us->jobs))
+        return;
+    us->ready = 1;
+    TAILQ_INSERT_TAIL(&upstream_ready, us, ready_link);
+    upstream_stats.queued++;
+    upstream_kick();
+}
+
+/* Runs from the loop, never inside a hub callback: dispatches while there
+ * are free slots. */
+static void upstream_pump(evutil_socket_t fd, short what, void *arg)
+{
+    struct upstream_sock *us;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    while (upstream_stats.in_flight < upstream_cfg.concurrency &&
+           (us = TAILQ_FIRST(&upstream_ready)) != NULL) {
+        TAILQ_REMOVE(&upstream_ready, us, ready_link);
+        us->ready = 0;
+        upstream_stats.queued--;
+        us->busy = 1;
+        upstream_stats.in_flight++;
+        upstream_stats.requests++;
+        upstream_start(TAILQ_FIRST(&us->jobs));
+    }
+}
+
+/* ---- building a request ---- */
+
+/* The handshake's META as an object of strings. */
+static cJSON *upstream_handshake(const char *meta)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *p, *eq;
+    char key[128];
+
+    for (p = meta; o != NULL && p != NULL && *p; p += strlen(p) + 1) {
+        eq = strchr(p, '=');
+        if (eq == NULL || (size_t)(eq - p) >= sizeof key)
+            continue;
+        memcpy(key, p, (size_t)(eq - p));
+        key[eq - p] = '\0';
+        cJSON_AddStringToObject(o, key, eq + 1);
+    }
+    return o;
+}
+
+static const char *upstream_type_name(int type)
+{
+    static const char *const names[] = {"connect", "disconnect", "event",
+                                        "subscribe", "unsubscribe"};
+    return type >= 0 && type <= HUB_FWD_UNSUBSCRIBE ? names[type] : "?";
+}
+
+static const char *upstream_meta(const char *meta, const char *key)
+{
+    size_t klen = strlen(key);
+    const char *p;
+
+    for (p = meta; p != NULL && *p; p += strlen(p) + 1)
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=')
+            return p + klen + 1;
+    return NULL;
+}
+
+/* The JSON document of one event, without its context and closing brace. */
+static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
+{
+    struct upstream_job *job = calloc(1, sizeof *job);
+    cJSON *doc = cJSON_CreateObject(), *arr = NULL, *name, *auth;
+    const char *cookie;
+    struct timespec ts;
+    char *text = NULL;
+    size_t n;
+
+    if (job == NULL || doc == NULL)
+        goto fail;
+    job->type = f->type;
+    job->ack_id = f->ack_id;
+    if ((job->nsp = strdup(f->nsp)) == NULL)
+        goto fail;
+    job->wait = f->wait;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    cJSON_AddStringToObject(doc, "type", upstream_type_name(f->type));
+    cJSON_AddStringToObject(doc, "sid", f->sid);
+    cJSON_AddStringToObject(doc, "eio_sid", f->eio_sid);
+    cJSON_AddStringToObject(doc, "namespace", f->nsp);
+    cJSON_AddStringToObject(doc, "transport", f->transport);
+    cJSON_AddNumberToObject(doc, "protocol", f->protocol);
+    cJSON_AddNumberToObject(doc, "time", (double)ts.tv_sec + ts.tv_nsec / 1e9);
+    cJSON_AddItemToObject(doc, "handshake", upstream_handshake(f->meta));
+    auth = f->auth ? cJSON_ParseWithLength(f->auth, f->auth_len) : NULL;
+    cJSON_AddItemToObject(doc, "auth", auth ? auth : cJSON_CreateNull());
+    switch (f->type) {
+    case HUB_FWD_EVENT:
+        arr = cJSON_ParseWithLength(f->data, f->data_len);
+        if (!cJSON_IsArray(arr) ||
+            !cJSON_IsString(name = cJSON_GetArrayItem(arr, 0)))
+            goto fail;
+        cJSON_AddStringToObject(doc, "event", name->valuestring);
+        job->what = malloc(strlen(name->valuestring) + 7);
+        if (job->what != NULL)
+            sprintf(job->what, "event %s", name->valuestring);
+        cJSON_DeleteItemFromArray(arr, 0);
+        upstream_insert_binary(arr, f->attach, f->nattach);
+        cJSON_AddItemToObject(doc, "args", arr);
+        arr = NULL;
+        break;
+    case HUB_FWD_SUBSCRIBE:
+    case HUB_FWD_UNSUBSCRIBE:
+        cJSON_AddStringToObject(doc, "channel", f->channel);
+        if ((job->channel = strdup(f->channel)) == NULL)
+            goto fail;
+        break;
+    case HUB_FWD_DISCONNECT:
+        cJSON_AddStringToObject(doc, "reason", f->reason ? f->reason : "");
+        break;
+    }
+    if (f->type == HUB_FWD_SUBSCRIBE)
+        cJSON_AddBoolToObject(doc, "wait", f->wait);
+    if (f->ack_id != SIO_NO_ID && f->type == HUB_FWD_EVENT)
+        cJSON_AddNumberToObject(doc, "ack_id", (double)f->ack_id);
+    else
+        cJSON_AddNullToObject(doc, "ack_id");
+    if (job->what == NULL &&
+        (job->what = strdup(upstream_type_name(f->type))) == NULL)
+        goto fail;
+    if ((cookie = upstream_meta(f->meta, "HTTP_COOKIE")) != NULL &&
+        (job->cookie = strdup(cookie)) == NULL)
+        goto fail;
+    if ((cookie = upstream_meta(f->meta, "REMOTE_ADDR")) != NULL &&
+        (job->remote = strdup(cookie)) == NULL)
+        goto fail;
+    text = cJSON_PrintUnformatted(doc);
+    if (text == NULL)
+        goto fail;
+    /* Drop the closing brace: the context is appended when it is sent, as
+     * the answer to the event before may change it. */
+    n = strlen(text);
+    job->body = malloc(n + 16);
+    if (job->body == NULL)
+        goto fail;
+    memcpy(job->body, text, n - 1);
+    memcpy(job->body + n - 1, ",\"context\":", 11);
+    job->len = n - 1 + 11;
+    cJSON_free(text);
+    cJSON_Delete(doc);
+    return job;
+fail:
+    cJSON_free(text);
+    cJSON_Delete(arr);
+    cJSON_Delete(doc);
+    if (job != NULL)
+        upstream_job_free(job);
+    return NULL;
+}
+
+const char *upstream_forward(void *arg, const struct hub_fwd *f)
+{
+    struct upstream_sock *us;
+    struct upstream_job *job;
+    const char *ctx;
+    size_t len;
+
+    (void)arg;
+    us = upstream_sock_get(f->sid, f->type == HUB_FWD_CONNECT);
+    if (us == NULL)
+        return f->type == HUB_FWD_CONNECT ? UPSTREAM_E_SERVER : NULL;
+    if (f->type != HUB_FWD_DISCONNECT && us->njobs >= upstream_cfg.queue) {
+        upstream_stats.overflows++;
+        log_warn("upstream: socket %s: %s refused, %u events wait already",
+                 f->sid, upstream_type_name(f->type), us->njobs);
+        return UPSTREAM_E_OVERLOADED;
+    }
+    job = upstream_job_new(f);
+    if (job == NULL) {
+        log_warn("upstream: socket %s: cannot build the %s request", f->sid,
+                 upstream_type_name(f->type));
+        if (us->njobs == 0 &&
+            (f->type == HUB_FWD_CONNECT || f->type == HUB_FWD_DISCONNECT))
+            upstream_sock_free(us);
+        return UPSTREAM_E_SERVER;
+    }
+    job->us = us;
+    TAILQ_INSERT_TAIL(&us->jobs, job, link);
+    us->njobs++;
+    if (f->type == HUB_FWD_DISCONNECT) {
+        /* The hub forgets the socket now; its context stays with us for
+         * the events still queued. */
+        us->gone = 1;
+        if ((ctx = hub_context(f->sid, &len)) != NULL &&
+            (us->ctx = strndup(ctx, len)) != NULL)
+            us->ctx_len = len;
+    }
+    upstream_sock_ready(us);
+    return NULL;
+}
+
+/* ---- connections ---- */
+
+static void upstream_conn_state(struct upstream_conn *c, int state)
+{
+    log_trace("upstream conn %u: %s -> %s", c->id,
+              upstream_state_names[c->state], upstream_state_names[state]);
+    c->state = state;
+}
+
+static void upstream_arm(struct upstream_conn *c)
+{
+    struct timeval tv;
+
+    tv.tv_sec = upstream_cfg.timeout_ms / 1000;
+    tv.tv_usec = (upstream_cfg.timeout_ms % 1000) * 1000;
+    evtimer_add(&c->timer, &tv);
+}
+
+static void upstream_conn_free(struct upstream_conn *c)
+{
+    if (c->state == UPSTREAM_IDLE) {
+        TAILQ_REMOVE(&upstream_idle, c, link);
+        upstream_nidle--;
+    } else {
+        TAILQ_REMOVE(&upstream_busy, c, link);
+    }
+    event_del(&c->timer);
+    bufferevent_free(c->bev);
+    buf_free(&c->out);
+    free(c);
+}
+
+/* Appends the whole request for `job` (body and signature) to `out`. */
+static int upstream_request(struct upstream_job *job, struct buf *out)
+{
+    struct upstream_sock *us = job->us;
+    struct buf body = BUF_INIT, hdrs = BUF_INIT, params = BUF_INIT;
+    const char *ctx = NULL;
+    size_t ctx_len = 0;
+    char sig[160] = "", cl[24], host[300];
+    int rc = -1;
+
+    if (!us->gone) {
+        ctx = hub_context(us->sid, &ctx_len);
+    } else {
+        ctx = us->ctx;
+        ctx_len = us->ctx_len;
+    }
+    if (buf_append(&body, job->body, job->len) != 0 ||
+        (ctx ? buf_append(&body, ctx, ctx_len) : buf_puts(&body, "null")) !=
+            0 ||
+        buf_putc(&body, '}') != 0)
+        goto done;
+    if (upstream_secret != NULL &&
+        upstream_sign(upstream_secret, upstream_cfg.secret_len,
+                      (long)time(NULL), body.data, body.len, sig,
+                      sizeof sig) != 0)
+        goto done;
+    snprintf(cl, sizeof cl, "%zu", body.len);
+    snprintf(host, sizeof host, "%s%s%s", upstream_u.host,
+             upstream_u.is_unix ? "" : ":",
+             upstream_u.is_unix ? "" : upstream_u.port);
+    if (upstream_u.proto == UPSTREAM_HTTP) {
+        if (buf_printf(out,
+                       "POST %s HTTP/1.1\r\nHost: %s\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Content-Length: %zu\r\n"
+                       "X-Socketiod-Event: %s\r\n",
+                       upstream_u.path, host, body.len,
+                       upstream_type_name(job->type)) != 0 ||
+            (sig[0] &&
+             buf_printf(out, "X-Socketiod-Signature: %s\r\n", sig) != 0) ||
+            (job->cookie &&
+             buf_printf(out, "Cookie: %s\r\n", job->cookie) != 0) ||
+            buf_puts(out, "Connection: keep-alive\r\n\r\n") != 0 ||
+            buf_append(out, body.data, body.len) != 0)
+            goto done;
+        rc = 0;
+        goto done;
+    }
+    /* FastCGI and SCGI: CGI variables, the body on stdin. */
+    {
+        const char *kv[][2] = {
+            {"REQUEST_METHOD", "POST"},
+            {"SCRIPT_NAME", ""},
+            {"PATH_INFO", upstream_u.path},
+            {"REQUEST_URI", upstream_u.path},
+            {"QUERY_STRING", ""},
+            {"CONTENT_TYPE", "application/json"},
+            {"CONTENT_LENGTH", cl},
+            {"SERVER_NAME", upstream_u.host},
+            {"SERVER_PORT", upstream_u.is_unix ? "0" : upstream_u.port},
+            {"SERVER_PROTOCOL", "HTTP/1.1"},
+            {"GATEWAY_INTERFACE", "CGI/1.1"},
+            {"REMOTE_ADDR", job->remote},
+            {"HTTP_HOST", host},
+            {"HTTP_X_SOCKETIOD_EVENT", upstream_type_name(job->type)},
+            {"HTTP_X_SOCKETIOD_SIGNATURE", sig[0] ? sig : NULL},
+            {"HTTP_COOKIE", job->cookie},
+        };
+        size_t i;
+        for (i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+            int r;
+            if (kv[i][1] == NULL)
+                continue;
+            if (upstream_u.proto == UPSTREAM_SCGI) {
+                if (strcmp(kv[i][0], "CONTENT_LENGTH") == 0)
+                    continue; /* scgi_append_request puts it first */
+                r = scgi_append_header(&hdrs, kv[i][0], strlen(kv[i][0]),
+                                       kv[i][1], strlen(kv[i][1]));
+            } else {
+                r = fcgi_append_param(&params, kv[i][0], strlen(kv[i][0]),
+                                      kv[i][1], strlen(kv[i][1]));
+            }
+            if (r != 0)
+                goto done;
+        }
+        if (upstream_u.proto == UPSTREAM_SCGI) {
+            rc = scgi_append_request(out, &hdrs, body.data, body.len);
+        } else if (fcgi_append_begin(out, UPSTREAM_FCGI_ID, FCGI_RESPONDER,
+                                     FCGI_KEEP_CONN) == 0 &&
+                   fcgi_append(out, FCGI_PARAMS, UPSTREAM_FCGI_ID, params.data,
+                               params.len) == 0 &&
+                   fcgi_append(out, FCGI_PARAMS, UPSTREAM_FCGI_ID, NULL, 0) ==
+                       0 &&
+                   fcgi_append(out, FCGI_STDIN, UPSTREAM_FCGI_ID, body.data,
+                               body.len) == 0 &&
+                   fcgi_append(out, FCGI_STDIN, UPSTREAM_FCGI_ID, NULL, 0) ==
+                       0) {
+            rc = 0;
+        }
+    }
+done:
+    buf_free(&body);
+    buf_free(&hdrs);
+    buf_free(&params);
+    return rc;
+}
+
+/* ---- answers ---- */
+
+static void upstream_emit_action(const struct upstream_sock *us,
+                                 const char *nsp, cJSON *a)
+{
+    cJSON *ev = cJSON_GetObjectItemCaseSensitive(a, "event");
+    cJSON *args = cJSON_GetObjectItemCaseSensitive(a, "args");
+    cJSON *to = cJSON_GetObjectItemCaseSensitive(a, "to");
+    cJSON *ch = cJSON_GetObjectItemCaseSensitive(a, "channel");
+    cJSON *ns = cJSON_GetObjectItemCaseSensitive(a, "namespace");
+    cJSON *arr = NULL, *item;
+    struct upstream_attach at = {{0}, 0};
+    struct hub_target t;
+    char *json;
+
+    if (!cJSON_IsString(ev) || (args != NULL && !cJSON_IsArray(args)) ||
+        (to != NULL && !cJSON_IsString(to)) ||
+        (ch != NULL && !cJSON_IsString(ch)) ||
+        (ns != NULL && !cJSON_IsString(ns)) || (to != NULL && ch != NULL)) {
+        upstream_stats.bad_actions++;
+        log_warn("upstream: socket %s: bad emit action skipped", us->sid);
+        return;
+    }
+    memset(&t, 0, sizeof t);
+    t.nsp = ns ? ns->valuestring : nsp;
+    if (ch != NULL)
+        t.channel = ch->valuestring;
+    else if (to != NULL)
+        t.to = to->valuestring;
+    else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "broadcast")))
+        t.to = us->sid; /* no target: this socket */
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "except_self")))
+        t.except = us->sid;
+    arr = cJSON_CreateArray();
+    cJSON_AddItemToArray(arr, cJSON_CreateString(ev->valuestring));
+    cJSON_ArrayForEach(item, args)
+        cJSON_AddItemToArray(arr, cJSON_Duplicate(item, 1));
+    if (upstream_extract_binary(arr, &at) != 0 ||
+        (json = cJSON_PrintUnformatted(arr)) == NULL) {
+        upstream_stats.bad_actions++;
+        log_warn("upstream: socket %s: bad binary in an emit action", us->sid);
+    } else {
+        if (hub_emit(&t, json, strlen(json), at.f, at.n, 0, NULL, NULL) < 0)
+            log_debug("upstream: socket %s: emit to %s reached nobody", us->sid,
+                      t.to ? t.to : "?");
+        cJSON_free(json);
+    }
+    upstream_attach_free(&at);
+    cJSON_Delete(arr);
+}
+
+static void upstream_actions(const struct upstream_sock *us, const char *nsp,
+                             cJSON *actions)
+{
+    cJSON *a, *type, *ch, *sid;
+    const char *err, *target;
+
+    cJSON_ArrayForEach(a, actions)
+    {
+        type = cJSON_GetObjectItemCaseSensitive(a, "action");
+        ch = cJSON_GetObjectItemCaseSensitive(a, "channel");
+        sid = cJSON_GetObjectItemCaseSensitive(a, "sid");
+        target = cJSON_IsString(sid) ? sid->valuestring : us->sid;
+        if (!cJSON_IsString(type)) {
+            upstream_stats.bad_actions++;
+            log_warn("upstream: socket %s: action without a type", us->sid);
+        } else if (strcmp(type->valuestring, "emit") == 0) {
+            upstream_emit_action(us, nsp, a);
+        } else if (strcmp(type->valuestring, "join") == 0 ||
+                   strcmp(type->valuestring, "leave") == 0) {
+            if (!cJSON_IsString(ch)) {
+                upstream_stats.bad_actions++;
+                log_warn("upstream: socket %s: %s without a channel", us->sid,
+                         type->valuestring);
+                continue;
+            }
+            if ((type->valuestring[0] == 'j'
+                     ? hub_join(target, ch->valuestring, &err)
+                     : hub_leave(target, ch->valuestring, &err)) != 0)
+                log_debug("upstream: %s %s %s: %s", type->valuestring, target,
+                          ch->valuestring, err);
+        } else if (strcmp(type->valuestring, "disconnect") == 0) {
+            hub_disconnect(target);
+        } else {
+            upstream_stats.bad_actions++;
+            log_warn("upstream: socket %s: unknown action '%.40s'", us->sid,
+                     type->valuestring);
+        }
+    }
+}
+
+static void upstream_set_context(struct upstream_sock *us, cJSON *ctx)
+{
+    char *text = cJSON_IsNull(ctx) ? NULL : cJSON_PrintUnformatted(ctx);
+    size_t len = text ? strlen(text) : 0;
+
+    if (!cJSON_IsNull(ctx) && text == NULL)
+        return;
+    if (len > upstream_cfg.max_context) {
+        upstream_stats.bad_actions++;
+        log_warn("upstream: socket %s: context of %zu bytes is over the "
+                 "%zu-byte cap; the old one is kept",
+                 us->sid, len, upstream_cfg.max_context);
+        cJSON_free(text);
+        return;
+    }
+    if (!us->gone) {
+        hub_set_context(us->sid, text, len);
+    } else {
+        free(us->ctx);
+        us->ctx = text ? strndup(text, len) : NULL;
+        us->ctx_len = us->ctx ? len : 0;
+    }
+    cJSON_free(text);
+}
+
+/* Tells the client what became of an event the app could not answer. */
+static void upstream_fail_job(struct upstream_job *job, const char *code,
+                              const char *why)
+{
+    char reply[96];
+
+    upstream_stats.errors++;
+    log_warn("upstream: socket %s: %s failed: %s (%s)", job->us->sid, job->what,
+             why, code);
+    switch (job->type) {
+    case HUB_FWD_CONNECT:
+        hub_connect_done(job->us->sid, code, NULL);
+        job->us->gone = 1; /* refused: no disconnect will follow */
+        break;
+    case HUB_FWD_SUBSCRIBE:
+        if (job->wait)
+            hub_subscribe_done(job->us->sid, job->channel, job->ack_id, code);
+        break;
+    case HUB_FWD_EVENT:
+        if (job->ack_id != SIO_NO_ID) {
+            snprintf(reply, sizeof reply, "[{\"error\":\"%s\"}]", code);
+            hub_ack(job->us->sid, job->ack_id, reply, strlen(reply), NULL, 0);
+        }
+        break;
+    }
+}
+
+/* Applies a 2xx answer; returns NULL, or why it is not usable. */
+static const char *upstream_apply(struct upstream_job *job, const char *body,
+                                  size_t len)
+{
+    struct upstream_sock *us = job->us;
+    cJSON *doc, *allow, *msg, *data, *ack, *actions, *ctx;
+    struct upstream_attach at = {{0}, 0};
+    char *json = NULL, *data_json = NULL;
+    const char *refusal = NULL;
+
+    while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
+                       body[len - 1] == ' '))
+        len--;
+    doc = len == 0 ? cJSON_CreateObject() : cJSON_ParseWithLength(body, len);
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        return "the body is not a JSON object";
+    }
+    allow = cJSON_GetObjectItemCaseSensitive(doc, "allow");
+    msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
+    data = cJSON_GetObjectItemCaseSensitive(doc, "data");
+    ack = cJSON_GetObjectItemCaseSensitive(doc, "ack");
+    actions = cJSON_GetObjectItemCaseSensitive(doc, "actions");
+    ctx = cJSON_GetObjectItemCaseSensitive(doc, "context");
+    if ((allow != NULL && !cJSON_IsBool(allow)) ||
+        (ack != NULL && !cJSON_IsArray(ack) && !cJSON_IsNull(ack)) ||
+        (actions != NULL && !cJSON_IsArray(actions) &&
+         !cJSON_IsNull(actions))) {
+        cJSON_Delete(doc);
+        return "allow, ack or actions of the wrong type";
+    }
+    upstream_stats.responses++;
+    if (ctx != NULL)
+        upstream_set_context(us, ctx);
+    if (cJSON_IsFalse(allow))
+        refusal = cJSON_IsString(msg) ? msg->valuestring : "refused";
+    switch (job->type) {
+    case HUB_FWD_CONNECT:
+        if (refusal != NULL && data != NULL)
+            data_json = cJSON_PrintUnformatted(data);
+        if (refusal == NULL)
+            hub_connect_done(us->sid, NULL, NULL);
+        break;
+    case HUB_FWD_SUBSCRIBE:
+        if (job->wait && refusal == NULL)
+            hub_subscribe_done(us->sid, job->channel, job->ack_id, NULL);
+        break;
+    }
+    if (cJSON_IsArray(actions))
+        upstream_actions(us, job->nsp, actions);
+    switch (job->type) {
+    case HUB_FWD_CONNECT:
+        if (refusal != NULL) {
+            /* No socket, so no disconnect will come: we are done with it. */
+            hub_connect_done(us->sid, refusal, data_json);
+            us->gone = 1;
+        }
+        break;
+    case HUB_FWD_SUBSCRIBE:
+        if (job->wait && refusal != NULL)
+            hub_subscribe_done(us->sid, job->channel, job->ack_id, refusal);
+        break;
+    case HUB_FWD_EVENT:
+        if (job->ack_id == SIO_NO_ID)
+            break;
+        if (!cJSON_IsArray(ack)) {
+            hub_ack(us->sid, job->ack_id, "[]", 2, NULL, 0);
+        } else if (upstream_extract_binary(ack, &at) != 0 ||
+                   (json = cJSON_PrintUnformatted(ack)) == NULL) {
+            upstream_stats.bad_actions++;
+            hub_ack(us->sid, job->ack_id,
+                    "[{\"error\":\"" UPSTREAM_E_BAD_RESPONSE "\"}]",
+                    sizeof("[{\"error\":\"" UPSTREAM_E_BAD_RESPONSE "\"}]") - 1,
+                    NULL, 0);
+        } else {
+            hub_ack(us->sid, job->ack_id, json, strlen(json), at.f, at.n);
+        }
+        break;
+    }
+    upstream_attach_free(&at);
+    cJSON_free(json);
+    cJSON_free(data_json);
+    cJSON_Delete(doc);
+    return NULL;
+}
+
+/* Settles a job that was in flight: `code` NULL when the answer is in
+ * body[0..len) with `status`. The socket's next event may go afterwards;
+ * the answer may queue more for it (a disconnect action), so the job
+ * leaves the queue first and the socket is freed, if gone, last. */
+static void upstream_done(struct upstream_job *job, const char *code,
+                          const char *why, int status, const char *body,
+                          size_t len)
+{
+    struct upstream_sock *us = job->us;
+    char reason[96];
+
+    TAILQ_REMOVE(&us->jobs, job, link);
+    us->njobs--;
+    us->busy = 0;
+    upstream_stats.in_flight--;
+    if (code == NULL && (status < 200 || status > 299)) {
+        snprintf(reason, sizeof reason, "status %d", status);
+        code = UPSTREAM_E_BAD_RESPONSE;
+        why = reason;
+    }
+    if (code == NULL && (why = upstream_apply(job, body, len)) != NULL)
+        code = UPSTREAM_E_BAD_RESPONSE;
+    if (code != NULL) {
+        if (strcmp(code, UPSTREAM_E_TIMEOUT) == 0)
+            upstream_stats.timeouts++;
+        else if (strcmp(code, UPSTREAM_E_UNAVAILABLE) == 0)
+            upstream_stats.unavailable++;
+        else if (strcmp(code, UPSTREAM_E_BAD_RESPONSE) == 0)
+            upstream_stats.bad_responses++;
+        upstream_fail_job(job, code, why);
+    } else {
+        log_debug("upstream: socket %s: %s answered", us->sid, job->what);
+    }
+    upstream_job_free(job);
+    if (us->njobs > 0)
+        upstream_sock_ready(us);
+    else if (us->gone)
+        upstream_sock_free(us);
+    upstream_kick();
+}
+
+/* Ends the job in flight on `c` (see upstream_done); the connection goes
+ * back to the idle list when `keep`, after `consumed` input bytes are
+ * dropped, else it is closed. `body` may point into its buffers, so the
+ * answer is applied first. */
+static void upstream_finish(struct upstream_conn *c, const char *code,
+                            const char *why, int status, const char *body,
+                            size_t len, int keep, size_t consumed)
+{
+    struct upstream_job *job = c->job;
+
+    c->job = NULL;
+    event_del(&c->timer);
+    upstream_done(job, code, why, status, body, len);
+    if (keep && code == NULL && upstream_nidle < upstream_cfg.concurrency) {
+        evbuffer_drain(bufferevent_get_input(c->bev), consumed);
+        TAILQ_REMOVE(&upstream_busy, c, link);
+        upstream_conn_state(c, UPSTREAM_IDLE);
+        TAILQ_INSERT_HEAD(&upstream_idle, c, link);
+        upstream_nidle++;
+        c->reused = 1;
+        buf_reset(&c->out);
+        c->ended = 0;
+    } else {
+        upstream_conn_free(c);
+    }
+}
+
+/* The connection failed before a whole answer: a kept-alive connection
+ * that the app closed while idle gets the request again on a new one. */
+static void upstream_broken(struct upstream_conn *c, const char *why)
+{
+    struct upstream_job *job = c->job;
+
+    if (c->reused && !c->got && c->state != UPSTREAM_CONNECTING) {
+        log_debug("upstream conn %u: closed while reused (%s); retrying", c->id,
+                  why);
+        c->job = NULL;
+        upstream_conn_free(c);
+        upstream_start(job);
+        return;
+    }
+    upstream_finish(c, UPSTREAM_E_UNAVAILABLE, why, 0, NULL, 0, 0, 0);
+}
+
+/* Tries to complete the answer from what has arrived; `eof` when the app
+ * closed. Returns 1 when the job is finished. */
+static int upstream_try_http(struct upstream_conn *c, int eof)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t avail = evbuffer_get_length(in), blen, dlen;
+    struct httpres res;
+    char *data;
+    int head;
+    long r;
+
+    for (;;) {
+        if (avail == 0)
+            return 0;
+        data = (char *)evbuffer_pullup(in, -1);
+        head = httpres_parse(data, avail, &res);
+        if (head == -2 && !eof)
+            return 0;
+        if (head < 0) {
+            upstream_finish(c, UPSTREAM_E_BAD_RESPONSE,
+                            "malformed HTTP response head", 0, NULL, 0, 0, 0);
+            return 1;
+        }
+        if (res.status >= 100 && res.status < 200) {
+            evbuffer_drain(in, (size_t)head); /* 100 Continue and such */
+            avail -= (size_t)head;
+            continue;
+        }
+        break;
+    }
+    if (httpres_chunked(&res)) {
+        r = httpres_dechunk(data + head, avail - (size_t)head, &dlen);
+        if (r == -2 && !eof)
+            return 0;
+        if (r < 0) {
+            upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "bad chunked body", 0,
+                            NULL, 0, 0, 0);
+            return 1;
+        }
+        upstream_finish(c, NULL, NULL, res.status, data + head, dlen,
+                        httpres_keep_alive(&res) &&
+                            avail == (size_t)head + (size_t)r,
+                        (size_t)head + (size_t)r);
+        return 1;
+    }
+    switch (httpres_content_length(&res, &blen)) {
+    case 1:
+        if (avail - (size_t)head < blen) {
+            if (eof)
+                upstream_broken(c, "closed within the body");
+            return eof;
+        }
+        upstream_finish(c, NULL, NULL, res.status, data + head, blen,
+                        httpres_keep_alive(&res) &&
+                            avail == (size_t)head + blen,
+                        (size_t)head + blen);
+        return 1;
+    case 0:
+        if (res.status == 204 || res.status == 304) {
+            upstream_finish(c, NULL, NULL, res.status, NULL, 0,
+                            httpres_keep_alive(&res) && avail == (size_t)head,
+                            (size_t)head);
+            return 1;
+        }
+        if (!eof)
+            return 0; /* the body runs to the close */
+        upstream_finish(c, NULL, NULL, res.status, data + head,
+                        avail - (size_t)head, 0, 0);
+        return 1;
+    default:
+        upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "bad Content-Length", 0,
+                        NULL, 0, 0, 0);
+        return 1;
+    }
+}
+
+/* A CGI response (FastCGI stdout, SCGI) that is complete in data[0..len). */
+static void upstream_cgi_done(struct upstream_conn *c, const char *data,
+                              size_t len, int keep)
+{
+    struct httpres res;
+    size_t blen;
+    int head = httpres_parse_cgi(data, len, &res);
+
+    if (head < 0) {
+        upstream_finish(c, UPSTREAM_E_BAD_RESPONSE,
+                        "malformed CGI response head", 0, NULL, 0, 0, 0);
+        return;
+    }
+    if (httpres_content_length(&res, &blen) == 1 && blen <= len - (size_t)head)
+        len = (size_t)head + blen;
+    upstream_finish(c, NULL, NULL, res.status, data + head, len - (size_t)head,
+                    keep, 0);
+}
+
+static int upstream_try_fcgi(struct upstream_conn *c, int eof)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct fcgi_record rec;
+    uint32_t app;
+    int r, proto;
+    char *data;
+
+    while (!c->ended) {
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0)
+            break;
+        data = (char *)evbuffer_pullup(in, -1);
+        r = fcgi_parse_record(data, avail, &rec);
+        if (r == -2)
+            break;
+        if (r < 0) {
+            upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "bad FastCGI record", 0,
+                            NULL, 0, 0, 0);
+            return 1;
+        }
+        if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_STDOUT) {
+            if (buf_append(&c->out, rec.content, rec.len) != 0) {
+                upstream_finish(c, UPSTREAM_E_SERVER, "out of memory", 0, NULL,
+                                0, 0, 0);
+                return 1;
+            }
+        } else if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_STDERR &&
+                   rec.len > 0) {
+            log_warn("upstream: application stderr: %.*s",
+                     (int)(rec.len > 500 ? 500 : rec.len), rec.content);
+        } else if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_END_REQUEST) {
+            if (fcgi_parse_end(rec.content, rec.len, &app, &proto) != 0 ||
+                proto != FCGI_REQUEST_COMPLETE) {
+                evbuffer_drain(in, (size_t)r);
+                upstream_finish(c, UPSTREAM_E_BAD_RESPONSE,
+                                "FastCGI request not completed", 0, NULL, 0, 0,
+                                0);
+                return 1;
+            }
+            c->ended = 1;
+        }
+        evbuffer_drain(in, (size_t)r);
+    }
+    if (c->ended) {
+        upstream_cgi_done(c, c->out.data ? c->out.data : "", c->out.len,
+                          !eof && evbuffer_get_length(in) == 0);
+        return 1;
+    }
+    return 0;
+}
+
+static void upstream_read_cb(struct bufferevent *bev, void *arg)
+{
+    struct upstream_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+
+    if (c->job == NULL) {
+        /* Nothing is due on an idle connection. */
+        log_debug("upstream conn %u: unexpected bytes while idle", c->id);
+        upstream_conn_free(c);
+        return;
+    }
+    c->got = 1;
+    if (evbuffer_get_length(in) + c->out.len > UPSTREAM_MAX_RESPONSE) {
+        upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "response too long", 0,
+                        NULL, 0, 0, 0);
+        return;
+    }
+    if (upstream_u.proto == UPSTREAM_HTTP)
+        upstream_try_http(c, 0);
+    else if (upstream_u.proto == UPSTREAM_FCGI)
+        upstream_try_fcgi(c, 0);
+    /* SCGI: the answer runs to the close. */
+}
+
+static void upstream_write_cb(struct bufferevent *bev, void *arg)
+{
+    struct upstream_conn *c = arg;
+
+    (void)bev;
+    if (c->job != NULL &&
+        (c->state == UPSTREAM_SENDING || c->state == UPSTREAM_CONNECTING)) {
+        /* Sent: the response gets its own full timeout. */
+        upstream_conn_state(c, UPSTREAM_WAITING);
+        upstream_arm(c);
+    }
+}
+
+static void upstream_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct upstream_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    char why[128];
+
+    if (what & BEV_EVENT_CONNECTED) {
+        log_trace("upstream conn %u: connected", c->id);
+        if (!upstream_u.is_unix) {
+            /* Requests go out whole; never hold a tail back for an ACK. */
+            int one = 1;
+            setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
+                       sizeof one);
+        }
+        if (c->state == UPSTREAM_CONNECTING)
+            upstream_conn_state(c, UPSTREAM_SENDING);
+        return;
+    }
+    if (c->job == NULL) {
+        upstream_conn_free(c); /* an idle one closed by the app */
+        return;
+    }
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+        if (evbuffer_get_length(in) > 0)
+            c->got = 1;
+        if (upstream_u.proto == UPSTREAM_HTTP && upstream_try_http(c, 1))
+            return;
+        if (upstream_u.proto == UPSTREAM_FCGI && upstream_try_fcgi(c, 1))
+            return;
+        if (upstream_u.proto == UPSTREAM_SCGI && c->got) {
+            char *data = (char *)evbuffer_pullup(in, -1);
+            upstream_cgi_done(c, data, evbuffer_get_length(in), 0);
+            return;
+        }
+        upstream_broken(c, c->got ? "closed before a whole response"
+                                  : "closed without a response");
+        return;
+    }
+    snprintf(why, sizeof why, "%s: %s",
+             c->state == UPSTREAM_CONNECTING ? "connect" : "I/O",
+             evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    upstream_broken(c, why);
+}
+
+static void upstream_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct upstream_conn *c = arg;
+    char why[96];
+
+    (void)fd;
+    (void)what;
+    snprintf(why, sizeof why, "no %s within %u ms",
+             c->state == UPSTREAM_CONNECTING ? "connection"
+             : c->state == UPSTREAM_SENDING  ? "room to send"
+                                             : "response",
+             upstream_cfg.timeout_ms);
+    upstream_finish(c, UPSTREAM_E_TIMEOUT, why, 0, NULL, 0, 0, 0);
+}
+
+static struct upstream_conn *upstream_conn_new(void)
+{
+    struct upstream_conn *c = calloc(1, sizeof *c);
+
+    if (c == NULL)
+        return NULL;
+    c->bev = bufferevent_socket_new(upstream_base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (c->bev == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->id = ++upstream_next_conn;
+    c->state = UPSTREAM_CONNECTING;
+    evtimer_assign(&c->timer, upstream_base, upstream_timeout_cb, c);
+    bufferevent_setcb(c->bev, upstream_read_cb, upstream_write_cb,
+                      upstream_event_cb, c);
+    TAILQ_INSERT_TAIL(&upstream_busy, c, link);
+    upstream_stats.connections++;
+    return c;
+}
+
+/* Sends `job` (the head of its socket's queue, counted in flight) on an
+ * idle connection or a new one. Failures finish the job through the usual
+ * path; this runs from the loop (pump, or a connection callback). */
+static void upstream_start(struct upstream_job *job)
+{
+    struct upstream_conn *c = NULL;
+    struct buf req = BUF_INIT;
+    int fresh = 0;
+
+    if (upstream_u.proto != UPSTREAM_SCGI &&
+        (c = TAILQ_FIRST(&upstream_idle)) != NULL) {
+        TAILQ_REMOVE(&upstream_idle, c, link);
+        upstream_nidle--;
+        upstream_conn_state(c, UPSTREAM_SENDING);
+        TAILQ_INSERT_TAIL(&upstream_busy, c, link);
+        upstream_stats.reused++;
+    } else if ((c = upstream_conn_new()) != NULL) {
+        fresh = 1;
+    } else {
+        log_warn("upstream: out of memory for a connection");
+        upstream_done(job, UPSTREAM_E_SERVER, "out of memory", 0, NULL, 0);
+        return;
+    }
+    c->job = job;
+    c->got = 0;
+    upstream_arm(c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    if (upstream_request(job, &req) != 0 ||
+        bufferevent_write(c->bev, req.data, req.len) != 0) {
+        buf_free(&req);
+        upstream_finish(c, UPSTREAM_E_SERVER, "out of memory", 0, NULL, 0, 0,
+                        0);
+        return;
+    }
+    buf_free(&req);
+    log_debug("upstream conn %u: socket %s: %s sent%s", c->id, job->us->sid,
+              job->what, fresh ? " (new connection)" : "");
+    if (fresh &&
+        bufferevent_socket_connect(c->bev, (struct sockaddr *)&upstream_addr,
+                                   (int)upstream_addrlen) != 0) {
+        char why[128];
+        snprintf(why, sizeof why, "connect: %s", strerror(errno));
+        upstream_finish(c, UPSTREAM_E_UNAVAILABLE, why, 0, NULL, 0, 0, 0);
+    }
+}
+
+/* ---- set-up ---- */
+
+int upstream_setup(struct event_base *base, const struct upstream_config *cfg,
+                   const char **cause)
+{
+    struct addrinfo hints, *res = NULL;
+    struct sockaddr_un *sun;
+    int rc;
+
+    if (upstream_parse_url(cfg->url, &upstream_u, cause) != 0)
+        return -1;
+    upstream_base = base;
+    upstream_cfg = *cfg;
+    if (upstream_cfg.concurrency == 0)
+        upstream_cfg.concurrency = 1;
+    if (upstream_cfg.queue == 0)
+        upstream_cfg.queue = 1;
+    memset(&upstream_addr, 0, sizeof upstream_addr);
+    if (upstream_u.is_unix) {
+        sun = (struct sockaddr_un *)&upstream_addr;
+        sun->sun_family = AF_UNIX;
+        strcpy(sun->sun_path, upstream_u.sock);
+        upstream_addrlen = sizeof *sun;
+    } else {
+        memset(&hints, 0, sizeof hints);
+        hints.ai_socktype = SOCK_STREAM;
+        rc = getaddrinfo(upstream_u.host, upstream_u.port, &hints, &res);
+        if (rc != 0) {
+            *cause = gai_strerror(rc);
+            return -1;
+        }
+        memcpy(&upstream_addr, res->ai_addr, res->ai_addrlen);
+        upstream_addrlen = res->ai_addrlen;
+        freeaddrinfo(res);
+    }
+    if (cfg->secret != NULL) {
+        upstream_secret = malloc(cfg->secret_len + 1);
+        if (upstream_secret == NULL) {
+            *cause = "out of memory";
+            return -1;
+        }
+        memcpy(upstream_secret, cfg->secret, cfg->secret_len);
+        upstream_secret[cfg->secret_len] = '\0';
+    }
+    if (idmap_init(&upstream_socks) != 0) {
+        *cause = "out of memory";
+        return -1;
+    }
+    event_assign(&upstream_pump_ev, base, -1, 0, upstream_pump, NULL);
+    upstream_on = 1;
+    return 0;
+}
+
+void upstream_shutdown(void)
+{
+    struct idmap_node *n;
+    size_t b;
+
+    if (!upstream_on)
+        return;
+    upstream_on = 0;
+    event_del(&upstream_pump_ev);
+    while (!TAILQ_EMPTY(&upstream_busy)) {
+        struct upstream_conn *c = TAILQ_FIRST(&upstream_busy);
+        c->job = NULL;
+        upstream_conn_free(c);
+    }
+    while (!TAILQ_EMPTY(&upstream_idle))
+        upstream_conn_free(TAILQ_FIRST(&upstream_idle));
+    for (b = 0; b <= upstream_socks.mask; b++)
+        while ((n = upstream_socks.buckets[b]) != NULL)
+            upstream_sock_free((struct upstream_sock *)n);
+    idmap_free(&upstream_socks);
+    if (upstream_secret != NULL) {
+        OPENSSL_cleanse(upstream_secret, upstream_cfg.secret_len);
+        free(upstream_secret);
+        upstream_secret = NULL;
+    }
+}

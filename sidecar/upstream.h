@@ -1,0 +1,84 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* upstream: forwards client events to the application over HTTP, FastCGI
+ * or SCGI: request building and signing, a connection pool, per-socket
+ * order, a concurrency limit, timeouts, and applying the answers. */
+#ifndef SOCKETIOD_UPSTREAM_H
+#define SOCKETIOD_UPSTREAM_H
+
+#include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hub.h"
+
+/* Error codes a client sees when the application cannot answer
+ * (docs/upstream.md): the CONNECT_ERROR message, the subscribe refusal,
+ * or {"error": code} as an acked event's one ack argument. */
+#define UPSTREAM_E_UNAVAILABLE "upstream_unavailable"
+#define UPSTREAM_E_TIMEOUT "upstream_timeout"
+#define UPSTREAM_E_BAD_RESPONSE "upstream_bad_response"
+#define UPSTREAM_E_OVERLOADED "upstream_overloaded"
+#define UPSTREAM_E_SERVER "server_error"
+
+enum upstream_proto { UPSTREAM_HTTP, UPSTREAM_FCGI, UPSTREAM_SCGI };
+
+/* A parsed --upstream URL: http://host:port/path, http+unix:/sock:/path,
+ * and the same with fcgi and scgi. */
+struct upstream_url {
+    int proto; /* enum upstream_proto */
+    int is_unix;
+    char host[256]; /* TCP: the host (brackets stripped from [v6]) */
+    char port[8];
+    char sock[108];  /* Unix: the socket path */
+    char path[1024]; /* the request path, "/" when none */
+};
+
+struct upstream_config {
+    const char *url;
+    const char *secret; /* NULL: requests are not signed */
+    size_t secret_len;
+    unsigned concurrency; /* requests in flight at once, over all sockets */
+    unsigned queue;       /* events waiting per socket, the one in flight
+                             included */
+    unsigned timeout_ms;  /* each of: connect and send, the response */
+    size_t max_context;   /* longest context JSON kept per socket */
+};
+
+struct upstream_stats {
+    uint64_t requests;    /* dispatched */
+    uint64_t responses;   /* answered with a usable response */
+    uint64_t errors;      /* every failed request (the four below) */
+    uint64_t unavailable; /* could not connect, or closed early */
+    uint64_t timeouts;
+    uint64_t bad_responses;
+    uint64_t overflows;   /* refused: the socket's queue was full */
+    uint64_t bad_actions; /* actions or contexts skipped as invalid */
+    uint64_t connections; /* opened to the application */
+    uint64_t reused;      /* requests sent on a kept-alive connection */
+    uint64_t in_flight;
+    uint64_t queued; /* waiting, not yet dispatched */
+};
+
+extern struct upstream_stats upstream_stats;
+
+/* Parses an --upstream URL. Returns 0, or -1 with *cause. */
+int upstream_parse_url(const char *url, struct upstream_url *u,
+                       const char **cause);
+
+/* Writes the X-Socketiod-Signature value "t=<t>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>">" into out (at least 96 bytes). Returns 0 or -1. */
+int upstream_sign(const char *secret, size_t secret_len, long t,
+                  const char *body, size_t len, char *out, size_t cap);
+
+/* Starts forwarding with `cfg` (copied; the URL is resolved now, which may
+ * block: start-up only). Returns 0, or -1 with *cause. */
+int upstream_setup(struct event_base *base, const struct upstream_config *cfg,
+                   const char **cause);
+
+/* The hub_forward_cb to give hub_set_forward(). */
+const char *upstream_forward(void *arg, const struct hub_fwd *f);
+
+/* Drops every connection and waiting event (at exit). */
+void upstream_shutdown(void);
+
+#endif
