@@ -54,7 +54,7 @@ static unsigned char http_lower(unsigned char c)
 }
 
 /* ASCII only, so the locale cannot change what a header name matches. */
-static int http_case_equal(const char *a, const char *b, size_t n)
+int http_case_equal(const char *a, const char *b, size_t n)
 {
     size_t i;
 
@@ -67,7 +67,7 @@ static int http_case_equal(const char *a, const char *b, size_t n)
 
 /* At a line end at *pos: 1 (and *pos moved past it), 0 when something
  * else is there, -2 when it is cut off, -1 for a CR without its LF. */
-static int http_eol(const char *buf, size_t len, size_t *pos)
+int http_eol(const char *buf, size_t len, size_t *pos)
 {
     size_t p = *pos;
 
@@ -87,12 +87,62 @@ static int http_eol(const char *buf, size_t len, size_t *pos)
     return 1;
 }
 
+int http_parse_fields(const char *buf, size_t len, size_t p,
+                      struct http_header *headers, size_t *num)
+{
+    struct http_header *h;
+    size_t s, e;
+    int r;
+
+    for (;;) {
+        r = http_eol(buf, len, &p);
+        if (r == 1)
+            return p > INT_MAX ? -1 : (int)p;
+        if (r < 0)
+            return r;
+        /* A line opening with a blank is obs-fold (or, as the first line,
+         * a header other parsers would glue to the start line): RFC 7230
+         * section 3.2.4 lets us reject it. */
+        if (buf[p] == ' ' || buf[p] == '\t')
+            return -1;
+        if (*num == HTTP_MAX_HEADERS)
+            return -1;
+        h = &headers[*num];
+
+        s = p;
+        while (p < len && http_is_tchar((unsigned char)buf[p]))
+            p++;
+        if (p == len)
+            return -2;
+        /* No blank before ':' either (section 3.2.4 says to reject it). */
+        if (p == s || buf[p] != ':')
+            return -1;
+        h->name = buf + s;
+        h->name_len = p - s;
+        p++;
+
+        while (p < len && (buf[p] == ' ' || buf[p] == '\t'))
+            p++;
+        s = p;
+        while (p < len && http_is_value_char((unsigned char)buf[p]))
+            p++;
+        e = p;
+        while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t'))
+            e--;
+        r = http_eol(buf, len, &p);
+        if (r != 1)
+            return r == 0 ? -1 : r; /* 0: a control character */
+        h->value = buf + s;
+        h->value_len = e - s;
+        (*num)++;
+    }
+}
+
 static int http_parse_head(const char *buf, size_t len,
                            struct http_request *req)
 {
     static const char version[] = "HTTP/1.";
-    struct http_header *h;
-    size_t p = 0, s, e, i;
+    size_t p = 0, s, i;
     const char *q;
     int r;
 
@@ -160,48 +210,7 @@ static int http_parse_head(const char *buf, size_t len,
     if (r != 1)
         return r == 0 ? -1 : r;
 
-    for (;;) {
-        r = http_eol(buf, len, &p);
-        if (r == 1)
-            return (int)p;
-        if (r < 0)
-            return r;
-        /* A line opening with a blank is obs-fold (or, as the first line,
-         * a header other parsers would glue to the request line): RFC
-         * 7230 section 3.2.4 lets us reject it. */
-        if (buf[p] == ' ' || buf[p] == '\t')
-            return -1;
-        if (req->num_headers == HTTP_MAX_HEADERS)
-            return -1;
-        h = &req->headers[req->num_headers];
-
-        s = p;
-        while (p < len && http_is_tchar((unsigned char)buf[p]))
-            p++;
-        if (p == len)
-            return -2;
-        /* No blank before ':' either (section 3.2.4 says to reject it). */
-        if (p == s || buf[p] != ':')
-            return -1;
-        h->name = buf + s;
-        h->name_len = p - s;
-        p++;
-
-        while (p < len && (buf[p] == ' ' || buf[p] == '\t'))
-            p++;
-        s = p;
-        while (p < len && http_is_value_char((unsigned char)buf[p]))
-            p++;
-        e = p;
-        while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t'))
-            e--;
-        r = http_eol(buf, len, &p);
-        if (r != 1)
-            return r == 0 ? -1 : r; /* 0: a control character */
-        h->value = buf + s;
-        h->value_len = e - s;
-        req->num_headers++;
-    }
+    return http_parse_fields(buf, len, p, req->headers, &req->num_headers);
 }
 
 int http_parse_request(const char *buf, size_t len, struct http_request *req)
@@ -217,17 +226,21 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     return r;
 }
 
+const struct http_header *http_fields_find(const struct http_header *h,
+                                          size_t n, const char *name)
+{
+    size_t len = strlen(name), i;
+
+    for (i = 0; i < n; i++)
+        if (h[i].name_len == len && http_case_equal(h[i].name, name, len))
+            return &h[i];
+    return NULL;
+}
+
 const struct http_header *http_find_header(const struct http_request *req,
                                            const char *name)
 {
-    size_t n = strlen(name), i;
-
-    for (i = 0; i < req->num_headers; i++) {
-        if (req->headers[i].name_len == n &&
-            http_case_equal(req->headers[i].name, name, n))
-            return &req->headers[i];
-    }
-    return NULL;
+    return http_fields_find(req->headers, req->num_headers, name);
 }
 
 int http_header_has_token(const struct http_header *h, const char *token)
@@ -253,13 +266,15 @@ int http_header_has_token(const struct http_header *h, const char *token)
     return 0;
 }
 
-int http_content_length(const struct http_request *req, size_t *len)
+int http_fields_content_length(const struct http_header *hs, size_t nh,
+                               size_t *len)
 {
     const struct http_header *h;
-    size_t i, j, v, d, found = 0, n = 0;
+    size_t i, j, v, d, n = 0;
+    int found = 0;
 
-    for (i = 0; i < req->num_headers; i++) {
-        h = &req->headers[i];
+    for (i = 0; i < nh; i++) {
+        h = &hs[i];
         if (h->name_len != 14 ||
             !http_case_equal(h->name, "Content-Length", 14))
             continue;
@@ -281,19 +296,30 @@ int http_content_length(const struct http_request *req, size_t *len)
         found = 1;
         n = v;
     }
-    *len = n;
-    return 0;
+    if (found)
+        *len = n;
+    return found;
 }
 
-int http_keep_alive(const struct http_request *req)
+int http_content_length(const struct http_request *req, size_t *len)
+{
+    int r = http_fields_content_length(req->headers, req->num_headers, len);
+
+    if (r == 0)
+        *len = 0;
+    return r < 0 ? -1 : 0;
+}
+
+int http_fields_keep_alive(const struct http_header *hs, size_t nh,
+                           int minor_version)
 {
     const struct http_header *h;
     int close = 0, keep = 0;
     size_t i;
 
     /* Connection may be sent more than once; every field counts. */
-    for (i = 0; i < req->num_headers; i++) {
-        h = &req->headers[i];
+    for (i = 0; i < nh; i++) {
+        h = &hs[i];
         if (h->name_len != 10 || !http_case_equal(h->name, "Connection", 10))
             continue;
         close |= http_header_has_token(h, "close");
@@ -301,7 +327,13 @@ int http_keep_alive(const struct http_request *req)
     }
     if (close)
         return 0;
-    return req->minor_version >= 1 || keep;
+    return minor_version >= 1 || keep;
+}
+
+int http_keep_alive(const struct http_request *req)
+{
+    return http_fields_keep_alive(req->headers, req->num_headers,
+                                  req->minor_version);
 }
 
 int http_query_get(const char *query, size_t query_len, const char *key,

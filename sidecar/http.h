@@ -38,6 +38,36 @@ struct http_request {
  * with a control character, a folded line, more than HTTP_MAX_HEADERS). */
 int http_parse_request(const char *buf, size_t len, struct http_request *req);
 
+/* Header fields are shared with the response parser (httpres.c): */
+
+/* At buf[*pos]: 1 and *pos past a line end (CRLF or LF), 0 when something
+ * else is there, -2 when cut off, -1 for a CR without LF. */
+int http_eol(const char *buf, size_t len, size_t *pos);
+
+/* ASCII case-insensitive comparison of n bytes: 1 when equal. */
+int http_case_equal(const char *a, const char *b, size_t n);
+
+/* Parses header lines from buf[pos] through the empty line that ends them,
+ * appending to headers[*num] (at most HTTP_MAX_HEADERS in all). Returns
+ * the offset just past the empty line (> 0), -2 when cut off, -1 when
+ * malformed (obs-fold, no ':', a blank before ':', a control character). */
+int http_parse_fields(const char *buf, size_t len, size_t pos,
+                      struct http_header *headers, size_t *num);
+
+/* The first of n headers named `name` (case-insensitive), or NULL. */
+const struct http_header *http_fields_find(const struct http_header *h,
+                                          size_t n, const char *name);
+
+/* Content-Length among n headers: 1 and *len when present and valid, 0
+ * when absent, -1 when malformed or repeated with another value. */
+int http_fields_content_length(const struct http_header *h, size_t n,
+                               size_t *len);
+
+/* 1 when a message of HTTP/1.minor_version with these headers keeps the
+ * connection open ("Connection: close" wins; 1.0 needs "keep-alive"). */
+int http_fields_keep_alive(const struct http_header *h, size_t n,
+                           int minor_version);
+
 /* The first header named `name` (ASCII case-insensitive), or NULL. */
 const struct http_header *http_find_header(const struct http_request *req,
                                            const char *name);

@@ -7,99 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
-static int httpres_tchar(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || (c != 0 && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 static int httpres_vchar(unsigned char c)
 {
     return c == '\t' || (c >= 0x20 && c != 0x7F);
-}
-
-static int httpres_lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static int httpres_case_equal(const char *a, const char *b, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (httpres_lower((unsigned char)a[i]) !=
-            httpres_lower((unsigned char)b[i]))
-            return 0;
-    return 1;
-}
-
-/* At a line end: 1 (and past it), 0 something else, -2 cut off, -1 CR
- * without LF. */
-static int httpres_eol(const char *buf, size_t len, size_t *pos)
-{
-    size_t p = *pos;
-
-    if (p == len)
-        return -2;
-    if (buf[p] == '\n') {
-        *pos = p + 1;
-        return 1;
-    }
-    if (buf[p] != '\r')
-        return 0;
-    if (p + 1 == len)
-        return -2;
-    if (buf[p + 1] != '\n')
-        return -1;
-    *pos = p + 2;
-    return 1;
-}
-
-/* Header lines from *pos up to and past the empty line. */
-static int httpres_fields(const char *buf, size_t len, size_t p,
-                          struct httpres *res)
-{
-    struct http_header *h;
-    size_t s, e;
-    int r;
-
-    for (;;) {
-        r = httpres_eol(buf, len, &p);
-        if (r == 1)
-            return p > INT_MAX ? -1 : (int)p;
-        if (r < 0)
-            return r;
-        if (buf[p] == ' ' || buf[p] == '\t')
-            return -1; /* obs-fold */
-        if (res->num_headers == HTTP_MAX_HEADERS)
-            return -1;
-        h = &res->headers[res->num_headers];
-        s = p;
-        while (p < len && httpres_tchar((unsigned char)buf[p]))
-            p++;
-        if (p == len)
-            return -2;
-        if (p == s || buf[p] != ':')
-            return -1;
-        h->name = buf + s;
-        h->name_len = p - s;
-        p++;
-        while (p < len && (buf[p] == ' ' || buf[p] == '\t'))
-            p++;
-        s = p;
-        while (p < len && httpres_vchar((unsigned char)buf[p]))
-            p++;
-        e = p;
-        while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t'))
-            e--;
-        r = httpres_eol(buf, len, &p);
-        if (r != 1)
-            return r == 0 ? -1 : r;
-        h->value = buf + s;
-        h->value_len = e - s;
-        res->num_headers++;
-    }
 }
 
 /* Three digits at buf[p]: the status, or -1 (-2 when cut off). */
@@ -155,10 +65,10 @@ int httpres_parse(const char *buf, size_t len, struct httpres *res)
     for (i = p; i < len && httpres_vchar((unsigned char)buf[i]); i++)
         ;
     p = i;
-    r = httpres_eol(buf, len, &p);
+    r = http_eol(buf, len, &p);
     if (r != 1)
         return r == 0 ? -1 : r;
-    return httpres_fields(buf, len, p, res);
+    return http_parse_fields(buf, len, p, res->headers, &res->num_headers);
 }
 
 int httpres_parse_cgi(const char *buf, size_t len, struct httpres *res)
@@ -172,7 +82,7 @@ int httpres_parse_cgi(const char *buf, size_t len, struct httpres *res)
     res->status = 0;
     res->minor_version = -1;
     res->num_headers = 0;
-    r = httpres_fields(buf, len, 0, res);
+    r = http_parse_fields(buf, len, 0, res->headers, &res->num_headers);
     if (r < 0)
         return r;
     if ((h = httpres_header(res, "Status")) != NULL) {
@@ -189,50 +99,17 @@ int httpres_parse_cgi(const char *buf, size_t len, struct httpres *res)
 const struct http_header *httpres_header(const struct httpres *res,
                                          const char *name)
 {
-    size_t n = strlen(name), i;
-
-    for (i = 0; i < res->num_headers; i++)
-        if (res->headers[i].name_len == n &&
-            httpres_case_equal(res->headers[i].name, name, n))
-            return &res->headers[i];
-    return NULL;
+    return http_fields_find(res->headers, res->num_headers, name);
 }
 
 int httpres_content_length(const struct httpres *res, size_t *len)
 {
-    const struct http_header *h;
-    size_t i, j, v, d, n = 0;
-    int found = 0;
-
-    for (i = 0; i < res->num_headers; i++) {
-        h = &res->headers[i];
-        if (h->name_len != 14 ||
-            !httpres_case_equal(h->name, "Content-Length", 14))
-            continue;
-        if (h->value_len == 0)
-            return -1;
-        v = 0;
-        for (j = 0; j < h->value_len; j++) {
-            if (h->value[j] < '0' || h->value[j] > '9')
-                return -1;
-            d = (size_t)(h->value[j] - '0');
-            if (v > (SIZE_MAX - d) / 10)
-                return -1;
-            v = v * 10 + d;
-        }
-        if (found && v != n)
-            return -1;
-        found = 1;
-        n = v;
-    }
-    if (found)
-        *len = n;
-    return found;
+    return http_fields_content_length(res->headers, res->num_headers, len);
 }
 
-/* 1 when the comma-separated value `h` holds `token`. */
-static int httpres_has_token(const struct http_header *h, const char *token,
-                             int last_only)
+/* 1 when the last non-empty item of the comma-separated value `h` is
+ * `token`: chunked must be the final transfer coding (RFC 7230 3.3.3). */
+static int httpres_last_token(const struct http_header *h, const char *token)
 {
     size_t n = strlen(token), s, e, p = 0;
     int found = 0;
@@ -246,10 +123,8 @@ static int httpres_has_token(const struct http_header *h, const char *token,
             s++;
         while (e > s && (h->value[e - 1] == ' ' || h->value[e - 1] == '\t'))
             e--;
-        if (e > s || !last_only)
-            found = e - s == n && httpres_case_equal(h->value + s, token, n);
-        if (found && !last_only)
-            return 1;
+        if (e > s)
+            found = e - s == n && http_case_equal(h->value + s, token, n);
         p++;
     }
     return found;
@@ -259,24 +134,13 @@ int httpres_chunked(const struct httpres *res)
 {
     const struct http_header *h = httpres_header(res, "Transfer-Encoding");
 
-    return h != NULL && httpres_has_token(h, "chunked", 1);
+    return h != NULL && httpres_last_token(h, "chunked");
 }
 
 int httpres_keep_alive(const struct httpres *res)
 {
-    int close = 0, keep = 0;
-    size_t i;
-
-    for (i = 0; i < res->num_headers; i++) {
-        const struct http_header *h = &res->headers[i];
-        if (h->name_len != 10 || !httpres_case_equal(h->name, "Connection", 10))
-            continue;
-        close |= httpres_has_token(h, "close", 0);
-        keep |= httpres_has_token(h, "keep-alive", 0);
-    }
-    if (close)
-        return 0;
-    return res->minor_version >= 1 || keep;
+    return http_fields_keep_alive(res->headers, res->num_headers,
+                                  res->minor_version);
 }
 
 static int httpres_hex(char c)
@@ -315,7 +179,7 @@ static long httpres_chunks(char *buf, size_t len, char *out, size_t *out_len)
         while (p < len && buf[p] != '\r' && buf[p] != '\n')
             if ((unsigned char)buf[p++] < 0x20 && buf[p - 1] != '\t')
                 return -1;
-        r = httpres_eol(buf, len, &p);
+        r = http_eol(buf, len, &p);
         if (r != 1)
             return r == 0 ? -1 : r;
         if (size == 0)
@@ -326,13 +190,13 @@ static long httpres_chunks(char *buf, size_t len, char *out, size_t *out_len)
             memmove(out + o, buf + p, size);
         o += size;
         p += size;
-        r = httpres_eol(buf, len, &p);
+        r = http_eol(buf, len, &p);
         if (r != 1)
             return r == 0 ? -1 : r;
     }
     /* Trailer fields, then the empty line. */
     for (;;) {
-        r = httpres_eol(buf, len, &p);
+        r = http_eol(buf, len, &p);
         if (r == 1)
             break;
         if (r < 0)
