@@ -79,8 +79,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
         try:
             call_command("runserver", dj_addr,
-                         use_reloader=options["use_reloader"],
-                         skip_checks=child)
+                         use_reloader=options["use_reloader"])
         finally:
             if daemon is not None:
                 daemon.stop()
