@@ -40,6 +40,7 @@ APT_PACKAGES=(
     python3-pytest                           # the test runner
     python3-socketio python3-engineio python3-requests python3-websocket # Python client
     python3-django python3-webpy python3-setuptools # the adapters (adapters/) and their tests
+    chromium                                 # the browser test of the example apps (playwright-core)
     ca-certificates                          # npm over https
 )
 
