@@ -28,9 +28,5 @@ setup(
         "realtime.templatetags",
         "webpy_socketio",
     ],
-    package_data={
-        "django_socketio": ["templates/*.html"],
-        "realtime": ["templates/*.html"],
-    },
     extras_require={"django": ["Django>=3.2"], "webpy": ["web.py>=0.62"]},
 )

@@ -105,3 +105,18 @@ def test_example_django_chat_in_chromium(tmp_path):
         assert "ann: joins" in res["messages"]
     finally:
         stop_app(p)
+
+
+def test_example_webpy_chat_in_chromium(tmp_path):
+    need_browser()
+    sio, web = free_port(), free_port()
+    p = run_app(tmp_path, [os.path.join(REPO, "adapters", "example_webpy",
+                                        "main_app.py"), str(web)],
+                {"EXAMPLE_DB": str(tmp_path / "chat.sqlite3"),
+                 "SOCKETIOD_RPC": str(tmp_path / "rpc.sock"),
+                 "SOCKETIO_PORT": str(sio)}, [sio, web])
+    try:
+        res = drive("webpy", "http://127.0.0.1:%d" % web, tmp_path)
+        assert "alice: joins" in res["messages"]
+    finally:
+        stop_app(p)

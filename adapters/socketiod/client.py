@@ -1,17 +1,22 @@
-<script src="{{ SOCKETIO_URL }}/socket.io/socket.io.js"></script>
+# Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
+"""The client snippet pages include: socketiod's socket.io.js (socket.io-client
+4 with ``socket.subscribe()``) plus the compatibility of the old projects:
+django-socketio's / webpy-socketio's ``new io.Socket(); socket.connect()``
+and django-realtime's ``io.connect(null)``, both reaching the daemon."""
+import html
+import json
+
+SNIPPET = """<script src="%(src)s"></script>
 <script>
-/* django-socketio compatibility: `new io.Socket(host, options)` then
-   `socket.connect()`, on socketiod's socket.io-client 4 with
-   socket.subscribe()/unsubscribe(). io.SOCKETIO_URL is the daemon. */
 (function () {
-    var url = "{{ SOCKETIO_URL|escapejs }}";
+    var url = %(url)s;
     if (url.indexOf("//") === 0) url = window.location.protocol + url;
     var Socket = io.Socket;
     var Compat = function (host, options) {
         options = options || {};
         var target = url;
         if (host) target = (host.indexOf("//") < 0 ? window.location.protocol + "//" : "") +
-            host + ":" + (options.port || {{ DJANGO_SOCKETIO_PORT }});
+            host + ":" + (options.port || %(port)d);
         var opts = {autoConnect: false, withCredentials: true};
         for (var k in options) if (k !== "port") opts[k] = options[k];
         return io(target, opts);
@@ -19,7 +24,6 @@
     Compat.prototype = Socket.prototype;
     for (var name in Socket) Compat[name] = Socket[name];
     io.Socket = Compat;
-    // django-realtime's io.connect(null, options): the daemon, not the page.
     var connect = io.connect;
     io.connect = function (target, options) {
         if (target && typeof target === "object") { options = target; target = null; }
@@ -30,3 +34,13 @@
     io.SOCKETIO_URL = url;
 })();
 </script>
+"""
+
+
+def scripts_html(url, port):
+    """The snippet for a daemon at ``url`` (e.g. ``//example.org:9000``;
+    a URL starting with ``//`` takes the page's scheme)."""
+    url = url.rstrip("/")
+    return SNIPPET % {"src": html.escape(url + "/socket.io/socket.io.js"),
+                      "url": json.dumps(url).replace("<", "\\u003c"),
+                      "port": int(port)}
