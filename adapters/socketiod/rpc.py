@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from .exceptions import AckTimeout, NoSuchSession, RpcError, RpcUnavailable
 
@@ -129,10 +130,10 @@ class RpcClient:
         """Sends one request without waiting; returns a Future of its
         ``result`` (or of RpcError / RpcUnavailable)."""
         fut = Future()
-        line = None
         with self._lock:
             s = self._connect()
             rid = next(self._ids)
+            fut.rpc_id = rid
             self._pending[rid] = (fut, method)
             line = (json.dumps({"id": rid, "method": method,
                                 "params": params},
@@ -153,7 +154,9 @@ class RpcClient:
         fut = self.call_async(method, **params)
         try:
             return fut.result(wait)
-        except TimeoutError:
+        except FutureTimeout:
+            with self._lock:   # a late answer is then dropped, logged
+                self._pending.pop(fut.rpc_id, None)
             raise RpcUnavailable("no answer to %s within %.1f s"
                                  % (method, wait)) from None
 

@@ -45,7 +45,7 @@ def project(tmp_path):
 def runner(project):
     procs = []
 
-    def start(*args, command="runserver_socketio"):
+    def start(*args, command="runserver_socketio", env_extra=None):
         sio_port, dj_port = free_port(), free_port()
         env = dict(os.environ)
         env.update({
@@ -57,6 +57,7 @@ def runner(project):
             "PYTHONUNBUFFERED": "1",
         })
         env.pop("RUN_MAIN", None)
+        env.update(env_extra or {})
         out = open(project / ("%s.out" % command), "wb")
         p = subprocess.Popen(
             [sys.executable, str(project / "djproject" / "manage.py"),
@@ -123,11 +124,21 @@ def test_runserver_socketio_reloads_and_stops_on_sigterm(runner, project):
     assert not os.path.exists(project / "rpc.sock")
 
 
-def test_rungevent_noreload_stops_on_ctrl_c(runner):
-    p, sio_port, dj_port = runner("--noreload", command="rungevent")
+def test_rungevent_noreload_message_log_stops_on_ctrl_c(runner, project):
+    """rungevent, without reload, passing SOCKETIO_MESSAGE_LOG_FORMAT on."""
+    p, sio_port, dj_port = runner("--noreload", command="rungevent",
+                                  env_extra={"ADAPTER_LOG_FORMAT":
+                                             "%(REMOTE_ADDR)s %(MESSAGE)s"})
+    from socketiod import RpcClient
+    rpc = RpcClient(str(project / "rpc.sock"))
     c = PyHandle()
     try:
         c.connect("http://127.0.0.1:%d" % sio_port)
+        c.emit("message", "logged")
+        stats = wait_until(lambda: (lambda s: s["messages_logged"] >= 1
+                                    and s)(rpc.stats()), what="a log row")
+        assert stats["message_log"].startswith(str(project))
     finally:
         c.close()
+        rpc.close()
     stop_and_check(p, signal.SIGINT, [sio_port, dj_port])

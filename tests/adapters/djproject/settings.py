@@ -36,3 +36,4 @@ SOCKETIO_PORT = int(os.environ.get("ADAPTER_SOCKETIO_PORT", "9000"))
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "handlers": {"console": {"class": "logging.StreamHandler"}},
            "loggers": {"django.server": {"handlers": [], "propagate": False}}}
+SOCKETIO_MESSAGE_LOG_FORMAT = os.environ.get("ADAPTER_LOG_FORMAT")
