@@ -90,16 +90,19 @@ class EventClient:
         return self.emit("message", message)
 
     def subscribe(self, channel):
+        """An (informing) subscribe: the socket is in the channel."""
         if channel not in self.channels:
             self.channels.append(channel)
         return self.request("subscribe", channel=channel, wait=False)
 
     def unsubscribe(self, channel):
+        """The socket left ``channel``."""
         if channel in self.channels:
             self.channels.remove(channel)
         return self.request("unsubscribe", channel=channel)
 
     def disconnect(self, reason="client namespace disconnect"):
+        """The socket is gone (``reason`` as docs/upstream.md lists)."""
         return self.request("disconnect", reason=reason)
 
     # -- what the app asked for -------------------------------------------
@@ -143,8 +146,6 @@ class EventClient:
             elif a.get("action") == "leave" and mine and \
                     a["channel"] in self.channels:
                 self.channels.remove(a["channel"])
-        if type == "subscribe" and resp.get("allow") is False:
-            pass  # informing subscribes cannot be refused
         return resp
 
     def _call(self, body, type):

@@ -193,7 +193,7 @@ def dispatch(registry, ev, request, rpc=None, logger=None):
             registry.on_finish.send(request, socket, context)
     except Refused as r:
         refused = r
-        if ev.type == "subscribe" and r and ev.channel in socket.channels:
+        if ev.type == "subscribe" and ev.channel in socket.channels:
             socket.channels.remove(ev.channel)
     except Exception as e:
         logger.exception("socket %s: %s handler failed", ev.sid,
