@@ -209,3 +209,22 @@ def test_socketio_template_tag(django_server):
     html = html.decode()
     assert '<script src="//example.org:9000/socket.io/socket.io.js">' in html
     assert "io.Socket = Compat" in html
+
+
+def test_private_channels_refused_then_allowed(daemon, clients, calls):
+    d = daemon("/socketio/events", "--private-channels")
+    c = clients("v4", d)
+    assert c.subscribe("private-1") == ["members only: private-1"]
+    assert c.wait_event("subscribe_error") == ["private-1",
+                                               "members only: private-1"]
+    rpc = d.rpc()
+    assert [s["channels"] for s in rpc.call("sessions")["sessions"]] == [[]]
+    c.emit("whoami", ack=True)
+    assert find(calls, "whoami", c.sid)[-1]["channels"] == []
+    assert c.emit("vip", ack=True) == ["welcome"]
+    assert c.subscribe("private-1")[0] is None
+    assert [s["channels"] for s in rpc.call("sessions")["sessions"]] == \
+        [["private-1"]]
+    # the adapter's idea of the channels followed both answers
+    c.emit("whoami", ack=True)
+    assert find(calls, "whoami", c.sid)[-1]["channels"] == ["private-1"]

@@ -109,3 +109,17 @@ def add_in_room(request, socket, context, a, b):
 def count(request, socket, context):
     context["n"] = context.get("n", 0) + 1
     socket.ack(context["n"], "explicit")
+
+
+@events.on_subscribe(channel="^private-")
+def private_subscribe(request, socket, context, channel):
+    """Under --private-channels: only sockets that said "vip" get in."""
+    record("private_subscribe", request, socket, context, channel)
+    if not context.get("vip"):
+        raise Refused("members only: " + channel)
+
+
+@events.on("vip")
+def vip(request, socket, context):
+    context["vip"] = True
+    return "welcome"
