@@ -39,6 +39,8 @@ APT_PACKAGES=(
     uwsgi uwsgi-plugin-python3               # FastCGI/SCGI upstream app in the tests
     python3-pytest                           # the test runner
     python3-socketio python3-engineio python3-requests python3-websocket # Python client
+    python3-django python3-webpy python3-setuptools python3-pip # the adapters (adapters/), pip install of them
+    chromium                                 # the browser test of the example apps (playwright-core)
     ca-certificates                          # npm over https
 )
 

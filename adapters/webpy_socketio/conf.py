@@ -1,0 +1,41 @@
+# Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
+"""webpy_socketio's settings, read when used: ``web.config.<NAME>``, else
+the environment variable of that name, else the default.
+
+| setting | default | |
+|---|---|---|
+| SOCKETIO_HOST | "127.0.0.1" | where socketiod listens (webpy_socketio.run) |
+| SOCKETIO_PORT | 9000 | its port; also the port pages connect to |
+| SOCKETIO_MESSAGE_LOG_FORMAT | None | the daemon's message log format |
+| SOCKETIO_URL | None | the URL pages connect to, when not page-host:SOCKETIO_PORT |
+| SOCKETIOD_RPC | "/tmp/socketiod.sock" | the control socket |
+| SOCKETIOD_SECRET | $SOCKETIOD_UPSTREAM_SECRET | HMAC key of upstream requests |
+| SOCKETIOD_BINARY | $SOCKETIOD, PATH | the daemon run() starts |
+"""
+import os
+
+from socketiod.rpc import DEFAULT_PATH, get_client
+
+_DEFAULTS = {"SOCKETIO_HOST": "127.0.0.1", "SOCKETIO_PORT": 9000,
+             "SOCKETIO_MESSAGE_LOG_FORMAT": None, "SOCKETIO_URL": None,
+             "SOCKETIOD_RPC": DEFAULT_PATH, "SOCKETIOD_SECRET": None,
+             "SOCKETIOD_BINARY": None, "SOCKETIOD_CLIENT_JS": None}
+
+
+def get(name):
+    import web
+    v = web.config.get(name)
+    if v is None:
+        v = os.environ.get(name)
+    if v is None and name == "SOCKETIOD_SECRET":
+        v = os.environ.get("SOCKETIOD_UPSTREAM_SECRET")
+    return _DEFAULTS.get(name) if v is None else v
+
+
+def port():
+    return int(get("SOCKETIO_PORT"))
+
+
+def rpc():
+    """The process's shared control connection."""
+    return get_client(get("SOCKETIOD_RPC"))
