@@ -1,0 +1,237 @@
+"""Raw FastCGI and SCGI clients for the bridge tests (test_bridge*.py).
+
+FastCGI records follow fcgi2's fastcgi.h: an 8-byte header (version 1,
+type, request id, content length, padding length), content, padding.
+"""
+import json
+import socket
+import struct
+import time
+
+FCGI_BEGIN_REQUEST = 1
+FCGI_ABORT_REQUEST = 2
+FCGI_END_REQUEST = 3
+FCGI_PARAMS = 4
+FCGI_STDIN = 5
+FCGI_STDOUT = 6
+FCGI_STDERR = 7
+FCGI_DATA = 8
+FCGI_GET_VALUES = 9
+FCGI_GET_VALUES_RESULT = 10
+FCGI_UNKNOWN_TYPE = 11
+
+FCGI_RESPONDER = 1
+FCGI_AUTHORIZER = 2
+FCGI_KEEP_CONN = 1
+
+FCGI_REQUEST_COMPLETE = 0
+FCGI_UNKNOWN_ROLE = 3
+
+
+def record(rtype, rid, content=b"", version=1):
+    pad = (8 - len(content) % 8) % 8
+    return struct.pack(">BBHHBB", version, rtype, rid, len(content), pad,
+                       0) + content + b"\0" * pad
+
+
+def nv_len(n):
+    return struct.pack("B", n) if n < 128 else struct.pack(">I", n | 1 << 31)
+
+
+def nv_pairs(pairs):
+    out = b""
+    for k, v in pairs.items():
+        k = k.encode() if isinstance(k, str) else k
+        v = v.encode() if isinstance(v, str) else v
+        out += nv_len(len(k)) + nv_len(len(v)) + k + v
+    return out
+
+
+def parse_nv(data):
+    out, p = {}, 0
+    while p < len(data):
+        lens = []
+        for _ in range(2):
+            if data[p] < 128:
+                lens.append(data[p])
+                p += 1
+            else:
+                lens.append(struct.unpack(">I", data[p:p + 4])[0] & 0x7fffffff)
+                p += 4
+        k = data[p:p + lens[0]]
+        v = data[p + lens[0]:p + lens[0] + lens[1]]
+        p += lens[0] + lens[1]
+        out[k.decode()] = v.decode()
+    return out
+
+
+def cgi_params(method, uri, remote_addr="127.0.0.1", body=b"", extra=None):
+    path, _, query = uri.partition("?")
+    p = {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "REQUEST_METHOD": method,
+        "REQUEST_URI": uri,
+        "SCRIPT_NAME": path,
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": remote_addr,
+        "REMOTE_PORT": "40000",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+    }
+    if body:
+        p["CONTENT_LENGTH"] = str(len(body))
+        p["CONTENT_TYPE"] = "text/plain;charset=UTF-8"
+    p.update(extra or {})
+    return p
+
+
+class Response:
+    def __init__(self):
+        self.stdout = b""
+        self.stderr = b""
+        self.ended = False
+        self.protocol_status = None
+
+    def parsed(self):
+        """(status, {lower-case header: value}, body) of the CGI answer."""
+        head, _, body = self.stdout.partition(b"\r\n\r\n")
+        headers = {}
+        for line in head.decode().split("\r\n"):
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        status = int(headers.get("status", "200").split()[0])
+        return status, headers, body
+
+
+class FcgiConn:
+    """One FastCGI connection to the responder, requests multiplexed."""
+
+    def __init__(self, addr, timeout=10.0):
+        self.sock = socket.create_connection(addr, timeout=timeout)
+        self.buf = b""
+        self.responses = {}  # rid -> Response
+        self.management = []  # (type, content) of id 0 records
+        self.eof = False
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def begin(self, rid, keep=True, role=FCGI_RESPONDER):
+        body = struct.pack(">HB5x", role, FCGI_KEEP_CONN if keep else 0)
+        self.responses[rid] = Response()
+        self.send(record(FCGI_BEGIN_REQUEST, rid, body))
+
+    def request(self, rid, method, uri, body=b"", keep=True, extra=None,
+                remote_addr="127.0.0.1", stdin_pieces=1):
+        self.begin(rid, keep)
+        data = record(FCGI_PARAMS, rid, nv_pairs(cgi_params(
+            method, uri, remote_addr, body, extra)))
+        data += record(FCGI_PARAMS, rid)
+        if body:
+            step = max(1, -(-len(body) // stdin_pieces))
+            for i in range(0, len(body), step):
+                data += record(FCGI_STDIN, rid, body[i:i + step])
+        data += record(FCGI_STDIN, rid)
+        self.send(data)
+
+    def abort(self, rid):
+        self.send(record(FCGI_ABORT_REQUEST, rid))
+
+    def _pump(self, timeout):
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        while len(self.buf) >= 8:
+            ver, rtype, rid, clen, pad, _ = struct.unpack(">BBHHBB",
+                                                          self.buf[:8])
+            assert ver == 1, "bad version %d from the responder" % ver
+            if len(self.buf) < 8 + clen + pad:
+                break
+            content = self.buf[8:8 + clen]
+            self.buf = self.buf[8 + clen + pad:]
+            if rid == 0:
+                self.management.append((rtype, content))
+                continue
+            r = self.responses.setdefault(rid, Response())
+            if rtype == FCGI_STDOUT:
+                r.stdout += content
+            elif rtype == FCGI_STDERR:
+                r.stderr += content
+            elif rtype == FCGI_END_REQUEST:
+                r.ended = True
+                r.protocol_status = content[4]
+            else:
+                raise AssertionError("unexpected record type %d" % rtype)
+        return True
+
+    def wait(self, pred, timeout=10.0, what="records"):
+        deadline = time.monotonic() + timeout
+        while not pred():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("timed out waiting for " + what)
+            if not self._pump(min(left, 0.5)) and self.eof:
+                if pred():
+                    break
+                raise AssertionError("connection closed waiting for " + what)
+
+    def response(self, rid, timeout=10.0):
+        self.wait(lambda: self.responses[rid].ended, timeout,
+                  "the end of request %d" % rid)
+        return self.responses[rid]
+
+    def ended(self, rid):
+        return self.responses.get(rid) is not None and \
+            self.responses[rid].ended
+
+    def wait_eof(self, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while not self.eof:
+            assert time.monotonic() < deadline, "the responder did not close"
+            self._pump(0.5)
+
+    def close(self):
+        self.sock.close()
+
+
+def eio_open(body):
+    """The OPEN packet's JSON in a v4 polling payload."""
+    assert body[:1] == b"0", body
+    return json.loads(body[1:])
+
+
+def scgi_request(method, uri, body=b"", remote_addr="127.0.0.1",
+                 extra=None):
+    p = cgi_params(method, uri, remote_addr, body, extra)
+    p.pop("CONTENT_LENGTH", None)
+    head = b"CONTENT_LENGTH\0%d\0SCGI\x001\0" % len(body)
+    for k, v in p.items():
+        head += k.encode() + b"\0" + v.encode() + b"\0"
+    return b"%d:" % len(head) + head + b"," + body
+
+
+def scgi_call(addr, method, uri, body=b"", timeout=10.0, **kw):
+    """One SCGI request; returns (status, headers, body) after the close."""
+    s = socket.create_connection(addr, timeout=timeout)
+    try:
+        s.sendall(scgi_request(method, uri, body, **kw))
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    r = Response()
+    r.stdout = data
+    return r.parsed()
