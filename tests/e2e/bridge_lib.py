@@ -235,3 +235,128 @@ def scgi_call(addr, method, uri, body=b"", timeout=10.0, **kw):
     r = Response()
     r.stdout = data
     return r.parsed()
+
+
+# ---------------------------------------------------------------------------
+# real web servers started by the tests, with the configs from etc/
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ETC = REPO / "etc"
+
+
+def templated(name, subst):
+    """The text of etc/NAME with each key of `subst` (a literal such as
+    "127.0.0.1:9001" or "listen 80;") replaced by its value."""
+    text = (ETC / name).read_text()
+    for k, v in subst.items():
+        assert k in text, "%s does not contain %r" % (name, k)
+        text = text.replace(k, v)
+    return text
+
+
+class Server:
+    """A web server process in its own directory; stop() always ends it."""
+
+    name = "server"
+
+    def __init__(self, workdir):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = None
+        self.proc = None
+        self.log_path = self.dir / "server.out"
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def _popen(self, cmd, env=None):
+        with open(self.log_path, "ab") as out:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                env=env, start_new_session=True)
+
+    def wait_ready(self, timeout=20.0):
+        import socket as _s
+        import time as _t
+        deadline = _t.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("%s exited (%s):\n%s" % (
+                    self.name, self.proc.returncode, self.logs()))
+            try:
+                _s.create_connection(("127.0.0.1", self.port), 0.5).close()
+                return
+            except OSError:
+                pass
+            if _t.monotonic() > deadline:
+                raise AssertionError("%s did not listen on %d:\n%s" % (
+                    self.name, self.port, self.logs()))
+            _t.sleep(0.05)
+
+    def logs(self):
+        out = []
+        for p in sorted(self.dir.glob("*.log")) + [self.log_path]:
+            try:
+                out.append("--- %s ---\n%s" % (p.name, p.read_text(
+                    errors="replace")[-6000:]))
+            except OSError:
+                pass
+        return "\n".join(out)
+
+    def stop(self, sig=signal.SIGTERM):
+        """Ends the server and every process of its session."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # stragglers
+        except ProcessLookupError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.wait(5)
+        self.proc = None
+
+
+class Nginx(Server):
+    name = "nginx"
+
+    def start(self, site_text, port):
+        self.port = port
+        for f in ("fastcgi_params", "scgi_params", "mime.types"):
+            shutil.copy("/etc/nginx/" + f, self.dir / f)
+        (self.dir / "site.conf").write_text(site_text)
+        user = "user root root;\n" if os.geteuid() == 0 else ""
+        d = str(self.dir)
+        (self.dir / "nginx.conf").write_text(
+            "%sdaemon off;\nmaster_process on;\nworker_processes 1;\n"
+            "pid %s/nginx.pid;\nerror_log %s/error.log info;\n"
+            "events { worker_connections 1024; }\n"
+            "http {\n  access_log %s/access.log;\n"
+            "  client_body_temp_path %s/body;\n"
+            "  fastcgi_temp_path %s/fastcgi;\n  scgi_temp_path %s/scgi;\n"
+            "  proxy_temp_path %s/proxy;\n  uwsgi_temp_path %s/uwsgi;\n"
+            "  include %s/site.conf;\n}\n" % ((user,) + (d,) * 9))
+        self._popen(["nginx", "-p", d, "-c", d + "/nginx.conf",
+                     "-e", d + "/error.log"])
+        self.wait_ready()
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        # SIGTERM is nginx's fast shutdown; SIGQUIT would wait for every
+        # held long-poll and WebSocket to finish.
+        super().stop(sig)
