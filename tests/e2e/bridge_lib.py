@@ -261,10 +261,26 @@ def templated(name, subst):
     return text
 
 
+def _group_members(pgid):
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            stat = open("/proc/%s/stat" % p).read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid:
+            out.append(int(p))
+    return out
+
+
 class Server:
     """A web server process in its own directory; stop() always ends it."""
 
     name = "server"
+    grace = 15  # seconds between the stop signal and SIGKILL
 
     def __init__(self, workdir):
         self.dir = Path(workdir)
@@ -320,9 +336,20 @@ class Server:
         except ProcessLookupError:
             pass
         try:
-            self.proc.wait(15)
+            self.proc.wait(self.grace)
         except subprocess.TimeoutExpired:
-            pass
+            # Kill the children first so that the parent reaps them (an
+            # orphan would stay a zombie here), then the parent.
+            for pid in _group_members(self.proc.pid):
+                if pid != self.proc.pid:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)  # stragglers
         except ProcessLookupError:
@@ -360,3 +387,51 @@ class Nginx(Server):
         # SIGTERM is nginx's fast shutdown; SIGQUIT would wait for every
         # held long-poll and WebSocket to finish.
         super().stop(sig)
+
+
+APACHE_MODULES = ("mpm_event", "authz_core", "mime", "proxy", "proxy_http",
+                  "proxy_fcgi", "proxy_scgi", "proxy_wstunnel", "rewrite")
+
+
+class Apache(Server):
+    """apache2 -DFOREGROUND with its own ServerRoot in the test's
+    directory. As root it drops to www-data (Apache refuses to serve as
+    root): the files its children need are made readable for them."""
+
+    name = "apache2"
+    # A child still tunnelling a WebSocket or holding a poll makes the
+    # parent wait ~10 s before it kills it; the test is over by then.
+    grace = 2
+
+    def start(self, site_text, port, modules=APACHE_MODULES, top_text=""):
+        self.port = port
+        d = self.dir
+        for sub in ("run", "htdocs"):
+            (d / sub).mkdir(exist_ok=True)
+        (d / "socketiod.conf").write_text(site_text)
+        user = ""
+        if os.geteuid() == 0:
+            user = "User www-data\nGroup www-data\n"
+        loads = "".join(
+            "LoadModule %s_module /usr/lib/apache2/modules/mod_%s.so\n" %
+            (m, m) for m in modules)
+        (d / "httpd.conf").write_text(
+            "ServerRoot %s\nListen 127.0.0.1:%d\nServerName localhost\n"
+            "PidFile %s/run/httpd.pid\nDefaultRuntimeDir %s/run\n"
+            "Mutex file:%s/run default\nErrorLog %s/error.log\n"
+            "LogLevel warn\n%s%s"
+            "TypesConfig /etc/mime.types\nDocumentRoot %s/htdocs\n"
+            "LogFormat \"%%h %%r %%>s\" short\n"
+            "CustomLog %s/access.log short\n"
+            "MaxConnectionsPerChild 0\nGracefulShutdownTimeout 5\n%s\n"
+            "<VirtualHost 127.0.0.1:%d>\n    Include %s/socketiod.conf\n"
+            "</VirtualHost>\n" % (d, port, d, d, d, d, user, loads, d, d,
+                                   top_text, port, d))
+        self._popen(["apache2", "-d", str(d), "-f", str(d / "httpd.conf"),
+                     "-DFOREGROUND"], env=dict(os.environ, LANG="C"))
+        self.wait_ready()
+        return self
+
+    def graceful(self):
+        """apachectl -k graceful: SIGUSR1 to the parent."""
+        self.proc.send_signal(signal.SIGUSR1)

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from bridge_lib import Nginx, templated
+from bridge_lib import Apache, Nginx, templated
 from e2e_lib import free_port, wait_until
 from test_upstream import SECRET, App
 
@@ -99,3 +99,47 @@ def test_nginx(daemon, clients, servers, app, secret_file, tmp_path, front):
     with urllib.request.urlopen(ngx.url + "/socket.io/socket.io.js",
                                 timeout=10) as r:
         assert r.status == 200 and len(r.read()) > 10000
+
+
+def apache_site(front, daemon_port, port):
+    name = "apache2/socketiod-proxy-%s.conf" % front
+    other = 9001 if front == "fcgi" else 9002
+    return templated(name, {
+        "127.0.0.1:%d/" % other: "127.0.0.1:%d/" % port,
+        "127.0.0.1:9000/": "127.0.0.1:%d/" % daemon_port,
+    })
+
+
+@pytest.mark.skipif(shutil.which("apache2") is None, reason="no apache2")
+@pytest.mark.parametrize("front", ["fcgi", "scgi"])
+@pytest.mark.timeout(100)
+def test_apache_proxy(daemon, clients, servers, app, secret_file, tmp_path,
+                      front):
+    """mod_proxy_fcgi / mod_proxy_scgi for polling, mod_proxy_wstunnel for
+    WebSocket; then a graceful restart of Apache."""
+    port = free_port()
+    d = start_daemon(daemon, app, secret_file, front, port)
+    web = free_port()
+    ap = servers(Apache, tmp_path / "apache").start(
+        apache_site(front, d.port, port), web)
+    a = exercise(clients, d, ap, app, "polling")
+    b = exercise(clients, d, ap, app, "upgrade", kind="v2")
+    rpc = d.rpc()
+    ap.graceful()
+    # Old children finish their requests, new ones take the next: the
+    # clients keep their sessions or reconnect, and go on working.
+    wait_until(lambda: "resuming normal operations" in ap.logs() or
+               "Graceful restart" in ap.logs(), timeout=20,
+               what="the graceful restart")
+    for n in range(3):
+        wait_until(lambda: rpc.call("emit", event="after", args=[n],
+                                    channel="room")["recipients"] == 2,
+                   timeout=30, what="both clients back in the channel")
+        assert a.wait_event("after", lambda args: args == [n],
+                            timeout=30) == [n]
+        assert b.wait_event("after", lambda args: args == [n],
+                            timeout=30) == [n]
+    assert a.emit("echo", "after restart", ack=True,
+                  timeout=30) == ["after restart"]
+    c = exercise(clients, d, ap, app, "polling", channel="room2")
+    assert c.sid not in (a.sid, b.sid)
