@@ -44,6 +44,7 @@ enum {
     OPT_FCGI,
     OPT_SCGI,
     OPT_TRUSTED_PROXIES,
+    OPT_POLL_HOLD,
 };
 
 static const struct option config_options[] = {
@@ -79,6 +80,7 @@ static const struct option config_options[] = {
     {"fcgi", required_argument, NULL, OPT_FCGI},
     {"scgi", required_argument, NULL, OPT_SCGI},
     {"trusted-proxies", required_argument, NULL, OPT_TRUSTED_PROXIES},
+    {"poll-hold", required_argument, NULL, OPT_POLL_HOLD},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -149,6 +151,10 @@ static void config_usage(FILE *f)
         "X-Forwarded-For\n"
         "                              is believed (\"unix\": Unix "
         "sockets; default none)\n"
+        "      --poll-hold MS          answer a held long-poll with a NOOP "
+        "after MS\n"
+        "                              (0: hold until there is data; for "
+        "mod_fcgid)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -263,6 +269,11 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         (opt == OPT_FCGI ? cfg->fcgi : cfg->scgi)[(*cnt)++] = val;
         return 0;
     }
+    case OPT_POLL_HOLD:
+        if (config_number(name, val, 3600000UL, &n) != 0)
+            return -1;
+        cfg->poll_hold_ms = (unsigned)n;
+        return 0;
     case OPT_TRUSTED_PROXIES:
         cfg->trusted_proxies = *val ? val : NULL;
         return 0;

@@ -44,6 +44,7 @@ struct config {
     int nfcgi;
     const char *scgi[CONFIG_MAX_LISTEN]; /* --scgi ADDR */
     int nscgi;
+    unsigned poll_hold_ms;       /* --poll-hold */
     const char *trusted_proxies; /* X-Forwarded-For believed from these */
     int listen_default;          /* listen[0] is the default, not asked for */
 };

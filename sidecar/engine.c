@@ -31,6 +31,10 @@ static struct event engine_turn_ev; /* end of loop turn: flush, then free */
 /* v4: the server pings every interval and waits `timeout` for the pong.
  * v3: the client pings; it must be heard from within interval + timeout. */
 static struct timerq engine_ping_q, engine_pong_q, engine_v3_q;
+/* --poll-hold: a web server that gives a responder one request at a time
+ * (mod_fcgid) must get each long-poll back soon, or the client's POSTs
+ * wait behind it. */
+static struct timerq engine_hold_q;
 
 static const char engine_text_type[] = "text/plain; charset=UTF-8";
 
@@ -41,6 +45,7 @@ static void engine_turn(evutil_socket_t fd, short what, void *arg);
 
 static void engine_ping_due(struct timerq_node *n, void *arg);
 static void engine_pong_due(struct timerq_node *n, void *arg);
+static void engine_hold_due(struct timerq_node *n, void *arg);
 
 static struct engine_session *engine_of(struct timerq_node *n)
 {
@@ -63,6 +68,8 @@ void engine_setup(struct event_base *base, const struct engine_config *cfg,
                 NULL);
     timerq_init(&engine_v3_q, base,
                 cfg->ping_interval_ms + cfg->ping_timeout_ms, engine_pong_due,
+                NULL);
+    timerq_init(&engine_hold_q, base, cfg->poll_hold_ms, engine_hold_due,
                 NULL);
 }
 
@@ -274,6 +281,7 @@ static void engine_poll_respond(struct engine_session *s)
     }
     engine_drop_pending(s);
     s->poll = NULL;
+    timerq_remove(&s->hold);
     engine_session_cors(s, &h);
     req_respond(r, 200,
                  binary_body ? "application/octet-stream" : engine_text_type,
@@ -320,6 +328,7 @@ static void engine_end(struct engine_session *s, const char *reason,
         engine_stats.websocket--;
     idmap_del(&engine_sids, &s->node);
     timerq_remove(&s->hb);
+    timerq_remove(&s->hold);
     engine_unflush(s);
     engine_drop_pending(s);
     s->conn = s->probe = NULL;
@@ -368,6 +377,7 @@ void engine_shutdown(void)
     timerq_deinit(&engine_ping_q);
     timerq_deinit(&engine_pong_q);
     timerq_deinit(&engine_v3_q);
+    timerq_deinit(&engine_hold_q);
 }
 
 static void engine_heartbeat_start(struct engine_session *s)
@@ -401,6 +411,17 @@ static void engine_ping_due(struct timerq_node *n, void *arg)
         return;
     }
     timerq_add(&engine_pong_q, &s->hb);
+}
+
+static void engine_hold_due(struct timerq_node *n, void *arg)
+{
+    struct engine_session *s =
+        (struct engine_session *)((char *)n -
+                                  offsetof(struct engine_session, hold));
+
+    (void)arg;
+    if (s->state == ENGINE_OPEN && s->poll != NULL && s->npending == 0)
+        engine_queue_text(s, "6");
 }
 
 static void engine_pong_due(struct timerq_node *n, void *arg)
@@ -701,6 +722,8 @@ static void engine_poll_get(struct req *r, struct conn *c,
     r->data = s;
     if (c != NULL)
         c->data = s; /* so the conn tells us when it goes */
+    if (engine_cfg.poll_hold_ms > 0)
+        timerq_add(&engine_hold_q, &s->hold);
     if (s->npending == 0 && s->probe != NULL && s->probed)
         engine_queue_text(s, "6");
     if (s->npending > 0)
@@ -882,6 +905,7 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
         if (poll != NULL) {
             engine_unflush(s);
             s->poll = NULL;
+            timerq_remove(&s->hold);
             req_respond(poll, 200, engine_text_type, NULL,
                          s->version == 3 ? "1:6" : "6",
                          s->version == 3 ? 3 : 1);
@@ -961,6 +985,7 @@ void engine_conn_closed(struct conn *c)
     } else if (s->poll == &c->req) {
         engine_unflush(s); /* the client gave up this poll; it will poll again */
         s->poll = NULL;
+        timerq_remove(&s->hold);
         c->req.data = NULL;
     } else if (c == s->conn) {
         s->conn = NULL;
@@ -977,4 +1002,5 @@ void engine_req_closed(struct req *r)
         return;
     engine_unflush(s); /* the client gave up this poll; it will poll again */
     s->poll = NULL;
+    timerq_remove(&s->hold);
 }

@@ -34,6 +34,7 @@ struct engine_session {
     uint32_t npending, pending_cap;
     size_t pending_bytes;
     struct timerq_node hb;
+    struct timerq_node hold; /* --poll-hold: answers a held poll with NOOP */
     char *meta; /* CGI-style "KEY=value\0...\0": REMOTE_ADDR, QUERY_STRING,
                    HTTP_* of the handshake */
     uint64_t connected_at_ms; /* wall clock */
@@ -57,6 +58,7 @@ struct engine_config {
     unsigned ping_timeout_ms;
     size_t max_payload;
     size_t max_pending; /* polling bytes queued for a client not polling */
+    unsigned poll_hold_ms; /* answer a held poll with NOOP after; 0: never */
     int allow_polling;
     int allow_websocket;
     int (*origin_allowed)(const char *origin, size_t len);

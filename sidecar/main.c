@@ -317,6 +317,7 @@ int main(int argc, char **argv)
     ecfg.ping_timeout_ms = main_cfg.ping_timeout_ms;
     ecfg.max_payload = main_cfg.max_http_buffer_size;
     ecfg.max_pending = main_cfg.max_output;
+    ecfg.poll_hold_ms = main_cfg.poll_hold_ms;
     ecfg.allow_polling = main_cfg.allow_polling;
     ecfg.allow_websocket = main_cfg.allow_websocket;
     ecfg.origin_allowed = main_origin_allowed;
