@@ -403,11 +403,13 @@ class Apache(Server):
     # parent wait ~10 s before it kills it; the test is over by then.
     grace = 2
 
-    def start(self, site_text, port, modules=APACHE_MODULES, top_text=""):
+    def start(self, site_text, port, modules=APACHE_MODULES, top_text="",
+              docroot=None):
         self.port = port
         d = self.dir
         for sub in ("run", "htdocs"):
             (d / sub).mkdir(exist_ok=True)
+        docroot = docroot or d / "htdocs"
         (d / "socketiod.conf").write_text(site_text)
         user = ""
         if os.geteuid() == 0:
@@ -420,12 +422,13 @@ class Apache(Server):
             "PidFile %s/run/httpd.pid\nDefaultRuntimeDir %s/run\n"
             "Mutex file:%s/run default\nErrorLog %s/error.log\n"
             "LogLevel warn\n%s%s"
-            "TypesConfig /etc/mime.types\nDocumentRoot %s/htdocs\n"
+            "TypesConfig /etc/mime.types\nDocumentRoot %s\n"
             "LogFormat \"%%h %%r %%>s\" short\n"
             "CustomLog %s/access.log short\n"
-            "MaxConnectionsPerChild 0\nGracefulShutdownTimeout 5\n%s\n"
+            "MaxConnectionsPerChild 0\nGracefulShutdownTimeout 5\n"
+            "<Directory />\n    AllowOverride None\n</Directory>\n%s\n"
             "<VirtualHost 127.0.0.1:%d>\n    Include %s/socketiod.conf\n"
-            "</VirtualHost>\n" % (d, port, d, d, d, d, user, loads, d, d,
+            "</VirtualHost>\n" % (d, port, d, d, d, d, user, loads, docroot, d,
                                    top_text, port, d))
         self._popen(["apache2", "-d", str(d), "-f", str(d / "httpd.conf"),
                      "-DFOREGROUND"], env=dict(os.environ, LANG="C"))

@@ -8,12 +8,20 @@ channel, receives an RPC broadcast, and its events reach the upstream test
 app (tests/e2e/apps/upstream_app.py over plain HTTP), whose answer comes
 back as the ack. Every server is started on free ports in the test's
 directory and stopped at the end, also when the test fails."""
+import json
+import os
 import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
-from bridge_lib import Apache, Nginx, templated
-from e2e_lib import free_port, wait_until
+from bridge_lib import APACHE_MODULES, Apache, Nginx, templated
+from e2e_lib import (SANITIZER_MARKS, Rpc, daemon_command, free_port,
+                     wait_until)
 from test_upstream import SECRET, App
 
 
@@ -143,3 +151,128 @@ def test_apache_proxy(daemon, clients, servers, app, secret_file, tmp_path,
                   timeout=30) == ["after restart"]
     c = exercise(clients, d, ap, app, "polling", channel="room2")
     assert c.sid not in (a.sid, b.sid)
+
+
+class Poller:
+    """A sequential Engine.IO v4 polling client over urllib: one request at
+    a time, which is all mod_fcgid can serve."""
+
+    def __init__(self, base):
+        self.base = base + "/socket.io/?EIO=4&transport=polling"
+        body = self._req("GET", self.base)
+        assert body[:1] == b"0", body
+        self.sid = json.loads(body[1:])["sid"]
+        self.url = self.base + "&sid=" + self.sid
+
+    def _req(self, method, url, data=None):
+        r = urllib.request.Request(url, data=data, method=method)
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.read()
+
+    def post(self, packet):
+        assert self._req("POST", self.url, packet.encode()) == b"ok"
+
+    def poll_until(self, pred, timeout=20):
+        """Polls (answering pings) until a packet satisfies pred."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for p in self._req("GET", self.url).split(b"\x1e"):
+                p = p.decode()
+                if p == "2":
+                    self.post("3")
+                elif pred(p):
+                    return p
+        raise AssertionError("no matching packet within %d s" % timeout)
+
+
+@pytest.mark.skipif(not os.path.exists(
+    "/usr/lib/apache2/modules/mod_fcgid.so"), reason="no mod_fcgid")
+@pytest.mark.timeout(120)
+def test_apache_fcgid_spawn(servers, app, tmp_path):
+    """mod_fcgid starts socketiod itself (the FastCGI socket on fd 0); a
+    client polling one request at a time connects, joins a channel, gets
+    an RPC broadcast, reaches the app; a graceful restart replaces the
+    spawned daemon and the client connects again to the new one.
+    (socket.io-client itself starves there: see docs/deployment.md.)"""
+    # Apache's user must reach the config, the control socket and the
+    # binary: a world-usable directory outside the test's private one.
+    run = Path(tempfile.mkdtemp(prefix="siod-fcgid-"))
+    os.chmod(run, 0o777)
+    try:
+        _fcgid_spawn(servers, app, tmp_path, run)
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def _fcgid_session(base, rpc_path, app, n):
+    c = Poller(base)
+    c.post("40")
+    connect = c.poll_until(lambda p: p.startswith("40"))
+    ssid = json.loads(connect[2:])["sid"]
+    rpc = Rpc(rpc_path)
+    try:
+        rpc.call("join", sid=ssid, channel="room")
+        assert rpc.call("emit", event="news", args=[n],
+                        channel="room")["recipients"] == 1
+    finally:
+        rpc.close()
+    c.poll_until(lambda p: p == '42["news",%d]' % n)
+    c.post('421["echo","via fcgid %d"]' % n)
+    c.poll_until(lambda p: p == '431["via fcgid %d"]' % n)
+    wait_until(lambda: app.records(ssid, type="event", event="echo"),
+               what="the event at the app")
+    return c
+
+
+def _fcgid_spawn(servers, app, tmp_path, run):
+    rpc_path = str(run / "rpc.sock")
+    conf = run / "fcgid.conf"
+    conf.write_text(
+        "rpc = %s\nrpc-mode = 0666\ntransports = polling\n"
+        "poll-hold = 200\nupstream = %s\nclient-js = %s\n" % (
+            rpc_path, app.url, os.environ.get("SOCKETIOD_CLIENT_JS", "")))
+    exe = daemon_command()
+    assert len(exe) == 1, "SOCKETIOD must be a plain binary here"
+    site = templated("apache2/socketiod-fcgid.conf", {
+        "/usr/local/bin/socketiod": os.path.abspath(exe[0]),
+        "/etc/socketiod/fcgid.conf": str(conf),
+        '#FcgidInitialEnv SOCKETIOD_UPSTREAM_SECRET "change me"':
+            'FcgidInitialEnv SOCKETIOD_UPSTREAM_SECRET "%s"' % SECRET,
+    })
+    ipc = run / "ipc"
+    ipc.mkdir()
+    os.chmod(ipc, 0o777)
+    top = "FcgidIPCDir %s\nFcgidProcessTableFile %s/fcgid_shm\n" % (ipc, run)
+    ap = servers(Apache, tmp_path / "apache").start(
+        site, free_port(), modules=APACHE_MODULES + ("fcgid",),
+        top_text=top, docroot=run)
+    first = _fcgid_session(ap.url, rpc_path, app, 1)
+    pid = _spawned_pid(rpc_path)
+    assert pid is not None
+    ap.graceful()
+    # mod_fcgid stops its processes on a restart: the session is gone
+    # (the client is told so), and the next request spawns a new daemon.
+    wait_until(lambda: _spawned_pid(rpc_path) != pid, timeout=30,
+               what="the old daemon to go")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        first.poll_until(lambda p: False, timeout=10)
+    assert e.value.code == 400  # unknown sid: the client reconnects
+    _fcgid_session(ap.url, rpc_path, app, 2)
+    assert _spawned_pid(rpc_path) not in (None, pid)
+    assert "FastCGI on the inherited socket" in ap.logs()
+    assert not any(m in ap.logs() for m in SANITIZER_MARKS), ap.logs()
+
+
+def _spawned_pid(rpc_path):
+    """The pid of the socketiod serving `rpc_path`, from /proc."""
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            cmd = open("/proc/%s/cmdline" % p, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if cmd and cmd[0].endswith(b"socketiod") and \
+                os.path.dirname(rpc_path).encode() in b" ".join(cmd):
+            return int(p)
+    return None
