@@ -9,6 +9,7 @@ app (tests/e2e/apps/upstream_app.py over plain HTTP), whose answer comes
 back as the ack. Every server is started on free ports in the test's
 directory and stopped at the end, also when the test fails."""
 import json
+import re
 import os
 import shutil
 import tempfile
@@ -276,3 +277,95 @@ def _spawned_pid(rpc_path):
                 os.path.dirname(rpc_path).encode() in b" ".join(cmd):
             return int(p)
     return None
+
+
+def _unit_exec_start(text):
+    """ExecStart= of a unit file, continuation lines joined, split."""
+    lines, cur = [], None
+    for line in text.splitlines():
+        if cur is not None:
+            cur += " " + line.strip().rstrip("\\")
+            if not line.rstrip().endswith("\\"):
+                lines.append(cur)
+                cur = None
+        elif line.startswith("ExecStart="):
+            cur = line[len("ExecStart="):].rstrip("\\")
+            if not line.rstrip().endswith("\\"):
+                lines.append(cur)
+                cur = None
+    assert len(lines) == 1, lines
+    return lines[0].split()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root and setpriv to switch users")
+def test_systemd_unit(tmp_path):
+    """etc/systemd/socketiod.service passes systemd-analyze verify, and the
+    daemon as it starts it (its user, group and umask) makes a control
+    socket that the web server's group can use and others cannot."""
+    import grp
+    import pwd
+    import socket
+    import stat
+    import subprocess
+    unit = (Path(__file__).resolve().parents[2] / "etc" / "systemd" /
+            "socketiod.service").read_text()
+    exe = os.path.abspath(daemon_command()[0])
+    group = re.search(r"^Group=(\S+)", unit, re.M).group(1)
+    assert re.search(r"^UMask=0007$", unit, re.M)
+    if shutil.which("systemd-analyze"):
+        copy = tmp_path / "socketiod.service"
+        copy.write_text(unit.replace("/usr/local/bin/socketiod", exe))
+        out = subprocess.run(["systemd-analyze", "verify", str(copy)],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+    run = Path(tempfile.mkdtemp(prefix="siod-unit-"))
+    try:
+        # RuntimeDirectory: owned by User= and Group=, mode 0750.
+        os.chown(run, pwd.getpwnam("nobody").pw_uid,
+                 grp.getgrnam(group).gr_gid)
+        os.chmod(run, 0o750)
+        args = _unit_exec_start(unit)
+        assert args[0] == "/usr/local/bin/socketiod"
+        ports = {"9000": str(free_port()), "9001": str(free_port())}
+        args = [exe] + [re.sub(r":(900[01])$", lambda m: ":" + ports[m.group(1)],
+                               a.replace("/run/socketiod", str(run)))
+                        for a in args[1:]]
+        sock = run / "socketiod.sock"
+        # User=socketiod is made by the admin; nobody stands in for it.
+        p = subprocess.Popen(
+            ["setpriv", "--reuid=nobody", "--regid=" + group,
+             "--clear-groups", "sh", "-c", "umask 0007 && exec \"$@\"",
+             "sh"] + args, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_until(lambda: sock.exists() or p.poll() is not None,
+                       what="the control socket")
+            assert p.poll() is None, p.communicate()[1]
+            st = os.stat(sock)
+            assert stat.S_IMODE(st.st_mode) == 0o660
+            assert st.st_gid == grp.getgrnam(group).gr_gid
+            probe = ("import socket,sys; s=socket.socket(socket.AF_UNIX);"
+                     "s.connect(sys.argv[1]);"
+                     "s.sendall(b'{\"id\":1,\"method\":\"stats\"}\\n');"
+                     "print(s.recv(4096).decode())")
+            web_user = pwd.getpwnam("www-data")
+            assert web_user.pw_gid == grp.getgrnam(group).gr_gid
+            ok = subprocess.run(
+                ["setpriv", "--reuid=www-data", "--regid=www-data",
+                 "--init-groups", "/usr/bin/python3", "-c", probe, str(sock)],
+                capture_output=True, text=True, timeout=20)
+            assert '"result"' in ok.stdout, ok
+            denied = subprocess.run(
+                ["setpriv", "--reuid=daemon", "--regid=daemon",
+                 "--clear-groups", "/usr/bin/python3", "-c", probe, str(sock)],
+                capture_output=True, text=True, timeout=20)
+            assert denied.returncode != 0 and \
+                "Permission denied" in denied.stderr, denied
+        finally:
+            p.terminate()
+            _, err = p.communicate(timeout=10)
+        assert p.returncode == 0, err
+        assert not any(m in err.decode() for m in SANITIZER_MARKS), err
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
