@@ -369,3 +369,86 @@ def test_systemd_unit(tmp_path):
         assert not any(m in err.decode() for m in SANITIZER_MARKS), err
     finally:
         shutil.rmtree(run, ignore_errors=True)
+
+
+BROADCAST_WSGI = '''
+import json, socket
+
+def application(environ, start_response):
+    """A view inside mod_wsgi: broadcasts through socketiod's RPC."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(%r)
+    req = {"id": 1, "method": "emit", "params": {
+        "event": "from-wsgi", "args": [environ["QUERY_STRING"]],
+        "channel": "room"}}
+    s.sendall(json.dumps(req).encode() + b"\\n")
+    resp = s.recv(65536)
+    s.close()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [resp]
+'''
+
+
+@pytest.mark.skipif(not os.path.exists(
+    "/usr/lib/apache2/modules/mod_wsgi.so"), reason="no mod_wsgi")
+@pytest.mark.timeout(90)
+def test_apache_beside_mod_wsgi(clients, servers, tmp_path):
+    """One Apache serves a WSGI site under mod_wsgi and fronts socketiod
+    (mod_proxy_fcgi + wstunnel): client events reach the upstream handler
+    running inside mod_wsgi, and a view inside mod_wsgi broadcasts to the
+    client through the RPC. (The Django adapters are another issue; the
+    WSGI apps here are the test app and a ten-line view.)"""
+    from e2e_lib import Daemon
+    run = Path(tempfile.mkdtemp(prefix="siod-wsgi-"))
+    os.chmod(run, 0o777)
+    d = None
+    try:
+        rpc_path = str(run / "rpc.sock")
+        (run / "broadcast.wsgi").write_text(BROADCAST_WSGI % rpc_path)
+        app_py = Path(__file__).resolve().parent / "apps" / "upstream_app.py"
+        log = run / "app.log"
+        web, fport = free_port(), free_port()
+        secret = tmp_path / "secret"
+        secret.write_text(SECRET)
+        d = Daemon(tmp_path, [
+            "--fcgi", "127.0.0.1:%d" % fport, "--rpc", rpc_path,
+            "--rpc-mode", "0666", "--trusted-proxies", "127.0.0.1",
+            "--upstream", "http://127.0.0.1:%d/socketio/events" % web,
+            "--upstream-secret", str(secret)], name="wsgi")
+        d.rpc_path = rpc_path
+        wsgi = (
+            "WSGISocketPrefix %s/wsgi\n"
+            "WSGIDaemonProcess siodapp processes=1 threads=8\n"
+            "WSGIProcessGroup siodapp\nWSGIApplicationGroup %%{GLOBAL}\n"
+            "WSGIScriptAlias /socketio/events %s\n"
+            "WSGIScriptAlias /broadcast %s/broadcast.wsgi\n"
+            "<Directory %s>\n    Require all granted\n</Directory>\n"
+            "<Directory %s>\n    Require all granted\n</Directory>\n" % (
+                run, app_py, run, app_py.parent, run))
+        ap = servers(Apache, tmp_path / "apache")
+        os.environ["UPSTREAM_APP_SECRET"] = SECRET
+        os.environ["UPSTREAM_APP_LOG"] = str(log)
+        try:
+            ap.start(apache_site("fcgi", d.port, fport), web,
+                     modules=APACHE_MODULES + ("wsgi",), top_text=wsgi,
+                     docroot=run)
+        finally:
+            del os.environ["UPSTREAM_APP_SECRET"]
+            del os.environ["UPSTREAM_APP_LOG"]
+        d.start()
+        h = clients("v4", ap, mode="polling")
+        assert h.subscribe("room") == [None, "room"]
+        h.wait_event("subscribed", lambda args: args == ["room"])
+        assert h.emit("echo", "to mod_wsgi", ack=True) == ["to mod_wsgi"]
+        with urllib.request.urlopen(ap.url + "/broadcast?hello",
+                                    timeout=20) as r:
+            assert json.loads(r.read())["result"]["recipients"] == 1
+        assert h.wait_event("from-wsgi") == ["hello"]
+        recs = [json.loads(x) for x in log.read_text().splitlines()]
+        assert any(r.get("type") == "event" and r.get("event") == "echo"
+                   for r in recs), recs
+    finally:
+        if d is not None:
+            problems = d.stop()
+            assert not problems, problems
+        shutil.rmtree(run, ignore_errors=True)
