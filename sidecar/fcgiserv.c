@@ -19,7 +19,7 @@ struct fcgiserv_conn;
 
 struct fcgiserv_req {
     struct req base;
-    struct fcgiserv_conn *fc; /* NULL once answered or aborted */
+    struct fcgiserv_conn *fc;       /* NULL once answered or aborted */
     TAILQ_ENTRY(fcgiserv_req) link; /* fc->reqs, then the dead list */
     unsigned rid;
     uint8_t keep_conn;
@@ -42,8 +42,8 @@ struct fcgiserv_conn {
 static const struct req_handler *fcgiserv_h;
 static size_t fcgiserv_max_body;
 static uint32_t fcgiserv_next_id;
-static TAILQ_HEAD(, fcgiserv_req) fcgiserv_dead =
-    TAILQ_HEAD_INITIALIZER(fcgiserv_dead);
+static TAILQ_HEAD(, fcgiserv_req)
+    fcgiserv_dead = TAILQ_HEAD_INITIALIZER(fcgiserv_dead);
 static struct event fcgiserv_reaper;
 
 static const struct req_ops fcgiserv_req_ops;
@@ -315,8 +315,7 @@ static void fcgiserv_begin(struct fcgiserv_conn *fc, unsigned rid,
             *fatal = 1;
         return;
     }
-    if (fc->nreqs >= FCGISERV_MAX_REQS ||
-        (r = calloc(1, sizeof *r)) == NULL) {
+    if (fc->nreqs >= FCGISERV_MAX_REQS || (r = calloc(1, sizeof *r)) == NULL) {
         if (fcgiserv_end(fc, rid, FCGI_OVERLOADED) != 0)
             *fatal = 1;
         return;

@@ -34,8 +34,7 @@ static void front_reap(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-void front_setup(struct event_base *base, size_t max_input,
-                 size_t max_output)
+void front_setup(struct event_base *base, size_t max_input, size_t max_output)
 {
     front_base = base;
     front_max_in = max_input;
@@ -50,8 +49,8 @@ static void front_arm(struct front_conn *fc, short want)
         return;
     if (fc->armed)
         event_del(&fc->ev);
-    event_assign(&fc->ev, front_base, fc->fd, want | EV_PERSIST,
-                 front_event_cb, fc);
+    event_assign(&fc->ev, front_base, fc->fd, want | EV_PERSIST, front_event_cb,
+                 fc);
     if (want)
         event_add(&fc->ev, NULL);
     fc->armed = (uint8_t)want;
@@ -183,8 +182,8 @@ static void front_read(struct front_conn *fc)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     if (n <= 0) {
-        log_debug("front %u: %s", fc->id, n == 0 ? "peer closed"
-                                                 : strerror(errno));
+        log_debug("front %u: %s", fc->id,
+                  n == 0 ? "peer closed" : strerror(errno));
         fc->input(fc, 1);
         return;
     }

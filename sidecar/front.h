@@ -37,8 +37,7 @@ struct front_conn {
 
 /* Sets up the module on `base`; `max_output` caps each connection's queued
  * output, `max_input` its unconsumed input. */
-void front_setup(struct event_base *base, size_t max_input,
-                 size_t max_output);
+void front_setup(struct event_base *base, size_t max_input, size_t max_output);
 
 /* Takes over an accepted socket (made non-blocking); `data` (malloc'd)
  * is freed with the connection at the end of the turn it closes in. NULL

@@ -72,9 +72,8 @@ int req_from_cgi(const struct req_param *p, size_t n, char *scratch,
                 for (j = 0; j < p[i].vlen; j++) {
                     if (p[i].value[j] < '0' || p[i].value[j] > '9')
                         return -1;
-                    cgi->content_length =
-                        cgi->content_length * 10 +
-                        (size_t)(p[i].value[j] - '0');
+                    cgi->content_length = cgi->content_length * 10 +
+                                          (size_t)(p[i].value[j] - '0');
                 }
                 hname = "CONTENT_LENGTH";
             }
@@ -130,8 +129,7 @@ int req_from_cgi(const struct req_param *p, size_t n, char *scratch,
 }
 
 /* Copies one trimmed comma-separated item ending before `end`. */
-static size_t req_item(const char *s, const char *end, char *out,
-                       size_t outlen)
+static size_t req_item(const char *s, const char *end, char *out, size_t outlen)
 {
     size_t n;
 
@@ -148,8 +146,7 @@ static size_t req_item(const char *s, const char *end, char *out,
 }
 
 int req_client_addr(const char *peer, const char *xff, size_t xfflen,
-                    int (*trusted)(const char *addr), char *out,
-                    size_t outlen)
+                    int (*trusted)(const char *addr), char *out, size_t outlen)
 {
     const char *end, *start;
     char item[64];
@@ -195,7 +192,8 @@ static int req_addr_match(const char *net, const char *addr)
     if (bits < 0 || bits > (fam == AF_INET ? 32 : 128))
         return 0;
     for (i = 0; bits > 0; i++, bits -= 8) {
-        unsigned char m = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+        unsigned char m =
+            bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
         if ((a[i] & m) != (b[i] & m))
             return 0;
     }
@@ -211,8 +209,7 @@ int req_addr_in_list(const char *list, const char *addr)
         e = strchr(p, ',');
         if (e == NULL)
             e = p + strlen(p);
-        if (req_item(p, e, item, sizeof item) > 0 &&
-            req_addr_match(item, addr))
+        if (req_item(p, e, item, sizeof item) > 0 && req_addr_match(item, addr))
             return 1;
         p = *e ? e + 1 : e;
     }

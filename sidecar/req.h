@@ -67,9 +67,9 @@ struct req_param {
 struct req_cgi {
     const char *remote_addr; /* REMOTE_ADDR, NULL when absent */
     size_t remote_addr_len;
-    int remote_port;         /* REMOTE_PORT, 0 when absent */
-    int https;               /* HTTPS is "on"/"1", or REQUEST_SCHEME https */
-    size_t content_length;   /* CONTENT_LENGTH, 0 when absent */
+    int remote_port;       /* REMOTE_PORT, 0 when absent */
+    int https;             /* HTTPS is "on"/"1", or REQUEST_SCHEME https */
+    size_t content_length; /* CONTENT_LENGTH, 0 when absent */
 };
 
 /* Builds an http_request from CGI variables. Pure. The method is
@@ -90,8 +90,7 @@ int req_from_cgi(const struct req_param *p, size_t n, char *scratch,
  * `out` (`outlen` bytes) and returns 1 when it came from X-Forwarded-For, 0
  * when it is `peer`. */
 int req_client_addr(const char *peer, const char *xff, size_t xfflen,
-                    int (*trusted)(const char *addr), char *out,
-                    size_t outlen);
+                    int (*trusted)(const char *addr), char *out, size_t outlen);
 
 /* 1 when `addr` is in the comma-separated `list` of addresses and
  * ADDR/BITS networks (IPv4 or IPv6; "unix" matches "local"), else 0. */

@@ -49,8 +49,8 @@ static void scgiserv_respond(struct req *base, int status,
     if (r->gone)
         return;
     r->gone = 1;
-    rc = buf_printf(&out, "Status: %d %s\r\n", status,
-                    http_status_text(status));
+    rc =
+        buf_printf(&out, "Status: %d %s\r\n", status, http_status_text(status));
     if (rc == 0 && content_type != NULL)
         rc = buf_printf(&out, "Content-Type: %s\r\n", content_type);
     if (rc == 0 && status != 204)

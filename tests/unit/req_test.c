@@ -6,7 +6,10 @@
 #include "req.h"
 #include "t.h"
 
-#define P(n, v) {n, sizeof(n) - 1, v, sizeof(v) - 1}
+#define P(n, v)                                                                \
+    {                                                                          \
+        n, sizeof(n) - 1, v, sizeof(v) - 1                                     \
+    }
 
 static void test_from_cgi(void)
 {
