@@ -371,3 +371,22 @@ def test_scgi_malformed(front, raw):
     if raw != b"5:xy":
         assert data.startswith(b"Status: 400"), data
     front.assert_alive()
+
+
+def test_poll_hold_answers_with_noop(daemon):
+    """--poll-hold: a held poll comes back with a NOOP after the hold, so a
+    web server serving one request at a time (mod_fcgid) is never stuck
+    behind it; data that arrives first is answered at once as usual."""
+    port = free_port()
+    d = daemon("--fcgi", "127.0.0.1:%d" % port, "--poll-hold", "300")
+    fc = FcgiConn(("127.0.0.1", port))
+    sid = handshake(fc, 1)
+    t = time.monotonic()
+    fc.request(2, "GET", POLL + "&sid=" + sid)
+    assert fc.response(2).parsed()[2] == b"6"
+    assert 0.25 < time.monotonic() - t < 3
+    fc.request(3, "GET", POLL + "&sid=" + sid)
+    fc.request(4, "POST", POLL + "&sid=" + sid, body=b"40")
+    assert fc.response(3).parsed()[2].startswith(b"40{")
+    fc.close()
+    d.assert_alive()
