@@ -37,6 +37,7 @@ APT_PACKAGES=(
     libevent-dev libcjson-dev libsqlite3-dev libssl-dev libfcgi-dev # libraries
     libfcgi-bin socat                        # cgi-fcgi and socat: test peers
     uwsgi uwsgi-plugin-python3               # FastCGI/SCGI upstream app in the tests
+    nginx apache2 libapache2-mod-fcgid libapache2-mod-wsgi-py3 # web servers in front (bridge tests)
     python3-pytest                           # the test runner
     python3-socketio python3-engineio python3-requests python3-websocket # Python client
     python3-django python3-webpy python3-setuptools python3-pip # the adapters (adapters/), pip install of them

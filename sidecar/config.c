@@ -41,6 +41,10 @@ enum {
     OPT_UPSTREAM_TIMEOUT,
     OPT_UPSTREAM_MAX_CONTEXT,
     OPT_PRIVATE_CHANNELS,
+    OPT_FCGI,
+    OPT_SCGI,
+    OPT_TRUSTED_PROXIES,
+    OPT_POLL_HOLD,
 };
 
 static const struct option config_options[] = {
@@ -73,6 +77,10 @@ static const struct option config_options[] = {
     {"upstream-timeout", required_argument, NULL, OPT_UPSTREAM_TIMEOUT},
     {"upstream-max-context", required_argument, NULL, OPT_UPSTREAM_MAX_CONTEXT},
     {"private-channels", no_argument, NULL, OPT_PRIVATE_CHANNELS},
+    {"fcgi", required_argument, NULL, OPT_FCGI},
+    {"scgi", required_argument, NULL, OPT_SCGI},
+    {"trusted-proxies", required_argument, NULL, OPT_TRUSTED_PROXIES},
+    {"poll-hold", required_argument, NULL, OPT_POLL_HOLD},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -131,6 +139,22 @@ static void config_usage(FILE *f)
         "      --upstream-max-context BYTES  per-socket context (65536)\n"
         "      --private-channels      a subscribe waits for the app's "
         "allow\n"
+        "      --fcgi ADDR             FastCGI responder on HOST:PORT or "
+        "unix:PATH\n"
+        "                              (repeatable; a listening socket on "
+        "fd 0, as\n"
+        "                              mod_fcgid and spawn-fcgi pass it, is "
+        "used too)\n"
+        "      --scgi ADDR             SCGI responder on HOST:PORT or "
+        "unix:PATH\n"
+        "      --trusted-proxies LIST  addresses or ADDR/BITS whose "
+        "X-Forwarded-For\n"
+        "                              is believed (\"unix\": Unix "
+        "sockets; default none)\n"
+        "      --poll-hold MS          answer a held long-poll with a NOOP "
+        "after MS\n"
+        "                              (0: hold until there is data; for "
+        "mod_fcgid)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -233,6 +257,25 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         return 0;
     case 'r':
         cfg->rpc_path = val;
+        return 0;
+    case OPT_FCGI:
+    case OPT_SCGI: {
+        int *cnt = opt == OPT_FCGI ? &cfg->nfcgi : &cfg->nscgi;
+        if (*cnt == CONFIG_MAX_LISTEN) {
+            fprintf(stderr, "socketiod: at most %d --%s\n", CONFIG_MAX_LISTEN,
+                    name);
+            return -1;
+        }
+        (opt == OPT_FCGI ? cfg->fcgi : cfg->scgi)[(*cnt)++] = val;
+        return 0;
+    }
+    case OPT_POLL_HOLD:
+        if (config_number(name, val, 3600000UL, &n) != 0)
+            return -1;
+        cfg->poll_hold_ms = (unsigned)n;
+        return 0;
+    case OPT_TRUSTED_PROXIES:
+        cfg->trusted_proxies = *val ? val : NULL;
         return 0;
     case OPT_RPC_MODE: {
         char *end;
@@ -469,8 +512,10 @@ int config_load(struct config *cfg, int argc, char **argv)
         config_usage(stderr);
         return -1;
     }
-    if (cfg->nlisten == 0)
+    if (cfg->nlisten == 0 && cfg->nfcgi == 0 && cfg->nscgi == 0) {
         cfg->listen[cfg->nlisten++] = "127.0.0.1:9000";
+        cfg->listen_default = 1;
+    }
     return 0;
 }
 

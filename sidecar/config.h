@@ -39,6 +39,14 @@ struct config {
     unsigned upstream_timeout_ms;
     size_t upstream_max_context;
     int private_channels;
+    /* Responder fronts for web servers (docs/deployment.md). */
+    const char *fcgi[CONFIG_MAX_LISTEN]; /* --fcgi ADDR */
+    int nfcgi;
+    const char *scgi[CONFIG_MAX_LISTEN]; /* --scgi ADDR */
+    int nscgi;
+    unsigned poll_hold_ms;       /* --poll-hold */
+    const char *trusted_proxies; /* X-Forwarded-For believed from these */
+    int listen_default;          /* listen[0] is the default, not asked for */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long

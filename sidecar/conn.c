@@ -34,6 +34,7 @@ static char conn_rbuf[65536];
 
 static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_process(struct conn *c);
+static const struct req_ops conn_req_ops;
 
 static void conn_set_state(struct conn *c, enum conn_state st)
 {
@@ -99,6 +100,8 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
     }
     c->fd = fd;
     c->id = ++conn_next_id;
+    c->req.ops = &conn_req_ops;
+    c->req.id = c->id;
     if (len > sizeof c->peer)
         len = sizeof c->peer;
     memcpy(&c->peer, sa, len);
@@ -672,4 +675,31 @@ void conn_peer(const struct conn *c, char *addr, size_t addrlen, int *port)
     } else if (addrlen > 5) {
         strcpy(addr, "local");
     }
+}
+
+/* ---- the request in flight as a struct req ---- */
+
+static struct conn *conn_of_req(const struct req *r)
+{
+    return (struct conn *)((char *)r - offsetof(struct conn, req));
+}
+
+static void conn_req_respond(struct req *r, int status,
+                             const char *content_type, const char *extra,
+                             const void *body, size_t len)
+{
+    conn_respond(conn_of_req(r), status, content_type, extra, body, len);
+}
+
+static void conn_req_peer(const struct req *r, char *addr, size_t addrlen,
+                          int *port)
+{
+    conn_peer(conn_of_req(r), addr, addrlen, port);
+}
+
+static const struct req_ops conn_req_ops = {conn_req_respond, conn_req_peer};
+
+struct req *conn_req(struct conn *c)
+{
+    return &c->req;
 }

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "frame.h"
 #include "http.h"
+#include "req.h"
 
 enum conn_state {
     CONN_HTTP,      /* reading the next request */
@@ -51,6 +52,7 @@ struct conn {
     size_t out_bytes;
     TAILQ_ENTRY(conn) dead_link;
     void *data; /* the owner's (an Engine.IO session) */
+    struct req req; /* the request in flight, as the layers above see it */
     union conn_addr peer;
 };
 
@@ -115,6 +117,10 @@ void conn_ws_close(struct conn *c, int code, const char *reason);
 
 /* Closes at once (queued output is dropped). `closed` does not run. */
 void conn_close(struct conn *c);
+
+/* The request in flight as a front-neutral `struct req` (answered with
+ * req_respond(), which is conn_respond()). */
+struct req *conn_req(struct conn *c);
 
 /* The peer's address as text and its port. */
 void conn_peer(const struct conn *c, char *addr, size_t addrlen, int *port);

@@ -31,6 +31,10 @@ static struct event engine_turn_ev; /* end of loop turn: flush, then free */
 /* v4: the server pings every interval and waits `timeout` for the pong.
  * v3: the client pings; it must be heard from within interval + timeout. */
 static struct timerq engine_ping_q, engine_pong_q, engine_v3_q;
+/* --poll-hold: a web server that gives a responder one request at a time
+ * (mod_fcgid) must get each long-poll back soon, or the client's POSTs
+ * wait behind it. */
+static struct timerq engine_hold_q;
 
 static const char engine_text_type[] = "text/plain; charset=UTF-8";
 
@@ -41,6 +45,7 @@ static void engine_turn(evutil_socket_t fd, short what, void *arg);
 
 static void engine_ping_due(struct timerq_node *n, void *arg);
 static void engine_pong_due(struct timerq_node *n, void *arg);
+static void engine_hold_due(struct timerq_node *n, void *arg);
 
 static struct engine_session *engine_of(struct timerq_node *n)
 {
@@ -63,6 +68,8 @@ void engine_setup(struct event_base *base, const struct engine_config *cfg,
                 NULL);
     timerq_init(&engine_v3_q, base,
                 cfg->ping_interval_ms + cfg->ping_timeout_ms, engine_pong_due,
+                NULL);
+    timerq_init(&engine_hold_q, base, cfg->poll_hold_ms, engine_hold_due,
                 NULL);
 }
 
@@ -158,7 +165,7 @@ static struct frame *engine_poll_form(struct engine_msg *m)
 
 static void engine_schedule_flush(struct engine_session *s)
 {
-    if (s->flushing || s->conn == NULL || s->transport != ENGINE_POLLING)
+    if (s->flushing || s->poll == NULL || s->transport != ENGINE_POLLING)
         return;
     s->flushing = 1;
     TAILQ_INSERT_TAIL(&engine_flushq, s, flush_link);
@@ -250,11 +257,11 @@ static void engine_poll_respond(struct engine_session *s)
 {
     struct buf body = BUF_INIT, h = BUF_INIT;
     struct eio_packet p;
-    struct conn *c = s->conn;
+    struct req *r = s->poll;
     int binary_body = 0;
     uint32_t i;
 
-    if (c == NULL)
+    if (r == NULL)
         return;
     if (s->version == 3 && !s->b64)
         for (i = 0; i < s->npending; i++)
@@ -273,10 +280,10 @@ static void engine_poll_respond(struct engine_session *s)
         }
     }
     engine_drop_pending(s);
-    s->conn = NULL;
-    c->data = NULL;
+    s->poll = NULL;
+    timerq_remove(&s->hold);
     engine_session_cors(s, &h);
-    conn_respond(c, 200,
+    req_respond(r, 200,
                  binary_body ? "application/octet-stream" : engine_text_type,
                  h.data, body.data, body.len);
     buf_free(&h);
@@ -308,6 +315,7 @@ static void engine_end(struct engine_session *s, const char *reason,
                        int ws_code)
 {
     struct conn *c = s->conn, *probe = s->probe;
+    struct req *poll = s->poll;
 
     if (s->state != ENGINE_OPEN)
         return;
@@ -320,24 +328,26 @@ static void engine_end(struct engine_session *s, const char *reason,
         engine_stats.websocket--;
     idmap_del(&engine_sids, &s->node);
     timerq_remove(&s->hb);
+    timerq_remove(&s->hold);
     engine_unflush(s);
     engine_drop_pending(s);
     s->conn = s->probe = NULL;
+    s->poll = NULL;
     if (probe != NULL) {
         probe->data = NULL;
         conn_ws_close(probe, ws_code, NULL);
     }
     if (c != NULL) {
         c->data = NULL;
-        if (s->transport == ENGINE_WEBSOCKET) {
-            conn_ws_close(c, ws_code, NULL);
-        } else {
-            /* A held poll learns of the close from a CLOSE packet. */
-            char pkt[8];
-            size_t n = s->version == 3 ? 3 : 1;
-            memcpy(pkt, s->version == 3 ? "1:1" : "1", n);
-            conn_respond(c, 200, engine_text_type, NULL, pkt, n);
-        }
+        conn_ws_close(c, ws_code, NULL);
+    }
+    if (poll != NULL) {
+        /* A held poll learns of the close from a CLOSE packet. */
+        struct buf h = BUF_INIT;
+        engine_session_cors(s, &h);
+        req_respond(poll, 200, engine_text_type, h.data,
+                    s->version == 3 ? "1:1" : "1", s->version == 3 ? 3 : 1);
+        buf_free(&h);
     }
     TAILQ_REMOVE(&engine_all, s, link);
     TAILQ_INSERT_TAIL(&engine_dead, s, link);
@@ -367,6 +377,7 @@ void engine_shutdown(void)
     timerq_deinit(&engine_ping_q);
     timerq_deinit(&engine_pong_q);
     timerq_deinit(&engine_v3_q);
+    timerq_deinit(&engine_hold_q);
 }
 
 static void engine_heartbeat_start(struct engine_session *s)
@@ -400,6 +411,17 @@ static void engine_ping_due(struct timerq_node *n, void *arg)
         return;
     }
     timerq_add(&engine_pong_q, &s->hb);
+}
+
+static void engine_hold_due(struct timerq_node *n, void *arg)
+{
+    struct engine_session *s =
+        (struct engine_session *)((char *)n -
+                                  offsetof(struct engine_session, hold));
+
+    (void)arg;
+    if (s->state == ENGINE_OPEN && s->poll != NULL && s->npending == 0)
+        engine_queue_text(s, "6");
 }
 
 static void engine_pong_due(struct timerq_node *n, void *arg)
@@ -483,7 +505,10 @@ static void engine_packet(struct engine_session *s, const struct eio_packet *p)
 
 /* ---- HTTP side ---- */
 
-static void engine_error(struct conn *c, const struct http_request *req,
+static const char *const engine_front_names[] = {"conn", "fcgi req",
+                                                 "scgi req"};
+
+static void engine_error(struct req *r, const struct http_request *req,
                          int status, enum eio_error code)
 {
     struct buf h = BUF_INIT;
@@ -491,9 +516,9 @@ static void engine_error(struct conn *c, const struct http_request *req,
 
     engine_stats.bad_requests++;
     engine_cors(&h, req);
-    log_debug("conn %u: engine.io error %d", c->id, (int)code);
-    c->data = NULL;
-    conn_respond(c, status, "application/json", h.data, body, strlen(body));
+    log_debug("%s %u: engine.io error %d", engine_front_names[r->front],
+              r->id, (int)code);
+    req_respond(r, status, "application/json", h.data, body, strlen(body));
     buf_free(&h);
 }
 
@@ -512,23 +537,31 @@ static void engine_new_sid(char sid[21])
 }
 
 /* Keeps the handshake's CGI-style META for the layers above. */
-static char *engine_meta_from(struct conn *c, const struct http_request *req)
+static char *engine_meta_from(struct req *r, const struct http_request *req)
 {
     static const char *const keep[] = {
         "Cookie",     "Authorization", "User-Agent", "Accept-Language",
         "Origin",     "X-Forwarded-For", "Host",     "Referer",
     };
     struct buf m = BUF_INIT;
-    char addr[64];
+    char peer[64], addr[64];
     int port;
     size_t i, j;
     const struct http_header *h;
 
-    conn_peer(c, addr, sizeof addr, &port);
+    r->ops->peer(r, peer, sizeof peer, &port);
+    h = http_find_header(req, "X-Forwarded-For");
+    if (req_client_addr(peer, h ? h->value : NULL, h ? h->value_len : 0,
+                        engine_cfg.proxy_trusted, addr, sizeof addr))
+        port = 0; /* the proxy's port says nothing of the client's */
     buf_printf(&m, "REMOTE_ADDR=%s", addr);
     buf_putc(&m, '\0');
     buf_printf(&m, "REMOTE_PORT=%d", port);
     buf_putc(&m, '\0');
+    if (r->https) {
+        buf_puts(&m, "HTTPS=on");
+        buf_putc(&m, '\0');
+    }
     buf_printf(&m, "QUERY_STRING=%.*s", (int)req->query_len,
                req->query ? req->query : "");
     buf_putc(&m, '\0');
@@ -551,14 +584,14 @@ static char *engine_meta_from(struct conn *c, const struct http_request *req)
     return m.data;
 }
 
-static struct engine_session *engine_new(struct conn *c,
+static struct engine_session *engine_new(struct req *r,
                                          const struct http_request *req,
                                          int version, int transport)
 {
     struct engine_session *s = calloc(1, sizeof *s);
     struct timeval tv;
 
-    if (s == NULL || (s->meta = engine_meta_from(c, req)) == NULL) {
+    if (s == NULL || (s->meta = engine_meta_from(r, req)) == NULL) {
         free(s);
         return NULL;
     }
@@ -574,8 +607,9 @@ static struct engine_session *engine_new(struct conn *c,
         engine_stats.polling++;
     else
         engine_stats.websocket++;
-    log_debug("session %s: open (EIO %d, %s) from conn %u", s->sid, version,
-              transport == ENGINE_POLLING ? "polling" : "websocket", c->id);
+    log_debug("session %s: open (EIO %d, %s) from %s %u", s->sid, version,
+              transport == ENGINE_POLLING ? "polling" : "websocket",
+              engine_front_names[r->front], r->id);
     return s;
 }
 
@@ -607,8 +641,9 @@ static int engine_ws_upgrade(struct conn *c, const struct http_request *req)
     return conn_ws_accept(c, accept, NULL);
 }
 
-static void engine_handshake(struct conn *c, const struct http_request *req,
-                             int version, int transport)
+static void engine_handshake(struct req *r, struct conn *c,
+                             const struct http_request *req, int version,
+                             int transport)
 {
     struct engine_session *s;
     struct buf b = BUF_INIT, h = BUF_INIT;
@@ -617,19 +652,20 @@ static void engine_handshake(struct conn *c, const struct http_request *req,
     size_t vlen;
 
     if (req->method_len != 3 || memcmp(req->method, "GET", 3) != 0) {
-        engine_error(c, req, 400, EIO_ERR_BAD_HANDSHAKE_METHOD);
+        engine_error(r, req, 400, EIO_ERR_BAD_HANDSHAKE_METHOD);
         return;
     }
-    if (transport == ENGINE_WEBSOCKET && engine_ws_upgrade(c, req) != 0) {
-        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+    if (transport == ENGINE_WEBSOCKET &&
+        (c == NULL || engine_ws_upgrade(c, req) != 0)) {
+        engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
         return;
     }
-    s = engine_new(c, req, version, transport);
+    s = engine_new(r, req, version, transport);
     if (s == NULL) {
         if (transport == ENGINE_WEBSOCKET)
             conn_close(c);
         else
-            conn_respond(c, 503, engine_text_type, NULL, "busy\n", 5);
+            req_respond(r, 503, engine_text_type, NULL, "busy\n", 5);
         return;
     }
     if (version == 3 && req->query != NULL &&
@@ -660,10 +696,10 @@ static void engine_handshake(struct conn *c, const struct http_request *req,
     {
         struct buf body = BUF_INIT;
         if (eio_payload_append(&body, version, 0, 1, &p) == 0)
-            conn_respond(c, 200, engine_text_type, h.data, body.data,
-                         body.len);
+            req_respond(r, 200, engine_text_type, h.data, body.data,
+                        body.len);
         else
-            conn_respond(c, 503, engine_text_type, NULL, "busy\n", 5);
+            req_respond(r, 503, engine_text_type, NULL, "busy\n", 5);
         buf_free(&body);
     }
     buf_free(&h);
@@ -672,24 +708,29 @@ static void engine_handshake(struct conn *c, const struct http_request *req,
     engine_h->open(s);
 }
 
-static void engine_poll_get(struct conn *c, const struct http_request *req,
+static void engine_poll_get(struct req *r, struct conn *c,
+                            const struct http_request *req,
                             struct engine_session *s)
 {
-    if (s->conn != NULL) {
+    if (s->poll != NULL) {
         /* Two long-polls at once: the client is confused or hostile. */
-        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
         engine_end(s, "overlapping poll", WS_CLOSE_PROTOCOL);
         return;
     }
-    s->conn = c;
-    c->data = s;
+    s->poll = r;
+    r->data = s;
+    if (c != NULL)
+        c->data = s; /* so the conn tells us when it goes */
+    if (engine_cfg.poll_hold_ms > 0)
+        timerq_add(&engine_hold_q, &s->hold);
     if (s->npending == 0 && s->probe != NULL && s->probed)
         engine_queue_text(s, "6");
     if (s->npending > 0)
         engine_poll_respond(s);
 }
 
-static void engine_poll_post(struct conn *c, const struct http_request *req,
+static void engine_poll_post(struct req *r, const struct http_request *req,
                              struct engine_session *s, const char *body,
                              size_t len)
 {
@@ -703,12 +744,12 @@ static void engine_poll_post(struct conn *c, const struct http_request *req,
     int n;
 
     if (len == 0) {
-        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
         engine_end(s, "parse error", WS_CLOSE_PROTOCOL);
         return;
     }
     if (len > engine_cfg.max_payload) {
-        engine_error(c, req, 413, EIO_ERR_BAD_REQUEST);
+        engine_error(r, req, 413, EIO_ERR_BAD_REQUEST);
         engine_end(s, "payload too large", WS_CLOSE_TOO_BIG);
         return;
     }
@@ -717,14 +758,14 @@ static void engine_poll_post(struct conn *c, const struct http_request *req,
         n = eio_payload_next(s->version, binary_body, body + off, len - off,
                              &p);
         if (n <= 0) {
-            engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+            engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
             engine_end(s, "parse error", WS_CLOSE_PROTOCOL);
             return;
         }
         off += (size_t)n;
     }
     engine_cors(&h, req);
-    conn_respond(c, 200, "text/html", h.data, "ok", 2);
+    req_respond(r, 200, "text/html", h.data, "ok", 2);
     buf_free(&h);
     for (off = 0; off < len && s->state == ENGINE_OPEN; off += (size_t)n) {
         n = eio_payload_next(s->version, binary_body, body + off, len - off,
@@ -733,7 +774,7 @@ static void engine_poll_post(struct conn *c, const struct http_request *req,
     }
 }
 
-static void engine_preflight(struct conn *c, const struct http_request *req)
+static void engine_preflight(struct req *r, const struct http_request *req)
 {
     struct buf h = BUF_INIT;
     const struct http_header *rh =
@@ -744,12 +785,13 @@ static void engine_preflight(struct conn *c, const struct http_request *req)
     if (rh != NULL)
         buf_printf(&h, "Access-Control-Allow-Headers: %.*s\r\n",
                    (int)rh->value_len, rh->value);
-    conn_respond(c, 204, NULL, h.data, "", 0);
+    req_respond(r, 204, NULL, h.data, "", 0);
     buf_free(&h);
 }
 
-void engine_request(struct conn *c, const struct http_request *req,
-                    const char *body, size_t len)
+void engine_request(struct req *r, struct conn *c,
+                    const struct http_request *req, const char *body,
+                    size_t len)
 {
     const char *v;
     size_t vlen;
@@ -761,26 +803,27 @@ void engine_request(struct conn *c, const struct http_request *req,
     int is_get = req->method_len == 3 && memcmp(req->method, "GET", 3) == 0;
     int is_post = req->method_len == 4 && memcmp(req->method, "POST", 4) == 0;
 
-    log_debug("conn %u: %.*s %.*s?%.*s", c->id, (int)req->method_len,
+    log_debug("%s %u: %.*s %.*s?%.*s", engine_front_names[r->front], r->id,
+              (int)req->method_len,
               req->method, (int)req->path_len, req->path, (int)req->query_len,
               q);
     if (origin != NULL &&
         !engine_cfg.origin_allowed(origin->value, origin->value_len)) {
-        engine_error(c, req, 403, EIO_ERR_FORBIDDEN);
+        engine_error(r, req, 403, EIO_ERR_FORBIDDEN);
         return;
     }
     if (req->method_len == 7 && memcmp(req->method, "OPTIONS", 7) == 0) {
-        engine_preflight(c, req);
+        engine_preflight(r, req);
         return;
     }
     if (!http_query_get(q, req->query_len, "EIO", &v, &vlen) || vlen != 1 ||
         (v[0] != '3' && v[0] != '4')) {
-        engine_error(c, req, 400, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
+        engine_error(r, req, 400, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
         return;
     }
     version = v[0] - '0';
     if (!http_query_get(q, req->query_len, "transport", &v, &vlen)) {
-        engine_error(c, req, 400, EIO_ERR_UNKNOWN_TRANSPORT);
+        engine_error(r, req, 400, EIO_ERR_UNKNOWN_TRANSPORT);
         return;
     }
     if (vlen == 7 && memcmp(v, "polling", 7) == 0 && engine_cfg.allow_polling)
@@ -789,36 +832,36 @@ void engine_request(struct conn *c, const struct http_request *req,
              engine_cfg.allow_websocket)
         transport = ENGINE_WEBSOCKET;
     else {
-        engine_error(c, req, 400, EIO_ERR_UNKNOWN_TRANSPORT);
+        engine_error(r, req, 400, EIO_ERR_UNKNOWN_TRANSPORT);
         return;
     }
     if (version == 3 && http_query_get(q, req->query_len, "j", &v, &vlen)) {
-        engine_error(c, req, 400, EIO_ERR_UNKNOWN_TRANSPORT); /* no JSONP */
+        engine_error(r, req, 400, EIO_ERR_UNKNOWN_TRANSPORT); /* no JSONP */
         return;
     }
     if (!http_query_get(q, req->query_len, "sid", &v, &vlen)) {
-        engine_handshake(c, req, version, transport);
+        engine_handshake(r, c, req, version, transport);
         return;
     }
     if (vlen >= sizeof sid) {
-        engine_error(c, req, 400, EIO_ERR_UNKNOWN_SID);
+        engine_error(r, req, 400, EIO_ERR_UNKNOWN_SID);
         return;
     }
     memcpy(sid, v, vlen);
     sid[vlen] = '\0';
     s = engine_find(sid);
     if (s == NULL) {
-        engine_error(c, req, 400, EIO_ERR_UNKNOWN_SID);
+        engine_error(r, req, 400, EIO_ERR_UNKNOWN_SID);
         return;
     }
     if (s->version != version) {
-        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
         return;
     }
     if (transport == ENGINE_WEBSOCKET) {
-        if (s->transport != ENGINE_POLLING || s->probe != NULL ||
+        if (c == NULL || s->transport != ENGINE_POLLING || s->probe != NULL ||
             engine_ws_upgrade(c, req) != 0) {
-            engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+            engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
             return;
         }
         s->probe = c;
@@ -826,15 +869,15 @@ void engine_request(struct conn *c, const struct http_request *req,
         return;
     }
     if (s->transport != ENGINE_POLLING) {
-        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
         return;
     }
     if (is_get)
-        engine_poll_get(c, req, s);
+        engine_poll_get(r, c, req, s);
     else if (is_post)
-        engine_poll_post(c, req, s, body, len);
+        engine_poll_post(r, req, s, body, len);
     else
-        engine_error(c, req, 400, EIO_ERR_BAD_REQUEST);
+        engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
 }
 
 /* ---- WebSocket side ---- */
@@ -843,7 +886,7 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
                                  const char *data, size_t len)
 {
     struct buf b = BUF_INIT;
-    struct conn *poll;
+    struct req *poll;
     uint32_t i;
 
     if (len == 6 && memcmp(data, "2probe", 6) == 0) {
@@ -853,17 +896,17 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
         /* The client pauses polling before it sends UPGRADE, and pausing
          * waits for its poll to return: answer polls with NOOP from now. */
         s->probed = 1;
-        if (s->conn != NULL && s->npending == 0)
+        if (s->poll != NULL && s->npending == 0)
             engine_queue_text(s, "6");
         return;
     }
     if (len == 1 && data[0] == '5') {
-        poll = s->conn;
+        poll = s->poll;
         if (poll != NULL) {
             engine_unflush(s);
-            s->conn = NULL;
-            poll->data = NULL;
-            conn_respond(poll, 200, engine_text_type, NULL,
+            s->poll = NULL;
+            timerq_remove(&s->hold);
+            req_respond(poll, 200, engine_text_type, NULL,
                          s->version == 3 ? "1:6" : "6",
                          s->version == 3 ? 3 : 1);
         }
@@ -939,11 +982,25 @@ void engine_conn_closed(struct conn *c)
     if (c == s->probe) {
         s->probe = NULL;
         s->probed = 0;
-    } else if (c == s->conn && s->transport == ENGINE_POLLING) {
+    } else if (s->poll == &c->req) {
         engine_unflush(s); /* the client gave up this poll; it will poll again */
-        s->conn = NULL;
+        s->poll = NULL;
+        timerq_remove(&s->hold);
+        c->req.data = NULL;
     } else if (c == s->conn) {
         s->conn = NULL;
         engine_end(s, "transport close", WS_CLOSE_NORMAL);
     }
+}
+
+void engine_req_closed(struct req *r)
+{
+    struct engine_session *s = r->data;
+
+    r->data = NULL;
+    if (s == NULL || s->state != ENGINE_OPEN || s->poll != r)
+        return;
+    engine_unflush(s); /* the client gave up this poll; it will poll again */
+    s->poll = NULL;
+    timerq_remove(&s->hold);
 }

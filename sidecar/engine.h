@@ -27,12 +27,14 @@ struct engine_session {
     uint8_t b64;       /* v3 polling client without binary support */
     uint8_t flushing;  /* on the flush list */
     uint8_t probed;    /* the probe WebSocket answered "3probe" */
-    struct conn *conn;  /* WebSocket, or the long-poll GET being held */
+    struct conn *conn;  /* the WebSocket */
+    struct req *poll;   /* the long-poll GET being held (any front) */
     struct conn *probe; /* a WebSocket being probed for upgrade */
     struct frame **pending; /* polling packets waiting for a GET */
     uint32_t npending, pending_cap;
     size_t pending_bytes;
     struct timerq_node hb;
+    struct timerq_node hold; /* --poll-hold: answers a held poll with NOOP */
     char *meta; /* CGI-style "KEY=value\0...\0": REMOTE_ADDR, QUERY_STRING,
                    HTTP_* of the handshake */
     uint64_t connected_at_ms; /* wall clock */
@@ -56,9 +58,13 @@ struct engine_config {
     unsigned ping_timeout_ms;
     size_t max_payload;
     size_t max_pending; /* polling bytes queued for a client not polling */
+    unsigned poll_hold_ms; /* answer a held poll with NOOP after; 0: never */
     int allow_polling;
     int allow_websocket;
     int (*origin_allowed)(const char *origin, size_t len);
+    /* 1 when X-Forwarded-For from this peer address is believed; NULL for
+     * never. */
+    int (*proxy_trusted)(const char *addr);
 };
 
 /* One message to send to many sessions: each wire form is encoded the first
@@ -89,9 +95,17 @@ void engine_setup(struct event_base *base, const struct engine_config *cfg,
 /* 1 when the request's path is the Engine.IO path. */
 int engine_owns(const struct http_request *req);
 
-/* conn_handler callbacks for requests under the path and their WebSockets. */
-void engine_request(struct conn *c, const struct http_request *req,
-                    const char *body, size_t len);
+/* A request under the path from any front (req_handler.request): `c` is
+ * the plain HTTP connection it came on, NULL for FastCGI and SCGI (then a
+ * WebSocket transport is refused and the client stays on polling). */
+void engine_request(struct req *r, struct conn *c,
+                    const struct http_request *req, const char *body,
+                    size_t len);
+
+/* req_handler.closed: a held long-poll went away unanswered. */
+void engine_req_closed(struct req *r);
+
+/* conn_handler callbacks for WebSockets and held polls on plain conns. */
 void engine_ws_message(struct conn *c, int binary, char *data, size_t len);
 void engine_conn_closed(struct conn *c);
 

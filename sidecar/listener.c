@@ -25,6 +25,7 @@ struct listener {
     struct evconnlistener *l;
     struct event resume;
     int tcp;
+    listener_accept_fn accept;
 };
 
 static struct listener listener_all[LISTENER_MAX];
@@ -39,7 +40,7 @@ static void listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     (void)l;
     if (ls->tcp)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    conn_new(fd, sa, (socklen_t)len);
+    ls->accept(fd, sa, (socklen_t)len);
 }
 
 static void listener_resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -168,10 +169,24 @@ fail:
     return -1;
 }
 
+static void listener_conn_new(int fd, const struct sockaddr *sa,
+                              socklen_t len)
+{
+    conn_new(fd, sa, len);
+}
+
 int listener_add(struct event_base *base, const char *addr,
                  const char **cause)
 {
-    struct listener *ls;
+    return listener_add_to(base, addr, listener_conn_new, cause);
+}
+
+static int listener_watch(struct event_base *base, int fd, int tcp,
+                          listener_accept_fn accept, const char **cause);
+
+int listener_add_to(struct event_base *base, const char *addr,
+                    listener_accept_fn accept, const char **cause)
+{
     int fd, tcp;
 
     if (listener_n == LISTENER_MAX) {
@@ -180,8 +195,38 @@ int listener_add(struct event_base *base, const char *addr,
     }
     if ((fd = listener_open(addr, &tcp, cause)) < 0)
         return -1;
+    return listener_watch(base, fd, tcp, accept, cause);
+}
+
+int listener_add_fd(struct event_base *base, int fd,
+                    listener_accept_fn accept, const char **cause)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+
+    if (listener_n == LISTENER_MAX) {
+        *cause = "too many listeners";
+        return -1;
+    }
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        *cause = strerror(errno);
+        return -1;
+    }
+    evutil_make_socket_nonblocking(fd);
+    evutil_make_socket_closeonexec(fd);
+    return listener_watch(base, fd,
+                          ss.ss_family == AF_INET || ss.ss_family == AF_INET6,
+                          accept, cause);
+}
+
+static int listener_watch(struct event_base *base, int fd, int tcp,
+                          listener_accept_fn accept, const char **cause)
+{
+    struct listener *ls;
+
     ls = &listener_all[listener_n];
     ls->tcp = tcp;
+    ls->accept = accept;
     ls->l = evconnlistener_new(base, listener_accept_cb, ls,
                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
                                -1, fd);

@@ -4,12 +4,28 @@
 #define SOCKETIOD_LISTENER_H
 
 #include <event2/event.h>
+#include <sys/socket.h>
 
 /* Listens on `addr` (HOST:PORT, [V6]:PORT or unix:PATH) and hands every
  * accepted socket to conn_new(). On EMFILE accepting pauses for a second.
  * Returns 0, or -1 with *cause. */
 int listener_add(struct event_base *base, const char *addr,
                  const char **cause);
+
+/* Where accepted sockets go: conn_new() for the public port, a responder
+ * front's accept function for FastCGI and SCGI. */
+struct sockaddr;
+typedef void (*listener_accept_fn)(int fd, const struct sockaddr *sa,
+                                   socklen_t len);
+
+/* As listener_add(), handing accepted sockets to `accept`. */
+int listener_add_to(struct event_base *base, const char *addr,
+                    listener_accept_fn accept, const char **cause);
+
+/* Watches an already listening socket `fd` (one inherited from the web
+ * server that spawned us, fd 0 for FastCGI). Returns 0, or -1 with *cause. */
+int listener_add_fd(struct event_base *base, int fd,
+                    listener_accept_fn accept, const char **cause);
 
 /* Makes way for a Unix socket at sun->sun_path: removes a socket file left
  * by a dead process. Returns 0, or -1 with *cause when a live process still

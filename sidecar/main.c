@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,12 +15,17 @@
 #include "config.h"
 #include "conn.h"
 #include "engine.h"
+#include "fcgi.h"
+#include "fcgiserv.h"
+#include "front.h"
 #include "http.h"
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
+#include "req.h"
 #include "rpc.h"
+#include "scgiserv.h"
 #include "sock.h"
 #include "upstream.h"
 
@@ -91,14 +97,20 @@ static const char *main_mime(const char *path)
     return "application/octet-stream";
 }
 
-static void main_not_found(struct conn *c)
+static int main_proxy_trusted(const char *addr)
 {
-    conn_respond(c, 404, "text/plain; charset=UTF-8", NULL, "not found\n",
+    return main_cfg.trusted_proxies != NULL &&
+           req_addr_in_list(main_cfg.trusted_proxies, addr);
+}
+
+static void main_not_found(struct req *r)
+{
+    req_respond(r, 404, "text/plain; charset=UTF-8", NULL, "not found\n",
                  10);
 }
 
 /* Serves a file under --static; the demo pages live there. */
-static void main_static(struct conn *c, const struct http_request *req)
+static void main_static(struct req *r, const struct http_request *req)
 {
     char rel[1024], full[2048];
     char *data;
@@ -107,57 +119,82 @@ static void main_static(struct conn *c, const struct http_request *req)
 
     if (req->path_len >= sizeof rel ||
         (n = http_url_decode(rel, req->path, req->path_len)) < 1) {
-        main_not_found(c);
+        main_not_found(r);
         return;
     }
     rel[n] = '\0';
     /* Only plain relative names: no parent steps, no hidden files. */
     if (strstr(rel, "/.") != NULL || strchr(rel, '\\') != NULL ||
         memchr(rel, '\0', (size_t)n) != NULL) {
-        main_not_found(c);
+        main_not_found(r);
         return;
     }
     snprintf(full, sizeof full, "%s%s%s", main_cfg.static_dir, rel,
              rel[n - 1] == '/' ? "index.html" : "");
     data = main_slurp(full, &len);
     if (data == NULL) {
-        main_not_found(c);
+        main_not_found(r);
         return;
     }
-    conn_respond(c, 200, main_mime(full), "Cache-Control: no-cache\r\n", data,
-                 len);
+    req_respond(r, 200, main_mime(full), "Cache-Control: no-cache\r\n", data,
+                len);
     free(data);
 }
 
-static void main_request(struct conn *c, const struct http_request *req,
-                         const char *body, size_t len)
+/* A request from any front; `c` is its plain HTTP connection or NULL. */
+static void main_serve(struct req *r, struct conn *c,
+                       const struct http_request *req, const char *body,
+                       size_t len)
 {
     size_t plen = strlen(main_cfg.path);
     int get = (req->method_len == 3 && memcmp(req->method, "GET", 3) == 0) ||
               (req->method_len == 4 && memcmp(req->method, "HEAD", 4) == 0);
 
     if (engine_owns(req)) {
-        engine_request(c, req, body, len);
+        engine_request(r, c, req, body, len);
         return;
     }
     if (get && req->path_len == plen + 12 &&
         memcmp(req->path, main_cfg.path, plen) == 0 &&
         memcmp(req->path + plen, "socket.io.js", 12) == 0) {
         if (main_client_js == NULL) {
-            conn_respond(c, 404, "text/plain; charset=UTF-8", NULL,
-                         "client bundle not installed (--client-js)\n", 42);
+            req_respond(r, 404, "text/plain; charset=UTF-8", NULL,
+                        "client bundle not installed (--client-js)\n", 42);
             return;
         }
-        conn_respond(c, 200, "application/javascript; charset=UTF-8",
-                     "Cache-Control: public, max-age=3600\r\n",
-                     main_client_js, main_client_js_len);
+        req_respond(r, 200, "application/javascript; charset=UTF-8",
+                    "Cache-Control: public, max-age=3600\r\n",
+                    main_client_js, main_client_js_len);
         return;
     }
     if (get && main_cfg.static_dir != NULL) {
-        main_static(c, req);
+        main_static(r, req);
         return;
     }
-    main_not_found(c);
+    main_not_found(r);
+}
+
+static void main_request(struct conn *c, const struct http_request *req,
+                         const char *body, size_t len)
+{
+    main_serve(conn_req(c), c, req, body, len);
+}
+
+static const struct req_handler main_req_handler = {
+    main_serve,
+    engine_req_closed,
+};
+
+/* 1 when fd 0 is a listening socket: we were spawned by a web server
+ * (mod_fcgid, spawn-fcgi) as FastCGI's FCGI_LISTENSOCK_FILENO. */
+static int main_inherited_fcgi(void)
+{
+    int on = 0;
+    socklen_t len = sizeof on;
+
+    return getsockopt(FCGI_LISTENSOCK_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &on,
+                      &len) == 0 &&
+           on;
 }
 
 static const struct conn_handler main_conn_handler = {
@@ -242,7 +279,7 @@ int main(int argc, char **argv)
     struct conn_limits lim;
     struct engine_config ecfg;
     const char *cause;
-    int i, rc;
+    int i, rc, inherited;
 
     rc = config_load(&main_cfg, argc, argv);
     if (rc != 0)
@@ -280,17 +317,47 @@ int main(int argc, char **argv)
     ecfg.ping_timeout_ms = main_cfg.ping_timeout_ms;
     ecfg.max_payload = main_cfg.max_http_buffer_size;
     ecfg.max_pending = main_cfg.max_output;
+    ecfg.poll_hold_ms = main_cfg.poll_hold_ms;
     ecfg.allow_polling = main_cfg.allow_polling;
     ecfg.allow_websocket = main_cfg.allow_websocket;
     ecfg.origin_allowed = main_origin_allowed;
+    ecfg.proxy_trusted = main_proxy_trusted;
     engine_setup(main_base, &ecfg, &main_engine_handler);
     sock_setup(main_base, main_cfg.connect_timeout_ms, &main_sock_handler);
     hub_setup(main_base, main_cfg.relay);
     if (main_cfg.upstream != NULL)
         main_upstream();
 
+    front_setup(main_base, (16 << 20) + main_cfg.max_http_buffer_size,
+                main_cfg.max_output);
+    fcgiserv_setup(main_base, &main_req_handler,
+                   main_cfg.max_http_buffer_size);
+    scgiserv_setup(main_base, &main_req_handler,
+                   main_cfg.max_http_buffer_size);
+    inherited = main_inherited_fcgi();
+    if (inherited && main_cfg.listen_default)
+        main_cfg.nlisten = 0; /* spawned: the web server is the front */
+
     /* Listeners first: a second instance that cannot bind must leave the
      * first one's control socket alone. */
+    if (inherited) {
+        if (listener_add_fd(main_base, FCGI_LISTENSOCK_FILENO, fcgiserv_accept,
+                            &cause) != 0)
+            fatal("FastCGI socket on fd 0: %s", cause);
+        fprintf(stderr, "socketiod: FastCGI on the inherited socket (fd 0)\n");
+    }
+    for (i = 0; i < main_cfg.nfcgi; i++) {
+        if (listener_add_to(main_base, main_cfg.fcgi[i], fcgiserv_accept,
+                            &cause) != 0)
+            fatal("fcgi %s: %s", main_cfg.fcgi[i], cause);
+        fprintf(stderr, "socketiod: FastCGI on %s\n", main_cfg.fcgi[i]);
+    }
+    for (i = 0; i < main_cfg.nscgi; i++) {
+        if (listener_add_to(main_base, main_cfg.scgi[i], scgiserv_accept,
+                            &cause) != 0)
+            fatal("scgi %s: %s", main_cfg.scgi[i], cause);
+        fprintf(stderr, "socketiod: SCGI on %s\n", main_cfg.scgi[i]);
+    }
     for (i = 0; i < main_cfg.nlisten; i++) {
         if (listener_add(main_base, main_cfg.listen[i], &cause) != 0)
             fatal("listen %s: %s", main_cfg.listen[i], cause);

@@ -1,0 +1,37 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* fcgiserv: the FastCGI responder front: records in, requests up to the
+ * handler, answers as STDOUT + END_REQUEST; multiplexed requests,
+ * FCGI_KEEP_CONN, FCGI_ABORT_REQUEST, FCGI_GET_VALUES. */
+#ifndef SOCKETIOD_FCGISERV_H
+#define SOCKETIOD_FCGISERV_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <sys/socket.h>
+
+#include "req.h"
+
+/* What FCGI_GET_VALUES answers; also the per-connection request limit. */
+#define FCGISERV_MAX_CONNS 10000
+#define FCGISERV_MAX_REQS 10000
+
+struct fcgiserv_stats {
+    uint64_t connections; /* accepted */
+    uint64_t requests;    /* dispatched to the handler */
+    uint64_t aborted;     /* FCGI_ABORT_REQUEST or the peer vanished */
+    uint64_t protocol_errors;
+};
+
+extern struct fcgiserv_stats fcgiserv_stats;
+
+/* Sets up the front: requests go to `h`; a request body over `max_body`
+ * is answered 413. */
+void fcgiserv_setup(struct event_base *base, const struct req_handler *h,
+                    size_t max_body);
+
+/* Accept callback for a FastCGI listening socket (TCP, Unix, or the one
+ * inherited on fd 0). */
+void fcgiserv_accept(int fd, const struct sockaddr *sa, socklen_t len);
+
+#endif

@@ -1,0 +1,30 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* scgiserv: the SCGI responder front: one request per connection (a
+ * netstring of headers, then the body), answered as a CGI response. */
+#ifndef SOCKETIOD_SCGISERV_H
+#define SOCKETIOD_SCGISERV_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+
+#include "req.h"
+
+struct scgiserv_stats {
+    uint64_t requests;
+    uint64_t aborted; /* the web server closed a held request */
+    uint64_t protocol_errors;
+};
+
+extern struct scgiserv_stats scgiserv_stats;
+
+/* Sets up the front: requests go to `h`; a body over `max_body` is
+ * answered 413. */
+void scgiserv_setup(struct event_base *base, const struct req_handler *h,
+                    size_t max_body);
+
+/* Accept callback for an SCGI listening socket (TCP or Unix). */
+void scgiserv_accept(int fd, const struct sockaddr *sa, socklen_t len);
+
+#endif
