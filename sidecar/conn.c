@@ -459,7 +459,13 @@ static void conn_ws_control(struct conn *c, int opcode, uint8_t *p,
     }
     if (opcode != WS_OP_CLOSE)
         return; /* an unsolicited pong */
-    if (ws_parse_close(p, len, &code) != 0) {
+    switch (ws_parse_close(p, len, &code)) {
+    case 0:
+        break;
+    case -2:
+        conn_ws_fail(c, WS_CLOSE_BAD_DATA, "invalid UTF-8 in a close reason");
+        return;
+    default:
         conn_ws_fail(c, WS_CLOSE_PROTOCOL, "bad close frame");
         return;
     }
