@@ -27,6 +27,14 @@ enum {
     OPT_RELAY,
     OPT_MAX_OUTPUT,
     OPT_MAX_RPC_LINE,
+    OPT_MAX_CONNECTIONS,
+    OPT_MAX_CONNECTIONS_PER_IP,
+    OPT_HANDSHAKE_TIMEOUT,
+    OPT_MAX_HEADER_SIZE,
+    OPT_MAX_EVENT_RATE,
+    OPT_EVENT_BURST,
+    OPT_EVENT_RATE_ACTION,
+    OPT_MAX_CHANNELS,
 };
 
 static const struct option config_options[] = {
@@ -45,6 +53,15 @@ static const struct option config_options[] = {
     {"relay", no_argument, NULL, OPT_RELAY},
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
     {"max-rpc-line", required_argument, NULL, OPT_MAX_RPC_LINE},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-connections-per-ip", required_argument, NULL,
+     OPT_MAX_CONNECTIONS_PER_IP},
+    {"handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT},
+    {"max-header-size", required_argument, NULL, OPT_MAX_HEADER_SIZE},
+    {"max-event-rate", required_argument, NULL, OPT_MAX_EVENT_RATE},
+    {"event-burst", required_argument, NULL, OPT_EVENT_BURST},
+    {"event-rate-action", required_argument, NULL, OPT_EVENT_RATE_ACTION},
+    {"max-channels", required_argument, NULL, OPT_MAX_CHANNELS},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -76,6 +93,19 @@ static void config_usage(FILE *f)
         "      --max-output BYTES      per-connection queued output cap "
         "(4194304)\n"
         "      --max-rpc-line BYTES    longest control request (1048576)\n"
+        "  limits (docs/limits.md):\n"
+        "      --max-connections N     open connections in all (0: the fd "
+        "limit less 64)\n"
+        "      --max-connections-per-ip N  per peer address (0: no limit)\n"
+        "      --handshake-timeout MS  a whole request must arrive within "
+        "(10000)\n"
+        "      --max-header-size BYTES request line and headers (16384)\n"
+        "      --max-event-rate N      client events per second per socket "
+        "(1000)\n"
+        "      --event-burst N         events at once above the rate (0: "
+        "= rate)\n"
+        "      --event-rate-action A   drop or disconnect (drop)\n"
+        "      --max-channels N        channels per socket (1000)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -195,6 +225,45 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         else
             cfg->max_rpc_line = n;
         return 0;
+    case OPT_MAX_CONNECTIONS:
+    case OPT_MAX_CONNECTIONS_PER_IP:
+    case OPT_HANDSHAKE_TIMEOUT:
+    case OPT_MAX_EVENT_RATE:
+    case OPT_EVENT_BURST:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        if (opt == OPT_MAX_CONNECTIONS)
+            cfg->max_connections = (unsigned)n;
+        else if (opt == OPT_MAX_CONNECTIONS_PER_IP)
+            cfg->max_connections_per_ip = (unsigned)n;
+        else if (opt == OPT_HANDSHAKE_TIMEOUT)
+            cfg->handshake_timeout_ms = (unsigned)n;
+        else if (opt == OPT_MAX_EVENT_RATE)
+            cfg->max_event_rate = (unsigned)n;
+        else
+            cfg->event_burst = (unsigned)n;
+        return 0;
+    case OPT_MAX_HEADER_SIZE:
+        if (config_number(name, val, 1UL << 20, &n) != 0 || n < 256)
+            return -1;
+        cfg->max_header_size = n;
+        return 0;
+    case OPT_MAX_CHANNELS:
+        if (config_number(name, val, 1000000, &n) != 0 || n == 0)
+            return -1;
+        cfg->max_channels = (unsigned)n;
+        return 0;
+    case OPT_EVENT_RATE_ACTION:
+        if (strcmp(val, "drop") == 0)
+            cfg->flood_disconnect = 0;
+        else if (strcmp(val, "disconnect") == 0)
+            cfg->flood_disconnect = 1;
+        else {
+            fprintf(stderr, "socketiod: --event-rate-action is drop or "
+                            "disconnect\n");
+            return -1;
+        }
+        return 0;
     case OPT_TRANSPORTS:
         return config_transports(cfg, val);
     case OPT_ORIGINS:
@@ -285,6 +354,10 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_http_buffer_size = 1000000;
     cfg->max_output = 4 << 20;
     cfg->max_rpc_line = 1 << 20;
+    cfg->handshake_timeout_ms = 10000;
+    cfg->max_header_size = 16384;
+    cfg->max_event_rate = 1000;
+    cfg->max_channels = 1000;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
 

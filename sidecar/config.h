@@ -27,6 +27,15 @@ struct config {
     const char *static_dir;
     int relay;
     int verbose;
+    /* Abuse limits (docs/limits.md). */
+    unsigned max_connections;        /* 0: the fd limit less a reserve */
+    unsigned max_connections_per_ip; /* 0: no per-address limit */
+    unsigned handshake_timeout_ms;   /* whole request within; 0: none */
+    size_t max_header_size;          /* request line and headers */
+    unsigned max_event_rate;         /* client events/s per socket; 0: none */
+    unsigned event_burst;            /* 0: same as max_event_rate */
+    int flood_disconnect;            /* 1: disconnect, 0: drop the excess */
+    unsigned max_channels;           /* channels per socket */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long

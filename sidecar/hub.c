@@ -9,6 +9,7 @@
 #include "idmap.h"
 #include "log.h"
 #include "sio.h"
+#include "timerq.h"
 
 struct hub_stats hub_stats;
 
@@ -44,6 +45,8 @@ struct hub_sock {
     LIST_HEAD(, hub_member) channels;
     unsigned nchannels;
     uint32_t stamp; /* last multi-channel emit that reached it */
+    uint32_t tokens_milli;  /* event rate bucket, in thousandths of events */
+    uint32_t tokens_ms;     /* when the bucket was last filled (ms, wraps) */
 };
 
 /* An acked emit waiting for its receivers. */
@@ -64,6 +67,36 @@ static struct idmap hub_nsps;
 static struct idmap hub_socks;
 static int64_t hub_next_ack = 1;
 static uint32_t hub_next_stamp;
+static struct hub_limits hub_lim = {HUB_MAX_CHANNELS_PER_SOCKET, 0, 0,
+                                    HUB_FLOOD_DROP};
+
+void hub_set_limits(const struct hub_limits *lim)
+{
+    hub_lim = *lim;
+    if (hub_lim.event_burst == 0)
+        hub_lim.event_burst = hub_lim.event_rate;
+    /* The bucket counts thousandths of events in 32 bits. */
+    if (hub_lim.event_burst > UINT32_MAX / 1000)
+        hub_lim.event_burst = UINT32_MAX / 1000;
+}
+
+/* Takes one event from the socket's token bucket: 1 when it may pass. */
+static int hub_rate_take(struct hub_sock *hs)
+{
+    uint32_t now = (uint32_t)timerq_now_ms(hub_base);
+    uint32_t cap = hub_lim.event_burst * 1000;
+    uint64_t t;
+
+    /* event_rate events per second = event_rate thousandths per ms. */
+    t = hs->tokens_milli + (uint64_t)(uint32_t)(now - hs->tokens_ms) *
+                               hub_lim.event_rate;
+    hs->tokens_milli = t > cap ? cap : (uint32_t)t;
+    hs->tokens_ms = now;
+    if (hs->tokens_milli < 1000)
+        return 0;
+    hs->tokens_milli -= 1000;
+    return 1;
+}
 
 void hub_setup(struct event_base *base, int relay)
 {
@@ -133,7 +166,7 @@ static int hub_sock_join(struct hub_sock *hs, const char *name,
     }
     if (hub_membership(hs, name) != NULL)
         return 0;
-    if (hs->nchannels >= HUB_MAX_CHANNELS_PER_SOCKET) {
+    if (hs->nchannels >= hub_lim.max_channels) {
         *err = "too many channels for one socket";
         return -1;
     }
@@ -222,6 +255,8 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     }
     hs->s = s;
     hs->nsp = n;
+    hs->tokens_milli = hub_lim.event_burst * 1000; /* a full bucket */
+    hs->tokens_ms = (uint32_t)timerq_now_ms(hub_base);
     LIST_INIT(&hs->channels);
     TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
     n->nsocks++;
@@ -487,6 +522,15 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
     if (hs == NULL)
         return;
     hub_stats.events_in++;
+    if (hub_lim.event_rate && !hub_rate_take(hs)) {
+        hub_stats.events_rate_limited++;
+        if (hub_lim.flood_action == HUB_FLOOD_DISCONNECT) {
+            log_info("socket %s: over %u events/s, disconnecting", s->id,
+                     hub_lim.event_rate);
+            sock_disconnect(s, "event rate over the limit");
+        }
+        return; /* dropped: not handled, not acked */
+    }
     subscribe = strcmp(ev->name, "subscribe") == 0;
     if (subscribe || strcmp(ev->name, "unsubscribe") == 0) {
         int rc;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "sock.h"
 
 #define MAIN_MAX_FILE (16 << 20)
+#define MAIN_FD_RESERVE 64
 
 static struct config main_cfg;
 static struct event_base *main_base;
@@ -176,6 +178,23 @@ static const struct sock_handler main_sock_handler = {
     hub_sock_disconnect,
 };
 
+/* --max-connections, or by default what the descriptor limit leaves after a
+ * reserve for listeners, control clients and files: refusing a connection
+ * cleanly beats running out of descriptors (then accepting pauses). */
+static unsigned main_max_connections(void)
+{
+    struct rlimit rl;
+
+    if (main_cfg.max_connections != 0)
+        return main_cfg.max_connections;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > UINT32_MAX)
+        return 0;
+    return rl.rlim_cur > 2 * MAIN_FD_RESERVE ? (unsigned)rl.rlim_cur -
+                                                   MAIN_FD_RESERVE
+                                             : (unsigned)rl.rlim_cur / 2;
+}
+
 static void main_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct timeval grace = {0, 200000};
@@ -194,6 +213,7 @@ int main(int argc, char **argv)
 {
     struct event *sigterm, *sigint;
     struct conn_limits lim;
+    struct hub_limits hlim;
     struct engine_config ecfg;
     const char *cause;
     int i, rc;
@@ -223,9 +243,13 @@ int main(int argc, char **argv)
         main_cfg.static_dir = d;
     }
 
-    lim.max_head = 16384;
+    memset(&lim, 0, sizeof lim);
+    lim.max_head = main_cfg.max_header_size;
     lim.max_body = main_cfg.max_http_buffer_size;
     lim.max_output = main_cfg.max_output;
+    lim.max_conns = main_max_connections();
+    lim.max_conns_per_ip = main_cfg.max_connections_per_ip;
+    lim.head_timeout_ms = main_cfg.handshake_timeout_ms;
     conn_setup(main_base, &main_conn_handler, &lim);
 
     memset(&ecfg, 0, sizeof ecfg);
@@ -240,6 +264,12 @@ int main(int argc, char **argv)
     engine_setup(main_base, &ecfg, &main_engine_handler);
     sock_setup(main_base, main_cfg.connect_timeout_ms, &main_sock_handler);
     hub_setup(main_base, main_cfg.relay);
+    hlim.max_channels = main_cfg.max_channels;
+    hlim.event_rate = main_cfg.max_event_rate;
+    hlim.event_burst = main_cfg.event_burst;
+    hlim.flood_action =
+        main_cfg.flood_disconnect ? HUB_FLOOD_DISCONNECT : HUB_FLOOD_DROP;
+    hub_set_limits(&hlim);
 
     if (rpc_setup(main_base, main_cfg.rpc_path, main_cfg.rpc_mode,
                   main_cfg.max_rpc_line, &cause) != 0)

@@ -537,6 +537,12 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
                             (double)conn_stats.ws_protocol_errors);
     cJSON_AddNumberToObject(r, "output_overflows",
                             (double)conn_stats.output_overflows);
+    cJSON_AddNumberToObject(r, "connections_refused",
+                            (double)conn_stats.refused);
+    cJSON_AddNumberToObject(r, "handshake_timeouts",
+                            (double)conn_stats.head_timeouts);
+    cJSON_AddNumberToObject(r, "events_rate_limited",
+                            (double)hub_stats.events_rate_limited);
     cJSON_AddNumberToObject(r, "sockets", (double)hub_stats.sockets);
     cJSON_AddNumberToObject(r, "namespaces", (double)hub_stats.namespaces);
     cJSON_AddNumberToObject(r, "channels", (double)hub_stats.channels);

@@ -899,9 +899,9 @@ class RawWs:
         if connect:
             nsp = "" if namespace == "/" else namespace + ","
             self.ws.send("40" + nsp)
-            pkt = self.recv_packet(timeout)
-            assert pkt.startswith("40" + nsp), "CONNECT refused: %r" % pkt
-            self.sid = json.loads(pkt[2 + len(nsp):])["sid"]
+            pkt = self.recv_packet(timeout)  # without the Engine.IO '4'
+            assert pkt.startswith("0" + nsp), "CONNECT refused: %r" % pkt
+            self.sid = json.loads(pkt[1 + len(nsp):])["sid"]
 
     def recv_packet(self, timeout=5.0):
         """Next Engine.IO message (text) payload minus the '4'; answers
