@@ -35,12 +35,18 @@ enum {
     OPT_EVENT_BURST,
     OPT_EVENT_RATE_ACTION,
     OPT_MAX_CHANNELS,
+    OPT_RPC_GROUP,
+    OPT_RPC_ALLOW_UID,
+    OPT_RPC_ALLOW_GID,
 };
 
 static const struct option config_options[] = {
     {"listen", required_argument, NULL, 'l'},
     {"rpc", required_argument, NULL, 'r'},
     {"rpc-mode", required_argument, NULL, OPT_RPC_MODE},
+    {"rpc-group", required_argument, NULL, OPT_RPC_GROUP},
+    {"rpc-allow-uid", required_argument, NULL, OPT_RPC_ALLOW_UID},
+    {"rpc-allow-gid", required_argument, NULL, OPT_RPC_ALLOW_GID},
     {"path", required_argument, NULL, OPT_PATH},
     {"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
     {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
@@ -78,6 +84,12 @@ static void config_usage(FILE *f)
         "                              default 127.0.0.1:9000)\n"
         "  -r, --rpc PATH              control socket (/tmp/socketiod.sock)\n"
         "      --rpc-mode MODE         its octal mode (0660)\n"
+        "      --rpc-group GROUP       its group (default: the daemon's)\n"
+        "      --rpc-allow-uid LIST    users (names or uids) allowed besides "
+        "root and\n"
+        "                              the daemon's own user (checked with "
+        "SO_PEERCRED)\n"
+        "      --rpc-allow-gid LIST    groups (names or gids) allowed\n"
         "      --path PATH             Engine.IO path (/socket.io/)\n"
         "      --ping-interval MS      (25000)\n"
         "      --ping-timeout MS       (20000)\n"
@@ -174,6 +186,15 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         return 0;
     case 'r':
         cfg->rpc_path = val;
+        return 0;
+    case OPT_RPC_GROUP:
+        cfg->rpc_group = val;
+        return 0;
+    case OPT_RPC_ALLOW_UID:
+        cfg->rpc_allow_uid = val;
+        return 0;
+    case OPT_RPC_ALLOW_GID:
+        cfg->rpc_allow_gid = val;
         return 0;
     case OPT_RPC_MODE: {
         char *end;

@@ -13,6 +13,9 @@ struct config {
     int nlisten;
     const char *rpc_path;
     mode_t rpc_mode;
+    const char *rpc_group;     /* group name or number; NULL: unchanged */
+    const char *rpc_allow_uid; /* comma-separated users (names or uids) */
+    const char *rpc_allow_gid; /* comma-separated groups (names or gids) */
     const char *path;   /* Engine.IO path, always ending in '/' */
     unsigned ping_interval_ms;
     unsigned ping_timeout_ms;

@@ -2,6 +2,8 @@
 /* main: socketiod start-up, request routing, static files, signals. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +197,81 @@ static unsigned main_max_connections(void)
                                              : (unsigned)rl.rlim_cur / 2;
 }
 
+/* A user or group, by name or number. Returns 0, or -1 when unknown. */
+static int main_id(const char *s, size_t len, int group, unsigned long *out)
+{
+    char name[256], *end;
+    struct passwd *pw;
+    struct group *gr;
+
+    if (len == 0 || len >= sizeof name)
+        return -1;
+    memcpy(name, s, len);
+    name[len] = '\0';
+    *out = strtoul(name, &end, 10);
+    if (*end == '\0' && name[0] != '-')
+        return 0;
+    if (group) {
+        if ((gr = getgrnam(name)) == NULL)
+            return -1;
+        *out = gr->gr_gid;
+    } else {
+        if ((pw = getpwnam(name)) == NULL)
+            return -1;
+        *out = pw->pw_uid;
+    }
+    return 0;
+}
+
+/* Parses a comma-separated list of users or groups into out[]. */
+static unsigned main_id_list(const char *list, int group, unsigned long *out,
+                             const char *opt)
+{
+    const char *p = list, *e;
+    unsigned n = 0;
+
+    while (p != NULL && *p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        e = p;
+        while (*e && *e != ',' && *e != ' ')
+            e++;
+        if (e == p)
+            break;
+        if (n == RPC_MAX_ALLOW)
+            fatal("--%s: at most %d entries", opt, RPC_MAX_ALLOW);
+        if (main_id(p, (size_t)(e - p), group, &out[n]) != 0)
+            fatal("--%s: unknown %s '%.*s'", opt, group ? "group" : "user",
+                  (int)(e - p), p);
+        n++;
+        p = e;
+    }
+    return n;
+}
+
+static void main_rpc_access(void)
+{
+    struct rpc_access a;
+    unsigned long ids[RPC_MAX_ALLOW], g;
+    unsigned i;
+
+    memset(&a, 0, sizeof a);
+    a.group = (gid_t)-1;
+    if (main_cfg.rpc_group != NULL) {
+        if (main_id(main_cfg.rpc_group, strlen(main_cfg.rpc_group), 1, &g) !=
+            0)
+            fatal("--rpc-group: unknown group '%s'", main_cfg.rpc_group);
+        a.group = (gid_t)g;
+    }
+    a.nuids = main_id_list(main_cfg.rpc_allow_uid, 0, ids, "rpc-allow-uid");
+    for (i = 0; i < a.nuids; i++)
+        a.uids[i] = (uid_t)ids[i];
+    a.ngids = main_id_list(main_cfg.rpc_allow_gid, 1, ids, "rpc-allow-gid");
+    for (i = 0; i < a.ngids; i++)
+        a.gids[i] = (gid_t)ids[i];
+    rpc_set_access(&a);
+}
+
 static void main_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct timeval grace = {0, 200000};
@@ -271,6 +348,7 @@ int main(int argc, char **argv)
         main_cfg.flood_disconnect ? HUB_FLOOD_DISCONNECT : HUB_FLOOD_DROP;
     hub_set_limits(&hlim);
 
+    main_rpc_access();
     if (rpc_setup(main_base, main_cfg.rpc_path, main_cfg.rpc_mode,
                   main_cfg.max_rpc_line, &cause) != 0)
         fatal("control socket %s: %s", main_cfg.rpc_path, cause);

@@ -1,9 +1,11 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* rpc: the control protocol: newline-delimited JSON on a Unix socket. */
+#define _GNU_SOURCE /* struct ucred */
 #include "rpc.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,6 +47,35 @@ struct rpc_pending {
 static struct evconnlistener *rpc_listener;
 static char *rpc_path;
 static size_t rpc_max_line;
+static struct rpc_access rpc_access = {(gid_t)-1, {0}, 0, {0}, 0};
+
+void rpc_set_access(const struct rpc_access *a)
+{
+    rpc_access = *a;
+}
+
+/* 1 when the peer of `fd` may use the control socket. */
+static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
+{
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    unsigned i;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
+        len != sizeof cr)
+        return 0;
+    *uid = cr.uid;
+    *gid = cr.gid;
+    if (cr.uid == 0 || cr.uid == geteuid())
+        return 1;
+    for (i = 0; i < rpc_access.nuids; i++)
+        if (rpc_access.uids[i] == cr.uid)
+            return 1;
+    for (i = 0; i < rpc_access.ngids; i++)
+        if (rpc_access.gids[i] == cr.gid)
+            return 1;
+    return 0;
+}
 static struct timeval rpc_started;
 static LIST_HEAD(, rpc_client) rpc_clients = LIST_HEAD_INITIALIZER(rpc_clients);
 
@@ -551,6 +582,7 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "emits", (double)hub_stats.emits);
     cJSON_AddNumberToObject(r, "rpc_requests", (double)rpc_stats.requests);
     cJSON_AddNumberToObject(r, "rpc_errors", (double)rpc_stats.errors);
+    cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
     rpc_reply(cl, id, r);
 }
 
@@ -672,11 +704,22 @@ static void rpc_event_cb(struct bufferevent *bev, short what, void *arg)
 static void rpc_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
                           struct sockaddr *sa, int socklen, void *arg)
 {
-    struct rpc_client *cl = calloc(1, sizeof *cl);
+    struct rpc_client *cl;
+    uid_t uid = (uid_t)-1;
+    gid_t gid = (gid_t)-1;
 
     (void)sa;
     (void)socklen;
     (void)arg;
+    if (!rpc_peer_allowed(fd, &uid, &gid)) {
+        rpc_stats.refused++;
+        log_warn("rpc: refused a client with uid %ld gid %ld (not on "
+                 "--rpc-allow-uid/--rpc-allow-gid)",
+                 (long)(int)uid, (long)(int)gid);
+        evutil_closesocket(fd);
+        return;
+    }
+    cl = calloc(1, sizeof *cl);
     if (cl == NULL) {
         evutil_closesocket(fd);
         return;
@@ -701,6 +744,7 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
 {
     struct sockaddr_un sun;
     struct stat st;
+    mode_t old_mask;
 
     memset(&sun, 0, sizeof sun);
     sun.sun_family = AF_UNIX;
@@ -712,14 +756,20 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     /* A socket file left by a previous run would make bind fail. */
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
         unlink(path);
+    /* Bound as 0600 and only then given its group and mode, so the file
+     * never exists with looser permissions than asked for. */
+    old_mask = umask(0177);
     rpc_listener = evconnlistener_new_bind(
         base, rpc_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
         128, (struct sockaddr *)&sun, sizeof sun);
+    umask(old_mask);
     if (rpc_listener == NULL) {
         *cause = strerror(errno);
         return -1;
     }
-    if (chmod(path, mode) != 0) {
+    if ((rpc_access.group != (gid_t)-1 &&
+         chown(path, (uid_t)-1, rpc_access.group) != 0) ||
+        chmod(path, mode) != 0) {
         *cause = strerror(errno);
         evconnlistener_free(rpc_listener);
         rpc_listener = NULL;
