@@ -164,8 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             assert(p.binary && p.type == EIO_MESSAGE);
             assert(p.data >= buf && p.data + p.len <= buf + size);
             /* A binary message goes out in every payload form. */
-            assert(eio_payload_append(&out, version, binary_body, 1, &p) ==
-                   0);
+            assert(eio_payload_append(&out, version, binary_body, 1, &p) == 0);
             {
                 struct eio_packet q;
                 int used = eio_payload_next(version, binary_body, out.data,

@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const char *v;
             size_t vlen;
             static const char *const keys[] = {"EIO", "transport", "sid",
-                                               "b64", "t", ""};
+                                               "b64", "t",         ""};
             for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
                 if (http_query_get(req.query, req.query_len, keys[i], &v,
                                    &vlen)) {
