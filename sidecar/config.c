@@ -45,12 +45,26 @@ enum {
     OPT_SCGI,
     OPT_TRUSTED_PROXIES,
     OPT_POLL_HOLD,
+    OPT_MAX_CONNECTIONS,
+    OPT_MAX_CONNECTIONS_PER_IP,
+    OPT_HANDSHAKE_TIMEOUT,
+    OPT_MAX_HEADER_SIZE,
+    OPT_MAX_EVENT_RATE,
+    OPT_EVENT_BURST,
+    OPT_EVENT_RATE_ACTION,
+    OPT_MAX_CHANNELS,
+    OPT_RPC_GROUP,
+    OPT_RPC_ALLOW_UID,
+    OPT_RPC_ALLOW_GID,
 };
 
 static const struct option config_options[] = {
     {"listen", required_argument, NULL, 'l'},
     {"rpc", required_argument, NULL, 'r'},
     {"rpc-mode", required_argument, NULL, OPT_RPC_MODE},
+    {"rpc-group", required_argument, NULL, OPT_RPC_GROUP},
+    {"rpc-allow-uid", required_argument, NULL, OPT_RPC_ALLOW_UID},
+    {"rpc-allow-gid", required_argument, NULL, OPT_RPC_ALLOW_GID},
     {"path", required_argument, NULL, OPT_PATH},
     {"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
     {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
@@ -81,6 +95,15 @@ static const struct option config_options[] = {
     {"scgi", required_argument, NULL, OPT_SCGI},
     {"trusted-proxies", required_argument, NULL, OPT_TRUSTED_PROXIES},
     {"poll-hold", required_argument, NULL, OPT_POLL_HOLD},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-connections-per-ip", required_argument, NULL,
+     OPT_MAX_CONNECTIONS_PER_IP},
+    {"handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT},
+    {"max-header-size", required_argument, NULL, OPT_MAX_HEADER_SIZE},
+    {"max-event-rate", required_argument, NULL, OPT_MAX_EVENT_RATE},
+    {"event-burst", required_argument, NULL, OPT_EVENT_BURST},
+    {"event-rate-action", required_argument, NULL, OPT_EVENT_RATE_ACTION},
+    {"max-channels", required_argument, NULL, OPT_MAX_CHANNELS},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -97,6 +120,12 @@ static void config_usage(FILE *f)
         "                              default 127.0.0.1:9000)\n"
         "  -r, --rpc PATH              control socket (/tmp/socketiod.sock)\n"
         "      --rpc-mode MODE         its octal mode (0660)\n"
+        "      --rpc-group GROUP       its group (default: the daemon's)\n"
+        "      --rpc-allow-uid LIST    users (names or uids) allowed besides "
+        "root and\n"
+        "                              the daemon's own user (checked with "
+        "SO_PEERCRED)\n"
+        "      --rpc-allow-gid LIST    groups (names or gids) allowed\n"
         "      --path PATH             Engine.IO path (/socket.io/)\n"
         "      --ping-interval MS      (25000)\n"
         "      --ping-timeout MS       (20000)\n"
@@ -155,6 +184,19 @@ static void config_usage(FILE *f)
         "after MS\n"
         "                              (0: hold until there is data; for "
         "mod_fcgid)\n"
+        "  limits (docs/limits.md):\n"
+        "      --max-connections N     open connections in all (0: the fd "
+        "limit less 64)\n"
+        "      --max-connections-per-ip N  per peer address (0: no limit)\n"
+        "      --handshake-timeout MS  a whole request must arrive within "
+        "(10000)\n"
+        "      --max-header-size BYTES request line and headers (16384)\n"
+        "      --max-event-rate N      client events per second per socket "
+        "(1000)\n"
+        "      --event-burst N         events at once above the rate (0: "
+        "= rate)\n"
+        "      --event-rate-action A   drop or disconnect (drop)\n"
+        "      --max-channels N        channels per socket (1000)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -277,6 +319,15 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_TRUSTED_PROXIES:
         cfg->trusted_proxies = *val ? val : NULL;
         return 0;
+    case OPT_RPC_GROUP:
+        cfg->rpc_group = val;
+        return 0;
+    case OPT_RPC_ALLOW_UID:
+        cfg->rpc_allow_uid = val;
+        return 0;
+    case OPT_RPC_ALLOW_GID:
+        cfg->rpc_allow_gid = val;
+        return 0;
     case OPT_RPC_MODE: {
         char *end;
         n = strtoul(val, &end, 8);
@@ -329,6 +380,45 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             cfg->max_output = n;
         else
             cfg->max_rpc_line = n;
+        return 0;
+    case OPT_MAX_CONNECTIONS:
+    case OPT_MAX_CONNECTIONS_PER_IP:
+    case OPT_HANDSHAKE_TIMEOUT:
+    case OPT_MAX_EVENT_RATE:
+    case OPT_EVENT_BURST:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        if (opt == OPT_MAX_CONNECTIONS)
+            cfg->max_connections = (unsigned)n;
+        else if (opt == OPT_MAX_CONNECTIONS_PER_IP)
+            cfg->max_connections_per_ip = (unsigned)n;
+        else if (opt == OPT_HANDSHAKE_TIMEOUT)
+            cfg->handshake_timeout_ms = (unsigned)n;
+        else if (opt == OPT_MAX_EVENT_RATE)
+            cfg->max_event_rate = (unsigned)n;
+        else
+            cfg->event_burst = (unsigned)n;
+        return 0;
+    case OPT_MAX_HEADER_SIZE:
+        if (config_number(name, val, 1UL << 20, &n) != 0 || n < 256)
+            return -1;
+        cfg->max_header_size = n;
+        return 0;
+    case OPT_MAX_CHANNELS:
+        if (config_number(name, val, 1000000, &n) != 0 || n == 0)
+            return -1;
+        cfg->max_channels = (unsigned)n;
+        return 0;
+    case OPT_EVENT_RATE_ACTION:
+        if (strcmp(val, "drop") == 0)
+            cfg->flood_disconnect = 0;
+        else if (strcmp(val, "disconnect") == 0)
+            cfg->flood_disconnect = 1;
+        else {
+            fprintf(stderr, "socketiod: --event-rate-action is drop or "
+                            "disconnect\n");
+            return -1;
+        }
         return 0;
     case OPT_TRANSPORTS:
         return config_transports(cfg, val);
@@ -474,6 +564,10 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_http_buffer_size = 1000000;
     cfg->max_output = 4 << 20;
     cfg->max_rpc_line = 1 << 20;
+    cfg->handshake_timeout_ms = 10000;
+    cfg->max_header_size = 16384;
+    cfg->max_event_rate = 1000;
+    cfg->max_channels = 1000;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");

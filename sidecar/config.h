@@ -15,6 +15,9 @@ struct config {
     int nlisten;
     const char *rpc_path;
     mode_t rpc_mode;
+    const char *rpc_group;     /* group name or number; NULL: unchanged */
+    const char *rpc_allow_uid; /* comma-separated users (names or uids) */
+    const char *rpc_allow_gid; /* comma-separated groups (names or gids) */
     const char *path;   /* Engine.IO path, always ending in '/' */
     int path_owned;
     unsigned ping_interval_ms;
@@ -47,6 +50,15 @@ struct config {
     unsigned poll_hold_ms;       /* --poll-hold */
     const char *trusted_proxies; /* X-Forwarded-For believed from these */
     int listen_default;          /* listen[0] is the default, not asked for */
+    /* Abuse limits (docs/limits.md). */
+    unsigned max_connections;        /* 0: the fd limit less a reserve */
+    unsigned max_connections_per_ip; /* 0: no per-address limit */
+    unsigned handshake_timeout_ms;   /* whole request within; 0: none */
+    size_t max_header_size;          /* request line and headers */
+    unsigned max_event_rate;         /* client events/s per socket; 0: none */
+    unsigned event_burst;            /* 0: same as max_event_rate */
+    int flood_disconnect;            /* 1: disconnect, 0: drop the excess */
+    unsigned max_channels;           /* channels per socket */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long

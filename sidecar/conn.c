@@ -5,11 +5,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "idmap.h"
 #include "log.h"
 #include "ws.h"
 
@@ -28,6 +30,19 @@ static uint32_t conn_next_id;
 static TAILQ_HEAD(, conn) conn_dead = TAILQ_HEAD_INITIALIZER(conn_dead);
 static struct event conn_reaper;
 
+/* Connections waiting for (the rest of) a request: one deadline list, no
+ * timer per connection. Used when conn_lim.head_timeout_ms is set. */
+static struct timerq conn_head_q;
+
+/* Open connections per peer address, kept only when max_conns_per_ip is
+ * set; an entry lives while it counts at least one connection. */
+struct conn_ip {
+    struct idmap_node node;
+    uint32_t count;
+    char key[INET6_ADDRSTRLEN];
+};
+static struct idmap conn_ips;
+
 /* Reads land here first; only a partial request or frame is copied into the
  * connection's own buffer, so idle connections hold no input buffer. */
 static char conn_rbuf[65536];
@@ -35,12 +50,20 @@ static char conn_rbuf[65536];
 static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_process(struct conn *c);
 static const struct req_ops conn_req_ops;
+static void conn_fail(struct conn *c);
 
 static void conn_set_state(struct conn *c, enum conn_state st)
 {
     log_trace("conn %u: %s -> %s", c->id, conn_state_names[c->state],
               conn_state_names[st]);
     c->state = (uint8_t)st;
+    /* The request clock runs only while a request is being read. */
+    if (conn_lim.head_timeout_ms == 0)
+        return;
+    if (st == CONN_HTTP)
+        timerq_add(&conn_head_q, &c->head_timer);
+    else
+        timerq_remove(&c->head_timer);
 }
 
 static void conn_arm(struct conn *c, short want)
@@ -80,6 +103,20 @@ static void conn_reap(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static void conn_head_expired(struct timerq_node *node, void *arg)
+{
+    struct conn *c = (struct conn *)((char *)node -
+                                     offsetof(struct conn, head_timer));
+
+    (void)arg;
+    if (c->state != CONN_HTTP)
+        return;
+    conn_stats.head_timeouts++;
+    log_info("conn %u: no whole request within %u ms, closing", c->id,
+             conn_lim.head_timeout_ms);
+    conn_fail(c);
+}
+
 void conn_setup(struct event_base *base, const struct conn_handler *h,
                 const struct conn_limits *lim)
 {
@@ -88,16 +125,88 @@ void conn_setup(struct event_base *base, const struct conn_handler *h,
     conn_lim = *lim;
     event_assign(&conn_reaper, base, -1, 0, conn_reap, NULL);
     event_priority_set(&conn_reaper, 2);
+    if (conn_lim.head_timeout_ms)
+        timerq_init(&conn_head_q, base, conn_lim.head_timeout_ms,
+                    conn_head_expired, NULL);
+    if (conn_lim.max_conns_per_ip && idmap_init(&conn_ips) != 0)
+        conn_lim.max_conns_per_ip = 0; /* start-up only; idmap logs nothing */
+}
+
+/* The peer's address as a map key; 0, or -1 for a peer without one
+ * (a Unix socket), which no per-address limit applies to. */
+static int conn_ip_key(const struct sockaddr *sa, char key[INET6_ADDRSTRLEN])
+{
+    const void *a;
+
+    if (sa->sa_family == AF_INET)
+        a = &((const struct sockaddr_in *)sa)->sin_addr;
+    else if (sa->sa_family == AF_INET6)
+        a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+    else
+        return -1;
+    return inet_ntop(sa->sa_family, a, key, INET6_ADDRSTRLEN) ? 0 : -1;
+}
+
+/* Counts one more connection from `sa`. Returns 0 with *out set (NULL when
+ * not counted), or -1 when the address is at its limit or out of memory. */
+static int conn_ip_take(const struct sockaddr *sa, struct conn_ip **out)
+{
+    char key[INET6_ADDRSTRLEN];
+    struct idmap_node *n;
+    struct conn_ip *ip;
+
+    *out = NULL;
+    if (conn_lim.max_conns_per_ip == 0 || conn_ip_key(sa, key) != 0)
+        return 0;
+    if ((n = idmap_get(&conn_ips, key)) != NULL) {
+        ip = (struct conn_ip *)n;
+        if (ip->count >= conn_lim.max_conns_per_ip)
+            return -1;
+    } else {
+        if ((ip = calloc(1, sizeof *ip)) == NULL)
+            return -1;
+        memcpy(ip->key, key, sizeof key);
+        idmap_put(&conn_ips, &ip->node, ip->key);
+    }
+    ip->count++;
+    *out = ip;
+    return 0;
+}
+
+static void conn_ip_release(struct conn_ip *ip)
+{
+    if (ip != NULL && --ip->count == 0) {
+        idmap_del(&conn_ips, &ip->node);
+        free(ip);
+    }
 }
 
 struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
 {
-    struct conn *c = calloc(1, sizeof *c);
+    struct conn *c;
+    struct conn_ip *ip;
 
-    if (c == NULL) {
+    if (conn_lim.max_conns && conn_stats.open >= conn_lim.max_conns) {
+        conn_stats.refused++;
+        log_info("refusing a connection: %u open (--max-connections)",
+                 conn_lim.max_conns);
         close(fd);
         return NULL;
     }
+    if (conn_ip_take(sa, &ip) != 0) {
+        conn_stats.refused++;
+        log_info("refusing a connection: its address has %u open "
+                 "(--max-connections-per-ip)", conn_lim.max_conns_per_ip);
+        close(fd);
+        return NULL;
+    }
+    c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        conn_ip_release(ip);
+        close(fd);
+        return NULL;
+    }
+    c->ip = ip;
     c->fd = fd;
     c->id = ++conn_next_id;
     c->req.ops = &conn_req_ops;
@@ -107,6 +216,8 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
     memcpy(&c->peer, sa, len);
     conn_stats.accepted++;
     conn_stats.open++;
+    if (conn_lim.head_timeout_ms)
+        timerq_add(&conn_head_q, &c->head_timer);
     conn_arm(c, EV_READ);
     log_debug("conn %u: accepted fd %d", c->id, fd);
     return c;
@@ -135,6 +246,8 @@ void conn_close(struct conn *c)
     close(c->fd);
     c->fd = -1;
     conn_drop_output(c);
+    conn_ip_release(c->ip);
+    c->ip = NULL;
     /* The input buffer may hold the request a caller is still reading;
      * it goes with the connection at the end of the turn. */
     c->data = NULL;
@@ -462,7 +575,13 @@ static void conn_ws_control(struct conn *c, int opcode, uint8_t *p,
     }
     if (opcode != WS_OP_CLOSE)
         return; /* an unsolicited pong */
-    if (ws_parse_close(p, len, &code) != 0) {
+    switch (ws_parse_close(p, len, &code)) {
+    case 0:
+        break;
+    case -2:
+        conn_ws_fail(c, WS_CLOSE_BAD_DATA, "invalid UTF-8 in a close reason");
+        return;
+    default:
         conn_ws_fail(c, WS_CLOSE_PROTOCOL, "bad close frame");
         return;
     }

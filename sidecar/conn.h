@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "http.h"
 #include "req.h"
+#include "timerq.h"
 
 enum conn_state {
     CONN_HTTP,      /* reading the next request */
@@ -29,6 +30,8 @@ union conn_addr {
     struct sockaddr_in in4;
     struct sockaddr_in6 in6;
 };
+
+struct conn_ip; /* conn.c's count of open connections per peer address */
 
 /* A queued frame and how much of it is already written. */
 struct conn_out {
@@ -51,6 +54,8 @@ struct conn {
     uint32_t out_head, out_n, out_cap;
     size_t out_bytes;
     TAILQ_ENTRY(conn) dead_link;
+    struct timerq_node head_timer; /* queued while waiting for a request */
+    struct conn_ip *ip;            /* per-address count; NULL when unlimited */
     void *data; /* the owner's (an Engine.IO session) */
     struct req req; /* the request in flight, as the layers above see it */
     union conn_addr peer;
@@ -72,6 +77,11 @@ struct conn_limits {
     size_t max_head;    /* request line and headers */
     size_t max_body;    /* request body and WebSocket message */
     size_t max_output;  /* queued output per connection */
+    uint32_t max_conns;        /* open connections in all; 0: no limit */
+    uint32_t max_conns_per_ip; /* open connections per peer address; 0: none */
+    uint32_t head_timeout_ms;  /* a whole request must arrive within this
+                                  after accept or the previous response
+                                  (slowloris); 0: no limit */
 };
 
 struct conn_stats {
@@ -80,6 +90,8 @@ struct conn_stats {
     uint64_t bad_requests;
     uint64_t output_overflows;
     uint64_t ws_protocol_errors;
+    uint64_t refused;       /* closed at accept: over max_conns(_per_ip) */
+    uint64_t head_timeouts; /* closed: no whole request within the timeout */
 };
 
 extern struct conn_stats conn_stats;
@@ -88,8 +100,9 @@ extern struct conn_stats conn_stats;
 void conn_setup(struct event_base *base, const struct conn_handler *h,
                 const struct conn_limits *lim);
 
-/* Takes over an accepted non-blocking socket. NULL when out of memory (the
- * fd is closed then). */
+/* Takes over an accepted non-blocking socket. NULL when out of memory or
+ * when the connection limits (in all, per peer address) are reached: the fd
+ * is closed then, and a refusal is counted in conn_stats.refused. */
 struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len);
 
 /* Queues a reference to `f`: written at once when nothing is queued

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "msglog.h"
 #include "sio.h"
+#include "timerq.h"
 
 struct hub_stats hub_stats;
 
@@ -50,6 +51,8 @@ struct hub_sock {
     size_t context_len;
     char *auth; /* the CONNECT payload, kept for the forwarder */
     size_t auth_len;
+    uint32_t tokens_milli;  /* event rate bucket, in thousandths of events */
+    uint32_t tokens_ms;     /* when the bucket was last filled (ms, wraps) */
 };
 
 /* An acked emit waiting for its receivers. */
@@ -73,6 +76,36 @@ static uint32_t hub_next_stamp;
 static hub_forward_cb hub_fwd_cb;
 static void *hub_fwd_arg;
 static int hub_private_channels;
+static struct hub_limits hub_lim = {HUB_MAX_CHANNELS_PER_SOCKET, 0, 0,
+                                    HUB_FLOOD_DROP};
+
+void hub_set_limits(const struct hub_limits *lim)
+{
+    hub_lim = *lim;
+    if (hub_lim.event_burst == 0)
+        hub_lim.event_burst = hub_lim.event_rate;
+    /* The bucket counts thousandths of events in 32 bits. */
+    if (hub_lim.event_burst > UINT32_MAX / 1000)
+        hub_lim.event_burst = UINT32_MAX / 1000;
+}
+
+/* Takes one event from the socket's token bucket: 1 when it may pass. */
+static int hub_rate_take(struct hub_sock *hs)
+{
+    uint32_t now = (uint32_t)timerq_now_ms(hub_base);
+    uint32_t cap = hub_lim.event_burst * 1000;
+    uint64_t t;
+
+    /* event_rate events per second = event_rate thousandths per ms. */
+    t = hs->tokens_milli + (uint64_t)(uint32_t)(now - hs->tokens_ms) *
+                               hub_lim.event_rate;
+    hs->tokens_milli = t > cap ? cap : (uint32_t)t;
+    hs->tokens_ms = now;
+    if (hs->tokens_milli < 1000)
+        return 0;
+    hs->tokens_milli -= 1000;
+    return 1;
+}
 
 void hub_setup(struct event_base *base, int relay)
 {
@@ -176,7 +209,7 @@ static int hub_sock_join(struct hub_sock *hs, const char *name,
     }
     if (hub_membership(hs, name) != NULL)
         return 0;
-    if (hs->nchannels >= HUB_MAX_CHANNELS_PER_SOCKET) {
+    if (hs->nchannels >= hub_lim.max_channels) {
         *err = "too many channels for one socket";
         return -1;
     }
@@ -285,6 +318,8 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     }
     hs->s = s;
     hs->nsp = n;
+    hs->tokens_milli = hub_lim.event_burst * 1000; /* a full bucket */
+    hs->tokens_ms = (uint32_t)timerq_now_ms(hub_base);
     LIST_INIT(&hs->channels);
     n->nsocks++;
     idmap_put(&hub_socks, &hs->node, s->id);
@@ -676,6 +711,15 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
     if (hs == NULL)
         return;
     hub_stats.events_in++;
+    if (hub_lim.event_rate && !hub_rate_take(hs)) {
+        hub_stats.events_rate_limited++;
+        if (hub_lim.flood_action == HUB_FLOOD_DISCONNECT) {
+            log_info("socket %s: over %u events/s, disconnecting", s->id,
+                     hub_lim.event_rate);
+            sock_disconnect(s, "event rate over the limit");
+        }
+        return; /* dropped: not handled, not acked */
+    }
     if (msglog_enabled)
         msglog_in(0, s->id, s->client->es->meta, s->nsp, ev->ack_id,
                   ev->data, ev->data_len, ev->attach, ev->nattach);

@@ -10,7 +10,20 @@
 #include "sock.h"
 
 #define HUB_MAX_CHANNEL_NAME 1024
-#define HUB_MAX_CHANNELS_PER_SOCKET 1000
+#define HUB_MAX_CHANNELS_PER_SOCKET 1000 /* the default of max_channels */
+
+/* Abuse limits per socket (hub_set_limits). */
+enum hub_flood_action {
+    HUB_FLOOD_DROP,       /* excess events are dropped (and counted) */
+    HUB_FLOOD_DISCONNECT, /* the socket is disconnected at the first excess */
+};
+
+struct hub_limits {
+    unsigned max_channels;    /* channels one socket may be in */
+    unsigned event_rate;      /* client events per second; 0: no limit */
+    unsigned event_burst;     /* bucket size (events at once); 0: = rate */
+    enum hub_flood_action flood_action;
+};
 
 /* Who an emit reaches, in namespace `nsp`: everyone, one channel (`channel`)
  * or one socket (`to`), less the socket `except` when set. */
@@ -58,12 +71,17 @@ struct hub_stats {
     uint64_t events_in;
     uint64_t messages_out; /* packets delivered, counted per receiver */
     uint64_t emits;
+    uint64_t events_rate_limited; /* dropped, or sockets disconnected */
 };
 
 extern struct hub_stats hub_stats;
 
 /* `relay`: re-emit client events to the sender's channels. */
 void hub_setup(struct event_base *base, int relay);
+
+/* Sets the per-socket limits (defaults: HUB_MAX_CHANNELS_PER_SOCKET
+ * channels, no event rate limit). Call after hub_setup(). */
+void hub_set_limits(const struct hub_limits *lim);
 
 /* sock_handler callbacks. */
 const char *hub_sock_connect(struct sock *s, const char *auth, size_t len);

@@ -2,11 +2,14 @@
 /* main: socketiod start-up, request routing, static files, signals. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +33,7 @@
 #include "upstream.h"
 
 #define MAIN_MAX_FILE (16 << 20)
+#define MAIN_FD_RESERVE 64
 
 static struct config main_cfg;
 static struct event_base *main_base;
@@ -259,6 +263,98 @@ static void main_upstream(void)
     log_info("upstream: forwarding client events to %s", main_cfg.upstream);
 }
 
+/* --max-connections, or by default what the descriptor limit leaves after a
+ * reserve for listeners, control clients and files: refusing a connection
+ * cleanly beats running out of descriptors (then accepting pauses). */
+static unsigned main_max_connections(void)
+{
+    struct rlimit rl;
+
+    if (main_cfg.max_connections != 0)
+        return main_cfg.max_connections;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > UINT32_MAX)
+        return 0;
+    return rl.rlim_cur > 2 * MAIN_FD_RESERVE ? (unsigned)rl.rlim_cur -
+                                                   MAIN_FD_RESERVE
+                                             : (unsigned)rl.rlim_cur / 2;
+}
+
+/* A user or group, by name or number. Returns 0, or -1 when unknown. */
+static int main_id(const char *s, size_t len, int group, unsigned long *out)
+{
+    char name[256], *end;
+    struct passwd *pw;
+    struct group *gr;
+
+    if (len == 0 || len >= sizeof name)
+        return -1;
+    memcpy(name, s, len);
+    name[len] = '\0';
+    *out = strtoul(name, &end, 10);
+    if (*end == '\0' && name[0] != '-')
+        return 0;
+    if (group) {
+        if ((gr = getgrnam(name)) == NULL)
+            return -1;
+        *out = gr->gr_gid;
+    } else {
+        if ((pw = getpwnam(name)) == NULL)
+            return -1;
+        *out = pw->pw_uid;
+    }
+    return 0;
+}
+
+/* Parses a comma-separated list of users or groups into out[]. */
+static unsigned main_id_list(const char *list, int group, unsigned long *out,
+                             const char *opt)
+{
+    const char *p = list, *e;
+    unsigned n = 0;
+
+    while (p != NULL && *p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        e = p;
+        while (*e && *e != ',' && *e != ' ')
+            e++;
+        if (e == p)
+            break;
+        if (n == RPC_MAX_ALLOW)
+            fatal("--%s: at most %d entries", opt, RPC_MAX_ALLOW);
+        if (main_id(p, (size_t)(e - p), group, &out[n]) != 0)
+            fatal("--%s: unknown %s '%.*s'", opt, group ? "group" : "user",
+                  (int)(e - p), p);
+        n++;
+        p = e;
+    }
+    return n;
+}
+
+static void main_rpc_access(void)
+{
+    struct rpc_access a;
+    unsigned long ids[RPC_MAX_ALLOW], g;
+    unsigned i;
+
+    memset(&a, 0, sizeof a);
+    a.group = (gid_t)-1;
+    if (main_cfg.rpc_group != NULL) {
+        if (main_id(main_cfg.rpc_group, strlen(main_cfg.rpc_group), 1, &g) !=
+            0)
+            fatal("--rpc-group: unknown group '%s'", main_cfg.rpc_group);
+        a.group = (gid_t)g;
+    }
+    a.nuids = main_id_list(main_cfg.rpc_allow_uid, 0, ids, "rpc-allow-uid");
+    for (i = 0; i < a.nuids; i++)
+        a.uids[i] = (uid_t)ids[i];
+    a.ngids = main_id_list(main_cfg.rpc_allow_gid, 1, ids, "rpc-allow-gid");
+    for (i = 0; i < a.ngids; i++)
+        a.gids[i] = (gid_t)ids[i];
+    rpc_set_access(&a);
+}
+
 static void main_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct timeval grace = {0, 200000};
@@ -277,6 +373,7 @@ int main(int argc, char **argv)
 {
     struct event *sigterm, *sigint;
     struct conn_limits lim;
+    struct hub_limits hlim;
     struct engine_config ecfg;
     const char *cause;
     int i, rc, inherited;
@@ -306,9 +403,13 @@ int main(int argc, char **argv)
         main_cfg.static_dir = d;
     }
 
-    lim.max_head = 16384;
+    memset(&lim, 0, sizeof lim);
+    lim.max_head = main_cfg.max_header_size;
     lim.max_body = main_cfg.max_http_buffer_size;
     lim.max_output = main_cfg.max_output;
+    lim.max_conns = main_max_connections();
+    lim.max_conns_per_ip = main_cfg.max_connections_per_ip;
+    lim.head_timeout_ms = main_cfg.handshake_timeout_ms;
     conn_setup(main_base, &main_conn_handler, &lim);
 
     memset(&ecfg, 0, sizeof ecfg);
@@ -325,6 +426,12 @@ int main(int argc, char **argv)
     engine_setup(main_base, &ecfg, &main_engine_handler);
     sock_setup(main_base, main_cfg.connect_timeout_ms, &main_sock_handler);
     hub_setup(main_base, main_cfg.relay);
+    hlim.max_channels = main_cfg.max_channels;
+    hlim.event_rate = main_cfg.max_event_rate;
+    hlim.event_burst = main_cfg.event_burst;
+    hlim.flood_action =
+        main_cfg.flood_disconnect ? HUB_FLOOD_DISCONNECT : HUB_FLOOD_DROP;
+    hub_set_limits(&hlim);
     if (main_cfg.upstream != NULL)
         main_upstream();
 
@@ -363,6 +470,7 @@ int main(int argc, char **argv)
             fatal("listen %s: %s", main_cfg.listen[i], cause);
         fprintf(stderr, "socketiod: listening on %s\n", main_cfg.listen[i]);
     }
+    main_rpc_access();
     if (rpc_setup(main_base, main_cfg.rpc_path, main_cfg.rpc_mode,
                   main_cfg.max_rpc_line, &cause) != 0)
         fatal("control socket %s: %s", main_cfg.rpc_path, cause);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,6 +49,35 @@ struct rpc_pending {
 static struct evconnlistener *rpc_listener;
 static char *rpc_path;
 static size_t rpc_max_line;
+static struct rpc_access rpc_access = {(gid_t)-1, {0}, 0, {0}, 0};
+
+void rpc_set_access(const struct rpc_access *a)
+{
+    rpc_access = *a;
+}
+
+/* 1 when the peer of `fd` may use the control socket. */
+static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
+{
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    unsigned i;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
+        len != sizeof cr)
+        return 0;
+    *uid = cr.uid;
+    *gid = cr.gid;
+    if (cr.uid == 0 || cr.uid == geteuid())
+        return 1;
+    for (i = 0; i < rpc_access.nuids; i++)
+        if (rpc_access.uids[i] == cr.uid)
+            return 1;
+    for (i = 0; i < rpc_access.ngids; i++)
+        if (rpc_access.gids[i] == cr.gid)
+            return 1;
+    return 0;
+}
 static struct timeval rpc_started;
 static LIST_HEAD(, rpc_client) rpc_clients = LIST_HEAD_INITIALIZER(rpc_clients);
 
@@ -721,6 +751,12 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
                             (double)conn_stats.ws_protocol_errors);
     cJSON_AddNumberToObject(r, "output_overflows",
                             (double)conn_stats.output_overflows);
+    cJSON_AddNumberToObject(r, "connections_refused",
+                            (double)conn_stats.refused);
+    cJSON_AddNumberToObject(r, "handshake_timeouts",
+                            (double)conn_stats.head_timeouts);
+    cJSON_AddNumberToObject(r, "events_rate_limited",
+                            (double)hub_stats.events_rate_limited);
     cJSON_AddNumberToObject(r, "sockets", (double)hub_stats.sockets);
     cJSON_AddNumberToObject(r, "namespaces", (double)hub_stats.namespaces);
     cJSON_AddNumberToObject(r, "channels", (double)hub_stats.channels);
@@ -735,6 +771,7 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "messages_log_dropped", (double)ml.dropped);
     cJSON_AddNumberToObject(r, "messages_log_errors", (double)ml.errors);
     cJSON_AddItemToObject(r, "message_log", msglog_path() ? cJSON_CreateString(msglog_path()) : cJSON_CreateNull());
+    cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
     rpc_reply(cl, id, r);
 }
 
@@ -855,11 +892,22 @@ static void rpc_event_cb(struct bufferevent *bev, short what, void *arg)
 static void rpc_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
                           struct sockaddr *sa, int socklen, void *arg)
 {
-    struct rpc_client *cl = calloc(1, sizeof *cl);
+    struct rpc_client *cl;
+    uid_t uid = (uid_t)-1;
+    gid_t gid = (gid_t)-1;
 
     (void)sa;
     (void)socklen;
     (void)arg;
+    if (!rpc_peer_allowed(fd, &uid, &gid)) {
+        rpc_stats.refused++;
+        log_warn("rpc: refused a client with uid %ld gid %ld (not on "
+                 "--rpc-allow-uid/--rpc-allow-gid)",
+                 (long)(int)uid, (long)(int)gid);
+        evutil_closesocket(fd);
+        return;
+    }
+    cl = calloc(1, sizeof *cl);
     if (cl == NULL) {
         evutil_closesocket(fd);
         return;
@@ -883,6 +931,7 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
               size_t max_line, const char **cause)
 {
     struct sockaddr_un sun;
+    mode_t old_mask;
 
     memset(&sun, 0, sizeof sun);
     sun.sun_family = AF_UNIX;
@@ -893,14 +942,20 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     strcpy(sun.sun_path, path);
     if (listener_claim_path(&sun, cause) != 0)
         return -1;
+    /* Bound as 0600 and only then given its group and mode, so the file
+     * never exists with looser permissions than asked for. */
+    old_mask = umask(0177);
     rpc_listener = evconnlistener_new_bind(
         base, rpc_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
         128, (struct sockaddr *)&sun, sizeof sun);
+    umask(old_mask);
     if (rpc_listener == NULL) {
         *cause = strerror(errno);
         return -1;
     }
-    if (chmod(path, mode) != 0) {
+    if ((rpc_access.group != (gid_t)-1 &&
+         chown(path, (uid_t)-1, rpc_access.group) != 0) ||
+        chmod(path, mode) != 0) {
         *cause = strerror(errno);
         evconnlistener_free(rpc_listener);
         rpc_listener = NULL;

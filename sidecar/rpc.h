@@ -20,11 +20,30 @@ struct rpc_stats {
     uint64_t connections;
     uint64_t requests;
     uint64_t errors;
+    uint64_t refused; /* peers not on the allow-list (SO_PEERCRED) */
+};
+
+#define RPC_MAX_ALLOW 32
+
+/* Who may use the control socket. A peer is allowed when its uid (from
+ * SO_PEERCRED) is root, the daemon's own, or in `uids`, or its gid is in
+ * `gids`. `group` (-1 for none) becomes the socket file's group. */
+struct rpc_access {
+    gid_t group;
+    uid_t uids[RPC_MAX_ALLOW];
+    unsigned nuids;
+    gid_t gids[RPC_MAX_ALLOW];
+    unsigned ngids;
 };
 
 extern struct rpc_stats rpc_stats;
 
-/* Listens on `path` (an old socket file there is replaced) with `mode`.
+/* Sets who may connect (default: root and the daemon's uid; the socket
+ * file keeps the daemon's group). Call before rpc_setup(). */
+void rpc_set_access(const struct rpc_access *a);
+
+/* Listens on `path` (an old socket file there is replaced) with `mode` and
+ * the access's group; the file never exists with looser permissions.
  * Returns 0, or -1 with *cause set. */
 int rpc_setup(struct event_base *base, const char *path, mode_t mode,
               size_t max_line, const char **cause);

@@ -191,7 +191,7 @@ int ws_parse_close(const uint8_t *payload, size_t len, int *code)
     if (!ws_close_code_ok(c))
         return -1;
     if (ws_utf8_feed(&st, payload + 2, len - 2) != 0)
-        return -1;
+        return -2;
     *code = c;
     return 0;
 }

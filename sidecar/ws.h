@@ -71,8 +71,9 @@ int ws_encode_frame(struct buf *out, int opcode, const void *payload,
 int ws_encode_close(struct buf *out, int code, const char *reason);
 
 /* Validates a close frame payload: 0 with *code set (1005 when empty),
- * -1 when the length is 1, the code is not one a peer may send, or the
- * reason is not UTF-8. */
+ * -1 when the length is 1 or the code is not one a peer may send (the
+ * caller closes with WS_CLOSE_PROTOCOL), -2 when the code is good but the
+ * reason is not UTF-8 (WS_CLOSE_BAD_DATA, as for a text message). */
 int ws_parse_close(const uint8_t *payload, size_t len, int *code);
 
 /* Incremental UTF-8 validation across fragments. Start with state 0.

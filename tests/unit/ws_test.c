@@ -540,16 +540,19 @@ static void test_parse_close(void)
     memcpy(p, "\x03\xe9\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5", 13);
     CHECK(ws_parse_close(p, 13, &code) == 0 && code == 1001);
     /* Cut inside the last character. */
-    CHECK(ws_parse_close(p, 12, &code) == -1);
+    CHECK(ws_parse_close(p, 12, &code) == -2);
     memcpy(p, "\x03\xe8\xff", 3);
-    CHECK(ws_parse_close(p, 3, &code) == -1);
+    CHECK(ws_parse_close(p, 3, &code) == -2);
     memcpy(p, "\x03\xe8\xed\xa0\x80", 5); /* a surrogate */
-    CHECK(ws_parse_close(p, 5, &code) == -1);
+    CHECK(ws_parse_close(p, 5, &code) == -2);
     memcpy(p, "\x03\xe8\xc0\xaf", 4); /* overlong '/' */
-    CHECK(ws_parse_close(p, 4, &code) == -1);
+    CHECK(ws_parse_close(p, 4, &code) == -2);
     /* A good reason does not save a bad code. */
     memcpy(p, "\x03\xedok", 4);
     CHECK(ws_parse_close(p, 4, &code) == -1);
+    /* ... and a bad code wins over a bad reason. */
+    memcpy(p, "\x03\xed\xff", 3);
+    CHECK(ws_parse_close(p, 3, &code) == -1);
 }
 
 /* Feeds `s` whole and byte by byte; both give `want`. For invalid input,
