@@ -68,7 +68,10 @@ static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
         return 0;
     *uid = cr.uid;
     *gid = cr.gid;
-    if (cr.uid == 0 || cr.uid == geteuid())
+    /* Root, the daemon's own user, and the group the socket file belongs
+     * to (the web server's, as the systemd unit sets it up) always may. */
+    if (cr.uid == 0 || cr.uid == geteuid() || cr.gid == getegid() ||
+        (rpc_access.group != (gid_t)-1 && cr.gid == rpc_access.group))
         return 1;
     for (i = 0; i < rpc_access.nuids; i++)
         if (rpc_access.uids[i] == cr.uid)

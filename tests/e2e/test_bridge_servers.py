@@ -412,7 +412,8 @@ def test_apache_beside_mod_wsgi(clients, servers, tmp_path):
         secret.write_text(SECRET)
         d = Daemon(tmp_path, [
             "--fcgi", "127.0.0.1:%d" % fport, "--rpc", rpc_path,
-            "--rpc-mode", "0666", "--trusted-proxies", "127.0.0.1",
+            "--rpc-mode", "0666", "--rpc-group", "www-data",
+            "--trusted-proxies", "127.0.0.1",
             "--upstream", "http://127.0.0.1:%d/socketio/events" % web,
             "--upstream-secret", str(secret)], name="wsgi")
         d.rpc_path = rpc_path

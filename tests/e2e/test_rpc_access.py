@@ -1,13 +1,14 @@
 # Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
 """Who may use the control socket: the file gets --rpc-mode and --rpc-group
 (and never exists with looser permissions), and each peer is checked with
-SO_PEERCRED against root, the daemon's own uid and --rpc-allow-uid /
+SO_PEERCRED against root, the daemon's own uid and gid, --rpc-group, --rpc-allow-uid /
 --rpc-allow-gid. The other-user cases need root (to switch users in a child
 process) and are skipped otherwise."""
 
 import grp
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -111,7 +112,7 @@ def test_unknown_group_is_refused_at_start(tmp_path):
     with pytest.raises(DaemonError) as e:
         d.start()
     assert "unknown group" in str(e.value)
-    assert d.proc.returncode != 0
+    assert re.search(r"exited with status [1-9]", str(e.value)), e.value
 
 
 def test_own_uid_is_allowed(daemon):
@@ -148,3 +149,12 @@ def test_file_mode_still_applies(daemon):
     d = daemon("--rpc-allow-uid", str(UID))  # allowed, but mode 0660 root:root
     out = call_as(d.rpc_path, UID, GID)
     assert "PermissionError" in out, out
+
+
+@needs_root
+def test_rpc_group_members_are_allowed(daemon):
+    """The socket's group is the web server's: its processes may connect
+    without also being listed in --rpc-allow-gid."""
+    d = daemon("--rpc-mode", "0666", "--rpc-group", str(GID))
+    assert call_as(d.rpc_path, UID, GID) == "ok"
+    assert call_as(d.rpc_path, UID, GID + 1) == "closed"

@@ -7,7 +7,6 @@
  * Input: the bytes, cut into separate writes at each "\xff\xfe\xfd" marker
  * (so requests, upgrades and frames arrive in pieces). After the last write
  * the client half-closes; then every session is ended as on SIGTERM. */
-#define _GNU_SOURCE /* memmem */
 #include <assert.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -33,7 +32,7 @@ static void conn_fuzz_request(struct conn *c, const struct http_request *req,
                               const char *body, size_t len)
 {
     if (engine_owns(req))
-        engine_request(c, req, body, len);
+        engine_request(conn_req(c), c, req, body, len);
     else
         conn_respond(c, 404, "text/plain", NULL, "no\n", 3);
 }
