@@ -138,11 +138,29 @@ int http_parse_fields(const char *buf, size_t len, size_t p,
     }
 }
 
+int http_parse_version(const char *buf, size_t len, size_t *pos)
+{
+    static const char version[] = "HTTP/1.";
+    size_t p = *pos, i;
+
+    for (i = 0; i < sizeof(version) - 1; i++, p++) {
+        if (p == len)
+            return -2;
+        if (buf[p] != version[i])
+            return -1;
+    }
+    if (p == len)
+        return -2;
+    if (buf[p] != '0' && buf[p] != '1')
+        return -1;
+    *pos = p + 1;
+    return buf[p] - '0';
+}
+
 static int http_parse_head(const char *buf, size_t len,
                            struct http_request *req)
 {
-    static const char version[] = "HTTP/1.";
-    size_t p = 0, s, i;
+    size_t p = 0, s;
     const char *q;
     int r;
 
@@ -194,18 +212,10 @@ static int http_parse_head(const char *buf, size_t len,
     }
     p++;
 
-    for (i = 0; i < sizeof(version) - 1; i++, p++) {
-        if (p == len)
-            return -2;
-        if (buf[p] != version[i])
-            return -1;
-    }
-    if (p == len)
-        return -2;
-    if (buf[p] != '0' && buf[p] != '1')
-        return -1;
-    req->minor_version = buf[p] - '0';
-    p++;
+    r = http_parse_version(buf, len, &p);
+    if (r < 0)
+        return r;
+    req->minor_version = r;
     r = http_eol(buf, len, &p);
     if (r != 1)
         return r == 0 ? -1 : r;

@@ -44,6 +44,10 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req);
  * else is there, -2 when cut off, -1 for a CR without LF. */
 int http_eol(const char *buf, size_t len, size_t *pos);
 
+/* "HTTP/1.0" or "HTTP/1.1" at buf[*pos]: the minor version (0 or 1) and
+ * *pos past it, -2 when cut off, -1 when something else is there. */
+int http_parse_version(const char *buf, size_t len, size_t *pos);
+
 /* ASCII case-insensitive comparison of n bytes: 1 when equal. */
 int http_case_equal(const char *a, const char *b, size_t n);
 

@@ -29,25 +29,16 @@ static int httpres_status(const char *buf, size_t len, size_t p)
 
 int httpres_parse(const char *buf, size_t len, struct httpres *res)
 {
-    static const char version[] = "HTTP/1.";
-    size_t p, i;
+    size_t p = 0, i;
     int st, r;
 
     res->status = 0;
     res->minor_version = -1;
     res->num_headers = 0;
-    for (p = 0; p < sizeof version - 1; p++) {
-        if (p == len)
-            return -2;
-        if (buf[p] != version[p])
-            return -1;
-    }
-    if (p == len)
-        return -2;
-    if (buf[p] != '0' && buf[p] != '1')
-        return -1;
-    res->minor_version = buf[p] - '0';
-    p++;
+    r = http_parse_version(buf, len, &p);
+    if (r < 0)
+        return r;
+    res->minor_version = r;
     if (p == len)
         return -2;
     if (buf[p++] != ' ')
