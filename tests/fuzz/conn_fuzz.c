@@ -33,7 +33,7 @@ static void conn_fuzz_request(struct conn *c, const struct http_request *req,
                               const char *body, size_t len)
 {
     if (engine_owns(req))
-        engine_request(c, req, body, len);
+        engine_request(conn_req(c), c, req, body, len);
     else
         conn_respond(c, 404, "text/plain", NULL, "no\n", 3);
 }
