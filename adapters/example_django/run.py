@@ -6,6 +6,11 @@
 creates the database and two users (admin/admin, a staff user, and
 ann/ann), then runs ``manage.py runserver_socketio``: socketiod on
 127.0.0.1:9000 and the site on http://127.0.0.1:8000/.
+
+    python3 adapters/example_django/run.py --init
+
+only creates the database ($EXAMPLE_DB) and the two users, and exits: for
+serving the example from mod_wsgi (etc/apache2/example-django-wsgi.conf).
 """
 import os
 import sys
@@ -25,5 +30,7 @@ if __name__ == "__main__":
             if not User.objects.filter(username=name).exists():
                 User.objects.create_user(name, password=name, is_staff=staff,
                                          is_superuser=staff)
+    if sys.argv[1:] == ["--init"]:
+        sys.exit(0)
     execute_from_command_line([os.path.join(HERE, "manage.py"),
                                "runserver_socketio"] + sys.argv[1:])

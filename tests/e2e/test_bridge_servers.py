@@ -6,24 +6,34 @@ mode (WebSocket through mod_proxy_wstunnel): socket.io-client connects
 through the web server's port, polling only and then upgrading; it joins a
 channel, receives an RPC broadcast, and its events reach the upstream test
 app (tests/e2e/apps/upstream_app.py over plain HTTP), whose answer comes
-back as the ack. Every server is started on free ports in the test's
-directory and stopped at the end, also when the test fails."""
+back as the ack. test_apache_beside_mod_wsgi does the same with the real
+application: adapters/example_django under mod_wsgi in the same Apache
+(etc/apache2/example-django-wsgi.conf), its views broadcasting over the
+RPC and its handlers answering the client's events. Every server is
+started on free ports in the test's directory and stopped at the end, also
+when the test fails."""
 import json
 import re
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bridge_lib import APACHE_MODULES, Apache, Nginx, templated
-from e2e_lib import (SANITIZER_MARKS, Rpc, daemon_command, free_port,
+from bridge_lib import (APACHE_MODULES, REPO, Apache, Nginx,
+                        _group_members, templated)
+from e2e_lib import (SANITIZER_MARKS, Daemon, Rpc, daemon_command, free_port,
                      wait_until)
 from test_upstream import SECRET, App
+
+EXAMPLE_DJANGO = REPO / "adapters" / "example_django"
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +129,19 @@ def apache_site(front, daemon_port, port):
     })
 
 
+def apache_graceful(ap):
+    """A graceful restart, returning once Apache runs the new generation
+    (its "resuming normal operations" once more; mod_wsgi's daemon
+    processes are new by then)."""
+    log = ap.dir / "error.log"
+    count = lambda: log.read_text(errors="replace").count(
+        "resuming normal operations")
+    before = count()
+    ap.graceful()
+    wait_until(lambda: count() > before, timeout=20,
+               what="the graceful restart")
+
+
 @pytest.mark.skipif(shutil.which("apache2") is None, reason="no apache2")
 @pytest.mark.parametrize("front", ["fcgi", "scgi"])
 @pytest.mark.timeout(100)
@@ -134,12 +157,9 @@ def test_apache_proxy(daemon, clients, servers, app, secret_file, tmp_path,
     a = exercise(clients, d, ap, app, "polling")
     b = exercise(clients, d, ap, app, "upgrade", kind="v2")
     rpc = d.rpc()
-    ap.graceful()
+    apache_graceful(ap)
     # Old children finish their requests, new ones take the next: the
     # clients keep their sessions or reconnect, and go on working.
-    wait_until(lambda: "resuming normal operations" in ap.logs() or
-               "Graceful restart" in ap.logs(), timeout=20,
-               what="the graceful restart")
     for n in range(3):
         wait_until(lambda: rpc.call("emit", event="after", args=[n],
                                     channel="room")["recipients"] == 2,
@@ -371,85 +391,246 @@ def test_systemd_unit(tmp_path):
         shutil.rmtree(run, ignore_errors=True)
 
 
-BROADCAST_WSGI = '''
-import json, socket
+class DjangoBrowser:
+    """A user of the Django site through Apache: cookies, and forms
+    posted with their CSRF token."""
 
-def application(environ, start_response):
-    """A view inside mod_wsgi: broadcasts through socketiod's RPC."""
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(%r)
-    req = {"id": 1, "method": "emit", "params": {
-        "event": "from-wsgi", "args": [environ["QUERY_STRING"]],
-        "channel": "room"}}
-    s.sendall(json.dumps(req).encode() + b"\\n")
-    resp = s.recv(65536)
-    s.close()
-    start_response("200 OK", [("Content-Type", "application/json")])
-    return [resp]
-'''
+    def __init__(self, base, logs=lambda: ""):
+        import http.cookiejar
+        self.base = base
+        self.logs = logs   # the server's logs, for a failure's message
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar))
+
+    def _open(self, path, data=None):
+        try:
+            with self.opener.open(self.base + path, data, timeout=20) as r:
+                return r.read().decode()
+        except urllib.error.HTTPError as e:
+            # Django's DEBUG page: the exception in its <title> and value
+            body = e.read().decode(errors="replace")
+            what = re.findall(r"<title>(.*?)</title>|"
+                              r'exception_value">(.*?)<', body, re.S)
+            raise AssertionError("%s %s: %d %s\n%s" % (
+                "POST" if data else "GET", path, e.code,
+                " ".join(" ".join(w).strip() for w in what) or body[:2000],
+                self.logs()))
+
+    def get(self, path):
+        return self._open(path)
+
+    def submit(self, form_path, action, fields):
+        """Posts `fields` to `action` with the CSRF token of the form on
+        `form_path`; the page after the redirects."""
+        page = self.get(form_path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                          page).group(1)
+        data = urllib.parse.urlencode(dict(
+            fields, csrfmiddlewaretoken=token)).encode()
+        return self._open(action, data)
+
+    def cookie(self, name):
+        return next(c.value for c in self.jar if c.name == name)
 
 
-@pytest.mark.skipif(not os.path.exists(
-    "/usr/lib/apache2/modules/mod_wsgi.so"), reason="no mod_wsgi")
-@pytest.mark.timeout(90)
-def test_apache_beside_mod_wsgi(clients, servers, tmp_path):
-    """One Apache serves a WSGI site under mod_wsgi and fronts socketiod
-    (mod_proxy_fcgi + wstunnel): client events reach the upstream handler
-    running inside mod_wsgi, and a view inside mod_wsgi broadcasts to the
-    client through the RPC. (The Django adapters are another issue; the
-    WSGI apps here are the test app and a ten-line view.)"""
-    from e2e_lib import Daemon
+def wsgi_daemons(ap):
+    """The pids of the example's mod_wsgi daemon processes, by their
+    display-name "(wsgi:example_django)" (cut to the length of argv[0])."""
+    pids = set()
+    for pid in _group_members(ap.proc.pid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if f.read().startswith(b"(wsgi:"):
+                    pids.add(pid)
+        except OSError:
+            pass
+    return pids
+
+
+def chat_message(h, pred, since, timeout=15):
+    """The first django-socketio message (the `message` event) at handle h
+    from report `since` on for which pred(message) holds."""
+    return h.node.wait_for(
+        lambda e: h._mine(e, "event") and e["event"] == "message" and
+        pred(e["args"][0]), since=since, timeout=timeout,
+        what="a chat message at %s" % h.cid)["args"][0]
+
+
+def chat_start(h, room, name=None, timeout=15):
+    """The page's "start": join the room's chat (as the signed-in user, or
+    under `name`); the handler answers "started" or "in-use"."""
+    mark = h.node.mark()
+    h.emit("message", {"room": room, "action": "start", "name": name})
+    return chat_message(h, lambda m: m.get("action") in ("started", "in-use"),
+                        mark, timeout)
+
+
+def chat_say(sender, receivers, room, text, name):
+    """sender says `text`; the handler strips the tags, adds the sender's
+    name and sends it to the whole room (the sender too)."""
+    marks = [h.node.mark() for h in receivers]
+    sender.emit("message", {"room": room, "action": "message",
+                            "message": "<b>%s</b>" % text})
+    for h, mark in zip(receivers, marks):
+        m = chat_message(h, lambda m: m.get("action") == "message" and
+                         m.get("message") == text, mark)
+        assert m == {"room": room, "action": "message", "message": text,
+                     "name": name}, m
+
+
+def system_message(admin, receivers, room, text):
+    """The staff's out-of-band message: a Django view inside mod_wsgi calls
+    django_socketio.broadcast_channel (the control RPC)."""
+    marks = [h.node.mark() for h in receivers]
+    page = admin.submit("/system_message/", "/system_message/",
+                        {"room": str(room), "message": text})
+    assert '<p id="result">Message sent</p>' in page, page
+    for h, mark in zip(receivers, marks):
+        assert chat_message(h, lambda m: m.get("message") == text, mark) == \
+            {"action": "system", "message": text}
+
+
+@pytest.mark.skipif(shutil.which("apache2") is None or not os.path.exists(
+    "/usr/lib/apache2/modules/mod_wsgi.so"), reason="no apache2/mod_wsgi")
+@pytest.mark.parametrize("front", ["fcgi", "scgi"])
+@pytest.mark.timeout(40)
+def test_apache_beside_mod_wsgi(clients, servers, tmp_path, front):
+    """One Apache serves adapters/example_django (the Django chat on the
+    django_socketio adapter) under mod_wsgi with
+    etc/apache2/example-django-wsgi.conf, and fronts socketiod with
+    socketiod-proxy-fcgi.conf / -scgi.conf; socketiod's upstream is the
+    Django event view in that Apache. Through Apache's port: a signed-in
+    client (polling only) and an anonymous one (upgraded to WebSocket)
+    join a room; their chat messages reach the Django handlers, which
+    broadcast them to the room with the user's name; the staff's system
+    message, a view in mod_wsgi, reaches both over the RPC. After a
+    graceful restart of Apache (which also restarts the mod_wsgi
+    processes) all of it works again, and a new client joins."""
+    # Apache's user (www-data) must reach the database, the control
+    # socket and the secret: a world-usable directory.
     run = Path(tempfile.mkdtemp(prefix="siod-wsgi-"))
     os.chmod(run, 0o777)
-    d = None
+    d = ap = None
+    problems = []
     try:
+        db = run / "db.sqlite3"
+        # The database and the users admin/admin, ann/ann, as the
+        # config's comment says.
+        init = subprocess.run(
+            [sys.executable, str(EXAMPLE_DJANGO / "run.py"), "--init"],
+            env=dict(os.environ, EXAMPLE_DB=str(db)), capture_output=True,
+            text=True, timeout=60)
+        assert init.returncode == 0, init.stdout + init.stderr
+        os.chmod(db, 0o666)
+        secret = run / "upstream.secret"
+        secret.write_text(SECRET + "\n")
+        os.chmod(secret, 0o644)
         rpc_path = str(run / "rpc.sock")
-        (run / "broadcast.wsgi").write_text(BROADCAST_WSGI % rpc_path)
-        app_py = Path(__file__).resolve().parent / "apps" / "upstream_app.py"
-        log = run / "app.log"
-        web, fport = free_port(), free_port()
-        secret = tmp_path / "secret"
-        secret.write_text(SECRET)
+        web, port = free_port(), free_port()
+        # The control socket as in production: Apache's group may use it
+        # (as root, Apache runs as www-data; else as this user).
+        access = ["--rpc-group", "www-data", "--rpc-allow-gid", "www-data"] \
+            if os.geteuid() == 0 else []
         d = Daemon(tmp_path, [
-            "--fcgi", "127.0.0.1:%d" % fport, "--rpc", rpc_path,
-            "--rpc-mode", "0666", "--rpc-group", "www-data",
-            "--trusted-proxies", "127.0.0.1",
-            "--upstream", "http://127.0.0.1:%d/socketio/events" % web,
-            "--upstream-secret", str(secret)], name="wsgi")
+            "--" + front, "127.0.0.1:%d" % port, "--rpc", rpc_path] +
+            access + ["--trusted-proxies", "127.0.0.1",
+                      "--upstream", "http://127.0.0.1:%d/socketio/events" % web,
+                      "--upstream-secret", str(secret)], name="wsgi")
         d.rpc_path = rpc_path
-        wsgi = (
-            "WSGISocketPrefix %s/wsgi\n"
-            "WSGIDaemonProcess siodapp processes=1 threads=8\n"
-            "WSGIProcessGroup siodapp\nWSGIApplicationGroup %%{GLOBAL}\n"
-            "WSGIScriptAlias /socketio/events %s\n"
-            "WSGIScriptAlias /broadcast %s/broadcast.wsgi\n"
-            "<Directory %s>\n    Require all granted\n</Directory>\n"
-            "<Directory %s>\n    Require all granted\n</Directory>\n" % (
-                run, app_py, run, app_py.parent, run))
-        ap = servers(Apache, tmp_path / "apache")
-        os.environ["UPSTREAM_APP_SECRET"] = SECRET
-        os.environ["UPSTREAM_APP_LOG"] = str(log)
-        try:
-            ap.start(apache_site("fcgi", d.port, fport), web,
-                     modules=APACHE_MODULES + ("wsgi",), top_text=wsgi,
-                     docroot=run)
-        finally:
-            del os.environ["UPSTREAM_APP_SECRET"]
-            del os.environ["UPSTREAM_APP_LOG"]
         d.start()
-        h = clients("v4", ap, mode="polling")
-        assert h.subscribe("room") == [None, "room"]
-        h.wait_event("subscribed", lambda args: args == ["room"])
-        assert h.emit("echo", "to mod_wsgi", ack=True) == ["to mod_wsgi"]
-        with urllib.request.urlopen(ap.url + "/broadcast?hello",
-                                    timeout=20) as r:
-            assert json.loads(r.read())["result"]["recipients"] == 1
-        assert h.wait_event("from-wsgi") == ["hello"]
-        recs = [json.loads(x) for x in log.read_text().splitlines()]
-        assert any(r.get("type") == "event" and r.get("event") == "echo"
-                   for r in recs), recs
+        site = templated("apache2/example-django-wsgi.conf", {
+            "/opt/socketiod/adapters": str(EXAMPLE_DJANGO.parent),
+            "SetEnv SOCKETIOD_RPC /run/socketiod/socketiod.sock":
+                "SetEnv SOCKETIOD_RPC " + rpc_path,
+            "SetEnv SOCKETIOD_SECRET_FILE /etc/socketiod/upstream.secret":
+                "SetEnv SOCKETIOD_SECRET_FILE %s" % secret,
+            "SetEnv SOCKETIO_PORT 80": "SetEnv SOCKETIO_PORT %d" % web,
+            "SetEnv EXAMPLE_DB /var/lib/example_django/db.sqlite3":
+                "SetEnv EXAMPLE_DB %s" % db,
+        }) + apache_site(front, d.port, port)
+        ap = servers(Apache, tmp_path / "apache")
+        ap.start(site, web, modules=APACHE_MODULES + ("env", "wsgi"),
+                 top_text="WSGISocketPrefix %s/wsgi\n" % run, docroot=run)
+        _example_django_chat(clients, d, ap, web)
+        assert "Traceback" not in ap.logs(), ap.logs()
     finally:
+        if ap is not None:
+            ap.stop()
         if d is not None:
             problems = d.stop()
-            assert not problems, problems
         shutil.rmtree(run, ignore_errors=True)
+    assert not problems, problems
+
+
+def _example_django_chat(clients, d, ap, web):
+    rpc = d.rpc()
+    admin = DjangoBrowser(ap.url, ap.logs)
+    page = admin.submit("/accounts/login/", "/accounts/login/",
+                        {"username": "admin", "password": "admin",
+                         "next": "/"})
+    assert '<b id="me">admin</b>' in page, page
+    # A new room; the room's page, rendered inside mod_wsgi, points the
+    # client at Apache's own port ({% socketio %}, SOCKETIO_PORT).
+    page = admin.submit("/", "/create/", {"name": "Lobby"})
+    room = int(re.search(r"var room = (\d+);", page).group(1))
+    src = "//127.0.0.1:%d/socket.io/socket.io.js" % web
+    assert 'src="%s"' % src in page, page
+    with urllib.request.urlopen("http:" + src, timeout=10) as r:
+        assert r.status == 200 and b"subscribe" in r.read()
+    channel = "room-%d" % room
+
+    # The admin's socket carries the session cookie (as the page's would):
+    # the handler names it after request.user. Polling only.
+    a = clients("v4", ap, mode="polling", extra_opts={
+        "extraHeaders": {"Cookie": "sessionid=" + admin.cookie("sessionid")}})
+    assert a.transport() == "polling"
+    assert a.subscribe(channel) == [None, channel]
+    assert chat_start(a, room) == {"action": "started", "name": "admin",
+                                   "users": []}
+    # An anonymous socket picks a name; polling, then WebSocket.
+    b = clients("v2", ap, mode="upgrade")
+    assert b.transport() == "websocket"
+    assert b.subscribe(channel) == [None, channel]
+    mark = a.node.mark()
+    assert chat_start(b, room, "bob") == {"action": "started", "name": "bob",
+                                          "users": ["admin"]}
+    assert chat_message(a, lambda m: m.get("action") == "join", mark)[
+        "name"] == "bob"
+    chat_say(a, [a, b], room, "hello from admin", "admin")
+    chat_say(b, [a, b], room, "hello from bob", "bob")
+    system_message(admin, [a, b], room, "from a view in mod_wsgi")
+    for h, transport in ((a, "polling"), (b, "websocket")):
+        s = rpc.call("session", sid=h.sid)["session"]
+        assert s["remote_addr"] == "127.0.0.1" and \
+            s["transport"] == transport, s
+
+    old = wsgi_daemons(ap)
+    assert len(old) == 2, old   # processes=2 in the config
+    apache_graceful(ap)
+    wait_until(lambda: len(wsgi_daemons(ap) - old) == 2, timeout=20,
+               what="new mod_wsgi daemon processes")
+    # The clients keep their sessions or reconnect (the extension joins
+    # the channel again); one that reconnected is a new socket to the
+    # app, so it starts again as the page does on "connect" (its old
+    # user goes when the app hears of the old socket's end).
+    wait_until(lambda: rpc.call("emit", event="ping-room", args=[1],
+                                channel=channel)["recipients"] == 2,
+               timeout=30, what="both clients back in the channel")
+    for h, name in ((a, None), (b, "bob")):
+        sid = h.state()["sid"]
+        if sid != h.sid:
+            h.sid = sid
+            wait_until(lambda: chat_start(h, room, name)["action"] ==
+                       "started", timeout=30, interval=0.5,
+                       what="%s back in the chat" % h.cid)
+    chat_say(a, [a, b], room, "admin after the restart", "admin")
+    chat_say(b, [a, b], room, "bob after the restart", "bob")
+    system_message(admin, [a, b], room, "after the restart")
+    # A new client after the restart.
+    c = clients("v4", ap, mode="upgrade")
+    assert c.subscribe(channel) == [None, channel]
+    started = chat_start(c, room, "carol")
+    assert started["action"] == "started" and \
+        sorted(started["users"]) == ["admin", "bob"], started
+    chat_say(c, [a, b, c], room, "carol here", "carol")

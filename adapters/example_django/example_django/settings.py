@@ -1,4 +1,17 @@
-"""Settings of the django-socketio chat demo on socketiod."""
+"""Settings of the django-socketio chat demo on socketiod.
+
+Everything that differs between deployments comes from the environment
+(under mod_wsgi also from Apache's SetEnv: see wsgi.py):
+
+| variable | default | |
+|---|---|---|
+| EXAMPLE_DB | db.sqlite3 beside manage.py | the SQLite database (`run.py --init` creates it) |
+| EXAMPLE_SECRET_KEY | a fixed, public one | Django's SECRET_KEY |
+| SOCKETIOD_RPC | /tmp/socketiod-example-django.sock | socketiod's control socket |
+| SOCKETIOD_SECRET_FILE | none | a file holding the upstream secret (the daemon's --upstream-secret); else $SOCKETIOD_UPSTREAM_SECRET, else derived from SECRET_KEY |
+| SOCKETIO_HOST, SOCKETIO_PORT | 127.0.0.1, 9000 | where runserver_socketio runs socketiod; the port pages connect to (the web server's, behind Apache) |
+| SOCKETIO_URL | none | where pages connect, when not //page-host:SOCKETIO_PORT |
+"""
 import os
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -37,6 +50,11 @@ LOGIN_REDIRECT_URL = "/"
 # django-socketio's settings (socketiod listens there; pages connect there)
 SOCKETIO_HOST = os.environ.get("SOCKETIO_HOST", "127.0.0.1")
 SOCKETIO_PORT = int(os.environ.get("SOCKETIO_PORT", "9000"))
+SOCKETIO_URL = os.environ.get("SOCKETIO_URL") or None
 SOCKETIO_MESSAGE_LOG_FORMAT = None
 # the control socket shared by the daemon and the views
 SOCKETIOD_RPC = os.environ.get("SOCKETIOD_RPC", "/tmp/socketiod-example-django.sock")
+# the upstream HMAC key, shared with the daemon's --upstream-secret FILE
+if os.environ.get("SOCKETIOD_SECRET_FILE"):
+    with open(os.environ["SOCKETIOD_SECRET_FILE"]) as _f:
+        SOCKETIOD_SECRET = _f.read().rstrip("\r\n")
