@@ -253,6 +253,25 @@ const struct http_header *http_find_header(const struct http_request *req,
     return http_fields_find(req->headers, req->num_headers, name);
 }
 
+int http_list_next(const struct http_header *h, size_t *pos, size_t *s,
+                   size_t *e)
+{
+    size_t p = *pos;
+
+    if (p > h->value_len)
+        return 0;
+    *s = p;
+    while (p < h->value_len && h->value[p] != ',')
+        p++;
+    *e = p;
+    while (*s < *e && (h->value[*s] == ' ' || h->value[*s] == '\t'))
+        (*s)++;
+    while (*e > *s && (h->value[*e - 1] == ' ' || h->value[*e - 1] == '\t'))
+        (*e)--;
+    *pos = p + 1; /* past the ',' (or past the end, which ends the list) */
+    return 1;
+}
+
 int http_header_has_token(const struct http_header *h, const char *token)
 {
     size_t n, s, e, p = 0;
@@ -260,19 +279,9 @@ int http_header_has_token(const struct http_header *h, const char *token)
     if (h == NULL)
         return 0;
     n = strlen(token);
-    while (p <= h->value_len) {
-        s = p;
-        while (p < h->value_len && h->value[p] != ',')
-            p++;
-        e = p;
-        while (s < e && (h->value[s] == ' ' || h->value[s] == '\t'))
-            s++;
-        while (e > s && (h->value[e - 1] == ' ' || h->value[e - 1] == '\t'))
-            e--;
+    while (http_list_next(h, &p, &s, &e))
         if (e - s == n && http_case_equal(h->value + s, token, n))
             return 1;
-        p++; /* past the ',' (or past the end, which stops the loop) */
-    }
     return 0;
 }
 

@@ -76,6 +76,12 @@ int http_fields_keep_alive(const struct http_header *h, size_t n,
 const struct http_header *http_find_header(const struct http_request *req,
                                            const char *name);
 
+/* Steps through a comma-separated header value: the item starting at
+ * *pos, blanks trimmed (it may be empty), is value[*s, *e), and *pos moves
+ * past its comma. Returns 1, or 0 when the list is done. Start at 0. */
+int http_list_next(const struct http_header *h, size_t *pos, size_t *s,
+                   size_t *e);
+
 /* 1 when the comma-separated header value contains `token`
  * (case-insensitive, e.g. "keep-alive, Upgrade" has "upgrade"), else 0;
  * `h` may be NULL (0), so the result of http_find_header() can be passed. */

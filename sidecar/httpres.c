@@ -105,19 +105,9 @@ static int httpres_last_token(const struct http_header *h, const char *token)
     size_t n = strlen(token), s, e, p = 0;
     int found = 0;
 
-    while (p <= h->value_len) {
-        s = p;
-        while (p < h->value_len && h->value[p] != ',')
-            p++;
-        e = p;
-        while (s < e && (h->value[s] == ' ' || h->value[s] == '\t'))
-            s++;
-        while (e > s && (h->value[e - 1] == ' ' || h->value[e - 1] == '\t'))
-            e--;
+    while (http_list_next(h, &p, &s, &e))
         if (e > s)
             found = e - s == n && http_case_equal(h->value + s, token, n);
-        p++;
-    }
     return found;
 }
 

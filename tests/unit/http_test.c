@@ -658,6 +658,28 @@ static void test_write_head(void)
     buf_free(&out);
 }
 
+/* http_list_next walks every item, empty ones included, trimmed. */
+static void test_list_next(void)
+{
+    struct http_header h = {"X", 1, " a ,,\tb\t, c", 11};
+    const char *want[] = {"a", "", "b", "c"};
+    size_t p = 0, s, e, n = 0;
+
+    while (http_list_next(&h, &p, &s, &e)) {
+        CHECK(n < 4);
+        if (n < 4)
+            CHECK(e - s == strlen(want[n]) &&
+                  memcmp(h.value + s, want[n], e - s) == 0);
+        n++;
+    }
+    CHECK(n == 4);
+    h.value = "";
+    h.value_len = 0;
+    p = 0;
+    CHECK(http_list_next(&h, &p, &s, &e) == 1 && s == e);
+    CHECK(http_list_next(&h, &p, &s, &e) == 0);
+}
+
 int main(void)
 {
     test_parse_basic();
@@ -672,5 +694,6 @@ int main(void)
     test_url_decode();
     test_status_text();
     test_write_head();
+    test_list_next();
     return T_DONE();
 }
