@@ -387,7 +387,7 @@ int http_query_get(const char *query, size_t query_len, const char *key,
     return 0;
 }
 
-static int http_hex(char c)
+int http_hex(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';

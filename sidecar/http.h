@@ -48,6 +48,9 @@ int http_eol(const char *buf, size_t len, size_t *pos);
  * *pos past it, -2 when cut off, -1 when something else is there. */
 int http_parse_version(const char *buf, size_t len, size_t *pos);
 
+/* The value of a hexadecimal digit, or -1. */
+int http_hex(char c);
+
 /* ASCII case-insensitive comparison of n bytes: 1 when equal. */
 int http_case_equal(const char *a, const char *b, size_t n);
 

@@ -124,17 +124,6 @@ int httpres_keep_alive(const struct httpres *res)
                                   res->minor_version);
 }
 
-static int httpres_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One pass over the chunks; with `out`, copies the data there (which is
  * never ahead of what is read, so it may be `buf` itself). */
 static long httpres_chunks(char *buf, size_t len, char *out, size_t *out_len)
@@ -145,7 +134,7 @@ static long httpres_chunks(char *buf, size_t len, char *out, size_t *out_len)
     for (;;) {
         size = 0;
         digits = 0;
-        while (p < len && (d = httpres_hex(buf[p])) >= 0) {
+        while (p < len && (d = http_hex(buf[p])) >= 0) {
             if (size > (SIZE_MAX >> 4) - 1)
                 return -1;
             size = size * 16 + (size_t)d;
