@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -44,6 +44,19 @@ struct rpc_pending {
     cJSON *id;
     int single; /* addressed to one socket */
     long recipients;
+    struct msglog_mark before; /* the log's position before the emit */
+};
+
+/* With the message log on, an emit's answer waits until the rows the emit
+ * queued are written, so that "ok" means "in the log" (docs/rpc.md). Rows
+ * are written in order, so the held answers form one FIFO. */
+struct rpc_held {
+    TAILQ_ENTRY(rpc_held) link;
+    struct rpc_client *cl;
+    cJSON *msg;      /* the whole answer; "logged" is added when sent */
+    cJSON *result;   /* inside msg */
+    uint64_t lo, hi; /* its rows are numbered (lo, hi] */
+    int dropped;     /* the queue was full for one of them */
 };
 
 static struct evconnlistener *rpc_listener;
@@ -51,10 +64,7 @@ static char *rpc_path;
 static size_t rpc_max_line;
 static struct rpc_access rpc_access = {(gid_t)-1, {0}, 0, {0}, 0};
 
-void rpc_set_access(const struct rpc_access *a)
-{
-    rpc_access = *a;
-}
+void rpc_set_access(const struct rpc_access *a) { rpc_access = *a; }
 
 /* 1 when the peer of `fd` may use the control socket. */
 static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
@@ -83,6 +93,8 @@ static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
 }
 static struct timeval rpc_started;
 static LIST_HEAD(, rpc_client) rpc_clients = LIST_HEAD_INITIALIZER(rpc_clients);
+static TAILQ_HEAD(, rpc_held) rpc_held = TAILQ_HEAD_INITIALIZER(rpc_held);
+static int rpc_notify_on; /* msglog_notify() done */
 
 static void rpc_client_release(struct rpc_client *cl)
 {
@@ -125,6 +137,85 @@ static void rpc_reply(struct rpc_client *cl, const cJSON *id, cJSON *result)
     cJSON_Delete(msg);
 }
 
+static void rpc_held_send(struct rpc_held *h)
+{
+    cJSON_AddBoolToObject(h->result, "logged",
+                          !h->dropped && msglog_committed(h->lo, h->hi));
+    rpc_write(h->cl, h->msg);
+}
+
+static void rpc_held_free(struct rpc_held *h)
+{
+    TAILQ_REMOVE(&rpc_held, h, link);
+    cJSON_Delete(h->msg);
+    rpc_client_release(h->cl);
+    free(h);
+}
+
+/* The message log wrote more rows: sends the answers they complete. */
+static void rpc_logged_cb(void *arg)
+{
+    struct rpc_held *h;
+
+    (void)arg;
+    do {
+        while ((h = TAILQ_FIRST(&rpc_held)) != NULL &&
+               h->hi <= msglog_written()) {
+            rpc_held_send(h);
+            rpc_held_free(h);
+        }
+    } while (h != NULL && msglog_want(h->hi));
+}
+
+/* Answers an emit whose log position before it was `before`: at once when
+ * logging is off, else once its rows are written, with "logged". */
+static void rpc_reply_logged(struct rpc_client *cl, const cJSON *id,
+                             cJSON *result, const struct msglog_mark *before)
+{
+    struct msglog_mark after;
+    struct rpc_held *h;
+    const char *cause;
+    int first;
+
+    if (!msglog_enabled) {
+        rpc_reply(cl, id, result);
+        return;
+    }
+    msglog_mark(&after);
+    h = calloc(1, sizeof *h);
+    if (h == NULL || (h->msg = cJSON_CreateObject()) == NULL) {
+        free(h);
+        cJSON_AddBoolToObject(result, "logged", 0);
+        rpc_reply(cl, id, result);
+        return;
+    }
+    cJSON_AddItemToObject(h->msg, "id",
+                          id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(h->msg, "result", result);
+    h->result = result;
+    h->cl = cl;
+    cl->refs++;
+    h->lo = before->queued;
+    h->hi = after.queued;
+    h->dropped = after.dropped != before->dropped;
+    first = TAILQ_EMPTY(&rpc_held);
+    TAILQ_INSERT_TAIL(&rpc_held, h, link);
+    if (!rpc_notify_on && cl->bev != NULL) {
+        if (msglog_notify(bufferevent_get_base(cl->bev), rpc_logged_cb, NULL,
+                          &cause) == 0) {
+            rpc_notify_on = 1;
+        } else {
+            log_warn("rpc: answering emits before they are logged: %s", cause);
+            h->dropped = 1; /* "logged": false, honestly unknown */
+            rpc_held_send(h);
+            rpc_held_free(h);
+            return;
+        }
+    }
+    if (first && msglog_want(h->hi))
+        rpc_logged_cb(NULL);
+}
+
 static void rpc_error(struct rpc_client *cl, const cJSON *id, int code,
                       const char *message)
 {
@@ -163,14 +254,16 @@ static int rpc_extract_binary(cJSON *node, struct rpc_attach *a,
     long n;
 
     if (cJSON_IsObject(node) && cJSON_GetArraySize(node) == 1 &&
-        cJSON_IsString(b64 = cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
+        cJSON_IsString(b64 =
+                           cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
         size_t len = strlen(b64->valuestring);
         if (a->n == 64) {
             *why = "at most 64 binary values";
             return -1;
         }
         bytes = malloc(B64_DECODED_MAX(len) + 1);
-        if (bytes == NULL || (n = b64_decode(bytes, b64->valuestring, len)) < 0) {
+        if (bytes == NULL ||
+            (n = b64_decode(bytes, b64->valuestring, len)) < 0) {
             free(bytes);
             *why = "_binary is not base64";
             return -1;
@@ -186,9 +279,8 @@ static int rpc_extract_binary(cJSON *node, struct rpc_attach *a,
         cJSON_AddNumberToObject(node, "num", a->n++);
         return 0;
     }
-    cJSON_ArrayForEach(child, node)
-        if (rpc_extract_binary(child, a, why) != 0)
-            return -1;
+    cJSON_ArrayForEach(child, node) if (rpc_extract_binary(child, a, why) !=
+                                        0) return -1;
     return 0;
 }
 
@@ -199,7 +291,8 @@ static void rpc_insert_binary(cJSON *node, struct frame **attach, unsigned n)
     struct buf b = BUF_INIT;
 
     if (cJSON_IsObject(node) &&
-        cJSON_IsTrue(ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
+        cJSON_IsTrue(
+            ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
         cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
         num->valuedouble >= 0 && num->valuedouble < n) {
         struct frame *f = attach[(unsigned)num->valuedouble];
@@ -211,8 +304,7 @@ static void rpc_insert_binary(cJSON *node, struct frame **attach, unsigned n)
         buf_free(&b);
         return;
     }
-    cJSON_ArrayForEach(child, node)
-        rpc_insert_binary(child, attach, n);
+    cJSON_ArrayForEach(child, node) rpc_insert_binary(child, attach, n);
 }
 
 /* ---- raw JSON spans ----
@@ -226,8 +318,8 @@ static size_t rpc_cur_len;
 
 static size_t rpc_ws(const char *s, size_t i, size_t len)
 {
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-                       s[i] == '\r'))
+    while (i < len &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
         i++;
     return i;
 }
@@ -253,8 +345,7 @@ static size_t rpc_skip(const char *s, size_t i, size_t len)
             i++;
         } else if (depth == 0) {
             while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
-                   s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
-                   s[i] != '\r')
+                   s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
                 i++;
         } else {
             i++;
@@ -381,11 +472,12 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
                 args = rpc_ack_args(&res[0]);
                 cJSON_AddItemToObject(result, "args",
                                       args ? args : cJSON_CreateArray());
-                rpc_reply(p->cl, p->id, result);
+                rpc_reply_logged(p->cl, p->id, result, &p->before);
             }
         } else {
             result = cJSON_CreateObject();
-            cJSON_AddNumberToObject(result, "recipients", (double)p->recipients);
+            cJSON_AddNumberToObject(result, "recipients",
+                                    (double)p->recipients);
             acks = cJSON_AddObjectToObject(result, "acks");
             timeouts = cJSON_AddArrayToObject(result, "timeouts");
             for (i = 0; i < n; i++) {
@@ -398,7 +490,7 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
                 cJSON_AddItemToObject(acks, res[i].sid,
                                       args ? args : cJSON_CreateArray());
             }
-            rpc_reply(p->cl, p->id, result);
+            rpc_reply_logged(p->cl, p->id, result, &p->before);
         }
     }
     cJSON_Delete(p->id);
@@ -426,8 +518,8 @@ static char *rpc_raw_event(const char *event, const char *raw, size_t len,
                            raw[len - 1] == '\t' || raw[len - 1] == '\r'))
             len--;
     }
-    name = cJSON_PrintUnformatted(&(cJSON){.type = cJSON_String,
-                                           .valuestring = (char *)event});
+    name = cJSON_PrintUnformatted(
+        &(cJSON){.type = cJSON_String, .valuestring = (char *)event});
     buf_putc(&b, '[');
     buf_puts(&b, name ? name : "\"\"");
     if (len > a) {
@@ -440,9 +532,8 @@ static char *rpc_raw_event(const char *event, const char *raw, size_t len,
 }
 
 static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
-                            const cJSON *params, const char *event,
-                            cJSON *args, const char *raw, size_t raw_len,
-                            int wrap)
+                            const cJSON *params, const char *event, cJSON *args,
+                            const char *raw, size_t raw_len, int wrap)
 {
     struct hub_target t;
     struct rpc_attach a = {.n = 0};
@@ -451,6 +542,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(params, "timeout");
     unsigned timeout_ms = 5000;
     struct rpc_pending *p = NULL;
+    struct msglog_mark before;
     cJSON *array, *result;
     char *json;
     long n;
@@ -498,6 +590,11 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         p->single = t.to != NULL;
         p->recipients = -1;
     }
+    if (msglog_enabled) {
+        msglog_mark(&before);
+        if (p != NULL)
+            p->before = before;
+    }
     n = json ? hub_emit(&t, json, strlen(json), a.f, a.n, timeout_ms,
                         p ? rpc_ack_done : NULL, p)
              : -1;
@@ -521,7 +618,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     }
     result = cJSON_CreateObject();
     cJSON_AddNumberToObject(result, "recipients", (double)n);
-    rpc_reply(cl, id, result);
+    rpc_reply_logged(cl, id, result, &before);
 done:
     cJSON_free(json);
     rpc_attach_free(&a);
@@ -558,15 +655,15 @@ static void rpc_m_send(struct rpc_client *cl, const cJSON *id, cJSON *params)
         return;
     }
     {
-    const char *raw = NULL;
-    size_t raw_len = 0;
+        const char *raw = NULL;
+        size_t raw_len = 0;
 
-    if (!rpc_raw_param("message", &raw, &raw_len))
-        raw = NULL;
-    args = cJSON_CreateArray();
-    cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
-    rpc_emit_common(cl, id, params, "message", args, raw, raw_len, 1);
-    cJSON_Delete(args);
+        if (!rpc_raw_param("message", &raw, &raw_len))
+            raw = NULL;
+        args = cJSON_CreateArray();
+        cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
+        rpc_emit_common(cl, id, params, "message", args, raw, raw_len, 1);
+        cJSON_Delete(args);
     }
 }
 
@@ -604,8 +701,7 @@ static void rpc_m_sessions(struct rpc_client *cl, const cJSON *id,
     rpc_reply(cl, id, result);
 }
 
-static void rpc_m_session(struct rpc_client *cl, const cJSON *id,
-                          cJSON *params)
+static void rpc_m_session(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     const char *sid = rpc_str(params, "sid");
     cJSON *result;
@@ -725,8 +821,7 @@ static void rpc_upstream_stats(cJSON *r)
         cJSON_AddNumberToObject(r, f[i].name, (double)f[i].v);
 }
 
-static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
-                        cJSON *params)
+static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     cJSON *r = cJSON_CreateObject();
     struct msglog_stats ml;
@@ -740,16 +835,17 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "connections_accepted",
                             (double)conn_stats.accepted);
     cJSON_AddNumberToObject(r, "sessions", (double)engine_count());
-    cJSON_AddNumberToObject(r, "sessions_polling", (double)engine_stats.polling);
+    cJSON_AddNumberToObject(r, "sessions_polling",
+                            (double)engine_stats.polling);
     cJSON_AddNumberToObject(r, "sessions_websocket",
                             (double)engine_stats.websocket);
     cJSON_AddNumberToObject(r, "handshakes", (double)engine_stats.handshakes);
     cJSON_AddNumberToObject(r, "upgrades", (double)engine_stats.upgrades);
     cJSON_AddNumberToObject(r, "ping_timeouts",
                             (double)engine_stats.ping_timeouts);
-    cJSON_AddNumberToObject(r, "bad_requests",
-                            (double)(conn_stats.bad_requests +
-                                     engine_stats.bad_requests));
+    cJSON_AddNumberToObject(
+        r, "bad_requests",
+        (double)(conn_stats.bad_requests + engine_stats.bad_requests));
     cJSON_AddNumberToObject(r, "ws_protocol_errors",
                             (double)conn_stats.ws_protocol_errors);
     cJSON_AddNumberToObject(r, "output_overflows",
@@ -773,7 +869,9 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "messages_logged", (double)ml.logged);
     cJSON_AddNumberToObject(r, "messages_log_dropped", (double)ml.dropped);
     cJSON_AddNumberToObject(r, "messages_log_errors", (double)ml.errors);
-    cJSON_AddItemToObject(r, "message_log", msglog_path() ? cJSON_CreateString(msglog_path()) : cJSON_CreateNull());
+    cJSON_AddItemToObject(r, "message_log",
+                          msglog_path() ? cJSON_CreateString(msglog_path())
+                                        : cJSON_CreateNull());
     cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
     rpc_reply(cl, id, r);
 }
@@ -948,9 +1046,10 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     /* Bound as 0600 and only then given its group and mode, so the file
      * never exists with looser permissions than asked for. */
     old_mask = umask(0177);
-    rpc_listener = evconnlistener_new_bind(
-        base, rpc_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-        128, (struct sockaddr *)&sun, sizeof sun);
+    rpc_listener =
+        evconnlistener_new_bind(base, rpc_accept_cb, NULL,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                128, (struct sockaddr *)&sun, sizeof sun);
     umask(old_mask);
     if (rpc_listener == NULL) {
         *cause = strerror(errno);
@@ -978,6 +1077,9 @@ void rpc_shutdown(void)
         evconnlistener_free(rpc_listener);
         rpc_listener = NULL;
     }
+    /* Their clients are closed now; what the log still writes is kept. */
+    while (!TAILQ_EMPTY(&rpc_held))
+        rpc_held_free(TAILQ_FIRST(&rpc_held));
     for (cl = LIST_FIRST(&rpc_clients); cl != NULL; cl = next) {
         next = LIST_NEXT(cl, link);
         if (cl->bev != NULL) {
