@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -64,7 +64,10 @@ static char *rpc_path;
 static size_t rpc_max_line;
 static struct rpc_access rpc_access = {(gid_t)-1, {0}, 0, {0}, 0};
 
-void rpc_set_access(const struct rpc_access *a) { rpc_access = *a; }
+void rpc_set_access(const struct rpc_access *a)
+{
+    rpc_access = *a;
+}
 
 /* 1 when the peer of `fd` may use the control socket. */
 static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
@@ -254,16 +257,14 @@ static int rpc_extract_binary(cJSON *node, struct rpc_attach *a,
     long n;
 
     if (cJSON_IsObject(node) && cJSON_GetArraySize(node) == 1 &&
-        cJSON_IsString(b64 =
-                           cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
+        cJSON_IsString(b64 = cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
         size_t len = strlen(b64->valuestring);
         if (a->n == 64) {
             *why = "at most 64 binary values";
             return -1;
         }
         bytes = malloc(B64_DECODED_MAX(len) + 1);
-        if (bytes == NULL ||
-            (n = b64_decode(bytes, b64->valuestring, len)) < 0) {
+        if (bytes == NULL || (n = b64_decode(bytes, b64->valuestring, len)) < 0) {
             free(bytes);
             *why = "_binary is not base64";
             return -1;
@@ -279,8 +280,9 @@ static int rpc_extract_binary(cJSON *node, struct rpc_attach *a,
         cJSON_AddNumberToObject(node, "num", a->n++);
         return 0;
     }
-    cJSON_ArrayForEach(child, node) if (rpc_extract_binary(child, a, why) !=
-                                        0) return -1;
+    cJSON_ArrayForEach(child, node)
+        if (rpc_extract_binary(child, a, why) != 0)
+            return -1;
     return 0;
 }
 
@@ -291,8 +293,7 @@ static void rpc_insert_binary(cJSON *node, struct frame **attach, unsigned n)
     struct buf b = BUF_INIT;
 
     if (cJSON_IsObject(node) &&
-        cJSON_IsTrue(
-            ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
+        cJSON_IsTrue(ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
         cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
         num->valuedouble >= 0 && num->valuedouble < n) {
         struct frame *f = attach[(unsigned)num->valuedouble];
@@ -304,7 +305,8 @@ static void rpc_insert_binary(cJSON *node, struct frame **attach, unsigned n)
         buf_free(&b);
         return;
     }
-    cJSON_ArrayForEach(child, node) rpc_insert_binary(child, attach, n);
+    cJSON_ArrayForEach(child, node)
+        rpc_insert_binary(child, attach, n);
 }
 
 /* ---- raw JSON spans ----
@@ -318,8 +320,8 @@ static size_t rpc_cur_len;
 
 static size_t rpc_ws(const char *s, size_t i, size_t len)
 {
-    while (i < len &&
-           (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+                       s[i] == '\r'))
         i++;
     return i;
 }
@@ -345,7 +347,8 @@ static size_t rpc_skip(const char *s, size_t i, size_t len)
             i++;
         } else if (depth == 0) {
             while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
-                   s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+                   s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
+                   s[i] != '\r')
                 i++;
         } else {
             i++;
@@ -476,8 +479,7 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
             }
         } else {
             result = cJSON_CreateObject();
-            cJSON_AddNumberToObject(result, "recipients",
-                                    (double)p->recipients);
+            cJSON_AddNumberToObject(result, "recipients", (double)p->recipients);
             acks = cJSON_AddObjectToObject(result, "acks");
             timeouts = cJSON_AddArrayToObject(result, "timeouts");
             for (i = 0; i < n; i++) {
@@ -518,8 +520,8 @@ static char *rpc_raw_event(const char *event, const char *raw, size_t len,
                            raw[len - 1] == '\t' || raw[len - 1] == '\r'))
             len--;
     }
-    name = cJSON_PrintUnformatted(
-        &(cJSON){.type = cJSON_String, .valuestring = (char *)event});
+    name = cJSON_PrintUnformatted(&(cJSON){.type = cJSON_String,
+                                           .valuestring = (char *)event});
     buf_putc(&b, '[');
     buf_puts(&b, name ? name : "\"\"");
     if (len > a) {
@@ -532,8 +534,9 @@ static char *rpc_raw_event(const char *event, const char *raw, size_t len,
 }
 
 static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
-                            const cJSON *params, const char *event, cJSON *args,
-                            const char *raw, size_t raw_len, int wrap)
+                            const cJSON *params, const char *event,
+                            cJSON *args, const char *raw, size_t raw_len,
+                            int wrap)
 {
     struct hub_target t;
     struct rpc_attach a = {.n = 0};
@@ -655,15 +658,15 @@ static void rpc_m_send(struct rpc_client *cl, const cJSON *id, cJSON *params)
         return;
     }
     {
-        const char *raw = NULL;
-        size_t raw_len = 0;
+    const char *raw = NULL;
+    size_t raw_len = 0;
 
-        if (!rpc_raw_param("message", &raw, &raw_len))
-            raw = NULL;
-        args = cJSON_CreateArray();
-        cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
-        rpc_emit_common(cl, id, params, "message", args, raw, raw_len, 1);
-        cJSON_Delete(args);
+    if (!rpc_raw_param("message", &raw, &raw_len))
+        raw = NULL;
+    args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
+    rpc_emit_common(cl, id, params, "message", args, raw, raw_len, 1);
+    cJSON_Delete(args);
     }
 }
 
@@ -701,7 +704,8 @@ static void rpc_m_sessions(struct rpc_client *cl, const cJSON *id,
     rpc_reply(cl, id, result);
 }
 
-static void rpc_m_session(struct rpc_client *cl, const cJSON *id, cJSON *params)
+static void rpc_m_session(struct rpc_client *cl, const cJSON *id,
+                          cJSON *params)
 {
     const char *sid = rpc_str(params, "sid");
     cJSON *result;
@@ -821,7 +825,8 @@ static void rpc_upstream_stats(cJSON *r)
         cJSON_AddNumberToObject(r, f[i].name, (double)f[i].v);
 }
 
-static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
+static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
+                        cJSON *params)
 {
     cJSON *r = cJSON_CreateObject();
     struct msglog_stats ml;
@@ -835,17 +840,16 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "connections_accepted",
                             (double)conn_stats.accepted);
     cJSON_AddNumberToObject(r, "sessions", (double)engine_count());
-    cJSON_AddNumberToObject(r, "sessions_polling",
-                            (double)engine_stats.polling);
+    cJSON_AddNumberToObject(r, "sessions_polling", (double)engine_stats.polling);
     cJSON_AddNumberToObject(r, "sessions_websocket",
                             (double)engine_stats.websocket);
     cJSON_AddNumberToObject(r, "handshakes", (double)engine_stats.handshakes);
     cJSON_AddNumberToObject(r, "upgrades", (double)engine_stats.upgrades);
     cJSON_AddNumberToObject(r, "ping_timeouts",
                             (double)engine_stats.ping_timeouts);
-    cJSON_AddNumberToObject(
-        r, "bad_requests",
-        (double)(conn_stats.bad_requests + engine_stats.bad_requests));
+    cJSON_AddNumberToObject(r, "bad_requests",
+                            (double)(conn_stats.bad_requests +
+                                     engine_stats.bad_requests));
     cJSON_AddNumberToObject(r, "ws_protocol_errors",
                             (double)conn_stats.ws_protocol_errors);
     cJSON_AddNumberToObject(r, "output_overflows",
@@ -869,9 +873,7 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "messages_logged", (double)ml.logged);
     cJSON_AddNumberToObject(r, "messages_log_dropped", (double)ml.dropped);
     cJSON_AddNumberToObject(r, "messages_log_errors", (double)ml.errors);
-    cJSON_AddItemToObject(r, "message_log",
-                          msglog_path() ? cJSON_CreateString(msglog_path())
-                                        : cJSON_CreateNull());
+    cJSON_AddItemToObject(r, "message_log", msglog_path() ? cJSON_CreateString(msglog_path()) : cJSON_CreateNull());
     cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
     rpc_reply(cl, id, r);
 }
@@ -1046,10 +1048,9 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     /* Bound as 0600 and only then given its group and mode, so the file
      * never exists with looser permissions than asked for. */
     old_mask = umask(0177);
-    rpc_listener =
-        evconnlistener_new_bind(base, rpc_accept_cb, NULL,
-                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                                128, (struct sockaddr *)&sun, sizeof sun);
+    rpc_listener = evconnlistener_new_bind(
+        base, rpc_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+        128, (struct sockaddr *)&sun, sizeof sun);
     umask(old_mask);
     if (rpc_listener == NULL) {
         *cause = strerror(errno);
