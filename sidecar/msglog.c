@@ -558,15 +558,20 @@ static int msglog_write_row(const struct msglog_row *r, struct buf *line,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Errors since the last good write (the writer's thread). */
+static unsigned long msglog_failing;
+
 static void msglog_error(const char *what)
 {
-    static unsigned long n;
+    int e = sqlite3_system_errno(msglog_db);
 
-    /* The first error, then one in a thousand: a full disk must not flood
-     * the log. */
-    if (n++ % 1000 == 0)
-        log_warn("message log %s: %s: %s", msglog_abspath, what,
-                 sqlite3_errmsg(msglog_db));
+    /* The first error of a spell, then one in a thousand: a full disk must
+     * not flood the log. SQLite keeps the system's reason only for some
+     * errors (not for ENOSPC, which it reports as SQLITE_FULL). */
+    if (msglog_failing++ % 1000 == 0)
+        log_warn("message log %s: %s: %s%s%s%s", msglog_abspath, what,
+                 sqlite3_errmsg(msglog_db), e ? " (" : "", e ? strerror(e) : "",
+                 e ? ")" : "");
 }
 
 /* Records rows lo..hi as lost (the writer's thread). */
@@ -638,6 +643,13 @@ static void msglog_write(struct msglog_row *list, struct buf *line,
     }
     __atomic_add_fetch(&msglog_logged, ok, __ATOMIC_RELAXED);
     __atomic_add_fetch(&msglog_errors, bad, __ATOMIC_RELAXED);
+    if (ok > 0 && msglog_failing > 0) {
+        log_warn("message log %s: writing again (%llu rows lost so far)",
+                 msglog_abspath,
+                 (unsigned long long)__atomic_load_n(&msglog_errors,
+                                                     __ATOMIC_RELAXED));
+        msglog_failing = 0;
+    }
     msglog_publish(last);
 }
 
