@@ -439,7 +439,10 @@ static const char *msglog_lookup(void *arg, const char *key, size_t klen,
     }
     if (msglog_key(key, klen, "DIRECTION"))
         return msglog_str(r->out ? "out" : "in", vlen);
-    if (msglog_key(key, klen, "HTTP_COOKIE") && !msglog_cfg.cookies)
+    /* Credentials stay out of the log unless asked for. */
+    if ((msglog_key(key, klen, "HTTP_COOKIE") ||
+         msglog_key(key, klen, "HTTP_AUTHORIZATION")) &&
+        !msglog_cfg.cookies)
         return NULL;
     return logfmt_meta(r->meta, key, klen, vlen);
 }

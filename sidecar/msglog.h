@@ -22,7 +22,7 @@ struct msglog_config {
     unsigned long max_age;  /* seconds a row is kept; 0: forever */
     unsigned long max_rows; /* rows kept; 0: no limit */
     int per_receiver;       /* one row per receiver of a broadcast too */
-    int cookies;            /* %(HTTP_COOKIE)s renders the cookie */
+    int cookies; /* %(HTTP_COOKIE)s and %(HTTP_AUTHORIZATION)s render */
 };
 
 /* Where an outgoing message came from. */

@@ -12,7 +12,8 @@
 #include "t.h"
 
 static const char t_meta[] = "REMOTE_ADDR=10.0.0.7\0REMOTE_PORT=4242\0"
-                             "HTTP_COOKIE=secret=1\0";
+                             "HTTP_COOKIE=secret=1\0"
+                             "HTTP_AUTHORIZATION=Basic eDp5\0";
 
 /* Runs `sql` (one row, one text column) on the database at `path`. */
 static char *t_query(const char *path, const char *sql)
@@ -120,8 +121,9 @@ int main(void)
 
     /* on */
     c.path = path;
-    c.format = "%(REMOTE_ADDR)s|%(DIRECTION)s|%(EVENT)s|%(HTTP_COOKIE)s|"
-               "%(MESSAGE)s";
+    /* credentials render empty unless asked for */
+    c.format = "%(REMOTE_ADDR)s|%(DIRECTION)s|%(EVENT)s|%(HTTP_COOKIE)s"
+               "%(HTTP_AUTHORIZATION)s|%(MESSAGE)s";
     c.queue = 100;
     CHECK(msglog_setup(&c, &cause) == 0);
     CHECK(msglog_enabled && msglog_path() != NULL &&
@@ -174,7 +176,7 @@ int main(void)
     CHECK_QUERY(path, "SELECT group_concat(sid) FROM messages WHERE id > 4",
                 "r1,r2");
     CHECK_QUERY(path, "SELECT line FROM messages WHERE id = 5",
-                "10.0.0.7|out|b|secret=1|[\"b\"]");
+                "10.0.0.7|out|b|secret=1Basic eDp5|[\"b\"]");
 
     /* a full queue drops and counts; nothing is lost silently */
     c.per_receiver = 0;
