@@ -422,8 +422,9 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     log_init(main_cfg.verbose);
     signal(SIGPIPE, SIG_IGN);
-    /* A file size limit (RLIMIT_FSIZE) reached by the message log is an
-     * error its writer counts (EFBIG), not the end of the daemon. */
+    /* A file size limit (RLIMIT_FSIZE) reached by stderr redirected to a
+     * file is a failed write (EFBIG), not the end of the daemon. (The
+     * message log's writer thread blocks every signal anyway.) */
     signal(SIGXFSZ, SIG_IGN);
 
     main_base = event_base_new();

@@ -425,7 +425,7 @@ def small_fs(tmp_path):
 
 class FileSizeLimit:
     """Fills "the disk" with RLIMIT_FSIZE on the running daemon: writes past
-    it fail with EFBIG (the daemon ignores SIGXFSZ). Needs no privilege."""
+    it fail with EFBIG (no SIGXFSZ death). Needs no privilege."""
 
     error = "disk I/O error"  # SQLite's words for EFBIG
 
