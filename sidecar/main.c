@@ -395,8 +395,12 @@ static void main_stop(evutil_socket_t sig, short what, void *arg)
 
     (void)what;
     (void)arg;
-    if (main_drain_ev != NULL)
-        return; /* a second signal while draining */
+    if (main_drain_ev != NULL) {
+        /* A second signal: stop waiting for the application. */
+        log_warn("signal %d: exiting without waiting any longer", (int)sig);
+        event_base_loopbreak(main_base);
+        return;
+    }
     log_info("signal %d: shutting down", (int)sig);
     listener_shutdown();
     rpc_shutdown();
