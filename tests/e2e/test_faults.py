@@ -202,16 +202,19 @@ def test_sigterm_waits_for_upstream_events(own, clients, tmp_path,
         app.stop()
 
 
-def test_sigterm_drain_is_bounded(own, tmp_path, secret_file):
+@pytest.mark.parametrize("signals", [1, 2])
+def test_sigterm_drain_is_bounded(own, tmp_path, secret_file, signals):
     """An app that never answers holds the exit for --upstream-drain ms at
-    most, and the daemon says what it dropped."""
+    most, and the daemon says what it dropped; a second signal ends the
+    wait at once."""
     hang = socket.socket()
     hang.bind(("127.0.0.1", 0))
     hang.listen(64)  # accepts (in the kernel), never answers
+    drain = 700 if signals == 1 else 20000
     try:
         d = own("--upstream", "scgi://127.0.0.1:%d/ev" %
                 hang.getsockname()[1], "--upstream-secret", str(secret_file),
-                "--upstream-timeout", "30000", "--upstream-drain", "700")
+                "--upstream-timeout", "30000", "--upstream-drain", str(drain))
         sid = eio_open(requests.get(d.url + POLL, timeout=5).content)["sid"]
         # Socket.IO CONNECT: it waits for the app's allow, which never comes.
         assert requests.post(d.url + POLL + "&sid=" + sid, data="40",
@@ -220,11 +223,18 @@ def test_sigterm_drain_is_bounded(own, tmp_path, secret_file):
                    timeout=5, what="the connect in flight")
         t0 = time.monotonic()
         d.proc.send_signal(signal.SIGTERM)
+        if signals == 2:
+            time.sleep(0.5)
+            d.proc.send_signal(signal.SIGINT)
         assert d.proc.wait(8) == 0
         took = time.monotonic() - t0
-        assert 0.7 <= took < 2.0, took
-        assert "1 upstream events still unanswered after 700 ms" in \
-            d.stderr(), d.stderr()[-2000:]
+        if signals == 1:
+            assert 0.7 <= took < 2.0, took
+            assert "1 upstream events still unanswered after 700 ms" in \
+                d.stderr(), d.stderr()[-2000:]
+        else:
+            assert 0.5 <= took < 1.5, took
+            assert "exiting without waiting any longer" in d.stderr()
     finally:
         hang.close()
 
