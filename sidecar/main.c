@@ -434,6 +434,14 @@ int main(int argc, char **argv)
     main_base = event_base_new();
     if (main_base == NULL || event_base_priority_init(main_base, 3) != 0)
         fatal("cannot create the event loop");
+    /* Before any socket accepts: a SIGTERM that comes as soon as the
+     * sockets answer (a supervisor, a test) must drain, not kill. It is
+     * handled once the loop runs, when everything is set up. */
+    sigterm = evsignal_new(main_base, SIGTERM, main_stop, NULL);
+    sigint = evsignal_new(main_base, SIGINT, main_stop, NULL);
+    if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) != 0 ||
+        evsignal_add(sigint, NULL) != 0)
+        fatal("cannot watch SIGTERM and SIGINT");
 
     main_client_js = main_slurp(main_cfg.client_js, &main_client_js_len);
     if (main_client_js == NULL)
@@ -524,11 +532,6 @@ int main(int argc, char **argv)
     fprintf(stderr, "socketiod: control socket %s\n", main_cfg.rpc_path);
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
         fatal("message log %s", cause);
-
-    sigterm = evsignal_new(main_base, SIGTERM, main_stop, NULL);
-    sigint = evsignal_new(main_base, SIGINT, main_stop, NULL);
-    evsignal_add(sigterm, NULL);
-    evsignal_add(sigint, NULL);
 
     event_base_dispatch(main_base);
 
