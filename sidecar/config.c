@@ -39,6 +39,7 @@ enum {
     OPT_UPSTREAM_CONCURRENCY,
     OPT_UPSTREAM_QUEUE,
     OPT_UPSTREAM_TIMEOUT,
+    OPT_UPSTREAM_DRAIN,
     OPT_UPSTREAM_MAX_CONTEXT,
     OPT_PRIVATE_CHANNELS,
     OPT_FCGI,
@@ -89,6 +90,7 @@ static const struct option config_options[] = {
     {"upstream-concurrency", required_argument, NULL, OPT_UPSTREAM_CONCURRENCY},
     {"upstream-queue", required_argument, NULL, OPT_UPSTREAM_QUEUE},
     {"upstream-timeout", required_argument, NULL, OPT_UPSTREAM_TIMEOUT},
+    {"upstream-drain", required_argument, NULL, OPT_UPSTREAM_DRAIN},
     {"upstream-max-context", required_argument, NULL, OPT_UPSTREAM_MAX_CONTEXT},
     {"private-channels", no_argument, NULL, OPT_PRIVATE_CHANNELS},
     {"fcgi", required_argument, NULL, OPT_FCGI},
@@ -153,8 +155,9 @@ static void config_usage(FILE *f)
         "      --message-log-max-rows N       keep the newest N rows (0: all)\n"
         "      --message-log-per-receiver     a row per receiver of a "
         "broadcast\n"
-        "      --message-log-cookies   let %(HTTP_COOKIE)s render the "
-        "cookie\n"
+        "      --message-log-cookies   let %(HTTP_COOKIE)s and "
+        "%(HTTP_AUTHORIZATION)s\n"
+        "                              render the credentials\n"
         "      --upstream URL          forward client events to the app: "
         "http://HOST:PORT/PATH,\n"
         "                              fcgi://..., scgi://..., or "
@@ -165,6 +168,9 @@ static void config_usage(FILE *f)
         "      --upstream-queue N      events waiting per socket (64)\n"
         "      --upstream-timeout MS   connect/send and response, each "
         "(10000)\n"
+        "      --upstream-drain MS     on SIGTERM, the longest wait for "
+        "events\n"
+        "                              still going to the app (5000)\n"
         "      --upstream-max-context BYTES  per-socket context (65536)\n"
         "      --private-channels      a subscribe waits for the app's "
         "allow\n"
@@ -480,6 +486,11 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             return -1;
         cfg->upstream_timeout_ms = (unsigned)n;
         return 0;
+    case OPT_UPSTREAM_DRAIN:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        cfg->upstream_drain_ms = (unsigned)n;
+        return 0;
     case OPT_UPSTREAM_MAX_CONTEXT:
         if (config_number(name, val, 1UL << 26, &n) != 0)
             return -1;
@@ -576,6 +587,7 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->upstream_concurrency = 16;
     cfg->upstream_queue = 64;
     cfg->upstream_timeout_ms = 10000;
+    cfg->upstream_drain_ms = 5000;
     cfg->upstream_max_context = 65536;
 
     while ((opt = getopt_long(argc, argv, "l:r:c:vhV", config_options,

@@ -40,6 +40,8 @@ struct config {
     unsigned upstream_concurrency;
     unsigned upstream_queue;
     unsigned upstream_timeout_ms;
+    unsigned upstream_drain_ms; /* SIGTERM: the longest wait for upstream
+                                   events in flight or queued */
     size_t upstream_max_context;
     int private_channels;
     /* Responder fronts for web servers (docs/deployment.md). */

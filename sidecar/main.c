@@ -355,18 +355,61 @@ static void main_rpc_access(void)
     rpc_set_access(&a);
 }
 
+/* SIGTERM's drain: at least a moment for close frames and final polls to
+ * be written, then until the application has answered every event still
+ * owed to it (the disconnects of the sessions just closed among them), for
+ * at most --upstream-drain ms. */
+#define MAIN_DRAIN_MIN_MS 200
+#define MAIN_DRAIN_TICK_MS 50
+
+static struct event *main_drain_ev;
+static struct timeval main_drain_t0;
+
+static void main_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct timeval now, d;
+    unsigned long ms;
+    uint64_t owed = upstream_stats.in_flight + upstream_stats.queued;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    event_base_gettimeofday_cached(main_base, &now);
+    evutil_timersub(&now, &main_drain_t0, &d);
+    ms = (unsigned long)d.tv_sec * 1000 + (unsigned long)d.tv_usec / 1000;
+    if (ms < MAIN_DRAIN_MIN_MS)
+        return;
+    if (owed == 0) {
+        event_base_loopbreak(main_base);
+    } else if (ms >= MAIN_DRAIN_MIN_MS + main_cfg.upstream_drain_ms) {
+        log_warn("shutdown: %llu upstream events still unanswered after "
+                 "%u ms (--upstream-drain): dropped",
+                 (unsigned long long)owed, main_cfg.upstream_drain_ms);
+        event_base_loopbreak(main_base);
+    }
+}
+
 static void main_stop(evutil_socket_t sig, short what, void *arg)
 {
-    struct timeval grace = {0, 200000};
+    struct timeval tick = {0, MAIN_DRAIN_TICK_MS * 1000};
 
     (void)what;
     (void)arg;
+    if (main_drain_ev != NULL) {
+        /* A second signal: stop waiting for the application. */
+        log_warn("signal %d: exiting without waiting any longer", (int)sig);
+        event_base_loopbreak(main_base);
+        return;
+    }
     log_info("signal %d: shutting down", (int)sig);
     listener_shutdown();
     rpc_shutdown();
     engine_shutdown();
-    /* A moment for close frames and final polls to be written. */
-    event_base_loopexit(main_base, &grace);
+    event_base_gettimeofday_cached(main_base, &main_drain_t0);
+    main_drain_ev =
+        event_new(main_base, -1, EV_PERSIST, main_drain_tick, NULL);
+    if (main_drain_ev == NULL || event_add(main_drain_ev, &tick) != 0)
+        event_base_loopbreak(main_base);
 }
 
 int main(int argc, char **argv)
@@ -383,10 +426,22 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     log_init(main_cfg.verbose);
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (RLIMIT_FSIZE) reached by stderr redirected to a
+     * file is a failed write (EFBIG), not the end of the daemon. (The
+     * message log's writer thread blocks every signal anyway.) */
+    signal(SIGXFSZ, SIG_IGN);
 
     main_base = event_base_new();
     if (main_base == NULL || event_base_priority_init(main_base, 3) != 0)
         fatal("cannot create the event loop");
+    /* Before any socket accepts: a SIGTERM that comes as soon as the
+     * sockets answer (a supervisor, a test) must drain, not kill. It is
+     * handled once the loop runs, when everything is set up. */
+    sigterm = evsignal_new(main_base, SIGTERM, main_stop, NULL);
+    sigint = evsignal_new(main_base, SIGINT, main_stop, NULL);
+    if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) != 0 ||
+        evsignal_add(sigint, NULL) != 0)
+        fatal("cannot watch SIGTERM and SIGINT");
 
     main_client_js = main_slurp(main_cfg.client_js, &main_client_js_len);
     if (main_client_js == NULL)
@@ -478,15 +533,12 @@ int main(int argc, char **argv)
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
         fatal("message log %s", cause);
 
-    sigterm = evsignal_new(main_base, SIGTERM, main_stop, NULL);
-    sigint = evsignal_new(main_base, SIGINT, main_stop, NULL);
-    evsignal_add(sigterm, NULL);
-    evsignal_add(sigint, NULL);
-
     event_base_dispatch(main_base);
 
     event_free(sigterm);
     event_free(sigint);
+    if (main_drain_ev != NULL)
+        event_free(main_drain_ev);
     upstream_shutdown();
     hub_shutdown();
     msglog_shutdown(); /* writes what is still queued */

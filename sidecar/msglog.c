@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 #include <sqlite3.h>
@@ -24,6 +26,7 @@
 struct msglog_row {
     struct msglog_row *next;
     size_t size;
+    uint64_t seq; /* its number (msglog_mark) */
     int64_t time_us;
     int64_t ack_id;
     long recipients;
@@ -34,6 +37,16 @@ struct msglog_row {
     uint32_t *attach_len;
     char data[];
 };
+
+/* Rows numbered lo to hi (inclusive) that a database error lost. */
+struct msglog_span {
+    uint64_t lo, hi;
+};
+
+/* Failed spans kept for msglog_committed(); past this many the oldest two
+ * merge (the merged span may then cover written rows too: an answer errs
+ * toward "not logged"). */
+#define MSGLOG_MAX_SPANS 64
 
 /* A receiver announced by msglog_receiver(), until the next msglog_out(). */
 struct msglog_recv {
@@ -54,6 +67,9 @@ static struct {
                            writer from its nap */
     int waiting;        /* the writer sleeps until the next row */
     int stop;
+    uint64_t seq; /* the number of the last row queued */
+    struct msglog_span failed[MSGLOG_MAX_SPANS]; /* oldest first */
+    unsigned nfailed;
 } msglog_q = {.lock = PTHREAD_MUTEX_INITIALIZER,
               .cond = PTHREAD_COND_INITIALIZER};
 
@@ -69,6 +85,16 @@ static uint64_t msglog_logged;  /* the writer's; atomic reads */
 static uint64_t msglog_errors;  /* the writer's; atomic reads */
 static struct msglog_recv *msglog_recvs;
 static size_t msglog_nrecv, msglog_recv_cap;
+/* Written-rows notices: the writer stores msglog_done, then signals the
+ * eventfd when the loop wants a row up to it (msglog_want). Both sides
+ * store, then load the other's variable, sequentially consistent: at least
+ * one of them sees the other's store, so no notice is lost. */
+static uint64_t msglog_done;
+static uint64_t msglog_wanted;
+static int msglog_efd = -1;
+static struct event *msglog_efd_ev;
+static msglog_written_cb msglog_written_fn;
+static void *msglog_written_arg;
 
 static const char msglog_schema[] =
     "CREATE TABLE IF NOT EXISTS messages ("
@@ -193,6 +219,7 @@ static void msglog_push(struct msglog_row *r)
     else
         msglog_q.head = r;
     msglog_q.tail = r;
+    r->seq = ++msglog_q.seq;
     msglog_q.count++;
     msglog_q.bytes += r->size;
     /* Wake the writer only from a deep sleep (the first row after a quiet
@@ -289,6 +316,83 @@ void msglog_get_stats(struct msglog_stats *st)
 
 const char *msglog_path(void) { return msglog_abspath; }
 
+void msglog_mark(struct msglog_mark *m)
+{
+    /* Only the loop's thread changes either, so no lock. */
+    m->queued = msglog_q.seq;
+    m->dropped = msglog_dropped;
+}
+
+uint64_t msglog_written(void)
+{
+    return __atomic_load_n(&msglog_done, __ATOMIC_SEQ_CST);
+}
+
+static void msglog_efd_cb(evutil_socket_t fd, short what, void *arg)
+{
+    uint64_t n;
+
+    (void)what;
+    (void)arg;
+    if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+        log_warn("message log: eventfd: %s", strerror(errno));
+    if (msglog_written_fn != NULL)
+        msglog_written_fn(msglog_written_arg);
+}
+
+int msglog_notify(struct event_base *base, msglog_written_cb cb, void *arg,
+                  const char **cause)
+{
+    msglog_written_fn = cb;
+    msglog_written_arg = arg;
+    if (msglog_efd >= 0)
+        return 0;
+    msglog_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (msglog_efd < 0) {
+        *cause = strerror(errno);
+        return -1;
+    }
+    msglog_efd_ev =
+        event_new(base, msglog_efd, EV_READ | EV_PERSIST, msglog_efd_cb, NULL);
+    if (msglog_efd_ev == NULL || event_add(msglog_efd_ev, NULL) != 0) {
+        event_free(msglog_efd_ev);
+        msglog_efd_ev = NULL;
+        close(msglog_efd);
+        msglog_efd = -1;
+        *cause = "cannot watch the eventfd";
+        return -1;
+    }
+    return 0;
+}
+
+int msglog_want(uint64_t seq)
+{
+    __atomic_store_n(&msglog_wanted, seq, __ATOMIC_SEQ_CST);
+    if (msglog_written() >= seq)
+        return 1;
+    /* The writer may be napping after a batch: a waiting caller should not
+     * wait for the nap to end. */
+    pthread_mutex_lock(&msglog_q.lock);
+    pthread_cond_signal(&msglog_q.cond);
+    pthread_mutex_unlock(&msglog_q.lock);
+    return 0;
+}
+
+int msglog_committed(uint64_t lo, uint64_t hi)
+{
+    unsigned i;
+    int ok = 1;
+
+    if (hi <= lo)
+        return 1;
+    pthread_mutex_lock(&msglog_q.lock);
+    for (i = 0; i < msglog_q.nfailed && ok; i++)
+        if (msglog_q.failed[i].lo <= hi && msglog_q.failed[i].hi > lo)
+            ok = 0;
+    pthread_mutex_unlock(&msglog_q.lock);
+    return ok;
+}
+
 /* ---- the writer's side ---- */
 
 struct msglog_render {
@@ -335,7 +439,10 @@ static const char *msglog_lookup(void *arg, const char *key, size_t klen,
     }
     if (msglog_key(key, klen, "DIRECTION"))
         return msglog_str(r->out ? "out" : "in", vlen);
-    if (msglog_key(key, klen, "HTTP_COOKIE") && !msglog_cfg.cookies)
+    /* Credentials stay out of the log unless asked for. */
+    if ((msglog_key(key, klen, "HTTP_COOKIE") ||
+         msglog_key(key, klen, "HTTP_AUTHORIZATION")) &&
+        !msglog_cfg.cookies)
         return NULL;
     return logfmt_meta(r->meta, key, klen, vlen);
 }
@@ -454,22 +561,63 @@ static int msglog_write_row(const struct msglog_row *r, struct buf *line,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Errors since the last good write (the writer's thread). */
+static unsigned long msglog_failing;
+
 static void msglog_error(const char *what)
 {
-    static unsigned long n;
+    int e = sqlite3_system_errno(msglog_db);
 
-    /* The first error, then one in a thousand: a full disk must not flood
-     * the log. */
-    if (n++ % 1000 == 0)
-        log_warn("message log %s: %s: %s", msglog_abspath, what,
-                 sqlite3_errmsg(msglog_db));
+    /* The first error of a spell, then one in a thousand: a full disk must
+     * not flood the log. SQLite keeps the system's reason only for some
+     * errors (not for ENOSPC, which it reports as SQLITE_FULL). */
+    if (msglog_failing++ % 1000 == 0)
+        log_warn("message log %s: %s: %s%s%s%s", msglog_abspath, what,
+                 sqlite3_errmsg(msglog_db), e ? " (" : "", e ? strerror(e) : "",
+                 e ? ")" : "");
+}
+
+/* Records rows lo..hi as lost (the writer's thread). */
+static void msglog_lost(uint64_t lo, uint64_t hi)
+{
+    struct msglog_span *f = msglog_q.failed;
+
+    pthread_mutex_lock(&msglog_q.lock);
+    if (msglog_q.nfailed > 0 && f[msglog_q.nfailed - 1].hi + 1 >= lo) {
+        f[msglog_q.nfailed - 1].hi = hi;
+    } else {
+        if (msglog_q.nfailed == MSGLOG_MAX_SPANS) {
+            f[1].lo = f[0].lo;
+            memmove(f, f + 1, (MSGLOG_MAX_SPANS - 1) * sizeof *f);
+            msglog_q.nfailed--;
+        }
+        f[msglog_q.nfailed].lo = lo;
+        f[msglog_q.nfailed].hi = hi;
+        msglog_q.nfailed++;
+    }
+    pthread_mutex_unlock(&msglog_q.lock);
+}
+
+/* Publishes that rows up to `seq` are written, and tells the loop when it
+ * waits for one of them. */
+static void msglog_publish(uint64_t seq)
+{
+    uint64_t want, one = 1;
+
+    __atomic_store_n(&msglog_done, seq, __ATOMIC_SEQ_CST);
+    want = __atomic_load_n(&msglog_wanted, __ATOMIC_SEQ_CST);
+    if (want != 0 && want <= seq && msglog_efd >= 0 &&
+        __atomic_compare_exchange_n(&msglog_wanted, &want, 0, 0,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
+        write(msglog_efd, &one, sizeof one) < 0)
+        log_warn("message log: eventfd: %s", strerror(errno));
 }
 
 static void msglog_write(struct msglog_row *list, struct buf *line,
                          struct buf *att)
 {
     struct msglog_row *r;
-    uint64_t ok = 0, bad = 0;
+    uint64_t ok = 0, bad = 0, first = list->seq, last = first;
     int begun;
 
     begun = sqlite3_exec(msglog_db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
@@ -477,12 +625,14 @@ static void msglog_write(struct msglog_row *list, struct buf *line,
         msglog_error("BEGIN");
     while ((r = list) != NULL) {
         list = r->next;
+        last = r->seq;
         if (begun && msglog_write_row(r, line, att) == 0) {
             ok++;
         } else {
             if (begun)
                 msglog_error("INSERT");
             bad++;
+            msglog_lost(r->seq, r->seq);
         }
         free(r);
     }
@@ -492,9 +642,18 @@ static void msglog_write(struct msglog_row *list, struct buf *line,
         sqlite3_exec(msglog_db, "ROLLBACK", NULL, NULL, NULL);
         bad += ok;
         ok = 0;
+        msglog_lost(first, last);
     }
     __atomic_add_fetch(&msglog_logged, ok, __ATOMIC_RELAXED);
     __atomic_add_fetch(&msglog_errors, bad, __ATOMIC_RELAXED);
+    if (ok > 0 && msglog_failing > 0) {
+        log_warn("message log %s: writing again (%llu rows lost so far)",
+                 msglog_abspath,
+                 (unsigned long long)__atomic_load_n(&msglog_errors,
+                                                     __ATOMIC_RELAXED));
+        msglog_failing = 0;
+    }
+    msglog_publish(last);
 }
 
 /* Deletes rows past the age and count limits. */
@@ -663,6 +822,7 @@ fail_cause:
 void msglog_shutdown(void)
 {
     msglog_enabled = 0;
+    msglog_written_fn = NULL;
     msglog_recv_clear();
     free(msglog_recvs);
     msglog_recvs = NULL;
@@ -678,6 +838,19 @@ void msglog_shutdown(void)
                  (unsigned long long)msglog_logged,
                  (unsigned long long)msglog_dropped);
     }
+    if (msglog_efd_ev != NULL) {
+        event_free(msglog_efd_ev);
+        msglog_efd_ev = NULL;
+    }
+    if (msglog_efd >= 0) {
+        close(msglog_efd);
+        msglog_efd = -1;
+    }
+    /* Numbering starts again with a new set-up (the unit tests). */
+    msglog_q.seq = 0;
+    msglog_q.nfailed = 0;
+    msglog_done = 0;
+    msglog_wanted = 0;
     sqlite3_finalize(msglog_insert);
     msglog_insert = NULL;
     if (msglog_db != NULL && sqlite3_close(msglog_db) != SQLITE_OK)

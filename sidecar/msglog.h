@@ -4,6 +4,7 @@
 #ifndef SOCKETIOD_MSGLOG_H
 #define SOCKETIOD_MSGLOG_H
 
+#include <event2/event.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,7 @@ struct msglog_config {
     unsigned long max_age;  /* seconds a row is kept; 0: forever */
     unsigned long max_rows; /* rows kept; 0: no limit */
     int per_receiver;       /* one row per receiver of a broadcast too */
-    int cookies;            /* %(HTTP_COOKIE)s renders the cookie */
+    int cookies; /* %(HTTP_COOKIE)s and %(HTTP_AUTHORIZATION)s render */
 };
 
 /* Where an outgoing message came from. */
@@ -73,6 +74,40 @@ void msglog_out(int via, int ack, const char *sid, const char *meta,
  * message that the next msglog_out() describes. Copies both. */
 void msglog_receiver(const char *sid, const char *meta);
 
+/* Rows are numbered 1, 2, ... in the order they are queued; a dropped row
+ * gets no number. A mark is where the loop stands: the number of the last
+ * row queued and how many were dropped so far. Two marks taken around a
+ * call bracket the rows that call queued (and say whether it dropped one). */
+struct msglog_mark {
+    uint64_t queued;
+    uint64_t dropped;
+};
+
+/* Fills *m with the loop's position (the loop's thread only). */
+void msglog_mark(struct msglog_mark *m);
+
+/* Called on the loop when the writer has written (committed, or failed to
+ * write) every row up to the number last passed to msglog_want(). */
+typedef void (*msglog_written_cb)(void *arg);
+
+/* Sets who hears about written rows; the first call (the loop's thread,
+ * after msglog_setup) opens an eventfd the writer signals. Returns 0, or -1
+ * with *cause (no eventfd; the caller answers at once instead). */
+int msglog_notify(struct event_base *base, msglog_written_cb cb, void *arg,
+                  const char **cause);
+
+/* The number of the last row written, committed or not (any thread). */
+uint64_t msglog_written(void);
+
+/* Asks for the msglog_written_cb once rows up to `seq` are written, and
+ * wakes the writer from its nap so that it writes them now. Returns 1 when
+ * they already are (no callback comes then), else 0. */
+int msglog_want(uint64_t seq);
+
+/* Whether every row numbered in (lo, hi] is in the database: none was lost
+ * to a database error. Meaningful once msglog_written() >= hi. */
+int msglog_committed(uint64_t lo, uint64_t hi);
+
 /* Counters (logged and errors are updated by the writer thread; read them
  * with msglog_get_stats). */
 void msglog_get_stats(struct msglog_stats *st);
@@ -80,7 +115,8 @@ void msglog_get_stats(struct msglog_stats *st);
 /* The database's absolute path, or NULL when logging is off. */
 const char *msglog_path(void);
 
-/* Stops the writer after it has written every queued row, closes the
+/* Stops the writer after it has written every queued row (a
+ * msglog_written_cb comes no more), closes the
  * database (checkpointing the WAL) and frees everything. Idempotent. */
 void msglog_shutdown(void);
 

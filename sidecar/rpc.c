@@ -44,6 +44,19 @@ struct rpc_pending {
     cJSON *id;
     int single; /* addressed to one socket */
     long recipients;
+    struct msglog_mark before; /* the log's position before the emit */
+};
+
+/* With the message log on, an emit's answer waits until the rows the emit
+ * queued are written, so that "ok" means "in the log" (docs/rpc.md). Rows
+ * are written in order, so the held answers form one FIFO. */
+struct rpc_held {
+    TAILQ_ENTRY(rpc_held) link;
+    struct rpc_client *cl;
+    cJSON *msg;      /* the whole answer; "logged" is added when sent */
+    cJSON *result;   /* inside msg */
+    uint64_t lo, hi; /* its rows are numbered (lo, hi] */
+    int dropped;     /* the queue was full for one of them */
 };
 
 static struct evconnlistener *rpc_listener;
@@ -83,6 +96,8 @@ static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
 }
 static struct timeval rpc_started;
 static LIST_HEAD(, rpc_client) rpc_clients = LIST_HEAD_INITIALIZER(rpc_clients);
+static TAILQ_HEAD(, rpc_held) rpc_held = TAILQ_HEAD_INITIALIZER(rpc_held);
+static int rpc_notify_on; /* msglog_notify() done */
 
 static void rpc_client_release(struct rpc_client *cl)
 {
@@ -123,6 +138,85 @@ static void rpc_reply(struct rpc_client *cl, const cJSON *id, cJSON *result)
     cJSON_AddItemToObject(msg, "result", result);
     rpc_write(cl, msg);
     cJSON_Delete(msg);
+}
+
+static void rpc_held_send(struct rpc_held *h)
+{
+    cJSON_AddBoolToObject(h->result, "logged",
+                          !h->dropped && msglog_committed(h->lo, h->hi));
+    rpc_write(h->cl, h->msg);
+}
+
+static void rpc_held_free(struct rpc_held *h)
+{
+    TAILQ_REMOVE(&rpc_held, h, link);
+    cJSON_Delete(h->msg);
+    rpc_client_release(h->cl);
+    free(h);
+}
+
+/* The message log wrote more rows: sends the answers they complete. */
+static void rpc_logged_cb(void *arg)
+{
+    struct rpc_held *h;
+
+    (void)arg;
+    do {
+        while ((h = TAILQ_FIRST(&rpc_held)) != NULL &&
+               h->hi <= msglog_written()) {
+            rpc_held_send(h);
+            rpc_held_free(h);
+        }
+    } while (h != NULL && msglog_want(h->hi));
+}
+
+/* Answers an emit whose log position before it was `before`: at once when
+ * logging is off, else once its rows are written, with "logged". */
+static void rpc_reply_logged(struct rpc_client *cl, const cJSON *id,
+                             cJSON *result, const struct msglog_mark *before)
+{
+    struct msglog_mark after;
+    struct rpc_held *h;
+    const char *cause;
+    int first;
+
+    if (!msglog_enabled) {
+        rpc_reply(cl, id, result);
+        return;
+    }
+    msglog_mark(&after);
+    h = calloc(1, sizeof *h);
+    if (h == NULL || (h->msg = cJSON_CreateObject()) == NULL) {
+        free(h);
+        cJSON_AddBoolToObject(result, "logged", 0);
+        rpc_reply(cl, id, result);
+        return;
+    }
+    cJSON_AddItemToObject(h->msg, "id",
+                          id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(h->msg, "result", result);
+    h->result = result;
+    h->cl = cl;
+    cl->refs++;
+    h->lo = before->queued;
+    h->hi = after.queued;
+    h->dropped = after.dropped != before->dropped;
+    first = TAILQ_EMPTY(&rpc_held);
+    TAILQ_INSERT_TAIL(&rpc_held, h, link);
+    if (!rpc_notify_on && cl->bev != NULL) {
+        if (msglog_notify(bufferevent_get_base(cl->bev), rpc_logged_cb, NULL,
+                          &cause) == 0) {
+            rpc_notify_on = 1;
+        } else {
+            log_warn("rpc: answering emits before they are logged: %s", cause);
+            h->dropped = 1; /* "logged": false, honestly unknown */
+            rpc_held_send(h);
+            rpc_held_free(h);
+            return;
+        }
+    }
+    if (first && msglog_want(h->hi))
+        rpc_logged_cb(NULL);
 }
 
 static void rpc_error(struct rpc_client *cl, const cJSON *id, int code,
@@ -381,7 +475,7 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
                 args = rpc_ack_args(&res[0]);
                 cJSON_AddItemToObject(result, "args",
                                       args ? args : cJSON_CreateArray());
-                rpc_reply(p->cl, p->id, result);
+                rpc_reply_logged(p->cl, p->id, result, &p->before);
             }
         } else {
             result = cJSON_CreateObject();
@@ -398,7 +492,7 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
                 cJSON_AddItemToObject(acks, res[i].sid,
                                       args ? args : cJSON_CreateArray());
             }
-            rpc_reply(p->cl, p->id, result);
+            rpc_reply_logged(p->cl, p->id, result, &p->before);
         }
     }
     cJSON_Delete(p->id);
@@ -451,6 +545,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(params, "timeout");
     unsigned timeout_ms = 5000;
     struct rpc_pending *p = NULL;
+    struct msglog_mark before;
     cJSON *array, *result;
     char *json;
     long n;
@@ -498,6 +593,11 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         p->single = t.to != NULL;
         p->recipients = -1;
     }
+    if (msglog_enabled) {
+        msglog_mark(&before);
+        if (p != NULL)
+            p->before = before;
+    }
     n = json ? hub_emit(&t, json, strlen(json), a.f, a.n, timeout_ms,
                         p ? rpc_ack_done : NULL, p)
              : -1;
@@ -521,7 +621,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     }
     result = cJSON_CreateObject();
     cJSON_AddNumberToObject(result, "recipients", (double)n);
-    rpc_reply(cl, id, result);
+    rpc_reply_logged(cl, id, result, &before);
 done:
     cJSON_free(json);
     rpc_attach_free(&a);
@@ -978,6 +1078,9 @@ void rpc_shutdown(void)
         evconnlistener_free(rpc_listener);
         rpc_listener = NULL;
     }
+    /* Their clients are closed now; what the log still writes is kept. */
+    while (!TAILQ_EMPTY(&rpc_held))
+        rpc_held_free(TAILQ_FIRST(&rpc_held));
     for (cl = LIST_FIRST(&rpc_clients); cl != NULL; cl = next) {
         next = LIST_NEXT(cl, link);
         if (cl->bev != NULL) {
