@@ -789,6 +789,31 @@ static void engine_preflight(struct req *r, const struct http_request *req)
     buf_free(&h);
 }
 
+/* Names only the Engine.IO parameters: the rest of a query is the app's,
+ * and Socket.IO 2.x clients put auth tokens there, which a log must not
+ * keep. */
+static void engine_log_request(const struct req *r,
+                               const struct http_request *req)
+{
+    static const char *const keys[] = {"EIO", "transport", "sid"};
+    const char *val[3];
+    size_t len[3];
+    size_t i;
+
+    if (log_level < LOG_DEBUG)
+        return;
+    for (i = 0; i < 3; i++)
+        if (!http_query_get(req->query, req->query_len, keys[i], &val[i],
+                            &len[i])) {
+            val[i] = "-";
+            len[i] = 1;
+        }
+    log_debug("%s %u: %.*s %.*s EIO=%.*s transport=%.*s sid=%.*s",
+              engine_front_names[r->front], r->id, (int)req->method_len,
+              req->method, (int)req->path_len, req->path, (int)len[0], val[0],
+              (int)len[1], val[1], (int)len[2], val[2]);
+}
+
 void engine_request(struct req *r, struct conn *c,
                     const struct http_request *req, const char *body,
                     size_t len)
@@ -803,10 +828,7 @@ void engine_request(struct req *r, struct conn *c,
     int is_get = req->method_len == 3 && memcmp(req->method, "GET", 3) == 0;
     int is_post = req->method_len == 4 && memcmp(req->method, "POST", 4) == 0;
 
-    log_debug("%s %u: %.*s %.*s?%.*s", engine_front_names[r->front], r->id,
-              (int)req->method_len,
-              req->method, (int)req->path_len, req->path, (int)req->query_len,
-              q);
+    engine_log_request(r, req);
     if (origin != NULL &&
         !engine_cfg.origin_allowed(origin->value, origin->value_len)) {
         engine_error(r, req, 403, EIO_ERR_FORBIDDEN);

@@ -24,6 +24,8 @@ POLL = "/socket.io/?EIO=4&transport=polling"
 COOKIE_VALUE = "sessionid=c00kie5ecretvalue42"
 AUTH_VALUE = "Bearer auth0rizati0nsecretvalue42"
 TOKEN = "t0kensecretvalue42"  # the Socket.IO CONNECT auth payload
+# Socket.IO 2.x clients pass their credentials in the query string.
+QUERY_TOKEN = "qu3rytokensecretvalue42"
 
 
 def test_secrets_never_in_logs(daemon, clients, tmp_path):
@@ -53,6 +55,8 @@ def test_secrets_never_in_logs(daemon, clients, tmp_path):
             assert h.emit("echo", "hello", ack=True) == ["hello"]
             assert rpc.call("emit", event="news", args=[1], to=h.sid)[
                 "logged"] is True
+        r = requests.get(d.url + POLL + "&token=" + QUERY_TOKEN, timeout=5)
+        assert r.status_code == 200 and '"sid"' in r.text, r.text
         info = rpc.call("sessions")
         assert info["sessions"]
         rpc.call("stats")
@@ -65,7 +69,8 @@ def test_secrets_never_in_logs(daemon, clients, tmp_path):
     assert "whoami" in err and "upstream" in err, err[-3000:]
     secrets = {"upstream secret": SECRET, "cookie": COOKIE_VALUE,
                "cookie value": COOKIE_VALUE.split("=")[1],
-               "authorization": AUTH_VALUE.split()[1], "auth token": TOKEN}
+               "authorization": AUTH_VALUE.split()[1], "auth token": TOKEN,
+               "query token": QUERY_TOKEN}
     for what, value in secrets.items():
         assert value not in err, "%s in the daemon's log" % what
         assert base64.b64encode(value.encode()).decode() not in err
