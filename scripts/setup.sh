@@ -36,6 +36,7 @@ APT_PACKAGES=(
     clang clang-format                       # --enable-fuzzing (libFuzzer); .clang-format
     libevent-dev libcjson-dev libsqlite3-dev libssl-dev libfcgi-dev # libraries
     libfcgi-bin socat                        # cgi-fcgi and socat: test peers
+    iproute2                                 # ss: the listen backlog test
     uwsgi uwsgi-plugin-python3               # FastCGI/SCGI upstream app in the tests
     nginx apache2 libapache2-mod-fcgid libapache2-mod-wsgi-py3 # web servers in front (bridge tests)
     python3-pytest                           # the test runner

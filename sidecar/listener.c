@@ -227,9 +227,11 @@ static int listener_watch(struct event_base *base, int fd, int tcp,
     ls = &listener_all[listener_n];
     ls->tcp = tcp;
     ls->accept = accept;
+    /* Backlog 0: "already listening". -1 would make libevent listen()
+     * again with 128, undoing the 4096 above (SYN drops under a burst). */
     ls->l = evconnlistener_new(base, listener_accept_cb, ls,
                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                               -1, fd);
+                               0, fd);
     if (ls->l == NULL) {
         close(fd);
         *cause = "cannot watch the listening socket";

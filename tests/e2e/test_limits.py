@@ -88,6 +88,19 @@ def test_max_connections_total(daemon):
         s.close()
 
 
+def test_listen_backlog_survives_a_connect_burst(daemon):
+    """The listening socket keeps the 4096 backlog it was given (capped by
+    net.core.somaxconn): a burst of handshakes must not overflow a
+    128-entry queue and wait for SYN retries."""
+    d = daemon()
+    with open("/proc/sys/net/core/somaxconn") as f:
+        want = min(4096, int(f.read()))
+    out = subprocess.run(["ss", "-Hltn", "sport = :%d" % d.addr[1]],
+                         capture_output=True, text=True, check=True).stdout
+    backlogs = {int(line.split()[2]) for line in out.splitlines()}
+    assert backlogs == {want}, out
+
+
 def test_max_connections_per_ip(daemon):
     d = daemon("--max-connections-per-ip", "3")
     wait_until(lambda: stats(d)["connections"] == 0, what="probe gone")
