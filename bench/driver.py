@@ -469,12 +469,14 @@ class Run:
             time.sleep(quiet)
 
     def sparse(self, make):
-        """Warm-up broadcasts give the completion time; the measured ones
-        are spaced well apart from it, so none waits for another."""
-        w = self.phase("warm-up", lambda c, f: make("sparse", c, 300, f),
-                       3, 0, 60)
+        """Two single warm-up broadcasts (the second after any JIT has
+        run) give the completion time; the measured ones are spaced well
+        apart from it, so none waits for another."""
+        for _ in range(2):
+            w = self.phase("warm-up", lambda c, f: make("sparse", c, 100, f),
+                           1, 0, 60)
         comp = max(w["comp_p99_ms"], 1)
-        interval = max(100, int(math.ceil(comp * 2.5 / 50.0)) * 50)
+        interval = max(100, int(math.ceil(comp * 1.6 / 50.0)) * 50)
         k = max(3, min(self.args.sparse_count,
                        int(self.args.sparse_seconds * 1000 / interval)))
         r = self.phase("sparse", lambda c, f: make("sparse", c, interval, f),
