@@ -84,6 +84,27 @@ def rss_bytes(pid):
     return 0
 
 
+# The slab caches an idle TCP socket with an fd in an epoll set occupies.
+SOCKET_SLABS = ("TCP", "sock_inode_cache", "dentry", "filp", "eventpoll_epi",
+                "eventpoll_pwq")
+
+
+def socket_slab_bytes():
+    """Bytes in the socket slab caches (active objects), or None when
+    /proc/slabinfo cannot be read (it needs root)."""
+    try:
+        with open("/proc/slabinfo") as f:
+            lines = f.readlines()[2:]
+    except OSError:
+        return None
+    total = 0
+    for line in lines:
+        f = line.split()
+        if f[0] in SOCKET_SLABS:
+            total += int(f[1]) * int(f[3])
+    return total
+
+
 def meminfo_kb(key):
     with open("/proc/meminfo") as f:
         for line in f:
@@ -471,17 +492,25 @@ class Run:
     def sparse(self, make):
         """Two single warm-up broadcasts (the second after any JIT has
         run) give the completion time; the measured ones are spaced well
-        apart from it, so none waits for another."""
+        apart from it, so none waits for another. If they did overlap after
+        all (a warm-up can be lucky), the phase is run again, spaced from
+        what it measured."""
+        comp = 1
         for _ in range(2):
             w = self.phase("warm-up", lambda c, f: make("sparse", c, 100, f),
                            1, 0, 60)
-        comp = max(w["comp_p99_ms"], 1)
-        interval = max(100, int(math.ceil(comp * 1.6 / 50.0)) * 50)
-        k = max(3, min(self.args.sparse_count,
-                       int(self.args.sparse_seconds * 1000 / interval)))
-        r = self.phase("sparse", lambda c, f: make("sparse", c, interval, f),
-                       k, 0, k * interval / 1000.0 + 60)
-        r["interval_ms"] = interval
+            comp = max(comp, w["comp_p99_ms"])
+        for attempt in range(2):
+            interval = max(100, int(math.ceil(comp * 1.6 / 50.0)) * 50)
+            k = max(3, min(self.args.sparse_count,
+                           int(self.args.sparse_seconds * 1000 / interval)))
+            r = self.phase("sparse",
+                           lambda c, f: make("sparse", c, interval, f),
+                           k, 0, k * interval / 1000.0 + 60)
+            r["interval_ms"], r["attempt"] = interval, attempt + 1
+            if r["comp_p50_ms"] <= interval * 0.8:
+                break
+            comp = r["comp_p50_ms"]
         return r
 
     def throughput(self, make, kind, lazy, secs, rate=None):
@@ -534,6 +563,7 @@ class Run:
             srv.collect()
             rss0 = rss_bytes(srv.pid)
             slab0 = meminfo_kb("Slab")
+            sock0 = socket_slab_bytes()
             t = time.monotonic()
             self.lg = Loadgen(self.args.loadgen, srv.port, n, self.srcs,
                               max(60, n // 100))
@@ -555,11 +585,15 @@ class Run:
             srv.collect()
             rss1 = rss_bytes(srv.pid)
             slab1 = meminfo_kb("Slab")
+            sock1 = socket_slab_bytes()
             k = ready["ready"]
             res["memory"] = {"rss_base": rss0, "rss_idle": rss1,
                              "rss_per_conn": (rss1 - rss0) / k,
                              "slab_kb_delta": slab1 - slab0,
-                             "kernel_per_conn": (slab1 - slab0) * 1024 / k}
+                             "slab_per_conn": (slab1 - slab0) * 1024 / k}
+            if sock0 is not None:
+                res["memory"]["kernel_per_conn"] = (sock1 - sock0) / k
+                res["memory"]["kernel_caches"] = SOCKET_SLABS
             ps = self.args.phase_seconds
             res["sparse"] = self.sparse(srv.direct)
             log("%s n=%d: sparse completion p50 %.1f ms" % (

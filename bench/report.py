@@ -44,6 +44,14 @@ def rate(ph, key):
     return num(ph[key]) + mark(ph)
 
 
+def kernel_caches(doc):
+    for r in doc["runs"]:
+        c = r.get("memory", {}).get("kernel_caches")
+        if c:
+            return c
+    return ["none readable: not measured"]
+
+
 def find(doc, server, n):
     for r in doc["runs"]:
         if r["server"] == server and r["n"] == n and r.get("ok"):
@@ -142,7 +150,7 @@ def targets(doc):
             rows.append((what, "not measured", ""))
             return
         ratio = a / b
-        rows.append((what, "%s vs %s: %.2f×" % (num(a), num(b), ratio),
+        rows.append((what, "%s vs %s: %.3f×" % (num(a), num(b), ratio),
                      verdict(ratio >= want)))
 
     ratio_row("fan-out msgs per server CPU-s ≥ 4× Node's at 19k", 19000,
@@ -253,8 +261,9 @@ def main():
         "",
         "KB = 1024 bytes. *user RSS*: VmRSS after the clients connected and "
         "settled minus before, per connection (Node and Python collect "
-        "garbage first). *kernel*: growth of /proc/meminfo Slab per "
-        "connection, both ends (client and server socket) on this machine. "
+        "garbage first). *kernel*: growth of the slab caches a socket "
+        "occupies (%s, from /proc/slabinfo) per connection, both ends "
+        "(client and server socket) on this machine. "
         "*sparse*: broadcasts %s ms apart or more, eager client; delivery = "
         "each message, completion = each broadcast's last receiver, both "
         "from the emitter's CLOCK_MONOTONIC stamp. *fan-out*: each "
@@ -267,7 +276,8 @@ def main():
         "→ redis-server → redis adapter, python-socketio through "
         "RedisManager(write_only=True) → redis-server → RedisManager; "
         "Redis CPU is not in the server's (it is in the JSON)." % (
-            "100", m["burst_per_turn"], m["burst_per_turn"],
+            ", ".join(kernel_caches(doc)), "100", m["burst_per_turn"],
+            m["burst_per_turn"],
             m["lazy_us"] // 1000),
         "",
     ]
