@@ -3,8 +3,8 @@
 # run.sh: the benchmark: socketiod beside Node socket.io and python-socketio
 # (and a calibration server) on this machine; writes docs/benchmark.{json,md}.
 #
-#   bash bench/run.sh              N = 1k, 5k, 19k; about 20 minutes
-#   QUICK=1 bash bench/run.sh      N = 1k, 5k
+#   bash bench/run.sh              N = 1k, 5k, 19k; about 12-15 minutes
+#   QUICK=1 bash bench/run.sh      N = 1k, 5k; about 5 minutes
 #
 # Environment: SERVERS (socketiod,node,python,ceiling), NS (comma list,
 # overrides QUICK), OUT (docs/benchmark: the .json and .md written),
