@@ -1,0 +1,738 @@
+# Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
+"""driver: the measuring half of bench/run.sh. For each N and each server in
+turn it starts the server alone on this machine, connects N WebSocket
+clients (bench/loadgen), and measures:
+
+  memory     user-space RSS of the server per idle connection (VmRSS after
+             the clients settled minus before they came; Node and Python
+             collect garbage first), kernel slab per connection (both ends:
+             /proc/meminfo Slab, which other processes also move)
+  connect    clients ready (namespace joined) per second
+  sparse     broadcasts spaced so that each one completes before the next,
+             eager client: latency of each delivery, and of each broadcast's
+             last delivery (completion), both from the emitter's t_us
+  fan-out    one broadcast after the other, each issued when the previous
+             one was written (one frame per socket per write): delivered
+             msgs/s (wall) and per server CPU-second (/proc/PID/stat);
+             lazy client, so the client costs less than the server
+  burst      broadcasts back to back, so frames queue per connection
+  oob        the out-of-band path (socketiod: its RPC; Node: the Redis
+             emitter; python-socketio: RedisManager(write_only=True)):
+             sparse completion, and back-to-back delivered msgs per CPU-s
+  rpc        socketiod only: emit round trip on one persistent RPC
+             connection and pipelined emits/s, to an empty channel, to one
+             sid and to all
+
+Counts are sized from a short probe so every phase lasts a few seconds
+whatever the server's speed, and each phase is bounded in time as well;
+a phase that did not deliver everything says so ("complete": false).
+Writes one JSON document; bench/report.py turns it into markdown.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TICK = os.sysconf("SC_CLK_TCK")
+LAZY_US = 20000
+
+
+def log(*a):
+    print("bench:", *a, file=sys.stderr, flush=True)
+
+
+def now_us():
+    return time.monotonic_ns() // 1000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_s(pid):
+    """utime + stime of a process in seconds (None once it is gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_bytes(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+# The slab caches of an idle TCP socket in an epoll set. Its dentry and
+# filp (~0.5 KB) are left out: every process opening files moves those.
+SOCKET_SLABS = ("TCP", "sock_inode_cache", "eventpoll_epi", "eventpoll_pwq")
+
+
+def socket_slab_bytes():
+    """Bytes in the socket slab caches (active objects), or None when
+    /proc/slabinfo cannot be read (it needs root)."""
+    try:
+        with open("/proc/slabinfo") as f:
+            lines = f.readlines()[2:]
+    except OSError:
+        return None
+    total = 0
+    for line in lines:
+        f = line.split()
+        if f[0] in SOCKET_SLABS:
+            total += int(f[1]) * int(f[3])
+    return total
+
+
+def meminfo_kb(key):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_port(port, proc, secs=30):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not listen on %d" % port)
+
+
+def http_get(port, path, timeout=30):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                timeout=timeout) as r:
+        return r.read()
+
+
+def stop_proc(p, secs=10):
+    if p is None or p.poll() is not None:
+        return
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(secs)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+class Loadgen:
+    """bench/loadgen driven over its stdin/stdout."""
+
+    def __init__(self, exe, port, n, srcs, connect_s):
+        self.p = subprocess.Popen(
+            [exe, "-p", str(port), "-n", str(n), "-s", ",".join(srcs),
+             "-t", str(connect_s)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            bufsize=1)
+        self.q = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            try:
+                self.q.put(json.loads(line))
+            except ValueError:
+                pass
+        self.q.put(None)
+
+    def cmd(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+
+    def wait(self, ev, secs):
+        end = time.monotonic() + secs
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                m = self.q.get(timeout=left)
+            except queue.Empty:
+                return None
+            if m is None:
+                raise RuntimeError("loadgen exited")
+            if m.get("ev") == ev:
+                return m
+
+    def stats(self):
+        self.cmd("stats")
+        m = self.wait("stats", 30)
+        if m is None:
+            raise RuntimeError("loadgen does not answer")
+        return m
+
+    def reset(self, lazy_us):
+        self.cmd("lazy %d" % lazy_us)
+        self.cmd("reset")
+        if self.wait("reset", 30) is None:
+            raise RuntimeError("loadgen does not answer")
+
+    def close(self):
+        try:
+            self.cmd("quit")
+            self.p.wait(10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.p.kill()
+            self.p.wait()
+
+
+class Proc:
+    """A trigger that runs as a process printing one JSON line at the end."""
+
+    def __init__(self, argv, env=None):
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
+                                  env=env)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+
+    def finish(self, secs=30):
+        try:
+            out, _ = self.p.communicate(timeout=secs)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out, _ = self.p.communicate()
+        try:
+            return json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return {"output": out}
+
+
+class Http:
+    """A trigger that is the server's own /__bench/bcast job."""
+
+    def __init__(self, port, jobs, stoppable=True):
+        self.port, self.stoppable = port, stoppable
+        for path in jobs:
+            http_get(port, path)
+
+    def stop(self):
+        if self.stoppable:
+            http_get(self.port, "/__bench/stop")
+
+    def finish(self, secs=30):
+        return {}
+
+
+class Server:
+    """One server under test; subclasses say how to start and trigger it."""
+    name = label = ""
+    oob = True
+    uses_redis = False
+    extra_env = {}
+
+    def __init__(self, args, workdir):
+        self.args, self.workdir = args, workdir
+        self.proc = self.redis = None
+        self.port = free_port()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def start(self):
+        env = dict(os.environ, PORT=str(self.port), **self.extra_env)
+        if self.uses_redis:
+            self.redis_port = free_port()
+            self.redis = subprocess.Popen(
+                [self.args.redis_server, "--port", str(self.redis_port),
+                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--client-output-buffer-limit", "pubsub 0 0 0",
+                 "--loglevel", "warning"],
+                stdout=subprocess.DEVNULL, cwd=self.workdir)
+            wait_port(self.redis_port, self.redis)
+            self.redis_url = "redis://127.0.0.1:%d" % self.redis_port
+            env["REDIS_URL"] = self.redis_url
+        self.log = os.path.join(self.workdir, "%s-%d.log" % (self.name,
+                                                            self.port))
+        with open(self.log, "w") as logf:
+            self.proc = subprocess.Popen(self.argv(), env=env,
+                                         cwd=self.workdir, stdout=logf,
+                                         stderr=subprocess.STDOUT)
+        wait_port(self.port, self.proc)
+        self.ready()
+
+    def ready(self):
+        pass
+
+    def collect(self):
+        """Lets the server collect garbage before its RSS is read."""
+
+    def log_tail(self, lines=5):
+        try:
+            with open(self.log) as f:
+                return " | ".join(f.read().strip().splitlines()[-lines:])
+        except (OSError, AttributeError):
+            return ""
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        stop_proc(self.proc)
+        stop_proc(self.redis)
+
+    def http_jobs(self, count, interval, batch, first, jobs=1):
+        each = math.ceil(count / jobs)
+        paths = []
+        for j in range(jobs):
+            c = min(each, count - j * each)
+            if c > 0:
+                paths.append("/__bench/bcast?count=%d&interval=%d&batch=%d"
+                             "&first=%d" % (c, interval, batch,
+                                            first + j * each))
+        return paths
+
+    # Triggers: kind is "sparse", "fanout" or "burst"; each returns an
+    # object with stop() and finish().
+    def direct(self, kind, count, interval, first):
+        if kind == "sparse":
+            return Http(self.port, self.http_jobs(count, interval, 1, first))
+        if kind == "fanout":
+            return Http(self.port, self.http_jobs(count, 0, 1, first))
+        return Http(self.port, self.http_jobs(count, 0, BURST, first))
+
+
+BURST = 20  # broadcasts per event-loop turn in the burst phase (HTTP peers)
+
+
+class Socketiod(Server):
+    name, label = "socketiod", "socketiod"
+
+    def argv(self):
+        self.sock = os.path.join(self.workdir, "rpc-%d.sock" % self.port)
+        return [self.args.socketiod, "--listen", "127.0.0.1:%d" % self.port,
+                "--rpc", self.sock, "--client-js", "/dev/null",
+                "--transports", "websocket"]
+
+    def ready(self):
+        end = time.monotonic() + 10
+        while not os.path.exists(self.sock):
+            if time.monotonic() > end:
+                raise RuntimeError("no control socket")
+            time.sleep(0.02)
+
+    def emit(self, *opts):
+        return Proc([self.args.rpcemit, "-s", self.sock] +
+                    [str(o) for o in opts])
+
+    def direct(self, kind, count, interval, first):
+        if kind == "sparse":
+            return self.emit("-n", count, "-i", interval, "-w", 1000,
+                             "-S", first)
+        if kind == "fanout":  # the next emit once the last one was written
+            return self.emit("-n", count, "-w", 1, "-S", first)
+        return self.emit("-n", count, "-w", 1000, "-S", first)
+
+    def outofband(self, kind, count, interval, first):
+        return self.direct(kind, count, interval, first)
+
+
+class Node(Server):
+    name, label = "node", "Node socket.io"
+    uses_redis = True
+
+    def argv(self):
+        return [self.args.node, "--expose-gc",
+                os.path.join(HERE, "node-server.js")]
+
+    def collect(self):
+        http_get(self.port, "/__bench/stats")
+
+    def outofband(self, kind, count, interval, first):
+        return Proc([self.args.node, os.path.join(HERE, "node-emit.js"),
+                     str(count), str(interval if kind == "sparse" else 0),
+                     str(first)],
+                    env=dict(os.environ, REDIS_URL=self.redis_url))
+
+
+class Python(Server):
+    name, label = "python", "python-socketio (gevent)"
+    uses_redis = True
+
+    def argv(self):
+        return [sys.executable, os.path.join(HERE, "py-server.py")]
+
+    def collect(self):
+        http_get(self.port, "/__bench/stats")
+
+    def outofband(self, kind, count, interval, first):
+        return Proc([sys.executable, os.path.join(HERE, "py-emit.py"),
+                     str(count), str(interval if kind == "sparse" else 0),
+                     str(first)],
+                    env=dict(os.environ, REDIS_URL=self.redis_url))
+
+
+class Ceiling(Server):
+    name, label = "ceiling", "calibration (ceiling-server, direct)"
+    oob = False
+    extra_env = {"MODE": "direct"}
+
+    def argv(self):
+        return [self.args.ceiling]
+
+    def direct(self, kind, count, interval, first):
+        # No stop endpoint and no batch: a burst is BURST jobs at once, whose
+        # timers all fire in the same loop turn.
+        if kind == "sparse":
+            return Http(self.port, self.http_jobs(count, interval, 1, first),
+                        stoppable=False)
+        jobs = 1 if kind == "fanout" else min(BURST, count)
+        return Http(self.port, self.http_jobs(count, 0, 1, first, jobs),
+                    stoppable=False)
+
+
+SERVERS = {c.name: c for c in (Socketiod, Node, Python, Ceiling)}
+
+
+class Run:
+    """One server at one N."""
+
+    def __init__(self, args, cls, n, index, workdir):
+        self.args, self.n = args, n
+        self.srv = cls(args, workdir)
+        base = 2 + (index * 4) % 240
+        self.srcs = ["127.0.0.%d" % (base + i) for i in range(4)]
+        self.lg = None
+        self.seq = 0
+        self.res = {"server": cls.name, "label": cls.label, "n": n}
+
+    def next_first(self):
+        self.seq += 1000000
+        return self.seq
+
+    def cpus(self):
+        redis = self.srv.redis.pid if self.srv.redis else None
+        return (cpu_s(self.srv.pid), cpu_s(self.lg.p.pid), cpu_s(redis))
+
+    def phase(self, name, make, count, lazy, timeout):
+        """Runs one trigger of `count` broadcasts, waits for every delivery
+        (or the timeout, then stops the trigger and lets the pipe drain) and
+        returns what it measured."""
+        ready = self.lg.stats()["ready"]
+        self.lg.reset(lazy)
+        want = count * ready
+        self.lg.cmd("expect %d" % want)
+        c0 = self.cpus()
+        t0 = now_us()
+        trig = make(count, self.next_first())
+        reached = self.lg.wait("reached", timeout)
+        if reached is None:
+            # Out of time: stop the trigger, let what is queued arrive, and
+            # count the CPU that delivering it took too.
+            trig.stop()
+            self.drain()
+        c1 = self.cpus()
+        out = trig.finish()
+        st = self.lg.stats()
+        if c1[0] is None or not self.srv.alive():
+            raise RuntimeError("server died during %s" % name)
+        r = {"broadcasts": count, "receivers": ready, "want": want,
+             "delivered": st["ticks"], "complete": reached is not None,
+             "per_conn_min": st["per_conn_min"],
+             "per_conn_max": st["per_conn_max"],
+             "lat_p50_ms": st["lat_p50_us"] / 1e3,
+             "lat_p99_ms": st["lat_p99_us"] / 1e3,
+             "comp_p50_ms": st["comp_p50_us"] / 1e3,
+             "comp_p99_ms": st["comp_p99_us"] / 1e3,
+             "bcasts_complete": st["bcasts_complete"],
+             "dropped": st["dropped"], "trigger": out}
+        if st["ticks"] and st["last_rx_us"] > t0:
+            secs = (st["last_rx_us"] - t0) / 1e6
+            r["secs"] = secs
+            r["msgs_per_s"] = st["ticks"] / secs
+            r["bcasts_per_s"] = st["ticks"] / ready / secs if ready else 0
+        if c1[0] - c0[0] > 0 and st["ticks"]:
+            r["server_cpu_s"] = c1[0] - c0[0]
+            r["msgs_per_cpu_s"] = st["ticks"] / (c1[0] - c0[0])
+        if c1[1] - c0[1] > 0:
+            r["client_cpu_s"] = c1[1] - c0[1]
+        if self.srv.redis:
+            r["redis_cpu_s"] = c1[2] - c0[2]
+        return r
+
+    def drain(self, quiet=1.0, bound=30):
+        last, end = -1, time.monotonic() + bound
+        while time.monotonic() < end:
+            t = self.lg.stats()["ticks"]
+            if t == last:
+                return
+            last = t
+            time.sleep(quiet)
+
+    def sparse(self, make):
+        """Two single warm-up broadcasts (the second after any JIT has
+        run) give the completion time; the measured ones are spaced well
+        apart from it, so none waits for another. If they did overlap after
+        all (a warm-up can be lucky), the phase is run again, spaced from
+        what it measured."""
+        comp = 1
+        for _ in range(2):
+            w = self.phase("warm-up", lambda c, f: make("sparse", c, 100, f),
+                           1, 0, 60)
+            comp = max(comp, w["comp_p99_ms"])
+        for attempt in range(2):
+            interval = max(100, int(math.ceil(comp * 1.6 / 50.0)) * 50)
+            k = max(3, min(self.args.sparse_count,
+                           int(self.args.sparse_seconds * 1000 / interval)))
+            r = self.phase("sparse",
+                           lambda c, f: make("sparse", c, interval, f),
+                           k, 0, k * interval / 1000.0 + 60)
+            r["interval_ms"], r["attempt"] = interval, attempt + 1
+            if r["comp_p50_ms"] <= interval * 0.8:
+                break
+            comp = r["comp_p50_ms"]
+        return r
+
+    def throughput(self, make, kind, lazy, secs, rate=None):
+        """Sized to last about `secs` seconds: from `rate` (broadcasts/s)
+        when known, else from a short first attempt; an attempt that ends
+        in less than half the time is repeated with a count scaled to it."""
+        count = max(3, math.ceil(30000 / self.n)) if rate is None else \
+            rate * secs
+        for attempt in range(3):
+            count = int(min(max(3, count), 200000))
+            r = self.phase(kind, lambda c, f: make(kind, c, 0, f), count,
+                           lazy, 2 * secs + 10)
+            r["attempt"] = attempt + 1
+            if not r["complete"] or r.get("secs", 0) >= secs / 2 or \
+                    not r.get("bcasts_per_s"):
+                break
+            count = r["bcasts_per_s"] * secs
+        return r
+
+    def rpc(self):
+        """Round trips and pipelined rates on one RPC connection."""
+        s = self.srv
+        sid = self.sid0
+        out = {}
+        for key, target in (("empty", ["-c", "bench-empty"]),
+                            ("sid", ["-t", sid] if sid else None),
+                            ("all", [])):
+            if target is None:
+                continue
+            self.lg.reset(0)
+            n_rtt = 20 if key == "all" else int(2000 * self.args.rpc_scale)
+            rtt = s.emit("-n", n_rtt, "-w", 1, *target).finish(120)
+            out[key] = {"rtt_p50_us": rtt.get("rtt_p50_us"),
+                        "rtt_p99_us": rtt.get("rtt_p99_us"),
+                        "rtt_n": rtt.get("answered")}
+            if key != "all":
+                n_pipe = 100000 if key == "empty" else 20000
+                pipe = s.emit("-n", int(n_pipe * self.args.rpc_scale),
+                              "-w", 1000, *target).finish(120)
+                out[key]["pipelined_per_s"] = pipe.get("rate")
+                out[key]["pipelined_errors"] = pipe.get("errors")
+            self.drain(0.3, 10)
+        return out
+
+    def execute(self):
+        srv, n, res = self.srv, self.n, self.res
+        try:
+            srv.start()
+            time.sleep(1)
+            srv.collect()
+            rss0 = rss_bytes(srv.pid)
+            slab0 = meminfo_kb("Slab")
+            sock0 = socket_slab_bytes()
+            t = time.monotonic()
+            self.lg = Loadgen(self.args.loadgen, srv.port, n, self.srcs,
+                              max(60, n // 100))
+            ready = self.lg.wait("ready", max(60, n // 100) + 30)
+            if ready is None:
+                raise RuntimeError("clients never got ready")
+            self.sid0 = ready.get("sid0")
+            res["connect"] = {
+                "ready": ready["ready"], "failed": ready["failed"],
+                "secs": ready["connect_us"] / 1e6,
+                "per_s": ready["ready"] / (ready["connect_us"] / 1e6)
+                if ready["connect_us"] else 0}
+            log("%s n=%d: %d ready, %d failed in %.1f s" % (
+                srv.name, n, ready["ready"], ready["failed"],
+                time.monotonic() - t))
+            if ready["ready"] == 0:
+                raise RuntimeError("no client connected")
+            time.sleep(self.args.settle)
+            srv.collect()
+            rss1 = rss_bytes(srv.pid)
+            slab1 = meminfo_kb("Slab")
+            sock1 = socket_slab_bytes()
+            k = ready["ready"]
+            res["memory"] = {"rss_base": rss0, "rss_idle": rss1,
+                             "rss_per_conn": (rss1 - rss0) / k,
+                             "slab_kb_delta": slab1 - slab0,
+                             "slab_per_conn": (slab1 - slab0) * 1024 / k}
+            if sock0 is not None:
+                res["memory"]["kernel_per_conn"] = (sock1 - sock0) / k
+                res["memory"]["kernel_caches"] = SOCKET_SLABS
+            ps = self.args.phase_seconds
+            res["sparse"] = self.sparse(srv.direct)
+            log("%s n=%d: sparse completion p50 %.1f ms" % (
+                srv.name, n, res["sparse"]["comp_p50_ms"]))
+            res["fanout"] = self.throughput(srv.direct, "fanout", LAZY_US, ps)
+            log("%s n=%d: fan-out %.0f msgs/CPU-s" % (
+                srv.name, n, res["fanout"].get("msgs_per_cpu_s", 0)))
+            res["burst"] = self.throughput(
+                srv.direct, "burst", LAZY_US, ps,
+                res["fanout"].get("bcasts_per_s"))
+            log("%s n=%d: burst %.0f msgs/CPU-s" % (
+                srv.name, n, res["burst"].get("msgs_per_cpu_s", 0)))
+            if srv.oob:
+                res["oob_sparse"] = self.sparse(srv.outofband)
+                res["oob_burst"] = self.throughput(
+                    srv.outofband, "burst", LAZY_US, ps * 0.6,
+                    res["burst"].get("bcasts_per_s"))
+                log("%s n=%d: oob completion p50 %.1f ms, %.0f msgs/CPU-s"
+                    % (srv.name, n, res["oob_sparse"]["comp_p50_ms"],
+                       res["oob_burst"].get("msgs_per_cpu_s", 0)))
+            if isinstance(srv, Socketiod):
+                res["rpc"] = self.rpc()
+                log("%s n=%d: rpc %s" % (srv.name, n, json.dumps(res["rpc"])))
+            res["held"] = self.lg.stats()["ready"]
+            res["ok"] = True
+        except Exception as e:  # recorded, and the matrix goes on
+            res["ok"] = False
+            res["error"] = str(e)
+            tail = srv.log_tail()
+            if tail:
+                res["server_log"] = tail
+            log("%s n=%d: FAILED: %s" % (srv.name, n, e))
+            if self.lg:
+                try:
+                    res["held"] = self.lg.stats()["ready"]
+                except Exception:
+                    pass
+        finally:
+            if self.lg:
+                self.lg.close()
+            srv.stop()
+        return res
+
+
+def versions(args):
+    def run(argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+        except OSError:
+            return None
+
+    def npm_version(pkg):
+        try:
+            with open(os.path.join(HERE, "node_modules", pkg,
+                                   "package.json")) as f:
+                return json.load(f)["version"]
+        except OSError:
+            return None
+
+    def deb(pkg):
+        return run(["dpkg-query", "-W", "-f=${Version}", pkg])
+
+    return {
+        "socketiod": run(["git", "-C", HERE, "describe", "--always",
+                          "--dirty"]),
+        "node": run([args.node, "--version"]),
+        "socket.io": npm_version("socket.io"),
+        "@socket.io/redis-adapter": npm_version("@socket.io/redis-adapter"),
+        "@socket.io/redis-emitter": npm_version("@socket.io/redis-emitter"),
+        "python3-socketio": deb("python3-socketio"),
+        "python3-engineio": deb("python3-engineio"),
+        "python3-gevent": deb("python3-gevent"),
+        "python3-gevent-websocket": deb("python3-gevent-websocket"),
+        "redis-server": deb("redis-server"),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--servers", default="socketiod,node,python,ceiling")
+    ap.add_argument("--ns", default="1000,5000,19000")
+    ap.add_argument("--socketiod", required=True)
+    ap.add_argument("--loadgen", required=True)
+    ap.add_argument("--rpcemit", required=True)
+    ap.add_argument("--ceiling")
+    ap.add_argument("--node", default="node")
+    ap.add_argument("--redis-server", default="redis-server")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--settle", type=float, default=2)
+    ap.add_argument("--phase-seconds", type=float, default=5,
+                    help="length each throughput phase is sized to")
+    ap.add_argument("--sparse-count", type=int, default=20)
+    ap.add_argument("--sparse-seconds", type=float, default=12)
+    ap.add_argument("--rpc-scale", type=float, default=1,
+                    help="scales the RPC measurement's counts")
+    ap.add_argument("--note", default="")
+    args = ap.parse_args()
+
+    servers = [s for s in args.servers.split(",") if s]
+    notes = [args.note] if args.note else []
+    for s in servers:
+        if s not in SERVERS:
+            ap.error("unknown server %s (have %s)" % (s, ",".join(SERVERS)))
+    if "ceiling" in servers and not args.ceiling:
+        servers.remove("ceiling")
+        notes.append("calibration server not built (no ceiling-server.c "
+                     "found): its rows are missing")
+    ns = [int(x) for x in args.ns.split(",") if x]
+    workdir = tempfile.mkdtemp(prefix="socketiod-bench-")
+    doc = {
+        "meta": {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+            "kernel": platform.release(),
+            "cpus": os.cpu_count(),
+            "loadavg_at_start": os.getloadavg(),
+            "lazy_us": LAZY_US, "burst_per_turn": BURST,
+            "phase_seconds": args.phase_seconds,
+            "servers": servers, "ns": ns, "notes": notes,
+            "versions": versions(args),
+        },
+        "runs": [],
+    }
+    t0 = time.monotonic()
+    index = 0
+    for n in ns:
+        for s in servers:
+            run = Run(args, SERVERS[s], n, index, workdir)
+            index += 1
+            doc["runs"].append(run.execute())
+            with open(args.out, "w") as f:
+                json.dump(doc, f, indent=1)
+    doc["meta"]["minutes"] = (time.monotonic() - t0) / 60
+    with open(args.out, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+    log("wrote %s in %.1f min" % (args.out, doc["meta"]["minutes"]))
+
+
+if __name__ == "__main__":
+    main()

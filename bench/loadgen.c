@@ -1,0 +1,696 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* loadgen: N raw Engine.IO v4 WebSocket clients on one epoll loop, counting
+ * the ("tick", seq, t_us) broadcasts they receive; the bench's load generator.
+ *
+ *   loadgen -p PORT -n N [-h 127.0.0.1] [-s SRC,SRC,...] [-c INFLIGHT]
+ *           [-P /socket.io/] [-t CONNECT_SECONDS]
+ *
+ * Each client opens GET PATH?EIO=4&transport=websocket, answers the Engine.IO
+ * open packet with "40", each ping "2" with "3", and counts every
+ * 42["tick",SEQ,T_US] frame. T_US is CLOCK_MONOTONIC in microseconds taken
+ * by whoever emitted the broadcast on this machine, so now - T_US is the
+ * delivery latency. Sources are bound round-robin to the -s addresses with
+ * IP_BIND_ADDRESS_NO_PORT, so 19k clients never run one address out of
+ * ephemeral ports; at most -c handshakes are in flight (the servers' backlog).
+ *
+ * Commands on stdin, one per line; answers are JSON lines on stdout:
+ *   stats          counters and latency percentiles since the last reset
+ *   reset          zero them
+ *   lazy US        sleep US after each round over the ready sockets, so
+ *                  frames pile up in the socket buffers and one read takes
+ *                  many (throughput phases: the client must cost less than
+ *                  the server)
+ *   expect TOTAL   print {"ev":"reached"} once TOTAL ticks arrived since reset
+ *   quit
+ * Once every client has connected (or failed, or the connect time ran out)
+ * it prints {"ev":"ready",...} by itself.
+ *
+ * Built by bench/run.sh with cc -O2; no dependencies. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+enum lg_state {
+    LG_IDLE,       /* not started yet */
+    LG_CONNECTING, /* TCP connect in progress */
+    LG_UPGRADING,  /* request sent, waiting for "101 Switching Protocols" */
+    LG_OPENING,    /* waiting for the Engine.IO open packet "0{...}" */
+    LG_JOINING,    /* sent "40", waiting for the namespace's "40{...}" */
+    LG_READY,
+    LG_DEAD,
+};
+
+struct lg_conn {
+    int fd;
+    uint8_t state;
+    uint32_t nkeep; /* bytes of a partial frame carried to the next read */
+    char *keep;
+    uint32_t ticks; /* since the last reset */
+};
+
+/* Log-linear histogram of microseconds: exact below 64, then 32 buckets per
+ * power of two (about 3 % wide). */
+#define LG_HSUB 32
+#define LG_HBUCKETS (64 + 40 * LG_HSUB)
+struct lg_hist {
+    uint64_t b[LG_HBUCKETS];
+    uint64_t n, max;
+};
+
+/* One broadcast as seen by all clients: when it was emitted, how many
+ * received it, when the last one did. Indexed by seq modulo the size. */
+#define LG_BCAST_SLOTS 16384
+struct lg_bcast {
+    int64_t seq;
+    uint64_t t_us, last_us;
+    uint32_t count;
+};
+
+static struct lg_conn *lg_conns;
+static int lg_n, lg_inflight_max = 200, lg_port;
+static int lg_next;     /* next connection to start */
+static int lg_inflight; /* started, not yet ready or dead */
+static int lg_ready, lg_failed, lg_dropped, lg_ready_sent;
+static int lg_epfd;
+static struct sockaddr_in lg_dst;
+static struct in_addr *lg_srcs;
+static int lg_nsrcs;
+static char lg_request[512];
+static int lg_request_len;
+static uint64_t lg_start_us, lg_last_ready_us, lg_connect_deadline_us;
+static char lg_sid0[64];
+static long lg_lazy_us;
+static uint64_t lg_ticks, lg_other, lg_first_rx_us, lg_last_rx_us;
+static uint64_t lg_expect; /* 0: not armed */
+static struct lg_hist lg_lat;
+static struct lg_bcast lg_bcasts[LG_BCAST_SLOTS];
+static uint32_t lg_rng = 0x9e3779b9u;
+static char lg_rbuf[1 << 18];
+
+static uint64_t lg_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int lg_hist_index(uint64_t v)
+{
+    if (v < 64)
+        return (int)v;
+    int e = 63 - __builtin_clzll(v); /* >= 6 */
+    int idx = 64 + (e - 6) * LG_HSUB + (int)((v >> (e - 5)) & (LG_HSUB - 1));
+    return idx < LG_HBUCKETS ? idx : LG_HBUCKETS - 1;
+}
+
+/* The middle of bucket idx. */
+static uint64_t lg_hist_value(int idx)
+{
+    if (idx < 64)
+        return (uint64_t)idx;
+    int e = (idx - 64) / LG_HSUB + 6, sub = (idx - 64) % LG_HSUB;
+    uint64_t lo = (uint64_t)(LG_HSUB + sub) << (e - 5);
+    return lo + ((uint64_t)1 << (e - 5)) / 2;
+}
+
+static void lg_hist_add(struct lg_hist *h, uint64_t v)
+{
+    h->b[lg_hist_index(v)]++;
+    h->n++;
+    if (v > h->max)
+        h->max = v;
+}
+
+static uint64_t lg_hist_pct(const struct lg_hist *h, double p)
+{
+    if (h->n == 0)
+        return 0;
+    uint64_t want = (uint64_t)(p / 100.0 * (double)h->n + 0.5), acc = 0;
+    if (want < 1)
+        want = 1;
+    for (int i = 0; i < LG_HBUCKETS; i++) {
+        acc += h->b[i];
+        if (acc >= want) {
+            uint64_t v = lg_hist_value(i);
+            return v > h->max ? h->max : v;
+        }
+    }
+    return h->max;
+}
+
+static void lg_reset(void)
+{
+    memset(&lg_lat, 0, sizeof lg_lat);
+    for (int i = 0; i < LG_BCAST_SLOTS; i++)
+        lg_bcasts[i].seq = -1;
+    lg_ticks = lg_other = lg_first_rx_us = lg_last_rx_us = 0;
+    lg_expect = 0;
+    for (int i = 0; i < lg_n; i++)
+        lg_conns[i].ticks = 0;
+}
+
+/* Sends one masked text frame (clients must mask; the payloads are 1-2
+ * bytes, so masking costs nothing). A short write on a socket whose send
+ * buffer holds nothing else does not happen; if it does, the client is lost. */
+static int lg_send_text(struct lg_conn *c, const char *s, size_t n)
+{
+    unsigned char f[2 + 4 + 16];
+    if (n > 16)
+        return -1;
+    lg_rng ^= lg_rng << 13;
+    lg_rng ^= lg_rng >> 17;
+    lg_rng ^= lg_rng << 5;
+    f[0] = 0x81;
+    f[1] = (unsigned char)(0x80 | n);
+    memcpy(f + 2, &lg_rng, 4);
+    for (size_t i = 0; i < n; i++)
+        f[6 + i] = (unsigned char)(s[i] ^ f[2 + (i & 3)]);
+    return send(c->fd, f, 6 + n, MSG_NOSIGNAL) == (ssize_t)(6 + n) ? 0 : -1;
+}
+
+static void lg_print_ready(void)
+{
+    uint64_t span =
+        (lg_last_ready_us > lg_start_us ? lg_last_ready_us : lg_now_us()) -
+        lg_start_us;
+    printf("{\"ev\":\"ready\",\"want\":%d,\"ready\":%d,\"failed\":%d,"
+           "\"connect_us\":%llu,\"sid0\":\"%s\"}\n",
+           lg_n, lg_ready, lg_failed, (unsigned long long)span, lg_sid0);
+    fflush(stdout);
+    lg_ready_sent = 1;
+}
+
+static void lg_start_more(void);
+
+/* A client that stops being in flight: it is ready or it failed. */
+static void lg_settled(void)
+{
+    lg_inflight--;
+    lg_start_more();
+    if (!lg_ready_sent && lg_next == lg_n && lg_inflight == 0)
+        lg_print_ready();
+}
+
+static void lg_kill(struct lg_conn *c)
+{
+    if (c->state == LG_DEAD)
+        return;
+    int was = c->state;
+    epoll_ctl(lg_epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    free(c->keep);
+    c->keep = NULL;
+    c->nkeep = 0;
+    c->state = LG_DEAD;
+    if (was == LG_READY) {
+        lg_ready--;
+        lg_dropped++;
+    } else {
+        lg_failed++;
+        lg_settled();
+    }
+}
+
+static void lg_start(int i)
+{
+    struct lg_conn *c = &lg_conns[i];
+    int one = 1;
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0)
+        goto fail;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (lg_nsrcs > 0) {
+        struct sockaddr_in src = {.sin_family = AF_INET,
+                                  .sin_addr = lg_srcs[i % lg_nsrcs]};
+        setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+                   sizeof one);
+        if (bind(c->fd, (struct sockaddr *)&src, sizeof src) < 0)
+            goto fail_fd;
+    }
+    if (connect(c->fd, (struct sockaddr *)&lg_dst, sizeof lg_dst) < 0 &&
+        errno != EINPROGRESS)
+        goto fail_fd;
+    struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN,
+                             .data.u32 = (uint32_t)i};
+    if (epoll_ctl(lg_epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+        goto fail_fd;
+    c->state = LG_CONNECTING;
+    lg_inflight++;
+    return;
+fail_fd:
+    close(c->fd);
+fail:
+    c->state = LG_DEAD;
+    lg_failed++;
+}
+
+static void lg_start_more(void)
+{
+    while (lg_inflight < lg_inflight_max && lg_next < lg_n)
+        lg_start(lg_next++);
+}
+
+static void lg_tick(struct lg_conn *c, const char *p, size_t n, uint64_t now)
+{
+    /* p: what follows 42["tick", up to the end of the payload */
+    char tmp[64];
+    if (n >= sizeof tmp) {
+        lg_other++;
+        return;
+    }
+    memcpy(tmp, p, n);
+    tmp[n] = 0;
+    char *end;
+    char *q = tmp;
+    while (*q == ' ' || *q == ',')
+        q++;
+    long long seq = strtoll(q, &end, 10);
+    if (end == q) {
+        lg_other++;
+        return;
+    }
+    q = end;
+    while (*q == ' ' || *q == ',')
+        q++;
+    unsigned long long t = strtoull(q, &end, 10);
+    if (end == q) {
+        lg_other++;
+        return;
+    }
+    c->ticks++;
+    lg_ticks++;
+    if (lg_first_rx_us == 0)
+        lg_first_rx_us = now;
+    lg_last_rx_us = now;
+    lg_hist_add(&lg_lat, now > t ? now - t : 0);
+    struct lg_bcast *b = &lg_bcasts[(uint64_t)seq % LG_BCAST_SLOTS];
+    if (b->seq != seq) {
+        b->seq = seq;
+        b->t_us = t;
+        b->count = 0;
+    }
+    b->count++;
+    b->last_us = now;
+}
+
+/* One Engine.IO packet from a text frame. Returns -1 to drop the client. */
+static int lg_packet(struct lg_conn *c, const char *p, size_t n, uint64_t now)
+{
+    static const char tick[] = "42[\"tick\"";
+    if (n >= sizeof tick - 1 && memcmp(p, tick, sizeof tick - 1) == 0) {
+        lg_tick(c, p + sizeof tick - 1, n - (sizeof tick - 1), now);
+        return 0;
+    }
+    if (n == 1 && p[0] == '2')
+        return lg_send_text(c, "3", 1);
+    if (c->state == LG_OPENING && n > 0 && p[0] == '0') {
+        c->state = LG_JOINING;
+        return lg_send_text(c, "40", 2);
+    }
+    if (c->state == LG_JOINING && n >= 2 && p[0] == '4' && p[1] == '0') {
+        c->state = LG_READY;
+        lg_ready++;
+        lg_last_ready_us = now;
+        if (!lg_sid0[0]) {
+            const char *s = memmem(p, n, "\"sid\":\"", 7);
+            if (s) {
+                s += 7;
+                size_t k = 0;
+                while (s + k < p + n && s[k] != '"' && k < sizeof lg_sid0 - 1)
+                    k++;
+                memcpy(lg_sid0, s, k);
+                lg_sid0[k] = 0;
+            }
+        }
+        lg_settled();
+        return 0;
+    }
+    if (n > 0 && p[0] == '1') /* Engine.IO close */
+        return -1;
+    lg_other++;
+    return 0;
+}
+
+/* Consumes whole WebSocket frames from p; returns the bytes used, or -1. */
+static long lg_frames(struct lg_conn *c, char *p, size_t n, uint64_t now)
+{
+    size_t off = 0;
+    while (n - off >= 2) {
+        unsigned char *h = (unsigned char *)p + off;
+        size_t hl = 2, len = h[1] & 0x7f;
+        if (len == 126) {
+            if (n - off < 4)
+                break;
+            len = ((size_t)h[2] << 8) | h[3];
+            hl = 4;
+        } else if (len == 127) {
+            if (n - off < 10)
+                break;
+            len = 0;
+            for (int i = 2; i < 10; i++)
+                len = (len << 8) | h[i];
+            hl = 10;
+        }
+        if (h[1] & 0x80) /* servers never mask; refuse rather than unmask */
+            return -1;
+        if (len > sizeof lg_rbuf / 2)
+            return -1;
+        if (n - off < hl + len)
+            break;
+        int op = h[0] & 0x0f;
+        char *pl = p + off + hl;
+        if (!(h[0] & 0x80) ||
+            op == 0) /* fragments: no server sends them to us */
+            return -1;
+        if (op == 1) {
+            if (lg_packet(c, pl, len, now) < 0)
+                return -1;
+        } else if (op == 8) {
+            return -1;
+        } else if (op == 9) { /* ping: the answer needs no payload check */
+            unsigned char pong[6] = {0x8a, 0x80, 0, 0, 0, 0};
+            if (len == 0 &&
+                send(c->fd, pong, sizeof pong, MSG_NOSIGNAL) != sizeof pong)
+                return -1;
+        }
+        off += hl + len;
+    }
+    return (long)off;
+}
+
+static void lg_readable(struct lg_conn *c, uint64_t now)
+{
+    size_t have = c->nkeep;
+    if (have)
+        memcpy(lg_rbuf, c->keep, have);
+    ssize_t r = read(c->fd, lg_rbuf + have, sizeof lg_rbuf - have);
+    if (r <= 0) {
+        if (r < 0 && errno == EAGAIN)
+            return;
+        lg_kill(c);
+        return;
+    }
+    have += (size_t)r;
+    char *p = lg_rbuf;
+    if (c->state == LG_UPGRADING) {
+        char *e = memmem(p, have, "\r\n\r\n", 4);
+        if (!e) {
+            if (have > 4096)
+                goto dead;
+            goto keep;
+        }
+        if (have < 12 || memcmp(p + 9, "101", 3) != 0)
+            goto dead;
+        size_t hl = (size_t)(e + 4 - p);
+        p += hl;
+        have -= hl;
+        c->state = LG_OPENING;
+    }
+    long used = lg_frames(c, p, have, now);
+    if (used < 0)
+        goto dead;
+    p += used;
+    have -= (size_t)used;
+keep:
+    free(c->keep);
+    c->keep = NULL;
+    c->nkeep = 0;
+    if (have) {
+        if (!(c->keep = malloc(have)))
+            goto dead;
+        memcpy(c->keep, p, have);
+        c->nkeep = (uint32_t)have;
+    }
+    return;
+dead:
+    lg_kill(c);
+}
+
+static void lg_writable(struct lg_conn *c)
+{
+    int err = 0;
+    socklen_t l = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err) {
+        lg_kill(c);
+        return;
+    }
+    if (send(c->fd, lg_request, (size_t)lg_request_len, MSG_NOSIGNAL) !=
+        lg_request_len) {
+        lg_kill(c);
+        return;
+    }
+    struct epoll_event ev = {.events = EPOLLIN,
+                             .data.u32 = (uint32_t)(c - lg_conns)};
+    epoll_ctl(lg_epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    c->state = LG_UPGRADING;
+}
+
+static void lg_stats(void)
+{
+    static struct lg_hist comp;
+    memset(&comp, 0, sizeof comp);
+    uint64_t incomplete = 0;
+    for (int i = 0; i < LG_BCAST_SLOTS; i++) {
+        struct lg_bcast *b = &lg_bcasts[i];
+        if (b->seq < 0)
+            continue;
+        if ((int)b->count >= lg_ready)
+            lg_hist_add(&comp, b->last_us > b->t_us ? b->last_us - b->t_us : 0);
+        else
+            incomplete++;
+    }
+    uint32_t mn = UINT32_MAX, mx = 0;
+    for (int i = 0; i < lg_n; i++) {
+        if (lg_conns[i].state != LG_READY)
+            continue;
+        if (lg_conns[i].ticks < mn)
+            mn = lg_conns[i].ticks;
+        if (lg_conns[i].ticks > mx)
+            mx = lg_conns[i].ticks;
+    }
+    if (mn == UINT32_MAX)
+        mn = 0;
+    printf("{\"ev\":\"stats\",\"now_us\":%llu,\"ready\":%d,\"failed\":%d,"
+           "\"dropped\":%d,"
+           "\"ticks\":%llu,\"other\":%llu,\"first_rx_us\":%llu,\"last_rx_us\":%"
+           "llu,"
+           "\"per_conn_min\":%u,\"per_conn_max\":%u,"
+           "\"lat_p50_us\":%llu,\"lat_p99_us\":%llu,\"lat_max_us\":%llu,"
+           "\"bcasts_complete\":%llu,\"bcasts_incomplete\":%llu,"
+           "\"comp_p50_us\":%llu,\"comp_p99_us\":%llu,\"comp_max_us\":%llu}\n",
+           (unsigned long long)lg_now_us(), lg_ready, lg_failed, lg_dropped,
+           (unsigned long long)lg_ticks, (unsigned long long)lg_other,
+           (unsigned long long)lg_first_rx_us,
+           (unsigned long long)lg_last_rx_us, mn, mx,
+           (unsigned long long)lg_hist_pct(&lg_lat, 50),
+           (unsigned long long)lg_hist_pct(&lg_lat, 99),
+           (unsigned long long)lg_lat.max, (unsigned long long)comp.n,
+           (unsigned long long)incomplete,
+           (unsigned long long)lg_hist_pct(&comp, 50),
+           (unsigned long long)lg_hist_pct(&comp, 99),
+           (unsigned long long)comp.max);
+    fflush(stdout);
+}
+
+/* Returns 1 on "quit" or end of input. */
+static int lg_command(char *line)
+{
+    if (!strcmp(line, "stats")) {
+        lg_stats();
+    } else if (!strcmp(line, "reset")) {
+        lg_reset();
+        printf("{\"ev\":\"reset\"}\n");
+        fflush(stdout);
+    } else if (!strncmp(line, "lazy ", 5)) {
+        lg_lazy_us = atol(line + 5);
+        printf("{\"ev\":\"lazy\",\"us\":%ld}\n", lg_lazy_us);
+        fflush(stdout);
+    } else if (!strncmp(line, "expect ", 7)) {
+        lg_expect = strtoull(line + 7, NULL, 10);
+    } else if (!strcmp(line, "quit")) {
+        return 1;
+    } else if (line[0]) {
+        printf("{\"ev\":\"error\",\"what\":\"unknown command\"}\n");
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static int lg_stdin(void)
+{
+    static char buf[4096];
+    static size_t have;
+    ssize_t r = read(0, buf + have, sizeof buf - 1 - have);
+    if (r <= 0)
+        return 1;
+    have += (size_t)r;
+    char *s = buf, *nl;
+    while ((nl = memchr(s, '\n', have - (size_t)(s - buf)))) {
+        *nl = 0;
+        if (lg_command(s))
+            return 1;
+        s = nl + 1;
+    }
+    have -= (size_t)(s - buf);
+    memmove(buf, s, have);
+    if (have == sizeof buf - 1)
+        have = 0; /* a line that long is no command */
+    return 0;
+}
+
+static int lg_parse_srcs(const char *list)
+{
+    char *dup = strdup(list), *save = NULL;
+    for (char *t = strtok_r(dup, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        lg_srcs = realloc(lg_srcs, sizeof *lg_srcs * (size_t)(lg_nsrcs + 1));
+        if (inet_pton(AF_INET, t, &lg_srcs[lg_nsrcs]) != 1) {
+            free(dup);
+            return -1;
+        }
+        lg_nsrcs++;
+    }
+    free(dup);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *host = "127.0.0.1", *path = "/socket.io/";
+    long connect_s = 120;
+    int opt;
+    while ((opt = getopt(argc, argv, "h:p:n:s:c:P:t:")) != -1) {
+        switch (opt) {
+        case 'h':
+            host = optarg;
+            break;
+        case 'p':
+            lg_port = atoi(optarg);
+            break;
+        case 'n':
+            lg_n = atoi(optarg);
+            break;
+        case 's':
+            if (lg_parse_srcs(optarg) < 0) {
+                fprintf(stderr, "loadgen: bad source address list %s\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'c':
+            lg_inflight_max = atoi(optarg);
+            break;
+        case 'P':
+            path = optarg;
+            break;
+        case 't':
+            connect_s = atol(optarg);
+            break;
+        default:
+            fprintf(stderr, "usage: loadgen -p PORT -n N [-h HOST] [-s "
+                            "SRC,...] [-c INFLIGHT] "
+                            "[-P PATH] [-t CONNECT_SECONDS]\n");
+            return 2;
+        }
+    }
+    if (lg_port <= 0 || lg_n <= 0 || lg_inflight_max <= 0) {
+        fprintf(stderr, "loadgen: -p PORT and -n N are required\n");
+        return 2;
+    }
+    lg_dst.sin_family = AF_INET;
+    lg_dst.sin_port = htons((uint16_t)lg_port);
+    if (inet_pton(AF_INET, host, &lg_dst.sin_addr) != 1) {
+        fprintf(stderr, "loadgen: bad host %s\n", host);
+        return 2;
+    }
+    lg_request_len =
+        snprintf(lg_request, sizeof lg_request,
+                 "GET %s?EIO=4&transport=websocket HTTP/1.1\r\n"
+                 "Host: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: bG9hZGdlbiBzaW1wbGUhIQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n",
+                 path, host, lg_port);
+    lg_conns = calloc((size_t)lg_n, sizeof *lg_conns);
+    lg_epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (!lg_conns || lg_epfd < 0) {
+        perror("loadgen");
+        return 1;
+    }
+    struct epoll_event in = {.events = EPOLLIN, .data.u32 = UINT32_MAX};
+    epoll_ctl(lg_epfd, EPOLL_CTL_ADD, 0, &in);
+    lg_reset();
+
+    lg_start_us = lg_now_us();
+    lg_connect_deadline_us = lg_start_us + (uint64_t)connect_s * 1000000u;
+    lg_start_more();
+    if (lg_inflight == 0)
+        lg_print_ready();
+
+    static struct epoll_event evs[1024];
+    long since_sleep = 0; /* events handled since the last lazy sleep */
+    for (;;) {
+        int k = epoll_wait(lg_epfd, evs, 1024, 100);
+        if (k < 0 && errno != EINTR) {
+            perror("loadgen: epoll_wait");
+            return 1;
+        }
+        uint64_t now = lg_now_us();
+        for (int i = 0; i < k; i++) {
+            uint32_t idx = evs[i].data.u32;
+            if (idx == UINT32_MAX) {
+                if (lg_stdin())
+                    return 0;
+                continue;
+            }
+            struct lg_conn *c = &lg_conns[idx];
+            if (c->state == LG_CONNECTING) {
+                if (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+                    lg_writable(c);
+            } else if (c->state != LG_DEAD) {
+                lg_readable(c, now);
+            }
+        }
+        if (lg_expect && lg_ticks >= lg_expect) {
+            printf("{\"ev\":\"reached\",\"ticks\":%llu,\"last_rx_us\":%llu}\n",
+                   (unsigned long long)lg_ticks,
+                   (unsigned long long)lg_last_rx_us);
+            fflush(stdout);
+            lg_expect = 0;
+        }
+        if (!lg_ready_sent && now > lg_connect_deadline_us) {
+            /* whoever has not made it by now counts as failed */
+            lg_failed += lg_n - lg_next;
+            lg_next = lg_n;
+            for (int i = 0; i < lg_n; i++)
+                if (lg_conns[i].state != LG_READY &&
+                    lg_conns[i].state != LG_DEAD &&
+                    lg_conns[i].state != LG_IDLE)
+                    lg_kill(&lg_conns[i]);
+            if (!lg_ready_sent)
+                lg_print_ready();
+        }
+        /* A full batch may leave ready sockets behind: they are read
+         * before sleeping, or 19k clients would take 19 sleeps to go round. */
+        since_sleep += k > 0 ? k : 0;
+        if (lg_lazy_us > 0 && since_sleep > 0 &&
+            (k < 1024 || since_sleep >= lg_n)) {
+            usleep((useconds_t)lg_lazy_us);
+            since_sleep = 0;
+        }
+    }
+}

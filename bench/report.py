@@ -1,0 +1,302 @@
+# Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
+"""report: docs/benchmark.json (from bench/driver.py) as markdown: the
+results table, the RPC table, and the targets checked as ratios of the same
+run.
+
+    /usr/bin/python3 bench/report.py docs/benchmark.json > docs/benchmark.md
+"""
+
+import json
+import sys
+
+KB = 1024
+
+
+def num(v, unit=""):
+    if v is None:
+        return "–"
+    if v >= 100000:
+        return "%dk%s" % (round(v / 1000), unit)
+    if v >= 10000:
+        return "{:,.0f}{}".format(v, unit)
+    return "{:,.0f}{}".format(v, unit) if v >= 100 else "%.1f%s" % (v, unit)
+
+
+def ms(v):
+    if v is None:
+        return "–"
+    return "%.0f" % v if v >= 100 else "%.1f" % v if v >= 1 else "%.2f" % v
+
+
+def pair(ph, a, b):
+    if not ph:
+        return "–"
+    return "%s / %s%s" % (ms(ph.get(a)), ms(ph.get(b)), mark(ph))
+
+
+def mark(ph):
+    return "" if ph.get("complete", True) else " *"
+
+
+def rate(ph, key):
+    if not ph or ph.get(key) is None:
+        return "–"
+    return num(ph[key]) + mark(ph)
+
+
+def kernel_caches(doc):
+    for r in doc["runs"]:
+        c = r.get("memory", {}).get("kernel_caches")
+        if c:
+            return c
+    return ["none readable: not measured"]
+
+
+def find(doc, server, n):
+    for r in doc["runs"]:
+        if r["server"] == server and r["n"] == n and r.get("ok"):
+            return r
+    return None
+
+
+def table(doc):
+    out = [
+        "| server | N | held | user RSS / conn | kernel / conn (both ends) "
+        "| connect / s | sparse delivery p50 / p99 ms | sparse completion "
+        "p50 / p99 ms | fan-out msgs/s | fan-out msgs / server CPU-s "
+        "| burst msgs/s | burst msgs / server CPU-s | out-of-band completion "
+        "p50 / p99 ms | out-of-band burst msgs / server CPU-s |",
+        "|" + "---|" * 14,
+    ]
+    for r in doc["runs"]:
+        mem, con = r.get("memory", {}), r.get("connect", {})
+        held = r.get("held")
+        held_s = "–" if held is None else "{:,}".format(held)
+        if not r.get("ok"):
+            held_s += " (failed)"
+        kern = mem.get("kernel_per_conn")
+        out.append("| %s | {:,} | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                   "| %s | %s | %s |".format(r["n"]) % (
+                       r["label"], held_s,
+                       "%.2f KB" % (mem["rss_per_conn"] / KB) if mem else "–",
+                       "%.1f KB" % (kern / KB) if kern is not None else "–",
+                       num(con.get("per_s")) if con else "–",
+                       pair(r.get("sparse"), "lat_p50_ms", "lat_p99_ms"),
+                       pair(r.get("sparse"), "comp_p50_ms", "comp_p99_ms"),
+                       rate(r.get("fanout"), "msgs_per_s"),
+                       rate(r.get("fanout"), "msgs_per_cpu_s"),
+                       rate(r.get("burst"), "msgs_per_s"),
+                       rate(r.get("burst"), "msgs_per_cpu_s"),
+                       pair(r.get("oob_sparse"), "comp_p50_ms",
+                            "comp_p99_ms"),
+                       rate(r.get("oob_burst"), "msgs_per_cpu_s")))
+    return out
+
+
+def rpc_table(doc):
+    rows = [r for r in doc["runs"] if r.get("rpc")]
+    if not rows:
+        return []
+    out = ["| N | empty channel: round trip p50 / p99 µs | empty channel: "
+           "pipelined emits/s | one sid: round trip p50 / p99 µs | one sid: "
+           "pipelined emits/s | everyone: round trip p50 / p99 µs |",
+           "|---|---|---|---|---|---|"]
+    for r in rows:
+        p = r["rpc"]
+
+        def rt(k):
+            x = p.get(k)
+            return "%s / %s" % (x["rtt_p50_us"], x["rtt_p99_us"]) if x \
+                else "–"
+
+        def pl(k):
+            x = p.get(k)
+            return num(x.get("pipelined_per_s")) if x else "–"
+        out.append("| {:,} | {} | {} | {} | {} | {} |".format(
+            r["n"], rt("empty"), pl("empty"), rt("sid"), pl("sid"),
+            rt("all")))
+    return out
+
+
+def targets(doc):
+    """(what, measured, verdict) for each target of issue 8."""
+    rows = []
+    ns = doc["meta"]["ns"]
+
+    def absent(n, who="socketiod"):
+        if n not in ns:
+            return "not measured (N = {:,} not in this run)".format(n)
+        return "not measured (%s failed or missing at N = {:,})".format(n) \
+            % who
+
+    def verdict(ok):
+        return "**met**" if ok else "**not met**"
+
+    s19 = find(doc, "socketiod", 19000)
+    what = "idle WebSocket ≤ 2 KB user-space RSS per connection at 19k"
+    if s19:
+        v = s19["memory"]["rss_per_conn"]
+        rows.append((what, "%.2f KB" % (v / KB), verdict(v <= 2 * KB)))
+    else:
+        rows.append((what, absent(19000), ""))
+
+    def ratio_row(what, n, peer, key, phase, want, peer_name):
+        s, p = find(doc, "socketiod", n), find(doc, peer, n)
+        if not s or not p:
+            rows.append((what, absent(n, "socketiod or " + peer_name), ""))
+            return
+        a, b = s[phase].get(key), p[phase].get(key)
+        if not a or not b:
+            rows.append((what, "not measured", ""))
+            return
+        ratio = a / b
+        rows.append((what, "%s vs %s: %.3f×" % (num(a), num(b), ratio),
+                     verdict(ratio >= want)))
+
+    ratio_row("fan-out msgs per server CPU-s ≥ 4× Node's at 19k", 19000,
+              "node", "msgs_per_cpu_s", "fanout", 4, "Node")
+    ratio_row("fan-out msgs per server CPU-s ≥ 2× Node's at 1k", 1000,
+              "node", "msgs_per_cpu_s", "fanout", 2, "Node")
+    for n in ns:
+        ratio_row("fan-out msgs per server CPU-s ≥ 90 % of the calibration "
+                  "server's at {:,}".format(n), n, "ceiling",
+                  "msgs_per_cpu_s", "fanout", 0.9, "the calibration server")
+    what = "burst ≥ 250k msgs per server CPU-s at 19k"
+    if s19 and s19["burst"].get("msgs_per_cpu_s"):
+        v = s19["burst"]["msgs_per_cpu_s"]
+        rows.append((what, num(v), verdict(v >= 250000)))
+    else:
+        rows.append((what, absent(19000), ""))
+    what = "sparse broadcast completion p50 at 19k ≤ ½ Node's"
+    n19 = find(doc, "node", 19000)
+    if s19 and n19:
+        a, b = s19["sparse"]["comp_p50_ms"], n19["sparse"]["comp_p50_ms"]
+        rows.append((what, "%s ms vs %s ms: %.2f of Node's" % (
+            ms(a), ms(b), a / b if b else 0), verdict(b and a <= b / 2)))
+    else:
+        rows.append((what, absent(19000, "socketiod or Node"), ""))
+    for n in ns:
+        s = find(doc, "socketiod", n)
+        what = "RPC emit round trip p50 ≤ 100 µs, empty channel / one sid, " \
+            "at {:,}".format(n)
+        if s and s.get("rpc"):
+            e, o = s["rpc"].get("empty", {}), s["rpc"].get("sid", {})
+            a, b = e.get("rtt_p50_us"), o.get("rtt_p50_us")
+            rows.append((what, "%s / %s µs" % (a, b),
+                         verdict(a is not None and b is not None and
+                                 max(a, b) <= 100)))
+            what = "RPC pipelined emits ≥ 50k/s, empty channel / one sid, " \
+                "at {:,}".format(n)
+            a, b = e.get("pipelined_per_s"), o.get("pipelined_per_s")
+            rows.append((what, "%s / %s" % (num(a), num(b)),
+                         verdict(a is not None and b is not None and
+                                 min(a, b) >= 50000)))
+        else:
+            rows.append((what, absent(n), ""))
+    return ["| target | measured | |", "|---|---|---|"] + \
+        ["| %s | %s | %s |" % r for r in rows]
+
+
+def notes(doc):
+    out = []
+    for r in doc["runs"]:
+        who = "%s at N = {:,}".format(r["n"]) % r["label"]
+        if not r.get("ok"):
+            out.append("- %s failed: %s." % (who, r.get("error")))
+        elif r.get("held") is not None and r["held"] < r["n"]:
+            out.append("- %s held {:,} of {:,} connections.".format(
+                r["held"], r["n"]) % who)
+        for ph in ("sparse", "fanout", "burst", "oob_sparse", "oob_burst"):
+            p = r.get(ph)
+            if p and not p.get("complete", True):
+                out.append("- %s, %s: {:,} of {:,} deliveries within the "
+                           "phase's time bound (marked *).".format(
+                               p["delivered"], p["want"]) % (who, ph))
+    ratios = []
+    for r in doc["runs"]:
+        f = r.get("fanout") or {}
+        if f.get("client_cpu_s") and f.get("server_cpu_s"):
+            ratios.append((r["label"], r["n"],
+                           f["client_cpu_s"] / f["server_cpu_s"]))
+    if ratios:
+        lo, hi = min(ratios, key=lambda x: x[2]), max(ratios,
+                                                      key=lambda x: x[2])
+        out.append("- The load generator's CPU per delivered message in the "
+                   "fan-out phases was %.2f× (%s, {:,}) to %.2f× (%s, {:,}) "
+                   "the server's.".format(lo[1], hi[1]) % (
+                       lo[2], lo[0], hi[2], hi[0]))
+    return out
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        doc = json.load(f)
+    m = doc["meta"]
+    v = m["versions"]
+    lines = [
+        "# Benchmark: socketiod, Node socket.io, python-socketio",
+        "",
+        "Produced by `bash bench/run.sh` (method and caveats: "
+        "`bench/README.md`) on %s, %d CPUs, kernel %s, in %.1f minutes; "
+        "load average %.2f at the start. All servers and the load generator "
+        "ran on this one machine, one server at a time, over loopback. "
+        "Compare rows of this run only, and per server CPU-second: the "
+        "cores are shared." % (m["date"], m["cpus"], m["kernel"],
+                               m.get("minutes", 0), m["loadavg_at_start"][0]),
+        "",
+        "Versions: socketiod %s; Node %s, socket.io %s, "
+        "@socket.io/redis-adapter %s, @socket.io/redis-emitter %s; "
+        "python3-socketio %s, python3-engineio %s, python3-gevent %s, "
+        "python3-gevent-websocket %s; redis-server %s." % (
+            v.get("socketiod"), v.get("node"), v.get("socket.io"),
+            v.get("@socket.io/redis-adapter"),
+            v.get("@socket.io/redis-emitter"), v.get("python3-socketio"),
+            v.get("python3-engineio"), v.get("python3-gevent"),
+            v.get("python3-gevent-websocket"), v.get("redis-server")),
+        "",
+    ]
+    for n in m.get("notes", []):
+        lines += ["Note: " + n, ""]
+    lines += table(doc) + [
+        "",
+        "KB = 1024 bytes. *user RSS*: VmRSS after the clients connected and "
+        "settled minus before, per connection (Node and Python collect "
+        "garbage first). *kernel*: growth of the slab caches a socket "
+        "occupies (%s, from /proc/slabinfo; not its dentry and filp, "
+        "~0.5 KB, which every process moves) per connection, both ends "
+        "(client and server socket) on this machine. "
+        "*sparse*: broadcasts %s ms apart or more, eager client; delivery = "
+        "each message, completion = each broadcast's last receiver, both "
+        "from the emitter's CLOCK_MONOTONIC stamp. *fan-out*: each "
+        "broadcast issued when the last one was written; *burst*: back to "
+        "back (socketiod: pipelined RPC emits; Node and Python: %d per "
+        "event-loop turn; calibration: %d jobs at once); both with a lazy "
+        "client (%d ms sleeps), msgs/s = deliveries / wall time, per server "
+        "CPU-s = deliveries / the server's utime+stime. *out-of-band*: "
+        "socketiod through its RPC, Node through @socket.io/redis-emitter "
+        "→ redis-server → redis adapter, python-socketio through "
+        "RedisManager(write_only=True) → redis-server → RedisManager; "
+        "Redis CPU is not in the server's (it is in the JSON)." % (
+            ", ".join(kernel_caches(doc)), "100", m["burst_per_turn"],
+            m["burst_per_turn"],
+            m["lazy_us"] // 1000),
+        "",
+    ]
+    rt = rpc_table(doc)
+    if rt:
+        lines += ["## socketiod's control RPC", "",
+                  "One persistent connection: round trips one emit at a "
+                  "time (2,000; 20 to everyone), then pipelined with up to "
+                  "1,000 unanswered (100,000 to the empty channel, 20,000 "
+                  "to the sid). The peers' Redis emitters are "
+                  "fire-and-forget (no answer, so no round trip to "
+                  "compare).", ""] + rt + [""]
+    lines += ["## Targets (issue 8), from this run", ""] + targets(doc) + [""]
+    nt = notes(doc)
+    if nt:
+        lines += ["## Notes", ""] + nt + [""]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

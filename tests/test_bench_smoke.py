@@ -1,0 +1,70 @@
+# Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
+"""test_bench_smoke: the benchmark's instruments on a small scale. Builds
+bench/loadgen and bench/rpcemit, runs bench/driver.py against socketiod
+alone with 50 clients and short phases, and checks that every phase
+delivered every broadcast exactly once to every client, that the RPC
+measurement got every answer, and that bench/report.py renders the row.
+The daemon is $SOCKETIOD (scripts/test.sh: the ASan build), else
+build/socketiod. The real benchmark is bash bench/run.sh.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRCDIR = Path(__file__).resolve().parent.parent
+N = 50
+
+
+def daemon():
+    path = os.environ.get("SOCKETIOD") or str(SRCDIR / "build" / "socketiod")
+    if not os.access(path, os.X_OK):
+        pytest.fail("no daemon at %s (set SOCKETIOD or build build/)" % path,
+                    pytrace=False)
+    return path
+
+
+def test_bench_smoke(tmp_path):
+    exe = {}
+    for name in ("loadgen", "rpcemit"):
+        exe[name] = tmp_path / name
+        subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c"))],
+                       check=True)
+    out = tmp_path / "bench.json"
+    res = subprocess.run(
+        [sys.executable, str(SRCDIR / "bench" / "driver.py"),
+         "--servers", "socketiod", "--ns", str(N), "--socketiod", daemon(),
+         "--loadgen", str(exe["loadgen"]), "--rpcemit", str(exe["rpcemit"]),
+         "--phase-seconds", "0.5", "--sparse-count", "5",
+         "--sparse-seconds", "0.5", "--settle", "0.2", "--rpc-scale", "0.05",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    run = json.loads(out.read_text())["runs"][0]
+    assert run["ok"], run.get("error")
+    assert run["connect"]["ready"] == N and run["held"] == N
+    assert run["memory"]["rss_per_conn"] > 0
+    for phase in ("sparse", "fanout", "burst", "oob_sparse", "oob_burst"):
+        p = run[phase]
+        k = p["broadcasts"]
+        assert p["complete"], (phase, p)
+        assert p["delivered"] == k * N, (phase, p)
+        assert p["per_conn_min"] == p["per_conn_max"] == k, (phase, p)
+        assert p["bcasts_complete"] == k, (phase, p)
+        assert p["trigger"]["errors"] == 0 and p["trigger"]["answered"] == k
+        assert p["trigger"]["recipients"] == k * N, (phase, p)
+        assert 0 < p["lat_p50_ms"] <= p["lat_p99_ms"], (phase, p)
+    assert run["fanout"]["msgs_per_cpu_s"] > 0
+    for target in ("empty", "sid"):
+        r = run["rpc"][target]
+        assert r["rtt_n"] == 100 and r["pipelined_errors"] == 0, r
+        assert 0 < r["rtt_p50_us"] <= r["rtt_p99_us"], r
+    md = subprocess.run([sys.executable, str(SRCDIR / "bench" / "report.py"),
+                         str(out)], capture_output=True, text=True,
+                        check=True).stdout
+    assert "| socketiod | %d | %d |" % (N, N) in md
