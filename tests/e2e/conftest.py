@@ -23,7 +23,7 @@ import signal
 
 import pytest
 
-from e2e_lib import Daemon, NodeClient, NodeHandle, PyHandle
+from e2e_lib import Daemon, NodeClient, NodeHandle, PyHandle, free_port
 
 DEFAULT_TIMEOUT = int(os.environ.get("SOCKETIOD_E2E_TIMEOUT", "60"))
 SETUP_TIMEOUT = 40
@@ -102,6 +102,17 @@ def daemon(tmp_path):
         problems += d.stop()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def front(daemon):
+    """A daemon with a FastCGI and an SCGI front on free ports."""
+    fport, sport = free_port(), free_port()
+    d = daemon("--fcgi", "127.0.0.1:%d" % fport,
+               "--scgi", "127.0.0.1:%d" % sport, "--ping-interval", "60000")
+    d.fcgi = ("127.0.0.1", fport)
+    d.scgi = ("127.0.0.1", sport)
+    return d
 
 
 @pytest.fixture

@@ -21,17 +21,6 @@ from e2e_lib import SANITIZER_MARKS, free_port, wait_until
 POLL = "/socket.io/?EIO=4&transport=polling"
 
 
-@pytest.fixture
-def front(daemon):
-    """A daemon with a FastCGI and an SCGI front on free ports."""
-    fport, sport = free_port(), free_port()
-    d = daemon("--fcgi", "127.0.0.1:%d" % fport,
-               "--scgi", "127.0.0.1:%d" % sport, "--ping-interval", "60000")
-    d.fcgi = ("127.0.0.1", fport)
-    d.scgi = ("127.0.0.1", sport)
-    return d
-
-
 def handshake(fc, rid, **kw):
     fc.request(rid, "GET", POLL, **kw)
     status, _, body = fc.response(rid).parsed()

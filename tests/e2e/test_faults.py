@@ -328,16 +328,6 @@ def test_client_vanishes_mid_poll(daemon):
 # the web server in front aborts
 
 
-@pytest.fixture
-def front(daemon):
-    fport, sport = free_port(), free_port()
-    d = daemon("--fcgi", "127.0.0.1:%d" % fport,
-               "--scgi", "127.0.0.1:%d" % sport, "--ping-interval", "60000")
-    d.fcgi = ("127.0.0.1", fport)
-    d.scgi = ("127.0.0.1", sport)
-    return d
-
-
 def _fcgi_session(d):
     fc = FcgiConn(d.fcgi)
     fc.request(1, "GET", POLL)
