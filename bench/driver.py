@@ -357,39 +357,40 @@ class Socketiod(Server):
         return self.direct(kind, count, interval, first)
 
 
-class Node(Server):
-    name, label = "node", "Node socket.io"
+class RedisPeer(Server):
+    """A peer with /__bench/ endpoints whose out-of-band path is its Redis
+    emitter: `emitter` is the emitting process's argv prefix."""
     uses_redis = True
+
+    def collect(self):
+        http_get(self.port, "/__bench/stats")
+
+    def outofband(self, kind, count, interval, first):
+        return Proc(self.emitter() + [str(count),
+                                      str(interval if kind == "sparse" else 0),
+                                      str(first)],
+                    env=dict(os.environ, REDIS_URL=self.redis_url))
+
+
+class Node(RedisPeer):
+    name, label = "node", "Node socket.io"
 
     def argv(self):
         return [self.args.node, "--expose-gc",
                 os.path.join(HERE, "node-server.js")]
 
-    def collect(self):
-        http_get(self.port, "/__bench/stats")
-
-    def outofband(self, kind, count, interval, first):
-        return Proc([self.args.node, os.path.join(HERE, "node-emit.js"),
-                     str(count), str(interval if kind == "sparse" else 0),
-                     str(first)],
-                    env=dict(os.environ, REDIS_URL=self.redis_url))
+    def emitter(self):
+        return [self.args.node, os.path.join(HERE, "node-emit.js")]
 
 
-class Python(Server):
+class Python(RedisPeer):
     name, label = "python", "python-socketio (gevent)"
-    uses_redis = True
 
     def argv(self):
         return [sys.executable, os.path.join(HERE, "py-server.py")]
 
-    def collect(self):
-        http_get(self.port, "/__bench/stats")
-
-    def outofband(self, kind, count, interval, first):
-        return Proc([sys.executable, os.path.join(HERE, "py-emit.py"),
-                     str(count), str(interval if kind == "sparse" else 0),
-                     str(first)],
-                    env=dict(os.environ, REDIS_URL=self.redis_url))
+    def emitter(self):
+        return [sys.executable, os.path.join(HERE, "py-emit.py")]
 
 
 class Ceiling(Server):
