@@ -39,7 +39,7 @@ static struct event conn_reaper;
  * of conn_flusher: one connection writes through at most once per turn. */
 static TAILQ_HEAD(, conn) conn_dirty = TAILQ_HEAD_INITIALIZER(conn_dirty);
 static struct event conn_flusher;
-static uint32_t conn_turn = 1;
+static uint16_t conn_turn = 1;
 static int conn_flusher_due;
 
 /* Frames already queued for one turn past this are written at once rather

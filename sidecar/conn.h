@@ -46,9 +46,7 @@ struct conn {
     uint8_t armed;      /* EV_READ / EV_WRITE currently registered */
     uint8_t keep_alive; /* of the request in flight */
     uint8_t ws_opcode;  /* opcode of a fragmented message, 0 when none */
-    uint8_t dirty;      /* on the list flushed at the end of the callback */
     uint32_t ws_utf8;   /* UTF-8 validator state across fragments */
-    uint32_t wrote_turn; /* the turn of its last write-through */
     struct event ev;
     struct buf *in;  /* unparsed input; NULL when none is pending */
     struct buf *msg; /* a fragmented WS message; NULL when none */
@@ -62,6 +60,11 @@ struct conn {
     void *data; /* the owner's (an Engine.IO session) */
     struct req req; /* the request in flight, as the layers above see it */
     union conn_addr peer;
+    uint8_t dirty; /* on the list flushed at the end of the callback */
+    /* The turn of its last write-through, in 16 bits to fit the struct's
+     * tail padding: a false match after a wrap only sends that one frame
+     * at the end of the callback instead of at once. */
+    uint16_t wrote_turn;
 };
 
 /* The layer above. `request` gets a parsed request and its body, valid only
