@@ -350,13 +350,14 @@ static int conn_flush(struct conn *c)
         }
         w = writev(c->fd, iov, n);
         conn_stats.writes++;
-        conn_stats.coalesced += (uint64_t)n - 1;
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 break;
             log_debug("conn %u: write: %s", c->id, strerror(errno));
             return -1;
         }
+        if ((size_t)w == total)
+            conn_stats.coalesced += (uint64_t)n - 1;
         c->out_bytes -= (size_t)w;
         if ((size_t)w < total)
             total = 0; /* marks a short write: the socket is full */
