@@ -30,6 +30,23 @@ static uint32_t conn_next_id;
 static TAILQ_HEAD(, conn) conn_dead = TAILQ_HEAD_INITIALIZER(conn_dead);
 static struct event conn_reaper;
 
+/* Coalescing. A syscall costs about as much as a small loopback write here,
+ * so when one callback fans out several broadcasts (an RPC read of many
+ * emit lines, a relay burst) a connection's 2nd..Kth frames are queued and
+ * the connection goes on the dirty list; conn_flusher, at the highest
+ * priority, runs as soon as that callback returns and writes each dirty
+ * connection's queue with one writev. A turn is the span between two runs
+ * of conn_flusher: one connection writes through at most once per turn. */
+static TAILQ_HEAD(, conn) conn_dirty = TAILQ_HEAD_INITIALIZER(conn_dirty);
+static struct event conn_flusher;
+static uint16_t conn_turn = 1;
+static int conn_flusher_due;
+
+/* Frames already queued for one turn past this are written at once rather
+ * than held for the end of the callback, so a long burst never meets the
+ * output cap while the socket could still take it. */
+#define CONN_COALESCE_MAX 65536
+
 /* Connections waiting for (the rest of) a request: one deadline list, no
  * timer per connection. Used when conn_lim.head_timeout_ms is set. */
 static struct timerq conn_head_q;
@@ -51,6 +68,7 @@ static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_process(struct conn *c);
 static const struct req_ops conn_req_ops;
 static void conn_fail(struct conn *c);
+static void conn_flush_dirty(evutil_socket_t fd, short what, void *arg);
 
 static void conn_set_state(struct conn *c, enum conn_state st)
 {
@@ -96,7 +114,7 @@ static void conn_reap(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     while ((c = TAILQ_FIRST(&conn_dead)) != NULL) {
-        TAILQ_REMOVE(&conn_dead, c, dead_link);
+        TAILQ_REMOVE(&conn_dead, c, link);
         conn_free_buf(&c->in);
         conn_free_buf(&c->msg);
         free(c);
@@ -125,6 +143,8 @@ void conn_setup(struct event_base *base, const struct conn_handler *h,
     conn_lim = *lim;
     event_assign(&conn_reaper, base, -1, 0, conn_reap, NULL);
     event_priority_set(&conn_reaper, 2);
+    event_assign(&conn_flusher, base, -1, 0, conn_flush_dirty, NULL);
+    event_priority_set(&conn_flusher, 0);
     if (conn_lim.head_timeout_ms)
         timerq_init(&conn_head_q, base, conn_lim.head_timeout_ms,
                     conn_head_expired, NULL);
@@ -223,12 +243,21 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
     return c;
 }
 
+/* Takes c off the dirty list: it is being flushed or closed now. */
+static void conn_undirty(struct conn *c)
+{
+    if (c->dirty) {
+        TAILQ_REMOVE(&conn_dirty, c, link);
+        c->dirty = 0;
+    }
+}
+
 static void conn_drop_output(struct conn *c)
 {
     uint32_t i;
 
     for (i = 0; i < c->out_n; i++)
-        frame_unref(c->out[(c->out_head + i) % c->out_cap].f);
+        frame_unref(c->out[(c->out_head + i) & (c->out_cap - 1)].f);
     free(c->out);
     c->out = NULL;
     c->out_head = c->out_n = c->out_cap = 0;
@@ -245,6 +274,7 @@ void conn_close(struct conn *c)
     c->armed = 0;
     close(c->fd);
     c->fd = -1;
+    conn_undirty(c);
     conn_drop_output(c);
     conn_ip_release(c->ip);
     c->ip = NULL;
@@ -252,7 +282,7 @@ void conn_close(struct conn *c)
      * it goes with the connection at the end of the turn. */
     c->data = NULL;
     conn_stats.open--;
-    TAILQ_INSERT_TAIL(&conn_dead, c, dead_link);
+    TAILQ_INSERT_TAIL(&conn_dead, c, link);
     event_active(&conn_reaper, EV_TIMEOUT, 0);
 }
 
@@ -278,18 +308,20 @@ static int conn_enqueue(struct conn *c, struct frame *f, uint32_t off)
         return -1;
     }
     if (c->out_n == c->out_cap) {
-        cap = c->out_cap ? c->out_cap * 2 : 4;
+        /* A power of two, so ring positions are a mask, not a division;
+         * 8 holds a typical burst of one callback without regrowing. */
+        cap = c->out_cap ? c->out_cap * 2 : 8;
         q = malloc(cap * sizeof *q);
         if (q == NULL)
             return -1;
         for (i = 0; i < c->out_n; i++)
-            q[i] = c->out[(c->out_head + i) % c->out_cap];
+            q[i] = c->out[(c->out_head + i) & (c->out_cap - 1)];
         free(c->out);
         c->out = q;
         c->out_cap = cap;
         c->out_head = 0;
     }
-    q = &c->out[(c->out_head + c->out_n) % c->out_cap];
+    q = &c->out[(c->out_head + c->out_n) & (c->out_cap - 1)];
     q->f = frame_ref(f);
     q->off = off;
     c->out_n++;
@@ -311,18 +343,21 @@ static int conn_flush(struct conn *c)
     while (c->out_n > 0) {
         total = 0;
         for (n = 0, i = 0; i < c->out_n && n < 64; i++, n++) {
-            o = &c->out[(c->out_head + i) % c->out_cap];
+            o = &c->out[(c->out_head + i) & (c->out_cap - 1)];
             iov[n].iov_base = o->f->data + o->off;
             iov[n].iov_len = o->f->len - o->off;
             total += iov[n].iov_len;
         }
         w = writev(c->fd, iov, n);
+        conn_stats.writes++;
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 break;
             log_debug("conn %u: write: %s", c->id, strerror(errno));
             return -1;
         }
+        if ((size_t)w == total)
+            conn_stats.coalesced += (uint64_t)n - 1;
         c->out_bytes -= (size_t)w;
         if ((size_t)w < total)
             total = 0; /* marks a short write: the socket is full */
@@ -334,7 +369,7 @@ static int conn_flush(struct conn *c)
             }
             w -= o->f->len - o->off;
             frame_unref(o->f);
-            c->out_head = (c->out_head + 1) % c->out_cap;
+            c->out_head = (c->out_head + 1) & (c->out_cap - 1);
             c->out_n--;
         }
         if (total == 0)
@@ -361,14 +396,45 @@ static void conn_after_flush(struct conn *c)
     conn_arm(c, EV_READ);
 }
 
+/* Ends a turn: writes every dirty connection's queue with one writev. */
+static void conn_flush_dirty(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    conn_turn++;
+    conn_flusher_due = 0;
+    while ((c = TAILQ_FIRST(&conn_dirty)) != NULL) {
+        conn_undirty(c);
+        if (conn_flush(c) != 0) {
+            conn_fail(c);
+            continue;
+        }
+        conn_after_flush(c);
+    }
+}
+
+static void conn_turn_used(void)
+{
+    if (!conn_flusher_due) {
+        conn_flusher_due = 1;
+        event_active(&conn_flusher, EV_TIMEOUT, 0);
+    }
+}
+
 int conn_send(struct conn *c, struct frame *f)
 {
     ssize_t w = 0;
 
     if (c->state == CONN_CLOSED || c->state == CONN_DRAINING)
         return -1;
-    if (c->out_n == 0) {
+    if (c->out_n == 0 && c->wrote_turn != conn_turn) {
+        c->wrote_turn = conn_turn;
+        conn_turn_used();
         w = write(c->fd, f->data, f->len);
+        conn_stats.writes++;
         if (w == (ssize_t)f->len)
             return 0;
         if (w < 0) {
@@ -379,12 +445,34 @@ int conn_send(struct conn *c, struct frame *f)
             }
             w = 0;
         }
+        /* Short: the socket is full, so the rest waits for EV_WRITE. */
+        if (conn_enqueue(c, f, (uint32_t)w) != 0) {
+            conn_fail(c);
+            return -1;
+        }
+        conn_arm(c, EV_READ | EV_WRITE);
+        return 0;
     }
-    if (conn_enqueue(c, f, (uint32_t)w) != 0) {
+    if (conn_enqueue(c, f, 0) != 0) {
         conn_fail(c);
         return -1;
     }
-    conn_arm(c, EV_READ | EV_WRITE);
+    if (c->armed & EV_WRITE)
+        return 0; /* flushed when writable */
+    if (c->out_bytes > CONN_COALESCE_MAX) {
+        conn_undirty(c);
+        if (conn_flush(c) != 0) {
+            conn_fail(c);
+            return -1;
+        }
+        conn_after_flush(c);
+        return 0;
+    }
+    if (!c->dirty) {
+        c->dirty = 1;
+        TAILQ_INSERT_TAIL(&conn_dirty, c, link);
+        conn_turn_used();
+    }
     return 0;
 }
 
@@ -408,6 +496,7 @@ static void conn_drain(struct conn *c)
     if (c->state == CONN_CLOSED)
         return;
     conn_set_state(c, CONN_DRAINING);
+    conn_undirty(c);
     if (conn_flush(c) != 0) {
         conn_close(c);
         return;

@@ -51,14 +51,20 @@ struct conn {
     struct buf *in;  /* unparsed input; NULL when none is pending */
     struct buf *msg; /* a fragmented WS message; NULL when none */
     struct conn_out *out; /* output queue; NULL when empty */
-    uint32_t out_head, out_n, out_cap;
+    uint32_t out_head, out_n, out_cap; /* a ring; out_cap a power of two */
     size_t out_bytes;
-    TAILQ_ENTRY(conn) dead_link;
+    TAILQ_ENTRY(conn) link; /* on the dirty list, or the dead list once
+                               closed (never both) */
     struct timerq_node head_timer; /* queued while waiting for a request */
     struct conn_ip *ip;            /* per-address count; NULL when unlimited */
     void *data; /* the owner's (an Engine.IO session) */
     struct req req; /* the request in flight, as the layers above see it */
     union conn_addr peer;
+    uint8_t dirty; /* on the list flushed at the end of the callback */
+    /* The turn of its last write-through, in 16 bits to fit the struct's
+     * tail padding: a false match after a wrap only sends that one frame
+     * at the end of the callback instead of at once. */
+    uint16_t wrote_turn;
 };
 
 /* The layer above. `request` gets a parsed request and its body, valid only
@@ -92,6 +98,8 @@ struct conn_stats {
     uint64_t ws_protocol_errors;
     uint64_t refused;       /* closed at accept: over max_conns(_per_ip) */
     uint64_t head_timeouts; /* closed: no whole request within the timeout */
+    uint64_t writes;        /* write() and writev() calls on connections */
+    uint64_t coalesced;     /* frames that went out in a later writev */
 };
 
 extern struct conn_stats conn_stats;
@@ -105,8 +113,11 @@ void conn_setup(struct event_base *base, const struct conn_handler *h,
  * is closed then, and a refusal is counted in conn_stats.refused. */
 struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len);
 
-/* Queues a reference to `f`: written at once when nothing is queued
- * (write-through), else appended and written when the socket is writable.
+/* Queues a reference to `f`. The first frame a connection gets in a loop
+ * callback is written at once when nothing is queued (write-through); later
+ * ones (back-to-back broadcasts) are appended and the connection is flushed
+ * with one writev when the callback returns, so K frames cost two writes,
+ * not K. After a short write the rest waits for the socket to be writable.
  * Returns 0, or -1 when the connection is closed or went over the output
  * cap (it is closed then, and `closed` runs). */
 int conn_send(struct conn *c, struct frame *f);

@@ -858,6 +858,9 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
                             (double)conn_stats.refused);
     cJSON_AddNumberToObject(r, "handshake_timeouts",
                             (double)conn_stats.head_timeouts);
+    cJSON_AddNumberToObject(r, "socket_writes", (double)conn_stats.writes);
+    cJSON_AddNumberToObject(r, "frames_coalesced",
+                            (double)conn_stats.coalesced);
     cJSON_AddNumberToObject(r, "events_rate_limited",
                             (double)hub_stats.events_rate_limited);
     cJSON_AddNumberToObject(r, "sockets", (double)hub_stats.sockets);

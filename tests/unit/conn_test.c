@@ -1,0 +1,224 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* conn_test: the output path over a real socket pair: write-through, frames
+ * of one callback coalesced into one writev, the cap, closing while dirty. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "t.h"
+
+static struct event_base *base;
+static int closed_calls;
+
+static void t_request(struct conn *c, const struct http_request *req,
+                      const char *body, size_t len)
+{
+    (void)c, (void)req, (void)body, (void)len;
+}
+
+static void t_message(struct conn *c, int binary, char *data, size_t len)
+{
+    (void)c, (void)binary, (void)data, (void)len;
+}
+
+static void t_closed(struct conn *c)
+{
+    (void)c;
+    closed_calls++;
+}
+
+static const struct conn_handler t_handler = {t_request, t_message, t_closed};
+
+/* A connection on one end of a socket pair; *peer is the other end. */
+static struct conn *t_pair(int *peer)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int sv[2];
+    struct conn *c;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        abort();
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    fcntl(sv[1], F_SETFL, O_NONBLOCK);
+    c = conn_new(sv[0], (struct sockaddr *)&sa, sizeof sa);
+    c->data = c; /* an owner, so `closed` runs */
+    *peer = sv[1];
+    return c;
+}
+
+/* What the peer can read now, without waiting. */
+static size_t t_drain(int fd, char *out, size_t cap)
+{
+    ssize_t n;
+    size_t got = 0;
+
+    while (got < cap && (n = read(fd, out + got, cap - got)) > 0)
+        got += (size_t)n;
+    return got;
+}
+
+/* One turn of the loop: what conn_flusher and the I/O events do. */
+static void t_turn(void)
+{
+    event_base_loop(base, EVLOOP_NONBLOCK);
+}
+
+static int t_send(struct conn *c, const char *s)
+{
+    return conn_send_bytes(c, s, strlen(s));
+}
+
+static void test_write_through_then_coalesce(void)
+{
+    char got[256];
+    int peer;
+    struct conn *c = t_pair(&peer);
+    uint64_t w0 = conn_stats.writes, k0 = conn_stats.coalesced;
+
+    t_turn(); /* a fresh turn */
+    CHECK(t_send(c, "one") == 0);
+    /* The first frame of a turn is on the wire before any loop turn. */
+    CHECK_STR(got, t_drain(peer, got, sizeof got), "one");
+    CHECK(t_send(c, "two") == 0);
+    CHECK(t_send(c, "three") == 0);
+    /* Later frames of the same callback wait for its end... */
+    CHECK(t_drain(peer, got, sizeof got) == 0);
+    CHECK(c->out_n == 2 && c->dirty);
+    t_turn();
+    /* ...and then leave in one writev. */
+    CHECK_STR(got, t_drain(peer, got, sizeof got), "twothree");
+    CHECK(conn_stats.writes - w0 == 2);
+    CHECK(conn_stats.coalesced - k0 == 1);
+    CHECK(c->out_n == 0 && !c->dirty && c->out == NULL);
+    /* A new turn writes through again, and EV_WRITE was never needed. */
+    CHECK(!(c->armed & EV_WRITE));
+    CHECK(t_send(c, "four") == 0);
+    CHECK_STR(got, t_drain(peer, got, sizeof got), "four");
+    conn_close(c);
+    t_turn();
+    close(peer);
+}
+
+static void test_many_connections_one_write_each(void)
+{
+    enum { N = 8, K = 5 };
+    struct conn *c[N];
+    int peer[N], i, k;
+    char got[256], want[256] = "";
+    uint64_t w0;
+
+    for (i = 0; i < N; i++)
+        c[i] = t_pair(&peer[i]);
+    t_turn();
+    w0 = conn_stats.writes;
+    for (k = 0; k < K; k++) /* K broadcasts in one callback */
+        for (i = 0; i < N; i++)
+            CHECK(t_send(c[i], k % 2 ? "b" : "a") == 0);
+    t_turn();
+    for (k = 0; k < K; k++)
+        strcat(want, k % 2 ? "b" : "a");
+    CHECK(conn_stats.writes - w0 == 2 * N);
+    for (i = 0; i < N; i++) {
+        CHECK_MEM(got, t_drain(peer[i], got, sizeof got), want, strlen(want));
+        conn_close(c[i]);
+        close(peer[i]);
+    }
+    t_turn();
+}
+
+/* A burst bigger than the coalescing bound is written before the callback
+ * ends, so it never counts against the cap while the socket has room. */
+static void test_long_burst_goes_out_early(void)
+{
+    static char chunk[16384], got[1 << 18];
+    int peer, i, sz = 1 << 20;
+    struct conn *c = t_pair(&peer);
+    size_t n;
+
+    setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    memset(chunk, 'x', sizeof chunk);
+    t_turn();
+    for (i = 0; i < 8; i++)
+        CHECK(conn_send_bytes(c, chunk, sizeof chunk) == 0);
+    n = t_drain(peer, got, sizeof got);
+    CHECK(n >= 65536);
+    t_turn();
+    n += t_drain(peer, got, sizeof got);
+    CHECK(n == 8 * sizeof chunk);
+    conn_close(c);
+    t_turn();
+    close(peer);
+}
+
+/* A peer that does not read: the queue meets the cap and the connection is
+ * closed, telling its owner, as before coalescing. */
+static void test_slow_reader_hits_the_cap(void)
+{
+    static char chunk[4096];
+    int peer, i, rc = 0, sz = 4096;
+    struct conn *c = t_pair(&peer);
+    uint64_t over = conn_stats.output_overflows;
+
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    closed_calls = 0;
+    for (i = 0; i < 4096 && rc == 0; i++) {
+        rc = conn_send_bytes(c, chunk, sizeof chunk);
+        if (i % 7 == 0)
+            t_turn(); /* several turns, some frames coalesced */
+    }
+    CHECK(rc == -1);
+    CHECK(conn_stats.output_overflows == over + 1);
+    CHECK(closed_calls == 1);
+    CHECK(c->state == CONN_CLOSED && !c->dirty);
+    t_turn();
+    close(peer);
+}
+
+/* Closing a connection that waits on the dirty list drops its queue; the
+ * flush at the end of the callback must not touch it. */
+static void test_close_while_dirty(void)
+{
+    char got[64];
+    int peer, other_peer;
+    struct conn *c = t_pair(&peer), *other = t_pair(&other_peer);
+
+    t_turn();
+    CHECK(t_send(c, "a") == 0);
+    CHECK(t_send(other, "x") == 0);
+    CHECK(t_send(c, "b") == 0);
+    CHECK(t_send(other, "y") == 0);
+    CHECK(c->dirty && other->dirty);
+    conn_close(c);
+    t_turn();
+    CHECK_STR(got, t_drain(peer, got, sizeof got), "a");
+    CHECK(read(peer, got, sizeof got) == 0); /* then EOF */
+    CHECK_STR(got, t_drain(other_peer, got, sizeof got), "xy");
+    conn_close(other);
+    t_turn();
+    close(peer);
+    close(other_peer);
+}
+
+int main(void)
+{
+    struct conn_limits lim = {.max_head = 8192,
+                              .max_body = 1 << 20,
+                              .max_output = 1 << 20};
+
+    base = event_base_new();
+    if (base == NULL || event_base_priority_init(base, 3) != 0)
+        return 1;
+    conn_setup(base, &t_handler, &lim);
+    test_write_through_then_coalesce();
+    test_many_connections_one_write_each();
+    test_long_burst_goes_out_early();
+    test_slow_reader_hits_the_cap();
+    test_close_while_dirty();
+    event_base_free(base);
+    return T_DONE();
+}
