@@ -23,7 +23,9 @@
  * message twice, or one never sent, or one of another channel, or an RPC
  * broadcast out of order; no message reaches more clients than its ack or
  * result counted; every ack id gets exactly one ack, within --ack-timeout;
- * no connection is closed or refused by the daemon. Each failure is a
+ * no connection is closed or refused by the daemon; with --abrupt 0, the
+ * receipts of accepted messages add up to the recipients their acks and
+ * results counted. Each failure is a
  * violation; the exit status is 1 when there is any.
  *
  *   soak-client --port P --rpc PATH [--clients N] [--duration S] ...
@@ -147,7 +149,7 @@ static struct {
         required, unchecked, pings, bytes_in, sum_n, sum_got;
     uint64_t v_dup, v_missing, v_phantom, v_wrong_channel, v_order,
         v_over, v_unknown_ack, v_ack_timeout, v_bad_ack, v_closed,
-        v_protocol, v_stuck, v_rpc_error, v_refused;
+        v_protocol, v_stuck, v_rpc_error, v_refused, v_lost;
 } st;
 
 static struct soak_client *soak_cl;
@@ -191,7 +193,7 @@ static uint64_t soak_violations(void)
     return st.v_dup + st.v_missing + st.v_phantom + st.v_wrong_channel +
            st.v_order + st.v_over + st.v_unknown_ack + st.v_ack_timeout +
            st.v_bad_ack + st.v_closed + st.v_protocol + st.v_stuck +
-           st.v_rpc_error + st.v_refused;
+           st.v_rpc_error + st.v_refused + st.v_lost;
 }
 
 /* The first few violations are described on stderr; all are counted. */
@@ -1124,6 +1126,7 @@ static void soak_results(FILE *f, double load_s)
     SOAK_KV(v_stuck);
     SOAK_KV(v_rpc_error);
     SOAK_KV(v_refused);
+    SOAK_KV(v_lost);
     fprintf(f, "violations=%llu\n", (unsigned long long)soak_violations());
 #undef SOAK_KV
 }
@@ -1326,6 +1329,12 @@ int main(int argc, char **argv)
             }
         }
     }
+    /* Without abrupt leaves every client reads until its unsubscribe ack,
+     * so each delivery the daemon counted must have been received. */
+    if (opt.abrupt == 0 && st.sum_got != st.sum_n)
+        soak_violation(&st.v_lost, "%llu deliveries counted, %llu received",
+                       (unsigned long long)st.sum_n,
+                       (unsigned long long)st.sum_got);
     load_s = (load_end - soak_start_ms) / 1000.0;
     soak_progress(stdout, soak_now_ms());
     soak_results(stdout, load_s);
