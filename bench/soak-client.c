@@ -1,5 +1,5 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
-/* soak-client: the soak's load and its judge: churning Socket.IO clients, an RPC broadcaster, exactly-once accounting. */
+/* soak-client: the soak's churning clients, broadcaster and judge. */
 /*
  * One process, one thread, one epoll. Each client is a raw Engine.IO v4
  * WebSocket carrying Socket.IO v5 text packets (written here from RFC 6455
@@ -71,8 +71,8 @@ enum soak_state {
     SOAK_JOINING,     /* "40" sent, waiting for the namespace connect */
     SOAK_SUBSCRIBING, /* subscribe sent */
     SOAK_READY,
-    SOAK_LEAVING,     /* unsubscribe sent; draining acks */
-    SOAK_CLOSING,     /* close frame sent; waiting for the daemon's */
+    SOAK_LEAVING, /* unsubscribe sent; draining acks */
+    SOAK_CLOSING, /* close frame sent; waiting for the daemon's */
 };
 
 enum soak_ack_kind { SOAK_ACK_SUB, SOAK_ACK_EMIT, SOAK_ACK_UNSUB };
@@ -88,14 +88,14 @@ struct soak_pending {
 struct soak_seen {
     uint32_t base, nbits;
     uint8_t *bits;
-    uint32_t first;    /* stream.next at sub(R) */
-    int64_t last_rpc;  /* order check for the RPC stream */
+    uint32_t first;   /* stream.next at sub(R) */
+    int64_t last_rpc; /* order check for the RPC stream */
 };
 
 struct soak_client {
     int fd;
     uint8_t state;
-    uint8_t abrupt;   /* leaves by closing the TCP connection only */
+    uint8_t abrupt; /* leaves by closing the TCP connection only */
     uint16_t ch;
     uint32_t gen;     /* which client this is, over the whole run */
     int64_t state_ms; /* when the state was entered */
@@ -105,18 +105,18 @@ struct soak_client {
     unsigned npending;
     struct soak_pending pending[SOAK_MAX_PENDING];
     struct soak_seen seen[2];
-    char *in;         /* bytes of an incomplete frame */
+    char *in; /* bytes of an incomplete frame */
     size_t inlen;
-    char *out;        /* bytes the kernel did not take */
+    char *out; /* bytes the kernel did not take */
     size_t outlen;
 };
 
 struct soak_msg {
     uint32_t seq;
-    int32_t n;        /* recipients per ack/result; -1 until done */
-    uint32_t got;     /* receipts over all clients */
-    uint32_t from;    /* the sending client (relay), which does not hear it */
-    uint64_t done;    /* logical time of acceptance, 0 until then */
+    int32_t n;     /* recipients per ack/result; -1 until done */
+    uint32_t got;  /* receipts over all clients */
+    uint32_t from; /* the sending client (relay), which does not hear it */
+    uint64_t done; /* logical time of acceptance, 0 until then */
 };
 
 /* Stream 0: relayed client events; stream 1: RPC broadcasts. */
@@ -140,16 +140,32 @@ static struct {
     int port, clients, channels, addrs, payload;
     double duration, emit_rate, rpc_rate, ramp, life_min, life_max, abrupt;
     double report, ack_timeout;
-} opt = {"127.0.0.1", "/tmp/socketiod.sock", NULL, 9000, 10000, 100, 16, 64,
-         60, 160, 100, 500, 30, 300, 0.1, 10, 30};
+} opt = {
+    .host = "127.0.0.1",
+    .rpc_path = "/tmp/socketiod.sock",
+    .port = 9000,
+    .clients = 10000,
+    .channels = 100,
+    .addrs = 16,
+    .payload = 64,
+    .duration = 60,
+    .emit_rate = 160,
+    .rpc_rate = 100,
+    .ramp = 500,
+    .life_min = 30,
+    .life_max = 300,
+    .abrupt = 0.1,
+    .report = 10,
+    .ack_timeout = 30,
+};
 
 static struct {
     uint64_t connects, leaves, leaves_abrupt, connect_fail, emits, acks,
-        rpc_sent, rpc_ok, delivered, delivered_relay, delivered_rpc,
-        required, unchecked, pings, bytes_in, sum_n, sum_got;
-    uint64_t v_dup, v_missing, v_phantom, v_wrong_channel, v_order,
-        v_over, v_unknown_ack, v_ack_timeout, v_bad_ack, v_closed,
-        v_protocol, v_stuck, v_rpc_error, v_refused, v_lost;
+        rpc_sent, rpc_ok, delivered, delivered_relay, delivered_rpc, required,
+        unchecked, pings, bytes_in, sum_n, sum_got;
+    uint64_t v_dup, v_missing, v_phantom, v_wrong_channel, v_order, v_over,
+        v_unknown_ack, v_ack_timeout, v_bad_ack, v_closed, v_protocol, v_stuck,
+        v_rpc_error, v_refused, v_lost;
 } st;
 
 static struct soak_client *soak_cl;
@@ -356,8 +372,10 @@ static void soak_msg_done(uint16_t ch, int stream, uint32_t seq, long n)
     m->n = (int32_t)n;
     m->done = ++soak_clock;
     if (m->got > (uint32_t)n)
-        soak_violation(&st.v_over, "channel %u stream %d seq %u: %u receipts, "
-                       "%ld recipients", ch, stream, seq, m->got, n);
+        soak_violation(&st.v_over,
+                       "channel %u stream %d seq %u: %u receipts, "
+                       "%ld recipients",
+                       ch, stream, seq, m->got, n);
 }
 
 /* ---- per-client bookkeeping ---- */
@@ -468,7 +486,8 @@ static void soak_check_required(struct soak_client *c)
                 continue; /* not accepted before the unsubscribe left */
             st.required++;
             if (!soak_seen_has(sn, seq))
-                soak_violation(&st.v_missing, "client %u channel %u: %s "
+                soak_violation(&st.v_missing,
+                               "client %u channel %u: %s "
                                "message %u accepted but never received",
                                c->gen, c->ch, s ? "rpc" : "relayed", seq);
         }
@@ -524,15 +543,17 @@ static void soak_receipt(uint32_t slot, int stream, const char *p)
     else
         st.delivered_relay++;
     if (ch != c->ch) {
-        soak_violation(&st.v_wrong_channel, "client %u of channel %u got "
-                       "channel %ld's message %ld", c->gen, c->ch, ch, seq);
+        soak_violation(&st.v_wrong_channel,
+                       "client %u of channel %u got "
+                       "channel %ld's message %ld",
+                       c->gen, c->ch, ch, seq);
         return;
     }
     /* The subscribe ack is queued right after the join, before anything
      * the channel hears. */
     if (c->state != SOAK_READY && c->state != SOAK_LEAVING) {
-        soak_violation(&st.v_phantom, "client %u: message in state %d",
-                       c->gen, c->state);
+        soak_violation(&st.v_phantom, "client %u: message in state %d", c->gen,
+                       c->state);
         return;
     }
     if ((uint32_t)seq >= soak_ch[ch].s[stream].next) {
@@ -542,14 +563,17 @@ static void soak_receipt(uint32_t slot, int stream, const char *p)
     }
     m = soak_msg_get((uint16_t)ch, stream, (uint32_t)seq);
     if (m != NULL && stream == 0 && m->from == c->gen)
-        soak_violation(&st.v_wrong_channel, "client %u got its own relayed "
-                       "message %ld back", c->gen, seq);
+        soak_violation(&st.v_wrong_channel,
+                       "client %u got its own relayed "
+                       "message %ld back",
+                       c->gen, seq);
     if (m != NULL) {
         m->got++;
         if (m->done && m->got > (uint32_t)m->n)
-            soak_violation(&st.v_over, "channel %ld %s seq %ld: %u receipts, "
-                           "%d recipients", ch, stream ? "rpc" : "relayed",
-                           seq, m->got, m->n);
+            soak_violation(&st.v_over,
+                           "channel %ld %s seq %ld: %u receipts, "
+                           "%d recipients",
+                           ch, stream ? "rpc" : "relayed", seq, m->got, m->n);
     }
     if ((uint32_t)seq - sn->base >= 0x80000000u) {
         st.unchecked++; /* sent long before this client subscribed */
@@ -557,14 +581,18 @@ static void soak_receipt(uint32_t slot, int stream, const char *p)
     }
     if (stream == 1) {
         if (sn->last_rpc >= seq)
-            soak_violation(&st.v_order, "client %u channel %ld: rpc %ld "
-                           "after %ld", c->gen, ch, seq, (long)sn->last_rpc);
+            soak_violation(&st.v_order,
+                           "client %u channel %ld: rpc %ld "
+                           "after %ld",
+                           c->gen, ch, seq, (long)sn->last_rpc);
         sn->last_rpc = seq;
     }
     dup = soak_seen_set(sn, (uint32_t)seq);
     if (dup == 1)
-        soak_violation(&st.v_dup, "client %u channel %ld: %s message %ld "
-                       "twice", c->gen, ch, stream ? "rpc" : "relayed", seq);
+        soak_violation(&st.v_dup,
+                       "client %u channel %ld: %s message %ld "
+                       "twice",
+                       c->gen, ch, stream ? "rpc" : "relayed", seq);
 }
 
 static void soak_ack(uint32_t slot, const char *p)
@@ -591,9 +619,9 @@ static void soak_ack(uint32_t slot, const char *p)
         char want[64];
         snprintf(want, sizeof want, "[null,\"c%u\"]", c->ch);
         if (strcmp(p, want) != 0) {
-            soak_violation(&st.v_bad_ack, "client %u: %s ack %s", c->gen,
-                           pd.kind == SOAK_ACK_SUB ? "subscribe"
-                                                   : "unsubscribe", p);
+            soak_violation(
+                &st.v_bad_ack, "client %u: %s ack %s", c->gen,
+                pd.kind == SOAK_ACK_SUB ? "subscribe" : "unsubscribe", p);
             return;
         }
         if (pd.kind == SOAK_ACK_SUB) {
@@ -609,8 +637,7 @@ static void soak_ack(uint32_t slot, const char *p)
     case SOAK_ACK_EMIT:
         /* [recipients]: the sender's channel members, less the sender */
         if (*p != '[' || (p++, n = soak_num(&p)) < 0 || *p != ']') {
-            soak_violation(&st.v_bad_ack, "client %u: emit ack %s", c->gen,
-                           p);
+            soak_violation(&st.v_bad_ack, "client %u: emit ack %s", c->gen, p);
             return;
         }
         soak_msg_done(c->ch, 0, pd.seq, n);
@@ -692,8 +719,10 @@ static long soak_frames(uint32_t slot, char *buf, size_t len)
         char save;
 
         if (b1 & 0x80 || !(b0 & 0x80)) {
-            soak_violation(&st.v_protocol, "client %u: masked or fragmented "
-                           "frame", c->gen);
+            soak_violation(&st.v_protocol,
+                           "client %u: masked or fragmented "
+                           "frame",
+                           c->gen);
             return -1;
         }
         if (n == 126) {
@@ -720,8 +749,10 @@ static long soak_frames(uint32_t slot, char *buf, size_t len)
             break;
         case 8:
             if (c->state != SOAK_CLOSING) {
-                soak_violation(&st.v_closed, "client %u: daemon closed the "
-                               "WebSocket in state %d", c->gen, c->state);
+                soak_violation(&st.v_closed,
+                               "client %u: daemon closed the "
+                               "WebSocket in state %d",
+                               c->gen, c->state);
             } else {
                 st.leaves++;
             }
@@ -787,9 +818,10 @@ static void soak_readable(uint32_t slot)
         if (c->state == SOAK_CLOSING) {
             st.leaves++;
         } else {
-            soak_violation(&st.v_closed, "client %u: connection %s in "
-                           "state %d", c->gen, r ? strerror(errno) : "closed",
-                           c->state);
+            soak_violation(&st.v_closed,
+                           "client %u: connection %s in "
+                           "state %d",
+                           c->gen, r ? strerror(errno) : "closed", c->state);
         }
         soak_close(slot);
         return;
@@ -848,9 +880,10 @@ static void soak_start(uint32_t slot)
     c->ch = (uint16_t)(soak_rand() % (uint64_t)opt.channels);
     c->abrupt = soak_uniform() < opt.abrupt;
     c->next_ack = 1;
-    c->leave_ms = soak_now_ms() +
-                  (int64_t)(1000 * (opt.life_min + soak_uniform() *
-                                    (opt.life_max - opt.life_min)));
+    c->leave_ms =
+        soak_now_ms() +
+        (int64_t)(1000 * (opt.life_min +
+                          soak_uniform() * (opt.life_max - opt.life_min)));
     /* Spread over 127.0.0.x so that churn does not run out of ports. */
     memset(&src, 0, sizeof src);
     src.sin_family = AF_INET;
@@ -1042,9 +1075,11 @@ static void soak_scan(int64_t now, int draining)
             continue;
         for (k = 0; k < c->npending; k++) {
             if (now - c->pending[k].since_ms > limit) {
-                soak_violation(&st.v_ack_timeout, "client %u: ack %u (kind "
-                               "%d) not in %.0fs", c->gen, c->pending[k].id,
-                               c->pending[k].kind, opt.ack_timeout);
+                soak_violation(&st.v_ack_timeout,
+                               "client %u: ack %u (kind "
+                               "%d) not in %.0fs",
+                               c->gen, c->pending[k].id, c->pending[k].kind,
+                               opt.ack_timeout);
                 c->pending[k].since_ms = INT64_MAX / 2; /* once */
             }
         }
@@ -1068,13 +1103,15 @@ static void soak_progress(FILE *f, int64_t now)
     static int64_t last_ms;
     unsigned live = 0, ready = 0;
     int i;
-    double dt = last_ms ? (now - last_ms) / 1000.0 : (now - soak_start_ms) / 1000.0;
+    double dt =
+        last_ms ? (now - last_ms) / 1000.0 : (now - soak_start_ms) / 1000.0;
 
     for (i = 0; i < opt.clients; i++) {
         live += soak_cl[i].state != SOAK_FREE;
         ready += soak_cl[i].state == SOAK_READY;
     }
-    fprintf(f, "t=%.0f live=%u ready=%u connects=%llu leaves=%llu "
+    fprintf(f,
+            "t=%.0f live=%u ready=%u connects=%llu leaves=%llu "
             "delivered=%llu rate=%.0f emits=%llu acks=%llu rpc=%llu "
             "violations=%llu\n",
             (now - soak_start_ms) / 1000.0, live, ready,
@@ -1167,24 +1204,59 @@ static void soak_options(int argc, char **argv)
 
     while ((o = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (o) {
-        case 'H': opt.host = optarg; break;
-        case 'p': opt.port = atoi(optarg); break;
-        case 'r': opt.rpc_path = optarg; break;
-        case 'n': opt.clients = atoi(optarg); break;
-        case 'c': opt.channels = atoi(optarg); break;
-        case 'd': opt.duration = atof(optarg); break;
-        case 'e': opt.emit_rate = atof(optarg); break;
-        case 'b': opt.rpc_rate = atof(optarg); break;
-        case 'R': opt.ramp = atof(optarg); break;
-        case 'l': opt.life_min = atof(optarg); break;
-        case 'L': opt.life_max = atof(optarg); break;
-        case 'a': opt.abrupt = atof(optarg); break;
-        case 'A': opt.addrs = atoi(optarg); break;
-        case 'P': opt.payload = atoi(optarg); break;
-        case 'i': opt.report = atof(optarg); break;
-        case 't': opt.ack_timeout = atof(optarg); break;
-        case 'o': opt.out_path = optarg; break;
-        default: soak_usage();
+        case 'H':
+            opt.host = optarg;
+            break;
+        case 'p':
+            opt.port = atoi(optarg);
+            break;
+        case 'r':
+            opt.rpc_path = optarg;
+            break;
+        case 'n':
+            opt.clients = atoi(optarg);
+            break;
+        case 'c':
+            opt.channels = atoi(optarg);
+            break;
+        case 'd':
+            opt.duration = atof(optarg);
+            break;
+        case 'e':
+            opt.emit_rate = atof(optarg);
+            break;
+        case 'b':
+            opt.rpc_rate = atof(optarg);
+            break;
+        case 'R':
+            opt.ramp = atof(optarg);
+            break;
+        case 'l':
+            opt.life_min = atof(optarg);
+            break;
+        case 'L':
+            opt.life_max = atof(optarg);
+            break;
+        case 'a':
+            opt.abrupt = atof(optarg);
+            break;
+        case 'A':
+            opt.addrs = atoi(optarg);
+            break;
+        case 'P':
+            opt.payload = atoi(optarg);
+            break;
+        case 'i':
+            opt.report = atof(optarg);
+            break;
+        case 't':
+            opt.ack_timeout = atof(optarg);
+            break;
+        case 'o':
+            opt.out_path = optarg;
+            break;
+        default:
+            soak_usage();
         }
     }
     if (opt.clients < 1 || opt.channels < 1 || opt.channels > 65535 ||
@@ -1271,8 +1343,8 @@ int main(int argc, char **argv)
             ramp_tokens += opt.ramp * dt;
             if (ramp_tokens > opt.ramp)
                 ramp_tokens = opt.ramp;
-            for (uint32_t tries = 0; ramp_tokens >= 1 &&
-                                     tries < (uint32_t)opt.clients; tries++) {
+            for (uint32_t tries = 0;
+                 ramp_tokens >= 1 && tries < (uint32_t)opt.clients; tries++) {
                 uint32_t s = next_slot++ % (uint32_t)opt.clients;
                 if (soak_cl[s].state == SOAK_FREE) {
                     soak_start(s);
@@ -1313,15 +1385,18 @@ int main(int argc, char **argv)
                        soak_rpc_inflight);
     for (i = 0; i < opt.clients; i++) {
         if (soak_cl[i].state != SOAK_FREE) {
-            soak_violation(&st.v_stuck, "client %u still in state %d at the "
-                           "end", soak_cl[i].gen, soak_cl[i].state);
+            soak_violation(&st.v_stuck,
+                           "client %u still in state %d at the "
+                           "end",
+                           soak_cl[i].gen, soak_cl[i].state);
             soak_close((uint32_t)i);
         }
     }
     for (i = 0; i < opt.channels; i++) {
         for (int s = 0; s < 2; s++) {
             uint32_t first = soak_ch[i].s[s].next > SOAK_RING
-                                 ? soak_ch[i].s[s].next - SOAK_RING : 1;
+                                 ? soak_ch[i].s[s].next - SOAK_RING
+                                 : 1;
             for (uint32_t q = first; q < soak_ch[i].s[s].next; q++) {
                 struct soak_msg *m = soak_msg_get((uint16_t)i, s, q);
                 if (m != NULL)
