@@ -3,6 +3,11 @@
 #include "rpc.h"
 
 #include <errno.h>
+/* Sanitizers replace malloc, and their mallinfo2() says 0. */
+#if defined(HAVE_MALLINFO2) && !defined(__SANITIZE_ADDRESS__)
+#define RPC_HEAP_STATS 1
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -837,6 +842,17 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "uptime",
                             (double)(now.tv_sec - rpc_started.tv_sec));
     cJSON_AddNumberToObject(r, "connections", (double)conn_stats.open);
+#ifdef RPC_HEAP_STATS
+    {
+        /* What the heap holds against what it keeps free: RSS alone cannot
+         * tell growth from the allocator's fragmentation. */
+        struct mallinfo2 mi = mallinfo2();
+
+        cJSON_AddNumberToObject(r, "heap_in_use",
+                                (double)(mi.uordblks + mi.hblkhd));
+        cJSON_AddNumberToObject(r, "heap_free", (double)mi.fordblks);
+    }
+#endif
     cJSON_AddNumberToObject(r, "connections_accepted",
                             (double)conn_stats.accepted);
     cJSON_AddNumberToObject(r, "sessions", (double)engine_count());
