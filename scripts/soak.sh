@@ -58,11 +58,12 @@ else
     BUILD=$ROOT/build-soak
     CONF=()
 fi
-OUT=${SOAK_OUT:-$ROOT/build-soak/soak-$(date -u +%Y%m%dT%H%M%SZ)$([ "$ASAN" = 1 ] && echo -asan)}
+OUT=${SOAK_OUT:-$ROOT/build-soak/soak-$(date -u +%Y%m%dT%H%M%SZ)$([ "$ASAN" = 1 ] && echo -asan || true)}
 mkdir -p "$OUT"
 cd "$ROOT"
 
 # ---- build ----
+command -v jq >/dev/null || { echo "soak: installing jq" >&2; apt-get install -y -qq jq >/dev/null; }
 [ -x configure ] || ./autogen.sh
 mkdir -p "$BUILD"
 [ -f "$BUILD/Makefile" ] || (cd "$BUILD" && ../configure "${CONF[@]}" >/dev/null)
@@ -116,16 +117,16 @@ stats() { "$BUILD/socketioctl" -s "$RPC" --json stats 2>/dev/null || echo '{}'; 
 fdcount() { ls "/proc/$DPID/fd" | wc -l; }
 rsskb() { awk '/^VmRSS:/ {print $2}' "/proc/$DPID/status"; }
 cpusec() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$DPID/stat"; }
-sample() { # t,rss_kb,fds,cpu_s,connections,sockets,channels,messages_out,log_dropped,load1
+sample() { # t,rss_kb,fds,cpu_s,connections,sockets,channels,messages_out,log_dropped,heap_kb,heap_free_kb,load1
     local s
     s=$(stats)
-    echo "$1,$(rsskb),$(fdcount),$(cpusec),$(jq -r '[.connections, .sockets, .channels, .messages_out, .messages_log_dropped] | map(. // "") | join(",")' <<<"$s"),$(cut -d' ' -f1 /proc/loadavg)"
+    echo "$1,$(rsskb),$(fdcount),$(cpusec),$(jq -r '[.connections, .sockets, .channels, .messages_out, .messages_log_dropped, (if .heap_in_use then (.heap_in_use / 1024 | floor) else null end), (if .heap_free then (.heap_free / 1024 | floor) else null end)] | map(. // "") | join(",")' <<<"$s"),$(cut -d' ' -f1 /proc/loadavg)"
 }
 # The message log's writer opens its files just after start-up.
 stats >/dev/null
 sleep 1
 FDS_IDLE=$(fdcount)
-echo "t_s,rss_kb,fds,cpu_s,connections,sockets,channels,messages_out,log_dropped,load1" >"$OUT/samples.csv"
+echo "t_s,rss_kb,fds,cpu_s,connections,sockets,channels,messages_out,log_dropped,heap_kb,heap_free_kb,load1" >"$OUT/samples.csv"
 (
     t0=$(date +%s)
     while kill -0 "$DPID" 2>/dev/null; do
@@ -222,6 +223,10 @@ def flat(name, check=True):
 # ASan's quarantine and shadow memory grow by design (to 256 MB of freed
 # blocks held back), so the ASan run reports RSS but judges only the fds.
 rss, fds = flat("rss_kb", asan != "1"), flat("fds")
+# What the allocator has handed out (the stats RPC's heap_in_use): flat
+# while RSS grows means freed memory the allocator keeps, not growth.
+heap = (flat("heap_kb", asan != "1")
+        if rows and rows[0].get("heap_kb") and asan != "1" else {})
 
 try:
     idle = json.loads(idle_stats)
@@ -247,6 +252,7 @@ if re.search(r"ERROR: (Address|Leak)Sanitizer|runtime error:", log) or reports:
 summary = ("soak: %s duration=%ss clients=%s connects=%s leaves=%s "
            "delivered=%s msgs/s=%s acks=%s rpc_ok=%s required=%s "
            "violations=%s rss_kb(warm/end/max)=%s/%s/%s "
+           "heap_kb(warm/end/max)=%s/%s/%s "
            "fds(warm/end/max)=%s/%s/%s fds_idle(before/after)=%s/%s "
            "daemon_cpu_s=%s log_rows=%s log_dropped=%s sigterm=%s%s" % (
                "PASS" if not fails else "FAIL", res.get("duration_s"),
@@ -255,6 +261,7 @@ summary = ("soak: %s duration=%ss clients=%s connects=%s leaves=%s "
                res.get("acks"), res.get("rpc_ok"), res.get("required"),
                res.get("violations"),
                *["%.0f" % rss.get(k, 0) for k in ("warm", "end", "max")],
+               *["%.0f" % heap.get(k, 0) for k in ("warm", "end", "max")],
                *["%.0f" % fds.get(k, 0) for k in ("warm", "end", "max")],
                fds_idle, fds_after, cpu, idle.get("messages_logged"),
                idle.get("messages_log_dropped"), term_rc,
@@ -264,7 +271,8 @@ with open(os.path.join(out, "summary.txt"), "w") as f:
     f.write(summary + "\n")
     for x in fails:
         f.write("FAIL: " + x + "\n")
-    json.dump({"rss_kb": rss, "fds": fds, "idle_stats": idle}, f)
+    json.dump({"rss_kb": rss, "heap_kb": heap, "fds": fds,
+               "idle_stats": idle}, f)
     f.write("\n")
 for x in fails:
     print("soak: FAIL: " + x)
