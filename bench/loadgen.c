@@ -73,7 +73,9 @@ struct lg_hist {
 };
 
 /* One broadcast as seen by all clients: when it was emitted, how many
- * received it, when the last one did. Indexed by seq modulo the size. */
+ * received it, when the last one did. Indexed by seq modulo the size, so
+ * only the newest LG_BCAST_SLOTS can be reported incomplete; completions
+ * are counted as they happen (lg_comp), whatever their number. */
 #define LG_BCAST_SLOTS 16384
 struct lg_bcast {
     int64_t seq;
@@ -98,6 +100,7 @@ static long lg_lazy_us;
 static uint64_t lg_ticks, lg_other, lg_first_rx_us, lg_last_rx_us;
 static uint64_t lg_expect; /* 0: not armed */
 static struct lg_hist lg_lat;
+static struct lg_hist lg_comp; /* completion times, since the last reset */
 static struct lg_bcast lg_bcasts[LG_BCAST_SLOTS];
 static uint32_t lg_rng = 0x9e3779b9u;
 static char lg_rbuf[1 << 18];
@@ -156,6 +159,7 @@ static uint64_t lg_hist_pct(const struct lg_hist *h, double p)
 static void lg_reset(void)
 {
     memset(&lg_lat, 0, sizeof lg_lat);
+    memset(&lg_comp, 0, sizeof lg_comp);
     for (int i = 0; i < LG_BCAST_SLOTS; i++)
         lg_bcasts[i].seq = -1;
     lg_ticks = lg_other = lg_first_rx_us = lg_last_rx_us = 0;
@@ -306,6 +310,8 @@ static void lg_tick(struct lg_conn *c, const char *p, size_t n, uint64_t now)
     }
     b->count++;
     b->last_us = now;
+    if (b->count == (uint32_t)lg_ready)
+        lg_hist_add(&lg_comp, now > b->t_us ? now - b->t_us : 0);
 }
 
 /* One Engine.IO packet from a text frame. Returns -1 to drop the client. */
@@ -462,18 +468,10 @@ static void lg_writable(struct lg_conn *c)
 
 static void lg_stats(void)
 {
-    static struct lg_hist comp;
-    memset(&comp, 0, sizeof comp);
     uint64_t incomplete = 0;
-    for (int i = 0; i < LG_BCAST_SLOTS; i++) {
-        struct lg_bcast *b = &lg_bcasts[i];
-        if (b->seq < 0)
-            continue;
-        if ((int)b->count >= lg_ready)
-            lg_hist_add(&comp, b->last_us > b->t_us ? b->last_us - b->t_us : 0);
-        else
+    for (int i = 0; i < LG_BCAST_SLOTS; i++)
+        if (lg_bcasts[i].seq >= 0 && (int)lg_bcasts[i].count < lg_ready)
             incomplete++;
-    }
     uint32_t mn = UINT32_MAX, mx = 0;
     for (int i = 0; i < lg_n; i++) {
         if (lg_conns[i].state != LG_READY)
@@ -499,11 +497,11 @@ static void lg_stats(void)
            (unsigned long long)lg_last_rx_us, mn, mx,
            (unsigned long long)lg_hist_pct(&lg_lat, 50),
            (unsigned long long)lg_hist_pct(&lg_lat, 99),
-           (unsigned long long)lg_lat.max, (unsigned long long)comp.n,
+           (unsigned long long)lg_lat.max, (unsigned long long)lg_comp.n,
            (unsigned long long)incomplete,
-           (unsigned long long)lg_hist_pct(&comp, 50),
-           (unsigned long long)lg_hist_pct(&comp, 99),
-           (unsigned long long)comp.max);
+           (unsigned long long)lg_hist_pct(&lg_comp, 50),
+           (unsigned long long)lg_hist_pct(&lg_comp, 99),
+           (unsigned long long)lg_comp.max);
     fflush(stdout);
 }
 
