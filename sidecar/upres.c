@@ -74,7 +74,7 @@ int upres_http(char *data, size_t len, int eof, struct upres *r)
     r->body = blen ? at : NULL;
     r->len = blen;
     r->consumed = off + (size_t)head + avail;
-    r->keep = httpres_keep_alive(&res) && r->consumed == len;
+    r->keep = !eof && httpres_keep_alive(&res) && r->consumed == len;
     return UPRES_DONE;
 }
 

@@ -31,9 +31,9 @@ struct upres {
 /* An HTTP/1.1 answer in data[0..len), `eof` when the application closed
  * after it. Interim (1xx) answers are skipped; the body is chunked
  * (decoded in place), as long as Content-Length, empty for 204 and 304,
- * or else runs to the close. keep only when Connection allows and nothing
- * follows the answer. Returns an enum upres_result; UPRES_MORE with eof
- * means nothing but interim answers came. */
+ * or else runs to the close. keep only when Connection allows, nothing
+ * follows the answer and the application has not closed. Returns an enum
+ * upres_result; UPRES_MORE with eof means nothing but interim answers came. */
 int upres_http(char *data, size_t len, int eof, struct upres *r);
 
 /* A CGI answer (SCGI's whole stream, FastCGI's STDOUT) complete in
