@@ -4,7 +4,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]    e.g. scripts/fuzz.sh 600 http ws
 #
-# SECONDS per target (default 60). Targets default to every tests/fuzz/*_fuzz.c.
+# SECONDS per target (default 60); with FUZZ_RUNS=N in the environment a
+# target also stops after N executions, whichever comes first. Targets default to every tests/fuzz/*_fuzz.c.
 # Each run starts from the seed corpus in tests/fuzz/corpus/<t>/ and keeps what
 # it finds in build-fuzz/corpus/<t>/ (not in the repo); crashes, leaks and
 # inputs slower than 1 s are written to build-fuzz/artifacts/ and make the
@@ -48,9 +49,11 @@ for t in "${targets[@]}"; do
     mkdir -p "$corpus"
     log=$BUILD/fuzz-$t.log
     dict=()
+    runs_arg=()
+    [ -n "${FUZZ_RUNS:-}" ] && runs_arg=(-runs="$FUZZ_RUNS")
     [ -f "$ROOT/tests/fuzz/$t.dict" ] && dict=(-dict="$ROOT/tests/fuzz/$t.dict")
     start=$(date +%s)
-    nice -n 19 "$BUILD/tests/fuzz/${t}_fuzz" "${dict[@]}" \
+    nice -n 19 "$BUILD/tests/fuzz/${t}_fuzz" "${dict[@]}" "${runs_arg[@]}" \
         -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/${t}-" \
         "$corpus" "$ROOT/tests/fuzz/corpus/$t" >"$log" 2>&1

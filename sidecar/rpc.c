@@ -22,14 +22,13 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
-#include "b64.h"
-#include "buf.h"
 #include "conn.h"
 #include "engine.h"
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
+#include "rpcmsg.h"
 #include "upstream.h"
 
 struct rpc_stats rpc_stats;
@@ -100,6 +99,7 @@ static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
     return 0;
 }
 static struct timeval rpc_started;
+static const struct rpcmsg *rpc_cur; /* the request being dispatched */
 static LIST_HEAD(, rpc_client) rpc_clients = LIST_HEAD_INITIALIZER(rpc_clients);
 static TAILQ_HEAD(, rpc_held) rpc_held = TAILQ_HEAD_INITIALIZER(rpc_held);
 static int rpc_notify_on; /* msglog_notify() done */
@@ -239,216 +239,6 @@ static void rpc_error(struct rpc_client *cl, const cJSON *id, int code,
     cJSON_Delete(msg);
 }
 
-/* ---- binary values: {"_binary": base64} <-> placeholders ---- */
-
-struct rpc_attach {
-    struct frame *f[64];
-    unsigned n;
-};
-
-static void rpc_attach_free(struct rpc_attach *a)
-{
-    while (a->n > 0)
-        frame_unref(a->f[--a->n]);
-}
-
-/* Replaces binary markers with placeholders, collecting the bytes.
- * Returns 0, or -1 with *why. */
-static int rpc_extract_binary(cJSON *node, struct rpc_attach *a,
-                              const char **why)
-{
-    cJSON *child, *b64;
-    uint8_t *bytes;
-    long n;
-
-    if (cJSON_IsObject(node) && cJSON_GetArraySize(node) == 1 &&
-        cJSON_IsString(b64 = cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
-        size_t len = strlen(b64->valuestring);
-        if (a->n == 64) {
-            *why = "at most 64 binary values";
-            return -1;
-        }
-        bytes = malloc(B64_DECODED_MAX(len) + 1);
-        if (bytes == NULL || (n = b64_decode(bytes, b64->valuestring, len)) < 0) {
-            free(bytes);
-            *why = "_binary is not base64";
-            return -1;
-        }
-        a->f[a->n] = frame_new(bytes, (size_t)n);
-        free(bytes);
-        if (a->f[a->n] == NULL) {
-            *why = "out of memory";
-            return -1;
-        }
-        cJSON_DeleteItemFromObjectCaseSensitive(node, "_binary");
-        cJSON_AddTrueToObject(node, "_placeholder");
-        cJSON_AddNumberToObject(node, "num", a->n++);
-        return 0;
-    }
-    cJSON_ArrayForEach(child, node)
-        if (rpc_extract_binary(child, a, why) != 0)
-            return -1;
-    return 0;
-}
-
-/* Replaces placeholders with binary markers. */
-static void rpc_insert_binary(cJSON *node, struct frame **attach, unsigned n)
-{
-    cJSON *child, *num, *ph;
-    struct buf b = BUF_INIT;
-
-    if (cJSON_IsObject(node) &&
-        cJSON_IsTrue(ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
-        cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
-        num->valuedouble >= 0 && num->valuedouble < n) {
-        struct frame *f = attach[(unsigned)num->valuedouble];
-        if (b64_encode(&b, f->data, f->len) == 0) {
-            cJSON_DeleteItemFromObjectCaseSensitive(node, "_placeholder");
-            cJSON_DeleteItemFromObjectCaseSensitive(node, "num");
-            cJSON_AddStringToObject(node, "_binary", b.data ? b.data : "");
-        }
-        buf_free(&b);
-        return;
-    }
-    cJSON_ArrayForEach(child, node)
-        rpc_insert_binary(child, attach, n);
-}
-
-/* ---- raw JSON spans ----
- * cJSON strings end at the first NUL, so a "\u0000" in an argument would
- * be cut when re-printed. Arguments are therefore forwarded as the exact
- * text the app sent; this scanner finds that text in a line cJSON already
- * accepted as valid JSON. */
-
-static const char *rpc_cur_line;
-static size_t rpc_cur_len;
-
-static size_t rpc_ws(const char *s, size_t i, size_t len)
-{
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-                       s[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* Index just past the JSON value starting at s[i]. */
-static size_t rpc_skip(const char *s, size_t i, size_t len)
-{
-    int depth = 0;
-
-    do {
-        if (i >= len)
-            return len;
-        if (s[i] == '"') {
-            for (i++; i < len && s[i] != '"'; i++)
-                if (s[i] == '\\')
-                    i++;
-            i++;
-        } else if (s[i] == '[' || s[i] == '{') {
-            depth++;
-            i++;
-        } else if (s[i] == ']' || s[i] == '}') {
-            depth--;
-            i++;
-        } else if (depth == 0) {
-            while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
-                   s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
-                   s[i] != '\r')
-                i++;
-        } else {
-            i++;
-        }
-    } while (depth > 0);
-    return i;
-}
-
-/* Finds member `key` of the object at s[*i]; on success *i is the value's
- * start. Keys written with escapes are not matched (callers fall back). */
-static int rpc_member(const char *s, size_t len, size_t *i, const char *key)
-{
-    size_t k = strlen(key), p = rpc_ws(s, *i, len), ks;
-
-    if (p >= len || s[p] != '{')
-        return 0;
-    p++;
-    for (;;) {
-        p = rpc_ws(s, p, len);
-        if (p >= len || s[p] != '"')
-            return 0;
-        ks = p + 1;
-        p = rpc_skip(s, p, len);
-        p = rpc_ws(s, p, len);
-        if (p >= len || s[p] != ':')
-            return 0;
-        p = rpc_ws(s, p + 1, len);
-        if (ks + k < len && s[ks + k] == '"' && memcmp(s + ks, key, k) == 0) {
-            *i = p;
-            return 1;
-        }
-        p = rpc_ws(s, rpc_skip(s, p, len), len);
-        if (p >= len || s[p] != ',')
-            return 0;
-        p++;
-    }
-}
-
-/* The raw text of params.<key> in the current request line. */
-static int rpc_raw_param(const char *key, const char **val, size_t *vlen)
-{
-    size_t i = 0, end;
-
-    if (rpc_cur_line == NULL ||
-        !rpc_member(rpc_cur_line, rpc_cur_len, &i, "params") ||
-        !rpc_member(rpc_cur_line, rpc_cur_len, &i, key))
-        return 0;
-    end = rpc_skip(rpc_cur_line, i, rpc_cur_len);
-    *val = rpc_cur_line + i;
-    *vlen = end - i;
-    return 1;
-}
-
-/* ---- params ---- */
-
-static const char *rpc_str(const cJSON *params, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* Fills a target; returns 0, or -1 with *why. */
-static int rpc_target(const cJSON *params, struct hub_target *t,
-                      const char **why)
-{
-    static const char *const keys[] = {"namespace", "channel", "to", "except"};
-    const char **slots[] = {&t->nsp, &t->channel, &t->to, &t->except};
-    const cJSON *v;
-    size_t i;
-
-    memset(t, 0, sizeof *t);
-    for (i = 0; i < 4; i++) {
-        v = cJSON_GetObjectItemCaseSensitive(params, keys[i]);
-        if (v == NULL || cJSON_IsNull(v))
-            continue;
-        if (!cJSON_IsString(v)) {
-            *why = "namespace, channel, to and except must be strings";
-            return -1;
-        }
-        *slots[i] = v->valuestring;
-    }
-    if (t->channel != NULL && t->to != NULL) {
-        *why = "give channel or to, not both";
-        return -1;
-    }
-    if (t->nsp != NULL && t->nsp[0] != '/') {
-        *why = "namespace must start with '/'";
-        return -1;
-    }
-    if (t->nsp == NULL && t->to == NULL)
-        t->nsp = "/";
-    return 0;
-}
-
 /* ---- acked emits ---- */
 
 /* A client's ack arguments: its own text unless binary must be inserted. */
@@ -459,7 +249,7 @@ static cJSON *rpc_ack_args(const struct hub_ack_result *res)
     if (res->nattach == 0)
         return cJSON_CreateRaw(res->data);
     args = cJSON_ParseWithLength(res->data, res->len);
-    rpc_insert_binary(args, res->attach, res->nattach);
+    rpcmsg_insert_binary(args, res->attach, res->nattach);
     return args;
 }
 
@@ -507,55 +297,24 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 
 /* ---- methods ---- */
 
-/* The event array ["event", args...] from the request's own text, or
- * NULL when the arguments carry binary markers (they need rewriting). */
-static char *rpc_raw_event(const char *event, const char *raw, size_t len,
-                           int wrap)
-{
-    struct buf b = BUF_INIT;
-    char *name;
-    size_t a = 0;
-
-    if (memmem(raw, len, "\"_binary\"", 9) != NULL)
-        return NULL;
-    if (!wrap) { /* strip the array's brackets */
-        a = rpc_ws(raw, 1, len);
-        len = len - 1;
-        while (len > a && (raw[len - 1] == ' ' || raw[len - 1] == '\n' ||
-                           raw[len - 1] == '\t' || raw[len - 1] == '\r'))
-            len--;
-    }
-    name = cJSON_PrintUnformatted(&(cJSON){.type = cJSON_String,
-                                           .valuestring = (char *)event});
-    buf_putc(&b, '[');
-    buf_puts(&b, name ? name : "\"\"");
-    if (len > a) {
-        buf_putc(&b, ',');
-        buf_append(&b, raw + a, len - a);
-    }
-    buf_putc(&b, ']');
-    cJSON_free(name);
-    return b.data;
-}
-
 static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
                             const cJSON *params, const char *event,
                             cJSON *args, const char *raw, size_t raw_len,
                             int wrap)
 {
     struct hub_target t;
-    struct rpc_attach a = {.n = 0};
+    struct rpcmsg_attach a = {.n = 0};
     const char *why = NULL;
     const cJSON *ack = cJSON_GetObjectItemCaseSensitive(params, "ack");
     const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(params, "timeout");
     unsigned timeout_ms = 5000;
     struct rpc_pending *p = NULL;
     struct msglog_mark before;
-    cJSON *array, *result;
+    cJSON *result;
     char *json;
     long n;
 
-    if (rpc_target(params, &t, &why) != 0) {
+    if (rpcmsg_target(params, &t, &why) != 0) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, why);
         return;
     }
@@ -568,23 +327,11 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         }
         timeout_ms = (unsigned)tmo->valuedouble;
     }
-    json = raw ? rpc_raw_event(event, raw, raw_len, wrap) : NULL;
-    if (json == NULL) {
-        array = cJSON_CreateArray();
-        cJSON_AddItemToArray(array, cJSON_CreateString(event));
-        if (args != NULL) {
-            cJSON *item;
-            while ((item = cJSON_DetachItemFromArray(args, 0)) != NULL)
-                cJSON_AddItemToArray(array, item);
-        }
-        if (rpc_extract_binary(array, &a, &why) != 0) {
-            rpc_error(cl, id, RPC_INVALID_PARAMS, why);
-            cJSON_Delete(array);
-            rpc_attach_free(&a);
-            return;
-        }
-        json = cJSON_PrintUnformatted(array);
-        cJSON_Delete(array);
+    json = rpcmsg_event(event, args, raw, raw_len, wrap, &a, &why);
+    if (json == NULL && why != NULL) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+        rpcmsg_attach_free(&a);
+        return;
     }
     if (cJSON_IsTrue(ack)) {
         p = calloc(1, sizeof *p);
@@ -629,12 +376,12 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     rpc_reply_logged(cl, id, result, &before);
 done:
     cJSON_free(json);
-    rpc_attach_free(&a);
+    rpcmsg_attach_free(&a);
 }
 
 static void rpc_m_emit(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
-    const char *event = rpc_str(params, "event");
+    const char *event = rpcmsg_str(params, "event");
     cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "args");
     const char *raw = NULL;
     size_t raw_len = 0;
@@ -644,7 +391,7 @@ static void rpc_m_emit(struct rpc_client *cl, const cJSON *id, cJSON *params)
                   "emit needs event (a string) and args (an array)");
         return;
     }
-    if (args != NULL && !rpc_raw_param("args", &raw, &raw_len))
+    if (args != NULL && !rpcmsg_raw_param(rpc_cur, "args", &raw, &raw_len))
         raw = NULL;
     if (args == NULL) {
         raw = "[]";
@@ -666,7 +413,7 @@ static void rpc_m_send(struct rpc_client *cl, const cJSON *id, cJSON *params)
     const char *raw = NULL;
     size_t raw_len = 0;
 
-    if (!rpc_raw_param("message", &raw, &raw_len))
+    if (!rpcmsg_raw_param(rpc_cur, "message", &raw, &raw_len))
         raw = NULL;
     args = cJSON_CreateArray();
     cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
@@ -704,15 +451,15 @@ static void rpc_m_sessions(struct rpc_client *cl, const cJSON *id,
     cJSON *result = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(result, "sessions");
 
-    hub_sessions(rpc_str(params, "namespace"), rpc_str(params, "channel"),
-                 rpc_add_info, list);
+    hub_sessions(rpcmsg_str(params, "namespace"),
+                 rpcmsg_str(params, "channel"), rpc_add_info, list);
     rpc_reply(cl, id, result);
 }
 
 static void rpc_m_session(struct rpc_client *cl, const cJSON *id,
                           cJSON *params)
 {
-    const char *sid = rpc_str(params, "sid");
+    const char *sid = rpcmsg_str(params, "sid");
     cJSON *result;
 
     if (sid == NULL) {
@@ -744,7 +491,7 @@ static void rpc_m_channels(struct rpc_client *cl, const cJSON *id,
 {
     cJSON *result = cJSON_CreateObject();
 
-    hub_channels(rpc_str(params, "namespace"), rpc_add_channel,
+    hub_channels(rpcmsg_str(params, "namespace"), rpc_add_channel,
                  cJSON_AddArrayToObject(result, "channels"));
     rpc_reply(cl, id, result);
 }
@@ -761,8 +508,8 @@ static void rpc_add_channel_name(void *arg, const struct hub_info *in)
 static void rpc_m_join_leave(struct rpc_client *cl, const cJSON *id,
                              cJSON *params, int join)
 {
-    const char *sid = rpc_str(params, "sid");
-    const char *channel = rpc_str(params, "channel");
+    const char *sid = rpcmsg_str(params, "sid");
+    const char *channel = rpcmsg_str(params, "channel");
     const char *err = NULL;
     cJSON *result;
 
@@ -787,7 +534,7 @@ static void rpc_m_join_leave(struct rpc_client *cl, const cJSON *id,
 static void rpc_m_disconnect(struct rpc_client *cl, const cJSON *id,
                              cJSON *params)
 {
-    const char *sid = rpc_str(params, "sid");
+    const char *sid = rpcmsg_str(params, "sid");
     cJSON *result;
 
     if (sid == NULL) {
@@ -909,31 +656,23 @@ static const struct {
 
 static void rpc_line(struct rpc_client *cl, const char *line, size_t len)
 {
-    cJSON *req = cJSON_ParseWithLength(line, len), *id, *params, *empty = NULL;
+    struct rpcmsg m;
+    const cJSON *id;
+    cJSON *params;
     const char *method;
     size_t i;
+    int code;
 
     rpc_stats.requests++;
-    rpc_cur_line = line;
-    rpc_cur_len = len;
-    if (req == NULL) {
-        rpc_error(cl, NULL, RPC_PARSE_ERROR, "the line is not JSON");
-        return;
-    }
-    id = cJSON_GetObjectItemCaseSensitive(req, "id");
-    method = rpc_str(req, "method");
-    params = cJSON_GetObjectItemCaseSensitive(req, "params");
-    if (!cJSON_IsObject(req) || method == NULL) {
-        rpc_error(cl, id, RPC_INVALID_REQUEST,
-                  "a request is an object with a method");
+    code = rpcmsg_parse(line, len, &m);
+    id = m.id;
+    method = m.method;
+    params = m.params;
+    if (code != 0) {
+        rpc_error(cl, id, code, m.why);
         goto done;
     }
-    if (params == NULL || cJSON_IsNull(params))
-        params = empty = cJSON_CreateObject();
-    if (!cJSON_IsObject(params)) {
-        rpc_error(cl, id, RPC_INVALID_PARAMS, "params must be an object");
-        goto done;
-    }
+    rpc_cur = &m;
     if (strcmp(method, "join") == 0 || strcmp(method, "leave") == 0) {
         rpc_m_join_leave(cl, id, params, method[0] == 'j');
         goto done;
@@ -946,9 +685,8 @@ static void rpc_line(struct rpc_client *cl, const char *line, size_t len)
     }
     rpc_error(cl, id, RPC_METHOD_NOT_FOUND, "no such method");
 done:
-    rpc_cur_line = NULL;
-    cJSON_Delete(empty);
-    cJSON_Delete(req);
+    rpc_cur = NULL;
+    rpcmsg_free(&m);
 }
 
 /* ---- connections ---- */

@@ -7,14 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Error codes (JSON-RPC's where they fit; docs/rpc.md). */
-#define RPC_PARSE_ERROR (-32700)
-#define RPC_INVALID_REQUEST (-32600)
-#define RPC_METHOD_NOT_FOUND (-32601)
-#define RPC_INVALID_PARAMS (-32602)
-#define RPC_NO_SESSION (-32001)
-#define RPC_ACK_TIMEOUT (-32002)
-#define RPC_LINE_TOO_LONG (-32003)
+#include "rpcmsg.h" /* the error codes of the answers, RPC_* */
 
 struct rpc_stats {
     uint64_t connections;

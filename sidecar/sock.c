@@ -488,7 +488,8 @@ static void sock_text(struct sock_client *cl, const char *data, size_t len)
             engine_close(cl->es, "out of memory");
             return;
         }
-        memcpy(part->json, p.data, p.data_len);
+        if (p.data_len > 0) /* "51-/nsp": no data, and p.data NULL */
+            memcpy(part->json, p.data, p.data_len);
         part->json_len = p.data_len;
         part->type = p.type;
         part->id = p.id;

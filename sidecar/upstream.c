@@ -26,11 +26,11 @@
 #include "b64.h"
 #include "buf.h"
 #include "fcgi.h"
-#include "httpres.h"
 #include "idmap.h"
 #include "log.h"
 #include "scgi.h"
 #include "sio.h"
+#include "upres.h"
 
 /* Longest response taken from the application. */
 #define UPSTREAM_MAX_RESPONSE (8u << 20)
@@ -91,7 +91,6 @@ struct upstream_conn {
     int reused;     /* answered a request before this one */
     int got;        /* bytes of this job's answer have arrived */
     struct buf out; /* FastCGI: the STDOUT stream */
-    int ended;      /* FastCGI: END_REQUEST seen */
 };
 
 TAILQ_HEAD(upstream_conns, upstream_conn);
@@ -970,7 +969,6 @@ static void upstream_finish(struct upstream_conn *c, const char *code,
         upstream_nidle++;
         c->reused = 1;
         buf_reset(&c->out);
-        c->ended = 0;
     } else {
         upstream_conn_free(c);
     }
@@ -998,73 +996,23 @@ static void upstream_broken(struct upstream_conn *c, const char *why)
 static int upstream_try_http(struct upstream_conn *c, int eof)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
-    size_t avail = evbuffer_get_length(in), blen, dlen;
-    struct httpres res;
-    char *data;
-    int head;
-    long r;
+    size_t avail = evbuffer_get_length(in);
+    struct upres r;
 
-    for (;;) {
-        if (avail == 0)
-            return 0;
-        data = (char *)evbuffer_pullup(in, -1);
-        head = httpres_parse(data, avail, &res);
-        if (head == -2 && !eof)
-            return 0;
-        if (head < 0) {
-            upstream_finish(c, UPSTREAM_E_BAD_RESPONSE,
-                            "malformed HTTP response head", 0, NULL, 0, 0, 0);
-            return 1;
-        }
-        if (res.status >= 100 && res.status < 200) {
-            evbuffer_drain(in, (size_t)head); /* 100 Continue and such */
-            avail -= (size_t)head;
-            continue;
-        }
-        break;
-    }
-    if (httpres_chunked(&res)) {
-        r = httpres_dechunk(data + head, avail - (size_t)head, &dlen);
-        if (r == -2 && !eof)
-            return 0;
-        if (r < 0) {
-            upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "bad chunked body", 0,
-                            NULL, 0, 0, 0);
-            return 1;
-        }
-        upstream_finish(c, NULL, NULL, res.status, data + head, dlen,
-                        httpres_keep_alive(&res) &&
-                            avail == (size_t)head + (size_t)r,
-                        (size_t)head + (size_t)r);
+    if (avail == 0)
+        return 0;
+    switch (upres_http((char *)evbuffer_pullup(in, -1), avail, eof, &r)) {
+    case UPRES_MORE:
+        return 0;
+    case UPRES_DONE:
+        upstream_finish(c, NULL, NULL, r.status, r.body, r.len, r.keep,
+                        r.consumed);
         return 1;
-    }
-    switch (httpres_content_length(&res, &blen)) {
-    case 1:
-        if (avail - (size_t)head < blen) {
-            if (eof)
-                upstream_broken(c, "closed within the body");
-            return eof;
-        }
-        upstream_finish(c, NULL, NULL, res.status, data + head, blen,
-                        httpres_keep_alive(&res) &&
-                            avail == (size_t)head + blen,
-                        (size_t)head + blen);
-        return 1;
-    case 0:
-        if (res.status == 204 || res.status == 304) {
-            upstream_finish(c, NULL, NULL, res.status, NULL, 0,
-                            httpres_keep_alive(&res) && avail == (size_t)head,
-                            (size_t)head);
-            return 1;
-        }
-        if (!eof)
-            return 0; /* the body runs to the close */
-        upstream_finish(c, NULL, NULL, res.status, data + head,
-                        avail - (size_t)head, 0, 0);
+    case UPRES_CLOSED:
+        upstream_broken(c, r.why);
         return 1;
     default:
-        upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "bad Content-Length", 0,
-                        NULL, 0, 0, 0);
+        upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, r.why, 0, NULL, 0, 0, 0);
         return 1;
     }
 }
@@ -1073,71 +1021,50 @@ static int upstream_try_http(struct upstream_conn *c, int eof)
 static void upstream_cgi_done(struct upstream_conn *c, const char *data,
                               size_t len, int keep)
 {
-    struct httpres res;
-    size_t blen;
-    int head = httpres_parse_cgi(data, len, &res);
+    struct upres r;
 
-    if (head < 0) {
-        upstream_finish(c, UPSTREAM_E_BAD_RESPONSE,
-                        "malformed CGI response head", 0, NULL, 0, 0, 0);
+    if (upres_cgi(data, len, &r) != UPRES_DONE) {
+        upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, r.why, 0, NULL, 0, 0, 0);
         return;
     }
-    if (httpres_content_length(&res, &blen) == 1 && blen <= len - (size_t)head)
-        len = (size_t)head + blen;
-    upstream_finish(c, NULL, NULL, res.status, data + head, len - (size_t)head,
-                    keep, 0);
+    upstream_finish(c, NULL, NULL, r.status, r.body, r.len, keep, 0);
+}
+
+static void upstream_fcgi_stderr(void *arg, const char *text, size_t len)
+{
+    (void)arg;
+    log_warn("upstream: application stderr: %.*s",
+             (int)(len > 500 ? 500 : len), text);
 }
 
 static int upstream_try_fcgi(struct upstream_conn *c, int eof)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
-    struct fcgi_record rec;
-    uint32_t app;
-    int r, proto;
-    char *data;
+    size_t avail = evbuffer_get_length(in), used;
+    const char *why = NULL;
+    int r;
 
-    while (!c->ended) {
-        size_t avail = evbuffer_get_length(in);
-        if (avail == 0)
-            break;
-        data = (char *)evbuffer_pullup(in, -1);
-        r = fcgi_parse_record(data, avail, &rec);
-        if (r == -2)
-            break;
-        if (r < 0) {
-            upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, "bad FastCGI record", 0,
-                            NULL, 0, 0, 0);
-            return 1;
-        }
-        if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_STDOUT) {
-            if (buf_append(&c->out, rec.content, rec.len) != 0) {
-                upstream_finish(c, UPSTREAM_E_SERVER, "out of memory", 0, NULL,
-                                0, 0, 0);
-                return 1;
-            }
-        } else if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_STDERR &&
-                   rec.len > 0) {
-            log_warn("upstream: application stderr: %.*s",
-                     (int)(rec.len > 500 ? 500 : rec.len), rec.content);
-        } else if (rec.id == UPSTREAM_FCGI_ID && rec.type == FCGI_END_REQUEST) {
-            if (fcgi_parse_end(rec.content, rec.len, &app, &proto) != 0 ||
-                proto != FCGI_REQUEST_COMPLETE) {
-                evbuffer_drain(in, (size_t)r);
-                upstream_finish(c, UPSTREAM_E_BAD_RESPONSE,
-                                "FastCGI request not completed", 0, NULL, 0, 0,
-                                0);
-                return 1;
-            }
-            c->ended = 1;
-        }
-        evbuffer_drain(in, (size_t)r);
-    }
-    if (c->ended) {
+    if (avail == 0)
+        return 0;
+    r = upres_fcgi((const char *)evbuffer_pullup(in, -1), avail,
+                   UPSTREAM_FCGI_ID, &c->out, &used, upstream_fcgi_stderr,
+                   NULL, &why);
+    evbuffer_drain(in, used);
+    switch (r) {
+    case UPRES_MORE:
+        return 0;
+    case UPRES_DONE:
         upstream_cgi_done(c, c->out.data ? c->out.data : "", c->out.len,
                           !eof && evbuffer_get_length(in) == 0);
         return 1;
+    case UPRES_NOMEM:
+        upstream_finish(c, UPSTREAM_E_SERVER, "out of memory", 0, NULL, 0, 0,
+                        0);
+        return 1;
+    default:
+        upstream_finish(c, UPSTREAM_E_BAD_RESPONSE, why, 0, NULL, 0, 0, 0);
+        return 1;
     }
-    return 0;
 }
 
 static void upstream_read_cb(struct bufferevent *bev, void *arg)

@@ -1,0 +1,415 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* rpcmsg: decodes one control-socket request line (docs/rpc.md). */
+#include "rpcmsg.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "b64.h"
+#include "buf.h"
+
+int rpcmsg_parse(const char *line, size_t len, struct rpcmsg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->line = line;
+    m->len = len;
+    m->root = cJSON_ParseWithLength(line, len);
+    if (m->root == NULL) {
+        m->why = "the line is not JSON";
+        return RPC_PARSE_ERROR;
+    }
+    m->id = cJSON_GetObjectItemCaseSensitive(m->root, "id");
+    m->method = rpcmsg_str(m->root, "method");
+    m->params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
+    if (!cJSON_IsObject(m->root) || m->method == NULL) {
+        m->why = "a request is an object with a method";
+        return RPC_INVALID_REQUEST;
+    }
+    if (m->params == NULL || cJSON_IsNull(m->params))
+        m->params = m->empty = cJSON_CreateObject();
+    if (!cJSON_IsObject(m->params)) {
+        m->why = "params must be an object";
+        return RPC_INVALID_PARAMS;
+    }
+    return 0;
+}
+
+void rpcmsg_free(struct rpcmsg *m)
+{
+    cJSON_Delete(m->empty);
+    cJSON_Delete(m->root);
+    m->empty = m->root = m->params = NULL;
+    m->id = NULL;
+}
+
+const char *rpcmsg_str(const cJSON *params, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* ---- raw JSON spans ----
+ * The line is valid for cJSON already; these find a value's text in it
+ * and accept it only as strict JSON (RFC 8259), the grammar the clients'
+ * parsers hold it to. */
+
+#define RPCMSG_MAX_DEPTH 1000 /* cJSON's CJSON_NESTING_LIMIT */
+
+static size_t rpcmsg_ws(const char *s, size_t i, size_t len)
+{
+    while (i < len &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+static int rpcmsg_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+           (c >= 'A' && c <= 'F');
+}
+
+/* Index just past the string starting at s[i] ('"'), 0 when not strict. */
+static size_t rpcmsg_string_end(const char *s, size_t i, size_t len)
+{
+    for (i++; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"')
+            return i + 1;
+        if (c < 0x20)
+            return 0;
+        if (c != '\\')
+            continue;
+        if (++i >= len)
+            return 0;
+        if (s[i] == 'u') {
+            if (len - i < 5 || !rpcmsg_hex(s[i + 1]) || !rpcmsg_hex(s[i + 2]) ||
+                !rpcmsg_hex(s[i + 3]) || !rpcmsg_hex(s[i + 4]))
+                return 0;
+            i += 4;
+        } else if (strchr("\"\\/bfnrt", s[i]) == NULL || s[i] == '\0') {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static size_t rpcmsg_digits(const char *s, size_t i, size_t len)
+{
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
+/* Index just past the number at s[i], 0 when not strict. */
+static size_t rpcmsg_number_end(const char *s, size_t i, size_t len)
+{
+    size_t j;
+
+    if (i < len && s[i] == '-')
+        i++;
+    if (i < len && s[i] == '0')
+        i++;
+    else if ((j = rpcmsg_digits(s, i, len)) > i)
+        i = j;
+    else
+        return 0;
+    if (i < len && s[i] == '.') {
+        if ((j = rpcmsg_digits(s, i + 1, len)) == i + 1)
+            return 0;
+        i = j;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if ((j = rpcmsg_digits(s, i, len)) == i)
+            return 0;
+        i = j;
+    }
+    return i;
+}
+
+/* Index just past the JSON value starting at s[i], 0 when what is there is
+ * not one strict JSON value (a text cJSON accepted may still be lenient). */
+static size_t rpcmsg_value_end(const char *s, size_t i, size_t len)
+{
+    char stack[RPCMSG_MAX_DEPTH];
+    size_t depth = 0;
+
+    for (;;) {
+        /* a value */
+        i = rpcmsg_ws(s, i, len);
+        if (i >= len)
+            return 0;
+        if (s[i] == '{' || s[i] == '[') {
+            if (depth == RPCMSG_MAX_DEPTH)
+                return 0;
+            stack[depth++] = s[i] == '{' ? '}' : ']';
+            i = rpcmsg_ws(s, i + 1, len);
+            if (i < len && s[i] == stack[depth - 1]) {
+                depth--;
+                i++;
+                goto next;
+            }
+            if (stack[depth - 1] == ']')
+                continue;
+            goto key;
+        }
+        if (s[i] == '"')
+            i = rpcmsg_string_end(s, i, len);
+        else if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))
+            i = rpcmsg_number_end(s, i, len);
+        else if (len - i >= 4 && memcmp(s + i, "true", 4) == 0)
+            i += 4;
+        else if (len - i >= 5 && memcmp(s + i, "false", 5) == 0)
+            i += 5;
+        else if (len - i >= 4 && memcmp(s + i, "null", 4) == 0)
+            i += 4;
+        else
+            return 0;
+        if (i == 0)
+            return 0;
+    next:
+        /* after a value: the end, or the next member or element */
+        if (depth == 0)
+            return i;
+        i = rpcmsg_ws(s, i, len);
+        if (i >= len)
+            return 0;
+        if (s[i] == stack[depth - 1]) {
+            depth--;
+            i++;
+            goto next;
+        }
+        if (s[i] != ',')
+            return 0;
+        i = rpcmsg_ws(s, i + 1, len);
+        if (stack[depth - 1] == ']')
+            continue;
+    key:
+        if (i >= len || s[i] != '"' || (i = rpcmsg_string_end(s, i, len)) == 0)
+            return 0;
+        i = rpcmsg_ws(s, i, len);
+        if (i >= len || s[i] != ':')
+            return 0;
+        i++;
+    }
+}
+
+/* Finds member `key` of the object at s[*i]; on success *i is the value's
+ * start. cJSON resolves a duplicate key to its first member, and a key
+ * written with escapes may decode to `key`: so the search gives up at the
+ * first key with a backslash before the match. */
+static int rpcmsg_member(const char *s, size_t len, size_t *i, const char *key)
+{
+    size_t k = strlen(key), p = rpcmsg_ws(s, *i, len), ks, ke;
+
+    if (p >= len || s[p] != '{')
+        return 0;
+    p++;
+    for (;;) {
+        p = rpcmsg_ws(s, p, len);
+        if (p >= len || s[p] != '"')
+            return 0;
+        ks = p + 1;
+        if ((p = rpcmsg_string_end(s, p, len)) == 0)
+            return 0;
+        ke = p - 1;
+        if (memchr(s + ks, '\\', ke - ks) != NULL)
+            return 0;
+        p = rpcmsg_ws(s, p, len);
+        if (p >= len || s[p] != ':')
+            return 0;
+        p = rpcmsg_ws(s, p + 1, len);
+        if (ke - ks == k && memcmp(s + ks, key, k) == 0) {
+            *i = p;
+            return 1;
+        }
+        if ((p = rpcmsg_value_end(s, p, len)) == 0)
+            return 0;
+        p = rpcmsg_ws(s, p, len);
+        if (p >= len || s[p] != ',')
+            return 0;
+        p++;
+    }
+}
+
+int rpcmsg_raw_param(const struct rpcmsg *m, const char *key, const char **val,
+                     size_t *vlen)
+{
+    size_t i = 0, after, end;
+
+    if (m->root == NULL || !rpcmsg_member(m->line, m->len, &i, "params") ||
+        !rpcmsg_member(m->line, m->len, &i, key) ||
+        (end = rpcmsg_value_end(m->line, i, m->len)) == 0)
+        return 0;
+    /* "01" must not pass as "0": the member ends where the value does */
+    after = rpcmsg_ws(m->line, end, m->len);
+    if (after >= m->len || (m->line[after] != ',' && m->line[after] != '}'))
+        return 0;
+    *val = m->line + i;
+    *vlen = end - i;
+    return 1;
+}
+
+/* ---- targets ---- */
+
+int rpcmsg_target(const cJSON *params, struct hub_target *t, const char **why)
+{
+    static const char *const keys[] = {"namespace", "channel", "to", "except"};
+    const char **slots[] = {&t->nsp, &t->channel, &t->to, &t->except};
+    const cJSON *v;
+    size_t i;
+
+    memset(t, 0, sizeof *t);
+    for (i = 0; i < 4; i++) {
+        v = cJSON_GetObjectItemCaseSensitive(params, keys[i]);
+        if (v == NULL || cJSON_IsNull(v))
+            continue;
+        if (!cJSON_IsString(v)) {
+            *why = "namespace, channel, to and except must be strings";
+            return -1;
+        }
+        *slots[i] = v->valuestring;
+    }
+    if (t->channel != NULL && t->to != NULL) {
+        *why = "give channel or to, not both";
+        return -1;
+    }
+    if (t->nsp != NULL && t->nsp[0] != '/') {
+        *why = "namespace must start with '/'";
+        return -1;
+    }
+    if (t->nsp == NULL && t->to == NULL)
+        t->nsp = "/";
+    return 0;
+}
+
+/* ---- binary values: {"_binary": base64} <-> placeholders ---- */
+
+void rpcmsg_attach_free(struct rpcmsg_attach *a)
+{
+    while (a->n > 0)
+        frame_unref(a->f[--a->n]);
+}
+
+int rpcmsg_extract_binary(cJSON *node, struct rpcmsg_attach *a,
+                          const char **why)
+{
+    cJSON *child, *b64;
+    uint8_t *bytes;
+    long n;
+
+    if (cJSON_IsObject(node) && cJSON_GetArraySize(node) == 1 &&
+        cJSON_IsString(b64 =
+                           cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
+        size_t len = strlen(b64->valuestring);
+        if (a->n == RPCMSG_MAX_BINARY) {
+            *why = "at most 64 binary values";
+            return -1;
+        }
+        bytes = malloc(B64_DECODED_MAX(len) + 1);
+        if (bytes == NULL ||
+            (n = b64_decode(bytes, b64->valuestring, len)) < 0) {
+            free(bytes);
+            *why = "_binary is not base64";
+            return -1;
+        }
+        a->f[a->n] = frame_new(bytes, (size_t)n);
+        free(bytes);
+        if (a->f[a->n] == NULL) {
+            *why = "out of memory";
+            return -1;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(node, "_binary");
+        cJSON_AddTrueToObject(node, "_placeholder");
+        cJSON_AddNumberToObject(node, "num", a->n++);
+        return 0;
+    }
+    cJSON_ArrayForEach(child, node) if (rpcmsg_extract_binary(child, a, why) !=
+                                        0) return -1;
+    return 0;
+}
+
+void rpcmsg_insert_binary(cJSON *node, struct frame *const *attach, unsigned n)
+{
+    cJSON *child, *num, *ph;
+    struct buf b = BUF_INIT;
+
+    if (cJSON_IsObject(node) &&
+        cJSON_IsTrue(
+            ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
+        cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
+        num->valuedouble >= 0 && num->valuedouble < n) {
+        struct frame *f = attach[(unsigned)num->valuedouble];
+        if (b64_encode(&b, f->data, f->len) == 0) {
+            cJSON_DeleteItemFromObjectCaseSensitive(node, "_placeholder");
+            cJSON_DeleteItemFromObjectCaseSensitive(node, "num");
+            cJSON_AddStringToObject(node, "_binary", b.data ? b.data : "");
+        }
+        buf_free(&b);
+        return;
+    }
+    cJSON_ArrayForEach(child, node) rpcmsg_insert_binary(child, attach, n);
+}
+
+/* ---- the event ---- */
+
+/* The event array from the request's own text, or NULL when the arguments
+ * carry binary markers (they need rewriting). */
+static char *rpcmsg_raw_event(const char *event, const char *raw, size_t len,
+                              int wrap)
+{
+    struct buf b = BUF_INIT;
+    char *name;
+    size_t a = 0;
+
+    if (memmem(raw, len, "\"_binary\"", 9) != NULL)
+        return NULL;
+    if (!wrap) { /* strip the array's brackets */
+        a = rpcmsg_ws(raw, 1, len);
+        len = len - 1;
+        while (len > a && (raw[len - 1] == ' ' || raw[len - 1] == '\n' ||
+                           raw[len - 1] == '\t' || raw[len - 1] == '\r'))
+            len--;
+    }
+    name = cJSON_PrintUnformatted(
+        &(cJSON){.type = cJSON_String, .valuestring = (char *)event});
+    buf_putc(&b, '[');
+    buf_puts(&b, name ? name : "\"\"");
+    if (len > a) {
+        buf_putc(&b, ',');
+        buf_append(&b, raw + a, len - a);
+    }
+    buf_putc(&b, ']');
+    cJSON_free(name);
+    return b.data;
+}
+
+char *rpcmsg_event(const char *event, cJSON *args, const char *raw,
+                   size_t raw_len, int wrap, struct rpcmsg_attach *a,
+                   const char **why)
+{
+    char *json = raw ? rpcmsg_raw_event(event, raw, raw_len, wrap) : NULL;
+    cJSON *array, *item;
+
+    if (json != NULL)
+        return json;
+    array = cJSON_CreateArray();
+    cJSON_AddItemToArray(array, cJSON_CreateString(event));
+    if (args != NULL)
+        while ((item = cJSON_DetachItemFromArray(args, 0)) != NULL)
+            cJSON_AddItemToArray(array, item);
+    if (rpcmsg_extract_binary(array, a, why) != 0) {
+        cJSON_Delete(array);
+        return NULL;
+    }
+    json = cJSON_PrintUnformatted(array);
+    cJSON_Delete(array);
+    return json;
+}
