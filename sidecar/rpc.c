@@ -249,7 +249,7 @@ static cJSON *rpc_ack_args(const struct hub_ack_result *res)
     if (res->nattach == 0)
         return cJSON_CreateRaw(res->data);
     args = cJSON_ParseWithLength(res->data, res->len);
-    rpcmsg_insert_binary(args, res->attach, res->nattach);
+    binjson_insert(args, res->attach, res->nattach);
     return args;
 }
 
@@ -303,7 +303,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
                             int wrap)
 {
     struct hub_target t;
-    struct rpcmsg_attach a = {.n = 0};
+    struct binjson_attach a = {.n = 0};
     const char *why = NULL;
     const cJSON *ack = cJSON_GetObjectItemCaseSensitive(params, "ack");
     const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(params, "timeout");
@@ -330,7 +330,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     json = rpcmsg_event(event, args, raw, raw_len, wrap, &a, &why);
     if (json == NULL && why != NULL) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, why);
-        rpcmsg_attach_free(&a);
+        binjson_attach_free(&a);
         return;
     }
     if (cJSON_IsTrue(ack)) {
@@ -376,7 +376,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     rpc_reply_logged(cl, id, result, &before);
 done:
     cJSON_free(json);
-    rpcmsg_attach_free(&a);
+    binjson_attach_free(&a);
 }
 
 static void rpc_m_emit(struct rpc_client *cl, const cJSON *id, cJSON *params)

@@ -8,7 +8,6 @@
 
 #include <cJSON.h>
 
-#include "b64.h"
 #include "buf.h"
 
 int rpcmsg_parse(const char *line, size_t len, struct rpcmsg *m)
@@ -290,74 +289,6 @@ int rpcmsg_target(const cJSON *params, struct hub_target *t, const char **why)
     return 0;
 }
 
-/* ---- binary values: {"_binary": base64} <-> placeholders ---- */
-
-void rpcmsg_attach_free(struct rpcmsg_attach *a)
-{
-    while (a->n > 0)
-        frame_unref(a->f[--a->n]);
-}
-
-int rpcmsg_extract_binary(cJSON *node, struct rpcmsg_attach *a,
-                          const char **why)
-{
-    cJSON *child, *b64;
-    uint8_t *bytes;
-    long n;
-
-    if (cJSON_IsObject(node) && cJSON_GetArraySize(node) == 1 &&
-        cJSON_IsString(b64 =
-                           cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
-        size_t len = strlen(b64->valuestring);
-        if (a->n == RPCMSG_MAX_BINARY) {
-            *why = "at most 64 binary values";
-            return -1;
-        }
-        bytes = malloc(B64_DECODED_MAX(len) + 1);
-        if (bytes == NULL ||
-            (n = b64_decode(bytes, b64->valuestring, len)) < 0) {
-            free(bytes);
-            *why = "_binary is not base64";
-            return -1;
-        }
-        a->f[a->n] = frame_new(bytes, (size_t)n);
-        free(bytes);
-        if (a->f[a->n] == NULL) {
-            *why = "out of memory";
-            return -1;
-        }
-        cJSON_DeleteItemFromObjectCaseSensitive(node, "_binary");
-        cJSON_AddTrueToObject(node, "_placeholder");
-        cJSON_AddNumberToObject(node, "num", a->n++);
-        return 0;
-    }
-    cJSON_ArrayForEach(child, node) if (rpcmsg_extract_binary(child, a, why) !=
-                                        0) return -1;
-    return 0;
-}
-
-void rpcmsg_insert_binary(cJSON *node, struct frame *const *attach, unsigned n)
-{
-    cJSON *child, *num, *ph;
-    struct buf b = BUF_INIT;
-
-    if (cJSON_IsObject(node) &&
-        cJSON_IsTrue(
-            ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
-        cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
-        num->valuedouble >= 0 && num->valuedouble < n) {
-        struct frame *f = attach[(unsigned)num->valuedouble];
-        if (b64_encode(&b, f->data, f->len) == 0) {
-            cJSON_DeleteItemFromObjectCaseSensitive(node, "_placeholder");
-            cJSON_DeleteItemFromObjectCaseSensitive(node, "num");
-            cJSON_AddStringToObject(node, "_binary", b.data ? b.data : "");
-        }
-        buf_free(&b);
-        return;
-    }
-    cJSON_ArrayForEach(child, node) rpcmsg_insert_binary(child, attach, n);
-}
-
 /* ---- the event ---- */
 
 /* The event array from the request's own text, or NULL when the arguments
@@ -392,7 +323,7 @@ static char *rpcmsg_raw_event(const char *event, const char *raw, size_t len,
 }
 
 char *rpcmsg_event(const char *event, cJSON *args, const char *raw,
-                   size_t raw_len, int wrap, struct rpcmsg_attach *a,
+                   size_t raw_len, int wrap, struct binjson_attach *a,
                    const char **why)
 {
     char *json = raw ? rpcmsg_raw_event(event, raw, raw_len, wrap) : NULL;
@@ -405,7 +336,7 @@ char *rpcmsg_event(const char *event, cJSON *args, const char *raw,
     if (args != NULL)
         while ((item = cJSON_DetachItemFromArray(args, 0)) != NULL)
             cJSON_AddItemToArray(array, item);
-    if (rpcmsg_extract_binary(array, a, why) != 0) {
+    if (binjson_extract(array, a, why) != 0) {
         cJSON_Delete(array);
         return NULL;
     }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "frame.h"
+#include "binjson.h"
 #include "hub.h"
 
 /* rpc.c's own decoder, split out so it can be tested and fuzzed without a
@@ -59,26 +60,6 @@ int rpcmsg_raw_param(const struct rpcmsg *m, const char *key, const char **val,
 int rpcmsg_target(const struct cJSON *params, struct hub_target *t,
                   const char **why);
 
-#define RPCMSG_MAX_BINARY 64
-
-/* Binary values a request carries, in placeholder order. */
-struct rpcmsg_attach {
-    struct frame *f[RPCMSG_MAX_BINARY];
-    unsigned n;
-};
-
-void rpcmsg_attach_free(struct rpcmsg_attach *a);
-
-/* Replaces every {"_binary": base64} in `node` with Socket.IO's
- * {"_placeholder": true, "num": n}, appending the bytes to `a`. Returns 0,
- * or -1 with *why (not base64, more than RPCMSG_MAX_BINARY, no memory). */
-int rpcmsg_extract_binary(struct cJSON *node, struct rpcmsg_attach *a,
-                          const char **why);
-
-/* The reverse: placeholders numbered below `n` become {"_binary": ...}. */
-void rpcmsg_insert_binary(struct cJSON *node, struct frame *const *attach,
-                          unsigned n);
-
 /* The Socket.IO event array ["event", args...] (malloc'd text) with its
  * binary values in `a`. `raw` (NULL: none) is the request's own text of
  * the arguments: an array when !wrap (emit's args), one value when wrap
@@ -87,7 +68,7 @@ void rpcmsg_insert_binary(struct cJSON *node, struct frame *const *attach,
  * re-encoded. Returns NULL with *why on a bad binary value, NULL with *why
  * untouched when out of memory. */
 char *rpcmsg_event(const char *event, struct cJSON *args, const char *raw,
-                   size_t raw_len, int wrap, struct rpcmsg_attach *a,
+                   size_t raw_len, int wrap, struct binjson_attach *a,
                    const char **why);
 
 #endif

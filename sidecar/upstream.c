@@ -23,7 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "b64.h"
+#include "binjson.h"
 #include "buf.h"
 #include "fcgi.h"
 #include "idmap.h"
@@ -220,69 +220,6 @@ int upstream_sign(const char *secret, size_t secret_len, long t,
     return 0;
 }
 
-/* ---- binary values: placeholders <-> {"_binary": base64} ---- */
-
-static void upstream_insert_binary(cJSON *node, struct frame *const *attach,
-                                   unsigned n)
-{
-    cJSON *ph, *num, *child;
-
-    if (cJSON_IsObject(node) &&
-        cJSON_IsTrue(
-            ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder")) &&
-        cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(node, "num")) &&
-        num->valuedouble >= 0 && num->valuedouble < n) {
-        struct buf b = BUF_INIT;
-        struct frame *f = attach[(unsigned)num->valuedouble];
-        b64_encode(&b, f->data, f->len);
-        cJSON_DeleteItemFromObjectCaseSensitive(node, "_placeholder");
-        cJSON_DeleteItemFromObjectCaseSensitive(node, "num");
-        cJSON_AddStringToObject(node, "_binary", b.data ? b.data : "");
-        buf_free(&b);
-        return;
-    }
-    cJSON_ArrayForEach(child, node) upstream_insert_binary(child, attach, n);
-}
-
-struct upstream_attach {
-    struct frame *f[SIO_MAX_ATTACHMENTS];
-    unsigned n;
-};
-
-static void upstream_attach_free(struct upstream_attach *a)
-{
-    while (a->n > 0)
-        frame_unref(a->f[--a->n]);
-}
-
-/* Replaces {"_binary": b64} with placeholders, collecting the bytes. */
-static int upstream_extract_binary(cJSON *node, struct upstream_attach *a)
-{
-    cJSON *b, *child;
-
-    if (cJSON_IsObject(node) && cJSON_GetArraySize(node) == 1 &&
-        cJSON_IsString(b = cJSON_GetObjectItemCaseSensitive(node, "_binary"))) {
-        size_t len = strlen(b->valuestring);
-        uint8_t *raw = malloc(B64_DECODED_MAX(len) + 1);
-        long n;
-        if (raw == NULL || a->n == SIO_MAX_ATTACHMENTS ||
-            (n = b64_decode(raw, b->valuestring, len)) < 0 ||
-            (a->f[a->n] = frame_new(raw, (size_t)n)) == NULL) {
-            free(raw);
-            return -1;
-        }
-        free(raw);
-        cJSON_DeleteItemFromObjectCaseSensitive(node, "_binary");
-        cJSON_AddTrueToObject(node, "_placeholder");
-        cJSON_AddNumberToObject(node, "num", a->n);
-        a->n++;
-        return 0;
-    }
-    cJSON_ArrayForEach(child, node) if (upstream_extract_binary(child, a) !=
-                                        0) return -1;
-    return 0;
-}
-
 /* ---- per-socket queues and the scheduler ---- */
 
 static struct upstream_sock *upstream_sock_get(const char *sid, int create)
@@ -445,7 +382,7 @@ static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
         if (job->what != NULL)
             sprintf(job->what, "event %s", name->valuestring);
         cJSON_DeleteItemFromArray(arr, 0);
-        upstream_insert_binary(arr, f->attach, f->nattach);
+        binjson_insert(arr, f->attach, f->nattach);
         cJSON_AddItemToObject(doc, "args", arr);
         arr = NULL;
         break;
@@ -689,8 +626,9 @@ static void upstream_emit_action(const struct upstream_sock *us,
     cJSON *ch = cJSON_GetObjectItemCaseSensitive(a, "channel");
     cJSON *ns = cJSON_GetObjectItemCaseSensitive(a, "namespace");
     cJSON *arr = NULL, *item;
-    struct upstream_attach at = {{0}, 0};
+    struct binjson_attach at = {{0}, 0};
     struct hub_target t;
+    const char *why = "out of memory";
     char *json;
 
     if (!cJSON_IsString(ev) || (args != NULL && !cJSON_IsArray(args)) ||
@@ -715,17 +653,17 @@ static void upstream_emit_action(const struct upstream_sock *us,
     cJSON_AddItemToArray(arr, cJSON_CreateString(ev->valuestring));
     cJSON_ArrayForEach(item, args)
         cJSON_AddItemToArray(arr, cJSON_Duplicate(item, 1));
-    if (upstream_extract_binary(arr, &at) != 0 ||
+    if (binjson_extract(arr, &at, &why) != 0 ||
         (json = cJSON_PrintUnformatted(arr)) == NULL) {
         upstream_stats.bad_actions++;
-        log_warn("upstream: socket %s: bad binary in an emit action", us->sid);
+        log_warn("upstream: socket %s: emit action skipped: %s", us->sid, why);
     } else {
         if (hub_emit(&t, json, strlen(json), at.f, at.n, 0, NULL, NULL) < 0)
             log_debug("upstream: socket %s: emit to %s reached nobody", us->sid,
                       t.to ? t.to : "?");
         cJSON_free(json);
     }
-    upstream_attach_free(&at);
+    binjson_attach_free(&at);
     cJSON_Delete(arr);
 }
 
@@ -827,9 +765,9 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
 {
     struct upstream_sock *us = job->us;
     cJSON *doc, *allow, *msg, *data, *ack, *actions, *ctx;
-    struct upstream_attach at = {{0}, 0};
+    struct binjson_attach at = {{0}, 0};
     char *json = NULL, *data_json = NULL;
-    const char *refusal = NULL;
+    const char *refusal = NULL, *why;
 
     while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
                        body[len - 1] == ' '))
@@ -888,7 +826,7 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
             break;
         if (!cJSON_IsArray(ack)) {
             hub_ack(us->sid, job->ack_id, "[]", 2, NULL, 0);
-        } else if (upstream_extract_binary(ack, &at) != 0 ||
+        } else if (binjson_extract(ack, &at, &why) != 0 ||
                    (json = cJSON_PrintUnformatted(ack)) == NULL) {
             upstream_stats.bad_actions++;
             hub_ack(us->sid, job->ack_id,
@@ -900,7 +838,7 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
         }
         break;
     }
-    upstream_attach_free(&at);
+    binjson_attach_free(&at);
     cJSON_free(json);
     cJSON_free(data_json);
     cJSON_Delete(doc);

@@ -124,7 +124,7 @@ static void rpcmsg_fuzz_event(const struct rpcmsg *m, int wrap)
     const char *event = wrap ? "message" : rpcmsg_str(m->params, "event");
     const cJSON *given =
         cJSON_GetObjectItemCaseSensitive(m->params, wrap ? "message" : "args");
-    struct rpcmsg_attach a = {.n = 0}, b = {.n = 0};
+    struct binjson_attach a = {.n = 0}, b = {.n = 0};
     const char *raw = NULL, *why = NULL;
     cJSON *args, *want, *got, *item;
     size_t raw_len = 0;
@@ -165,8 +165,8 @@ static void rpcmsg_fuzz_event(const struct rpcmsg *m, int wrap)
         /* placeholders back to markers and out again: the same packet.
          * (Objects the app wrote like placeholders are ambiguous in
          * Socket.IO itself; those inputs are left out.) */
-        rpcmsg_insert_binary(got, a.f, a.n);
-        RPCMSG_FUZZ_CHECK(rpcmsg_extract_binary(got, &b, &why) == 0);
+        binjson_insert(got, a.f, a.n);
+        RPCMSG_FUZZ_CHECK(binjson_extract(got, &b, &why) == 0);
         again = cJSON_PrintUnformatted(got);
         RPCMSG_FUZZ_CHECK(again != NULL && strcmp(again, json) == 0);
         RPCMSG_FUZZ_CHECK(a.n == b.n);
@@ -179,8 +179,8 @@ static void rpcmsg_fuzz_event(const struct rpcmsg *m, int wrap)
     cJSON_Delete(got);
 done:
     cJSON_free(json);
-    rpcmsg_attach_free(&a);
-    rpcmsg_attach_free(&b);
+    binjson_attach_free(&a);
+    binjson_attach_free(&b);
     cJSON_Delete(args);
     cJSON_Delete(want);
 }

@@ -134,7 +134,7 @@ static void test_target(void)
 }
 
 /* rpcmsg_event() for a line's params the way rpc.c calls it. */
-static char *event(const char *line, int wrap, struct rpcmsg_attach *a,
+static char *event(const char *line, int wrap, struct binjson_attach *a,
                    const char **why)
 {
     const char *key = wrap ? "message" : "args", *text = NULL;
@@ -164,7 +164,7 @@ static char *event(const char *line, int wrap, struct rpcmsg_attach *a,
 
 static void test_event(void)
 {
-    struct rpcmsg_attach a = {.n = 0};
+    struct binjson_attach a = {.n = 0};
     struct buf line = BUF_INIT;
     const char *why = NULL;
     char *json;
@@ -198,27 +198,27 @@ static void test_event(void)
     CHECK(a.n == 2 && a.f[0]->len == 5 &&
           memcmp(a.f[0]->data, "hello", 5) == 0 && a.f[1]->len == 0);
     v = cJSON_Parse(json);
-    rpcmsg_insert_binary(v, a.f, a.n);
+    binjson_insert(v, a.f, a.n);
     free(json);
     json = cJSON_PrintUnformatted(v);
     CHECK(strcmp(json, "[\"ev\\\"\",\"x\",{\"_binary\":\"aGVsbG8=\"},"
                        "[{\"_binary\":\"\"}]]") == 0);
     cJSON_free(json);
     cJSON_Delete(v);
-    rpcmsg_attach_free(&a);
+    binjson_attach_free(&a);
     CHECK(a.n == 0);
     json = event("{\"method\":\"send\",\"params\":{\"message\":"
                  "{\"_binary\":\"a*\"}}}",
                  1, &a, &why);
     CHECK(json == NULL && why != NULL && a.n == 0);
     buf_puts(&line, "{\"method\":\"emit\",\"params\":{\"args\":[");
-    for (i = 0; i <= RPCMSG_MAX_BINARY; i++)
+    for (i = 0; i <= BINJSON_MAX; i++)
         buf_puts(&line, i ? ",{\"_binary\":\"AA==\"}" : "{\"_binary\":\"\"}");
     buf_puts(&line, "]}}");
     why = NULL;
     json = event(line.data, 0, &a, &why);
-    CHECK(json == NULL && why != NULL && a.n == RPCMSG_MAX_BINARY);
-    rpcmsg_attach_free(&a);
+    CHECK(json == NULL && why != NULL && a.n == BINJSON_MAX);
+    binjson_attach_free(&a);
     buf_free(&line);
 }
 
