@@ -5,9 +5,7 @@ the official clients (tests/e2e/node/client.js, python-socketio).
 Environment: as tests/e2e (SOCKETIOD, SOCKETIOD_CLIENT_JS, ...).
 Run with:  /usr/bin/python3 -m pytest tests/adapters
 """
-import contextlib
 import os
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -18,7 +16,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path[:0] = [str(REPO / "adapters"), str(HERE), str(REPO / "tests" / "e2e")]
 
-from e2e_lib import Daemon, NodeClient, NodeHandle, PyHandle, free_port  # noqa: E402
+from e2e_lib import (Daemon, NodeClient, NodeHandle, PyHandle,  # noqa: E402
+                     free_port, time_limit)
 
 SECRET = "adapter-tests-secret"
 os.environ["SOCKETIOD_UPSTREAM_SECRET"] = SECRET
@@ -30,38 +29,21 @@ CALL_TIMEOUT = 60
 PHASE_TIMEOUT = 60
 
 
-class AdapterTimeout(Exception):
-    __test__ = False
-
-
-@contextlib.contextmanager
-def _alarm(seconds, what):
-    def on_alarm(signum, frame):
-        raise AdapterTimeout("%s took longer than %d s" % (what, seconds))
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
-    with _alarm(PHASE_TIMEOUT, "setup of " + item.nodeid):
+    with time_limit(PHASE_TIMEOUT, "setup of " + item.nodeid):
         yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    with _alarm(CALL_TIMEOUT, item.nodeid):
+    with time_limit(CALL_TIMEOUT, item.nodeid):
         yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    with _alarm(PHASE_TIMEOUT, "teardown of " + item.nodeid):
+    with time_limit(PHASE_TIMEOUT, "teardown of " + item.nodeid):
         yield
 
 

@@ -17,13 +17,12 @@ Environment:
 
 Run with:  /usr/bin/python3 -m pytest tests/e2e
 """
-import contextlib
 import os
-import signal
 
 import pytest
 
-from e2e_lib import Daemon, NodeClient, NodeHandle, PyHandle, free_port
+from e2e_lib import (Daemon, NodeClient, NodeHandle, PyHandle, free_port,
+                     time_limit)
 
 DEFAULT_TIMEOUT = int(os.environ.get("SOCKETIOD_E2E_TIMEOUT", "60"))
 SETUP_TIMEOUT = 40
@@ -32,34 +31,14 @@ TEARDOWN_TIMEOUT = 40
 # ---------------------------------------------------------------------------
 # per-test time limits (pytest-timeout is not available)
 
-class TestTimeout(Exception):
-    """A test phase ran past its time limit."""
-
-    __test__ = False
-
-
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "timeout(seconds): time limit of the test's call phase")
 
 
-@contextlib.contextmanager
-def _alarm(seconds, what):
-    def on_alarm(signum, frame):
-        raise TestTimeout("%s took longer than %d s" % (what, seconds))
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
-    with _alarm(SETUP_TIMEOUT, "setup of " + item.nodeid):
+    with time_limit(SETUP_TIMEOUT, "setup of " + item.nodeid):
         yield
 
 
@@ -67,13 +46,13 @@ def pytest_runtest_setup(item):
 def pytest_runtest_call(item):
     m = item.get_closest_marker("timeout")
     seconds = int(m.args[0]) if m else DEFAULT_TIMEOUT
-    with _alarm(seconds, item.nodeid):
+    with time_limit(seconds, item.nodeid):
         yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    with _alarm(TEARDOWN_TIMEOUT, "teardown of " + item.nodeid):
+    with time_limit(TEARDOWN_TIMEOUT, "teardown of " + item.nodeid):
         yield
 
 

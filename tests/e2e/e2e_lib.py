@@ -3,6 +3,7 @@ client, the node driver wrapper, uniform client handles and a raw Engine.IO
 WebSocket client. The fixtures that use them live in conftest.py."""
 
 import base64
+import contextlib
 import json
 import os
 import resource
@@ -990,3 +991,23 @@ def assert_still_serving(d, watcher, rpc=None, event="still-alive"):
     n = rpc.call("emit", event=event, args=[1])["recipients"]
     assert n >= 1
     assert watcher.wait_event(event, timeout=5) == [1]
+
+
+class TestTimeout(Exception):
+    """A test phase ran past its SIGALRM time limit."""
+    __test__ = False
+
+
+@contextlib.contextmanager
+def time_limit(seconds, what):
+    """Raises TestTimeout in the main thread after `seconds`."""
+    def on_alarm(signum, frame):
+        raise TestTimeout("%s took longer than %d s" % (what, seconds))
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
