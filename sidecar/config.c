@@ -40,6 +40,7 @@ enum {
     OPT_UPSTREAM_QUEUE,
     OPT_UPSTREAM_TIMEOUT,
     OPT_UPSTREAM_DRAIN,
+    OPT_SEND_THREADS,
     OPT_UPSTREAM_MAX_CONTEXT,
     OPT_PRIVATE_CHANNELS,
     OPT_FCGI,
@@ -91,6 +92,7 @@ static const struct option config_options[] = {
     {"upstream-queue", required_argument, NULL, OPT_UPSTREAM_QUEUE},
     {"upstream-timeout", required_argument, NULL, OPT_UPSTREAM_TIMEOUT},
     {"upstream-drain", required_argument, NULL, OPT_UPSTREAM_DRAIN},
+    {"send-threads", required_argument, NULL, OPT_SEND_THREADS},
     {"upstream-max-context", required_argument, NULL, OPT_UPSTREAM_MAX_CONTEXT},
     {"private-channels", no_argument, NULL, OPT_PRIVATE_CHANNELS},
     {"fcgi", required_argument, NULL, OPT_FCGI},
@@ -143,6 +145,10 @@ static void config_usage(FILE *f)
         "      --max-output BYTES      per-connection queued output cap "
         "(4194304)\n"
         "      --max-rpc-line BYTES    longest control request (1048576)\n"
+        "      --send-threads N        threads besides the loop that write "
+        "a large\n"
+        "                              fan-out (default: CPUs - 1, at most "
+        "3; 0: none)\n"
         "      --message-log-format FMT  log every message to SQLite, "
         "rendering\n"
         "                              %(KEY)s lines (default "
@@ -491,6 +497,11 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             return -1;
         cfg->upstream_drain_ms = (unsigned)n;
         return 0;
+    case OPT_SEND_THREADS:
+        if (config_number(name, val, CONFIG_MAX_SEND_THREADS, &n) != 0)
+            return -1;
+        cfg->send_threads = (int)n;
+        return 0;
     case OPT_UPSTREAM_MAX_CONTEXT:
         if (config_number(name, val, 1UL << 26, &n) != 0)
             return -1;
@@ -588,6 +599,7 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->upstream_queue = 64;
     cfg->upstream_timeout_ms = 10000;
     cfg->upstream_drain_ms = 5000;
+    cfg->send_threads = -1;
     cfg->upstream_max_context = 65536;
 
     while ((opt = getopt_long(argc, argv, "l:r:c:vhV", config_options,

@@ -9,6 +9,7 @@
 #include "msglog.h"
 
 #define CONFIG_MAX_LISTEN 8
+#define CONFIG_MAX_SEND_THREADS 64
 
 struct config {
     const char *listen[CONFIG_MAX_LISTEN];
@@ -26,6 +27,7 @@ struct config {
     size_t max_http_buffer_size;
     size_t max_output;  /* per-connection queued output cap */
     size_t max_rpc_line;
+    int send_threads; /* helpers writing a large fan-out; -1: by the CPUs */
     int allow_polling;
     int allow_websocket;
     const char *origins; /* comma-separated list, NULL for any */

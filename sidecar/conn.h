@@ -100,6 +100,7 @@ struct conn_stats {
     uint64_t head_timeouts; /* closed: no whole request within the timeout */
     uint64_t writes;        /* write() and writev() calls on connections */
     uint64_t coalesced;     /* frames that went out in a later writev */
+    uint64_t spread;        /* writes made across the send threads */
 };
 
 extern struct conn_stats conn_stats;
@@ -117,9 +118,12 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len);
  * callback is written at once when nothing is queued (write-through); later
  * ones (back-to-back broadcasts) are appended and the connection is flushed
  * with one writev when the callback returns, so K frames cost two writes,
- * not K. After a short write the rest waits for the socket to be writable.
- * Returns 0, or -1 when the connection is closed or went over the output
- * cap (it is closed then, and `closed` runs). */
+ * not K. With send threads (pfor_setup), only the first 64 connections of
+ * a callback write through: a larger fan-out is queued and written across
+ * the threads when the callback returns. After a short write the rest
+ * waits for the socket to be writable. Returns 0, or -1 when the
+ * connection is closed or went over the output cap (it is closed then, and
+ * `closed` runs). */
 int conn_send(struct conn *c, struct frame *f);
 
 /* Copies `len` bytes and sends them. Same returns as conn_send(). */

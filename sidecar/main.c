@@ -26,6 +26,7 @@
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
+#include "pfor.h"
 #include "req.h"
 #include "rpc.h"
 #include "scgiserv.h"
@@ -412,6 +413,25 @@ static void main_stop(evutil_socket_t sig, short what, void *arg)
         event_base_loopbreak(main_base);
 }
 
+/* Threads that write a large fan-out beside the loop (conn.c): by default
+ * one per CPU but the loop's, and at most 3 (only 1 was measured, on the
+ * 2-CPU machine of docs/performance.md). */
+static void main_send_threads(void)
+{
+    long cpus;
+    int n = main_cfg.send_threads;
+
+    if (n < 0) {
+        cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus > 1 ? (int)(cpus - 1 < 3 ? cpus - 1 : 3) : 0;
+    }
+    if (pfor_setup((unsigned)n) != 0)
+        log_warn("cannot start %d send threads: %s; the loop writes alone", n,
+                 strerror(errno));
+    else if (n > 0)
+        log_info("%d send threads", n);
+}
+
 int main(int argc, char **argv)
 {
     struct event *sigterm, *sigint;
@@ -466,6 +486,7 @@ int main(int argc, char **argv)
     lim.max_conns_per_ip = main_cfg.max_connections_per_ip;
     lim.head_timeout_ms = main_cfg.handshake_timeout_ms;
     conn_setup(main_base, &main_conn_handler, &lim);
+    main_send_threads();
 
     memset(&ecfg, 0, sizeof ecfg);
     ecfg.path = main_cfg.path;
@@ -542,6 +563,7 @@ int main(int argc, char **argv)
     upstream_shutdown();
     hub_shutdown();
     msglog_shutdown(); /* writes what is still queued */
+    pfor_shutdown();
     free(main_client_js);
     free((char *)main_cfg.static_dir);
     config_free(&main_cfg);

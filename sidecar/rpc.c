@@ -28,6 +28,7 @@
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
+#include "pfor.h"
 #include "rpcmsg.h"
 #include "upstream.h"
 
@@ -624,6 +625,9 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "socket_writes", (double)conn_stats.writes);
     cJSON_AddNumberToObject(r, "frames_coalesced",
                             (double)conn_stats.coalesced);
+    cJSON_AddNumberToObject(r, "socket_writes_spread",
+                            (double)conn_stats.spread);
+    cJSON_AddNumberToObject(r, "send_threads", (double)pfor_threads());
     cJSON_AddNumberToObject(r, "events_rate_limited",
                             (double)hub_stats.events_rate_limited);
     cJSON_AddNumberToObject(r, "sockets", (double)hub_stats.sockets);

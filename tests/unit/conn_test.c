@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* conn_test: the output path over a real socket pair: write-through, frames
- * of one callback coalesced into one writev, the cap, closing while dirty. */
+ * of one callback coalesced into one writev, the cap, closing while dirty,
+ * and a large fan-out written across the send threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "pfor.h"
 #include "t.h"
 
 static struct event_base *base;
@@ -25,10 +27,18 @@ static void t_message(struct conn *c, int binary, char *data, size_t len)
     (void)c, (void)binary, (void)data, (void)len;
 }
 
+/* When set, a connection's `closed` sends a frame to it, as an owner
+ * telling others of a departure would: one big enough to be written at
+ * once (past CONN_COALESCE_MAX). */
+static struct conn *closed_tell;
+static char closed_news[70000];
+
 static void t_closed(struct conn *c)
 {
     (void)c;
     closed_calls++;
+    if (closed_tell != NULL)
+        conn_send_bytes(closed_tell, closed_news, sizeof closed_news);
 }
 
 static const struct conn_handler t_handler = {t_request, t_message, t_closed};
@@ -204,6 +214,52 @@ static void test_close_while_dirty(void)
     close(other_peer);
 }
 
+/* With a send thread, a broadcast to more connections than are written
+ * through at once is queued and written across the threads at the end of
+ * the callback: every peer gets every frame once and in order, a failed
+ * peer is closed and its owner told, and what that owner sends in its
+ * `closed` to a connection of the same flush, written at once, comes after
+ * the flushed frames, which are not written twice. */
+static void test_spread_fanout(void)
+{
+    enum { N = 300, K = 3, DEAD = 200, TOLD = 250 };
+    struct conn *c[N];
+    int peer[N], i, k;
+    static char got[sizeof closed_news + 64], want[sizeof got];
+    uint64_t w0, s0;
+
+    memset(closed_news, 'z', sizeof closed_news);
+    for (i = 0; i < N; i++)
+        c[i] = t_pair(&peer[i]);
+    t_turn();
+    close(peer[DEAD]); /* its writes fail with EPIPE */
+    closed_calls = 0;
+    closed_tell = c[TOLD];
+    w0 = conn_stats.writes;
+    s0 = conn_stats.spread;
+    for (k = 0; k < K; k++)
+        for (i = 0; i < N; i++)
+            conn_send_bytes(c[i], &"abc"[k], 1);
+    CHECK(c[N - 1]->out_n == K); /* not written through */
+    t_turn();
+    CHECK(conn_stats.spread - s0 >= N - 64);
+    CHECK(conn_stats.writes - w0 <= (uint64_t)N + 64 + 2);
+    CHECK(closed_calls == 1); /* c[DEAD] is closed, and freed by now */
+    memcpy(want, "abc", 3);
+    memcpy(want + 3, closed_news, sizeof closed_news);
+    for (i = 0; i < N; i++) {
+        if (i == DEAD)
+            continue;
+        CHECK_MEM(got, t_drain(peer[i], got, sizeof got), want,
+                  i == TOLD ? 3 + sizeof closed_news : 3);
+        CHECK(c[i]->out_n == 0 && !c[i]->dirty);
+        conn_close(c[i]);
+        close(peer[i]);
+    }
+    closed_tell = NULL;
+    t_turn();
+}
+
 int main(void)
 {
     struct conn_limits lim = {.max_head = 8192,
@@ -219,6 +275,9 @@ int main(void)
     test_long_burst_goes_out_early();
     test_slow_reader_hits_the_cap();
     test_close_while_dirty();
+    CHECK(pfor_setup(1) == 0);
+    test_spread_fanout();
+    pfor_shutdown();
     event_base_free(base);
     return T_DONE();
 }

@@ -41,7 +41,9 @@
 //   connect_many prefix count url [namespace] [opts] [channel] [concurrency]
 //               quiet sockets prefix0..prefixN-1, each subscribed to channel
 //               later many_ready {req connected subscribed failed errors}
-//   counts      prefix event    later counts {req counts: {cid: n}}
+//   counts      prefix event    later counts {req counts: {cid: n}
+//               disorder: {cid: n}}; disorder counts the events whose
+//               first argument, a number, was not above the one before
 //   close_all                   disconnect every socket
 //   exit                        disconnect everything and exit
 "use strict";
@@ -160,6 +162,11 @@ function makeSocket(cid, url, namespace, opts) {
 function onIncoming(c, event, args, ackFn) {
     if (c.quiet) {
         c.counts[event] = (c.counts[event] || 0) + 1;
+        if (typeof args[0] === "number") {
+            if (c.last[event] !== undefined && args[0] <= c.last[event])
+                c.disorder[event] = (c.disorder[event] || 0) + 1;
+            c.last[event] = args[0];
+        }
     } else {
         out({ev: "event", cid: c.cid, event: event, args: encode(args),
              acked: !!ackFn});
@@ -242,6 +249,8 @@ function newClient(cid, msg) {
         cid: cid,
         quiet: !!msg.quiet,
         counts: {},
+        last: {},
+        disorder: {},
         ackReply: msg.ackReply !== undefined ? msg.ackReply : ["ack:" + cid],
         subs: new Set(),
         connects: 0,
@@ -443,11 +452,13 @@ const handlers = {
     counts(msg) {
         const prefix = need(msg, "prefix");
         const event = need(msg, "event");
-        const counts = {};
+        const counts = {}, disorder = {};
         for (const [cid, c] of clients) {
-            if (cid.startsWith(prefix)) counts[cid] = c.counts[event] || 0;
+            if (!cid.startsWith(prefix)) continue;
+            counts[cid] = c.counts[event] || 0;
+            disorder[cid] = c.disorder[event] || 0;
         }
-        out({ev: "counts", req: msg.req, counts: counts});
+        out({ev: "counts", req: msg.req, counts: counts, disorder: disorder});
     },
     close_all(msg) {
         for (const c of clients.values()) {
