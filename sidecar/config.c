@@ -47,6 +47,7 @@ enum {
     OPT_SCGI,
     OPT_TRUSTED_PROXIES,
     OPT_POLL_HOLD,
+    OPT_POLL_MAX_PACKETS,
     OPT_MAX_CONNECTIONS,
     OPT_MAX_CONNECTIONS_PER_IP,
     OPT_HANDSHAKE_TIMEOUT,
@@ -99,6 +100,7 @@ static const struct option config_options[] = {
     {"scgi", required_argument, NULL, OPT_SCGI},
     {"trusted-proxies", required_argument, NULL, OPT_TRUSTED_PROXIES},
     {"poll-hold", required_argument, NULL, OPT_POLL_HOLD},
+    {"poll-max-packets", required_argument, NULL, OPT_POLL_MAX_PACKETS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"max-connections-per-ip", required_argument, NULL,
      OPT_MAX_CONNECTIONS_PER_IP},
@@ -196,6 +198,10 @@ static void config_usage(FILE *f)
         "after MS\n"
         "                              (0: hold until there is data; for "
         "mod_fcgid)\n"
+        "      --poll-max-packets N    packets per long-poll answer (16, "
+        "what the\n"
+        "                              python-engineio client takes; 0: "
+        "all)\n"
         "  limits (docs/limits.md):\n"
         "      --max-connections N     open connections in all (0: the fd "
         "limit less 64)\n"
@@ -327,6 +333,11 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         if (config_number(name, val, 3600000UL, &n) != 0)
             return -1;
         cfg->poll_hold_ms = (unsigned)n;
+        return 0;
+    case OPT_POLL_MAX_PACKETS:
+        if (config_number(name, val, 1000000UL, &n) != 0)
+            return -1;
+        cfg->poll_max_packets = (unsigned)n;
         return 0;
     case OPT_TRUSTED_PROXIES:
         cfg->trusted_proxies = *val ? val : NULL;
@@ -600,6 +611,7 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->upstream_timeout_ms = 10000;
     cfg->upstream_drain_ms = 5000;
     cfg->send_threads = -1;
+    cfg->poll_max_packets = 16;
     cfg->upstream_max_context = 65536;
 
     while ((opt = getopt_long(argc, argv, "l:r:c:vhV", config_options,

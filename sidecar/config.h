@@ -52,6 +52,7 @@ struct config {
     const char *scgi[CONFIG_MAX_LISTEN]; /* --scgi ADDR */
     int nscgi;
     unsigned poll_hold_ms;       /* --poll-hold */
+    unsigned poll_max_packets;   /* --poll-max-packets */
     const char *trusted_proxies; /* X-Forwarded-For believed from these */
     int listen_default;          /* listen[0] is the default, not asked for */
     /* Abuse limits (docs/limits.md). */

@@ -252,21 +252,43 @@ static void engine_session_cors(const struct engine_session *s, struct buf *h)
                o);
 }
 
-/* Answers the held GET with everything pending. */
+/* Drops the first n pending packets (sent). */
+static void engine_shift_pending(struct engine_session *s, uint32_t n)
+{
+    uint32_t i;
+
+    if (n == s->npending) {
+        engine_drop_pending(s);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        s->pending_bytes -= s->pending[i]->len;
+        frame_unref(s->pending[i]);
+    }
+    memmove(s->pending, s->pending + n, (s->npending - n) * sizeof *s->pending);
+    s->npending -= n;
+}
+
+/* Answers the held GET with what is pending, up to --poll-max-packets
+ * packets: the python-engineio client (Debian's 4.3) drops the connection
+ * on a payload of more than 16, losing them all; the rest goes with the
+ * next poll, which the client sends at once. */
 static void engine_poll_respond(struct engine_session *s)
 {
     struct buf body = BUF_INIT, h = BUF_INIT;
     struct eio_packet p;
     struct req *r = s->poll;
     int binary_body = 0;
-    uint32_t i;
+    uint32_t i, n = s->npending;
 
     if (r == NULL)
         return;
+    if (engine_cfg.poll_max_packets > 0 && n > engine_cfg.poll_max_packets)
+        n = engine_cfg.poll_max_packets;
     if (s->version == 3 && !s->b64)
-        for (i = 0; i < s->npending; i++)
+        for (i = 0; i < n; i++)
             binary_body |= s->pending[i]->binary;
-    for (i = 0; i < s->npending; i++) {
+    for (i = 0; i < n; i++) {
         struct frame *f = s->pending[i];
         p.binary = f->binary;
         p.base64 = 0;
@@ -279,7 +301,7 @@ static void engine_poll_respond(struct engine_session *s)
             return;
         }
     }
-    engine_drop_pending(s);
+    engine_shift_pending(s, n);
     s->poll = NULL;
     timerq_remove(&s->hold);
     engine_session_cors(s, &h);

@@ -59,6 +59,7 @@ struct engine_config {
     size_t max_payload;
     size_t max_pending; /* polling bytes queued for a client not polling */
     unsigned poll_hold_ms; /* answer a held poll with NOOP after; 0: never */
+    unsigned poll_max_packets; /* packets per long-poll answer; 0: all */
     int allow_polling;
     int allow_websocket;
     int (*origin_allowed)(const char *origin, size_t len);

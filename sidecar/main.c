@@ -495,6 +495,7 @@ int main(int argc, char **argv)
     ecfg.max_payload = main_cfg.max_http_buffer_size;
     ecfg.max_pending = main_cfg.max_output;
     ecfg.poll_hold_ms = main_cfg.poll_hold_ms;
+    ecfg.poll_max_packets = main_cfg.poll_max_packets;
     ecfg.allow_polling = main_cfg.allow_polling;
     ecfg.allow_websocket = main_cfg.allow_websocket;
     ecfg.origin_allowed = main_origin_allowed;

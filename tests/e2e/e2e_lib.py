@@ -709,13 +709,7 @@ class PyHandle(Handle):
     kind = "py"
 
     def __init__(self, workdir=None):
-        import engineio.payload
         import socketio  # Debian's python3-socketio
-        # python-engineio 4.x refuses polling payloads of more than 16
-        # packets (it drops the connection and reconnects, losing them);
-        # Node's engine.io server sends whatever is queued, and so may
-        # socketiod. Tests that burst events need the limit raised.
-        engineio.payload.Payload.max_decode_packets = 100000
         self.sio = socketio.Client(reconnection_delay=0.1,
                                    reconnection_delay_max=0.5,
                                    randomization_factor=0)
