@@ -18,8 +18,8 @@ static unsigned pfor_n;
 static pthread_mutex_t pfor_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pfor_go = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t pfor_done = PTHREAD_COND_INITIALIZER;
-static unsigned long pfor_gen;  /* bumped per job, under pfor_mu */
-static unsigned pfor_pending;   /* helpers not yet through this job */
+static unsigned long pfor_gen; /* bumped per job, under pfor_mu */
+static unsigned pfor_pending;  /* helpers not yet through this job */
 static int pfor_stop;
 
 static void (*pfor_fn)(void *, size_t);
@@ -91,10 +91,7 @@ int pfor_setup(unsigned threads)
     return rc;
 }
 
-unsigned pfor_threads(void)
-{
-    return pfor_n;
-}
+unsigned pfor_threads(void) { return pfor_n; }
 
 void pfor_run(size_t n, void (*fn)(void *arg, size_t i), void *arg)
 {
