@@ -212,6 +212,17 @@ def notes(doc):
                 out.append("- %s, %s: {:,} of {:,} deliveries within the "
                            "phase's time bound (marked *).".format(
                                p["delivered"], p["want"]) % (who, ph))
+    per = []
+    for r in doc["runs"]:
+        p = r.get("sparse") or {}
+        if r["n"] == 19000 and p.get("server_cpu_s") and p.get("delivered"):
+            per.append("%s %.1f µs" % (r["label"], p["server_cpu_s"] * 1e6 /
+                                        p["delivered"]))
+    if per:
+        out.append("- Server CPU per delivery in the sparse phase at "
+                   "N = 19,000 (completion is wall time; socketiod writes a "
+                   "large broadcast across its send threads, so it also "
+                   "counts theirs): " + ", ".join(per) + ".")
     ratios = []
     for r in doc["runs"]:
         f = r.get("fanout") or {}
