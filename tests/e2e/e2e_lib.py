@@ -560,6 +560,18 @@ class NodeClient:
             raise AssertionError("node driver %s: %s" % (cmd, ev["message"]))
         return req, mark
 
+    def connect_many(self, prefix, count, url, timeout=60, **fields):
+        """Connects quiet websocket sockets prefix0..prefixN-1 (see the
+        driver's connect_many; fields: namespace, channel, concurrency,
+        opts) and returns the many_ready report once all are settled."""
+        fields.setdefault("opts", {"transports": ["websocket"],
+                                   "forceNew": True})
+        req, mark = self.send("connect_many", prefix=prefix, count=count,
+                              url=url, **fields)
+        return self.wait_for(lambda e: e["ev"] == "many_ready" and
+                             e.get("req") == req, since=mark, timeout=timeout,
+                             what="%d connections" % count)
+
     def close(self):
         if self.proc.poll() is None:
             try:

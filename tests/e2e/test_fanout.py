@@ -42,12 +42,7 @@ def test_broadcast_to_400_sockets_arrives_once_and_in_order(daemon, node,
                                                             threads):
     d = daemon("--send-threads", str(threads))
     n = node("v4")
-    req, mark = n.send("connect_many", prefix="f", count=N, url=d.url,
-                       namespace="/", concurrency=50,
-                       opts={"transports": ["websocket"], "forceNew": True})
-    ready = n.wait_for(lambda e: e["ev"] == "many_ready" and
-                       e.get("req") == req, since=mark, timeout=60,
-                       what="%d connections" % N)
+    ready = n.connect_many("f", N, d.url, concurrency=50)
     assert ready["connected"] == N and ready["failed"] == 0, ready
     rpc = d.rpc()
     before = rpc.call("stats")

@@ -15,12 +15,8 @@ def test_thousand_clients_one_broadcast(daemon, node):
     d = daemon()
     rpc = d.rpc()
     n = node("v4")
-    req, mark = n.send("connect_many", prefix="m", count=N, url=d.url,
-                       namespace="/", channel="crowd", concurrency=100,
-                       opts={"transports": ["websocket"], "forceNew": True})
-    ready = n.wait_for(lambda e: e["ev"] == "many_ready" and
-                       e.get("req") == req, since=mark, timeout=90,
-                       what="%d connections" % N)
+    ready = n.connect_many("m", N, d.url, timeout=90, channel="crowd",
+                           concurrency=100)
     assert ready["failed"] == 0, ready
     assert ready["connected"] == N and ready["subscribed"] == N, ready
     assert channel_members(rpc, "crowd") == N

@@ -272,12 +272,8 @@ def test_two_hundred_sockets_at_once(daemon, node, app, secret_file):
     n = node("v4")
     count = 200
     t0 = time.monotonic()
-    req, mark = n.send("connect_many", prefix="c", count=count, url=d.url,
-                       channel="crowd", concurrency=200,
-                       opts={"transports": ["websocket"], "forceNew": True})
-    ready = n.wait_for(lambda e: e["ev"] == "many_ready" and
-                       e.get("req") == req, since=mark, timeout=45,
-                       what="%d sockets" % count)
+    ready = n.connect_many("c", count, d.url, timeout=45, channel="crowd",
+                           concurrency=200)
     elapsed = time.monotonic() - t0
     assert ready["failed"] == 0, ready
     assert ready["connected"] == count and ready["subscribed"] == count
