@@ -41,6 +41,7 @@ enum {
     OPT_UPSTREAM_TIMEOUT,
     OPT_UPSTREAM_DRAIN,
     OPT_SEND_THREADS,
+    OPT_SEND_THREADS_MIN,
     OPT_UPSTREAM_MAX_CONTEXT,
     OPT_PRIVATE_CHANNELS,
     OPT_FCGI,
@@ -94,6 +95,7 @@ static const struct option config_options[] = {
     {"upstream-timeout", required_argument, NULL, OPT_UPSTREAM_TIMEOUT},
     {"upstream-drain", required_argument, NULL, OPT_UPSTREAM_DRAIN},
     {"send-threads", required_argument, NULL, OPT_SEND_THREADS},
+    {"send-threads-min", required_argument, NULL, OPT_SEND_THREADS_MIN},
     {"upstream-max-context", required_argument, NULL, OPT_UPSTREAM_MAX_CONTEXT},
     {"private-channels", no_argument, NULL, OPT_PRIVATE_CHANNELS},
     {"fcgi", required_argument, NULL, OPT_FCGI},
@@ -151,6 +153,9 @@ static void config_usage(FILE *f)
         "a large\n"
         "                              fan-out (default: CPUs - 1, at most "
         "3; 0: none)\n"
+        "      --send-threads-min N    connections a broadcast writes from "
+        "the loop\n"
+        "                              before the rest goes to them (2048)\n"
         "      --message-log-format FMT  log every message to SQLite, "
         "rendering\n"
         "                              %(KEY)s lines (default "
@@ -513,6 +518,11 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             return -1;
         cfg->send_threads = (int)n;
         return 0;
+    case OPT_SEND_THREADS_MIN:
+        if (config_number(name, val, UINT32_MAX, &n) != 0)
+            return -1;
+        cfg->send_threads_min = (unsigned)n;
+        return 0;
     case OPT_UPSTREAM_MAX_CONTEXT:
         if (config_number(name, val, 1UL << 26, &n) != 0)
             return -1;
@@ -611,6 +621,7 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->upstream_timeout_ms = 10000;
     cfg->upstream_drain_ms = 5000;
     cfg->send_threads = -1;
+    cfg->send_threads_min = 2048;
     cfg->poll_max_packets = 16;
     cfg->upstream_max_context = 65536;
 

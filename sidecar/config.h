@@ -28,6 +28,7 @@ struct config {
     size_t max_output;  /* per-connection queued output cap */
     size_t max_rpc_line;
     int send_threads; /* helpers writing a large fan-out; -1: by the CPUs */
+    unsigned send_threads_min; /* connections written by the loop first */
     int allow_polling;
     int allow_websocket;
     const char *origins; /* comma-separated list, NULL for any */

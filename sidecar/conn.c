@@ -51,12 +51,12 @@ static int conn_flusher_due;
 /* Frames per writev. */
 #define CONN_IOV_MAX 64
 
-/* With send threads (pfor), a turn writes through to this many connections
- * at once; a larger fan-out queues the rest, and conn_flusher writes them
- * across the threads when the callback returns: the sends of one broadcast
- * to thousands then run on every core instead of one. */
-#define CONN_SPREAD_AFTER 64
-#define CONN_SPREAD_MIN 128 /* dirty connections worth waking threads for */
+/* With send threads (pfor), a turn writes through to conn_lim.spread_min
+ * connections at once; a larger fan-out queues the rest, and conn_flusher
+ * writes them across the threads when the callback returns: the sends of
+ * one broadcast to thousands then run on every core instead of one. A
+ * dirty list this long is worth waking the threads for (a burst's). */
+#define CONN_SPREAD_DIRTY 128
 static uint32_t conn_turn_through; /* write-throughs this turn */
 static size_t conn_ndirty;
 
@@ -525,7 +525,7 @@ static void conn_flush_dirty(evutil_socket_t fd, short what, void *arg)
     conn_turn++;
     conn_turn_through = 0;
     conn_flusher_due = 0;
-    if (conn_ndirty >= CONN_SPREAD_MIN && pfor_threads() > 0 &&
+    if (conn_ndirty >= CONN_SPREAD_DIRTY && pfor_threads() > 0 &&
         conn_flush_spread() == 0)
         return;
     while ((c = TAILQ_FIRST(&conn_dirty)) != NULL) {
@@ -553,7 +553,7 @@ int conn_send(struct conn *c, struct frame *f)
     if (c->state == CONN_CLOSED || c->state == CONN_DRAINING)
         return -1;
     if (c->out_n == 0 && c->wrote_turn != conn_turn &&
-        (conn_turn_through < CONN_SPREAD_AFTER || pfor_threads() == 0)) {
+        (conn_turn_through < conn_lim.spread_min || pfor_threads() == 0)) {
         c->wrote_turn = conn_turn;
         conn_turn_through++;
         conn_turn_used();

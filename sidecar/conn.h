@@ -88,6 +88,9 @@ struct conn_limits {
     uint32_t head_timeout_ms;  /* a whole request must arrive within this
                                   after accept or the previous response
                                   (slowloris); 0: no limit */
+    uint32_t spread_min; /* with send threads, a callback writes through to
+                            this many connections; the rest of a fan-out
+                            goes across the threads */
 };
 
 struct conn_stats {
@@ -118,9 +121,9 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len);
  * callback is written at once when nothing is queued (write-through); later
  * ones (back-to-back broadcasts) are appended and the connection is flushed
  * with one writev when the callback returns, so K frames cost two writes,
- * not K. With send threads (pfor_setup), only the first 64 connections of
- * a callback write through: a larger fan-out is queued and written across
- * the threads when the callback returns. After a short write the rest
+ * not K. With send threads (pfor_setup), only the first `spread_min`
+ * connections of a callback write through: the rest of a larger fan-out is
+ * queued and written across the threads when the callback returns. After a short write the rest
  * waits for the socket to be writable. Returns 0, or -1 when the
  * connection is closed or went over the output cap (it is closed then, and
  * `closed` runs). */

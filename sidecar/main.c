@@ -485,6 +485,7 @@ int main(int argc, char **argv)
     lim.max_conns = main_max_connections();
     lim.max_conns_per_ip = main_cfg.max_connections_per_ip;
     lim.head_timeout_ms = main_cfg.handshake_timeout_ms;
+    lim.spread_min = main_cfg.send_threads_min;
     conn_setup(main_base, &main_conn_handler, &lim);
     main_send_threads();
 

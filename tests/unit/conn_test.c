@@ -264,7 +264,8 @@ int main(void)
 {
     struct conn_limits lim = {.max_head = 8192,
                               .max_body = 1 << 20,
-                              .max_output = 1 << 20};
+                              .max_output = 1 << 20,
+                              .spread_min = 64};
 
     base = event_base_new();
     if (base == NULL || event_base_priority_init(base, 3) != 0)
