@@ -2,6 +2,7 @@
 /* pfor: a parallel for over a few helper threads, for a fan-out's syscalls. */
 #include "pfor.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -68,7 +69,7 @@ int pfor_setup(unsigned threads)
 {
     sigset_t all, old;
     unsigned i;
-    int rc = 0;
+    int rc = 0, err;
 
     if (threads == 0)
         return 0;
@@ -79,15 +80,17 @@ int pfor_setup(unsigned threads)
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     for (i = 0; i < threads; i++) {
-        if (pthread_create(&pfor_tids[i], NULL, pfor_main, NULL) != 0) {
+        if ((err = pthread_create(&pfor_tids[i], NULL, pfor_main, NULL)) != 0) {
             rc = -1;
             break;
         }
         pfor_n++;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0)
+    if (rc != 0) {
         pfor_shutdown();
+        errno = err;
+    }
     return rc;
 }
 

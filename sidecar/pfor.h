@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 /* Starts `threads` helper threads (0: none; pfor_run then runs everything
- * on the caller). Returns 0, or -1 when a thread could not be started (the
- * ones that did are stopped again). */
+ * on the caller). Returns 0, or -1 with errno when a thread could not be
+ * started (the ones that did are stopped again). */
 int pfor_setup(unsigned threads);
 
 /* How many helper threads run. */
