@@ -1,0 +1,231 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* upans: the application's answer to an upstream request, decoded. */
+#include "upans.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "binjson.h"
+#include "buf.h"
+
+static const char *upans_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Moves the frames of `at` into an array of their exact number, so that a
+ * long list of actions does not hold BINJSON_MAX slots each. */
+static int upans_take(struct binjson_attach *at, struct frame ***out,
+                      unsigned *n)
+{
+    if (at->n == 0)
+        return 0;
+    *out = malloc(at->n * sizeof **out);
+    if (*out == NULL)
+        return -1;
+    memcpy(*out, at->f, at->n * sizeof **out);
+    *n = at->n;
+    at->n = 0;
+    return 0;
+}
+
+static void upans_drop(struct frame **f, unsigned n)
+{
+    while (n > 0)
+        frame_unref(f[--n]);
+    free(f);
+}
+
+static void upans_bad(struct upans_action *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void upans_bad(struct upans_action *a, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    a->kind = UPANS_BAD;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (a->why = malloc((size_t)n + 1)) == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(a->why, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+}
+
+/* JSON text of `node` with its binary values as placeholders (`node` is
+ * changed). NULL with *why when a binary value is bad or out of memory. */
+static char *upans_extract(cJSON *node, struct frame ***attach, unsigned *n,
+                           const char **why)
+{
+    struct binjson_attach at = {.n = 0};
+    char *json = NULL;
+
+    *why = "out of memory";
+    if (binjson_extract(node, &at, why) == 0 &&
+        (json = cJSON_PrintUnformatted(node)) != NULL &&
+        upans_take(&at, attach, n) != 0) {
+        cJSON_free(json);
+        json = NULL;
+    }
+    binjson_attach_free(&at);
+    return json;
+}
+
+/* An emit: ["event", args...] is built from the action's own "args",
+ * detached from the document. */
+static void upans_emit(cJSON *o, struct upans_action *a)
+{
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "event");
+    cJSON *args = cJSON_GetObjectItemCaseSensitive(o, "args");
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(o, "to");
+    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "channel");
+    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(o, "namespace");
+    cJSON *arr, *name;
+    const char *why;
+
+    if (!cJSON_IsString(ev) || (args != NULL && !cJSON_IsArray(args)) ||
+        (to != NULL && !cJSON_IsString(to)) ||
+        (ch != NULL && !cJSON_IsString(ch)) ||
+        (ns != NULL && !cJSON_IsString(ns)) || (to != NULL && ch != NULL)) {
+        upans_bad(a, "bad emit action skipped");
+        return;
+    }
+    a->nsp = ns ? ns->valuestring : NULL;
+    a->channel = ch ? ch->valuestring : NULL;
+    a->sid = to ? to->valuestring : NULL;
+    a->broadcast =
+        to == NULL && ch == NULL &&
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "broadcast"));
+    a->except_self =
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "except_self"));
+    arr = args ? cJSON_DetachItemViaPointer(o, args) : cJSON_CreateArray();
+    name = cJSON_CreateString(ev->valuestring);
+    if (arr == NULL || name == NULL) {
+        cJSON_Delete(name);
+        why = "out of memory";
+    } else if (!cJSON_InsertItemInArray(arr, 0, name)) {
+        cJSON_Delete(name);
+        why = "out of memory";
+    } else {
+        a->json = upans_extract(arr, &a->attach, &a->nattach, &why);
+    }
+    cJSON_Delete(arr);
+    if (a->json == NULL)
+        upans_bad(a, "emit action skipped: %s", why);
+    else
+        a->len = strlen(a->json);
+}
+
+static void upans_action(cJSON *o, struct upans_action *a)
+{
+    const char *type = upans_str(o, "action");
+
+    a->kind = UPANS_BAD;
+    a->sid = upans_str(o, "sid");
+    if (type == NULL) {
+        upans_bad(a, "action without a type");
+    } else if (strcmp(type, "emit") == 0) {
+        a->kind = UPANS_EMIT;
+        upans_emit(o, a);
+    } else if (strcmp(type, "join") == 0 || strcmp(type, "leave") == 0) {
+        a->kind = type[0] == 'j' ? UPANS_JOIN : UPANS_LEAVE;
+        if ((a->channel = upans_str(o, "channel")) == NULL)
+            upans_bad(a, "%s without a channel", type);
+    } else if (strcmp(type, "disconnect") == 0) {
+        a->kind = UPANS_DISCONNECT;
+    } else {
+        upans_bad(a, "unknown action '%.40s'", type);
+    }
+}
+
+int upans_decode(const char *body, size_t len, struct upans *a,
+                 const char **why)
+{
+    cJSON *allow, *data, *ack, *actions, *ctx, *item;
+    const char *ack_why;
+    size_t i;
+
+    memset(a, 0, sizeof *a);
+    while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
+                       body[len - 1] == ' '))
+        len--;
+    a->doc = len == 0 ? cJSON_CreateObject() : cJSON_ParseWithLength(body, len);
+    if (!cJSON_IsObject(a->doc)) {
+        *why = "the body is not a JSON object";
+        return -1;
+    }
+    allow = cJSON_GetObjectItemCaseSensitive(a->doc, "allow");
+    data = cJSON_GetObjectItemCaseSensitive(a->doc, "data");
+    ack = cJSON_GetObjectItemCaseSensitive(a->doc, "ack");
+    actions = cJSON_GetObjectItemCaseSensitive(a->doc, "actions");
+    ctx = cJSON_GetObjectItemCaseSensitive(a->doc, "context");
+    if ((allow != NULL && !cJSON_IsBool(allow)) ||
+        (ack != NULL && !cJSON_IsArray(ack) && !cJSON_IsNull(ack)) ||
+        (actions != NULL && !cJSON_IsArray(actions) &&
+         !cJSON_IsNull(actions))) {
+        *why = "allow, ack or actions of the wrong type";
+        return -1;
+    }
+    if (cJSON_IsFalse(allow)) {
+        a->refused = 1;
+        a->message = upans_str(a->doc, "message");
+        if (a->message == NULL)
+            a->message = "refused";
+        if (data != NULL)
+            a->data = cJSON_PrintUnformatted(data);
+    }
+    if (ctx != NULL) {
+        a->has_context = 1;
+        if (!cJSON_IsNull(ctx)) {
+            a->context = cJSON_PrintUnformatted(ctx);
+            a->has_context = a->context != NULL;
+            a->context_len = a->context ? strlen(a->context) : 0;
+        }
+    }
+    if (cJSON_IsArray(ack)) {
+        a->ack = upans_extract(ack, &a->ack_attach, &a->ack_nattach, &ack_why);
+        if (a->ack != NULL)
+            a->ack_len = strlen(a->ack);
+        else
+            a->ack_why = ack_why;
+    }
+    if (cJSON_IsArray(actions) && actions->child != NULL) {
+        a->nactions = (size_t)cJSON_GetArraySize(actions);
+        a->actions = calloc(a->nactions, sizeof *a->actions);
+        if (a->actions == NULL) {
+            a->nactions = 0;
+            *why = "out of memory";
+            return -1;
+        }
+        i = 0;
+        cJSON_ArrayForEach(item, actions) upans_action(item, &a->actions[i++]);
+    }
+    return 0;
+}
+
+void upans_free(struct upans *a)
+{
+    size_t i;
+
+    for (i = 0; i < a->nactions; i++) {
+        cJSON_free(a->actions[i].json);
+        upans_drop(a->actions[i].attach, a->actions[i].nattach);
+        free(a->actions[i].why);
+    }
+    free(a->actions);
+    upans_drop(a->ack_attach, a->ack_nattach);
+    cJSON_free(a->ack);
+    cJSON_free(a->context);
+    cJSON_free(a->data);
+    cJSON_Delete(a->doc);
+    memset(a, 0, sizeof *a);
+}
