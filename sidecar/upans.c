@@ -151,15 +151,21 @@ int upans_decode(const char *body, size_t len, struct upans *a,
                  const char **why)
 {
     cJSON *allow, *data, *ack, *actions, *ctx, *item;
-    const char *ack_why;
+    const char *ack_why, *end = NULL;
     size_t i;
 
     memset(a, 0, sizeof *a);
     while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
                        body[len - 1] == ' '))
         len--;
-    a->doc = len == 0 ? cJSON_CreateObject() : cJSON_ParseWithLength(body, len);
-    if (!cJSON_IsObject(a->doc)) {
+    a->doc = len == 0 ? cJSON_CreateObject()
+                      : cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    /* cJSON stops after the first value; anything but blanks after it
+     * makes the body something other than a JSON object */
+    while (len > 0 && end != NULL && end < body + len &&
+           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (!cJSON_IsObject(a->doc) || (len > 0 && end != body + len)) {
         *why = "the body is not a JSON object";
         return -1;
     }

@@ -572,3 +572,25 @@ def test_hostile_answers(daemon, clients, transport, secret_file):
         assert st["upstream_errors"] >= len(HOSTILE[transport]) - 2, st
     finally:
         app.close()
+
+
+def test_text_after_the_answer_is_refused(daemon, clients, secret_file):
+    """An answer is one JSON object: text after it (a second object, an
+    error page appended by a framework) makes it upstream_bad_response as
+    docs/upstream.md says, instead of being ignored; blanks are fine."""
+    head = b"Status: 200 OK\r\n\r\n"
+    answers = [head + OK_BODY + b' {"ack":["other"]}',
+               head + OK_BODY + b"\n<html>Traceback</html>",
+               head + OK_BODY + b"\t\r\n"]
+    app = HostileApp("scgi", answers)
+    try:
+        d = start(daemon, app, secret_file)
+        a = clients("v4", d)
+        assert a.emit("x", 0, ack=True) == [{"error": "upstream_bad_response"}]
+        assert a.emit("x", 1, ack=True) == [{"error": "upstream_bad_response"}]
+        assert a.emit("x", 2, ack=True) == ["fine"]
+        st = d.rpc().call("stats")
+        assert st["upstream_bad_responses"] == 2, st
+        assert st["upstream_responses"] == 2, st  # the connect and the last
+    finally:
+        app.close()

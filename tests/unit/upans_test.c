@@ -29,6 +29,11 @@ static void test_unusable(void)
         "{\"ack\":\"x\"}",
         "{\"actions\":{\"action\":\"emit\"}}",
         "{\"actions\":0}",
+        /* cJSON stops after the first value; the rest must be blank */
+        "{} {}",
+        "{\"ack\":[1]}x",
+        "{\"ack\":[1]}\n<html>",
+        "{}\t\x01",
     };
     struct upans a;
     const char *why;
@@ -38,6 +43,8 @@ static void test_unusable(void)
         CHECK(decode(bad[i], &a, &why) == -1 && why != NULL);
         upans_free(&a);
     }
+    CHECK(upans_decode("{}\0{", 4, &a, &why) == -1);
+    upans_free(&a);
 }
 
 static void test_empty(void)
