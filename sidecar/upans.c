@@ -128,22 +128,27 @@ static void upans_emit(cJSON *o, struct upans_action *a)
 static void upans_action(cJSON *o, struct upans_action *a)
 {
     const char *type = upans_str(o, "action");
+    const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
 
     a->kind = UPANS_BAD;
-    a->sid = upans_str(o, "sid");
+    a->sid = cJSON_IsString(sid) ? sid->valuestring : NULL;
     if (type == NULL) {
         upans_bad(a, "action without a type");
     } else if (strcmp(type, "emit") == 0) {
         a->kind = UPANS_EMIT;
         upans_emit(o, a);
-    } else if (strcmp(type, "join") == 0 || strcmp(type, "leave") == 0) {
+    } else if (strcmp(type, "join") != 0 && strcmp(type, "leave") != 0 &&
+               strcmp(type, "disconnect") != 0) {
+        upans_bad(a, "unknown action '%.40s'", type);
+    } else if (sid != NULL && !cJSON_IsString(sid) && !cJSON_IsNull(sid)) {
+        /* acting on the sender instead would be the wrong socket */
+        upans_bad(a, "%s with a sid that is not a string", type);
+    } else if (type[0] == 'd') {
+        a->kind = UPANS_DISCONNECT;
+    } else {
         a->kind = type[0] == 'j' ? UPANS_JOIN : UPANS_LEAVE;
         if ((a->channel = upans_str(o, "channel")) == NULL)
             upans_bad(a, "%s without a channel", type);
-    } else if (strcmp(type, "disconnect") == 0) {
-        a->kind = UPANS_DISCONNECT;
-    } else {
-        upans_bad(a, "unknown action '%.40s'", type);
     }
 }
 

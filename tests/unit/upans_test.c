@@ -201,29 +201,38 @@ static void test_bad_actions(void)
         "{\"action\":\"emit\",\"event\":\"e\",\"namespace\":1},"
         "{\"action\":\"emit\",\"event\":\"e\",\"args\":[{\"_binary\":\"!\"}]},"
         "{\"action\":\"EMIT\",\"event\":\"e\"},"
+        "{\"action\":\"disconnect\",\"sid\":12},"
+        "{\"action\":\"join\",\"channel\":\"c\",\"sid\":[\"S\"]},"
         "{\"action\":\"join\",\"channel\":\"ok\"}"
         "]}";
     static const char *const whys[] = {
-        "action without a type",   "action without a type",
-        "join without a channel",  "leave without a channel",
-        "unknown action 'kick'",   "bad emit action skipped",
-        "bad emit action skipped", "bad emit action skipped",
-        "bad emit action skipped", "emit action skipped: _binary is not base64",
+        "action without a type",
+        "action without a type",
+        "join without a channel",
+        "leave without a channel",
+        "unknown action 'kick'",
+        "bad emit action skipped",
+        "bad emit action skipped",
+        "bad emit action skipped",
+        "bad emit action skipped",
+        "emit action skipped: _binary is not base64",
         "unknown action 'EMIT'",
+        "disconnect with a sid that is not a string",
+        "join with a sid that is not a string",
     };
     struct upans a;
     const char *why;
     size_t i;
 
-    CHECK(decode(body, &a, &why) == 0 && a.nactions == 12);
-    for (i = 0; i < 11 && i < a.nactions; i++) {
+    CHECK(decode(body, &a, &why) == 0 && a.nactions == 14);
+    for (i = 0; i < 13 && i < a.nactions; i++) {
         CHECK(a.actions[i].kind == UPANS_BAD);
         CHECK(is(a.actions[i].why, whys[i]));
         CHECK(a.actions[i].json == NULL && a.actions[i].nattach == 0);
     }
     /* the others still run */
-    CHECK(a.nactions == 12 && a.actions[11].kind == UPANS_JOIN &&
-          is(a.actions[11].channel, "ok"));
+    CHECK(a.nactions == 14 && a.actions[13].kind == UPANS_JOIN &&
+          is(a.actions[13].channel, "ok"));
     upans_free(&a);
     /* an unknown name is cut to 40 characters in the reason */
     CHECK(decode("{\"actions\":[{\"action\":\"0123456789012345678901234567890"
