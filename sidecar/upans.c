@@ -51,6 +51,7 @@ static void upans_bad(struct upans_action *a, const char *fmt, ...)
     int n;
 
     a->kind = UPANS_BAD;
+    a->sid = a->channel = a->nsp = NULL;
     va_start(ap, fmt);
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
@@ -109,11 +110,8 @@ static void upans_emit(cJSON *o, struct upans_action *a)
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "except_self"));
     arr = args ? cJSON_DetachItemViaPointer(o, args) : cJSON_CreateArray();
     name = cJSON_CreateString(ev->valuestring);
-    if (arr == NULL || name == NULL) {
-        cJSON_Delete(name);
-        why = "out of memory";
-    } else if (!cJSON_InsertItemInArray(arr, 0, name)) {
-        cJSON_Delete(name);
+    if (arr == NULL || name == NULL || !cJSON_InsertItemInArray(arr, 0, name)) {
+        cJSON_Delete(name); /* not in the array */
         why = "out of memory";
     } else {
         a->json = upans_extract(arr, &a->attach, &a->nattach, &why);

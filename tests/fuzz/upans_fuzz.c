@@ -83,6 +83,8 @@ static void upans_fuzz_action(const struct upans_action *a, const cJSON *o)
     if (a->kind == UPANS_BAD) {
         UPANS_FUZZ_CHECK(a->why != NULL && a->json == NULL &&
                          a->attach == NULL && a->nattach == 0);
+        UPANS_FUZZ_CHECK(a->sid == NULL && a->channel == NULL &&
+                         a->nsp == NULL);
         return;
     }
     UPANS_FUZZ_CHECK(cJSON_IsString(type));
