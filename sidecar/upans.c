@@ -9,9 +9,6 @@
 
 #include <cJSON.h>
 
-#include "binjson.h"
-#include "buf.h"
-
 static const char *upans_str(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -19,65 +16,34 @@ static const char *upans_str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Moves the frames of `at` into an array of their exact number, so that a
- * long list of actions does not hold BINJSON_MAX slots each. */
-static int upans_take(struct binjson_attach *at, struct frame ***out,
-                      unsigned *n)
-{
-    if (at->n == 0)
-        return 0;
-    *out = malloc(at->n * sizeof **out);
-    if (*out == NULL)
-        return -1;
-    memcpy(*out, at->f, at->n * sizeof **out);
-    *n = at->n;
-    at->n = 0;
-    return 0;
-}
-
-static void upans_drop(struct frame **f, unsigned n)
-{
-    while (n > 0)
-        frame_unref(f[--n]);
-    free(f);
-}
-
 static void upans_bad(struct upans_action *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Marks `a` skipped, saying why. */
 static void upans_bad(struct upans_action *a, const char *fmt, ...)
 {
     va_list ap;
-    int n;
 
     a->kind = UPANS_BAD;
     a->sid = a->channel = a->nsp = NULL;
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (a->why = malloc((size_t)n + 1)) == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(a->why, (size_t)n + 1, fmt, ap);
+    vsnprintf(a->why, sizeof a->why, fmt, ap);
     va_end(ap);
 }
 
-/* JSON text of `node` with its binary values as placeholders (`node` is
- * changed). NULL with *why when a binary value is bad or out of memory. */
-static char *upans_extract(cJSON *node, struct frame ***attach, unsigned *n,
+/* JSON text of `node` with its binary values as placeholders in `at`
+ * (`node` is changed). NULL with *why when a binary value is bad or out of
+ * memory. */
+static char *upans_extract(cJSON *node, struct binjson_attach *at,
                            const char **why)
 {
-    struct binjson_attach at = {.n = 0};
     char *json = NULL;
 
     *why = "out of memory";
-    if (binjson_extract(node, &at, why) == 0 &&
-        (json = cJSON_PrintUnformatted(node)) != NULL &&
-        upans_take(&at, attach, n) != 0) {
-        cJSON_free(json);
-        json = NULL;
-    }
-    binjson_attach_free(&at);
+    if (binjson_extract(node, at, why) == 0)
+        json = cJSON_PrintUnformatted(node);
+    if (json == NULL)
+        binjson_attach_free(at);
     return json;
 }
 
@@ -100,6 +66,7 @@ static void upans_emit(cJSON *o, struct upans_action *a)
         upans_bad(a, "bad emit action skipped");
         return;
     }
+    a->kind = UPANS_EMIT;
     a->nsp = ns ? ns->valuestring : NULL;
     a->channel = ch ? ch->valuestring : NULL;
     a->sid = to ? to->valuestring : NULL;
@@ -114,7 +81,7 @@ static void upans_emit(cJSON *o, struct upans_action *a)
         cJSON_Delete(name); /* not in the array */
         why = "out of memory";
     } else {
-        a->json = upans_extract(arr, &a->attach, &a->nattach, &why);
+        a->json = upans_extract(arr, &a->at, &why);
     }
     cJSON_Delete(arr);
     if (a->json == NULL)
@@ -128,12 +95,9 @@ static void upans_action(cJSON *o, struct upans_action *a)
     const char *type = upans_str(o, "action");
     const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
 
-    a->kind = UPANS_BAD;
-    a->sid = cJSON_IsString(sid) ? sid->valuestring : NULL;
     if (type == NULL) {
         upans_bad(a, "action without a type");
     } else if (strcmp(type, "emit") == 0) {
-        a->kind = UPANS_EMIT;
         upans_emit(o, a);
     } else if (strcmp(type, "join") != 0 && strcmp(type, "leave") != 0 &&
                strcmp(type, "disconnect") != 0) {
@@ -141,21 +105,23 @@ static void upans_action(cJSON *o, struct upans_action *a)
     } else if (sid != NULL && !cJSON_IsString(sid) && !cJSON_IsNull(sid)) {
         /* acting on the sender instead would be the wrong socket */
         upans_bad(a, "%s with a sid that is not a string", type);
-    } else if (type[0] == 'd') {
-        a->kind = UPANS_DISCONNECT;
     } else {
-        a->kind = type[0] == 'j' ? UPANS_JOIN : UPANS_LEAVE;
-        if ((a->channel = upans_str(o, "channel")) == NULL)
-            upans_bad(a, "%s without a channel", type);
+        a->sid = cJSON_IsString(sid) ? sid->valuestring : NULL;
+        if (type[0] == 'd') {
+            a->kind = UPANS_DISCONNECT;
+        } else {
+            a->kind = type[0] == 'j' ? UPANS_JOIN : UPANS_LEAVE;
+            if ((a->channel = upans_str(o, "channel")) == NULL)
+                upans_bad(a, "%s without a channel", type);
+        }
     }
 }
 
 int upans_decode(const char *body, size_t len, struct upans *a,
                  const char **why)
 {
-    cJSON *allow, *data, *ack, *actions, *ctx, *item;
+    cJSON *allow, *data, *ack, *actions, *ctx;
     const char *ack_why, *end = NULL;
-    size_t i;
 
     memset(a, 0, sizeof *a);
     while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
@@ -201,37 +167,42 @@ int upans_decode(const char *body, size_t len, struct upans *a,
         }
     }
     if (cJSON_IsArray(ack)) {
-        a->ack = upans_extract(ack, &a->ack_attach, &a->ack_nattach, &ack_why);
+        a->ack = upans_extract(ack, &a->ack_at, &ack_why);
         if (a->ack != NULL)
             a->ack_len = strlen(a->ack);
         else
             a->ack_why = ack_why;
     }
-    if (cJSON_IsArray(actions) && actions->child != NULL) {
+    if (cJSON_IsArray(actions)) {
         a->nactions = (size_t)cJSON_GetArraySize(actions);
-        a->actions = calloc(a->nactions, sizeof *a->actions);
-        if (a->actions == NULL) {
-            a->nactions = 0;
-            *why = "out of memory";
-            return -1;
-        }
-        i = 0;
-        cJSON_ArrayForEach(item, actions) upans_action(item, &a->actions[i++]);
+        a->next = actions->child;
     }
     return 0;
 }
 
+static void upans_action_free(struct upans_action *a)
+{
+    cJSON_free(a->json);
+    binjson_attach_free(&a->at);
+    memset(a, 0, sizeof *a);
+}
+
+const struct upans_action *upans_next(struct upans *a)
+{
+    cJSON *o = a->next;
+
+    upans_action_free(&a->action);
+    if (o == NULL)
+        return NULL;
+    a->next = o->next;
+    upans_action(o, &a->action);
+    return &a->action;
+}
+
 void upans_free(struct upans *a)
 {
-    size_t i;
-
-    for (i = 0; i < a->nactions; i++) {
-        cJSON_free(a->actions[i].json);
-        upans_drop(a->actions[i].attach, a->actions[i].nattach);
-        free(a->actions[i].why);
-    }
-    free(a->actions);
-    upans_drop(a->ack_attach, a->ack_nattach);
+    upans_action_free(&a->action);
+    binjson_attach_free(&a->ack_at);
     cJSON_free(a->ack);
     cJSON_free(a->context);
     cJSON_free(a->data);

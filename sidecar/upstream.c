@@ -633,20 +633,18 @@ static void upstream_emit_action(const struct upstream_sock *us,
         t.to = us->sid; /* no target: this socket */
     if (a->except_self)
         t.except = us->sid;
-    if (hub_emit(&t, a->json, a->len, a->attach, a->nattach, 0, NULL, NULL) < 0)
+    if (hub_emit(&t, a->json, a->len, a->at.f, a->at.n, 0, NULL, NULL) < 0)
         log_debug("upstream: socket %s: emit to %s reached nobody", us->sid,
                   t.to ? t.to : "?");
 }
 
 static void upstream_actions(const struct upstream_sock *us, const char *nsp,
-                             const struct upans *ans)
+                             struct upans *ans)
 {
     const struct upans_action *a;
     const char *err, *target;
-    size_t i;
 
-    for (i = 0; i < ans->nactions; i++) {
-        a = &ans->actions[i];
+    while ((a = upans_next(ans)) != NULL) {
         target = a->sid ? a->sid : us->sid;
         switch (a->kind) {
         case UPANS_EMIT:
@@ -666,8 +664,7 @@ static void upstream_actions(const struct upstream_sock *us, const char *nsp,
             break;
         case UPANS_BAD:
             upstream_stats.bad_actions++;
-            log_warn("upstream: socket %s: %s", us->sid,
-                     a->why ? a->why : "bad action skipped");
+            log_warn("upstream: socket %s: %s", us->sid, a->why);
             break;
         }
     }
@@ -771,8 +768,8 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
         } else if (ans.ack == NULL) {
             hub_ack(us->sid, job->ack_id, "[]", 2, NULL, 0);
         } else {
-            hub_ack(us->sid, job->ack_id, ans.ack, ans.ack_len, ans.ack_attach,
-                    ans.ack_nattach);
+            hub_ack(us->sid, job->ack_id, ans.ack, ans.ack_len, ans.ack_at.f,
+                    ans.ack_at.n);
         }
         break;
     }

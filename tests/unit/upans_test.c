@@ -64,7 +64,7 @@ static void test_empty(void)
         CHECK(decode(empty[i], &a, &why) == 0 && why == NULL);
         CHECK(!a.refused && a.message == NULL && a.data == NULL);
         CHECK(a.ack == NULL && a.ack_why == NULL && !a.has_context);
-        CHECK(a.nactions == 0 && a.actions == NULL);
+        CHECK(a.nactions == 0 && upans_next(&a) == NULL);
         upans_free(&a);
     }
 }
@@ -117,7 +117,7 @@ static void test_ack(void)
     const char *why;
 
     CHECK(decode("{\"ack\":[\"ok\", 1]}", &a, &why) == 0);
-    CHECK(is(a.ack, "[\"ok\",1]") && a.ack_len == 8 && a.ack_nattach == 0);
+    CHECK(is(a.ack, "[\"ok\",1]") && a.ack_len == 8 && a.ack_at.n == 0);
     CHECK(a.ack_why == NULL);
     upans_free(&a);
     CHECK(decode("{\"ack\":[]}", &a, &why) == 0);
@@ -128,15 +128,15 @@ static void test_ack(void)
                &a, &why) == 0);
     CHECK(is(a.ack, "[{\"_placeholder\":true,\"num\":0},"
                     "{\"k\":{\"_placeholder\":true,\"num\":1}}]"));
-    CHECK(a.ack_nattach == 2 && a.ack_attach[0]->len == 3 &&
-          memcmp(a.ack_attach[0]->data, "\0\1\2", 3) == 0 &&
-          a.ack_attach[1]->len == 0);
+    CHECK(a.ack_at.n == 2 && a.ack_at.f[0]->len == 3 &&
+          memcmp(a.ack_at.f[0]->data, "\0\1\2", 3) == 0 &&
+          a.ack_at.f[1]->len == 0);
     upans_free(&a);
     /* a bad binary value spoils the ack, not the answer */
     CHECK(decode("{\"ack\":[{\"_binary\":\"@@\"}],\"context\":1}", &a, &why) ==
           0);
     CHECK(a.ack == NULL && is(a.ack_why, "_binary is not base64"));
-    CHECK(a.ack_nattach == 0 && a.has_context);
+    CHECK(a.ack_at.n == 0 && a.has_context);
     upans_free(&a);
 }
 
@@ -161,33 +161,48 @@ static void test_actions(void)
     const char *why;
 
     CHECK(decode(body, &a, &why) == 0 && a.nactions == 8);
-    x = a.actions;
-    CHECK(x[0].kind == UPANS_JOIN && is(x[0].channel, "room:42") &&
-          x[0].sid == NULL);
-    CHECK(x[1].kind == UPANS_LEAVE && is(x[1].channel, "lobby") &&
-          is(x[1].sid, "S1"));
-    CHECK(x[2].kind == UPANS_DISCONNECT && x[2].sid == NULL);
-    CHECK(x[3].kind == UPANS_DISCONNECT && x[3].sid == NULL);
-    CHECK(x[4].kind == UPANS_EMIT && is(x[4].channel, "lobby") &&
-          x[4].sid == NULL && !x[4].broadcast && x[4].except_self &&
-          x[4].nsp == NULL);
-    CHECK(is(x[4].json, "[\"chat\",\"ann\",\"hi\"]") &&
-          x[4].len == strlen(x[4].json) && x[4].nattach == 0);
-    CHECK(x[5].kind == UPANS_EMIT && is(x[5].sid, "aB3") &&
-          x[5].channel == NULL && !x[5].except_self);
-    CHECK(is(x[5].json, "[\"file\",{\"_placeholder\":true,\"num\":0}]") &&
-          x[5].nattach == 1 && x[5].attach[0]->len == 8 &&
-          memcmp(x[5].attach[0]->data, "\x89PNG\r\n\x1a\n", 8) == 0);
-    CHECK(x[6].kind == UPANS_EMIT && x[6].broadcast && is(x[6].nsp, "/admin") &&
-          is(x[6].json, "[\"notice\"]"));
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_JOIN && is(x->channel, "room:42") &&
+          x->sid == NULL);
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_LEAVE && is(x->channel, "lobby") &&
+          is(x->sid, "S1"));
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_DISCONNECT && x->sid == NULL);
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_DISCONNECT && x->sid == NULL);
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_EMIT && is(x->channel, "lobby") &&
+          x->sid == NULL && !x->broadcast && x->except_self && x->nsp == NULL);
+    CHECK(x != NULL && is(x->json, "[\"chat\",\"ann\",\"hi\"]") &&
+          x->len == strlen(x->json) && x->at.n == 0);
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_EMIT && is(x->sid, "aB3") &&
+          x->channel == NULL && !x->except_self);
+    CHECK(x != NULL &&
+          is(x->json, "[\"file\",{\"_placeholder\":true,\"num\":0}]") &&
+          x->at.n == 1 && x->at.f[0]->len == 8 &&
+          memcmp(x->at.f[0]->data, "\x89PNG\r\n\x1a\n", 8) == 0);
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_EMIT && x->broadcast &&
+          is(x->nsp, "/admin") && is(x->json, "[\"notice\"]"));
     /* broadcast must be true itself; otherwise the socket itself */
-    CHECK(x[7].kind == UPANS_EMIT && !x[7].broadcast && x[7].sid == NULL &&
-          x[7].channel == NULL && is(x[7].json, "[\"me\"]"));
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_EMIT && !x->broadcast &&
+          x->sid == NULL && x->channel == NULL && is(x->json, "[\"me\"]"));
+    CHECK(upans_next(&a) == NULL && upans_next(&a) == NULL);
+    upans_free(&a);
+    /* stopping half-way leaks nothing (under ASan) */
+    CHECK(decode(body, &a, &why) == 0);
+    for (x = upans_next(&a); x != NULL && x->kind != UPANS_EMIT;)
+        x = upans_next(&a);
+    CHECK(x != NULL && x->json != NULL);
     upans_free(&a);
 }
 
 static void test_bad_actions(void)
 {
+    const struct upans_action *x;
     const char *body =
         "{\"actions\":["
         "1,"
@@ -225,22 +240,25 @@ static void test_bad_actions(void)
     size_t i;
 
     CHECK(decode(body, &a, &why) == 0 && a.nactions == 14);
-    for (i = 0; i < 13 && i < a.nactions; i++) {
-        CHECK(a.actions[i].kind == UPANS_BAD);
-        CHECK(is(a.actions[i].why, whys[i]));
-        CHECK(a.actions[i].json == NULL && a.actions[i].nattach == 0);
+    for (i = 0; i < 13; i++) {
+        x = upans_next(&a);
+        CHECK(x != NULL && x->kind == UPANS_BAD && is(x->why, whys[i]));
+        CHECK(x != NULL && x->json == NULL && x->at.n == 0 && x->sid == NULL &&
+              x->channel == NULL);
     }
     /* the others still run */
-    CHECK(a.nactions == 14 && a.actions[13].kind == UPANS_JOIN &&
-          is(a.actions[13].channel, "ok"));
+    x = upans_next(&a);
+    CHECK(x != NULL && x->kind == UPANS_JOIN && is(x->channel, "ok"));
+    CHECK(upans_next(&a) == NULL);
     upans_free(&a);
     /* an unknown name is cut to 40 characters in the reason */
     CHECK(decode("{\"actions\":[{\"action\":\"0123456789012345678901234567890"
                  "123456789EXTRA\"}]}",
                  &a, &why) == 0);
-    CHECK(a.nactions == 1 &&
-          is(a.actions[0].why, "unknown action "
-                               "'0123456789012345678901234567890123456789'"));
+    x = upans_next(&a);
+    CHECK(x != NULL &&
+          is(x->why, "unknown action "
+                     "'0123456789012345678901234567890123456789'"));
     upans_free(&a);
 }
 
@@ -260,10 +278,10 @@ static void test_binary_limit(void)
         snprintf(body + len, sizeof body - len, "]}");
         CHECK(decode(body, &a, &why) == 0);
         if (n == 0)
-            CHECK(a.ack != NULL && a.ack_nattach == 64);
+            CHECK(a.ack != NULL && a.ack_at.n == 64);
         else
             CHECK(a.ack == NULL && is(a.ack_why, "at most 64 binary values") &&
-                  a.ack_nattach == 0);
+                  a.ack_at.n == 0);
         upans_free(&a);
     }
 }
