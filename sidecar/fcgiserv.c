@@ -275,6 +275,7 @@ static void fcgiserv_dispatch(struct fcgiserv_req *r)
     if (scratch == NULL || off != r->params.len ||
         req_from_cgi(p, n, scratch, r->params.len + 1, &hreq, &cgi) != 0) {
         free(scratch);
+        fcgiserv_stats.bad_requests++;
         log_info("fcgi req %u: bad params", r->base.id);
         req_respond(&r->base, 400, "text/plain; charset=UTF-8", NULL,
                     "bad request\n", 12);
@@ -311,6 +312,7 @@ static void fcgiserv_begin(struct fcgiserv_conn *fc, unsigned rid,
     role = (b->roleB1 << 8) | b->roleB0;
     fc->keep = (b->flags & FCGI_KEEP_CONN) != 0;
     if (role != FCGI_RESPONDER) {
+        fcgiserv_stats.bad_requests++;
         if (fcgiserv_end(fc, rid, FCGI_UNKNOWN_ROLE) != 0)
             *fatal = 1;
         return;
@@ -391,6 +393,7 @@ static int fcgiserv_record(struct fcgiserv_conn *fc,
         }
         if (rec->len > 0) {
             if (r->body.len + rec->len > fcgiserv_max_body) {
+                fcgiserv_stats.bad_requests++;
                 r->dispatched = 1;
                 req_respond(&r->base, 413, "text/plain; charset=UTF-8", NULL,
                             "request body over maxHttpBufferSize\n", 36);
@@ -472,5 +475,7 @@ void fcgiserv_accept(int fd, const struct sockaddr *sa, socklen_t len)
     if (fc->f == NULL)
         return;
     fcgiserv_stats.connections++;
+    fcgiserv_stats.open++;
+    fc->f->open = &fcgiserv_stats.open;
     log_debug("front %u: FastCGI connection (fd %d)", fc->f->id, fd);
 }

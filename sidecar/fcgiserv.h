@@ -18,9 +18,13 @@
 
 struct fcgiserv_stats {
     uint64_t connections; /* accepted */
+    uint64_t open;        /* connections open now */
     uint64_t requests;    /* dispatched to the handler */
-    uint64_t aborted;     /* FCGI_ABORT_REQUEST or the peer vanished */
-    uint64_t protocol_errors;
+    /* refused before the handler: bad CGI params (400), a body over
+     * max_body (413), a role other than Responder */
+    uint64_t bad_requests;
+    uint64_t aborted; /* FCGI_ABORT_REQUEST or the peer vanished */
+    uint64_t protocol_errors; /* connections closed for malformed records */
 };
 
 extern struct fcgiserv_stats fcgiserv_stats;

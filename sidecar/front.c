@@ -81,6 +81,8 @@ void front_close(struct front_conn *fc)
     if (fc->closed)
         return;
     fc->closed = 1;
+    if (fc->open != NULL)
+        (*fc->open)--;
     event_del(&fc->ev);
     fc->armed = 0;
     close(fc->fd);

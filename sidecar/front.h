@@ -32,6 +32,8 @@ struct front_conn {
     size_t out_off;
     front_input_cb input;
     void *data; /* the owner's; freed with the connection */
+    uint64_t *open; /* the owner's gauge of open connections, or NULL:
+                       decremented as the connection closes */
     TAILQ_ENTRY(front_conn) dead_link;
 };
 

@@ -24,12 +24,14 @@
 
 #include "conn.h"
 #include "engine.h"
+#include "fcgiserv.h"
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
 #include "pfor.h"
 #include "rpcmsg.h"
+#include "scgiserv.h"
 #include "upstream.h"
 
 struct rpc_stats rpc_stats;
@@ -578,6 +580,33 @@ static void rpc_upstream_stats(cJSON *r)
         cJSON_AddNumberToObject(r, f[i].name, (double)f[i].v);
 }
 
+/* The FastCGI and SCGI responder fronts' counters (docs/rpc.md, stats). */
+static void rpc_front_stats(cJSON *r)
+{
+    const struct fcgiserv_stats *f = &fcgiserv_stats;
+    const struct scgiserv_stats *s = &scgiserv_stats;
+    const struct {
+        const char *name;
+        uint64_t v;
+    } c[] = {
+        {"fcgi_connections", f->open},
+        {"fcgi_connections_accepted", f->connections},
+        {"fcgi_requests", f->requests},
+        {"fcgi_bad_requests", f->bad_requests},
+        {"fcgi_protocol_errors", f->protocol_errors},
+        {"fcgi_aborted", f->aborted},
+        {"scgi_connections", s->open},
+        {"scgi_connections_accepted", s->connections},
+        {"scgi_requests", s->requests},
+        {"scgi_bad_requests", s->bad_requests},
+        {"scgi_aborted", s->aborted},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof c / sizeof c[0]; i++)
+        cJSON_AddNumberToObject(r, c[i].name, (double)c[i].v);
+}
+
 static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
                         cJSON *params)
 {
@@ -636,6 +665,7 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "messages_in", (double)hub_stats.events_in);
     cJSON_AddNumberToObject(r, "messages_out", (double)hub_stats.messages_out);
     cJSON_AddNumberToObject(r, "emits", (double)hub_stats.emits);
+    rpc_front_stats(r);
     rpc_upstream_stats(r);
     cJSON_AddNumberToObject(r, "rpc_requests", (double)rpc_stats.requests);
     cJSON_AddNumberToObject(r, "rpc_errors", (double)rpc_stats.errors);

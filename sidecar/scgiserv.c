@@ -84,7 +84,7 @@ static const struct req_ops scgiserv_req_ops = {scgiserv_respond,
 
 static void scgiserv_bad(struct scgiserv_req *r, const char *why)
 {
-    scgiserv_stats.protocol_errors++;
+    scgiserv_stats.bad_requests++;
     log_info("scgi req %u: %s", r->base.id, why);
     r->dispatched = 1;
     req_respond(&r->base, 400, "text/plain; charset=UTF-8", NULL,
@@ -136,6 +136,7 @@ static void scgiserv_try(struct scgiserv_req *r)
     }
     if (cgi.content_length > scgiserv_max_body) {
         free(scratch);
+        scgiserv_stats.bad_requests++;
         r->dispatched = 1;
         req_respond(&r->base, 413, "text/plain; charset=UTF-8", NULL,
                     "request body over maxHttpBufferSize\n", 36);
@@ -195,6 +196,10 @@ void scgiserv_accept(int fd, const struct sockaddr *sa, socklen_t len)
     r->base.id = ++scgiserv_next_id;
     r->base.front = REQ_SCGI;
     r->f = front_new(fd, scgiserv_input, r);
-    if (r->f != NULL)
-        log_debug("scgi req %u: connection (fd %d)", r->base.id, fd);
+    if (r->f == NULL)
+        return;
+    scgiserv_stats.connections++;
+    scgiserv_stats.open++;
+    r->f->open = &scgiserv_stats.open;
+    log_debug("scgi req %u: connection (fd %d)", r->base.id, fd);
 }

@@ -12,9 +12,13 @@
 #include "req.h"
 
 struct scgiserv_stats {
-    uint64_t requests;
+    uint64_t connections; /* accepted */
+    uint64_t open;        /* connections open now */
+    uint64_t requests;    /* dispatched to the handler */
+    /* refused before the handler: a malformed netstring, headers or CGI
+     * variables (400), a body over max_body (413) */
+    uint64_t bad_requests;
     uint64_t aborted; /* the web server closed a held request */
-    uint64_t protocol_errors;
 };
 
 extern struct scgiserv_stats scgiserv_stats;

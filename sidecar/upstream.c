@@ -30,6 +30,7 @@
 #include "log.h"
 #include "scgi.h"
 #include "sio.h"
+#include "upans.h"
 #include "upres.h"
 
 /* Longest response taken from the application. */
@@ -618,118 +619,76 @@ done:
 /* ---- answers ---- */
 
 static void upstream_emit_action(const struct upstream_sock *us,
-                                 const char *nsp, cJSON *a)
+                                 const char *nsp, const struct upans_action *a)
 {
-    cJSON *ev = cJSON_GetObjectItemCaseSensitive(a, "event");
-    cJSON *args = cJSON_GetObjectItemCaseSensitive(a, "args");
-    cJSON *to = cJSON_GetObjectItemCaseSensitive(a, "to");
-    cJSON *ch = cJSON_GetObjectItemCaseSensitive(a, "channel");
-    cJSON *ns = cJSON_GetObjectItemCaseSensitive(a, "namespace");
-    cJSON *arr = NULL, *item;
-    struct binjson_attach at = {{0}, 0};
     struct hub_target t;
-    const char *why = "out of memory";
-    char *json;
 
-    if (!cJSON_IsString(ev) || (args != NULL && !cJSON_IsArray(args)) ||
-        (to != NULL && !cJSON_IsString(to)) ||
-        (ch != NULL && !cJSON_IsString(ch)) ||
-        (ns != NULL && !cJSON_IsString(ns)) || (to != NULL && ch != NULL)) {
-        upstream_stats.bad_actions++;
-        log_warn("upstream: socket %s: bad emit action skipped", us->sid);
-        return;
-    }
     memset(&t, 0, sizeof t);
-    t.nsp = ns ? ns->valuestring : nsp;
-    if (ch != NULL)
-        t.channel = ch->valuestring;
-    else if (to != NULL)
-        t.to = to->valuestring;
-    else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "broadcast")))
+    t.nsp = a->nsp ? a->nsp : nsp;
+    if (a->channel != NULL)
+        t.channel = a->channel;
+    else if (a->sid != NULL)
+        t.to = a->sid;
+    else if (!a->broadcast)
         t.to = us->sid; /* no target: this socket */
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "except_self")))
+    if (a->except_self)
         t.except = us->sid;
-    arr = cJSON_CreateArray();
-    cJSON_AddItemToArray(arr, cJSON_CreateString(ev->valuestring));
-    cJSON_ArrayForEach(item, args)
-        cJSON_AddItemToArray(arr, cJSON_Duplicate(item, 1));
-    if (binjson_extract(arr, &at, &why) != 0 ||
-        (json = cJSON_PrintUnformatted(arr)) == NULL) {
-        upstream_stats.bad_actions++;
-        log_warn("upstream: socket %s: emit action skipped: %s", us->sid, why);
-    } else {
-        if (hub_emit(&t, json, strlen(json), at.f, at.n, 0, NULL, NULL) < 0)
-            log_debug("upstream: socket %s: emit to %s reached nobody", us->sid,
-                      t.to ? t.to : "?");
-        cJSON_free(json);
-    }
-    binjson_attach_free(&at);
-    cJSON_Delete(arr);
+    if (hub_emit(&t, a->json, a->len, a->at.f, a->at.n, 0, NULL, NULL) < 0)
+        log_debug("upstream: socket %s: emit to %s reached nobody", us->sid,
+                  t.to ? t.to : "?");
 }
 
 static void upstream_actions(const struct upstream_sock *us, const char *nsp,
-                             cJSON *actions)
+                             struct upans *ans)
 {
-    cJSON *a, *type, *ch, *sid;
+    const struct upans_action *a;
     const char *err, *target;
 
-    cJSON_ArrayForEach(a, actions)
-    {
-        type = cJSON_GetObjectItemCaseSensitive(a, "action");
-        ch = cJSON_GetObjectItemCaseSensitive(a, "channel");
-        sid = cJSON_GetObjectItemCaseSensitive(a, "sid");
-        target = cJSON_IsString(sid) ? sid->valuestring : us->sid;
-        if (!cJSON_IsString(type)) {
-            upstream_stats.bad_actions++;
-            log_warn("upstream: socket %s: action without a type", us->sid);
-        } else if (strcmp(type->valuestring, "emit") == 0) {
+    while ((a = upans_next(ans)) != NULL) {
+        target = a->sid ? a->sid : us->sid;
+        switch (a->kind) {
+        case UPANS_EMIT:
             upstream_emit_action(us, nsp, a);
-        } else if (strcmp(type->valuestring, "join") == 0 ||
-                   strcmp(type->valuestring, "leave") == 0) {
-            if (!cJSON_IsString(ch)) {
-                upstream_stats.bad_actions++;
-                log_warn("upstream: socket %s: %s without a channel", us->sid,
-                         type->valuestring);
-                continue;
-            }
-            if ((type->valuestring[0] == 'j'
-                     ? hub_join(target, ch->valuestring, &err)
-                     : hub_leave(target, ch->valuestring, &err)) != 0)
-                log_debug("upstream: %s %s %s: %s", type->valuestring, target,
-                          ch->valuestring, err);
-        } else if (strcmp(type->valuestring, "disconnect") == 0) {
+            break;
+        case UPANS_JOIN:
+        case UPANS_LEAVE:
+            if ((a->kind == UPANS_JOIN
+                     ? hub_join(target, a->channel, &err)
+                     : hub_leave(target, a->channel, &err)) != 0)
+                log_debug("upstream: %s %s %s: %s",
+                          a->kind == UPANS_JOIN ? "join" : "leave", target,
+                          a->channel, err);
+            break;
+        case UPANS_DISCONNECT:
             hub_disconnect(target);
-        } else {
+            break;
+        case UPANS_BAD:
             upstream_stats.bad_actions++;
-            log_warn("upstream: socket %s: unknown action '%.40s'", us->sid,
-                     type->valuestring);
+            log_warn("upstream: socket %s: %s", us->sid, a->why);
+            break;
         }
     }
 }
 
-static void upstream_set_context(struct upstream_sock *us, cJSON *ctx)
+static void upstream_set_context(struct upstream_sock *us,
+                                 const struct upans *ans)
 {
-    char *text = cJSON_IsNull(ctx) ? NULL : cJSON_PrintUnformatted(ctx);
-    size_t len = text ? strlen(text) : 0;
+    size_t len = ans->context_len;
 
-    if (!cJSON_IsNull(ctx) && text == NULL)
-        return;
     if (len > upstream_cfg.max_context) {
         upstream_stats.bad_actions++;
         log_warn("upstream: socket %s: context of %zu bytes is over the "
                  "%zu-byte cap; the old one is kept",
                  us->sid, len, upstream_cfg.max_context);
-        cJSON_free(text);
         return;
     }
     if (!us->gone) {
-        hub_set_context(us->sid, text, len);
+        hub_set_context(us->sid, ans->context, len);
     } else {
         free(us->ctx);
-        us->ctx = text ? strndup(text, len) : NULL;
+        us->ctx = ans->context ? strndup(ans->context, len) : NULL;
         us->ctx_len = us->ctx ? len : 0;
     }
-    cJSON_free(text);
 }
 
 /* Tells the client what became of an event the app could not answer. */
@@ -763,42 +722,22 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
 static const char *upstream_apply(struct upstream_job *job, const char *body,
                                   size_t len)
 {
+    static const char bad_ack[] =
+        "[{\"error\":\"" UPSTREAM_E_BAD_RESPONSE "\"}]";
     struct upstream_sock *us = job->us;
-    cJSON *doc, *allow, *msg, *data, *ack, *actions, *ctx;
-    struct binjson_attach at = {{0}, 0};
-    char *json = NULL, *data_json = NULL;
-    const char *refusal = NULL, *why;
+    const char *refusal, *why;
+    struct upans ans;
 
-    while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
-                       body[len - 1] == ' '))
-        len--;
-    doc = len == 0 ? cJSON_CreateObject() : cJSON_ParseWithLength(body, len);
-    if (!cJSON_IsObject(doc)) {
-        cJSON_Delete(doc);
-        return "the body is not a JSON object";
-    }
-    allow = cJSON_GetObjectItemCaseSensitive(doc, "allow");
-    msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
-    data = cJSON_GetObjectItemCaseSensitive(doc, "data");
-    ack = cJSON_GetObjectItemCaseSensitive(doc, "ack");
-    actions = cJSON_GetObjectItemCaseSensitive(doc, "actions");
-    ctx = cJSON_GetObjectItemCaseSensitive(doc, "context");
-    if ((allow != NULL && !cJSON_IsBool(allow)) ||
-        (ack != NULL && !cJSON_IsArray(ack) && !cJSON_IsNull(ack)) ||
-        (actions != NULL && !cJSON_IsArray(actions) &&
-         !cJSON_IsNull(actions))) {
-        cJSON_Delete(doc);
-        return "allow, ack or actions of the wrong type";
+    if (upans_decode(body, len, &ans, &why) != 0) {
+        upans_free(&ans);
+        return why;
     }
     upstream_stats.responses++;
-    if (ctx != NULL)
-        upstream_set_context(us, ctx);
-    if (cJSON_IsFalse(allow))
-        refusal = cJSON_IsString(msg) ? msg->valuestring : "refused";
+    if (ans.has_context)
+        upstream_set_context(us, &ans);
+    refusal = ans.refused ? ans.message : NULL;
     switch (job->type) {
     case HUB_FWD_CONNECT:
-        if (refusal != NULL && data != NULL)
-            data_json = cJSON_PrintUnformatted(data);
         if (refusal == NULL)
             hub_connect_done(us->sid, NULL, NULL);
         break;
@@ -807,13 +746,12 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
             hub_subscribe_done(us->sid, job->channel, job->ack_id, NULL);
         break;
     }
-    if (cJSON_IsArray(actions))
-        upstream_actions(us, job->nsp, actions);
+    upstream_actions(us, job->nsp, &ans);
     switch (job->type) {
     case HUB_FWD_CONNECT:
         if (refusal != NULL) {
             /* No socket, so no disconnect will come: we are done with it. */
-            hub_connect_done(us->sid, refusal, data_json);
+            hub_connect_done(us->sid, refusal, ans.data);
             us->gone = 1;
         }
         break;
@@ -824,24 +762,18 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
     case HUB_FWD_EVENT:
         if (job->ack_id == SIO_NO_ID)
             break;
-        if (!cJSON_IsArray(ack)) {
-            hub_ack(us->sid, job->ack_id, "[]", 2, NULL, 0);
-        } else if (binjson_extract(ack, &at, &why) != 0 ||
-                   (json = cJSON_PrintUnformatted(ack)) == NULL) {
+        if (ans.ack_why != NULL) {
             upstream_stats.bad_actions++;
-            hub_ack(us->sid, job->ack_id,
-                    "[{\"error\":\"" UPSTREAM_E_BAD_RESPONSE "\"}]",
-                    sizeof("[{\"error\":\"" UPSTREAM_E_BAD_RESPONSE "\"}]") - 1,
-                    NULL, 0);
+            hub_ack(us->sid, job->ack_id, bad_ack, sizeof bad_ack - 1, NULL, 0);
+        } else if (ans.ack == NULL) {
+            hub_ack(us->sid, job->ack_id, "[]", 2, NULL, 0);
         } else {
-            hub_ack(us->sid, job->ack_id, json, strlen(json), at.f, at.n);
+            hub_ack(us->sid, job->ack_id, ans.ack, ans.ack_len, ans.ack_at.f,
+                    ans.ack_at.n);
         }
         break;
     }
-    binjson_attach_free(&at);
-    cJSON_free(json);
-    cJSON_free(data_json);
-    cJSON_Delete(doc);
+    upans_free(&ans);
     return NULL;
 }
 
@@ -971,8 +903,8 @@ static void upstream_cgi_done(struct upstream_conn *c, const char *data,
 static void upstream_fcgi_stderr(void *arg, const char *text, size_t len)
 {
     (void)arg;
-    log_warn("upstream: application stderr: %.*s",
-             (int)(len > 500 ? 500 : len), text);
+    log_warn("upstream: application stderr: %.*s", (int)(len > 500 ? 500 : len),
+             text);
 }
 
 static int upstream_try_fcgi(struct upstream_conn *c, int eof)
@@ -985,8 +917,8 @@ static int upstream_try_fcgi(struct upstream_conn *c, int eof)
     if (avail == 0)
         return 0;
     r = upres_fcgi((const char *)evbuffer_pullup(in, -1), avail,
-                   UPSTREAM_FCGI_ID, &c->out, &used, upstream_fcgi_stderr,
-                   NULL, &why);
+                   UPSTREAM_FCGI_ID, &c->out, &used, upstream_fcgi_stderr, NULL,
+                   &why);
     evbuffer_drain(in, used);
     switch (r) {
     case UPRES_MORE:

@@ -362,6 +362,76 @@ def test_scgi_malformed(front, raw):
     front.assert_alive()
 
 
+def test_front_counters_in_stats(front):
+    """The responder fronts' counters in the RPC stats move with real
+    requests: cgi-fcgi and raw FastCGI, raw SCGI; open connections go
+    back to zero when the web server closes them."""
+    rpc = front.rpc()
+    names = ["fcgi_connections", "fcgi_connections_accepted",
+             "fcgi_requests", "fcgi_bad_requests", "fcgi_protocol_errors",
+             "fcgi_aborted", "scgi_connections", "scgi_connections_accepted",
+             "scgi_requests", "scgi_bad_requests", "scgi_aborted"]
+
+    def stats():
+        st = rpc.call("stats")
+        return {k: st[k] for k in names}
+
+    assert set(stats().values()) == {0}
+    env = dict(os.environ, REQUEST_METHOD="GET", REQUEST_URI=POLL,
+               QUERY_STRING="EIO=4&transport=polling",
+               REMOTE_ADDR="192.0.2.10", SERVER_PROTOCOL="HTTP/1.1")
+    out = subprocess.run(
+        ["cgi-fcgi", "-bind", "-connect", "%s:%d" % front.fcgi],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+    assert out.stdout.startswith(b"Status: 200"), out
+    wait_until(lambda: stats()["fcgi_connections"] == 0,
+               what="cgi-fcgi's connection closed")
+    st = stats()
+    assert st["fcgi_connections_accepted"] == 1 and st["fcgi_requests"] == 1
+
+    fc = FcgiConn(front.fcgi)
+    sid = handshake(fc, 1)
+    fc.begin(2, role=FCGI_AUTHORIZER)
+    assert fc.response(2).protocol_status == FCGI_UNKNOWN_ROLE
+    fc.begin(3)
+    fc.send(record(FCGI_PARAMS, 3, nv_pairs({"REQUEST_URI": POLL})) +
+            record(FCGI_PARAMS, 3) + record(FCGI_STDIN, 3))
+    assert fc.response(3).parsed()[0] == 400
+    fc.request(4, "GET", POLL + "&sid=" + sid)  # held
+    time.sleep(0.1)
+    st = stats()
+    assert st["fcgi_connections"] == 1, st
+    assert st["fcgi_connections_accepted"] == 2, st
+    assert st["fcgi_requests"] == 3 and st["fcgi_bad_requests"] == 2, st
+    fc.abort(4)
+    fc.response(4)
+    fc.send(record(FCGI_PARAMS, 5, b"", version=2))
+    fc.wait_eof()
+    fc.close()
+    wait_until(lambda: stats()["fcgi_connections"] == 0,
+               what="the FastCGI connection closed")
+    st = stats()
+    assert st["fcgi_protocol_errors"] == 1 and st["fcgi_aborted"] == 1, st
+
+    _, _, body = scgi_call(front.scgi, "GET", POLL)
+    sid = eio_open(body)["sid"]
+    held = socket.create_connection(front.scgi)
+    held.sendall(b"100:CONTENT_LENGTH")  # the rest never comes
+    bad = socket.create_connection(front.scgi, timeout=5)
+    bad.sendall(b"abc:")
+    assert bad.recv(4096).startswith(b"Status: 400")
+    bad.close()
+    wait_until(lambda: stats()["scgi_connections"] == 1,
+               what="only the held SCGI connection open")
+    st = stats()
+    assert st["scgi_connections_accepted"] == 3, st
+    assert st["scgi_requests"] == 1 and st["scgi_bad_requests"] == 1, st
+    held.close()
+    wait_until(lambda: stats()["scgi_connections"] == 0,
+               what="every SCGI connection closed")
+    front.assert_alive()
+
+
 def test_poll_hold_answers_with_noop(daemon):
     """--poll-hold: a held poll comes back with a NOOP after the hold, so a
     web server serving one request at a time (mod_fcgid) is never stuck

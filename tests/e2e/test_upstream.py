@@ -568,3 +568,51 @@ def test_hostile_answers(daemon, clients, transport, secret_file):
         assert st["upstream_errors"] >= len(HOSTILE[transport]) - 2, st
     finally:
         app.close()
+
+
+def test_text_after_the_answer_is_refused(daemon, clients, secret_file):
+    """An answer is one JSON object: text after it (a second object, an
+    error page appended by a framework) makes it upstream_bad_response as
+    docs/upstream.md says, instead of being ignored; blanks are fine."""
+    head = b"Status: 200 OK\r\n\r\n"
+    answers = [head + OK_BODY + b' {"ack":["other"]}',
+               head + OK_BODY + b"\n<html>Traceback</html>",
+               head + OK_BODY + b"\t\r\n"]
+    app = HostileApp("scgi", answers)
+    try:
+        d = start(daemon, app, secret_file)
+        a = clients("v4", d)
+        assert a.emit("x", 0, ack=True) == [{"error": "upstream_bad_response"}]
+        assert a.emit("x", 1, ack=True) == [{"error": "upstream_bad_response"}]
+        assert a.emit("x", 2, ack=True) == ["fine"]
+        st = d.rpc().call("stats")
+        assert st["upstream_bad_responses"] == 2, st
+        assert st["upstream_responses"] == 2, st  # the connect and the last
+    finally:
+        app.close()
+
+
+def test_action_with_a_bad_sid_is_skipped(daemon, clients, secret_file):
+    """An action naming its socket with a sid that is not a string (here a
+    number) is skipped and counted; it used to fall back to the sender, so
+    {"action": "disconnect", "sid": 12} disconnected the socket that sent
+    the event."""
+    head = b"Status: 200 OK\r\n\r\n"
+    answers = [head + b'{"actions":[{"action":"disconnect","sid":12},'
+                      b'{"action":"join","channel":"c","sid":[1]}],'
+                      b'"ack":["done"]}',
+               head + OK_BODY]
+    app = HostileApp("scgi", answers)
+    try:
+        d = start(daemon, app, secret_file)
+        a = clients("v4", d)
+        assert a.emit("x", 0, ack=True) == ["done"]
+        assert a.emit("x", 1, ack=True) == ["fine"]
+        rpc = d.rpc()
+        sids = {s["sid"] for s in rpc.call("sessions")["sessions"]}
+        assert a.sid in sids, sids
+        assert channel_members(rpc, "c") == 0
+        st = rpc.call("stats")
+        assert st["upstream_bad_actions"] == 2, st
+    finally:
+        app.close()

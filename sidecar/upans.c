@@ -1,0 +1,211 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* upans: the application's answer to an upstream request, decoded. */
+#include "upans.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+static const char *upans_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void upans_bad(struct upans_action *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Marks `a` skipped, saying why. */
+static void upans_bad(struct upans_action *a, const char *fmt, ...)
+{
+    va_list ap;
+
+    a->kind = UPANS_BAD;
+    a->sid = a->channel = a->nsp = NULL;
+    va_start(ap, fmt);
+    vsnprintf(a->why, sizeof a->why, fmt, ap);
+    va_end(ap);
+}
+
+/* JSON text of `node` with its binary values as placeholders in `at`
+ * (`node` is changed). NULL with *why when a binary value is bad or out of
+ * memory. */
+static char *upans_extract(cJSON *node, struct binjson_attach *at,
+                           const char **why)
+{
+    char *json = NULL;
+
+    *why = "out of memory";
+    if (binjson_extract(node, at, why) == 0)
+        json = cJSON_PrintUnformatted(node);
+    if (json == NULL)
+        binjson_attach_free(at);
+    return json;
+}
+
+/* An emit: ["event", args...] is built from the action's own "args",
+ * detached from the document. */
+static void upans_emit(cJSON *o, struct upans_action *a)
+{
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "event");
+    cJSON *args = cJSON_GetObjectItemCaseSensitive(o, "args");
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(o, "to");
+    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "channel");
+    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(o, "namespace");
+    cJSON *arr, *name;
+    const char *why;
+
+    if (!cJSON_IsString(ev) || (args != NULL && !cJSON_IsArray(args)) ||
+        (to != NULL && !cJSON_IsString(to)) ||
+        (ch != NULL && !cJSON_IsString(ch)) ||
+        (ns != NULL && !cJSON_IsString(ns)) || (to != NULL && ch != NULL)) {
+        upans_bad(a, "bad emit action skipped");
+        return;
+    }
+    a->kind = UPANS_EMIT;
+    a->nsp = ns ? ns->valuestring : NULL;
+    a->channel = ch ? ch->valuestring : NULL;
+    a->sid = to ? to->valuestring : NULL;
+    a->broadcast =
+        to == NULL && ch == NULL &&
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "broadcast"));
+    a->except_self =
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "except_self"));
+    arr = args ? cJSON_DetachItemViaPointer(o, args) : cJSON_CreateArray();
+    name = cJSON_CreateString(ev->valuestring);
+    if (arr == NULL || name == NULL || !cJSON_InsertItemInArray(arr, 0, name)) {
+        cJSON_Delete(name); /* not in the array */
+        why = "out of memory";
+    } else {
+        a->json = upans_extract(arr, &a->at, &why);
+    }
+    cJSON_Delete(arr);
+    if (a->json == NULL)
+        upans_bad(a, "emit action skipped: %s", why);
+    else
+        a->len = strlen(a->json);
+}
+
+static void upans_action(cJSON *o, struct upans_action *a)
+{
+    const char *type = upans_str(o, "action");
+    const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
+
+    if (type == NULL) {
+        upans_bad(a, "action without a type");
+    } else if (strcmp(type, "emit") == 0) {
+        upans_emit(o, a);
+    } else if (strcmp(type, "join") != 0 && strcmp(type, "leave") != 0 &&
+               strcmp(type, "disconnect") != 0) {
+        upans_bad(a, "unknown action '%.40s'", type);
+    } else if (sid != NULL && !cJSON_IsString(sid) && !cJSON_IsNull(sid)) {
+        /* acting on the sender instead would be the wrong socket */
+        upans_bad(a, "%s with a sid that is not a string", type);
+    } else {
+        a->sid = cJSON_IsString(sid) ? sid->valuestring : NULL;
+        if (type[0] == 'd') {
+            a->kind = UPANS_DISCONNECT;
+        } else {
+            a->kind = type[0] == 'j' ? UPANS_JOIN : UPANS_LEAVE;
+            if ((a->channel = upans_str(o, "channel")) == NULL)
+                upans_bad(a, "%s without a channel", type);
+        }
+    }
+}
+
+int upans_decode(const char *body, size_t len, struct upans *a,
+                 const char **why)
+{
+    cJSON *allow, *data, *ack, *actions, *ctx;
+    const char *ack_why, *end = NULL;
+
+    memset(a, 0, sizeof *a);
+    while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
+                       body[len - 1] == ' '))
+        len--;
+    a->doc = len == 0 ? cJSON_CreateObject()
+                      : cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    /* cJSON stops after the first value; anything but blanks after it
+     * makes the body something other than a JSON object */
+    while (len > 0 && end != NULL && end < body + len &&
+           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (!cJSON_IsObject(a->doc) || (len > 0 && end != body + len)) {
+        *why = "the body is not a JSON object";
+        return -1;
+    }
+    allow = cJSON_GetObjectItemCaseSensitive(a->doc, "allow");
+    data = cJSON_GetObjectItemCaseSensitive(a->doc, "data");
+    ack = cJSON_GetObjectItemCaseSensitive(a->doc, "ack");
+    actions = cJSON_GetObjectItemCaseSensitive(a->doc, "actions");
+    ctx = cJSON_GetObjectItemCaseSensitive(a->doc, "context");
+    if ((allow != NULL && !cJSON_IsBool(allow)) ||
+        (ack != NULL && !cJSON_IsArray(ack) && !cJSON_IsNull(ack)) ||
+        (actions != NULL && !cJSON_IsArray(actions) &&
+         !cJSON_IsNull(actions))) {
+        *why = "allow, ack or actions of the wrong type";
+        return -1;
+    }
+    if (cJSON_IsFalse(allow)) {
+        a->refused = 1;
+        a->message = upans_str(a->doc, "message");
+        if (a->message == NULL)
+            a->message = "refused";
+        if (data != NULL)
+            a->data = cJSON_PrintUnformatted(data);
+    }
+    if (ctx != NULL) {
+        a->has_context = 1;
+        if (!cJSON_IsNull(ctx)) {
+            a->context = cJSON_PrintUnformatted(ctx);
+            a->has_context = a->context != NULL;
+            a->context_len = a->context ? strlen(a->context) : 0;
+        }
+    }
+    if (cJSON_IsArray(ack)) {
+        a->ack = upans_extract(ack, &a->ack_at, &ack_why);
+        if (a->ack != NULL)
+            a->ack_len = strlen(a->ack);
+        else
+            a->ack_why = ack_why;
+    }
+    if (cJSON_IsArray(actions)) {
+        a->nactions = (size_t)cJSON_GetArraySize(actions);
+        a->next = actions->child;
+    }
+    return 0;
+}
+
+static void upans_action_free(struct upans_action *a)
+{
+    cJSON_free(a->json);
+    binjson_attach_free(&a->at);
+    memset(a, 0, sizeof *a);
+}
+
+const struct upans_action *upans_next(struct upans *a)
+{
+    cJSON *o = a->next;
+
+    upans_action_free(&a->action);
+    if (o == NULL)
+        return NULL;
+    a->next = o->next;
+    upans_action(o, &a->action);
+    return &a->action;
+}
+
+void upans_free(struct upans *a)
+{
+    upans_action_free(&a->action);
+    binjson_attach_free(&a->ack_at);
+    cJSON_free(a->ack);
+    cJSON_free(a->context);
+    cJSON_free(a->data);
+    cJSON_Delete(a->doc);
+    memset(a, 0, sizeof *a);
+}
