@@ -28,14 +28,20 @@ def handshake(fc, rid, **kw):
     return eio_open(body)["sid"]
 
 
-def test_cgi_fcgi_handshake(front):
-    """cgi-fcgi, the reference client from libfcgi, opens a session."""
+def cgi_fcgi_handshake(front):
+    """An Engine.IO handshake by cgi-fcgi, the reference client from
+    libfcgi: (its environment, its run)."""
     env = dict(os.environ, REQUEST_METHOD="GET", REQUEST_URI=POLL,
                QUERY_STRING="EIO=4&transport=polling",
                REMOTE_ADDR="192.0.2.10", SERVER_PROTOCOL="HTTP/1.1")
-    out = subprocess.run(
+    return env, subprocess.run(
         ["cgi-fcgi", "-bind", "-connect", "%s:%d" % front.fcgi],
         env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+
+
+def test_cgi_fcgi_handshake(front):
+    """cgi-fcgi, the reference client from libfcgi, opens a session."""
+    env, out = cgi_fcgi_handshake(front)
     assert out.returncode == 0, out
     head, _, body = out.stdout.partition(b"\r\n\r\n")
     assert head.startswith(b"Status: 200"), out.stdout
@@ -377,12 +383,7 @@ def test_front_counters_in_stats(front):
         return {k: st[k] for k in names}
 
     assert set(stats().values()) == {0}
-    env = dict(os.environ, REQUEST_METHOD="GET", REQUEST_URI=POLL,
-               QUERY_STRING="EIO=4&transport=polling",
-               REMOTE_ADDR="192.0.2.10", SERVER_PROTOCOL="HTTP/1.1")
-    out = subprocess.run(
-        ["cgi-fcgi", "-bind", "-connect", "%s:%d" % front.fcgi],
-        env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+    _, out = cgi_fcgi_handshake(front)
     assert out.stdout.startswith(b"Status: 200"), out
     wait_until(lambda: stats()["fcgi_connections"] == 0,
                what="cgi-fcgi's connection closed")
