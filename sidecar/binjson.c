@@ -17,8 +17,7 @@ void binjson_attach_free(struct binjson_attach *a)
         frame_unref(a->f[--a->n]);
 }
 
-int binjson_extract(cJSON *node, struct binjson_attach *a,
-                          const char **why)
+int binjson_extract(cJSON *node, struct binjson_attach *a, const char **why)
 {
     cJSON *child, *b64;
     uint8_t *bytes;
@@ -50,8 +49,8 @@ int binjson_extract(cJSON *node, struct binjson_attach *a,
         cJSON_AddNumberToObject(node, "num", a->n++);
         return 0;
     }
-    cJSON_ArrayForEach(child, node) if (binjson_extract(child, a, why) !=
-                                        0) return -1;
+    cJSON_ArrayForEach(child,
+                       node) if (binjson_extract(child, a, why) != 0) return -1;
     return 0;
 }
 

@@ -23,10 +23,10 @@ void binjson_attach_free(struct binjson_attach *a);
  * {"_placeholder": true, "num": n}, appending the bytes to `a`. Returns 0,
  * or -1 with *why (not base64, more than BINJSON_MAX, no memory). */
 int binjson_extract(struct cJSON *node, struct binjson_attach *a,
-                          const char **why);
+                    const char **why);
 
 /* The reverse: placeholders numbered below `n` become {"_binary": ...}. */
 void binjson_insert(struct cJSON *node, struct frame *const *attach,
-                          unsigned n);
+                    unsigned n);
 
 #endif

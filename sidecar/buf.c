@@ -39,10 +39,7 @@ int buf_append(struct buf *b, const void *data, size_t len)
     return 0;
 }
 
-int buf_putc(struct buf *b, char c)
-{
-    return buf_append(b, &c, 1);
-}
+int buf_putc(struct buf *b, char c) { return buf_append(b, &c, 1); }
 
 int buf_puts(struct buf *b, const char *s)
 {

@@ -11,7 +11,10 @@ struct buf {
     size_t cap;
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                               \
+    {                                                                          \
+        NULL, 0, 0                                                             \
+    }
 
 /* Makes room for at least `extra` more bytes. Returns 0, or -1 when out of
  * memory (the buffer is unchanged). */

@@ -471,8 +471,9 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_MSGLOG_QUEUE:
     case OPT_MSGLOG_MAX_AGE:
     case OPT_MSGLOG_MAX_ROWS:
-        if (config_number(name, val, opt == OPT_MSGLOG_QUEUE ? 1UL << 24
-                                     : 1UL << 40, &n) != 0 ||
+        if (config_number(name, val,
+                          opt == OPT_MSGLOG_QUEUE ? 1UL << 24 : 1UL << 40,
+                          &n) != 0 ||
             (opt == OPT_MSGLOG_QUEUE && n == 0))
             return -1;
         if (opt == OPT_MSGLOG_QUEUE)
@@ -483,7 +484,8 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             cfg->message_log.max_rows = n;
         return 0;
     case OPT_MSGLOG_PER_RECEIVER:
-        cfg->message_log.per_receiver = val == NULL || strcasecmp(val, "no") != 0;
+        cfg->message_log.per_receiver =
+            val == NULL || strcasecmp(val, "no") != 0;
         return 0;
     case OPT_MSGLOG_COOKIES:
         cfg->message_log.cookies = val == NULL || strcasecmp(val, "no") != 0;
@@ -547,8 +549,8 @@ static char *config_trim(char *s)
     while (*s == ' ' || *s == '\t')
         s++;
     e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-                     e[-1] == '\r'))
+    while (e > s &&
+           (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
         *--e = '\0';
     return s;
 }
@@ -625,8 +627,8 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->poll_max_packets = 16;
     cfg->upstream_max_context = 65536;
 
-    while ((opt = getopt_long(argc, argv, "l:r:c:vhV", config_options,
-                              &idx)) != -1) {
+    while ((opt = getopt_long(argc, argv, "l:r:c:vhV", config_options, &idx)) !=
+           -1) {
         const char *name = "";
         const struct option *o;
 

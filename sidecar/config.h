@@ -19,13 +19,13 @@ struct config {
     const char *rpc_group;     /* group name or number; NULL: unchanged */
     const char *rpc_allow_uid; /* comma-separated users (names or uids) */
     const char *rpc_allow_gid; /* comma-separated groups (names or gids) */
-    const char *path;   /* Engine.IO path, always ending in '/' */
+    const char *path;          /* Engine.IO path, always ending in '/' */
     int path_owned;
     unsigned ping_interval_ms;
     unsigned ping_timeout_ms;
     unsigned connect_timeout_ms;
     size_t max_http_buffer_size;
-    size_t max_output;  /* per-connection queued output cap */
+    size_t max_output; /* per-connection queued output cap */
     size_t max_rpc_line;
     int send_threads; /* helpers writing a large fan-out; -1: by the CPUs */
     unsigned send_threads_min; /* connections written by the loop first */

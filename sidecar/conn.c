@@ -1,5 +1,6 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
-/* conn: one client TCP connection: reads, write-through output, HTTP/WS states. */
+/* conn: one client TCP connection: reads, write-through output, HTTP/WS states.
+ */
 #include "conn.h"
 
 #include <arpa/inet.h>
@@ -115,8 +116,7 @@ static void conn_arm(struct conn *c, short want)
         return;
     if (c->armed)
         event_del(&c->ev);
-    event_assign(&c->ev, conn_base, c->fd, want | EV_PERSIST, conn_event_cb,
-                 c);
+    event_assign(&c->ev, conn_base, c->fd, want | EV_PERSIST, conn_event_cb, c);
     if (want)
         event_add(&c->ev, NULL);
     c->armed = (uint8_t)want;
@@ -148,8 +148,8 @@ static void conn_reap(evutil_socket_t fd, short what, void *arg)
 
 static void conn_head_expired(struct timerq_node *node, void *arg)
 {
-    struct conn *c = (struct conn *)((char *)node -
-                                     offsetof(struct conn, head_timer));
+    struct conn *c =
+        (struct conn *)((char *)node - offsetof(struct conn, head_timer));
 
     (void)arg;
     if (c->state != CONN_HTTP)
@@ -241,7 +241,8 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
     if (conn_ip_take(sa, &ip) != 0) {
         conn_stats.refused++;
         log_info("refusing a connection: its address has %u open "
-                 "(--max-connections-per-ip)", conn_lim.max_conns_per_ip);
+                 "(--max-connections-per-ip)",
+                 conn_lim.max_conns_per_ip);
         close(fd);
         return NULL;
     }
@@ -357,8 +358,7 @@ static int conn_enqueue(struct conn *c, struct frame *f, uint32_t off)
 
 /* The head of c's queue as iovecs, at most 64 frames; *total gets their
  * bytes. */
-static int conn_out_iov(const struct conn *c, struct iovec *iov,
-                        size_t *total)
+static int conn_out_iov(const struct conn *c, struct iovec *iov, size_t *total)
 {
     const struct conn_out *o;
     uint32_t i;
@@ -712,8 +712,7 @@ static void conn_http_fail(struct conn *c, int status, const char *why)
     c->data = NULL;
     c->keep_alive = 0;
     conn_set_state(c, CONN_HTTP_WAIT);
-    conn_respond(c, status, "text/plain; charset=UTF-8", NULL, body,
-                 (size_t)n);
+    conn_respond(c, status, "text/plain; charset=UTF-8", NULL, body, (size_t)n);
 }
 
 /* Parses one request from data. Returns bytes consumed, 0 when more input is
@@ -760,8 +759,7 @@ static long conn_http_one(struct conn *c, const char *data, size_t len)
     return (long)((size_t)n + body_len);
 }
 
-static void conn_ws_deliver(struct conn *c, int opcode, char *data,
-                            size_t len)
+static void conn_ws_deliver(struct conn *c, int opcode, char *data, size_t len)
 {
     if (opcode == WS_OP_TEXT) {
         uint32_t st = 0;
@@ -774,8 +772,7 @@ static void conn_ws_deliver(struct conn *c, int opcode, char *data,
         conn_h->message(c, opcode == WS_OP_BINARY, data, len);
 }
 
-static void conn_ws_control(struct conn *c, int opcode, uint8_t *p,
-                            size_t len)
+static void conn_ws_control(struct conn *c, int opcode, uint8_t *p, size_t len)
 {
     struct buf b = BUF_INIT;
     int code;
@@ -860,7 +857,8 @@ static long conn_ws_one(struct conn *c, char *data, size_t len)
             free(m);
         }
     } else if (c->msg != NULL) {
-        conn_ws_fail(c, WS_CLOSE_PROTOCOL, "new message inside a fragmented one");
+        conn_ws_fail(c, WS_CLOSE_PROTOCOL,
+                     "new message inside a fragmented one");
         return -1;
     } else if (!f.fin) {
         c->msg = calloc(1, sizeof *c->msg);
@@ -1031,7 +1029,4 @@ static void conn_req_peer(const struct req *r, char *addr, size_t addrlen,
 
 static const struct req_ops conn_req_ops = {conn_req_respond, conn_req_peer};
 
-struct req *conn_req(struct conn *c)
-{
-    return &c->req;
-}
+struct req *conn_req(struct conn *c) { return &c->req; }

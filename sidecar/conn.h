@@ -1,5 +1,6 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
-/* conn: one client TCP connection: reads, write-through output, HTTP/WS states. */
+/* conn: one client TCP connection: reads, write-through output, HTTP/WS states.
+ */
 #ifndef SOCKETIOD_CONN_H
 #define SOCKETIOD_CONN_H
 
@@ -48,16 +49,17 @@ struct conn {
     uint8_t ws_opcode;  /* opcode of a fragmented message, 0 when none */
     uint32_t ws_utf8;   /* UTF-8 validator state across fragments */
     struct event ev;
-    struct buf *in;  /* unparsed input; NULL when none is pending */
-    struct buf *msg; /* a fragmented WS message; NULL when none */
+    struct buf *in;       /* unparsed input; NULL when none is pending */
+    struct buf *msg;      /* a fragmented WS message; NULL when none */
     struct conn_out *out; /* output queue; NULL when empty */
     uint32_t out_head, out_n, out_cap; /* a ring; out_cap a power of two */
     size_t out_bytes;
-    TAILQ_ENTRY(conn) link; /* on the dirty list, or the dead list once
-                               closed (never both) */
+    TAILQ_ENTRY(conn)
+    link;                          /* on the dirty list, or the dead list once
+                                      closed (never both) */
     struct timerq_node head_timer; /* queued while waiting for a request */
     struct conn_ip *ip;            /* per-address count; NULL when unlimited */
-    void *data; /* the owner's (an Engine.IO session) */
+    void *data;                    /* the owner's (an Engine.IO session) */
     struct req req; /* the request in flight, as the layers above see it */
     union conn_addr peer;
     uint8_t dirty; /* on the list flushed at the end of the callback */
@@ -80,9 +82,9 @@ struct conn_handler {
 };
 
 struct conn_limits {
-    size_t max_head;    /* request line and headers */
-    size_t max_body;    /* request body and WebSocket message */
-    size_t max_output;  /* queued output per connection */
+    size_t max_head;           /* request line and headers */
+    size_t max_body;           /* request body and WebSocket message */
+    size_t max_output;         /* queued output per connection */
     uint32_t max_conns;        /* open connections in all; 0: no limit */
     uint32_t max_conns_per_ip; /* open connections per peer address; 0: none */
     uint32_t head_timeout_ms;  /* a whole request must arrive within this
@@ -123,10 +125,10 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len);
  * with one writev when the callback returns, so K frames cost two writes,
  * not K. With send threads (pfor_setup), only the first `spread_min`
  * connections of a callback write through: the rest of a larger fan-out is
- * queued and written across the threads when the callback returns. After a short write the rest
- * waits for the socket to be writable. Returns 0, or -1 when the
- * connection is closed or went over the output cap (it is closed then, and
- * `closed` runs). */
+ * queued and written across the threads when the callback returns. After a
+ * short write the rest waits for the socket to be writable. Returns 0, or -1
+ * when the connection is closed or went over the output cap (it is closed then,
+ * and `closed` runs). */
 int conn_send(struct conn *c, struct frame *f);
 
 /* Copies `len` bytes and sends them. Same returns as conn_send(). */

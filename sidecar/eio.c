@@ -17,10 +17,7 @@
 #define EIO_V3_KIND_BINARY 0x01
 #define EIO_V3_LEN_END 0xff
 
-static int eio_version_ok(int version)
-{
-    return version == 3 || version == 4;
-}
+static int eio_version_ok(int version) { return version == 3 || version == 4; }
 
 /* Steps over one character of possibly invalid UTF-8 the way the WHATWG
  * decoder (browsers, Node's Buffer and setEncoding('utf8')) does, so that

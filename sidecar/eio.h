@@ -65,16 +65,16 @@ int eio_decode_binary_frame(int version, const char *s, size_t len,
  * buf. `binary_body` is 1 for a v3 application/octet-stream body. Returns
  * the bytes consumed (> 0) with *p filled, 0 when len is 0, or -1 when the
  * payload is malformed (bad length prefix, truncated packet, bad type). */
-int eio_payload_next(int version, int binary_body, const char *buf,
-                     size_t len, struct eio_packet *p);
+int eio_payload_next(int version, int binary_body, const char *buf, size_t len,
+                     struct eio_packet *p);
 
 /* Appends one packet to a polling payload under construction in `out`
  * (`first` is 1 for the first packet, so v4 knows where a 0x1e goes).
  * `binary_body` selects the v3 octet-stream form; v4 ignores it. Binary
  * packets (p->binary) are base64-encoded where the form needs text.
  * Returns 0, or -1 out of memory. */
-int eio_payload_append(struct buf *out, int version, int binary_body,
-                       int first, const struct eio_packet *p);
+int eio_payload_append(struct buf *out, int version, int binary_body, int first,
+                       const struct eio_packet *p);
 
 /* Appends an OPEN packet: 0{"sid":"...","upgrades":[...],"pingInterval":N,
  * "pingTimeout":N,"maxPayload":N} (no maxPayload in v3; upgrades is

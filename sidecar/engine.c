@@ -21,11 +21,11 @@ struct engine_stats engine_stats;
 static struct engine_config engine_cfg;
 static const struct engine_handler *engine_h;
 static struct idmap engine_sids;
-static TAILQ_HEAD(engine_list, engine_session) engine_all =
-    TAILQ_HEAD_INITIALIZER(engine_all);
+static TAILQ_HEAD(engine_list, engine_session)
+    engine_all = TAILQ_HEAD_INITIALIZER(engine_all);
 static struct engine_list engine_dead = TAILQ_HEAD_INITIALIZER(engine_dead);
-static TAILQ_HEAD(, engine_session) engine_flushq =
-    TAILQ_HEAD_INITIALIZER(engine_flushq);
+static TAILQ_HEAD(, engine_session)
+    engine_flushq = TAILQ_HEAD_INITIALIZER(engine_flushq);
 static struct event engine_turn_ev; /* end of loop turn: flush, then free */
 
 /* v4: the server pings every interval and waits `timeout` for the pong.
@@ -69,8 +69,7 @@ void engine_setup(struct event_base *base, const struct engine_config *cfg,
     timerq_init(&engine_v3_q, base,
                 cfg->ping_interval_ms + cfg->ping_timeout_ms, engine_pong_due,
                 NULL);
-    timerq_init(&engine_hold_q, base, cfg->poll_hold_ms, engine_hold_due,
-                NULL);
+    timerq_init(&engine_hold_q, base, cfg->poll_hold_ms, engine_hold_due, NULL);
 }
 
 int engine_owns(const struct http_request *req)
@@ -90,10 +89,7 @@ struct engine_session *engine_find(const char *sid)
     return n ? (struct engine_session *)n : NULL;
 }
 
-size_t engine_count(void)
-{
-    return engine_sids.count;
-}
+size_t engine_count(void) { return engine_sids.count; }
 
 const char *engine_meta(const struct engine_session *s, const char *key)
 {
@@ -306,8 +302,8 @@ static void engine_poll_respond(struct engine_session *s)
     timerq_remove(&s->hold);
     engine_session_cors(s, &h);
     req_respond(r, 200,
-                 binary_body ? "application/octet-stream" : engine_text_type,
-                 h.data, body.data, body.len);
+                binary_body ? "application/octet-stream" : engine_text_type,
+                h.data, body.data, body.len);
     buf_free(&h);
     buf_free(&body);
 }
@@ -538,8 +534,8 @@ static void engine_error(struct req *r, const struct http_request *req,
 
     engine_stats.bad_requests++;
     engine_cors(&h, req);
-    log_debug("%s %u: engine.io error %d", engine_front_names[r->front],
-              r->id, (int)code);
+    log_debug("%s %u: engine.io error %d", engine_front_names[r->front], r->id,
+              (int)code);
     req_respond(r, status, "application/json", h.data, body, strlen(body));
     buf_free(&h);
 }
@@ -562,8 +558,8 @@ static void engine_new_sid(char sid[21])
 static char *engine_meta_from(struct req *r, const struct http_request *req)
 {
     static const char *const keep[] = {
-        "Cookie",     "Authorization", "User-Agent", "Accept-Language",
-        "Origin",     "X-Forwarded-For", "Host",     "Referer",
+        "Cookie", "Authorization",   "User-Agent", "Accept-Language",
+        "Origin", "X-Forwarded-For", "Host",       "Referer",
     };
     struct buf m = BUF_INIT;
     char peer[64], addr[64];
@@ -718,8 +714,7 @@ static void engine_handshake(struct req *r, struct conn *c,
     {
         struct buf body = BUF_INIT;
         if (eio_payload_append(&body, version, 0, 1, &p) == 0)
-            req_respond(r, 200, engine_text_type, h.data, body.data,
-                        body.len);
+            req_respond(r, 200, engine_text_type, h.data, body.data, body.len);
         else
             req_respond(r, 503, engine_text_type, NULL, "busy\n", 5);
         buf_free(&body);
@@ -757,9 +752,9 @@ static void engine_poll_post(struct req *r, const struct http_request *req,
                              size_t len)
 {
     const struct http_header *ct = http_find_header(req, "Content-Type");
-    int binary_body = s->version == 3 && ct != NULL && ct->value_len >= 24 &&
-                      strncasecmp(ct->value, "application/octet-stream",
-                                  24) == 0;
+    int binary_body =
+        s->version == 3 && ct != NULL && ct->value_len >= 24 &&
+        strncasecmp(ct->value, "application/octet-stream", 24) == 0;
     struct eio_packet p;
     struct buf h = BUF_INIT;
     size_t off = 0;
@@ -951,8 +946,7 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
             s->poll = NULL;
             timerq_remove(&s->hold);
             req_respond(poll, 200, engine_text_type, NULL,
-                         s->version == 3 ? "1:6" : "6",
-                         s->version == 3 ? 3 : 1);
+                        s->version == 3 ? "1:6" : "6", s->version == 3 ? 3 : 1);
         }
         s->transport = ENGINE_WEBSOCKET;
         s->conn = c;
@@ -1027,7 +1021,8 @@ void engine_conn_closed(struct conn *c)
         s->probe = NULL;
         s->probed = 0;
     } else if (s->poll == &c->req) {
-        engine_unflush(s); /* the client gave up this poll; it will poll again */
+        engine_unflush(
+            s); /* the client gave up this poll; it will poll again */
         s->poll = NULL;
         timerq_remove(&s->hold);
         c->req.data = NULL;

@@ -17,19 +17,19 @@ enum engine_transport { ENGINE_POLLING = 0, ENGINE_WEBSOCKET = 1 };
 enum engine_state { ENGINE_OPEN = 0, ENGINE_CLOSED = 1 };
 
 struct engine_session {
-    struct idmap_node node; /* by sid */
+    struct idmap_node node;           /* by sid */
     TAILQ_ENTRY(engine_session) link; /* all sessions, then the dead list */
     TAILQ_ENTRY(engine_session) flush_link;
     char sid[21];
-    uint8_t version;   /* Engine.IO protocol: 3 or 4 */
-    uint8_t transport; /* enum engine_transport */
-    uint8_t state;     /* enum engine_state */
-    uint8_t b64;       /* v3 polling client without binary support */
-    uint8_t flushing;  /* on the flush list */
-    uint8_t probed;    /* the probe WebSocket answered "3probe" */
-    struct conn *conn;  /* the WebSocket */
-    struct req *poll;   /* the long-poll GET being held (any front) */
-    struct conn *probe; /* a WebSocket being probed for upgrade */
+    uint8_t version;        /* Engine.IO protocol: 3 or 4 */
+    uint8_t transport;      /* enum engine_transport */
+    uint8_t state;          /* enum engine_state */
+    uint8_t b64;            /* v3 polling client without binary support */
+    uint8_t flushing;       /* on the flush list */
+    uint8_t probed;         /* the probe WebSocket answered "3probe" */
+    struct conn *conn;      /* the WebSocket */
+    struct req *poll;       /* the long-poll GET being held (any front) */
+    struct conn *probe;     /* a WebSocket being probed for upgrade */
     struct frame **pending; /* polling packets waiting for a GET */
     uint32_t npending, pending_cap;
     size_t pending_bytes;
@@ -38,7 +38,7 @@ struct engine_session {
     char *meta; /* CGI-style "KEY=value\0...\0": REMOTE_ADDR, QUERY_STRING,
                    HTTP_* of the handshake */
     uint64_t connected_at_ms; /* wall clock */
-    void *data; /* the layer above's */
+    void *data;               /* the layer above's */
 };
 
 /* The layer above. `open` runs once a session exists (the OPEN packet is
@@ -57,7 +57,7 @@ struct engine_config {
     unsigned ping_interval_ms;
     unsigned ping_timeout_ms;
     size_t max_payload;
-    size_t max_pending; /* polling bytes queued for a client not polling */
+    size_t max_pending;    /* polling bytes queued for a client not polling */
     unsigned poll_hold_ms; /* answer a held poll with NOOP after; 0: never */
     unsigned poll_max_packets; /* packets per long-poll answer; 0: all */
     int allow_polling;

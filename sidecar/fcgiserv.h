@@ -23,7 +23,7 @@ struct fcgiserv_stats {
     /* refused before the handler: bad CGI params (400), a body over
      * max_body (413), a role other than Responder */
     uint64_t bad_requests;
-    uint64_t aborted; /* FCGI_ABORT_REQUEST or the peer vanished */
+    uint64_t aborted;         /* FCGI_ABORT_REQUEST or the peer vanished */
     uint64_t protocol_errors; /* connections closed for malformed records */
 };
 

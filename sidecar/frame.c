@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct frame *frame_new2(const void *a, size_t alen, const void *b,
-                         size_t blen)
+struct frame *frame_new2(const void *a, size_t alen, const void *b, size_t blen)
 {
     struct frame *f;
 

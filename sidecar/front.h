@@ -31,7 +31,7 @@ struct front_conn {
     struct buf out;
     size_t out_off;
     front_input_cb input;
-    void *data; /* the owner's; freed with the connection */
+    void *data;     /* the owner's; freed with the connection */
     uint64_t *open; /* the owner's gauge of open connections, or NULL:
                        decremented as the connection closes */
     TAILQ_ENTRY(front_conn) dead_link;

@@ -237,7 +237,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 }
 
 const struct http_header *http_fields_find(const struct http_header *h,
-                                          size_t n, const char *name)
+                                           size_t n, const char *name)
 {
     size_t len = strlen(name), i;
 

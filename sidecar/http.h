@@ -63,7 +63,7 @@ int http_parse_fields(const char *buf, size_t len, size_t pos,
 
 /* The first of n headers named `name` (case-insensitive), or NULL. */
 const struct http_header *http_fields_find(const struct http_header *h,
-                                          size_t n, const char *name);
+                                           size_t n, const char *name);
 
 /* Content-Length among n headers: 1 and *len when present and valid, 0
  * when absent, -1 when malformed or repeated with another value. */

@@ -51,8 +51,8 @@ struct hub_sock {
     size_t context_len;
     char *auth; /* the CONNECT payload, kept for the forwarder */
     size_t auth_len;
-    uint32_t tokens_milli;  /* event rate bucket, in thousandths of events */
-    uint32_t tokens_ms;     /* when the bucket was last filled (ms, wraps) */
+    uint32_t tokens_milli; /* event rate bucket, in thousandths of events */
+    uint32_t tokens_ms;    /* when the bucket was last filled (ms, wraps) */
 };
 
 /* An acked emit waiting for its receivers. */
@@ -97,8 +97,8 @@ static int hub_rate_take(struct hub_sock *hs)
     uint64_t t;
 
     /* event_rate events per second = event_rate thousandths per ms. */
-    t = hs->tokens_milli + (uint64_t)(uint32_t)(now - hs->tokens_ms) *
-                               hub_lim.event_rate;
+    t = hs->tokens_milli +
+        (uint64_t)(uint32_t)(now - hs->tokens_ms) * hub_lim.event_rate;
     hs->tokens_milli = t > cap ? cap : (uint32_t)t;
     hs->tokens_ms = now;
     if (hs->tokens_milli < 1000)
@@ -192,8 +192,8 @@ static struct hub_member *hub_membership(struct hub_sock *hs, const char *ch)
     struct hub_member *m;
 
     LIST_FOREACH(m, &hs->channels, in_sock)
-        if (strcmp(m->ch->name, ch) == 0)
-            return m;
+    if (strcmp(m->ch->name, ch) == 0)
+        return m;
     return NULL;
 }
 
@@ -438,8 +438,8 @@ static void hub_ack_timeout(evutil_socket_t fd, short what, void *arg)
     hub_ack_finish(arg);
 }
 
-static void hub_ack_got(void *arg, struct sock *s, const char *data,
-                        size_t len, struct frame **attach, unsigned nattach)
+static void hub_ack_got(void *arg, struct sock *s, const char *data, size_t len,
+                        struct frame **attach, unsigned nattach)
 {
     struct hub_ackreq *r = arg;
     struct hub_ack_result *res = NULL;
@@ -564,9 +564,11 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
     if (msglog_enabled)
         msglog_out(MSGLOG_EMIT, 0, to && count ? to->s->id : NULL,
                    to && count ? to->s->client->es->meta : NULL,
-                   t->nsp ? t->nsp : to && count ? to->s->nsp : "/",
-                   t->channel, t->to, t->except, count,
-                   r ? r->id : SIO_NO_ID, json, len, attach, nattach);
+                   t->nsp        ? t->nsp
+                   : to && count ? to->s->nsp
+                                 : "/",
+                   t->channel, t->to, t->except, count, r ? r->id : SIO_NO_ID,
+                   json, len, attach, nattach);
     if (r != NULL) {
         if (--r->waiting == 0) {
             hub_ack_finish(r);
@@ -591,7 +593,8 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
                          ev->data_len, ev->attach, ev->nattach) != 0)
         return 0;
     from->stamp = stamp;
-    LIST_FOREACH(m, &from->channels, in_sock) {
+    LIST_FOREACH(m, &from->channels, in_sock)
+    {
         for (rm = LIST_FIRST(&m->ch->members); rm != NULL; rm = rnext) {
             rnext = LIST_NEXT(rm, in_channel);
             if (rm->hs->stamp == stamp)
@@ -703,7 +706,8 @@ void hub_subscribe_done(const char *sid, const char *channel, int64_t ack_id,
 void hub_sock_event(struct sock *s, const struct sock_event *ev)
 {
     struct hub_sock *hs = s->data;
-    char reply[2 * HUB_MAX_CHANNEL_NAME + 64], quoted[2 * HUB_MAX_CHANNEL_NAME + 16];
+    char reply[2 * HUB_MAX_CHANNEL_NAME + 64],
+        quoted[2 * HUB_MAX_CHANNEL_NAME + 16];
     const char *err = NULL;
     struct hub_fwd f;
     int subscribe;
@@ -721,8 +725,8 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
         return; /* dropped: not handled, not acked */
     }
     if (msglog_enabled)
-        msglog_in(0, s->id, s->client->es->meta, s->nsp, ev->ack_id,
-                  ev->data, ev->data_len, ev->attach, ev->nattach);
+        msglog_in(0, s->id, s->client->es->meta, s->nsp, ev->ack_id, ev->data,
+                  ev->data_len, ev->attach, ev->nattach);
     subscribe = strcmp(ev->name, "subscribe") == 0;
     if (subscribe || strcmp(ev->name, "unsubscribe") == 0) {
         int rc;
@@ -801,7 +805,7 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
         (list = malloc(hs->nchannels * sizeof *list)) == NULL)
         return;
     LIST_FOREACH(m, &hs->channels, in_sock)
-        list[i++] = m->ch->name;
+    list[i++] = m->ch->name;
     info.sid = hs->s->id;
     info.eio_sid = es->sid;
     info.nsp = hs->nsp->name;
@@ -835,13 +839,15 @@ size_t hub_sessions(const char *nsp, const char *channel, hub_visit cb,
             if (channel != NULL) {
                 ch = (struct hub_channel *)idmap_get(&n->channels, channel);
                 if (ch != NULL)
-                    LIST_FOREACH(m, &ch->members, in_channel) {
+                    LIST_FOREACH(m, &ch->members, in_channel)
+                    {
                         hub_visit_one(m->hs, cb, arg);
                         count++;
                     }
                 continue;
             }
-            TAILQ_FOREACH(hs, &n->socks, in_nsp) {
+            TAILQ_FOREACH(hs, &n->socks, in_nsp)
+            {
                 hub_visit_one(hs, cb, arg);
                 count++;
             }
@@ -901,7 +907,4 @@ void hub_shutdown(void)
     idmap_free(&hub_nsps);
 }
 
-size_t hub_sizeof_socket(void)
-{
-    return sizeof(struct hub_sock);
-}
+size_t hub_sizeof_socket(void) { return sizeof(struct hub_sock); }

@@ -19,9 +19,9 @@ enum hub_flood_action {
 };
 
 struct hub_limits {
-    unsigned max_channels;    /* channels one socket may be in */
-    unsigned event_rate;      /* client events per second; 0: no limit */
-    unsigned event_burst;     /* bucket size (events at once); 0: = rate */
+    unsigned max_channels; /* channels one socket may be in */
+    unsigned event_rate;   /* client events per second; 0: no limit */
+    unsigned event_burst;  /* bucket size (events at once); 0: = rate */
     enum hub_flood_action flood_action;
 };
 

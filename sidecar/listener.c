@@ -76,8 +76,8 @@ int listener_claim_path(const struct sockaddr_un *sun, const char **cause)
     if (lstat(sun->sun_path, &st) != 0 || !S_ISSOCK(st.st_mode))
         return 0;
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    live = fd >= 0 &&
-           connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0;
+    live =
+        fd >= 0 && connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0;
     if (fd >= 0)
         close(fd);
     if (live) {
@@ -146,8 +146,8 @@ static int listener_open(const char *addr, int *tcp, const char **cause)
         *cause = why;
         return -1;
     }
-    fd = socket(res->ai_family,
-                res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                0);
     if (fd < 0)
         goto fail;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -169,14 +169,12 @@ fail:
     return -1;
 }
 
-static void listener_conn_new(int fd, const struct sockaddr *sa,
-                              socklen_t len)
+static void listener_conn_new(int fd, const struct sockaddr *sa, socklen_t len)
 {
     conn_new(fd, sa, len);
 }
 
-int listener_add(struct event_base *base, const char *addr,
-                 const char **cause)
+int listener_add(struct event_base *base, const char *addr, const char **cause)
 {
     return listener_add_to(base, addr, listener_conn_new, cause);
 }
@@ -198,8 +196,8 @@ int listener_add_to(struct event_base *base, const char *addr,
     return listener_watch(base, fd, tcp, accept, cause);
 }
 
-int listener_add_fd(struct event_base *base, int fd,
-                    listener_accept_fn accept, const char **cause)
+int listener_add_fd(struct event_base *base, int fd, listener_accept_fn accept,
+                    const char **cause)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
@@ -230,8 +228,8 @@ static int listener_watch(struct event_base *base, int fd, int tcp,
     /* Backlog 0: "already listening". -1 would make libevent listen()
      * again with 128, undoing the 4096 above (SYN drops under a burst). */
     ls->l = evconnlistener_new(base, listener_accept_cb, ls,
-                               LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                               0, fd);
+                               LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
+                               fd);
     if (ls->l == NULL) {
         close(fd);
         *cause = "cannot watch the listening socket";

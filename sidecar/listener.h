@@ -9,8 +9,7 @@
 /* Listens on `addr` (HOST:PORT, [V6]:PORT or unix:PATH) and hands every
  * accepted socket to conn_new(). On EMFILE accepting pauses for a second.
  * Returns 0, or -1 with *cause. */
-int listener_add(struct event_base *base, const char *addr,
-                 const char **cause);
+int listener_add(struct event_base *base, const char *addr, const char **cause);
 
 /* Where accepted sockets go: conn_new() for the public port, a responder
  * front's accept function for FastCGI and SCGI. */
@@ -24,8 +23,8 @@ int listener_add_to(struct event_base *base, const char *addr,
 
 /* Watches an already listening socket `fd` (one inherited from the web
  * server that spawned us, fd 0 for FastCGI). Returns 0, or -1 with *cause. */
-int listener_add_fd(struct event_base *base, int fd,
-                    listener_accept_fn accept, const char **cause);
+int listener_add_fd(struct event_base *base, int fd, listener_accept_fn accept,
+                    const char **cause);
 
 /* Makes way for a Unix socket at sun->sun_path: removes a socket file left
  * by a dead process. Returns 0, or -1 with *cause when a live process still

@@ -23,7 +23,9 @@ static void log_vmsg(int level, const char *fmt, va_list ap)
     localtime_r(&tv.tv_sec, &tm);
     strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
     fprintf(stderr, "%s.%03ld socketiod %s: ", stamp, (long)tv.tv_usec / 1000,
-            log_names[level < 0 ? 0 : level > 3 ? 3 : level]);
+            log_names[level < 0   ? 0
+                      : level > 3 ? 3
+                                  : level]);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
 }
@@ -53,7 +55,7 @@ void fatal(const char *fmt, ...)
 
 static void log_libevent(int severity, const char *msg)
 {
-    int level = severity >= EVENT_LOG_WARN ? LOG_WARN
+    int level = severity >= EVENT_LOG_WARN  ? LOG_WARN
                 : severity == EVENT_LOG_MSG ? LOG_INFO
                                             : LOG_TRACE;
     log_msg(level, "libevent: %s", msg);

@@ -16,14 +16,24 @@ void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Logs and exits 1. Only for start-up errors. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define log_info(...) \
-    do { if (log_level >= LOG_INFO) log_msg(LOG_INFO, __VA_ARGS__); } while (0)
-#define log_debug(...) \
-    do { if (log_level >= LOG_DEBUG) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
-#define log_trace(...) \
-    do { if (log_level >= LOG_TRACE) log_msg(LOG_TRACE, __VA_ARGS__); } while (0)
+#define log_info(...)                                                          \
+    do {                                                                       \
+        if (log_level >= LOG_INFO)                                             \
+            log_msg(LOG_INFO, __VA_ARGS__);                                    \
+    } while (0)
+#define log_debug(...)                                                         \
+    do {                                                                       \
+        if (log_level >= LOG_DEBUG)                                            \
+            log_msg(LOG_DEBUG, __VA_ARGS__);                                   \
+    } while (0)
+#define log_trace(...)                                                         \
+    do {                                                                       \
+        if (log_level >= LOG_TRACE)                                            \
+            log_msg(LOG_TRACE, __VA_ARGS__);                                   \
+    } while (0)
 
 #endif

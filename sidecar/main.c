@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,8 +110,7 @@ static int main_proxy_trusted(const char *addr)
 
 static void main_not_found(struct req *r)
 {
-    req_respond(r, 404, "text/plain; charset=UTF-8", NULL, "not found\n",
-                 10);
+    req_respond(r, 404, "text/plain; charset=UTF-8", NULL, "not found\n", 10);
 }
 
 /* Serves a file under --static; the demo pages live there. */
@@ -168,8 +167,8 @@ static void main_serve(struct req *r, struct conn *c,
             return;
         }
         req_respond(r, 200, "application/javascript; charset=UTF-8",
-                    "Cache-Control: public, max-age=3600\r\n",
-                    main_client_js, main_client_js_len);
+                    "Cache-Control: public, max-age=3600\r\n", main_client_js,
+                    main_client_js_len);
         return;
     }
     if (get && main_cfg.static_dir != NULL) {
@@ -276,9 +275,9 @@ static unsigned main_max_connections(void)
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
         rl.rlim_cur > UINT32_MAX)
         return 0;
-    return rl.rlim_cur > 2 * MAIN_FD_RESERVE ? (unsigned)rl.rlim_cur -
-                                                   MAIN_FD_RESERVE
-                                             : (unsigned)rl.rlim_cur / 2;
+    return rl.rlim_cur > 2 * MAIN_FD_RESERVE
+               ? (unsigned)rl.rlim_cur - MAIN_FD_RESERVE
+               : (unsigned)rl.rlim_cur / 2;
 }
 
 /* A user or group, by name or number. Returns 0, or -1 when unknown. */
@@ -342,8 +341,7 @@ static void main_rpc_access(void)
     memset(&a, 0, sizeof a);
     a.group = (gid_t)-1;
     if (main_cfg.rpc_group != NULL) {
-        if (main_id(main_cfg.rpc_group, strlen(main_cfg.rpc_group), 1, &g) !=
-            0)
+        if (main_id(main_cfg.rpc_group, strlen(main_cfg.rpc_group), 1, &g) != 0)
             fatal("--rpc-group: unknown group '%s'", main_cfg.rpc_group);
         a.group = (gid_t)g;
     }
@@ -407,8 +405,7 @@ static void main_stop(evutil_socket_t sig, short what, void *arg)
     rpc_shutdown();
     engine_shutdown();
     event_base_gettimeofday_cached(main_base, &main_drain_t0);
-    main_drain_ev =
-        event_new(main_base, -1, EV_PERSIST, main_drain_tick, NULL);
+    main_drain_ev = event_new(main_base, -1, EV_PERSIST, main_drain_tick, NULL);
     if (main_drain_ev == NULL || event_add(main_drain_ev, &tick) != 0)
         event_base_loopbreak(main_base);
 }
@@ -515,10 +512,8 @@ int main(int argc, char **argv)
 
     front_setup(main_base, (16 << 20) + main_cfg.max_http_buffer_size,
                 main_cfg.max_output);
-    fcgiserv_setup(main_base, &main_req_handler,
-                   main_cfg.max_http_buffer_size);
-    scgiserv_setup(main_base, &main_req_handler,
-                   main_cfg.max_http_buffer_size);
+    fcgiserv_setup(main_base, &main_req_handler, main_cfg.max_http_buffer_size);
+    scgiserv_setup(main_base, &main_req_handler, main_cfg.max_http_buffer_size);
     inherited = main_inherited_fcgi();
     if (inherited && main_cfg.listen_default)
         main_cfg.nlisten = 0; /* spawned: the web server is the front */

@@ -9,9 +9,9 @@
 #include <malloc.h>
 #endif
 #include <stdint.h>
-#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -71,10 +71,7 @@ static char *rpc_path;
 static size_t rpc_max_line;
 static struct rpc_access rpc_access = {(gid_t)-1, {0}, 0, {0}, 0};
 
-void rpc_set_access(const struct rpc_access *a)
-{
-    rpc_access = *a;
-}
+void rpc_set_access(const struct rpc_access *a) { rpc_access = *a; }
 
 /* 1 when the peer of `fd` may use the control socket. */
 static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
@@ -277,7 +274,8 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
             }
         } else {
             result = cJSON_CreateObject();
-            cJSON_AddNumberToObject(result, "recipients", (double)p->recipients);
+            cJSON_AddNumberToObject(result, "recipients",
+                                    (double)p->recipients);
             acks = cJSON_AddObjectToObject(result, "acks");
             timeouts = cJSON_AddArrayToObject(result, "timeouts");
             for (i = 0; i < n; i++) {
@@ -301,9 +299,8 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 /* ---- methods ---- */
 
 static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
-                            const cJSON *params, const char *event,
-                            cJSON *args, const char *raw, size_t raw_len,
-                            int wrap)
+                            const cJSON *params, const char *event, cJSON *args,
+                            const char *raw, size_t raw_len, int wrap)
 {
     struct hub_target t;
     struct binjson_attach a = {.n = 0};
@@ -413,15 +410,15 @@ static void rpc_m_send(struct rpc_client *cl, const cJSON *id, cJSON *params)
         return;
     }
     {
-    const char *raw = NULL;
-    size_t raw_len = 0;
+        const char *raw = NULL;
+        size_t raw_len = 0;
 
-    if (!rpcmsg_raw_param(rpc_cur, "message", &raw, &raw_len))
-        raw = NULL;
-    args = cJSON_CreateArray();
-    cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
-    rpc_emit_common(cl, id, params, "message", args, raw, raw_len, 1);
-    cJSON_Delete(args);
+        if (!rpcmsg_raw_param(rpc_cur, "message", &raw, &raw_len))
+            raw = NULL;
+        args = cJSON_CreateArray();
+        cJSON_AddItemToArray(args, cJSON_Duplicate(msg, 1));
+        rpc_emit_common(cl, id, params, "message", args, raw, raw_len, 1);
+        cJSON_Delete(args);
     }
 }
 
@@ -454,13 +451,12 @@ static void rpc_m_sessions(struct rpc_client *cl, const cJSON *id,
     cJSON *result = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(result, "sessions");
 
-    hub_sessions(rpcmsg_str(params, "namespace"),
-                 rpcmsg_str(params, "channel"), rpc_add_info, list);
+    hub_sessions(rpcmsg_str(params, "namespace"), rpcmsg_str(params, "channel"),
+                 rpc_add_info, list);
     rpc_reply(cl, id, result);
 }
 
-static void rpc_m_session(struct rpc_client *cl, const cJSON *id,
-                          cJSON *params)
+static void rpc_m_session(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     const char *sid = rpcmsg_str(params, "sid");
     cJSON *result;
@@ -607,8 +603,7 @@ static void rpc_front_stats(cJSON *r)
         cJSON_AddNumberToObject(r, c[i].name, (double)c[i].v);
 }
 
-static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
-                        cJSON *params)
+static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     cJSON *r = cJSON_CreateObject();
     struct msglog_stats ml;
@@ -633,16 +628,17 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "connections_accepted",
                             (double)conn_stats.accepted);
     cJSON_AddNumberToObject(r, "sessions", (double)engine_count());
-    cJSON_AddNumberToObject(r, "sessions_polling", (double)engine_stats.polling);
+    cJSON_AddNumberToObject(r, "sessions_polling",
+                            (double)engine_stats.polling);
     cJSON_AddNumberToObject(r, "sessions_websocket",
                             (double)engine_stats.websocket);
     cJSON_AddNumberToObject(r, "handshakes", (double)engine_stats.handshakes);
     cJSON_AddNumberToObject(r, "upgrades", (double)engine_stats.upgrades);
     cJSON_AddNumberToObject(r, "ping_timeouts",
                             (double)engine_stats.ping_timeouts);
-    cJSON_AddNumberToObject(r, "bad_requests",
-                            (double)(conn_stats.bad_requests +
-                                     engine_stats.bad_requests));
+    cJSON_AddNumberToObject(
+        r, "bad_requests",
+        (double)(conn_stats.bad_requests + engine_stats.bad_requests));
     cJSON_AddNumberToObject(r, "ws_protocol_errors",
                             (double)conn_stats.ws_protocol_errors);
     cJSON_AddNumberToObject(r, "output_overflows",
@@ -673,7 +669,9 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id,
     cJSON_AddNumberToObject(r, "messages_logged", (double)ml.logged);
     cJSON_AddNumberToObject(r, "messages_log_dropped", (double)ml.dropped);
     cJSON_AddNumberToObject(r, "messages_log_errors", (double)ml.errors);
-    cJSON_AddItemToObject(r, "message_log", msglog_path() ? cJSON_CreateString(msglog_path()) : cJSON_CreateNull());
+    cJSON_AddItemToObject(r, "message_log",
+                          msglog_path() ? cJSON_CreateString(msglog_path())
+                                        : cJSON_CreateNull());
     cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
     rpc_reply(cl, id, r);
 }
@@ -839,9 +837,10 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     /* Bound as 0600 and only then given its group and mode, so the file
      * never exists with looser permissions than asked for. */
     old_mask = umask(0177);
-    rpc_listener = evconnlistener_new_bind(
-        base, rpc_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-        128, (struct sockaddr *)&sun, sizeof sun);
+    rpc_listener =
+        evconnlistener_new_bind(base, rpc_accept_cb, NULL,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                128, (struct sockaddr *)&sun, sizeof sun);
     umask(old_mask);
     if (rpc_listener == NULL) {
         *cause = strerror(errno);

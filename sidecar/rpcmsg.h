@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "frame.h"
 #include "binjson.h"
+#include "frame.h"
 #include "hub.h"
 
 /* rpc.c's own decoder, split out so it can be tested and fuzzed without a

@@ -124,8 +124,8 @@ int sock_send(struct sock *s, struct sock_packet *p)
 }
 
 /* Sends a control packet (CONNECT, DISCONNECT, CONNECT_ERROR) to a client. */
-static void sock_send_control(struct sock_client *cl, int type,
-                              const char *nsp, const char *json)
+static void sock_send_control(struct sock_client *cl, int type, const char *nsp,
+                              const char *json)
 {
     struct sock_packet p;
 
@@ -177,8 +177,8 @@ static struct sock *sock_find(struct sock_client *cl, const char *nsp,
     struct sock *s;
 
     LIST_FOREACH(s, &cl->socks, link)
-        if (strlen(s->nsp) == len && memcmp(s->nsp, nsp, len) == 0)
-            return s;
+    if (strlen(s->nsp) == len && memcmp(s->nsp, nsp, len) == 0)
+        return s;
     return NULL;
 }
 

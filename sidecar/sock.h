@@ -19,7 +19,7 @@ struct sock_partial;
 struct sock_client {
     struct engine_session *es;
     LIST_HEAD(, sock) socks;
-    struct sock_partial *partial; /* a binary packet awaiting attachments */
+    struct sock_partial *partial;     /* a binary packet awaiting attachments */
     struct timerq_node connect_timer; /* v5: until the first CONNECT */
 };
 
@@ -27,11 +27,11 @@ struct sock_client {
 struct sock {
     LIST_ENTRY(sock) link;
     struct sock_client *client;
-    char *id;  /* what the client sees as socket.id */
+    char *id; /* what the client sees as socket.id */
     char *nsp;
     struct sock_ack *acks; /* acks we wait for from the client */
-    void *data; /* the hub's */
-    int pending; /* CONNECT awaits sock_connect_done() */
+    void *data;            /* the hub's */
+    int pending;           /* CONNECT awaits sock_connect_done() */
 };
 
 /* A client event. `data` is the packet's JSON array, event name first,

@@ -948,8 +948,9 @@ static char *ctl_log_locate(const char *path)
     if (cJSON_IsString(p))
         s = ctl_strdup(p->valuestring);
     else
-        fprintf(stderr, "%s: the daemon at %s keeps no message log (see "
-                        "--message-log-format); give --db FILE\n",
+        fprintf(stderr,
+                "%s: the daemon at %s keeps no message log (see "
+                "--message-log-format); give --db FILE\n",
                 ctl_prog, path);
     cJSON_Delete(resp);
     return s;

@@ -82,7 +82,4 @@ void timerq_add(struct timerq *q, struct timerq_node *node)
         timerq_arm(q);
 }
 
-void timerq_deinit(struct timerq *q)
-{
-    event_del(&q->ev);
-}
+void timerq_deinit(struct timerq *q) { event_del(&q->ev); }

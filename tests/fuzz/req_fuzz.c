@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (copy == NULL || scratch == NULL)
         goto done;
     memcpy(copy, data, size);
-    while (n < 64 && (k = fcgi_parse_param(copy + off, size - off, &name,
-                                           &nlen, &value, &vlen)) > 0) {
+    while (n < 64 && (k = fcgi_parse_param(copy + off, size - off, &name, &nlen,
+                                           &value, &vlen)) > 0) {
         off += (size_t)k;
         p[n].name = name;
         p[n].nlen = nlen;
@@ -39,8 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n++;
     }
     req_from_cgi(p, n, scratch, size + 1, &h, &cgi);
-    req_client_addr("127.0.0.1", copy, size, req_fuzz_trusted, out,
-                    sizeof out);
+    req_client_addr("127.0.0.1", copy, size, req_fuzz_trusted, out, sizeof out);
 done:
     free(copy);
     free(scratch);

@@ -72,10 +72,7 @@ static size_t t_drain(int fd, char *out, size_t cap)
 }
 
 /* One turn of the loop: what conn_flusher and the I/O events do. */
-static void t_turn(void)
-{
-    event_base_loop(base, EVLOOP_NONBLOCK);
-}
+static void t_turn(void) { event_base_loop(base, EVLOOP_NONBLOCK); }
 
 static int t_send(struct conn *c, const char *s)
 {
