@@ -40,6 +40,7 @@ enum {
     OPT_UPSTREAM_QUEUE,
     OPT_UPSTREAM_TIMEOUT,
     OPT_UPSTREAM_DRAIN,
+    OPT_UPSTREAM_RETRIES,
     OPT_SEND_THREADS,
     OPT_SEND_THREADS_MIN,
     OPT_UPSTREAM_MAX_CONTEXT,
@@ -94,6 +95,7 @@ static const struct option config_options[] = {
     {"upstream-queue", required_argument, NULL, OPT_UPSTREAM_QUEUE},
     {"upstream-timeout", required_argument, NULL, OPT_UPSTREAM_TIMEOUT},
     {"upstream-drain", required_argument, NULL, OPT_UPSTREAM_DRAIN},
+    {"upstream-retries", required_argument, NULL, OPT_UPSTREAM_RETRIES},
     {"send-threads", required_argument, NULL, OPT_SEND_THREADS},
     {"send-threads-min", required_argument, NULL, OPT_SEND_THREADS_MIN},
     {"upstream-max-context", required_argument, NULL, OPT_UPSTREAM_MAX_CONTEXT},
@@ -184,6 +186,9 @@ static void config_usage(FILE *f)
         "      --upstream-drain MS     on SIGTERM, the longest wait for "
         "events\n"
         "                              still going to the app (5000)\n"
+        "      --upstream-retries N    times an event answered 503 goes "
+        "again, after\n"
+        "                              100, 200, 400... ms (4)\n"
         "      --upstream-max-context BYTES  per-socket context (65536)\n"
         "      --private-channels      a subscribe waits for the app's "
         "allow\n"
@@ -515,6 +520,11 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             return -1;
         cfg->upstream_drain_ms = (unsigned)n;
         return 0;
+    case OPT_UPSTREAM_RETRIES:
+        if (config_number(name, val, 10, &n) != 0)
+            return -1;
+        cfg->upstream_retries = (unsigned)n;
+        return 0;
     case OPT_SEND_THREADS:
         if (config_number(name, val, CONFIG_MAX_SEND_THREADS, &n) != 0)
             return -1;
@@ -622,6 +632,7 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->upstream_queue = 64;
     cfg->upstream_timeout_ms = 10000;
     cfg->upstream_drain_ms = 5000;
+    cfg->upstream_retries = 4;
     cfg->send_threads = -1;
     cfg->send_threads_min = 2048;
     cfg->poll_max_packets = 16;

@@ -45,6 +45,7 @@ struct config {
     unsigned upstream_timeout_ms;
     unsigned upstream_drain_ms; /* SIGTERM: the longest wait for upstream
                                    events in flight or queued */
+    unsigned upstream_retries;  /* times a 503 answer is tried again */
     size_t upstream_max_context;
     int private_channels;
     /* Responder fronts for web servers (docs/deployment.md). */

@@ -252,6 +252,7 @@ static void main_upstream(void)
     ucfg.concurrency = main_cfg.upstream_concurrency;
     ucfg.queue = main_cfg.upstream_queue;
     ucfg.timeout_ms = main_cfg.upstream_timeout_ms;
+    ucfg.retries = main_cfg.upstream_retries;
     ucfg.max_context = main_cfg.upstream_max_context;
     if (upstream_setup(main_base, &ucfg, &cause) != 0)
         fatal("--upstream %s: %s", main_cfg.upstream, cause);

@@ -565,6 +565,7 @@ static void rpc_upstream_stats(cJSON *r)
         {"upstream_bad_responses", u->bad_responses},
         {"upstream_overflows", u->overflows},
         {"upstream_bad_actions", u->bad_actions},
+        {"upstream_retries", u->retries},
         {"upstream_connections", u->connections},
         {"upstream_reused", u->reused},
         {"upstream_in_flight", u->in_flight},

@@ -49,12 +49,14 @@ struct upstream_job {
     char *body; /* the JSON document up to `"context":` (added when sent) */
     size_t len;
     int64_t ack_id;
-    char *channel; /* SUBSCRIBE / UNSUBSCRIBE */
-    int wait;      /* a SUBSCRIBE the hub waits for */
-    char *cookie;  /* the handshake's Cookie, passed on as a real one */
-    char *what;    /* for the log: "event chat", "connect", ... */
-    char *nsp;     /* the socket's namespace, for actions naming none */
-    char *remote;  /* the client's REMOTE_ADDR, for FastCGI/SCGI */
+    char *channel;      /* SUBSCRIBE / UNSUBSCRIBE */
+    int wait;           /* a SUBSCRIBE the hub waits for */
+    char *cookie;       /* the handshake's Cookie, passed on as a real one */
+    char *what;         /* for the log: "event chat", "connect", ... */
+    char *nsp;          /* the socket's namespace, for actions naming none */
+    char *remote;       /* the client's REMOTE_ADDR, for FastCGI/SCGI */
+    unsigned tries;     /* sent again after a 503 this many times */
+    struct event again; /* the wait before the next try; set once used */
 };
 
 /* The events of one socket, answered one at a time, in order. */
@@ -242,6 +244,8 @@ static struct upstream_sock *upstream_sock_get(const char *sid, int create)
 
 static void upstream_job_free(struct upstream_job *job)
 {
+    if (job->tries > 0)
+        event_del(&job->again);
     free(job->body);
     free(job->channel);
     free(job->cookie);
@@ -777,6 +781,37 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
     return NULL;
 }
 
+static void upstream_again_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    upstream_start(arg);
+}
+
+/* A 503 is what mod_wsgi, and proxies in front of other servers, answer
+ * while the app's processes restart: the event goes again after 100, 200,
+ * 400... ms, up to --upstream-retries times. The job stays first in its
+ * socket's queue and in flight, so the socket's later events wait behind
+ * it and a SIGTERM drain counts it. Returns 1 when it will go again. */
+static int upstream_retry(struct upstream_job *job)
+{
+    unsigned ms;
+    struct timeval tv;
+
+    if (job->tries >= upstream_cfg.retries)
+        return 0;
+    ms = 100u << (job->tries < 10 ? job->tries : 10);
+    if (job->tries++ == 0)
+        evtimer_assign(&job->again, upstream_base, upstream_again_cb, job);
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+    evtimer_add(&job->again, &tv);
+    upstream_stats.retries++;
+    log_info("upstream: socket %s: %s answered 503; again in %u ms",
+             job->us->sid, job->what, ms);
+    return 1;
+}
+
 /* Settles a job that was in flight: `code` NULL when the answer is in
  * body[0..len) with `status`. The socket's next event may go afterwards;
  * the answer may queue more for it (a disconnect action), so the job
@@ -788,6 +823,8 @@ static void upstream_done(struct upstream_job *job, const char *code,
     struct upstream_sock *us = job->us;
     char reason[96];
 
+    if (code == NULL && status == 503 && upstream_retry(job))
+        return;
     TAILQ_REMOVE(&us->jobs, job, link);
     us->njobs--;
     us->busy = 0;

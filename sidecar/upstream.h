@@ -41,6 +41,7 @@ struct upstream_config {
     unsigned queue;       /* events waiting per socket, the one in flight
                              included */
     unsigned timeout_ms;  /* each of: connect and send, the response */
+    unsigned retries;     /* times an event answered 503 is sent again */
     size_t max_context;   /* longest context JSON kept per socket */
 };
 
@@ -53,6 +54,7 @@ struct upstream_stats {
     uint64_t bad_responses;
     uint64_t overflows;   /* refused: the socket's queue was full */
     uint64_t bad_actions; /* actions or contexts skipped as invalid */
+    uint64_t retries;     /* events sent again after a 503 */
     uint64_t connections; /* opened to the application */
     uint64_t reused;      /* requests sent on a kept-alive connection */
     uint64_t in_flight;

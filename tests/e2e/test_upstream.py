@@ -315,6 +315,28 @@ def test_slow_and_garbage_answers(daemon, clients, node, app, secret_file):
     d.assert_alive()
 
 
+def test_503_goes_again(daemon, clients, app, secret_file):
+    """An event answered 503 (mod_wsgi while its processes restart) goes
+    again after 100, 200, 400, 800 ms (--upstream-retries 4), before the
+    socket's next event; after the last try the client gets the error."""
+    d = start(daemon, app, secret_file)
+    a = clients("v4", d)
+    req, mark = a.node.send("emit", cid=a.cid, event="busy", args=[2, "k1"],
+                            ack=True, timeout=10000)
+    assert a.emit("echo", "next", ack=True) == ["next"]  # waited behind it
+    ev = a.node.wait_for(lambda e: e.get("req") == req and e["ev"] == "ack",
+                         since=mark, timeout=10, what="the ack after 503s")
+    assert ev["args"] == ["ok after", 3]
+    t0 = time.monotonic()
+    assert a.emit("busy", 9, "k2", ack=True) == [
+        {"error": "upstream_bad_response"}]
+    assert time.monotonic() - t0 >= 1.5  # 100 + 200 + 400 + 800 ms
+    st = d.rpc().call("stats")
+    assert st["upstream_retries"] == 2 + 4
+    assert st["upstream_bad_responses"] == 1
+    d.assert_alive()
+
+
 def test_bad_signature_rejected_by_app(daemon, node, app, tmp_path):
     wrong = tmp_path / "wrong.secret"
     wrong.write_text("not-the-secret")

@@ -51,6 +51,10 @@ def log(rec):
             f.write(line)
 
 
+TRIES = {}  # ("busy" events) (sid, name) -> tries seen
+TRIES_LOCK = threading.Lock()
+
+
 def handle(req, environ):
     """The answer to one event: a dict (JSON), bytes (sent as they are) or
     (status, bytes)."""
@@ -94,6 +98,16 @@ def handle(req, environ):
     if ev == "slow":
         time.sleep(args[0])
         return {"ack": ["late"]}
+    if ev == "busy":
+        # 503 for the first args[0] tries of the event named args[1], as
+        # mod_wsgi answers while its processes restart.
+        key = (req["sid"], args[1])
+        with TRIES_LOCK:
+            TRIES[key] = TRIES.get(key, 0) + 1
+            n = TRIES[key]
+        if n <= args[0]:
+            return ("503 Service Unavailable", b"restarting")
+        return {"ack": ["ok after", n]}
     if ev == "garbage":
         return b"<html>this is not JSON</html>"
     if ev == "fail":
