@@ -3,6 +3,7 @@
  * over many back-to-back jobs, and what the calls wrote is seen after. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "pfor.h"
 #include "t.h"
@@ -67,7 +68,9 @@ int main(void)
         total_others += others;
     }
     CHECK(all_once);
-    CHECK(total_others > 0);
+    /* With one CPU the caller may finish each job before a helper is ever
+     * scheduled, which is correct; only with two or more must they help. */
+    CHECK(total_others > 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2);
     pfor_shutdown();
     CHECK(pfor_threads() == 0);
 
