@@ -27,11 +27,6 @@ static const struct conn_handler *conn_h;
 static struct conn_limits conn_lim;
 static uint32_t conn_next_id;
 
-/* Closed connections wait here until the end of the loop turn, so a fan-out
- * or a callback chain never touches freed memory. */
-static TAILQ_HEAD(, conn) conn_dead = TAILQ_HEAD_INITIALIZER(conn_dead);
-static struct event conn_reaper;
-
 /* Coalescing. A syscall costs about as much as a small loopback write here,
  * so when one callback fans out several broadcasts (an RPC read of many
  * emit lines, a relay burst) a connection's 2nd..Kth frames are queued and
@@ -131,19 +126,15 @@ static void conn_free_buf(struct buf **b)
     }
 }
 
-static void conn_reap(evutil_socket_t fd, short what, void *arg)
+/* A closed connection goes at the end of the loop turn (turn_defer), so a
+ * fan-out or a callback chain never touches freed memory. */
+static void conn_free(struct turn_node *n)
 {
-    struct conn *c;
+    struct conn *c = TURN_OF(n, struct conn, dead);
 
-    (void)fd;
-    (void)what;
-    (void)arg;
-    while ((c = TAILQ_FIRST(&conn_dead)) != NULL) {
-        TAILQ_REMOVE(&conn_dead, c, link);
-        conn_free_buf(&c->in);
-        conn_free_buf(&c->msg);
-        free(c);
-    }
+    conn_free_buf(&c->in);
+    conn_free_buf(&c->msg);
+    free(c);
 }
 
 static void conn_head_expired(struct timerq_node *node, void *arg)
@@ -166,10 +157,8 @@ void conn_setup(struct event_base *base, const struct conn_handler *h,
     conn_base = base;
     conn_h = h;
     conn_lim = *lim;
-    event_assign(&conn_reaper, base, -1, 0, conn_reap, NULL);
-    event_priority_set(&conn_reaper, 2);
     event_assign(&conn_flusher, base, -1, 0, conn_flush_dirty, NULL);
-    event_priority_set(&conn_flusher, 0);
+    event_priority_set(&conn_flusher, TURN_FLUSH);
     if (conn_lim.head_timeout_ms)
         timerq_init(&conn_head_q, base, conn_lim.head_timeout_ms,
                     conn_head_expired, NULL);
@@ -309,8 +298,7 @@ void conn_close(struct conn *c)
      * it goes with the connection at the end of the turn. */
     c->data = NULL;
     conn_stats.open--;
-    TAILQ_INSERT_TAIL(&conn_dead, c, link);
-    event_active(&conn_reaper, EV_TIMEOUT, 0);
+    turn_defer(&c->dead, conn_free);
 }
 
 /* The connection ended on its own: tell the owner, then close. */

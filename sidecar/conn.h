@@ -17,6 +17,7 @@
 #include "http.h"
 #include "req.h"
 #include "timerq.h"
+#include "turn.h"
 
 enum conn_state {
     CONN_HTTP,      /* reading the next request */
@@ -54,9 +55,10 @@ struct conn {
     struct conn_out *out; /* output queue; NULL when empty */
     uint32_t out_head, out_n, out_cap; /* a ring; out_cap a power of two */
     size_t out_bytes;
-    TAILQ_ENTRY(conn)
-    link;                          /* on the dirty list, or the dead list once
-                                      closed (never both) */
+    union {
+        TAILQ_ENTRY(conn) link; /* on the dirty list while open */
+        struct turn_node dead;  /* once closed, until the end of the turn */
+    };
     struct timerq_node head_timer; /* queued while waiting for a request */
     struct conn_ip *ip;            /* per-address count; NULL when unlimited */
     void *data;                    /* the owner's (an Engine.IO session) */

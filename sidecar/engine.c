@@ -23,10 +23,9 @@ static const struct engine_handler *engine_h;
 static struct idmap engine_sids;
 static TAILQ_HEAD(engine_list, engine_session)
     engine_all = TAILQ_HEAD_INITIALIZER(engine_all);
-static struct engine_list engine_dead = TAILQ_HEAD_INITIALIZER(engine_dead);
 static TAILQ_HEAD(, engine_session)
     engine_flushq = TAILQ_HEAD_INITIALIZER(engine_flushq);
-static struct event engine_turn_ev; /* end of loop turn: flush, then free */
+static struct event engine_turn_ev; /* end of loop turn: polling flush */
 
 /* v4: the server pings every interval and waits `timeout` for the pong.
  * v3: the client pings; it must be heard from within interval + timeout. */
@@ -61,7 +60,7 @@ void engine_setup(struct event_base *base, const struct engine_config *cfg,
     if (idmap_init(&engine_sids) != 0)
         abort();
     event_assign(&engine_turn_ev, base, -1, 0, engine_turn, NULL);
-    event_priority_set(&engine_turn_ev, 2);
+    event_priority_set(&engine_turn_ev, TURN_END);
     timerq_init(&engine_ping_q, base, cfg->ping_interval_ms, engine_ping_due,
                 NULL);
     timerq_init(&engine_pong_q, base, cfg->ping_timeout_ms, engine_pong_due,
@@ -322,11 +321,16 @@ static void engine_turn(evutil_socket_t fd, short what, void *arg)
         if (s->state == ENGINE_OPEN && s->npending > 0)
             engine_poll_respond(s);
     }
-    while ((s = TAILQ_FIRST(&engine_dead)) != NULL) {
-        TAILQ_REMOVE(&engine_dead, s, link);
-        free(s->meta);
-        free(s);
-    }
+}
+
+/* A closed session stays readable until the end of the turn: the layers
+ * above may still be in a fan-out that reached it. */
+static void engine_free(struct turn_node *n)
+{
+    struct engine_session *s = TURN_OF(n, struct engine_session, dead);
+
+    free(s->meta);
+    free(s);
 }
 
 static void engine_end(struct engine_session *s, const char *reason,
@@ -368,8 +372,7 @@ static void engine_end(struct engine_session *s, const char *reason,
         buf_free(&h);
     }
     TAILQ_REMOVE(&engine_all, s, link);
-    TAILQ_INSERT_TAIL(&engine_dead, s, link);
-    event_active(&engine_turn_ev, EV_TIMEOUT, 0);
+    turn_defer(&s->dead, engine_free);
     if (engine_h->close != NULL)
         engine_h->close(s, reason);
 }

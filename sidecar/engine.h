@@ -12,13 +12,17 @@
 #include "frame.h"
 #include "idmap.h"
 #include "timerq.h"
+#include "turn.h"
 
 enum engine_transport { ENGINE_POLLING = 0, ENGINE_WEBSOCKET = 1 };
 enum engine_state { ENGINE_OPEN = 0, ENGINE_CLOSED = 1 };
 
 struct engine_session {
-    struct idmap_node node;           /* by sid */
-    TAILQ_ENTRY(engine_session) link; /* all sessions, then the dead list */
+    struct idmap_node node; /* by sid */
+    union {
+        TAILQ_ENTRY(engine_session) link; /* all sessions while open */
+        struct turn_node dead; /* once closed, until the end of the turn */
+    };
     TAILQ_ENTRY(engine_session) flush_link;
     char sid[21];
     uint8_t version;        /* Engine.IO protocol: 3 or 4 */

@@ -19,8 +19,11 @@ struct fcgiserv_conn;
 
 struct fcgiserv_req {
     struct req base;
-    struct fcgiserv_conn *fc;       /* NULL once answered or aborted */
-    TAILQ_ENTRY(fcgiserv_req) link; /* fc->reqs, then the dead list */
+    struct fcgiserv_conn *fc; /* NULL once answered or aborted */
+    union {
+        TAILQ_ENTRY(fcgiserv_req) link; /* on fc->reqs while it has one */
+        struct turn_node dead;          /* then until the end of the turn */
+    };
     unsigned rid;
     uint8_t keep_conn;
     uint8_t params_done;
@@ -42,36 +45,25 @@ struct fcgiserv_conn {
 static const struct req_handler *fcgiserv_h;
 static size_t fcgiserv_max_body;
 static uint32_t fcgiserv_next_id;
-static TAILQ_HEAD(, fcgiserv_req)
-    fcgiserv_dead = TAILQ_HEAD_INITIALIZER(fcgiserv_dead);
-static struct event fcgiserv_reaper;
-
 static const struct req_ops fcgiserv_req_ops;
 
 /* Requests are freed at the end of the loop turn, after every caller that
  * might still hold one has returned. */
-static void fcgiserv_reap(evutil_socket_t fd, short what, void *arg)
+static void fcgiserv_free(struct turn_node *n)
 {
-    struct fcgiserv_req *r;
+    struct fcgiserv_req *r = TURN_OF(n, struct fcgiserv_req, dead);
 
-    (void)fd;
-    (void)what;
-    (void)arg;
-    while ((r = TAILQ_FIRST(&fcgiserv_dead)) != NULL) {
-        TAILQ_REMOVE(&fcgiserv_dead, r, link);
-        buf_free(&r->params);
-        buf_free(&r->body);
-        free(r);
-    }
+    buf_free(&r->params);
+    buf_free(&r->body);
+    free(r);
 }
 
 void fcgiserv_setup(struct event_base *base, const struct req_handler *h,
                     size_t max_body)
 {
+    (void)base; /* frees go through turn_defer; kept like scgiserv_setup */
     fcgiserv_h = h;
     fcgiserv_max_body = max_body;
-    event_assign(&fcgiserv_reaper, base, -1, 0, fcgiserv_reap, NULL);
-    event_priority_set(&fcgiserv_reaper, 2);
 }
 
 static void fcgiserv_forget(struct fcgiserv_req *r)
@@ -85,8 +77,7 @@ static void fcgiserv_forget(struct fcgiserv_req *r)
     r->fc = NULL;
     /* params and body stay: the handler may still read the request it is
      * answering; they go at the end of the turn. */
-    TAILQ_INSERT_TAIL(&fcgiserv_dead, r, link);
-    event_active(&fcgiserv_reaper, EV_TIMEOUT, 0);
+    turn_defer(&r->dead, fcgiserv_free);
 }
 
 /* The connection ends: held requests are released, everything freed. */

@@ -13,25 +13,18 @@
 static struct event_base *front_base;
 static size_t front_max_in, front_max_out;
 static uint32_t front_next_id;
-static TAILQ_HEAD(, front_conn) front_dead = TAILQ_HEAD_INITIALIZER(front_dead);
-static struct event front_reaper;
-
 static void front_event_cb(evutil_socket_t fd, short what, void *arg);
 
-static void front_reap(evutil_socket_t fd, short what, void *arg)
+/* A closed connection goes at the end of the turn, after every caller that
+ * might still hold it has returned. */
+static void front_free(struct turn_node *n)
 {
-    struct front_conn *fc;
+    struct front_conn *fc = TURN_OF(n, struct front_conn, dead);
 
-    (void)fd;
-    (void)what;
-    (void)arg;
-    while ((fc = TAILQ_FIRST(&front_dead)) != NULL) {
-        TAILQ_REMOVE(&front_dead, fc, dead_link);
-        buf_free(&fc->in);
-        buf_free(&fc->out);
-        free(fc->data);
-        free(fc);
-    }
+    buf_free(&fc->in);
+    buf_free(&fc->out);
+    free(fc->data);
+    free(fc);
 }
 
 void front_setup(struct event_base *base, size_t max_input, size_t max_output)
@@ -39,8 +32,6 @@ void front_setup(struct event_base *base, size_t max_input, size_t max_output)
     front_base = base;
     front_max_in = max_input;
     front_max_out = max_output;
-    event_assign(&front_reaper, base, -1, 0, front_reap, NULL);
-    event_priority_set(&front_reaper, 2);
 }
 
 static void front_arm(struct front_conn *fc, short want)
@@ -87,8 +78,7 @@ void front_close(struct front_conn *fc)
     fc->armed = 0;
     close(fc->fd);
     fc->fd = -1;
-    TAILQ_INSERT_TAIL(&front_dead, fc, dead_link);
-    event_active(&front_reaper, EV_TIMEOUT, 0);
+    turn_defer(&fc->dead, front_free);
 }
 
 /* Writes what is queued. Returns 0, or -1 on a fatal error. */

@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 
 #include "buf.h"
+#include "turn.h"
 
 struct front_conn;
 
@@ -31,10 +32,10 @@ struct front_conn {
     struct buf out;
     size_t out_off;
     front_input_cb input;
-    void *data;     /* the owner's; freed with the connection */
-    uint64_t *open; /* the owner's gauge of open connections, or NULL:
-                       decremented as the connection closes */
-    TAILQ_ENTRY(front_conn) dead_link;
+    void *data;            /* the owner's; freed with the connection */
+    uint64_t *open;        /* the owner's gauge of open connections, or NULL:
+                              decremented as the connection closes */
+    struct turn_node dead; /* closed, until the end of the turn */
 };
 
 /* Sets up the module on `base`; `max_output` caps each connection's queued

@@ -31,6 +31,7 @@
 #include "rpc.h"
 #include "scgiserv.h"
 #include "sock.h"
+#include "turn.h"
 #include "upstream.h"
 
 #define MAIN_MAX_FILE (16 << 20)
@@ -450,7 +451,7 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
 
     main_base = event_base_new();
-    if (main_base == NULL || event_base_priority_init(main_base, 3) != 0)
+    if (main_base == NULL || turn_setup(main_base) != 0)
         fatal("cannot create the event loop");
     /* Before any socket accepts: a SIGTERM that comes as soon as the
      * sockets answer (a supervisor, a test) must drain, not kill. It is
@@ -559,6 +560,7 @@ int main(int argc, char **argv)
     if (main_drain_ev != NULL)
         event_free(main_drain_ev);
     upstream_shutdown();
+    turn_run(); /* what the last turn closed */
     hub_shutdown();
     msglog_shutdown(); /* writes what is still queued */
     pfor_shutdown();

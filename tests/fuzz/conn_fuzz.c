@@ -23,6 +23,7 @@
 #include "hub.h"
 #include "log.h"
 #include "sock.h"
+#include "turn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -71,7 +72,7 @@ static void conn_fuzz_setup(void)
     signal(SIGPIPE, SIG_IGN); /* the daemon does the same */
     conn_fuzz_base = event_base_new();
     assert(conn_fuzz_base != NULL);
-    assert(event_base_priority_init(conn_fuzz_base, 3) == 0);
+    assert(turn_setup(conn_fuzz_base) == 0);
     memset(&lim, 0, sizeof lim);
     lim.max_head = 4096;
     lim.max_body = 8192;

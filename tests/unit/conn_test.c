@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "pfor.h"
 #include "t.h"
+#include "turn.h"
 
 static struct event_base *base;
 static int closed_calls;
@@ -265,7 +266,7 @@ int main(void)
                               .spread_min = 64};
 
     base = event_base_new();
-    if (base == NULL || event_base_priority_init(base, 3) != 0)
+    if (base == NULL || turn_setup(base) != 0)
         return 1;
     conn_setup(base, &t_handler, &lim);
     test_write_through_then_coalesce();

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "sock.h"
 #include "t.h"
+#include "turn.h"
 
 static struct event_base *base;
 
@@ -43,7 +44,7 @@ static void setup(void)
     log_init(-1);
     signal(SIGPIPE, SIG_IGN);
     base = event_base_new();
-    event_base_priority_init(base, 3);
+    turn_setup(base);
     memset(&lim, 0, sizeof lim);
     lim.max_head = 4096;
     lim.max_body = 8192;
