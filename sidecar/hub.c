@@ -11,8 +11,19 @@
 #include "msglog.h"
 #include "sio.h"
 #include "timerq.h"
+#include "turn.h"
 
 struct hub_stats hub_stats;
+
+/* Fan-outs iterate namespaces' sockets and channels' members while a
+ * delivery may end a receiver's session, and with it sockets and members
+ * not yet visited. So nothing is freed before the end of the loop turn
+ * (turn_defer): a dropped record is unlinked at once and marked dead
+ * (hub_sock.dead, hub_member.hs NULL), and a fan-out skips dead records and
+ * goes on through their links. That relies on glibc's sys/queue.h leaving
+ * a removed element's own next pointer as it was; the chain from a dead
+ * record leads only forward, to records that were after it, so nobody
+ * alive is skipped or visited twice. */
 
 struct hub_nsp {
     struct idmap_node node;
@@ -20,6 +31,7 @@ struct hub_nsp {
     TAILQ_HEAD(, hub_sock) socks;
     unsigned nsocks;
     struct idmap channels;
+    struct turn_node dead;
 };
 
 struct hub_channel {
@@ -28,26 +40,37 @@ struct hub_channel {
     struct hub_nsp *nsp;
     LIST_HEAD(, hub_member) members;
     unsigned count;
+    struct turn_node dead;
 };
 
-/* One socket in one channel, linked from both sides. */
+/* One socket in one channel, linked from both sides. A dropped member
+ * waits on hub_dead_members (through `next_dead`, as no fan-out reads the
+ * channel of a dead member): one turn node for all of them, as a socket
+ * may leave a thousand channels at once. */
 struct hub_member {
     LIST_ENTRY(hub_member) in_channel;
     LIST_ENTRY(hub_member) in_sock;
-    struct hub_channel *ch;
-    struct hub_sock *hs;
+    union {
+        struct hub_channel *ch;
+        struct hub_member *next_dead;
+    };
+    struct hub_sock *hs; /* NULL once dropped */
 };
 
 struct hub_sock {
-    struct idmap_node node; /* by socket id */
+    union {
+        struct idmap_node node;     /* by socket id, while not dead */
+        struct turn_node dead_node; /* then until the end of the turn */
+    };
     TAILQ_ENTRY(hub_sock) in_nsp;
     struct sock *s;
     struct hub_nsp *nsp;
     LIST_HEAD(, hub_member) channels;
     unsigned nchannels;
-    uint32_t stamp; /* last multi-channel emit that reached it */
-    int pending;    /* CONNECT forwarded, not answered: not in nsp->socks */
-    char *context;  /* the forwarder's per-socket JSON, NULL when none */
+    uint32_t stamp;  /* last multi-channel emit that reached it */
+    uint8_t pending; /* CONNECT forwarded, not answered: not in nsp->socks */
+    uint8_t dead;    /* dropped; freed at the end of the turn */
+    char *context;   /* the forwarder's per-socket JSON, NULL when none */
     size_t context_len;
     char *auth; /* the CONNECT payload, kept for the forwarder */
     size_t auth_len;
@@ -59,7 +82,7 @@ struct hub_sock {
 struct hub_ackreq {
     int64_t id;
     unsigned waiting;
-    size_t n;
+    size_t n, cap; /* results filled, and room for */
     struct hub_ack_result *results;
     hub_ack_done done;
     void *arg;
@@ -78,6 +101,8 @@ static void *hub_fwd_arg;
 static int hub_private_channels;
 static struct hub_limits hub_lim = {HUB_MAX_CHANNELS_PER_SOCKET, 0, 0,
                                     HUB_FLOOD_DROP};
+static struct hub_member *hub_dead_members;
+static struct turn_node hub_dead_node;
 
 void hub_set_limits(const struct hub_limits *lim)
 {
@@ -174,15 +199,22 @@ static struct hub_nsp *hub_nsp_get(const char *name, int create)
     return n;
 }
 
+static void hub_nsp_free(struct turn_node *node)
+{
+    struct hub_nsp *n = TURN_OF(node, struct hub_nsp, dead);
+
+    idmap_free(&n->channels);
+    free(n->name);
+    free(n);
+}
+
 static void hub_nsp_release(struct hub_nsp *n)
 {
     if (n->nsocks > 0 || n->channels.count > 0)
         return;
     idmap_del(&hub_nsps, &n->node);
-    idmap_free(&n->channels);
-    free(n->name);
-    free(n);
     hub_stats.namespaces--;
+    turn_defer(&n->dead, hub_nsp_free);
 }
 
 /* ---- channels ---- */
@@ -241,6 +273,25 @@ static int hub_sock_join(struct hub_sock *hs, const char *name,
     return 0;
 }
 
+static void hub_channel_free(struct turn_node *n)
+{
+    struct hub_channel *ch = TURN_OF(n, struct hub_channel, dead);
+
+    free(ch->name);
+    free(ch);
+}
+
+static void hub_members_free(struct turn_node *n)
+{
+    struct hub_member *m;
+
+    (void)n;
+    while ((m = hub_dead_members) != NULL) {
+        hub_dead_members = m->next_dead;
+        free(m);
+    }
+}
+
 static void hub_member_drop(struct hub_member *m)
 {
     struct hub_channel *ch = m->ch;
@@ -248,12 +299,15 @@ static void hub_member_drop(struct hub_member *m)
     LIST_REMOVE(m, in_channel);
     LIST_REMOVE(m, in_sock);
     m->hs->nchannels--;
-    free(m);
+    m->hs = NULL;
+    if (hub_dead_members == NULL)
+        turn_defer(&hub_dead_node, hub_members_free);
+    m->next_dead = hub_dead_members;
+    hub_dead_members = m;
     if (--ch->count == 0) {
         idmap_del(&ch->nsp->channels, &ch->node);
-        free(ch->name);
-        free(ch);
         hub_stats.channels--;
+        turn_defer(&ch->dead, hub_channel_free);
     }
 }
 
@@ -284,6 +338,15 @@ int hub_leave(const char *sid, const char *channel, const char **err)
 
 /* ---- sockets ---- */
 
+static void hub_sock_free(struct turn_node *node)
+{
+    struct hub_sock *hs = TURN_OF(node, struct hub_sock, dead_node);
+
+    free(hs->context);
+    free(hs->auth);
+    free(hs);
+}
+
 static void hub_sock_drop(struct hub_sock *hs)
 {
     struct hub_nsp *n;
@@ -298,9 +361,8 @@ static void hub_sock_drop(struct hub_sock *hs)
     n->nsocks--;
     idmap_del(&hub_socks, &hs->node);
     hs->s->data = NULL;
-    free(hs->context);
-    free(hs->auth);
-    free(hs);
+    hs->dead = 1;
+    turn_defer(&hs->dead_node, hub_sock_free);
     hub_nsp_release(n);
 }
 
@@ -476,6 +538,8 @@ static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
     struct hub_ack_result *res;
 
     if (r != NULL) {
+        if (r->n == r->cap)
+            return 0; /* joined during the fan-out: not counted on */
         res = &r->results[r->n];
         memset(res, 0, sizeof *res);
         if ((res->sid = strdup(hs->s->id)) == NULL ||
@@ -499,9 +563,9 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
               unsigned timeout_ms, hub_ack_done done, void *arg)
 {
     struct hub_nsp *n = hub_nsp_get(t->nsp ? t->nsp : "/", 0);
-    struct hub_sock *hs, *next, *to = NULL;
+    struct hub_sock *hs, *to = NULL;
     struct hub_channel *ch = NULL;
-    struct hub_member *m, *mnext;
+    struct hub_member *m;
     struct hub_ackreq *r = NULL;
     struct sock_packet p;
     size_t cap = 0;
@@ -528,6 +592,7 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
             free(r);
             return -1;
         }
+        r->cap = cap ? cap : 1;
         r->id = hub_next_ack++;
         r->waiting = 1; /* held until the loop ends: a receiver may fail
                            synchronously and must not finish us mid-loop */
@@ -548,17 +613,18 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
         if (t->except == NULL || strcmp(t->except, to->s->id) != 0)
             count += hub_deliver(to, &p, r);
     } else if (ch != NULL) {
-        for (m = LIST_FIRST(&ch->members); m != NULL; m = mnext) {
-            mnext = LIST_NEXT(m, in_channel);
-            if (t->except == NULL || strcmp(t->except, m->hs->s->id) != 0)
+        /* A delivery may drop members (see the top of the file): the next
+         * one is taken after it, through links that stay readable. */
+        for (m = LIST_FIRST(&ch->members); m != NULL;
+             m = LIST_NEXT(m, in_channel))
+            if (m->hs != NULL &&
+                (t->except == NULL || strcmp(t->except, m->hs->s->id) != 0))
                 count += hub_deliver(m->hs, &p, r);
-        }
     } else if (n != NULL && t->channel == NULL) {
-        for (hs = TAILQ_FIRST(&n->socks); hs != NULL; hs = next) {
-            next = TAILQ_NEXT(hs, in_nsp);
-            if (t->except == NULL || strcmp(t->except, hs->s->id) != 0)
-                count += hub_deliver(hs, &p, r);
-        }
+        TAILQ_FOREACH(hs, &n->socks, in_nsp)
+        if (!hs->dead &&
+            (t->except == NULL || strcmp(t->except, hs->s->id) != 0))
+            count += hub_deliver(hs, &p, r);
     }
     sock_packet_release(&p);
     if (msglog_enabled)
@@ -584,7 +650,7 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
 /* Relay mode: the sender's channels hear the event, each receiver once. */
 static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
 {
-    struct hub_member *m, *rm, *rnext;
+    struct hub_member *m, *rm;
     struct sock_packet p;
     uint32_t stamp = ++hub_next_stamp;
     long count = 0;
@@ -593,11 +659,15 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
                          ev->data_len, ev->attach, ev->nattach) != 0)
         return 0;
     from->stamp = stamp;
+    /* Deliveries may drop members, the sender's too (see the top of the
+     * file): dead ones are skipped, links followed after each delivery. */
     LIST_FOREACH(m, &from->channels, in_sock)
     {
-        for (rm = LIST_FIRST(&m->ch->members); rm != NULL; rm = rnext) {
-            rnext = LIST_NEXT(rm, in_channel);
-            if (rm->hs->stamp == stamp)
+        if (m->hs == NULL)
+            continue;
+        LIST_FOREACH(rm, &m->ch->members, in_channel)
+        {
+            if (rm->hs == NULL || rm->hs->stamp == stamp)
                 continue;
             rm->hs->stamp = stamp;
             count += hub_deliver(rm->hs, &p, NULL);
@@ -769,6 +839,8 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
     }
     if (hub_relay) {
         long n = hub_relay_event(hs, ev);
+        if (hs->dead)
+            return; /* a delivery ended the sender's own session */
         if (hub_fwd_cb == NULL) {
             snprintf(reply, sizeof reply, "[%ld]", n);
             hub_ack_client(s, ev->ack_id, reply);

@@ -182,6 +182,17 @@ static struct sock *sock_find(struct sock_client *cl, const char *nsp,
     return NULL;
 }
 
+static void sock_release(struct turn_node *n)
+{
+    struct sock *s = TURN_OF(n, struct sock, dead);
+
+    free(s->id);
+    free(s->nsp);
+    free(s);
+}
+
+/* The memory goes at the end of the turn: the hub may be in a fan-out
+ * whose delivery ended this socket's session. */
 static void sock_free(struct sock *s, const char *reason)
 {
     struct sock_ack *a;
@@ -193,9 +204,7 @@ static void sock_free(struct sock *s, const char *reason)
         a->cb(a->arg, s, NULL, 0, NULL, 0);
         free(a);
     }
-    free(s->id);
-    free(s->nsp);
-    free(s);
+    turn_defer(&s->dead, sock_release);
 }
 
 void sock_disconnect(struct sock *s, const char *reason)
@@ -332,6 +341,11 @@ void sock_engine_open(struct engine_session *es)
         timerq_add(&sock_connect_q, &cl->connect_timer);
 }
 
+static void sock_client_release(struct turn_node *n)
+{
+    free(TURN_OF(n, struct sock_client, dead));
+}
+
 void sock_engine_close(struct engine_session *es, const char *reason)
 {
     struct sock_client *cl = es->data;
@@ -344,7 +358,7 @@ void sock_engine_close(struct engine_session *es, const char *reason)
     while ((s = LIST_FIRST(&cl->socks)) != NULL)
         sock_free(s, reason);
     sock_free_partial(cl);
-    free(cl);
+    turn_defer(&cl->dead, sock_client_release);
 }
 
 /* ---- incoming ---- */

@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "frame.h"
 #include "timerq.h"
+#include "turn.h"
 
 struct sock_ack;
 struct sock_partial;
@@ -21,11 +22,16 @@ struct sock_client {
     LIST_HEAD(, sock) socks;
     struct sock_partial *partial;     /* a binary packet awaiting attachments */
     struct timerq_node connect_timer; /* v5: until the first CONNECT */
+    struct turn_node dead; /* ended, until the end of the loop turn */
 };
 
-/* One namespace joined by a client. */
+/* One namespace joined by a client. A socket that ends stays readable until
+ * the end of the loop turn (a fan-out may still hold it). */
 struct sock {
-    LIST_ENTRY(sock) link;
+    union {
+        LIST_ENTRY(sock) link; /* client->socks while connected */
+        struct turn_node dead; /* then until the end of the turn */
+    };
     struct sock_client *client;
     char *id; /* what the client sees as socket.id */
     char *nsp;
