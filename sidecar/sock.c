@@ -197,6 +197,9 @@ static void sock_free(struct sock *s, const char *reason)
 {
     struct sock_ack *a;
 
+    if (s->closing)
+        return; /* again from inside its own `disconnect` */
+    s->closing = 1;
     LIST_REMOVE(s, link);
     sock_h->disconnect(s, reason);
     while ((a = s->acks) != NULL) {
@@ -209,6 +212,8 @@ static void sock_free(struct sock *s, const char *reason)
 
 void sock_disconnect(struct sock *s, const char *reason)
 {
+    if (s->closing)
+        return;
     sock_send_control(s->client, SIO_DISCONNECT, s->nsp, NULL);
     sock_free(s, reason);
 }

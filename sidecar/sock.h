@@ -37,7 +37,8 @@ struct sock {
     char *nsp;
     struct sock_ack *acks; /* acks we wait for from the client */
     void *data;            /* the hub's */
-    int pending;           /* CONNECT awaits sock_connect_done() */
+    uint8_t pending;       /* CONNECT awaits sock_connect_done() */
+    uint8_t closing;       /* being freed: `disconnect` is running */
 };
 
 /* A client event. `data` is the packet's JSON array, event name first,
@@ -112,7 +113,7 @@ int sock_expect_ack(struct sock *s, int64_t id, sock_ack_cb cb, void *arg);
 void sock_cancel_ack(struct sock *s, int64_t id, void *arg);
 
 /* Server-side DISCONNECT of one namespace socket; `disconnect` runs and the
- * socket is freed. */
+ * socket is freed. A no-op on a socket whose `disconnect` is running. */
 void sock_disconnect(struct sock *s, const char *reason);
 
 /* The transport name and protocol of the socket's session. */
