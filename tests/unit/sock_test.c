@@ -129,9 +129,46 @@ static void test_binary_event_without_data(void)
     CHECK(engine_count() == 0);
 }
 
+/* fanout_fuzz, 2026-12-03: a binary event whose JSON is not an array
+ * ("451-{}") closes the session when its attachment completes it; sock.c
+ * then wrote the finished partial back into the freed client
+ * (heap-use-after-free). The client now lives to the end of the turn. */
+static void test_bad_binary_event_closes_cleanly(void)
+{
+    static const char upgrade[] =
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+        "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n";
+    struct sockaddr_in sin;
+    char out[8192];
+    size_t got = 0;
+    int sv[2];
+
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(0x7f000001);
+    CHECK(conn_new(sv[0], (struct sockaddr *)&sin, sizeof sin) != NULL);
+    CHECK(write(sv[1], upgrade, sizeof upgrade - 1) ==
+          (ssize_t)(sizeof upgrade - 1));
+    turns(sv[1], out, sizeof out, &got);
+    send_frame(sv[1], 1, "40", 2);
+    turns(sv[1], out, sizeof out, &got);
+    CHECK(engine_count() == 1);
+    send_frame(sv[1], 1, "451-{}", 6);
+    send_frame(sv[1], 2, "\x01", 1);
+    turns(sv[1], out, sizeof out, &got);
+    CHECK(engine_count() == 0); /* closed for the bad packet */
+    close(sv[1]);
+    turns(-1, out, sizeof out, &got);
+    CHECK(turn_pending() == 0);
+}
+
 int main(void)
 {
     setup();
     test_binary_event_without_data();
+    test_bad_binary_event_closes_cleanly();
     return T_DONE();
 }
