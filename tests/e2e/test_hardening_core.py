@@ -23,6 +23,7 @@ import socket
 import struct
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -245,3 +246,68 @@ def test_relay_from_a_session_overflowing_itself(daemon):
             what="A1's sockets gone")
     for s in a_all + [b, c]:
         s.close()
+
+
+class EmitApp:
+    """An upstream application over HTTP: every connect is allowed, and an
+    event "go" is answered with `n` emit actions of BIG to channel "room"
+    (applied one after the other in one loop callback)."""
+
+    def __init__(self, n):
+        actions = [{"action": "emit", "event": "big", "args": [i, BIG],
+                    "channel": "room"} for i in range(n)]
+        go = json.dumps({"actions": actions}).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                req = json.loads(self.rfile.read(
+                    int(self.headers["Content-Length"])))
+                body = go if req.get("event") == "go" else b"{}"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/ev" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+@pytest.mark.parametrize("relay", [False, True])
+def test_upstream_emit_actions_overflowing_a_session(daemon, tmp_path, relay):
+    """The application answers B's event with broadcasts to the channel;
+    one of them overflows A1 and A2 in the middle of the fan-out."""
+    app = EmitApp(N // 2)
+    secret = tmp_path / "upstream.secret"
+    secret.write_text("s3cret\n")
+    try:
+        d = daemon("--max-output", CAP, "--upstream", app.url,
+                   "--upstream-secret", str(secret),
+                   *(["--relay"] if relay else []))
+        rpc = d.rpc()
+        a_all, a_sids, b, c = setup_clients(d, rpc, "room")
+        got_b = b.events_behind("big", N)
+        got_c = c.events_behind("big", N)
+        b.send('42["go"]')
+        b.send('42["go"]')
+        assert sorted(x[0] for x in got_b()) == sorted(list(range(N // 2)) * 2)
+        assert len(got_c()) == N
+        for a in a_all:
+            assert a.ended(), "A never read: its output must go over the cap"
+        d.assert_alive()
+        rpc.call("emit", event="after", args=[3], channel="room")
+        assert c.events("after", 1) == [[3]]
+        for s in a_all + [b, c]:
+            s.close()
+    finally:
+        app.close()
