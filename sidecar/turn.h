@@ -34,7 +34,8 @@ int turn_setup(struct event_base *base);
 
 /* Frees `n` with `fn` at the end of this loop turn, after every callback
  * that might still hold the object has returned: a fan-out loop that closes
- * a receiver never touches freed memory. Each node at most once. */
+ * a receiver never touches freed memory. Each node at most once. Before
+ * turn_setup() the node waits for turn_run(). */
 void turn_defer(struct turn_node *n, void (*fn)(struct turn_node *n));
 
 /* Runs the deferred frees now (what the end of the turn does; for shutdown
