@@ -318,3 +318,32 @@ def test_queue_toward_the_app_capped_in_bytes(daemon, tmp_path):
         assert s["upstream_overflows"] == 1
     finally:
         app.stop()
+
+
+def test_app_join_of_a_cut_channel_refused(daemon, tmp_path):
+    """The app answers with a join action naming "room\u0000evil": cJSON
+    would cut it to "room"; the action is skipped and counted instead."""
+    app = App("http", tmp_path)
+    secret = tmp_path / "secret"
+    secret.write_text(SECRET)
+    try:
+        d = daemon("--upstream", app.url, "--upstream-secret", str(secret))
+        rpc = d.rpc()
+        c = RawWs(d)
+        c.wait_event("welcome", timeout=10)
+        before = rpc.call("stats")["upstream_bad_actions"]
+        codes = [ord(ch) for ch in "room\x00evil"]
+        c.ws.send('421["join-codes",%s]' % json.dumps(codes))
+        got = c.recv_packet(timeout=10)
+        while not got.startswith("3"):
+            got = c.recv_packet(timeout=10)
+        assert got == '31["ok"]'
+        assert channels_of(rpc, c.sid) == ["user:anon"]
+        assert rpc.call("stats")["upstream_bad_actions"] == before + 1
+        c.ws.send('422["join-codes",%s]' % json.dumps(
+            [ord(ch) for ch in "room"]))
+        got = c.recv_packet(timeout=10)
+        assert got == '32["ok"]', got
+        assert sorted(channels_of(rpc, c.sid)) == ["room", "user:anon"]
+    finally:
+        app.stop()
