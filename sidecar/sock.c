@@ -384,12 +384,14 @@ void sock_connect_done(struct sock *s, const char *refusal, const char *data)
 }
 
 /* Refuses a CONNECT to a namespace we will not hold, as Node socket.io
- * refuses an unknown one. The name is echoed with every byte that is not
- * printable ASCII replaced, so that the reply stays valid UTF-8 text and no
- * control byte (the polling payload's separator 0x1e) reaches the wire. */
+ * refuses an unknown one. A valid name is echoed as sent, so the client
+ * finds its socket; an invalid one with every byte that is not printable
+ * ASCII replaced, so that the reply stays valid UTF-8 text and no control
+ * byte (the polling payload's separator 0x1e) reaches the wire. */
 static void sock_refuse_name(struct sock_client *cl, const char *nsp,
                              size_t len, const char *why)
 {
+    int valid = sio_name_valid(nsp, len);
     char *echo = malloc(len + 1);
     size_t i;
 
@@ -397,7 +399,7 @@ static void sock_refuse_name(struct sock_client *cl, const char *nsp,
         return;
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)nsp[i];
-        echo[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+        echo[i] = !valid && (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
     }
     echo[len] = '\0';
     sock_refuse(cl, echo, why, NULL);

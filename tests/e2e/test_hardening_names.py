@@ -17,7 +17,7 @@ import time
 import pytest
 import requests
 
-from e2e_lib import RawWs, assert_still_serving, wait_until
+from e2e_lib import NodeHandle, RawWs, assert_still_serving, wait_until
 
 sys.path.insert(0, os.path.dirname(__file__))
 from test_upstream import App, SECRET  # noqa: E402
@@ -180,13 +180,44 @@ def test_max_namespaces_refuses_with_connect_error(daemon):
         assert c.recv_packet().startswith('0%s,{"sid":' % n)
     c.ws.send("40/d,")
     assert c.recv_packet() == '4/d,{"message":"too many namespaces"}'
+    c.ws.send("40/caf\u00e9,")  # a valid name is echoed as it came
+    assert c.recv_packet() == \
+        '4/caf\u00e9,{"message":"too many namespaces"}'
     c.ws.send("40/a,")  # already joined: not refused, not answered again
     c.ws.send("41/a,")
     c.ws.send("40/d,")
     assert c.recv_packet().startswith('0/d,{"sid":')
-    assert stats(d)["namespaces_refused"] == 1
+    assert stats(d)["namespaces_refused"] == 2
     assert sorted(s["namespace"] for s in sockets_of(d, c.open["sid"])) == [
         "/b", "/c", "/d"]
+
+
+@pytest.mark.parametrize("flavour", ["v4", "v2"])
+def test_max_namespaces_with_the_official_client(daemon, node, flavour):
+    """socket.io-client multiplexes the namespaces of one URL on one
+    connection: over the cap, the client's connect_error (2.x: "error")
+    says why, and the sockets it has keep working."""
+    # Protocol v4 (2.x) has "/" joined by itself: one more.
+    d = daemon("--max-namespaces", "3" if flavour == "v2" else "2")
+    cl = node(flavour)
+    opts = {"forceNew": False}
+    held = []
+    for n in ("/a", "/b"):
+        h = NodeHandle(cl, flavour + n)
+        h.connect(d.url, namespace=n, extra_opts=opts)
+        held.append(h)
+    over = NodeHandle(cl, flavour + "/c")
+    over.connect(d.url, namespace="/c", wait=False, extra_opts=opts)
+    ev = cl.wait_for(lambda e: e.get("cid") == flavour + "/c" and e["ev"] in (
+        "connect", "connect_error"), timeout=15, what="connect of /c")
+    assert ev["ev"] == "connect_error"
+    assert "too many namespaces" in ev["message"]
+    rpc = d.rpc()
+    eio = {s["eio_sid"] for s in rpc.call("sessions")["sessions"]}
+    assert len(eio) == 1  # one connection carried them all
+    assert stats(d)["namespaces_refused"] >= 1
+    rpc.call("emit", event="hi", args=[1], namespace="/b")
+    assert held[1].wait_event("hi")
 
 
 @pytest.mark.timeout(120)
