@@ -299,6 +299,19 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 
 /* ---- methods ---- */
 
+/* 1 when params.<key> is a string that cJSON cut at a "\u0000": the text
+ * as written is no valid name while what cJSON made of it is. An emit to
+ * "room\u0000x" must not reach "room". */
+static int rpc_param_cut(const cJSON *params, const char *key)
+{
+    const char *v = rpcmsg_str(params, key), *raw;
+    size_t raw_len;
+
+    return v != NULL && rpcmsg_raw_param(rpc_cur, key, &raw, &raw_len) &&
+           sio_json_string_name(raw, raw_len) == 0 &&
+           sio_name_valid(v, strlen(v));
+}
+
 static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
                             const cJSON *params, const char *event, cJSON *args,
                             const char *raw, size_t raw_len, int wrap)
@@ -317,6 +330,13 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
 
     if (rpcmsg_target(params, &t, &why) != 0) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+        return;
+    }
+    if (rpc_param_cut(params, "namespace") ||
+        rpc_param_cut(params, "channel") || rpc_param_cut(params, "to") ||
+        rpc_param_cut(params, "except") || rpc_param_cut(params, "event")) {
+        hub_stats.names_refused++;
+        rpc_error(cl, id, RPC_INVALID_PARAMS, "a name holds a NUL (\\u0000)");
         return;
     }
     if (tmo != NULL) {

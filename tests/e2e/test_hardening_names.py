@@ -153,6 +153,25 @@ def test_channel_with_nul_refused(daemon):
     assert channels_of(rpc, c.sid) == ["a b"]
 
 
+def test_rpc_emit_to_a_cut_name_refused(daemon):
+    """An emit to channel "room\u0000x" (or namespace "/\u0000x") must not
+    reach "room" (or "/") as cJSON's cut would make it."""
+    d = daemon()
+    c = RawWs(d)
+    rpc = d.rpc()
+    rpc.call("join", sid=c.sid, channel="room")
+    for params in ({"channel": "room\x00x"}, {"namespace": "/\x00x"},
+                   {"event": "ev\x00il"}):
+        p = dict({"event": "leak", "args": [1]}, **params)
+        with pytest.raises(Exception) as e:
+            rpc.call("emit", params=p)
+        assert "NUL" in str(e.value)
+    rpc.call("emit", event="fine", args=[2], channel="room")
+    assert c.wait_event("fine") == [2]
+    assert [p for p in c.packets if p.startswith("2")] == ['2["fine",2]']
+    assert stats(d)["names_refused"] == 3
+
+
 def test_binary_packet_nul_namespace_not_cut(daemon):
     """A BINARY_EVENT for "/\\0x" is not delivered to "/"."""
     d = daemon("--relay")
