@@ -706,7 +706,7 @@ static void sock_text(struct sock_client *cl, const char *data, size_t len)
         cl->partial = part;
         if (p.attachments == 0) /* sio_decode refuses this; be safe */
             sock_free_partial(cl);
-        else
+        else if (sock_lim.attach_timeout_ms > 0)
             timerq_add(&sock_partial_q, &part->timer);
         return;
     default:

@@ -331,6 +331,16 @@ def test_unfinished_attachments_time_out(daemon):
     assert stats(d)["attachment_timeouts"] == 1
 
 
+def test_attachment_timeout_zero_is_off(daemon):
+    d = daemon("--attachment-timeout", "0")
+    c = RawWs(d)
+    c.ws.send('451-3["up",{"_placeholder":true,"num":0}]')
+    time.sleep(1.0)
+    c.ws.send_binary(b"late")
+    assert c.recv_packet() == "33[]"
+    assert stats(d)["attachment_timeouts"] == 0
+
+
 def rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
