@@ -63,6 +63,18 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     return 0;
 }
 
+char *buf_dup(const void *data, size_t len)
+{
+    char *copy = malloc(len + 1);
+
+    if (copy == NULL)
+        return NULL;
+    if (len > 0)
+        memcpy(copy, data, len);
+    copy[len] = '\0';
+    return copy;
+}
+
 void buf_reset(struct buf *b)
 {
     b->len = 0;

@@ -28,6 +28,11 @@ int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A malloc'd copy of `len` bytes with a NUL after them, where strndup()
+ * would stop at a NUL among them and leave a shorter copy than `len` says.
+ * Returns NULL when out of memory. */
+char *buf_dup(const void *data, size_t len);
+
 /* Forgets the contents but keeps the memory. */
 void buf_reset(struct buf *b);
 

@@ -58,6 +58,10 @@ enum {
     OPT_EVENT_BURST,
     OPT_EVENT_RATE_ACTION,
     OPT_MAX_CHANNELS,
+    OPT_MAX_NAMESPACES,
+    OPT_MAX_ATTACHMENT_BYTES,
+    OPT_ATTACHMENT_TIMEOUT,
+    OPT_UPSTREAM_QUEUE_BYTES,
     OPT_RPC_GROUP,
     OPT_RPC_ALLOW_UID,
     OPT_RPC_ALLOW_GID,
@@ -114,6 +118,10 @@ static const struct option config_options[] = {
     {"event-burst", required_argument, NULL, OPT_EVENT_BURST},
     {"event-rate-action", required_argument, NULL, OPT_EVENT_RATE_ACTION},
     {"max-channels", required_argument, NULL, OPT_MAX_CHANNELS},
+    {"max-namespaces", required_argument, NULL, OPT_MAX_NAMESPACES},
+    {"max-attachment-bytes", required_argument, NULL, OPT_MAX_ATTACHMENT_BYTES},
+    {"attachment-timeout", required_argument, NULL, OPT_ATTACHMENT_TIMEOUT},
+    {"upstream-queue-bytes", required_argument, NULL, OPT_UPSTREAM_QUEUE_BYTES},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -181,6 +189,9 @@ static void config_usage(FILE *f)
         "                              SOCKETIOD_UPSTREAM_SECRET)\n"
         "      --upstream-concurrency N  requests in flight at once (16)\n"
         "      --upstream-queue N      events waiting per socket (64)\n"
+        "      --upstream-queue-bytes BYTES  their bytes (4194304; one "
+        "event always\n"
+        "                              goes when none waits)\n"
         "      --upstream-timeout MS   connect/send and response, each "
         "(10000)\n"
         "      --upstream-drain MS     on SIGTERM, the longest wait for "
@@ -225,6 +236,13 @@ static void config_usage(FILE *f)
         "= rate)\n"
         "      --event-rate-action A   drop or disconnect (drop)\n"
         "      --max-channels N        channels per socket (1000)\n"
+        "      --max-namespaces N      namespaces per connection (100)\n"
+        "      --max-attachment-bytes BYTES  binary attachments of one "
+        "packet\n"
+        "                              (0: --max-http-buffer-size, the "
+        "default)\n"
+        "      --attachment-timeout MS for all attachments of a packet "
+        "(60000; 0: none)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -438,9 +456,29 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         cfg->max_header_size = n;
         return 0;
     case OPT_MAX_CHANNELS:
+    case OPT_MAX_NAMESPACES:
         if (config_number(name, val, 1000000, &n) != 0 || n == 0)
             return -1;
-        cfg->max_channels = (unsigned)n;
+        if (opt == OPT_MAX_CHANNELS)
+            cfg->max_channels = (unsigned)n;
+        else
+            cfg->max_namespaces = (unsigned)n;
+        return 0;
+    case OPT_MAX_ATTACHMENT_BYTES:
+    case OPT_UPSTREAM_QUEUE_BYTES:
+        if (config_number(name, val, 1UL << 30, &n) != 0)
+            return -1;
+        if (opt == OPT_MAX_ATTACHMENT_BYTES)
+            cfg->max_attachment_bytes = n;
+        else if (n < 1024)
+            return -1;
+        else
+            cfg->upstream_queue_bytes = n;
+        return 0;
+    case OPT_ATTACHMENT_TIMEOUT:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        cfg->attachment_timeout_ms = (unsigned)n;
         return 0;
     case OPT_EVENT_RATE_ACTION:
         if (strcmp(val, "drop") == 0)
@@ -623,6 +661,9 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_header_size = 16384;
     cfg->max_event_rate = 1000;
     cfg->max_channels = 1000;
+    cfg->max_namespaces = 100;
+    cfg->attachment_timeout_ms = 60000;
+    cfg->upstream_queue_bytes = 4 << 20;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");

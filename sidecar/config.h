@@ -47,6 +47,7 @@ struct config {
                                    events in flight or queued */
     unsigned upstream_retries;  /* times a 503 answer is tried again */
     size_t upstream_max_context;
+    size_t upstream_queue_bytes; /* event bytes waiting per socket */
     int private_channels;
     /* Responder fronts for web servers (docs/deployment.md). */
     const char *fcgi[CONFIG_MAX_LISTEN]; /* --fcgi ADDR */
@@ -66,6 +67,9 @@ struct config {
     unsigned event_burst;            /* 0: same as max_event_rate */
     int flood_disconnect;            /* 1: disconnect, 0: drop the excess */
     unsigned max_channels;           /* channels per socket */
+    unsigned max_namespaces;         /* namespace sockets per session */
+    size_t max_attachment_bytes;     /* one packet's; 0: max_http_buffer_size */
+    unsigned attachment_timeout_ms;  /* one packet's attachments; 0: none */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long

@@ -906,7 +906,10 @@ static void conn_process(struct conn *c)
 
 static int conn_keep_input(struct conn *c, const char *data, size_t len)
 {
-    size_t cap = conn_lim.max_head + conn_lim.max_body + 64;
+    /* One unit not yet whole (a request, a frame) plus the read that
+     * brought the next one's start: two messages just under the limit
+     * sent back to back must not close the connection. */
+    size_t cap = conn_lim.max_head + conn_lim.max_body + 64 + sizeof conn_rbuf;
 
     if (c->in == NULL && (c->in = calloc(1, sizeof *c->in)) == NULL)
         return -1;

@@ -239,6 +239,11 @@ static int hub_sock_join(struct hub_sock *hs, const char *name,
         *err = "channel names are 1 to 1024 bytes";
         return -1;
     }
+    if (!sio_name_valid(name, strlen(name))) {
+        hub_stats.names_refused++;
+        *err = HUB_E_BAD_CHANNEL;
+        return -1;
+    }
     if (hub_membership(hs, name) != NULL)
         return 0;
     if (hs->nchannels >= hub_lim.max_channels) {
@@ -393,7 +398,7 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     }
     /* The application decides: the socket waits, out of every listing. */
     hs->pending = 1;
-    if (auth != NULL && len > 0 && (hs->auth = strndup(auth, len)) != NULL)
+    if (auth != NULL && len > 0 && (hs->auth = buf_dup(auth, len)) != NULL)
         hs->auth_len = len;
     hub_fwd_init(&f, HUB_FWD_CONNECT, hs);
     err = hub_fwd_cb(hub_fwd_arg, &f);
@@ -457,7 +462,7 @@ int hub_set_context(const char *sid, const char *json, size_t len)
 
     if (hs == NULL)
         return -1;
-    if (json != NULL && (copy = strndup(json, len)) == NULL)
+    if (json != NULL && (copy = buf_dup(json, len)) == NULL)
         return -1;
     free(hs->context);
     hs->context = copy;
@@ -515,7 +520,7 @@ static void hub_ack_got(void *arg, struct sock *s, const char *data, size_t len,
     if (msglog_enabled && data != NULL)
         msglog_in(1, s->id, s->client->es->meta, s->nsp, r->id, data, len,
                   attach, nattach);
-    if (data != NULL && (res->data = strndup(data, len)) != NULL) {
+    if (data != NULL && (res->data = buf_dup(data, len)) != NULL) {
         res->len = len;
         if (nattach > 0 &&
             (res->attach = calloc(nattach, sizeof *res->attach)) != NULL) {
@@ -802,6 +807,11 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
         int rc;
         if (ev->arg1 == NULL) {
             err = "the channel must be a string";
+            rc = -1;
+        } else if (!ev->arg1_valid) {
+            /* Refused here, before any use: "\u0000" cut it short. */
+            hub_stats.names_refused++;
+            err = HUB_E_BAD_CHANNEL;
             rc = -1;
         } else if (subscribe && hub_fwd_cb != NULL && hub_private_channels) {
             /* Private channels: the application says whether. */

@@ -12,6 +12,10 @@
 #define HUB_MAX_CHANNEL_NAME 1024
 #define HUB_MAX_CHANNELS_PER_SOCKET 1000 /* the default of max_channels */
 
+/* The refusal of a channel name with a control character (NUL included)
+ * or that is not UTF-8 (sio_name_valid). */
+#define HUB_E_BAD_CHANNEL "invalid channel name"
+
 /* Abuse limits per socket (hub_set_limits). */
 enum hub_flood_action {
     HUB_FLOOD_DROP,       /* excess events are dropped (and counted) */
@@ -72,6 +76,7 @@ struct hub_stats {
     uint64_t messages_out; /* packets delivered, counted per receiver */
     uint64_t emits;
     uint64_t events_rate_limited; /* dropped, or sockets disconnected */
+    uint64_t names_refused;       /* channel names with bad bytes */
 };
 
 extern struct hub_stats hub_stats;

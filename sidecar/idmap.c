@@ -12,12 +12,13 @@
  * to keep crafted names from piling into one bucket. */
 static uint64_t idmap_seed;
 
-static size_t idmap_hash(const char *key)
+static size_t idmap_hash(const char *key, size_t len)
 {
     uint64_t h = 1469598103934665603ULL ^ idmap_seed;
+    size_t i;
 
-    while (*key) {
-        h ^= (unsigned char)*key++;
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
         h *= 1099511628211ULL;
     }
     h ^= h >> 29;
@@ -62,7 +63,7 @@ int idmap_put(struct idmap *m, struct idmap_node *node, const char *key)
     size_t b;
 
     node->key = key;
-    node->hash = idmap_hash(key);
+    node->hash = idmap_hash(key, strlen(key));
     b = node->hash & m->mask;
     node->next = m->buckets[b];
     m->buckets[b] = node;
@@ -74,11 +75,19 @@ int idmap_put(struct idmap *m, struct idmap_node *node, const char *key)
 
 struct idmap_node *idmap_get(const struct idmap *m, const char *key)
 {
-    size_t h = idmap_hash(key);
+    return idmap_getn(m, key, strlen(key));
+}
+
+struct idmap_node *idmap_getn(const struct idmap *m, const char *key,
+                              size_t len)
+{
+    size_t h = idmap_hash(key, len);
     struct idmap_node *node;
 
+    /* strnlen first: memcmp must not run past a shorter key's end. */
     for (node = m->buckets[h & m->mask]; node != NULL; node = node->next)
-        if (node->hash == h && strcmp(node->key, key) == 0)
+        if (node->hash == h && strnlen(node->key, len + 1) == len &&
+            memcmp(node->key, key, len) == 0)
             return node;
     return NULL;
 }

@@ -30,6 +30,11 @@ int idmap_put(struct idmap *m, struct idmap_node *node, const char *key);
 /* The node with `key`, or NULL. */
 struct idmap_node *idmap_get(const struct idmap *m, const char *key);
 
+/* The node whose key is the `len` bytes at `key` (not NUL-terminated; a
+ * NUL among them matches no key), or NULL. */
+struct idmap_node *idmap_getn(const struct idmap *m, const char *key,
+                              size_t len);
+
 /* Unlinks `node`, which must be in the map. */
 void idmap_del(struct idmap *m, struct idmap_node *node);
 

@@ -255,6 +255,7 @@ static void main_upstream(void)
     ucfg.timeout_ms = main_cfg.upstream_timeout_ms;
     ucfg.retries = main_cfg.upstream_retries;
     ucfg.max_context = main_cfg.upstream_max_context;
+    ucfg.max_queue_bytes = main_cfg.upstream_queue_bytes;
     if (upstream_setup(main_base, &ucfg, &cause) != 0)
         fatal("--upstream %s: %s", main_cfg.upstream, cause);
     if (secret != NULL) {
@@ -436,6 +437,7 @@ int main(int argc, char **argv)
     struct event *sigterm, *sigint;
     struct conn_limits lim;
     struct hub_limits hlim;
+    struct sock_limits slim;
     struct engine_config ecfg;
     const char *cause;
     int i, rc, inherited;
@@ -502,6 +504,12 @@ int main(int argc, char **argv)
     ecfg.proxy_trusted = main_proxy_trusted;
     engine_setup(main_base, &ecfg, &main_engine_handler);
     sock_setup(main_base, main_cfg.connect_timeout_ms, &main_sock_handler);
+    slim.max_namespaces = main_cfg.max_namespaces;
+    slim.max_attachments = main_cfg.max_attachment_bytes
+                               ? main_cfg.max_attachment_bytes
+                               : main_cfg.max_http_buffer_size;
+    slim.attach_timeout_ms = main_cfg.attachment_timeout_ms;
+    sock_set_limits(&slim);
     hub_setup(main_base, main_cfg.relay);
     hlim.max_channels = main_cfg.max_channels;
     hlim.event_rate = main_cfg.max_event_rate;

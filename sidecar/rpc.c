@@ -32,6 +32,7 @@
 #include "pfor.h"
 #include "rpcmsg.h"
 #include "scgiserv.h"
+#include "sio.h"
 #include "upstream.h"
 
 struct rpc_stats rpc_stats;
@@ -298,6 +299,19 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 
 /* ---- methods ---- */
 
+/* 1 when params.<key> is a string that cJSON cut at a "\u0000": the text
+ * as written is no valid name while what cJSON made of it is. An emit to
+ * "room\u0000x" must not reach "room". */
+static int rpc_param_cut(const cJSON *params, const char *key)
+{
+    const char *v = rpcmsg_str(params, key), *raw;
+    size_t raw_len;
+
+    return v != NULL && rpcmsg_raw_param(rpc_cur, key, &raw, &raw_len) &&
+           sio_json_string_name(raw, raw_len) == 0 &&
+           sio_name_valid(v, strlen(v));
+}
+
 static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
                             const cJSON *params, const char *event, cJSON *args,
                             const char *raw, size_t raw_len, int wrap)
@@ -316,6 +330,13 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
 
     if (rpcmsg_target(params, &t, &why) != 0) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+        return;
+    }
+    if (rpc_param_cut(params, "namespace") ||
+        rpc_param_cut(params, "channel") || rpc_param_cut(params, "to") ||
+        rpc_param_cut(params, "except") || rpc_param_cut(params, "event")) {
+        hub_stats.names_refused++;
+        rpc_error(cl, id, RPC_INVALID_PARAMS, "a name holds a NUL (\\u0000)");
         return;
     }
     if (tmo != NULL) {
@@ -509,11 +530,19 @@ static void rpc_m_join_leave(struct rpc_client *cl, const cJSON *id,
 {
     const char *sid = rpcmsg_str(params, "sid");
     const char *channel = rpcmsg_str(params, "channel");
-    const char *err = NULL;
+    const char *err = NULL, *raw;
+    size_t raw_len;
     cJSON *result;
 
     if (sid == NULL || channel == NULL) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, "needs sid and channel");
+        return;
+    }
+    /* cJSON cut the name at a "\u0000": judge the text as written. */
+    if (rpcmsg_raw_param(rpc_cur, "channel", &raw, &raw_len) &&
+        sio_json_string_name(raw, raw_len) == 0) {
+        hub_stats.names_refused++;
+        rpc_error(cl, id, RPC_INVALID_PARAMS, HUB_E_BAD_CHANNEL);
         return;
     }
     if ((join ? hub_join(sid, channel, &err) : hub_leave(sid, channel, &err))) {
@@ -656,6 +685,15 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "send_threads", (double)pfor_threads());
     cJSON_AddNumberToObject(r, "events_rate_limited",
                             (double)hub_stats.events_rate_limited);
+    cJSON_AddNumberToObject(
+        r, "names_refused",
+        (double)(sock_stats.names_refused + hub_stats.names_refused));
+    cJSON_AddNumberToObject(r, "namespaces_refused",
+                            (double)sock_stats.namespaces_refused);
+    cJSON_AddNumberToObject(r, "attachments_refused",
+                            (double)sock_stats.attachments_refused);
+    cJSON_AddNumberToObject(r, "attachment_timeouts",
+                            (double)sock_stats.attachment_timeouts);
     cJSON_AddNumberToObject(r, "sockets", (double)hub_stats.sockets);
     cJSON_AddNumberToObject(r, "namespaces", (double)hub_stats.namespaces);
     cJSON_AddNumberToObject(r, "channels", (double)hub_stats.channels);

@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "ws.h"
+
 /* Ack ids travel as JSON numbers on the JavaScript side; above 2^53 they
  * stop being exact, so such an id can never be acked correctly. */
 #define SIO_MAX_ID ((int64_t)1 << 53)
@@ -122,6 +124,114 @@ int sio_decode(const char *s, size_t len, struct sio_packet *p)
     }
     return 0;
 }
+
+/* ---- names ---- */
+
+static int sio_is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+int sio_name_valid(const char *s, size_t len)
+{
+    uint32_t st = 0;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (sio_is_control((unsigned char)s[i]))
+            return 0;
+    return ws_utf8_feed(&st, (const uint8_t *)s, len) == 0;
+}
+
+static int sio_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The JSON string literal at s[*i] ('"'): moves *i past its closing quote.
+ * Returns 1 when its value is a valid name, 0 when not, -1 when the
+ * literal is cut short. Of the escapes only \" \\ \/ and \u above U+001F
+ * (but U+007F) stay clear of the control characters. */
+static int sio_json_literal(const char *s, size_t len, size_t *i)
+{
+    size_t j, start = *i + 1;
+    uint32_t st = 0;
+    int ok = 1, k, h;
+    unsigned u;
+
+    for (j = start; j < len && s[j] != '"'; j++) {
+        if (sio_is_control((unsigned char)s[j])) {
+            ok = 0;
+        } else if (s[j] == '\\') {
+            if (++j >= len)
+                return -1;
+            if (s[j] == 'u') {
+                if (len - j < 5)
+                    return -1;
+                for (u = 0, k = 1; k <= 4; k++) {
+                    if ((h = sio_hex(s[j + (size_t)k])) < 0)
+                        return -1;
+                    u = u * 16 + (unsigned)h;
+                }
+                if (u < 0x20 || u == 0x7f)
+                    ok = 0;
+                j += 4;
+            } else if (s[j] != '"' && s[j] != '\\' && s[j] != '/') {
+                ok = 0; /* \b \f \n \r \t */
+            }
+        }
+    }
+    if (j >= len)
+        return -1;
+    if (ws_utf8_feed(&st, (const uint8_t *)s + start, j - start) != 0)
+        ok = 0;
+    *i = j + 1;
+    return ok;
+}
+
+static size_t sio_skip_blanks(const char *s, size_t len, size_t i)
+{
+    while (i < len &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+int sio_json_string_name(const char *lit, size_t len)
+{
+    size_t i = 0;
+
+    if (len == 0 || lit[0] != '"')
+        return -1;
+    return sio_json_literal(lit, len, &i);
+}
+
+int sio_json_name(const char *json, size_t len, unsigned index)
+{
+    size_t i = sio_skip_blanks(json, len, 0);
+    int r;
+
+    if (index > 1 || i >= len || json[i] != '[')
+        return -1;
+    i = sio_skip_blanks(json, len, i + 1);
+    if (i >= len || json[i] != '"')
+        return -1;
+    r = sio_json_literal(json, len, &i);
+    if (index == 0 || r < 0)
+        return r;
+    i = sio_skip_blanks(json, len, i);
+    if (i >= len || json[i] != ',')
+        return -1;
+    i = sio_skip_blanks(json, len, i + 1);
+    if (i >= len || json[i] != '"')
+        return -1;
+    return sio_json_literal(json, len, &i);
+}
+
+/* ---- encoding ---- */
 
 int sio_encode_head(struct buf *out, int type, unsigned attachments,
                     const char *nsp, size_t nsp_len, int64_t id)

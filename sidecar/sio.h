@@ -56,6 +56,27 @@ struct sio_packet {
  * caller's. */
 int sio_decode(const char *s, size_t len, struct sio_packet *p);
 
+/* Whether `len` bytes at `s` may be a name a client chose (namespace,
+ * channel, event): no control character (bytes 0x00-0x1f and 0x7f; a NUL
+ * would cut the name where C strings end) and valid UTF-8 (shortest forms,
+ * no surrogates, nothing past U+10FFFF). Length is the caller's. Pure.
+ * Returns 1 when it may, 0 when not. */
+int sio_name_valid(const char *s, size_t len);
+
+/* Checks the JSON string literal at `lit` (lit[0] is its opening quote)
+ * as a name, escapes decoded, as sio_json_name() does. Pure. Returns 1 when
+ * it is a valid name, 0 when not, -1 when `lit` holds no whole literal. */
+int sio_json_string_name(const char *lit, size_t len);
+
+/* Checks item `index` (0 or 1) of the JSON array text `json` as a name,
+ * on the text itself: a JSON parser cuts a string at "\u0000" without
+ * saying so. `json` must be text a JSON parser accepted; for index 1,
+ * item 0 must be a string. Pure. Returns 1 when the item is a string
+ * whose value sio_name_valid() takes, 0 when it is a string it does not
+ * take (escapes decoded: "\u0001", "\n" are control characters), -1 when
+ * the item is not a string or is absent. */
+int sio_json_name(const char *json, size_t len, unsigned index);
+
 /* Appends a packet head: type, "<attachments>-" for the binary types,
  * "<nsp>," unless nsp is "/" (or NULL/empty), the ack id unless negative
  * (SIO_NO_ID). The caller appends the JSON data. Returns 0, or -1 out of

@@ -10,8 +10,14 @@
 #include <cJSON.h>
 #include <openssl/rand.h>
 
+#include "idmap.h"
 #include "log.h"
 #include "sio.h"
+
+/* A session keeps its sockets in a list; from this many on, also in a map
+ * by namespace, so that a flood of CONNECTs costs O(1) each while idle
+ * sessions with one namespace pay nothing for it. */
+#define SOCK_MAP_FROM 8
 
 struct sock_ack {
     struct sock_ack *next;
@@ -22,17 +28,33 @@ struct sock_ack {
 
 /* A BINARY_EVENT or BINARY_ACK whose attachments are still arriving. */
 struct sock_partial {
+    struct timerq_node timer; /* first: the timer finds the partial */
+    struct sock_client *cl;
     int type;
-    char *nsp;
+    char *nsp; /* as sent: may hold any byte, so nsp_len says where it ends */
+    size_t nsp_len;
     int64_t id;
     char *json;
     size_t json_len;
+    size_t bytes; /* of the attachments so far */
     unsigned want, have;
     struct frame *attach[];
 };
 
+/* One socket in its session's map by namespace. */
+struct sock_by_nsp {
+    struct idmap_node node;
+    struct sock *s;
+};
+
+struct sock_stats sock_stats;
+
 static const struct sock_handler *sock_h;
 static struct timerq sock_connect_q;
+static struct timerq sock_partial_q;
+static struct sock_limits sock_lim = {100, 1000000, 60000};
+
+static void sock_partial_due(struct timerq_node *n, void *arg);
 
 static void sock_connect_due(struct timerq_node *n, void *arg)
 {
@@ -51,6 +73,14 @@ void sock_setup(struct event_base *base, unsigned connect_timeout_ms,
     sock_h = h;
     timerq_init(&sock_connect_q, base, connect_timeout_ms, sock_connect_due,
                 NULL);
+    timerq_init(&sock_partial_q, base, sock_lim.attach_timeout_ms,
+                sock_partial_due, NULL);
+}
+
+void sock_set_limits(const struct sock_limits *lim)
+{
+    sock_lim = *lim;
+    sock_partial_q.delay_ms = lim->attach_timeout_ms;
 }
 
 /* Socket.IO v4 (Engine.IO 3) connects "/" by itself and names sockets after
@@ -67,6 +97,7 @@ static void sock_free_partial(struct sock_client *cl)
 
     if (p == NULL)
         return;
+    timerq_remove(&p->timer);
     for (i = 0; i < p->have; i++)
         frame_unref(p->attach[i]);
     free(p->nsp);
@@ -174,12 +205,85 @@ const char *sock_transport(const struct sock *s)
 static struct sock *sock_find(struct sock_client *cl, const char *nsp,
                               size_t len)
 {
+    struct sock_by_nsp *b;
     struct sock *s;
 
+    if (cl->by_nsp != NULL) {
+        b = (struct sock_by_nsp *)idmap_getn(cl->by_nsp, nsp, len);
+        return b ? b->s : NULL;
+    }
     LIST_FOREACH(s, &cl->socks, link)
     if (strlen(s->nsp) == len && memcmp(s->nsp, nsp, len) == 0)
         return s;
     return NULL;
+}
+
+static void sock_map_free(struct sock_client *cl)
+{
+    struct idmap_node *n, *next;
+    size_t i;
+
+    if (cl->by_nsp == NULL)
+        return;
+    for (i = 0; i <= cl->by_nsp->mask; i++)
+        for (n = cl->by_nsp->buckets[i]; n != NULL; n = next) {
+            next = n->next;
+            free(n);
+        }
+    idmap_free(cl->by_nsp);
+    free(cl->by_nsp);
+    cl->by_nsp = NULL;
+}
+
+static int sock_map_put(struct sock_client *cl, struct sock *s)
+{
+    struct sock_by_nsp *b = malloc(sizeof *b);
+
+    if (b == NULL)
+        return -1;
+    b->s = s;
+    idmap_put(cl->by_nsp, &b->node, s->nsp);
+    return 0;
+}
+
+/* Links a new socket into its session: the list, and the map once the
+ * session has SOCK_MAP_FROM sockets. Returns 0, or -1 out of memory
+ * (the socket is not linked then). */
+static int sock_link(struct sock_client *cl, struct sock *s)
+{
+    struct sock *o;
+
+    if (cl->by_nsp == NULL && cl->nsocks + 1 >= SOCK_MAP_FROM) {
+        if ((cl->by_nsp = malloc(sizeof *cl->by_nsp)) == NULL ||
+            idmap_init(cl->by_nsp) != 0) {
+            free(cl->by_nsp);
+            cl->by_nsp = NULL;
+            return -1;
+        }
+        LIST_FOREACH(o, &cl->socks, link)
+        if (sock_map_put(cl, o) != 0) {
+            sock_map_free(cl);
+            return -1;
+        }
+    }
+    if (cl->by_nsp != NULL && sock_map_put(cl, s) != 0)
+        return -1;
+    LIST_INSERT_HEAD(&cl->socks, s, link);
+    cl->nsocks++;
+    return 0;
+}
+
+static void sock_unlink(struct sock *s)
+{
+    struct sock_client *cl = s->client;
+    struct idmap_node *n;
+
+    LIST_REMOVE(s, link);
+    cl->nsocks--;
+    if (cl->by_nsp != NULL && (n = idmap_get(cl->by_nsp, s->nsp)) != NULL) {
+        idmap_del(cl->by_nsp, n);
+        free(n);
+    }
 }
 
 static void sock_release(struct turn_node *n)
@@ -200,7 +304,7 @@ static void sock_free(struct sock *s, const char *reason)
     if (s->closing)
         return; /* again from inside its own `disconnect` */
     s->closing = 1;
-    LIST_REMOVE(s, link);
+    sock_unlink(s);
     sock_h->disconnect(s, reason);
     while ((a = s->acks) != NULL) {
         s->acks = a->next;
@@ -293,6 +397,29 @@ void sock_connect_done(struct sock *s, const char *refusal, const char *data)
     sock_free(s, "connect refused");
 }
 
+/* Refuses a CONNECT to a namespace we will not hold, as Node socket.io
+ * refuses an unknown one. A valid name is echoed as sent, so the client
+ * finds its socket; an invalid one with every byte that is not printable
+ * ASCII replaced, so that the reply stays valid UTF-8 text and no control
+ * byte (the polling payload's separator 0x1e) reaches the wire. */
+static void sock_refuse_name(struct sock_client *cl, const char *nsp,
+                             size_t len, const char *why)
+{
+    int valid = sio_name_valid(nsp, len);
+    char *echo = malloc(len + 1);
+    size_t i;
+
+    if (echo == NULL)
+        return;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)nsp[i];
+        echo[i] = !valid && (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+    }
+    echo[len] = '\0';
+    sock_refuse(cl, echo, why, NULL);
+    free(echo);
+}
+
 static void sock_connect(struct sock_client *cl, const char *nsp,
                          size_t nsp_len, const char *auth, size_t auth_len)
 {
@@ -300,26 +427,45 @@ static void sock_connect(struct sock_client *cl, const char *nsp,
     const char *refusal;
 
     timerq_remove(&cl->connect_timer);
+    if (nsp_len > SOCK_MAX_NSP_NAME || !sio_name_valid(nsp, nsp_len)) {
+        sock_stats.names_refused++;
+        log_info("session %s: CONNECT to an invalid namespace refused",
+                 cl->es->sid);
+        sock_refuse_name(cl, nsp, nsp_len, "Invalid namespace");
+        return;
+    }
     if (sock_find(cl, nsp, nsp_len) != NULL)
         return; /* already connected: a retry, not an error */
+    if (cl->nsocks >= sock_lim.max_namespaces) {
+        sock_stats.namespaces_refused++;
+        log_debug("session %s: CONNECT over %u namespaces refused", cl->es->sid,
+                  sock_lim.max_namespaces);
+        sock_refuse_name(cl, nsp, nsp_len, "too many namespaces");
+        return;
+    }
     s = calloc(1, sizeof *s);
-    if (s == NULL || (s->nsp = strndup(nsp, nsp_len)) == NULL ||
-        (s->id = sock_new_id(cl, s->nsp)) == NULL) {
-        if (s != NULL)
-            free(s->nsp);
+    if (s == NULL || (s->nsp = malloc(nsp_len + 1)) == NULL) {
         free(s);
         engine_close(cl->es, "out of memory");
         return;
     }
+    memcpy(s->nsp, nsp, nsp_len);
+    s->nsp[nsp_len] = '\0';
     s->client = cl;
-    LIST_INSERT_HEAD(&cl->socks, s, link);
+    if ((s->id = sock_new_id(cl, s->nsp)) == NULL || sock_link(cl, s) != 0) {
+        free(s->id);
+        free(s->nsp);
+        free(s);
+        engine_close(cl->es, "out of memory");
+        return;
+    }
     refusal = sock_h->connect(s, auth, auth_len);
     if (refusal == sock_connect_pending) {
         s->pending = 1;
         return;
     }
     if (refusal != NULL) {
-        LIST_REMOVE(s, link);
+        sock_unlink(s);
         sock_refuse(cl, s->nsp, refusal, NULL);
         free(s->id);
         free(s->nsp);
@@ -362,11 +508,25 @@ void sock_engine_close(struct engine_session *es, const char *reason)
     timerq_remove(&cl->connect_timer);
     while ((s = LIST_FIRST(&cl->socks)) != NULL)
         sock_free(s, reason);
+    sock_map_free(cl);
     sock_free_partial(cl);
     turn_defer(&cl->dead, sock_client_release);
 }
 
 /* ---- incoming ---- */
+
+/* The attachments of a packet did not all come in time: the session goes,
+ * as when they are too big (each session holds one partial at most). */
+static void sock_partial_due(struct timerq_node *n, void *arg)
+{
+    struct sock_partial *p = (struct sock_partial *)n;
+
+    (void)arg;
+    sock_stats.attachment_timeouts++;
+    log_info("session %s: attachments not complete in %u ms, closing",
+             p->cl->es->sid, sock_lim.attach_timeout_ms);
+    engine_close(p->cl->es, "attachments timeout");
+}
 
 /* A protocol violation: the whole session goes (Node socket.io does too). */
 static void sock_fail(struct sock_client *cl, const char *why)
@@ -389,6 +549,22 @@ static void sock_deliver_ack(struct sock *s, int64_t id, const char *json,
         }
     }
     log_debug("socket %s: ack %lld nobody waits for", s->id, (long long)id);
+}
+
+/* [{"error": code}] to an acked event that is not handed up. */
+static void sock_ack_error(struct sock *s, int64_t id, const char *code)
+{
+    struct sock_packet p;
+    char json[128];
+
+    if (id == SIO_NO_ID)
+        return;
+    snprintf(json, sizeof json, "[{\"error\":\"%s\"}]", code);
+    if (sock_packet_init(&p, SIO_ACK, s->nsp, id, json, strlen(json), NULL,
+                         0) != 0)
+        return;
+    sock_send(s, &p);
+    sock_packet_release(&p);
 }
 
 /* Validates and hands up a whole packet (attachments collected). */
@@ -422,16 +598,35 @@ static void sock_dispatch(struct sock_client *cl, int type, const char *nsp,
         sock_fail(cl, "event without a name");
         return;
     }
-    arg1 = cJSON_GetArrayItem(root, 1);
+    /* On the text: the parser cut the name at a "\u0000". */
+    if (sio_json_name(json, len, 0) != 1) {
+        cJSON_Delete(root);
+        sock_stats.names_refused++;
+        log_info("socket %s: event with an invalid name refused", s->id);
+        sock_ack_error(s, id, SOCK_E_BAD_NAME);
+        return;
+    }
+    /* Only the name and the first argument are kept: the handler may
+     * parse the data again (upstream), and two trees of a large event at
+     * once cost twice (1 MB of small JSON values is ~40 MB of nodes). */
+    name = cJSON_DetachItemFromArray(root, 0);
+    arg1 = cJSON_DetachItemFromArray(root, 0);
+    cJSON_Delete(root);
+    if (!cJSON_IsString(arg1)) {
+        cJSON_Delete(arg1);
+        arg1 = NULL;
+    }
     ev.name = name->valuestring;
-    ev.arg1 = cJSON_IsString(arg1) ? arg1->valuestring : NULL;
+    ev.arg1 = arg1 ? arg1->valuestring : NULL;
+    ev.arg1_valid = ev.arg1 != NULL && sio_json_name(json, len, 1) == 1;
     ev.data = json;
     ev.data_len = len;
     ev.ack_id = id;
     ev.attach = attach;
     ev.nattach = n;
     sock_h->event(s, &ev);
-    cJSON_Delete(root);
+    cJSON_Delete(name);
+    cJSON_Delete(arg1);
 }
 
 static void sock_binary(struct sock_client *cl, const char *data, size_t len)
@@ -443,6 +638,15 @@ static void sock_binary(struct sock_client *cl, const char *data, size_t len)
         sock_fail(cl, "binary message without a packet");
         return;
     }
+    if (len > sock_lim.max_attachments - p->bytes) {
+        sock_stats.attachments_refused++;
+        log_info("session %s: attachments of one packet over %zu bytes, "
+                 "closing",
+                 cl->es->sid, sock_lim.max_attachments);
+        engine_close(cl->es, "attachments too large");
+        return;
+    }
+    p->bytes += len;
     f = frame_new(data, len);
     if (f == NULL) {
         engine_close(cl->es, "out of memory");
@@ -452,8 +656,9 @@ static void sock_binary(struct sock_client *cl, const char *data, size_t len)
     if (p->have < p->want)
         return;
     cl->partial = NULL;
-    sock_dispatch(cl, p->type, p->nsp, strlen(p->nsp), p->id, p->json,
-                  p->json_len, p->attach, p->have);
+    timerq_remove(&p->timer);
+    sock_dispatch(cl, p->type, p->nsp, p->nsp_len, p->id, p->json, p->json_len,
+                  p->attach, p->have);
     /* The session may be gone now, but the partial is ours to free. */
     cl->partial = p;
     sock_free_partial(cl);
@@ -499,7 +704,7 @@ static void sock_text(struct sock_client *cl, const char *data, size_t len)
     case SIO_BINARY_EVENT:
     case SIO_BINARY_ACK:
         part = calloc(1, sizeof *part + p.attachments * sizeof(struct frame *));
-        if (part == NULL || (part->nsp = strndup(p.nsp, p.nsp_len)) == NULL ||
+        if (part == NULL || (part->nsp = malloc(p.nsp_len + 1)) == NULL ||
             (part->json = malloc(p.data_len + 1)) == NULL) {
             if (part != NULL)
                 free(part->nsp);
@@ -507,15 +712,21 @@ static void sock_text(struct sock_client *cl, const char *data, size_t len)
             engine_close(cl->es, "out of memory");
             return;
         }
+        memcpy(part->nsp, p.nsp, p.nsp_len);
+        part->nsp[p.nsp_len] = '\0';
+        part->nsp_len = p.nsp_len;
         if (p.data_len > 0) /* "51-/nsp": no data, and p.data NULL */
             memcpy(part->json, p.data, p.data_len);
         part->json_len = p.data_len;
+        part->cl = cl;
         part->type = p.type;
         part->id = p.id;
         part->want = p.attachments;
         cl->partial = part;
         if (p.attachments == 0) /* sio_decode refuses this; be safe */
             sock_free_partial(cl);
+        else if (sock_lim.attach_timeout_ms > 0)
+            timerq_add(&sock_partial_q, &part->timer);
         return;
     default:
         sock_fail(cl, "unexpected packet type");

@@ -15,11 +15,34 @@
 
 struct sock_ack;
 struct sock_partial;
+struct idmap;
+
+/* Longest namespace name taken; a longer one is refused as invalid. */
+#define SOCK_MAX_NSP_NAME 1024
+
+/* Abuse limits per session (sock_set_limits). */
+struct sock_limits {
+    unsigned max_namespaces;    /* namespace sockets of one session */
+    size_t max_attachments;     /* bytes of one packet's attachments */
+    unsigned attach_timeout_ms; /* for the attachments of one packet */
+};
+
+/* Refusals, for the stats RPC. */
+struct sock_stats {
+    uint64_t names_refused;       /* namespace or event names: bad bytes */
+    uint64_t namespaces_refused;  /* CONNECTs over max_namespaces */
+    uint64_t attachments_refused; /* sessions closed: attachments too big */
+    uint64_t attachment_timeouts; /* sessions closed: attachments too slow */
+};
+
+extern struct sock_stats sock_stats;
 
 /* The Socket.IO state of one Engine.IO session. */
 struct sock_client {
     struct engine_session *es;
     LIST_HEAD(, sock) socks;
+    struct idmap *by_nsp; /* socks by namespace, once there are a few */
+    unsigned nsocks;
     struct sock_partial *partial;     /* a binary packet awaiting attachments */
     struct timerq_node connect_timer; /* v5: until the first CONNECT */
     struct turn_node dead; /* ended, until the end of the loop turn */
@@ -42,10 +65,12 @@ struct sock {
 };
 
 /* A client event. `data` is the packet's JSON array, event name first,
- * with {"_placeholder":true,"num":i} where attachment i goes. */
+ * with {"_placeholder":true,"num":i} where attachment i goes. The name is
+ * a valid one (sio_name_valid); events with others never get here. */
 struct sock_event {
     const char *name;
     const char *arg1; /* the first argument when it is a string, else NULL */
+    int arg1_valid;   /* arg1 is also a valid name (a channel may be) */
     const char *data;
     size_t data_len;
     int64_t ack_id; /* SIO_NO_ID when the client wants no ack */
@@ -88,6 +113,14 @@ void sock_connect_done(struct sock *s, const char *refusal, const char *data);
 
 void sock_setup(struct event_base *base, unsigned connect_timeout_ms,
                 const struct sock_handler *h);
+
+/* Sets the per-session limits (defaults: 100 namespaces, attachments of
+ * 1000000 bytes within 60000 ms). Call after sock_setup(). */
+void sock_set_limits(const struct sock_limits *lim);
+
+/* The error code an acked event with an invalid name gets, as
+ * [{"error": code}] (as when the application cannot answer). */
+#define SOCK_E_BAD_NAME "invalid_name"
 
 /* engine_handler callbacks. */
 void sock_engine_open(struct engine_session *es);

@@ -117,6 +117,57 @@ static void upans_action(cJSON *o, struct upans_action *a)
     }
 }
 
+static int upans_has_control(const char *s)
+{
+    for (; s != NULL && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* Counts the "\u0000" escapes in body; with `out` (a copy of body), makes
+ * each one "\u0001" there. */
+static size_t upans_nul_escapes(const char *body, size_t len, char *out)
+{
+    size_t i, run = 0, n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (body[i] == '\\') {
+            run++;
+            continue;
+        }
+        if (run % 2 == 1 && body[i] == 'u' && len - i >= 5 &&
+            memcmp(body + i + 1, "0000", 4) == 0) {
+            n++;
+            if (out != NULL)
+                out[i + 4] = '1';
+        }
+        run = 0;
+    }
+    return n;
+}
+
+/* cJSON cuts a string at "\u0000" without a word, so a channel named by
+ * the app from a client's text could come out as another channel. When
+ * the body has such an escape, a shadow of it is parsed with each one
+ * written "\u0001": a name that was cut shows there with a control
+ * character, at the same place in the same structure. */
+static void upans_shadow(struct upans *a, const char *body, size_t len)
+{
+    const cJSON *actions;
+    char *copy;
+
+    if (upans_nul_escapes(body, len, NULL) == 0 || (copy = malloc(len)) == NULL)
+        return;
+    memcpy(copy, body, len);
+    upans_nul_escapes(body, len, copy);
+    a->shadow = cJSON_ParseWithLength(copy, len);
+    free(copy);
+    actions = cJSON_GetObjectItemCaseSensitive(a->shadow, "actions");
+    if (cJSON_IsArray(actions))
+        a->shadow_next = actions->child;
+}
+
 int upans_decode(const char *body, size_t len, struct upans *a,
                  const char **why)
 {
@@ -176,6 +227,7 @@ int upans_decode(const char *body, size_t len, struct upans *a,
     if (cJSON_IsArray(actions)) {
         a->nactions = (size_t)cJSON_GetArraySize(actions);
         a->next = actions->child;
+        upans_shadow(a, body, len);
     }
     return 0;
 }
@@ -189,13 +241,20 @@ static void upans_action_free(struct upans_action *a)
 
 const struct upans_action *upans_next(struct upans *a)
 {
-    cJSON *o = a->next;
+    cJSON *o = a->next, *sh = a->shadow_next;
 
     upans_action_free(&a->action);
     if (o == NULL)
         return NULL;
     a->next = o->next;
+    if (sh != NULL)
+        a->shadow_next = sh->next;
     upans_action(o, &a->action);
+    if (sh != NULL &&
+        (a->action.kind == UPANS_JOIN || a->action.kind == UPANS_LEAVE) &&
+        upans_has_control(upans_str(sh, "channel")))
+        upans_bad(&a->action, "%s of a channel with a control character",
+                  a->action.kind == UPANS_JOIN ? "join" : "leave");
     return &a->action;
 }
 
@@ -207,5 +266,6 @@ void upans_free(struct upans *a)
     cJSON_free(a->context);
     cJSON_free(a->data);
     cJSON_Delete(a->doc);
+    cJSON_Delete(a->shadow);
     memset(a, 0, sizeof *a);
 }

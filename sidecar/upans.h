@@ -59,6 +59,9 @@ struct upans {
     size_t context_len;
     size_t nactions;            /* members of "actions" */
     struct cJSON *next;         /* the next one upans_next() decodes */
+    struct cJSON *shadow;       /* the body with "\u0000" read as "\u0001",
+                                   when it has one (owned) */
+    struct cJSON *shadow_next;  /* `next` in the shadow */
     struct upans_action action; /* the one it decoded last */
 };
 

@@ -65,6 +65,7 @@ struct upstream_sock {
     char *sid;
     TAILQ_HEAD(, upstream_job) jobs; /* the first is in flight when busy */
     unsigned njobs;
+    size_t bytes; /* of the jobs' bodies */
     int busy;
     int ready; /* on upstream_ready */
     TAILQ_ENTRY(upstream_sock) ready_link;
@@ -466,15 +467,27 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
             upstream_sock_free(us);
         return UPSTREAM_E_SERVER;
     }
+    /* A queue of large events would pin memory the count cannot see. */
+    if (f->type != HUB_FWD_DISCONNECT && us->njobs > 0 &&
+        (us->bytes >= upstream_cfg.max_queue_bytes ||
+         job->len > upstream_cfg.max_queue_bytes - us->bytes)) {
+        upstream_stats.overflows++;
+        log_warn("upstream: socket %s: %s of %zu bytes refused, %zu bytes "
+                 "wait already",
+                 f->sid, upstream_type_name(f->type), job->len, us->bytes);
+        upstream_job_free(job);
+        return UPSTREAM_E_OVERLOADED;
+    }
     job->us = us;
     TAILQ_INSERT_TAIL(&us->jobs, job, link);
     us->njobs++;
+    us->bytes += job->len;
     if (f->type == HUB_FWD_DISCONNECT) {
         /* The hub forgets the socket now; its context stays with us for
          * the events still queued. */
         us->gone = 1;
         if ((ctx = hub_context(f->sid, &len)) != NULL &&
-            (us->ctx = strndup(ctx, len)) != NULL)
+            (us->ctx = buf_dup(ctx, len)) != NULL)
             us->ctx_len = len;
     }
     upstream_sock_ready(us);
@@ -690,7 +703,7 @@ static void upstream_set_context(struct upstream_sock *us,
         hub_set_context(us->sid, ans->context, len);
     } else {
         free(us->ctx);
-        us->ctx = ans->context ? strndup(ans->context, len) : NULL;
+        us->ctx = ans->context ? buf_dup(ans->context, len) : NULL;
         us->ctx_len = us->ctx ? len : 0;
     }
 }
@@ -827,6 +840,7 @@ static void upstream_done(struct upstream_job *job, const char *code,
         return;
     TAILQ_REMOVE(&us->jobs, job, link);
     us->njobs--;
+    us->bytes -= job->len;
     us->busy = 0;
     upstream_stats.in_flight--;
     if (code == NULL && (status < 200 || status > 299)) {
@@ -1152,6 +1166,8 @@ int upstream_setup(struct event_base *base, const struct upstream_config *cfg,
     upstream_cfg = *cfg;
     if (upstream_cfg.concurrency == 0)
         upstream_cfg.concurrency = 1;
+    if (upstream_cfg.max_queue_bytes == 0)
+        upstream_cfg.max_queue_bytes = 4 << 20;
     if (upstream_cfg.queue == 0)
         upstream_cfg.queue = 1;
     memset(&upstream_addr, 0, sizeof upstream_addr);

@@ -37,12 +37,15 @@ struct upstream_config {
     const char *url;
     const char *secret; /* NULL: requests are not signed */
     size_t secret_len;
-    unsigned concurrency; /* requests in flight at once, over all sockets */
-    unsigned queue;       /* events waiting per socket, the one in flight
-                             included */
-    unsigned timeout_ms;  /* each of: connect and send, the response */
-    unsigned retries;     /* times an event answered 503 is sent again */
-    size_t max_context;   /* longest context JSON kept per socket */
+    unsigned concurrency;   /* requests in flight at once, over all sockets */
+    unsigned queue;         /* events waiting per socket, the one in flight
+                               included */
+    unsigned timeout_ms;    /* each of: connect and send, the response */
+    unsigned retries;       /* times an event answered 503 is sent again */
+    size_t max_context;     /* longest context JSON kept per socket */
+    size_t max_queue_bytes; /* request bodies waiting per socket, the one
+                               in flight included; an event alone always
+                               goes */
 };
 
 struct upstream_stats {
@@ -52,7 +55,8 @@ struct upstream_stats {
     uint64_t unavailable; /* could not connect, or closed early */
     uint64_t timeouts;
     uint64_t bad_responses;
-    uint64_t overflows;   /* refused: the socket's queue was full */
+    uint64_t overflows;   /* refused: the socket's queue was full (events
+                             or bytes) */
     uint64_t bad_actions; /* actions or contexts skipped as invalid */
     uint64_t retries;     /* events sent again after a 503 */
     uint64_t connections; /* opened to the application */

@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* sio_fuzz: libFuzzer target for Socket.IO v5/v4 packets: decode, then
- * encode the head again and decode that to the same packet. */
+ * encode the head again and decode that to the same packet; and the name
+ * checks over the same bytes. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (buf == NULL)
         return 0;
     memcpy(buf, data, size);
+    /* The name checks read only their input, whatever it holds; a name
+     * they take has no NUL. */
+    if (sio_name_valid(buf, size))
+        assert(memchr(buf, 0, size) == NULL);
+    (void)sio_json_name(buf, size, 0);
+    (void)sio_json_name(buf, size, 1);
+    (void)sio_json_string_name(buf, size);
     if (sio_decode(buf, size, &p) != 0)
         goto done;
     assert(p.type >= SIO_CONNECT && p.type <= SIO_BINARY_ACK);

@@ -529,8 +529,86 @@ static void test_round_trips(void)
     round_trip(SIO_BINARY_ACK, 0, "/", 7, "[]");
 }
 
+static int name_ok(const char *s, size_t len)
+{
+    char *c = exact(s, len);
+    int r = sio_name_valid(c, len);
+
+    free(c);
+    return r;
+}
+
+static void test_name_valid(void)
+{
+    CHECK(name_ok("/chat", 5) == 1);
+    CHECK(name_ok("", 0) == 1); /* the length is the caller's */
+    CHECK(name_ok("/caf\xc3\xa9", 6) == 1);
+    CHECK(name_ok("\xf0\x9f\x98\x80", 4) == 1); /* U+1F600 */
+    CHECK(name_ok("/\0x", 3) == 0);             /* the NUL cut */
+    CHECK(name_ok("/a\x1e", 3) == 0);           /* polling separator */
+    CHECK(name_ok("/a\n", 3) == 0);
+    CHECK(name_ok("/a\x7f", 3) == 0);
+    CHECK(name_ok("/\xff", 2) == 0);
+    CHECK(name_ok("/\xc3", 2) == 0);             /* cut character */
+    CHECK(name_ok("/\xc0\xaf", 3) == 0);         /* overlong '/' */
+    CHECK(name_ok("/\xed\xa0\x80", 4) == 0);     /* surrogate */
+    CHECK(name_ok("/\xf4\x90\x80\x80", 5) == 0); /* past U+10FFFF */
+}
+
+static int jname(const char *json, unsigned index)
+{
+    size_t len = strlen(json);
+    char *c = exact(json, len);
+    int r = sio_json_name(c, len, index);
+
+    free(c);
+    return r;
+}
+
+static void test_json_name(void)
+{
+    CHECK(jname("[\"chat\",1]", 0) == 1);
+    CHECK(jname(" [ \"chat\" ]", 0) == 1);
+    CHECK(jname("[\"subscribe\", \"room\"]", 1) == 1);
+    CHECK(jname("[\"a\\\"b\\\\c\\/\"]", 0) == 1);
+    CHECK(jname("[\"\\u00e9\\ud83d\\ude00\"]", 0) == 1);
+    CHECK(jname("[\"caf\xc3\xa9\"]", 0) == 1);
+    /* What a parser would cut or pass as control characters. */
+    CHECK(jname("[\"subscribe\\u0000x\"]", 0) == 0);
+    CHECK(jname("[\"subscribe\",\"a\\u0000b\"]", 1) == 0);
+    CHECK(jname("[\"a\\u001F\"]", 0) == 0);
+    CHECK(jname("[\"a\\u007f\"]", 0) == 0);
+    CHECK(jname("[\"a\\n\"]", 0) == 0);
+    CHECK(jname("[\"a\\t\"]", 0) == 0);
+    CHECK(jname("[\"a\x01\"]", 0) == 0);
+    CHECK(jname("[\"a\xff\"]", 0) == 0);
+    CHECK(jname("[\"ok\",\"\xc3\"]", 1) == 0);
+    /* A bad item 1 does not spoil item 0, nor the other way round. */
+    CHECK(jname("[\"ok\",\"\\u0000\"]", 0) == 1);
+    CHECK(jname("[\"\\u0000\",\"ok\"]", 1) == 1);
+    /* Not strings, absent, cut short. */
+    CHECK(jname("[1,\"x\"]", 0) == -1);
+    CHECK(jname("[1,\"x\"]", 1) == -1);
+    CHECK(jname("[\"x\",2]", 1) == -1);
+    CHECK(jname("[\"x\"]", 1) == -1);
+    CHECK(jname("[]", 0) == -1);
+    CHECK(jname("{}", 0) == -1);
+    CHECK(jname("[\"x\"]", 2) == -1);
+    CHECK(jname("[\"abc", 0) == -1);
+    CHECK(jname("[\"ab\\", 0) == -1);
+    CHECK(jname("[\"a\\u00\"]", 0) == -1);
+    CHECK(jname("[\"a\\u00zz\"]", 0) == -1);
+    CHECK(sio_json_string_name("\"room\"", 6) == 1);
+    CHECK(sio_json_string_name("\"a\\u0000\"", 9) == 0);
+    CHECK(sio_json_string_name("\"room", 5) == -1);
+    CHECK(sio_json_string_name("room", 4) == -1);
+    CHECK(sio_json_string_name("", 0) == -1);
+}
+
 int main(void)
 {
+    test_name_valid();
+    test_json_name();
     test_types_bare();
     test_connect();
     test_disconnect();

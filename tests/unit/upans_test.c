@@ -200,6 +200,44 @@ static void test_actions(void)
     upans_free(&a);
 }
 
+/* A "\u0000" would cut a channel name short without a word from cJSON. */
+static void test_cut_channels(void)
+{
+    const struct upans_action *x;
+    const char *body =
+        "{\"ack\":[\"da\\u0000ta\"],\"actions\":["
+        "{\"action\":\"join\",\"channel\":\"user:x\\u0000evil\"},"
+        "{\"action\":\"join\",\"channel\":\"fine\"},"
+        "{\"action\":\"leave\",\"channel\":\"a\\\\u0000\"},"
+        "{\"action\":\"emit\",\"event\":\"e\",\"args\":[\"\\u0000\"]},"
+        "{\"action\":\"leave\",\"channel\":\"\\u0000\"}"
+        "]}";
+    struct upans a;
+    const char *why;
+
+    CHECK(decode(body, &a, &why) == 0 && a.nactions == 5);
+    CHECK(a.shadow != NULL);
+    x = upans_next(&a);
+    CHECK(x->kind == UPANS_BAD &&
+          is(x->why, "join of a channel with a control character"));
+    x = upans_next(&a);
+    CHECK(x->kind == UPANS_JOIN && is(x->channel, "fine"));
+    x = upans_next(&a); /* an escaped backslash, then "u0000" */
+    CHECK(x->kind == UPANS_LEAVE && is(x->channel, "a\\u0000"));
+    x = upans_next(&a);
+    CHECK(x->kind == UPANS_EMIT);
+    x = upans_next(&a);
+    CHECK(x->kind == UPANS_BAD &&
+          is(x->why, "leave of a channel with a control character"));
+    CHECK(upans_next(&a) == NULL);
+    upans_free(&a);
+    /* Without the escape there is no shadow to pay for. */
+    CHECK(decode("{\"actions\":[{\"action\":\"join\",\"channel\":\"c\"}]}", &a,
+                 &why) == 0 &&
+          a.shadow == NULL);
+    upans_free(&a);
+}
+
 static void test_bad_actions(void)
 {
     const struct upans_action *x;
@@ -295,6 +333,7 @@ int main(void)
     test_ack();
     test_actions();
     test_bad_actions();
+    test_cut_channels();
     test_binary_limit();
     return T_DONE();
 }

@@ -119,6 +119,11 @@ def handle(req, environ):
                              "channel": args[0], "except_self": True,
                              "args": [args[1], {"_binary": base64.b64encode(
                                  b"\x00\x01bin").decode()}]}]}
+    if ev == "join-codes":
+        # Joins the channel whose code points are args[0]: a name the app
+        # built itself, which may hold a NUL (JSON "\u0000").
+        return {"ack": ["ok"], "actions": [
+            {"action": "join", "channel": "".join(map(chr, args[0]))}]}
     if ev == "kickme":
         return {"actions": [{"action": "emit", "event": "bye"},
                             {"action": "disconnect"}]}
