@@ -58,6 +58,10 @@ enum {
     OPT_EVENT_BURST,
     OPT_EVENT_RATE_ACTION,
     OPT_MAX_CHANNELS,
+    OPT_DRAIN_TIMEOUT,
+    OPT_MAX_FRONT_BUFFER,
+    OPT_FRONT_IDLE_TIMEOUT,
+    OPT_MAX_RPC_UNREAD,
     OPT_RPC_GROUP,
     OPT_RPC_ALLOW_UID,
     OPT_RPC_ALLOW_GID,
@@ -114,6 +118,10 @@ static const struct option config_options[] = {
     {"event-burst", required_argument, NULL, OPT_EVENT_BURST},
     {"event-rate-action", required_argument, NULL, OPT_EVENT_RATE_ACTION},
     {"max-channels", required_argument, NULL, OPT_MAX_CHANNELS},
+    {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
+    {"max-front-buffer", required_argument, NULL, OPT_MAX_FRONT_BUFFER},
+    {"front-idle-timeout", required_argument, NULL, OPT_FRONT_IDLE_TIMEOUT},
+    {"max-rpc-unread", required_argument, NULL, OPT_MAX_RPC_UNREAD},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -225,6 +233,18 @@ static void config_usage(FILE *f)
         "= rate)\n"
         "      --event-rate-action A   drop or disconnect (drop)\n"
         "      --max-channels N        channels per socket (1000)\n"
+        "      --drain-timeout MS      a closing connection's unread "
+        "output is\n"
+        "                              dropped after (30000; 0: never)\n"
+        "      --max-front-buffer BYTES  bytes of FastCGI requests being "
+        "sent,\n"
+        "                              per connection (8388608)\n"
+        "      --front-idle-timeout MS a FastCGI connection without a "
+        "request is\n"
+        "                              closed after (600000; 0: never)\n"
+        "      --max-rpc-unread BYTES  a control client's unread answers "
+        "before\n"
+        "                              its requests wait (1048576)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -405,14 +425,29 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_MAX_BUFFER:
     case OPT_MAX_OUTPUT:
     case OPT_MAX_RPC_LINE:
+    case OPT_MAX_FRONT_BUFFER:
+    case OPT_MAX_RPC_UNREAD:
         if (config_number(name, val, 1UL << 30, &n) != 0 || n < 64)
             return -1;
         if (opt == OPT_MAX_BUFFER)
             cfg->max_http_buffer_size = n;
         else if (opt == OPT_MAX_OUTPUT)
             cfg->max_output = n;
+        else if (opt == OPT_MAX_FRONT_BUFFER)
+            cfg->max_front_buffer = n;
+        else if (opt == OPT_MAX_RPC_UNREAD)
+            cfg->max_rpc_unread = n;
         else
             cfg->max_rpc_line = n;
+        return 0;
+    case OPT_DRAIN_TIMEOUT:
+    case OPT_FRONT_IDLE_TIMEOUT:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        if (opt == OPT_DRAIN_TIMEOUT)
+            cfg->drain_timeout_ms = (unsigned)n;
+        else
+            cfg->front_idle_timeout_ms = (unsigned)n;
         return 0;
     case OPT_MAX_CONNECTIONS:
     case OPT_MAX_CONNECTIONS_PER_IP:
@@ -623,6 +658,10 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_header_size = 16384;
     cfg->max_event_rate = 1000;
     cfg->max_channels = 1000;
+    cfg->drain_timeout_ms = 30000;
+    cfg->max_front_buffer = 8 << 20;
+    cfg->front_idle_timeout_ms = 600000;
+    cfg->max_rpc_unread = 1 << 20;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");

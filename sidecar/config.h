@@ -66,6 +66,13 @@ struct config {
     unsigned event_burst;            /* 0: same as max_event_rate */
     int flood_disconnect;            /* 1: disconnect, 0: drop the excess */
     unsigned max_channels;           /* channels per socket */
+    unsigned drain_timeout_ms;       /* closing with output unread; 0: none */
+    size_t max_front_buffer;         /* FastCGI request bytes being sent, per
+                                        connection */
+    unsigned front_idle_timeout_ms;  /* FastCGI connection without a request;
+                                        0: none */
+    size_t max_rpc_unread; /* a control client's unread answers before its
+                              requests wait */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long
