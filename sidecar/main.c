@@ -37,6 +37,9 @@
 #define MAIN_FD_RESERVE 64
 
 static struct config main_cfg;
+
+/* Bytes of CGI variables a web server adds to a client's head. */
+#define MAIN_CGI_SLACK 4096
 static struct event_base *main_base;
 static char *main_client_js;
 static size_t main_client_js_len;
@@ -517,7 +520,10 @@ int main(int argc, char **argv)
                 main_cfg.max_output, main_cfg.drain_timeout_ms);
     memset(&flim, 0, sizeof flim);
     flim.max_body = main_cfg.max_http_buffer_size;
-    flim.max_params = main_cfg.max_header_size;
+    /* The client's head as --max-header-size allows it on the HTTP front,
+     * plus room for the web server's own CGI variables (SCRIPT_FILENAME,
+     * DOCUMENT_ROOT, ...), so a request that passes there passes here. */
+    flim.max_params = main_cfg.max_header_size + MAIN_CGI_SLACK;
     /* Never less than one whole request: a web server that sends one at a
      * time (nginx, Apache) is never refused. */
     flim.max_buffered = main_cfg.max_front_buffer;
@@ -527,7 +533,8 @@ int main(int argc, char **argv)
     flim.idle_timeout_ms = main_cfg.front_idle_timeout_ms;
     fcgiserv_setup(main_base, &main_req_handler, &flim);
     scgiserv_setup(main_base, &main_req_handler, main_cfg.max_http_buffer_size,
-                   main_cfg.max_header_size, main_cfg.handshake_timeout_ms);
+                   main_cfg.max_header_size + MAIN_CGI_SLACK,
+                   main_cfg.handshake_timeout_ms);
     inherited = main_inherited_fcgi();
     if (inherited && main_cfg.listen_default)
         main_cfg.nlisten = 0; /* spawned: the web server is the front */

@@ -245,9 +245,10 @@ def test_fastcgi_params_over_max_header_size(daemon):
     fport = free_port()
     d = daemon("--fcgi", "127.0.0.1:%d" % fport, "--max-header-size", "4096")
     fc = FcgiConn(("127.0.0.1", fport))
-    fc.request(1, "GET", POLL, extra={"HTTP_X_PAD": "a" * 3000})
+    fc.request(1, "GET", POLL, extra={"HTTP_X_PAD": "a" * 7000})
     assert fcgi_status(fc.response(1)) == 200
-    fc.request(2, "GET", POLL, extra={"HTTP_X_PAD": "a" * 5000})
+    # --max-header-size and 4 KB for the web server's CGI variables
+    fc.request(2, "GET", POLL, extra={"HTTP_X_PAD": "a" * 8500})
     assert fcgi_status(fc.response(2)) == 431
     # The connection goes on.
     fc.request(3, "GET", POLL)
@@ -324,10 +325,11 @@ def test_scgi_limits(daemon):
     s.sendall(scgi_request("GET", POLL)[:40])
     out = recv_until_closed(s, 5)
     assert out is not None and out.startswith(b"Status: 408"), out
-    # Headers over --max-header-size: 431, whole or not.
-    for cut in (None, 4500):
+    # Headers over --max-header-size (and 4 KB for the web server's CGI
+    # variables): 431, whole or not.
+    for cut in (None, 8500):
         s = socket.create_connection(("127.0.0.1", sport))
-        req = scgi_request("GET", POLL, extra={"HTTP_X_PAD": "a" * 5000})
+        req = scgi_request("GET", POLL, extra={"HTTP_X_PAD": "a" * 8500})
         s.sendall(req[:cut] if cut else req)
         out = recv_until_closed(s, 5)
         assert out is not None and out.startswith(b"Status: 431"), out
