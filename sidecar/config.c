@@ -62,6 +62,10 @@ enum {
     OPT_MAX_ATTACHMENT_BYTES,
     OPT_ATTACHMENT_TIMEOUT,
     OPT_UPSTREAM_QUEUE_BYTES,
+    OPT_DRAIN_TIMEOUT,
+    OPT_MAX_FRONT_BUFFER,
+    OPT_FRONT_IDLE_TIMEOUT,
+    OPT_MAX_RPC_UNREAD,
     OPT_RPC_GROUP,
     OPT_RPC_ALLOW_UID,
     OPT_RPC_ALLOW_GID,
@@ -122,6 +126,10 @@ static const struct option config_options[] = {
     {"max-attachment-bytes", required_argument, NULL, OPT_MAX_ATTACHMENT_BYTES},
     {"attachment-timeout", required_argument, NULL, OPT_ATTACHMENT_TIMEOUT},
     {"upstream-queue-bytes", required_argument, NULL, OPT_UPSTREAM_QUEUE_BYTES},
+    {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
+    {"max-front-buffer", required_argument, NULL, OPT_MAX_FRONT_BUFFER},
+    {"front-idle-timeout", required_argument, NULL, OPT_FRONT_IDLE_TIMEOUT},
+    {"max-rpc-unread", required_argument, NULL, OPT_MAX_RPC_UNREAD},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -243,6 +251,18 @@ static void config_usage(FILE *f)
         "default)\n"
         "      --attachment-timeout MS for all attachments of a packet "
         "(60000; 0: none)\n"
+        "      --drain-timeout MS      a closing connection's unread "
+        "output is\n"
+        "                              dropped after (30000; 0: never)\n"
+        "      --max-front-buffer BYTES  bytes of FastCGI requests being "
+        "sent,\n"
+        "                              per connection (8388608)\n"
+        "      --front-idle-timeout MS a FastCGI connection without a "
+        "request is\n"
+        "                              closed after (600000; 0: never)\n"
+        "      --max-rpc-unread BYTES  a control client's unread answers "
+        "before\n"
+        "                              its requests wait (1048576)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -423,14 +443,29 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_MAX_BUFFER:
     case OPT_MAX_OUTPUT:
     case OPT_MAX_RPC_LINE:
+    case OPT_MAX_FRONT_BUFFER:
+    case OPT_MAX_RPC_UNREAD:
         if (config_number(name, val, 1UL << 30, &n) != 0 || n < 64)
             return -1;
         if (opt == OPT_MAX_BUFFER)
             cfg->max_http_buffer_size = n;
         else if (opt == OPT_MAX_OUTPUT)
             cfg->max_output = n;
+        else if (opt == OPT_MAX_FRONT_BUFFER)
+            cfg->max_front_buffer = n;
+        else if (opt == OPT_MAX_RPC_UNREAD)
+            cfg->max_rpc_unread = n;
         else
             cfg->max_rpc_line = n;
+        return 0;
+    case OPT_DRAIN_TIMEOUT:
+    case OPT_FRONT_IDLE_TIMEOUT:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        if (opt == OPT_DRAIN_TIMEOUT)
+            cfg->drain_timeout_ms = (unsigned)n;
+        else
+            cfg->front_idle_timeout_ms = (unsigned)n;
         return 0;
     case OPT_MAX_CONNECTIONS:
     case OPT_MAX_CONNECTIONS_PER_IP:
@@ -664,6 +699,10 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_namespaces = 100;
     cfg->attachment_timeout_ms = 60000;
     cfg->upstream_queue_bytes = 4 << 20;
+    cfg->drain_timeout_ms = 30000;
+    cfg->max_front_buffer = 8 << 20;
+    cfg->front_idle_timeout_ms = 600000;
+    cfg->max_rpc_unread = 1 << 20;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");

@@ -70,6 +70,13 @@ struct config {
     unsigned max_namespaces;         /* namespace sockets per session */
     size_t max_attachment_bytes;     /* one packet's; 0: max_http_buffer_size */
     unsigned attachment_timeout_ms;  /* one packet's attachments; 0: none */
+    unsigned drain_timeout_ms;       /* closing with output unread; 0: none */
+    size_t max_front_buffer;         /* FastCGI request bytes being sent, per
+                                        connection */
+    unsigned front_idle_timeout_ms;  /* FastCGI connection without a request;
+                                        0: none */
+    size_t max_rpc_unread; /* a control client's unread answers before its
+                              requests wait */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long

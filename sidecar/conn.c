@@ -72,6 +72,11 @@ static size_t conn_jobs_cap;
  * timer per connection. Used when conn_lim.head_timeout_ms is set. */
 static struct timerq conn_head_q;
 
+/* Closing connections whose peer does not take the rest of their output
+ * (conn_lim.drain_timeout_ms): without it such a connection would keep its
+ * descriptor and up to max_output bytes for as long as the peer likes. */
+static struct timerq conn_drain_q;
+
 /* Open connections per peer address, kept only when max_conns_per_ip is
  * set; an entry lives while it counts at least one connection. */
 struct conn_ip {
@@ -96,25 +101,31 @@ static void conn_set_state(struct conn *c, enum conn_state st)
     log_trace("conn %u: %s -> %s", c->id, conn_state_names[c->state],
               conn_state_names[st]);
     c->state = (uint8_t)st;
-    /* The request clock runs only while a request is being read. */
-    if (conn_lim.head_timeout_ms == 0)
-        return;
-    if (st == CONN_HTTP)
-        timerq_add(&conn_head_q, &c->head_timer);
+    /* The request clock runs only while a request is being read, the drain
+     * clock only while closing: one node serves both. */
+    if (st == CONN_HTTP && conn_lim.head_timeout_ms)
+        timerq_add(&conn_head_q, &c->timer);
+    else if (st == CONN_DRAINING && conn_lim.drain_timeout_ms)
+        timerq_add(&conn_drain_q, &c->timer);
     else
-        timerq_remove(&c->head_timer);
+        timerq_remove(&c->timer);
 }
 
 static void conn_arm(struct conn *c, short want)
 {
     if (c->armed == want)
         return;
-    if (c->armed)
-        event_del(&c->ev);
+    /* Even when not armed: event_active() (conn_respond's wake for a
+     * pipelined request) queues an event that is not added, and assigning
+     * over a queued event corrupts the loop's active queue. */
+    event_del(&c->ev);
     event_assign(&c->ev, conn_base, c->fd, want | EV_PERSIST, conn_event_cb, c);
     if (want)
         event_add(&c->ev, NULL);
     c->armed = (uint8_t)want;
+    /* event_del() dropped such a wake with the rest: give it back. */
+    if ((want & EV_READ) && c->in != NULL && c->state == CONN_HTTP)
+        event_active(&c->ev, EV_READ, 0);
 }
 
 static void conn_free_buf(struct buf **b)
@@ -140,7 +151,7 @@ static void conn_free(struct turn_node *n)
 static void conn_head_expired(struct timerq_node *node, void *arg)
 {
     struct conn *c =
-        (struct conn *)((char *)node - offsetof(struct conn, head_timer));
+        (struct conn *)((char *)node - offsetof(struct conn, timer));
 
     (void)arg;
     if (c->state != CONN_HTTP)
@@ -149,6 +160,21 @@ static void conn_head_expired(struct timerq_node *node, void *arg)
     log_info("conn %u: no whole request within %u ms, closing", c->id,
              conn_lim.head_timeout_ms);
     conn_fail(c);
+}
+
+static void conn_drain_expired(struct timerq_node *node, void *arg)
+{
+    struct conn *c =
+        (struct conn *)((char *)node - offsetof(struct conn, timer));
+
+    (void)arg;
+    if (c->state != CONN_DRAINING)
+        return;
+    conn_stats.drain_timeouts++;
+    log_info("conn %u: %zu bytes still unread by the peer after %u ms of "
+             "closing, closing now",
+             c->id, c->out_bytes, conn_lim.drain_timeout_ms);
+    conn_close(c);
 }
 
 void conn_setup(struct event_base *base, const struct conn_handler *h,
@@ -162,6 +188,9 @@ void conn_setup(struct event_base *base, const struct conn_handler *h,
     if (conn_lim.head_timeout_ms)
         timerq_init(&conn_head_q, base, conn_lim.head_timeout_ms,
                     conn_head_expired, NULL);
+    if (conn_lim.drain_timeout_ms)
+        timerq_init(&conn_drain_q, base, conn_lim.drain_timeout_ms,
+                    conn_drain_expired, NULL);
     if (conn_lim.max_conns_per_ip && idmap_init(&conn_ips) != 0)
         conn_lim.max_conns_per_ip = 0; /* start-up only; idmap logs nothing */
 }
@@ -252,7 +281,8 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
     conn_stats.accepted++;
     conn_stats.open++;
     if (conn_lim.head_timeout_ms)
-        timerq_add(&conn_head_q, &c->head_timer);
+        timerq_add(&conn_head_q, &c->timer);
+    event_assign(&c->ev, conn_base, fd, 0, conn_event_cb, c);
     conn_arm(c, EV_READ);
     log_debug("conn %u: accepted fd %d", c->id, fd);
     return c;
@@ -433,17 +463,27 @@ static int conn_flush(struct conn *c)
     return 0;
 }
 
+static int conn_read_paused(const struct conn *c);
+
+/* EV_READ unless reading is paused (conn_read_paused). */
+static short conn_want_read(const struct conn *c)
+{
+    return conn_read_paused(c) ? 0 : EV_READ;
+}
+
 static void conn_after_flush(struct conn *c)
 {
     if (c->out_n > 0) {
-        conn_arm(c, c->state == CONN_DRAINING ? EV_WRITE : EV_READ | EV_WRITE);
+        conn_arm(c, c->state == CONN_DRAINING
+                        ? EV_WRITE
+                        : (short)(conn_want_read(c) | EV_WRITE));
         return;
     }
     if (c->state == CONN_DRAINING) {
         conn_close(c);
         return;
     }
-    conn_arm(c, EV_READ);
+    conn_arm(c, conn_want_read(c));
 }
 
 static void conn_job_send(void *arg, size_t i)
@@ -561,7 +601,7 @@ int conn_send(struct conn *c, struct frame *f)
             conn_fail(c);
             return -1;
         }
-        conn_arm(c, EV_READ | EV_WRITE);
+        conn_arm(c, (short)(conn_want_read(c) | EV_WRITE));
         return 0;
     }
     if (conn_enqueue(c, f, 0) != 0) {
@@ -904,16 +944,33 @@ static void conn_process(struct conn *c)
     }
 }
 
+/* The most one request or frame can hold unparsed: its head and its body
+ * (a WebSocket frame head is at most 14 bytes). */
+static size_t conn_msg_cap(void)
+{
+    return conn_lim.max_head + conn_lim.max_body + 64;
+}
+
+/* 1 while c must not read: a request is in flight and what the peer
+ * pipelined behind it already fills a whole request. The rest stays in
+ * the socket (TCP pushes back) until the answer goes out. */
+static int conn_read_paused(const struct conn *c)
+{
+    return c->state == CONN_HTTP_WAIT && c->in != NULL &&
+           c->in->len >= conn_msg_cap();
+}
+
+/* Keeps unparsed input. Between reads the parsers leave less than one
+ * request or frame (they refuse a larger one from its head), and a paused
+ * connection does not read, so one read on top of that is the most c->in
+ * ever holds: the cap counts what is left unparsed plus one read, not
+ * what a read happens to bring (three 990 KB messages back to back under
+ * a 1 MB limit all pass). */
 static int conn_keep_input(struct conn *c, const char *data, size_t len)
 {
-    /* One unit not yet whole (a request, a frame) plus the read that
-     * brought the next one's start: two messages just under the limit
-     * sent back to back must not close the connection. */
-    size_t cap = conn_lim.max_head + conn_lim.max_body + 64 + sizeof conn_rbuf;
-
     if (c->in == NULL && (c->in = calloc(1, sizeof *c->in)) == NULL)
         return -1;
-    if (c->in->len + len > cap)
+    if (c->in->len + len > conn_msg_cap() + sizeof conn_rbuf)
         return -1;
     return buf_append(c->in, data, len);
 }
@@ -923,6 +980,20 @@ static void conn_read(struct conn *c)
     ssize_t n;
     size_t used;
 
+    /* Parse what waits (a pipelined request, once the one before it was
+     * answered) before reading more, so the buffer never holds more than
+     * one unparsed request or frame when a read lands on it. */
+    if (c->in != NULL && c->state != CONN_HTTP_WAIT) {
+        conn_process(c);
+        if (c->state == CONN_CLOSED || c->state == CONN_DRAINING)
+            return;
+    }
+    if (conn_read_paused(c)) {
+        conn_arm(c, (short)(c->armed & ~EV_READ));
+        return;
+    }
+    if (!(c->armed & EV_READ))
+        conn_arm(c, (short)(c->armed | EV_READ)); /* resumed */
     n = read(c->fd, conn_rbuf, sizeof conn_rbuf);
     if (n == 0) {
         log_debug("conn %u: peer closed", c->id);
@@ -930,11 +1001,8 @@ static void conn_read(struct conn *c)
         return;
     }
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            if (c->in != NULL && c->state != CONN_HTTP_WAIT)
-                conn_process(c); /* woken for a pipelined request */
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
             return;
-        }
         log_debug("conn %u: read: %s", c->id, strerror(errno));
         conn_fail(c);
         return;
@@ -948,8 +1016,6 @@ static void conn_read(struct conn *c)
             conn_fail(c);
         return;
     }
-    if (c->state == CONN_DRAINING)
-        return;
     if (conn_keep_input(c, conn_rbuf, (size_t)n) != 0) {
         conn_fail(c);
         return;

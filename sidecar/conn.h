@@ -59,9 +59,10 @@ struct conn {
         TAILQ_ENTRY(conn) link; /* on the dirty list while open */
         struct turn_node dead;  /* once closed, until the end of the turn */
     };
-    struct timerq_node head_timer; /* queued while waiting for a request */
-    struct conn_ip *ip;            /* per-address count; NULL when unlimited */
-    void *data;                    /* the owner's (an Engine.IO session) */
+    struct timerq_node timer; /* the request clock while a request is read
+                                 (CONN_HTTP), the deadline while draining */
+    struct conn_ip *ip;       /* per-address count; NULL when unlimited */
+    void *data;               /* the owner's (an Engine.IO session) */
     struct req req; /* the request in flight, as the layers above see it */
     union conn_addr peer;
     uint8_t dirty; /* on the list flushed at the end of the callback */
@@ -92,6 +93,9 @@ struct conn_limits {
     uint32_t head_timeout_ms;  /* a whole request must arrive within this
                                   after accept or the previous response
                                   (slowloris); 0: no limit */
+    uint32_t drain_timeout_ms; /* a closing connection whose queued output
+                                  is not written within this is closed
+                                  anyway; 0: no limit */
     uint32_t spread_min; /* with send threads, a callback writes through to
                             this many connections; the rest of a fan-out
                             goes across the threads */
@@ -103,11 +107,12 @@ struct conn_stats {
     uint64_t bad_requests;
     uint64_t output_overflows;
     uint64_t ws_protocol_errors;
-    uint64_t refused;       /* closed at accept: over max_conns(_per_ip) */
-    uint64_t head_timeouts; /* closed: no whole request within the timeout */
-    uint64_t writes;        /* write() and writev() calls on connections */
-    uint64_t coalesced;     /* frames that went out in a later writev */
-    uint64_t spread;        /* writes made across the send threads */
+    uint64_t refused;        /* closed at accept: over max_conns(_per_ip) */
+    uint64_t head_timeouts;  /* closed: no whole request within the timeout */
+    uint64_t drain_timeouts; /* closed: queued output not taken in time */
+    uint64_t writes;         /* write() and writev() calls on connections */
+    uint64_t coalesced;      /* frames that went out in a later writev */
+    uint64_t spread;         /* writes made across the send threads */
 };
 
 extern struct conn_stats conn_stats;

@@ -2,6 +2,7 @@
 /* fcgiserv: the FastCGI responder front (records per fcgi2's fastcgi.h). */
 #include "fcgiserv.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ struct fcgiserv_req {
     uint8_t dispatched;
     struct buf params;
     struct buf body;
+    size_t counted;           /* of params and body, in fc->buffered */
+    struct timerq_node timer; /* queued until the request is whole */
     char addr[64];
     int port;
 };
@@ -38,13 +41,18 @@ struct fcgiserv_conn {
     struct front_conn *f;
     TAILQ_HEAD(, fcgiserv_req) reqs;
     unsigned nreqs;
-    uint8_t keep; /* the last request allowed the connection to stay */
-    uint8_t gone; /* closed or draining: no more requests */
+    uint8_t keep;    /* the last request allowed the connection to stay */
+    uint8_t gone;    /* closed or draining: no more requests */
+    size_t buffered; /* bytes of the requests still being sent */
+    struct timerq_node idle; /* queued while no request is open */
 };
 
 static const struct req_handler *fcgiserv_h;
-static size_t fcgiserv_max_body;
+static struct fcgiserv_limits fcgiserv_lim;
 static uint32_t fcgiserv_next_id;
+/* Deadlines without a timer each: requests still being sent, and
+ * connections without a request. */
+static struct timerq fcgiserv_req_q, fcgiserv_idle_q;
 static const struct req_ops fcgiserv_req_ops;
 
 /* Requests are freed at the end of the loop turn, after every caller that
@@ -58,12 +66,30 @@ static void fcgiserv_free(struct turn_node *n)
     free(r);
 }
 
+static void fcgiserv_req_expired(struct timerq_node *node, void *arg);
+static void fcgiserv_idle_expired(struct timerq_node *node, void *arg);
+
 void fcgiserv_setup(struct event_base *base, const struct req_handler *h,
-                    size_t max_body)
+                    const struct fcgiserv_limits *lim)
 {
-    (void)base; /* frees go through turn_defer; kept like scgiserv_setup */
     fcgiserv_h = h;
-    fcgiserv_max_body = max_body;
+    fcgiserv_lim = *lim;
+    if (lim->request_timeout_ms)
+        timerq_init(&fcgiserv_req_q, base, lim->request_timeout_ms,
+                    fcgiserv_req_expired, NULL);
+    if (lim->idle_timeout_ms)
+        timerq_init(&fcgiserv_idle_q, base, lim->idle_timeout_ms,
+                    fcgiserv_idle_expired, NULL);
+}
+
+/* r is no longer being sent (whole, refused or ended): its clock stops
+ * and its bytes stop counting against the connection. */
+static void fcgiserv_settle(struct fcgiserv_req *r)
+{
+    if (r->fc != NULL)
+        r->fc->buffered -= r->counted;
+    r->counted = 0;
+    timerq_remove(&r->timer);
 }
 
 static void fcgiserv_forget(struct fcgiserv_req *r)
@@ -72,6 +98,7 @@ static void fcgiserv_forget(struct fcgiserv_req *r)
 
     if (fc == NULL)
         return;
+    fcgiserv_settle(r);
     TAILQ_REMOVE(&fc->reqs, r, link);
     fc->nreqs--;
     r->fc = NULL;
@@ -88,6 +115,7 @@ static void fcgiserv_fail(struct fcgiserv_conn *fc)
     if (fc->gone)
         return;
     fc->gone = 1;
+    timerq_remove(&fc->idle);
     while ((r = TAILQ_FIRST(&fc->reqs)) != NULL) {
         if (r->base.data != NULL) {
             fcgiserv_stats.aborted++;
@@ -116,13 +144,75 @@ static int fcgiserv_end(struct fcgiserv_conn *fc, unsigned rid,
 }
 
 /* After a request ended: close when nothing else runs and the web server
- * did not ask to keep the connection. */
+ * did not ask to keep the connection; a kept one starts its idle clock. */
 static void fcgiserv_maybe_close(struct fcgiserv_conn *fc)
 {
-    if (!fc->gone && !fc->keep && fc->nreqs == 0) {
+    if (fc->gone || fc->nreqs > 0)
+        return;
+    if (!fc->keep) {
         fc->gone = 1;
+        timerq_remove(&fc->idle);
         front_drain(fc->f);
+    } else if (fcgiserv_lim.idle_timeout_ms) {
+        timerq_add(&fcgiserv_idle_q, &fc->idle);
     }
+}
+
+static void fcgiserv_req_expired(struct timerq_node *node, void *arg)
+{
+    struct fcgiserv_req *r =
+        (struct fcgiserv_req *)((char *)node -
+                                offsetof(struct fcgiserv_req, timer));
+
+    (void)arg;
+    if (r->fc == NULL || r->dispatched)
+        return;
+    fcgiserv_stats.timeouts++;
+    log_info("fcgi req %u: not whole within %u ms, answering 408", r->base.id,
+             fcgiserv_lim.request_timeout_ms);
+    r->dispatched = 1;
+    req_respond(&r->base, 408, "text/plain; charset=UTF-8", NULL,
+                "request timeout\n", 16);
+}
+
+static void fcgiserv_idle_expired(struct timerq_node *node, void *arg)
+{
+    struct fcgiserv_conn *fc =
+        (struct fcgiserv_conn *)((char *)node -
+                                 offsetof(struct fcgiserv_conn, idle));
+
+    (void)arg;
+    if (fc->gone || fc->nreqs > 0)
+        return;
+    fcgiserv_stats.timeouts++;
+    log_info("front %u: no FastCGI request for %u ms, closing", fc->f->id,
+             fcgiserv_lim.idle_timeout_ms);
+    fcgiserv_fail(fc);
+}
+
+/* Appends a record's content to one of r's buffers, counted against the
+ * connection. Returns 0; 1 when the connection's limit refused r (it is
+ * answered 503); -1 when out of memory. */
+static int fcgiserv_keep(struct fcgiserv_req *r, struct buf *b, const char *p,
+                         size_t len)
+{
+    struct fcgiserv_conn *fc = r->fc;
+
+    if (fc->buffered + len > fcgiserv_lim.max_buffered) {
+        fcgiserv_stats.refused++;
+        log_info("fcgi req %u: front %u already holds %zu bytes of requests "
+                 "being sent (--max-front-buffer), answering 503",
+                 r->base.id, fc->f->id, fc->buffered);
+        r->dispatched = 1;
+        req_respond(&r->base, 503, "text/plain; charset=UTF-8", NULL,
+                    "too many request bytes on this connection\n", 42);
+        return 1;
+    }
+    if (buf_append(b, p, len) != 0)
+        return -1;
+    r->counted += len;
+    fc->buffered += len;
+    return 0;
 }
 
 static void fcgiserv_respond(struct req *base, int status,
@@ -250,6 +340,7 @@ static void fcgiserv_dispatch(struct fcgiserv_req *r)
     int k;
 
     r->dispatched = 1;
+    fcgiserv_settle(r);
     while (off < r->params.len &&
            (k = fcgi_parse_param(r->params.data + off, r->params.len - off,
                                  &name, &nlen, &value, &vlen)) > 0) {
@@ -309,6 +400,9 @@ static void fcgiserv_begin(struct fcgiserv_conn *fc, unsigned rid,
         return;
     }
     if (fc->nreqs >= FCGISERV_MAX_REQS || (r = calloc(1, sizeof *r)) == NULL) {
+        fcgiserv_stats.refused++;
+        log_info("front %u: %u requests open, refusing one more", fc->f->id,
+                 fc->nreqs);
         if (fcgiserv_end(fc, rid, FCGI_OVERLOADED) != 0)
             *fatal = 1;
         return;
@@ -321,6 +415,9 @@ static void fcgiserv_begin(struct fcgiserv_conn *fc, unsigned rid,
     r->keep_conn = fc->keep;
     TAILQ_INSERT_TAIL(&fc->reqs, r, link);
     fc->nreqs++;
+    timerq_remove(&fc->idle);
+    if (fcgiserv_lim.request_timeout_ms)
+        timerq_add(&fcgiserv_req_q, &r->timer);
     log_trace("fcgi req %u: begin id %u on front %u%s", r->base.id, rid,
               fc->f->id, r->keep_conn ? " (keep-conn)" : "");
 }
@@ -369,11 +466,19 @@ static int fcgiserv_record(struct fcgiserv_conn *fc,
     case FCGI_PARAMS:
         if (r == NULL || r->params_done)
             break; /* records of an inactive request are ignored */
-        if (rec->len == 0)
+        if (rec->len == 0) {
             r->params_done = 1;
-        else if (r->params.len + rec->len > 1 << 20 ||
-                 buf_append(&r->params, rec->content, rec->len) != 0)
+        } else if (r->params.len + rec->len > fcgiserv_lim.max_params) {
+            /* As the HTTP front answers a head over --max-header-size. */
+            fcgiserv_stats.bad_requests++;
+            log_info("fcgi req %u: params over %zu bytes, answering 431",
+                     r->base.id, fcgiserv_lim.max_params);
+            r->dispatched = 1;
+            req_respond(&r->base, 431, "text/plain; charset=UTF-8", NULL,
+                        "request head too large\n", 23);
+        } else if (fcgiserv_keep(r, &r->params, rec->content, rec->len) < 0) {
             fatal = 1;
+        }
         break;
     case FCGI_STDIN:
         if (r == NULL || r->dispatched)
@@ -383,12 +488,12 @@ static int fcgiserv_record(struct fcgiserv_conn *fc,
             break;
         }
         if (rec->len > 0) {
-            if (r->body.len + rec->len > fcgiserv_max_body) {
+            if (r->body.len + rec->len > fcgiserv_lim.max_body) {
                 fcgiserv_stats.bad_requests++;
                 r->dispatched = 1;
                 req_respond(&r->base, 413, "text/plain; charset=UTF-8", NULL,
                             "request body over maxHttpBufferSize\n", 36);
-            } else if (buf_append(&r->body, rec->content, rec->len) != 0) {
+            } else if (fcgiserv_keep(r, &r->body, rec->content, rec->len) < 0) {
                 fatal = 1;
             }
             break;
@@ -468,5 +573,7 @@ void fcgiserv_accept(int fd, const struct sockaddr *sa, socklen_t len)
     fcgiserv_stats.connections++;
     fcgiserv_stats.open++;
     fc->f->open = &fcgiserv_stats.open;
+    if (fcgiserv_lim.idle_timeout_ms)
+        timerq_add(&fcgiserv_idle_q, &fc->idle);
     log_debug("front %u: FastCGI connection (fd %d)", fc->f->id, fd);
 }

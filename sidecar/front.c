@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,13 @@
 static struct event_base *front_base;
 static size_t front_max_in, front_max_out;
 static uint32_t front_next_id;
+struct front_stats front_stats;
+
+/* Draining connections whose web server does not take the rest of their
+ * output: one deadline list, no timer per connection. */
+static struct timerq front_drain_q;
+static uint32_t front_drain_ms;
+
 static void front_event_cb(evutil_socket_t fd, short what, void *arg);
 
 /* A closed connection goes at the end of the turn, after every caller that
@@ -27,11 +35,32 @@ static void front_free(struct turn_node *n)
     free(fc);
 }
 
-void front_setup(struct event_base *base, size_t max_input, size_t max_output)
+static void front_drain_expired(struct timerq_node *node, void *arg)
+{
+    struct front_conn *fc =
+        (struct front_conn *)((char *)node -
+                              offsetof(struct front_conn, drain_timer));
+
+    (void)arg;
+    if (fc->closed)
+        return;
+    front_stats.drain_timeouts++;
+    log_info("front %u: %zu bytes still unread by the peer after %u ms of "
+             "closing, closing now",
+             fc->id, fc->out.len - fc->out_off, front_drain_ms);
+    front_close(fc);
+}
+
+void front_setup(struct event_base *base, size_t max_input, size_t max_output,
+                 uint32_t drain_timeout_ms)
 {
     front_base = base;
     front_max_in = max_input;
     front_max_out = max_output;
+    front_drain_ms = drain_timeout_ms;
+    if (drain_timeout_ms)
+        timerq_init(&front_drain_q, base, drain_timeout_ms, front_drain_expired,
+                    NULL);
 }
 
 static void front_arm(struct front_conn *fc, short want)
@@ -72,6 +101,7 @@ void front_close(struct front_conn *fc)
     if (fc->closed)
         return;
     fc->closed = 1;
+    timerq_remove(&fc->drain_timer);
     if (fc->open != NULL)
         (*fc->open)--;
     event_del(&fc->ev);
@@ -158,6 +188,8 @@ void front_drain(struct front_conn *fc)
 {
     if (fc->closed)
         return;
+    if (!fc->draining && front_drain_ms)
+        timerq_add(&front_drain_q, &fc->drain_timer);
     fc->draining = 1;
     if (front_flush(fc) != 0) {
         front_close(fc);

@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 
 #include "buf.h"
+#include "timerq.h"
 #include "turn.h"
 
 struct front_conn;
@@ -36,11 +37,21 @@ struct front_conn {
     uint64_t *open;        /* the owner's gauge of open connections, or NULL:
                               decremented as the connection closes */
     struct turn_node dead; /* closed, until the end of the turn */
+    struct timerq_node drain_timer; /* queued while draining */
 };
 
+struct front_stats {
+    uint64_t drain_timeouts; /* closed: queued output not taken in time */
+};
+
+extern struct front_stats front_stats;
+
 /* Sets up the module on `base`; `max_output` caps each connection's queued
- * output, `max_input` its unconsumed input. */
-void front_setup(struct event_base *base, size_t max_input, size_t max_output);
+ * output, `max_input` its unconsumed input. A draining connection whose
+ * output is not all written within `drain_timeout_ms` is closed (0: no
+ * limit). */
+void front_setup(struct event_base *base, size_t max_input, size_t max_output,
+                 uint32_t drain_timeout_ms);
 
 /* Takes over an accepted socket (made non-blocking); `data` (malloc'd)
  * is freed with the connection at the end of the turn it closes in. NULL
@@ -54,7 +65,8 @@ int front_write(struct front_conn *fc, const void *data, size_t len);
 /* Drops `n` consumed bytes from the front of fc->in. */
 void front_consume(struct front_conn *fc, size_t n);
 
-/* Closes once everything queued is written. */
+/* Closes once everything queued is written, or when the drain timeout
+ * passes first. */
 void front_drain(struct front_conn *fc);
 
 /* Closes at once; the memory stays valid until the end of the loop turn. */

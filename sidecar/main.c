@@ -38,6 +38,9 @@
 #define MAIN_FD_RESERVE 64
 
 static struct config main_cfg;
+
+/* Bytes of CGI variables a web server adds to a client's head. */
+#define MAIN_CGI_SLACK 4096
 static struct event_base *main_base;
 static char *main_client_js;
 static size_t main_client_js_len;
@@ -438,6 +441,7 @@ int main(int argc, char **argv)
     struct conn_limits lim;
     struct hub_limits hlim;
     struct sock_limits slim;
+    struct fcgiserv_limits flim;
     struct engine_config ecfg;
     const char *cause;
     int i, rc, inherited;
@@ -486,6 +490,7 @@ int main(int argc, char **argv)
     lim.max_conns = main_max_connections();
     lim.max_conns_per_ip = main_cfg.max_connections_per_ip;
     lim.head_timeout_ms = main_cfg.handshake_timeout_ms;
+    lim.drain_timeout_ms = main_cfg.drain_timeout_ms;
     lim.spread_min = main_cfg.send_threads_min;
     conn_setup(main_base, &main_conn_handler, &lim);
     main_send_threads();
@@ -521,9 +526,24 @@ int main(int argc, char **argv)
         main_upstream();
 
     front_setup(main_base, (16 << 20) + main_cfg.max_http_buffer_size,
-                main_cfg.max_output);
-    fcgiserv_setup(main_base, &main_req_handler, main_cfg.max_http_buffer_size);
-    scgiserv_setup(main_base, &main_req_handler, main_cfg.max_http_buffer_size);
+                main_cfg.max_output, main_cfg.drain_timeout_ms);
+    memset(&flim, 0, sizeof flim);
+    flim.max_body = main_cfg.max_http_buffer_size;
+    /* The client's head as --max-header-size allows it on the HTTP front,
+     * plus room for the web server's own CGI variables (SCRIPT_FILENAME,
+     * DOCUMENT_ROOT, ...), so a request that passes there passes here. */
+    flim.max_params = main_cfg.max_header_size + MAIN_CGI_SLACK;
+    /* Never less than one whole request: a web server that sends one at a
+     * time (nginx, Apache) is never refused. */
+    flim.max_buffered = main_cfg.max_front_buffer;
+    if (flim.max_buffered < flim.max_params + flim.max_body)
+        flim.max_buffered = flim.max_params + flim.max_body;
+    flim.request_timeout_ms = main_cfg.handshake_timeout_ms;
+    flim.idle_timeout_ms = main_cfg.front_idle_timeout_ms;
+    fcgiserv_setup(main_base, &main_req_handler, &flim);
+    scgiserv_setup(main_base, &main_req_handler, main_cfg.max_http_buffer_size,
+                   main_cfg.max_header_size + MAIN_CGI_SLACK,
+                   main_cfg.handshake_timeout_ms);
     inherited = main_inherited_fcgi();
     if (inherited && main_cfg.listen_default)
         main_cfg.nlisten = 0; /* spawned: the web server is the front */
@@ -555,7 +575,7 @@ int main(int argc, char **argv)
     }
     main_rpc_access();
     if (rpc_setup(main_base, main_cfg.rpc_path, main_cfg.rpc_mode,
-                  main_cfg.max_rpc_line, &cause) != 0)
+                  main_cfg.max_rpc_line, main_cfg.max_rpc_unread, &cause) != 0)
         fatal("control socket %s: %s", main_cfg.rpc_path, cause);
     fprintf(stderr, "socketiod: control socket %s\n", main_cfg.rpc_path);
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)

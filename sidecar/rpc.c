@@ -25,6 +25,7 @@
 #include "conn.h"
 #include "engine.h"
 #include "fcgiserv.h"
+#include "front.h"
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
@@ -43,6 +44,7 @@ struct rpc_client {
     struct bufferevent *bev;
     unsigned refs;
     int eof;
+    int paused; /* over rpc_max_unread: its requests wait unread */
     LIST_ENTRY(rpc_client) link;
 };
 
@@ -70,6 +72,11 @@ struct rpc_held {
 static struct evconnlistener *rpc_listener;
 static char *rpc_path;
 static size_t rpc_max_line;
+/* Backpressure: a client that pipelines requests and does not read the
+ * answers would grow its output buffer without bound; past this many
+ * unread bytes its further requests stay in the socket until the answers
+ * drain to half of it. Other clients are served meanwhile. */
+static size_t rpc_max_unread;
 static struct rpc_access rpc_access = {(gid_t)-1, {0}, 0, {0}, 0};
 
 void rpc_set_access(const struct rpc_access *a) { rpc_access = *a; }
@@ -621,11 +628,14 @@ static void rpc_front_stats(cJSON *r)
         {"fcgi_bad_requests", f->bad_requests},
         {"fcgi_protocol_errors", f->protocol_errors},
         {"fcgi_aborted", f->aborted},
+        {"fcgi_refused", f->refused},
+        {"fcgi_timeouts", f->timeouts},
         {"scgi_connections", s->open},
         {"scgi_connections_accepted", s->connections},
         {"scgi_requests", s->requests},
         {"scgi_bad_requests", s->bad_requests},
         {"scgi_aborted", s->aborted},
+        {"scgi_timeouts", s->timeouts},
     };
     size_t i;
 
@@ -677,6 +687,9 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
                             (double)conn_stats.refused);
     cJSON_AddNumberToObject(r, "handshake_timeouts",
                             (double)conn_stats.head_timeouts);
+    cJSON_AddNumberToObject(
+        r, "drain_timeouts",
+        (double)(conn_stats.drain_timeouts + front_stats.drain_timeouts));
     cJSON_AddNumberToObject(r, "socket_writes", (double)conn_stats.writes);
     cJSON_AddNumberToObject(r, "frames_coalesced",
                             (double)conn_stats.coalesced);
@@ -712,6 +725,7 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
                           msglog_path() ? cJSON_CreateString(msglog_path())
                                         : cJSON_CreateNull());
     cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
+    cJSON_AddNumberToObject(r, "rpc_paused", (double)rpc_stats.paused);
     rpc_reply(cl, id, r);
 }
 
@@ -772,6 +786,16 @@ static void rpc_read_cb(struct bufferevent *bev, void *arg)
 
     cl->refs++; /* a method may drop the last other reference */
     while (cl->bev != NULL && !cl->eof) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) > rpc_max_unread) {
+            cl->paused = 1;
+            rpc_stats.paused++;
+            log_debug("rpc: a client's unread answers passed %zu bytes, "
+                      "pausing its requests",
+                      rpc_max_unread);
+            bufferevent_disable(bev, EV_READ);
+            bufferevent_setwatermark(bev, EV_WRITE, rpc_max_unread / 2, 0);
+            break;
+        }
         eol = evbuffer_search_eol(in, NULL, &len, EVBUFFER_EOL_LF);
         if ((eol.pos < 0 && evbuffer_get_length(in) > rpc_max_line) ||
             (eol.pos >= 0 && (size_t)eol.pos > rpc_max_line)) {
@@ -796,7 +820,14 @@ static void rpc_write_cb(struct bufferevent *bev, void *arg)
 {
     struct rpc_client *cl = arg;
 
-    (void)bev;
+    if (cl->paused) {
+        /* Drained to the low watermark: the waiting requests go on. */
+        cl->paused = 0;
+        bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+        bufferevent_enable(bev, EV_READ);
+        rpc_read_cb(bev, cl);
+        return;
+    }
     if (cl->eof && cl->refs == 1)
         rpc_client_close(cl);
 }
@@ -859,7 +890,7 @@ static void rpc_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 int rpc_setup(struct event_base *base, const char *path, mode_t mode,
-              size_t max_line, const char **cause)
+              size_t max_line, size_t max_unread, const char **cause)
 {
     struct sockaddr_un sun;
     mode_t old_mask;
@@ -895,6 +926,7 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     }
     rpc_path = strdup(path);
     rpc_max_line = max_line;
+    rpc_max_unread = max_unread;
     gettimeofday(&rpc_started, NULL);
     return 0;
 }

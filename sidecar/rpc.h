@@ -14,6 +14,8 @@ struct rpc_stats {
     uint64_t requests;
     uint64_t errors;
     uint64_t refused; /* peers not on the allow-list (SO_PEERCRED) */
+    uint64_t paused;  /* times a client's unread answers passed max_unread
+                         and its requests stopped being read */
 };
 
 #define RPC_MAX_ALLOW 32
@@ -36,10 +38,12 @@ extern struct rpc_stats rpc_stats;
 void rpc_set_access(const struct rpc_access *a);
 
 /* Listens on `path` (an old socket file there is replaced) with `mode` and
- * the access's group; the file never exists with looser permissions.
- * Returns 0, or -1 with *cause set. */
+ * the access's group; the file never exists with looser permissions. A
+ * request line over `max_line` is refused; a client whose unread answers
+ * pass `max_unread` bytes is not read from until they drain to half of
+ * it. Returns 0, or -1 with *cause set. */
 int rpc_setup(struct event_base *base, const char *path, mode_t mode,
-              size_t max_line, const char **cause);
+              size_t max_line, size_t max_unread, const char **cause);
 
 /* Stops listening, closes clients and removes the socket file. */
 void rpc_shutdown(void);

@@ -2,6 +2,7 @@
 /* scgiserv: the SCGI responder front. */
 #include "scgiserv.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,6 @@
 #include "scgi.h"
 
 #define SCGISERV_MAX_PARAMS 256
-#define SCGISERV_MAX_HEAD (1 << 20)
 
 struct scgiserv_stats scgiserv_stats;
 
@@ -22,20 +22,31 @@ struct scgiserv_req {
     struct front_conn *f;
     uint8_t dispatched;
     uint8_t gone;
+    struct timerq_node timer; /* queued until the request is whole */
     char addr[64];
     int port;
 };
 
 static const struct req_handler *scgiserv_h;
-static size_t scgiserv_max_body;
+static size_t scgiserv_max_body, scgiserv_max_head;
 static uint32_t scgiserv_next_id;
+/* Requests still being sent: one deadline list, no timer each. */
+static struct timerq scgiserv_req_q;
+static uint32_t scgiserv_timeout_ms;
+
+static void scgiserv_expired(struct timerq_node *node, void *arg);
 
 void scgiserv_setup(struct event_base *base, const struct req_handler *h,
-                    size_t max_body)
+                    size_t max_body, size_t max_head,
+                    uint32_t request_timeout_ms)
 {
-    (void)base;
     scgiserv_h = h;
     scgiserv_max_body = max_body;
+    scgiserv_max_head = max_head;
+    scgiserv_timeout_ms = request_timeout_ms;
+    if (request_timeout_ms)
+        timerq_init(&scgiserv_req_q, base, request_timeout_ms, scgiserv_expired,
+                    NULL);
 }
 
 static void scgiserv_respond(struct req *base, int status,
@@ -49,6 +60,7 @@ static void scgiserv_respond(struct req *base, int status,
     if (r->gone)
         return;
     r->gone = 1;
+    timerq_remove(&r->timer);
     rc =
         buf_printf(&out, "Status: %d %s\r\n", status, http_status_text(status));
     if (rc == 0 && content_type != NULL)
@@ -91,6 +103,23 @@ static void scgiserv_bad(struct scgiserv_req *r, const char *why)
                 "bad request\n", 12);
 }
 
+static void scgiserv_expired(struct timerq_node *node, void *arg)
+{
+    struct scgiserv_req *r =
+        (struct scgiserv_req *)((char *)node -
+                                offsetof(struct scgiserv_req, timer));
+
+    (void)arg;
+    if (r->gone || r->dispatched)
+        return;
+    scgiserv_stats.timeouts++;
+    log_info("scgi req %u: not whole within %u ms, answering 408", r->base.id,
+             scgiserv_timeout_ms);
+    r->dispatched = 1;
+    req_respond(&r->base, 408, "text/plain; charset=UTF-8", NULL,
+                "request timeout\n", 16);
+}
+
 /* Tries to parse the whole request from f->in. */
 static void scgiserv_try(struct scgiserv_req *r)
 {
@@ -104,11 +133,20 @@ static void scgiserv_try(struct scgiserv_req *r)
     int h, k;
 
     h = scgi_parse_netstring(f->in.data, f->in.len, &data, &dlen);
-    if (h == -2) {
-        if (f->in.len > SCGISERV_MAX_HEAD)
-            scgiserv_bad(r, "header netstring too long");
+    /* As the HTTP front answers a head over --max-header-size; 16 bytes
+     * for the netstring's length, ':' and ','. */
+    if ((h == -2 && f->in.len > scgiserv_max_head + 16) ||
+        (h > 0 && dlen > scgiserv_max_head)) {
+        scgiserv_stats.bad_requests++;
+        log_info("scgi req %u: headers over %zu bytes", r->base.id,
+                 scgiserv_max_head);
+        r->dispatched = 1;
+        req_respond(&r->base, 431, "text/plain; charset=UTF-8", NULL,
+                    "request head too large\n", 23);
         return;
     }
+    if (h == -2)
+        return;
     if (h < 0) {
         scgiserv_bad(r, "malformed netstring");
         return;
@@ -153,6 +191,7 @@ static void scgiserv_try(struct scgiserv_req *r)
     }
     r->base.https = (uint8_t)cgi.https;
     r->dispatched = 1;
+    timerq_remove(&r->timer);
     scgiserv_stats.requests++;
     scgiserv_h->request(&r->base, NULL, &hreq, f->in.data + h,
                         cgi.content_length);
@@ -172,6 +211,7 @@ static void scgiserv_input(struct front_conn *f, int eof)
             r->base.data = NULL;
         }
         r->gone = 1;
+        timerq_remove(&r->timer);
         front_close(f);
         return;
     }
@@ -201,5 +241,7 @@ void scgiserv_accept(int fd, const struct sockaddr *sa, socklen_t len)
     scgiserv_stats.connections++;
     scgiserv_stats.open++;
     r->f->open = &scgiserv_stats.open;
+    if (scgiserv_timeout_ms)
+        timerq_add(&scgiserv_req_q, &r->timer);
     log_debug("scgi req %u: connection (fd %d)", r->base.id, fd);
 }

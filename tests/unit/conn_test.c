@@ -1,7 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* conn_test: the output path over a real socket pair: write-through, frames
  * of one callback coalesced into one writev, the cap, closing while dirty,
- * and a large fan-out written across the send threads. */
+ * the drain deadline, and a large fan-out written across the send threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -258,11 +258,37 @@ static void test_spread_fanout(void)
     t_turn();
 }
 
+/* A closing connection whose peer takes nothing more is closed when the
+ * drain timeout passes, not kept with its queue for as long as the peer
+ * likes. */
+static void test_drain_deadline(void)
+{
+    static char body[600000];
+    int peer, sz = 4096;
+    struct conn *c = t_pair(&peer);
+    uint64_t timeouts = conn_stats.drain_timeouts, open = conn_stats.open;
+    struct timeval tv = {0, 20000};
+    int i;
+
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    c->keep_alive = 0;
+    conn_respond(c, 200, "text/plain", NULL, body, sizeof body);
+    CHECK(c->state == CONN_DRAINING);
+    for (i = 0; i < 100 && conn_stats.drain_timeouts == timeouts; i++) {
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+    }
+    CHECK(conn_stats.drain_timeouts == timeouts + 1);
+    CHECK(conn_stats.open == open - 1);
+    close(peer);
+}
+
 int main(void)
 {
     struct conn_limits lim = {.max_head = 8192,
                               .max_body = 1 << 20,
                               .max_output = 1 << 20,
+                              .drain_timeout_ms = 100,
                               .spread_min = 64};
 
     base = event_base_new();
@@ -274,6 +300,7 @@ int main(void)
     test_long_burst_goes_out_early();
     test_slow_reader_hits_the_cap();
     test_close_while_dirty();
+    test_drain_deadline();
     CHECK(pfor_setup(1) == 0);
     test_spread_fanout();
     pfor_shutdown();
