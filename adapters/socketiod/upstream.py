@@ -157,7 +157,8 @@ def dispatch(registry, ev, request, rpc=None, logger=None):
     connect -> on_connect; event ``message`` -> on_message(message) (one
     argument, or the list of them); any event -> the ``on(name)``
     handlers, the first non-None return value being the ack; subscribe /
-    unsubscribe -> on_subscribe / on_unsubscribe(channel); disconnect ->
+    unsubscribe -> on_subscribe / on_unsubscribe(channel) (a subscribe to
+    a channel the socket is in already runs nothing); disconnect ->
     on_disconnect, on_unsubscribe for each channel, on_finish. A handler
     that raises Refused refuses (connect, or a waiting subscribe); any
     other exception is logged and handed to on_error(exception)."""
@@ -179,9 +180,12 @@ def dispatch(registry, ev, request, rpc=None, logger=None):
                     if v is not None and ack is None:
                         ack = ack_args(v)
         elif ev.type == "subscribe":
+            # Already in it (the page's own subscribe on reconnect and the
+            # client's re-subscribe both come): nothing for the app.
             if ev.channel not in socket.channels:
                 socket.channels.append(ev.channel)
-            registry.on_subscribe.send(request, socket, context, ev.channel)
+                registry.on_subscribe.send(request, socket, context,
+                                           ev.channel)
         elif ev.type == "unsubscribe":
             if ev.channel in socket.channels:
                 socket.channels.remove(ev.channel)
