@@ -25,8 +25,7 @@ def fire(ev, request, rpc=None):
     that raises is logged (by Django's send_robust) and the others still
     run; only socket_connected stops at the first, so that raising
     Refused refuses."""
-    socket = RealtimeSocket(ev.sid, ev.namespace, ev.channels, actions=[],
-                            rpc=rpc)
+    socket = upstream.new_socket(ev, rpc, RealtimeSocket)
     socket._ack_id = ev.ack_id
     refused = None
     try:

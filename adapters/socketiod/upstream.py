@@ -18,7 +18,7 @@ import pickle
 
 from .exceptions import BadRequest, Refused
 from .signature import check
-from .socket import Socket, decode_binary
+from .socket import STREAM_AFTER, Socket, decode_binary
 
 TYPES = ("connect", "disconnect", "event", "subscribe", "unsubscribe")
 log = logging.getLogger("socketiod.upstream")
@@ -113,17 +113,27 @@ def dump_context(data, channels):
 
 # -- answering -------------------------------------------------------------
 
-def new_socket(ev, rpc=None):
+def stream_after(ev):
+    """How long a handler of ``ev`` runs before its sends stream (None:
+    never; a connect's sends must follow the client's CONNECT)."""
+    return STREAM_AFTER if ev.type in ("event", "subscribe",
+                                       "unsubscribe") else None
+
+
+def new_socket(ev, rpc=None, cls=Socket):
     """The handler socket of ``ev`` (collecting actions)."""
-    return Socket(ev.sid, ev.namespace, ev.channels, actions=[], rpc=rpc,
-                  info={"handshake": ev.handshake, "transport": ev.transport})
+    return cls(ev.sid, ev.namespace, ev.channels, actions=[], rpc=rpc,
+               info={"handshake": ev.handshake, "transport": ev.transport},
+               stream_after=stream_after(ev))
 
 
 def answer(ev, socket, context, ack=None, refused=None):
-    """The response dict: actions, ack, new context, refusal."""
+    """The response dict: actions, ack, new context, refusal. Ends the
+    handler: the socket sends over the control RPC from now on."""
     out = {}
-    if socket.actions:
-        out["actions"] = socket.actions
+    actions = socket.finish()
+    if actions:
+        out["actions"] = actions
     if ev.wants_ack:
         if socket.ack_args is not None:
             out["ack"] = socket.ack_args

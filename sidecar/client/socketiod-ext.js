@@ -107,8 +107,15 @@
             socket.emitReserved("reconnect_failed");
         });
         socket.on("connect_error", function (err) {
-            if (!retrying)
-                socket.emitReserved("error", err && err.message || err);
+            var reason;
+            if (retrying)
+                return;
+            // 0.9 passed the reason as a string: this prints as one and
+            // still carries the refusal's data.
+            reason = new Error(err && err.message || String(err));
+            reason.data = err && err.data;
+            reason.toString = function () { return this.message; };
+            socket.emitReserved("error", reason);
         });
     }
 
