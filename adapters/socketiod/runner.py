@@ -65,15 +65,20 @@ RESTARTS = 3            # restarts of a daemon that died, within
 RESTART_WINDOW = 60.0   # this many seconds, before the runner gives up
 
 
+try:  # looked up here: the child after fork only calls it
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
 def _die_with(parent):
     """preexec_fn: the child gets SIGTERM when its parent dies, however
-    the parent ends (os._exit, SIGKILL, a crash): no orphan daemon."""
+    the parent ends (os._exit, SIGKILL, a crash): no orphan daemon.
+    (Linux ties it to the thread that started the child: start() runs in
+    the main thread or in the watcher, which lives as long as it.)"""
     def pre():
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG,
-                                                    signal.SIGTERM)
-        except (OSError, AttributeError):
-            pass
+        if _prctl is not None:
+            _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent:  # it died before prctl
             os._exit(1)
     return pre
