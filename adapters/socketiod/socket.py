@@ -13,6 +13,8 @@ a socket kept in a dict, a timer or a thread sends over the control RPC
 (and raises when it cannot), never into an answer already gone.
 """
 import base64
+import heapq
+import itertools
 import logging
 import threading
 import time
@@ -21,6 +23,39 @@ from .exceptions import SocketiodError
 
 STREAM_AFTER = 0.1      # seconds a handler runs before its sends stream
 log = logging.getLogger("socketiod.socket")
+
+
+class _Streamer:
+    """One thread for the whole process that, at each socket's time,
+    streams the sends of handlers still running (a thread per event would
+    cost more than the event)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._heap = []
+        self._seq = itertools.count()
+        self._thread = None
+
+    def at(self, when, socket):
+        with self._cond:
+            heapq.heappush(self._heap, (when, next(self._seq), socket))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, daemon=True, name="socketiod-stream")
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self):
+        while True:
+            with self._cond:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cond.wait(self._heap[0][0] - time.monotonic()
+                                    if self._heap else None)
+                _, _, socket = heapq.heappop(self._heap)
+            socket._stream()  # nothing when its handler has returned
+
+
+_streamer = _Streamer()
 
 
 def encode_binary(v):
@@ -80,7 +115,7 @@ class Socket:
         if actions is not None and rpc is not None and stream_after is not None:
             self._stream_at = time.monotonic() + stream_after
         self._streaming = False
-        self._timer = None
+        self._timed = False
         self._lock = threading.Lock()
 
     # -- plumbing -----------------------------------------------------------
@@ -100,18 +135,15 @@ class Socket:
         with self._lock:
             if self.actions is not None and not self._streaming:
                 self.actions.append(a)
-                if self._stream_at is not None and self._timer is None:
-                    self._timer = threading.Timer(
-                        max(0.0, self._stream_at - time.monotonic()),
-                        self._stream)
-                    self._timer.daemon = True
-                    self._timer.start()
+                if self._stream_at is not None and not self._timed:
+                    self._timed = True
+                    _streamer.at(self._stream_at, self)
                 return None
             return self._perform(a)
 
     def _stream(self):
-        """The timer: the handler is still running; send what it collected
-        and let its next sends go out at once."""
+        """At its time (the streamer's thread): if the handler is still
+        running, send what it collected and its next sends at once."""
         with self._lock:
             if self.actions is None or self._streaming:
                 return
@@ -131,8 +163,6 @@ class Socket:
         """Ends the handler: returns the actions left for the answer; from
         now on this socket sends over the control RPC."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
             left, self.actions = self.actions or [], None
             return left
 
