@@ -42,6 +42,7 @@ APT_PACKAGES=(
     python3-pytest                           # the test runner
     python3-socketio python3-engineio python3-requests python3-websocket # Python client
     python3-django python3-webpy python3-setuptools python3-pip # the adapters (adapters/), pip install of them
+    python3-mako                             # the web.py Mako template test (webpy-socketio's README)
     chromium                                 # the browser test of the example apps (playwright-core)
     ca-certificates                          # npm over https
 )

@@ -439,6 +439,14 @@ static const char *msglog_lookup(void *arg, const char *key, size_t klen,
     }
     if (msglog_key(key, klen, "DIRECTION"))
         return msglog_str(r->out ? "out" : "in", vlen);
+    /* django-socketio's name for what its line was about: "message",
+     * "subscribe", "unsubscribe" there, the event name (or "ack") here. */
+    if (msglog_key(key, klen, "TYPE")) {
+        if (x->event == NULL)
+            return msglog_str(r->ack ? "ack" : "event", vlen);
+        *vlen = x->event_len;
+        return x->event;
+    }
     /* Credentials stay out of the log unless asked for. */
     if ((msglog_key(key, klen, "HTTP_COOKIE") ||
          msglog_key(key, klen, "HTTP_AUTHORIZATION")) &&

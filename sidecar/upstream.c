@@ -4,6 +4,7 @@
  * order, a concurrency limit, timeouts, and applying the answers. */
 #include "upstream.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -55,6 +56,7 @@ struct upstream_job {
     char *what;         /* for the log: "event chat", "connect", ... */
     char *nsp;          /* the socket's namespace, for actions naming none */
     char *remote;       /* the client's REMOTE_ADDR, for FastCGI/SCGI */
+    char *host;         /* the handshake's Host, sent as the request's */
     unsigned tries;     /* sent again after a 503 this many times */
     struct event again; /* the wait before the next try; set once used */
 };
@@ -253,6 +255,7 @@ static void upstream_job_free(struct upstream_job *job)
     free(job->what);
     free(job->nsp);
     free(job->remote);
+    free(job->host);
     free(job);
 }
 
@@ -349,6 +352,22 @@ static const char *upstream_meta(const char *meta, const char *key)
     return NULL;
 }
 
+/* A Host the request to the app may carry: the browser's, so the app
+ * checks it (ALLOWED_HOSTS) and builds URLs as for its own pages. Only a
+ * host name or address with a port passes; anything else (it is the
+ * client's text) leaves the upstream's own Host. */
+static int upstream_host_ok(const char *h)
+{
+    size_t i, n = h ? strlen(h) : 0;
+
+    if (n == 0 || n > 255)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)h[i]) && strchr(".-_:[]", h[i]) == NULL)
+            return 0;
+    return 1;
+}
+
 /* The JSON document of one event, without its context and closing brace. */
 static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
 {
@@ -416,6 +435,9 @@ static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
         goto fail;
     if ((cookie = upstream_meta(f->meta, "REMOTE_ADDR")) != NULL &&
         (job->remote = strdup(cookie)) == NULL)
+        goto fail;
+    if (upstream_host_ok(cookie = upstream_meta(f->meta, "HTTP_HOST")) &&
+        (job->host = strdup(cookie)) == NULL)
         goto fail;
     text = cJSON_PrintUnformatted(doc);
     if (text == NULL)
@@ -553,9 +575,12 @@ static int upstream_request(struct upstream_job *job, struct buf *out)
                       sizeof sig) != 0)
         goto done;
     snprintf(cl, sizeof cl, "%zu", body.len);
-    snprintf(host, sizeof host, "%s%s%s", upstream_u.host,
-             upstream_u.is_unix ? "" : ":",
-             upstream_u.is_unix ? "" : upstream_u.port);
+    if (job->host != NULL)
+        snprintf(host, sizeof host, "%s", job->host);
+    else
+        snprintf(host, sizeof host, "%s%s%s", upstream_u.host,
+                 upstream_u.is_unix ? "" : ":",
+                 upstream_u.is_unix ? "" : upstream_u.port);
     if (upstream_u.proto == UPSTREAM_HTTP) {
         if (buf_printf(out,
                        "POST %s HTTP/1.1\r\nHost: %s\r\n"

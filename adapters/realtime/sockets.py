@@ -2,6 +2,7 @@
 """django-realtime's sockets: ``send``, ``emit``, ``broadcast_send``,
 ``broadcast_emit``, ``ack``, ``session.session_id``; and
 ``connected_sockets``, the live sockets as the daemon lists them."""
+from socketiod.exceptions import SocketiodError
 from socketiod.socket import Socket
 
 from django_socketio import conf
@@ -14,13 +15,20 @@ class RealtimeSocket(Socket):
         """send() to every other client."""
         return self.broadcast(message)
 
-    def ack(self, *args):
-        """``ack(*args)`` inside a handler; django-realtime's
-        ``ack(event_id, *args)`` form is accepted too (the id is the one
-        of the event being handled)."""
-        if args and isinstance(args[0], (int, str)) and self._ack_id is not None \
-                and str(args[0]).rstrip("+") == str(self._ack_id):
-            args = args[1:]
+    def ack(self, event_id, *args):
+        """django-realtime's ``socket.ack(EVENT_ID, *args)``: acknowledges
+        the event being handled, the client's callback getting ``args``.
+        ``event_id`` is that event's id as django-realtime gave it
+        (``event._event_id``, e.g. ``"13+"``) or as a number; another id
+        raises SocketiodError (only the event being handled can be
+        acknowledged: its ack travels in the answer to it)."""
+        mine = self._ack_id
+        if mine is None or str(event_id).rstrip("+") != str(mine):
+            raise SocketiodError(
+                "socket.ack(%r, ...): only the event being handled can be "
+                "acknowledged (%s)" % (event_id, "its id is %s+" % mine
+                                       if mine is not None else
+                                       "it asked for no ack"))
         return Socket.ack(self, *args)
 
     _ack_id = None

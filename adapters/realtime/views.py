@@ -21,26 +21,28 @@ log = logging.getLogger("realtime")
 
 
 def fire(ev, request, rpc=None):
-    """Sends the signals of ``ev``; returns the response dict."""
-    socket = RealtimeSocket(ev.sid, ev.namespace, ev.channels, actions=[],
-                            rpc=rpc)
+    """Sends the signals of ``ev``; returns the response dict. A receiver
+    that raises is logged (by Django's send_robust) and the others still
+    run; only socket_connected stops at the first, so that raising
+    Refused refuses."""
+    socket = upstream.new_socket(ev, rpc, RealtimeSocket)
     socket._ack_id = ev.ack_id
     refused = None
     try:
         if ev.type == "connect":
             signals.socket_connected.send(socket, request=request)
         elif ev.type == "disconnect":
-            signals.socket_disconnected.send(socket, request=request)
+            signals.socket_disconnected.send_robust(socket, request=request)
         elif ev.type == "event" and ev.event == "message":
             msg = ev.args[0] if len(ev.args) == 1 else list(ev.args)
-            signals.socket_client_message.send(socket, request=request,
-                                               message=msg)
+            signals.socket_client_message.send_robust(
+                socket, request=request, message=msg)
         elif ev.type == "event":
             event = Event(socket, ev.event, ev.namespace, ev.args, ev.ack_id)
-            signals.socket_client_event.send(socket, request=request,
-                                             event=event)
+            signals.socket_client_event.send_robust(socket, request=request,
+                                                    event=event)
             if ev.event in signals.socket_client_event_by_type:
-                signals.socket_client_event_by_type[ev.event].send(
+                signals.socket_client_event_by_type[ev.event].send_robust(
                     socket, request=request, event=event)
         elif ev.type == "subscribe" and ev.channel not in socket.channels:
             socket.channels.append(ev.channel)

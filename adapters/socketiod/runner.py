@@ -8,6 +8,7 @@ stopping it with the parent.
                       secret="s3cret")
     d.start(); ...; d.stop()
 """
+import ctypes
 import logging
 import os
 import shutil
@@ -15,6 +16,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -58,6 +60,43 @@ def split_addrport(addrport, default_host="127.0.0.1", default_port=9000):
     return addrport, int(default_port)
 
 
+PR_SET_PDEATHSIG = 1
+RESTARTS = 3            # restarts of a daemon that died, within
+RESTART_WINDOW = 60.0   # this many seconds, before the runner gives up
+
+
+try:  # looked up here: the child after fork only calls it
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _die_with(parent):
+    """preexec_fn: the child gets SIGTERM when its parent dies, however
+    the parent ends (os._exit, SIGKILL, a crash): no orphan daemon.
+    (Linux ties it to the thread that started the child: start() runs in
+    the main thread or in the watcher, which lives as long as it.)"""
+    def pre():
+        if _prctl is not None:
+            _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # it died before prctl
+            os._exit(1)
+    return pre
+
+
+def _answers(path):
+    """True when something accepts on the Unix socket ``path``."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(1.0)
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 class DaemonProcess:
     """One socketiod child process."""
 
@@ -77,6 +116,21 @@ class DaemonProcess:
         self.stderr = stderr
         self.proc = None
         self._secret_file = None
+        self._stopping = False
+        self._watcher = None
+
+    def version(self):
+        """``socketiod --version`` of the binary (e.g. "socketiod 0.1.0")."""
+        try:
+            out = subprocess.run([self.binary, "--version"],
+                                 capture_output=True, text=True, timeout=10)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, subprocess.SubprocessError, IndexError):
+            return "socketiod (version unknown)"
+
+    def describe(self):
+        """What runs: "socketiod 0.1.0, /usr/local/bin/socketiod"."""
+        return "%s, %s" % (self.version(), self.binary)
 
     def command(self):
         cmd = [self.binary, "--listen", self.listen, "--rpc", self.rpc]
@@ -98,11 +152,20 @@ class DaemonProcess:
         return cmd + self.extra_args
 
     def start(self, timeout=10.0):
-        """Starts the daemon and waits until its control socket accepts."""
+        """Starts the daemon and waits until its control socket accepts.
+        Raises ConfigError when another process already answers on the
+        control socket (its answers would be taken for this daemon's)."""
+        if _answers(self.rpc):
+            raise ConfigError(
+                "another socketiod already answers on the control socket %s "
+                "(scripts/demo.sh, another runner?): stop it, or give this "
+                "project its own path (the SOCKETIOD_RPC setting)" % self.rpc)
         cmd = self.command()
         self.log.info("starting %s", " ".join(cmd))
+        self._stopping = False
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stderr=self.stderr)
+                                     stderr=self.stderr,
+                                     preexec_fn=_die_with(os.getpid()))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -125,8 +188,41 @@ class DaemonProcess:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def watch(self, gone):
+        """Watches the daemon from a thread: when it dies while it should
+        run, says why and starts it again; after RESTARTS deaths within
+        RESTART_WINDOW seconds calls ``gone(reason)`` instead."""
+        def run():
+            deaths = []
+            while True:
+                proc = self.proc
+                rc = proc.wait()
+                if self._stopping:
+                    return
+                why = ("killed by signal %d" % -rc if rc < 0
+                       else "exited with status %d" % rc)
+                now = time.monotonic()
+                deaths = [t for t in deaths if now - t < RESTART_WINDOW]
+                deaths.append(now)
+                if len(deaths) > RESTARTS:
+                    gone("socketiod %s, %d times in %.0f s: giving up"
+                         % (why, len(deaths), RESTART_WINDOW))
+                    return
+                self.log.error("socketiod %s; starting it again", why)
+                try:
+                    self.start()
+                except ConfigError as e:
+                    if not self._stopping:
+                        gone("socketiod %s and cannot start again: %s"
+                             % (why, e))
+                    return
+        self._watcher = threading.Thread(target=run, daemon=True,
+                                         name="socketiod-watch")
+        self._watcher.start()
+
     def stop(self, timeout=10.0):
         """SIGTERM, wait, SIGKILL if needed; returns the exit status."""
+        self._stopping = True
         rc = None
         if self.proc is not None:
             if self.proc.poll() is None:

@@ -3,13 +3,59 @@
 an action in the answer to the daemon (inside a handler) or to a control
 RPC call (a socket found out of band, e.g. ``realtime.connected_sockets``).
 
-Inside a handler nothing is sent before the handler returns: the actions
-go back in the response and the daemon applies them in order (then the
-ack). That keeps one event one round trip.
+Inside a handler the actions go back in the response and the daemon
+applies them in order (then the ack): one event, one round trip. A
+handler still running STREAM_AFTER seconds after it started (a progress
+loop) sends what it collected, and everything after, at once over the
+control RPC, so the client sees it while the handler runs; the ack still
+comes last. Once the answer is made the socket is no longer in a handler:
+a socket kept in a dict, a timer or a thread sends over the control RPC
+(and raises when it cannot), never into an answer already gone.
 """
 import base64
+import heapq
+import itertools
+import logging
+import threading
+import time
 
 from .exceptions import SocketiodError
+
+STREAM_AFTER = 0.1      # seconds a handler runs before its sends stream
+log = logging.getLogger("socketiod.socket")
+
+
+class _Streamer:
+    """One thread for the whole process that, at each socket's time,
+    streams the sends of handlers still running (a thread per event would
+    cost more than the event)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._heap = []
+        self._seq = itertools.count()
+        self._thread = None
+
+    def at(self, when, socket):
+        with self._cond:
+            heapq.heappush(self._heap, (when, next(self._seq), socket))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, daemon=True, name="socketiod-stream")
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self):
+        while True:
+            with self._cond:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cond.wait(self._heap[0][0] - time.monotonic()
+                                    if self._heap else None)
+                _, _, socket = heapq.heappop(self._heap)
+            socket._stream()  # nothing when its handler has returned
+
+
+_streamer = _Streamer()
 
 
 def encode_binary(v):
@@ -53,7 +99,7 @@ class Socket:
     """
 
     def __init__(self, sid, namespace="/", channels=(), actions=None,
-                 rpc=None, info=None):
+                 rpc=None, info=None, stream_after=None):
         self.sid = sid
         self.namespace = namespace
         self.channels = list(channels)
@@ -62,6 +108,15 @@ class Socket:
         self.info = info or {}          # a `sessions` entry, when known
         self.session = Session(sid)
         self.ack_args = None            # set by ack()
+        # Streaming (see the module's doc): the time after which the
+        # handler's sends go out at once, a timer, and a lock that keeps
+        # the timer's flush and the handler's own sends in order.
+        self._stream_at = None
+        if actions is not None and rpc is not None and stream_after is not None:
+            self._stream_at = time.monotonic() + stream_after
+        self._streaming = False
+        self._timed = False
+        self._lock = threading.Lock()
 
     # -- plumbing -----------------------------------------------------------
 
@@ -74,25 +129,73 @@ class Socket:
             raise SocketiodError("this socket has no control connection")
         return self.rpc
 
+    def _do(self, a):
+        """Collects action ``a`` for the answer, or performs it now over
+        the control RPC (outside a handler, or while streaming)."""
+        with self._lock:
+            if self.actions is not None and not self._streaming:
+                self.actions.append(a)
+                if self._stream_at is not None and not self._timed:
+                    self._timed = True
+                    _streamer.at(self._stream_at, self)
+                return None
+            return self._perform(a)
+
+    def _stream(self):
+        """At its time (the streamer's thread): if the handler is still
+        running, send what it collected and its next sends at once."""
+        with self._lock:
+            if self.actions is None or self._streaming:
+                return
+            try:
+                while self.actions:
+                    self._perform(self.actions[0])
+                    del self.actions[0]
+            except SocketiodError as e:  # left for the answer, in order
+                log.warning("socket %s: cannot stream a long handler's "
+                            "sends (%s); they go with its answer",
+                            self.sid, e)
+                self._stream_at = None
+                return
+            self._streaming = True
+
+    def finish(self):
+        """Ends the handler: returns the actions left for the answer; from
+        now on this socket sends over the control RPC."""
+        with self._lock:
+            left, self.actions = self.actions or [], None
+            return left
+
+    def _perform(self, a):
+        """Action ``a`` (docs/upstream.md) as the control RPC call that
+        does the same."""
+        r = self._rpc()
+        nsp = a.get("namespace", self.namespace)
+        kind = a["action"]
+        if kind == "emit":
+            to = None if ("channel" in a or a.get("broadcast")) else self.sid
+            return r.emit(a["event"], a["args"], namespace=nsp, to=to,
+                          channel=a.get("channel"),
+                          exclude=self.sid if a.get("except_self") else None)
+        if kind == "join":
+            return r.join(self.sid, a["channel"])
+        if kind == "leave":
+            return r.leave(self.sid, a["channel"])
+        return r.disconnect(self.sid)
+
     def _emit(self, event, args, to_self=False, channel=None,
               broadcast=False, except_self=False):
-        args = encode_binary(list(args))
-        if self.in_handler:
-            a = {"action": "emit", "event": event, "args": args}
-            if channel is not None:
-                a["channel"] = channel
-            elif broadcast:
-                a["broadcast"] = True
-            if except_self:
-                a["except_self"] = True
-            if self.namespace != "/":
-                a["namespace"] = self.namespace
-            self.actions.append(a)
-            return None
-        r = self._rpc()
-        return r.emit(event, args, namespace=self.namespace,
-                      to=self.sid if to_self else None, channel=channel,
-                      exclude=self.sid if except_self else None)
+        a = {"action": "emit", "event": event,
+             "args": encode_binary(list(args))}
+        if channel is not None:
+            a["channel"] = channel
+        elif broadcast:
+            a["broadcast"] = True
+        if except_self:
+            a["except_self"] = True
+        if self.namespace != "/":
+            a["namespace"] = self.namespace
+        return self._do(a)
 
     # -- django-socketio's socket ----------------------------------------
 
@@ -134,10 +237,7 @@ class Socket:
         if channel in self.channels:
             return False
         self.channels.append(channel)
-        if self.in_handler:
-            self.actions.append({"action": "join", "channel": channel})
-        else:
-            self._rpc().join(self.sid, channel)
+        self._do({"action": "join", "channel": channel})
         return True
 
     def unsubscribe(self, channel):
@@ -145,10 +245,7 @@ class Socket:
         if channel not in self.channels:
             return False
         self.channels.remove(channel)
-        if self.in_handler:
-            self.actions.append({"action": "leave", "channel": channel})
-        else:
-            self._rpc().leave(self.sid, channel)
+        self._do({"action": "leave", "channel": channel})
         return True
 
     def ack(self, *args):
@@ -159,10 +256,7 @@ class Socket:
 
     def disconnect(self):
         """Disconnects this socket (server side)."""
-        if self.in_handler:
-            self.actions.append({"action": "disconnect"})
-        else:
-            self._rpc().disconnect(self.sid)
+        self._do({"action": "disconnect"})
 
     def __repr__(self):
         return "<Socket %s %s %s>" % (self.sid, self.namespace, self.channels)

@@ -18,7 +18,7 @@ import pickle
 
 from .exceptions import BadRequest, Refused
 from .signature import check
-from .socket import Socket, decode_binary
+from .socket import STREAM_AFTER, Socket, decode_binary
 
 TYPES = ("connect", "disconnect", "event", "subscribe", "unsubscribe")
 log = logging.getLogger("socketiod.upstream")
@@ -113,17 +113,27 @@ def dump_context(data, channels):
 
 # -- answering -------------------------------------------------------------
 
-def new_socket(ev, rpc=None):
+def stream_after(ev):
+    """How long a handler of ``ev`` runs before its sends stream (None:
+    never; a connect's sends must follow the client's CONNECT)."""
+    return STREAM_AFTER if ev.type in ("event", "subscribe",
+                                       "unsubscribe") else None
+
+
+def new_socket(ev, rpc=None, cls=Socket):
     """The handler socket of ``ev`` (collecting actions)."""
-    return Socket(ev.sid, ev.namespace, ev.channels, actions=[], rpc=rpc,
-                  info={"handshake": ev.handshake, "transport": ev.transport})
+    return cls(ev.sid, ev.namespace, ev.channels, actions=[], rpc=rpc,
+               info={"handshake": ev.handshake, "transport": ev.transport},
+               stream_after=stream_after(ev))
 
 
 def answer(ev, socket, context, ack=None, refused=None):
-    """The response dict: actions, ack, new context, refusal."""
+    """The response dict: actions, ack, new context, refusal. Ends the
+    handler: the socket sends over the control RPC from now on."""
     out = {}
-    if socket.actions:
-        out["actions"] = socket.actions
+    actions = socket.finish()
+    if actions:
+        out["actions"] = actions
     if ev.wants_ack:
         if socket.ack_args is not None:
             out["ack"] = socket.ack_args
@@ -157,7 +167,8 @@ def dispatch(registry, ev, request, rpc=None, logger=None):
     connect -> on_connect; event ``message`` -> on_message(message) (one
     argument, or the list of them); any event -> the ``on(name)``
     handlers, the first non-None return value being the ack; subscribe /
-    unsubscribe -> on_subscribe / on_unsubscribe(channel); disconnect ->
+    unsubscribe -> on_subscribe / on_unsubscribe(channel) (a subscribe to
+    a channel the socket is in already runs nothing); disconnect ->
     on_disconnect, on_unsubscribe for each channel, on_finish. A handler
     that raises Refused refuses (connect, or a waiting subscribe); any
     other exception is logged and handed to on_error(exception)."""
@@ -179,9 +190,12 @@ def dispatch(registry, ev, request, rpc=None, logger=None):
                     if v is not None and ack is None:
                         ack = ack_args(v)
         elif ev.type == "subscribe":
+            # Already in it (the page's own subscribe on reconnect and the
+            # client's re-subscribe both come): nothing for the app.
             if ev.channel not in socket.channels:
                 socket.channels.append(ev.channel)
-            registry.on_subscribe.send(request, socket, context, ev.channel)
+                registry.on_subscribe.send(request, socket, context,
+                                           ev.channel)
         elif ev.type == "unsubscribe":
             if ev.channel in socket.channels:
                 socket.channels.remove(ev.channel)

@@ -1,6 +1,8 @@
 # Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
 """webpy_socketio's settings, read when used: ``web.config.<NAME>``, else
-the environment variable of that name, else the default.
+(SOCKETIO_HOST and SOCKETIO_PORT) a global of that name in the app's module
+as webpy-socketio's README had them, else the environment variable of that
+name, else the default.
 
 | setting | default | |
 |---|---|---|
@@ -22,9 +24,25 @@ _DEFAULTS = {"SOCKETIO_HOST": "127.0.0.1", "SOCKETIO_PORT": 9000,
              "SOCKETIOD_BINARY": None, "SOCKETIOD_CLIENT_JS": None}
 
 
+_app_globals = []   # the module globals of the app run() runs
+
+
+def app_globals():
+    """The globals of the app's module (web.application(urls, globals())):
+    of the app handling the current request, else of the one run() runs."""
+    import web
+    stack = web.ctx.get("app_stack") if hasattr(web, "ctx") else None
+    if stack:
+        return getattr(stack[0], "fvars", None) or {}
+    return _app_globals[-1] if _app_globals else {}
+
+
 def get(name):
     import web
     v = web.config.get(name)
+    if v is None and name in ("SOCKETIO_HOST", "SOCKETIO_PORT"):
+        # webpy-socketio's README set these at the app module's top level
+        v = app_globals().get(name)
     if v is None:
         v = os.environ.get(name)
     if v is None and name == "SOCKETIOD_SECRET":

@@ -17,11 +17,13 @@ log = logging.getLogger("webpy_socketio.runner")
 def run(app, host="127.0.0.1", port=8080, verbose=0):
     """Runs ``app`` (a web.application) on host:port with socketiod."""
     import web
+    conf._app_globals.append(getattr(app, "fvars", None) or {})
     secret = conf.get("SOCKETIOD_SECRET")
     if not secret:
         secret = os.urandom(16).hex()
         web.config.SOCKETIOD_SECRET = secret
-    sio = "%s:%d" % (conf.get("SOCKETIO_HOST"), conf.port())
+    # "" (the README's example): every interface
+    sio = "%s:%d" % (conf.get("SOCKETIO_HOST") or "0.0.0.0", conf.port())
     connect = "127.0.0.1" if host in ("0.0.0.0", "") else host
     daemon = DaemonProcess(
         listen=sio, rpc=conf.get("SOCKETIOD_RPC"),
@@ -31,9 +33,15 @@ def run(app, host="127.0.0.1", port=8080, verbose=0):
         message_log_format=conf.get("SOCKETIO_MESSAGE_LOG_FORMAT"),
         verbose=verbose, logger=log)
     daemon.start()
-    print("socketiod on http://%s/ (control socket %s)"
-          % (sio, conf.get("SOCKETIOD_RPC")), flush=True)
+    print("socketiod on http://%s/ (%s; control socket %s)"
+          % (sio, daemon.describe(), conf.get("SOCKETIOD_RPC")), flush=True)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+
+    def gone(reason):
+        print("webpy_socketio.run: %s; stopping" % reason, file=sys.stderr,
+              flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+    daemon.watch(gone)
     try:
         web.httpserver.runsimple(app.wsgifunc(), (host, port))
     except KeyboardInterrupt:

@@ -45,7 +45,14 @@ class socketio:
         except BadRequest as e:
             log.warning("%s", e)
             raise web.badrequest("bad request\n")
-        out = upstream.dispatch(events.registry, ev, socket_request(env, ev),
+        request = socket_request(env, ev)
+        # web.ctx inside handlers is the socket's, as in a normal handler
+        # (web.ctx.ip the browser's address, web.ctx.host its Host).
+        web.ctx.ip = request.get("REMOTE_ADDR", web.ctx.get("ip"))
+        if request.get("HTTP_HOST"):
+            web.ctx.host = request["HTTP_HOST"]
+            web.ctx.homedomain = web.ctx.protocol + "://" + web.ctx.host
+        out = upstream.dispatch(events.registry, ev, request,
                                 rpc=conf.rpc(), logger=log)
         web.header("Content-Type", "application/json")
         return json.dumps(out, default=str)

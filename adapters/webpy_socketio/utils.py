@@ -29,7 +29,8 @@ def socketio_scripts(host=None):
     if not url:
         if host is None:
             import web
-            host = (web.ctx.get("host") or conf.get("SOCKETIO_HOST"))
+            host = (web.ctx.get("host") or conf.get("SOCKETIO_HOST") or
+                    "127.0.0.1")
             host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         url = "//%s:%d" % (host, conf.port())
     return scripts_html(url, conf.port())

@@ -1,5 +1,5 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
-/* socketiod-ext: socket.subscribe()/unsubscribe() for socket.io-client 2.x and 4.x. */
+/* socketiod-ext: socket.subscribe()/unsubscribe() for socket.io-client 2.x and 4.x, and the 0.6-0.9 options and events old pages use. */
 /*
  * socketiod joins a socket to a channel when the client emits the reserved
  * event "subscribe" with the channel name (and leaves it on "unsubscribe");
@@ -31,23 +31,31 @@
             channels: {},     // every channel the app wants, in order
             buffered: {},     // emitted while down: the client's own send
                               // buffer will deliver these on connect
+            live: {},         // emitted on the current connection
             connectedOnce: !!socket.connected
         };
         // Both v2 and v4 emit "connect" on every (re)connection of the
         // namespace socket, after flushing the send buffer. The first one
         // needs nothing: subscribes made before it were buffered in order
         // with the app's other emits. After that, the server has a new,
-        // empty socket, so every channel is subscribed again.
+        // empty socket, so every channel is subscribed again, except those
+        // the page's own "connect" listener has subscribed already.
         socket.on("connect", function () {
             var ch;
             if (st.connectedOnce) {
                 for (ch in st.channels) {
-                    if (!st.buffered.hasOwnProperty(ch))
+                    if (!st.buffered.hasOwnProperty(ch) &&
+                        !st.live.hasOwnProperty(ch)) {
+                        st.live[ch] = true;
                         socket.emit("subscribe", ch);
+                    }
                 }
             }
             st.connectedOnce = true;
             st.buffered = {};
+        });
+        socket.on("disconnect", function () {
+            st.live = {};
         });
         return st;
     }
@@ -55,6 +63,60 @@
     function check(channel) {
         if (typeof channel !== "string" || channel === "")
             throw new TypeError("socketiod: channel must be a non-empty string");
+    }
+
+    // Socket.IO 0.6-0.9 transport names (pages written for
+    // django-socketio, django-realtime, webpy-socketio) as today's client
+    // knows them; "flashsocket" has no counterpart and is dropped. An
+    // unknown name would make the client throw at connect.
+    var OLD_TRANSPORTS = {
+        "xhr-polling": "polling", "jsonp-polling": "polling",
+        "htmlfile": "polling", "xhr-multipart": "polling",
+        "flashsocket": null
+    };
+
+    function transports(list) {
+        var out = [], i, t;
+        for (i = 0; i < list.length; i++) {
+            t = list[i];
+            if (typeof t === "string" && OLD_TRANSPORTS.hasOwnProperty(t))
+                t = OLD_TRANSPORTS[t];
+            if (t !== null && out.indexOf(t) < 0)
+                out.push(t);
+        }
+        return out.length ? out : undefined; // none left: the default
+    }
+
+    // The 0.9 client fired "reconnecting", "reconnect", "reconnect_failed"
+    // and "error" on the socket; 3.x/4.x fire the first three on the
+    // Manager only and "connect_error" instead of "error". 2.x forwards
+    // them itself, so this runs for clients with emitReserved (3.x/4.x).
+    function forward(manager, socket) {
+        var retrying = false;
+        manager.on("reconnect_attempt", function (n) {
+            retrying = true;
+            socket.emitReserved("reconnecting", manager.reconnectionDelay(), n);
+        });
+        manager.on("reconnect", function (n) {
+            var e = manager.engine;
+            retrying = false;
+            socket.emitReserved("reconnect", e && e.transport && e.transport.name, n);
+        });
+        manager.on("reconnect_failed", function () {
+            retrying = false;
+            socket.emitReserved("reconnect_failed");
+        });
+        socket.on("connect_error", function (err) {
+            var reason;
+            if (retrying)
+                return;
+            // 0.9 passed the reason as a string: this prints as one and
+            // still carries the refusal's data.
+            reason = new Error(err && err.message || String(err));
+            reason.data = err && err.data;
+            reason.toString = function () { return this.message; };
+            socket.emitReserved("error", reason);
+        });
     }
 
     function install(io) {
@@ -66,6 +128,28 @@
         if (proto.subscribe)
             return io; // installed already (or a future client has its own)
 
+        var mproto = io.Manager && io.Manager.prototype;
+        if (mproto && mproto.open) {
+            var open = mproto.open;
+            mproto.open = function () {
+                var o = this.opts;
+                if (o && Object.prototype.toString.call(o.transports) === "[object Array]")
+                    o.transports = transports(o.transports);
+                return open.apply(this, arguments);
+            };
+        }
+        if (mproto && mproto.socket && typeof proto.emitReserved === "function") {
+            var socket = mproto.socket;
+            mproto.socket = function () {
+                var s = socket.apply(this, arguments);
+                if (!s[KEY + "fwd"]) {
+                    s[KEY + "fwd"] = true;
+                    forward(this, s);
+                }
+                return s;
+            };
+        }
+
         /* Joins `channel`; ack(err, channel) when given. Returns the socket. */
         proto.subscribe = function (channel, ack) {
             check(channel);
@@ -73,6 +157,8 @@
             st.channels[channel] = true;
             if (!this.connected)
                 st.buffered[channel] = true;
+            else
+                st.live[channel] = true;
             return ack ? this.emit("subscribe", channel, ack)
                        : this.emit("subscribe", channel);
         };
@@ -83,6 +169,7 @@
             var st = state(this);
             delete st.channels[channel];
             delete st.buffered[channel];
+            delete st.live[channel];
             return ack ? this.emit("unsubscribe", channel, ack)
                        : this.emit("unsubscribe", channel);
         };

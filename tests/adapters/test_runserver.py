@@ -59,10 +59,13 @@ def runner(project):
         env.pop("RUN_MAIN", None)
         env.update(env_extra or {})
         out = open(project / ("%s.out" % command), "wb")
+        where = (["127.0.0.1:%d" % dj_port, "--socketio",
+                  "127.0.0.1:%d" % sio_port] if command == "rungevent" else
+                 ["127.0.0.1:%d" % sio_port, "--django",
+                  "127.0.0.1:%d" % dj_port])
         p = subprocess.Popen(
             [sys.executable, str(project / "djproject" / "manage.py"),
-             command, "127.0.0.1:%d" % sio_port,
-             "--django", "127.0.0.1:%d" % dj_port] + list(args),
+             command] + where + list(args),
             cwd=str(project), env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
         p.out_path = project / ("%s.out" % command)

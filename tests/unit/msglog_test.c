@@ -123,7 +123,7 @@ int main(void)
     c.path = path;
     /* credentials render empty unless asked for */
     c.format = "%(REMOTE_ADDR)s|%(DIRECTION)s|%(EVENT)s|%(HTTP_COOKIE)s"
-               "%(HTTP_AUTHORIZATION)s|%(MESSAGE)s";
+               "%(HTTP_AUTHORIZATION)s|%(MESSAGE)s|%(TYPE)s";
     c.queue = 100;
     CHECK(msglog_setup(&c, &cause) == 0);
     CHECK(msglog_enabled && msglog_path() != NULL &&
@@ -144,7 +144,7 @@ int main(void)
     msglog_shutdown(); /* flushes */
     CHECK_QUERY(path, "SELECT count(*) FROM messages", "4");
     CHECK_QUERY(path, "SELECT line FROM messages WHERE id = 1",
-                "10.0.0.7|in|hi \"you\"||[\"hi \\\"you\\\"\",1]");
+                "10.0.0.7|in|hi \"you\"||[\"hi \\\"you\\\"\",1]|hi \"you\"");
     CHECK_QUERY(path,
                 "SELECT direction||kind||via||sid||namespace||ack_id||"
                 "remote_addr FROM messages WHERE id = 1",
@@ -176,7 +176,7 @@ int main(void)
     CHECK_QUERY(path, "SELECT group_concat(sid) FROM messages WHERE id > 4",
                 "r1,r2");
     CHECK_QUERY(path, "SELECT line FROM messages WHERE id = 5",
-                "10.0.0.7|out|b|secret=1Basic eDp5|[\"b\"]");
+                "10.0.0.7|out|b|secret=1Basic eDp5|[\"b\"]|b");
 
     /* a full queue drops and counts; nothing is lost silently */
     c.per_receiver = 0;

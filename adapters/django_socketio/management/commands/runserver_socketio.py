@@ -55,8 +55,8 @@ class Command(BaseCommand):
             os.environ["DJANGO_SOCKETIOD_RPC"] = conf.rpc_path()
             # Handlers and daemon share a key without any setting.
             os.environ.setdefault("SOCKETIOD_UPSTREAM_SECRET", conf.secret())
-            connect_host = "127.0.0.1" if dj_host in ("0.0.0.0", "") else \
-                ("[::1]" if dj_host == "::" else dj_host)
+            connect_host = ("127.0.0.1" if dj_host in ("0.0.0.0", "0", "")
+                            else "[::1]" if dj_host == "::" else dj_host)
             upstream = "http://%s:%d%s" % (connect_host, dj_port,
                                           reverse(self.events_url_name))
             try:
@@ -70,16 +70,24 @@ class Command(BaseCommand):
                 daemon.start()
             except ConfigError as e:
                 raise CommandError(str(e))
-            self.stdout.write("socketiod on http://%s:%d/ (control socket "
-                              "%s), events to %s" % (host, port,
-                                                     conf.rpc_path(),
-                                                     upstream))
+            self.stdout.write("socketiod on http://%s:%d/ (%s; control "
+                              "socket %s), events to %s" % (
+                                  host, port, daemon.describe(),
+                                  conf.rpc_path(), upstream))
             self.stdout.flush()
             # SIGTERM: leave through `finally`, taking the daemon along.
             signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+            daemon.watch(self._daemon_gone)
         try:
             call_command("runserver", dj_addr,
                          use_reloader=options["use_reloader"])
         finally:
             if daemon is not None:
                 daemon.stop()
+
+    def _daemon_gone(self, reason):
+        """The daemon died for good: say so and stop, rather than serve
+        pages whose sockets cannot connect."""
+        self.stderr.write("runserver_socketio: %s; stopping" % reason)
+        self.stderr.flush()
+        os.kill(os.getpid(), signal.SIGTERM)
