@@ -654,6 +654,10 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "socket_writes_spread",
                             (double)conn_stats.spread);
     cJSON_AddNumberToObject(r, "send_threads", (double)pfor_threads());
+    cJSON_AddNumberToObject(r, "sio_protocol_errors",
+                            (double)sock_stats.protocol_errors);
+    cJSON_AddNumberToObject(r, "sio_invalid_json",
+                            (double)sock_stats.invalid_json);
     cJSON_AddNumberToObject(r, "events_rate_limited",
                             (double)hub_stats.events_rate_limited);
     cJSON_AddNumberToObject(r, "sockets", (double)hub_stats.sockets);
