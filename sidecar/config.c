@@ -142,8 +142,10 @@ static void config_usage(FILE *f)
         "      --connect-timeout MS    (45000)\n"
         "      --max-http-buffer-size BYTES (1000000)\n"
         "      --transports LIST       polling,websocket\n"
-        "      --origins LIST          allowed Origins, comma-separated "
-        "(default any)\n"
+        "      --origins LIST          Origins allowed besides the daemon's "
+        "own host,\n"
+        "                              comma-separated; * for any (default: "
+        "same-origin)\n"
         "      --client-js FILE        served at PATH/socket.io.js\n"
         "      --static DIR            serve DIR at / (demo pages)\n"
         "      --relay                 re-emit client events to the sender's "
@@ -456,7 +458,8 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_TRANSPORTS:
         return config_transports(cfg, val);
     case OPT_ORIGINS:
-        cfg->origins = (*val && strcmp(val, "*") != 0) ? val : NULL;
+        cfg->origins_any = strcmp(val, "*") == 0;
+        cfg->origins = (*val && !cfg->origins_any) ? val : NULL;
         return 0;
     case OPT_CLIENT_JS:
         cfg->client_js = val;
@@ -678,8 +681,10 @@ int config_origin_allowed(const struct config *cfg, const char *origin,
 {
     const char *p = cfg->origins, *e;
 
-    if (p == NULL)
+    if (cfg->origins_any)
         return 1;
+    if (p == NULL)
+        return 0;
     while (*p) {
         while (*p == ',' || *p == ' ')
             p++;

@@ -640,6 +640,8 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(
         r, "bad_requests",
         (double)(conn_stats.bad_requests + engine_stats.bad_requests));
+    cJSON_AddNumberToObject(r, "origins_refused",
+                            (double)engine_stats.origins_refused);
     cJSON_AddNumberToObject(r, "ws_protocol_errors",
                             (double)conn_stats.ws_protocol_errors);
     cJSON_AddNumberToObject(r, "output_overflows",

@@ -13,6 +13,7 @@ import time), with django-socketio's names where it had one.
 | SOCKETIOD_BINARY | $SOCKETIOD, PATH | the daemon runserver_socketio starts |
 | SOCKETIOD_CLIENT_JS | next to the binary | its --client-js |
 | SOCKETIOD_ARGS | [] | more daemon options for runserver_socketio |
+| SOCKETIOD_ORIGINS | the dev server's own (http://127.0.0.1:8000, ...) | the daemon's --origins under runserver_socketio: pages of another origin than the socket's may connect only when listed |
 """
 import hashlib
 import hmac
@@ -66,6 +67,10 @@ def binary():
 
 def client_js():
     return _get("SOCKETIOD_CLIENT_JS")
+
+
+def origins():
+    return _get("SOCKETIOD_ORIGINS")
 
 
 def extra_args():

@@ -5,8 +5,13 @@ stopping it with the parent.
 
     d = DaemonProcess(listen="127.0.0.1:9000", rpc="/tmp/s.sock",
                       upstream="http://127.0.0.1:8000/socketio/events",
-                      secret="s3cret")
+                      secret="s3cret",
+                      origins=page_origins("127.0.0.1", 8000))
     d.start(); ...; d.stop()
+
+socketiod lets in a browser's request only from its own site (Origin
+host:port = the socket's) unless ``--origins`` names more: pages served by
+the app on another port are another origin, so the runners pass theirs.
 """
 import logging
 import os
@@ -58,12 +63,28 @@ def split_addrport(addrport, default_host="127.0.0.1", default_port=9000):
     return addrport, int(default_port)
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def page_origins(host, port):
+    """The Origins of pages the app serves on host:port, for --origins: the
+    loopback names when it listens on loopback or every address (a
+    development server), else that host."""
+    if host in ("", "0.0.0.0", "::", "127.0.0.1", "localhost", "::1",
+                "[::1]"):
+        names = LOOPBACK_NAMES
+    else:
+        names = ("[%s]" % host if ":" in host else host,)
+    return ",".join("http://%s:%d" % (n, int(port)) for n in names)
+
+
 class DaemonProcess:
     """One socketiod child process."""
 
     def __init__(self, listen, rpc, upstream=None, secret=None,
                  binary=None, client_js=None, message_log_format=None,
-                 extra_args=(), verbose=0, logger=None, stderr=None):
+                 extra_args=(), verbose=0, logger=None, stderr=None,
+                 origins=None):
         self.binary = find_binary(binary)
         self.client_js = find_client_js(self.binary, client_js)
         self.listen = listen
@@ -72,6 +93,7 @@ class DaemonProcess:
         self.secret = secret
         self.message_log_format = message_log_format
         self.extra_args = list(extra_args)
+        self.origins = origins
         self.verbose = verbose
         self.log = logger or logging.getLogger("socketiod.runner")
         self.stderr = stderr
@@ -84,6 +106,8 @@ class DaemonProcess:
             cmd += ["--client-js", self.client_js]
         if self.upstream:
             cmd += ["--upstream", self.upstream]
+        if self.origins:
+            cmd += ["--origins", self.origins]
         if self.secret:
             fd, path = tempfile.mkstemp(prefix="socketiod-secret-")
             with os.fdopen(fd, "w") as f:

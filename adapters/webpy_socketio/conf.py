@@ -11,6 +11,7 @@ the environment variable of that name, else the default.
 | SOCKETIOD_RPC | "/tmp/socketiod.sock" | the control socket |
 | SOCKETIOD_SECRET | $SOCKETIOD_UPSTREAM_SECRET | HMAC key of upstream requests |
 | SOCKETIOD_BINARY | $SOCKETIOD, PATH | the daemon run() starts |
+| SOCKETIOD_ORIGINS | the app's own (http://127.0.0.1:8080, ...) | the daemon's --origins under run(): pages of another origin than the socket's may connect only when listed |
 """
 import os
 
@@ -19,7 +20,8 @@ from socketiod.rpc import DEFAULT_PATH, get_client
 _DEFAULTS = {"SOCKETIO_HOST": "127.0.0.1", "SOCKETIO_PORT": 9000,
              "SOCKETIO_MESSAGE_LOG_FORMAT": None, "SOCKETIO_URL": None,
              "SOCKETIOD_RPC": DEFAULT_PATH, "SOCKETIOD_SECRET": None,
-             "SOCKETIOD_BINARY": None, "SOCKETIOD_CLIENT_JS": None}
+             "SOCKETIOD_BINARY": None, "SOCKETIOD_CLIENT_JS": None,
+             "SOCKETIOD_ORIGINS": None}
 
 
 def get(name):

@@ -117,3 +117,100 @@ def test_rpc_refuses_what_is_not_strict_json(daemon, clients, line):
     assert rpc.call("emit", event="chat", args=["ok"])["recipients"] == 1
     assert h.wait_event("chat") == ["ok"]
     assert h.events("chat") == [["ok"]]
+
+
+# ---------------------------------------------------------------------------
+# item 13: Origins, same-origin by default
+
+def poll_handshake(d, origin=None, host=None, extra=None):
+    import requests
+    headers = dict(extra or {})
+    if origin:
+        headers["Origin"] = origin
+    if host:
+        headers["Host"] = host
+    return requests.get(d.url + "/socket.io/?EIO=4&transport=polling",
+                        headers=headers, timeout=5)
+
+
+def ws_handshake(d, origin=None, host=None, extra=b""):
+    """The status of a WebSocket handshake (101 when it is let in)."""
+    import base64
+    import os
+    s = socket.create_connection(d.addr, timeout=5)
+    try:
+        host = (host or "%s:%d" % d.addr).encode()
+        o = b"Origin: %s\r\n" % origin.encode() if origin else b""
+        s.sendall(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                  b"Host: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                  b"%s%s\r\n" % (host, base64.b64encode(os.urandom(16)), o,
+                                 extra))
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                return None
+            data += chunk
+        return int(data.split(b" ")[1])
+    finally:
+        s.close()
+
+
+EVIL = "http://evil.example"
+
+
+def test_cross_site_origin_refused_by_default(daemon, clients):
+    d = daemon()
+    own = "http://%s:%d" % d.addr
+    # another site's page: no session, no CORS grant, no WebSocket
+    r = poll_handshake(d, EVIL)
+    assert r.status_code == 403
+    assert "Access-Control-Allow-Origin" not in r.headers
+    assert ws_handshake(d, EVIL) == 403
+    # nor another port of the same host (the app's dev server is one)
+    assert poll_handshake(d, "http://%s:1" % d.host).status_code == 403
+    # the daemon's own pages: let in
+    r = poll_handshake(d, own)
+    assert r.status_code == 200 and r.text.startswith("0{")
+    assert r.headers["Access-Control-Allow-Origin"] == own
+    assert ws_handshake(d, own) == 101
+    assert ws_handshake(d, "https://site.example",
+                        host="site.example") == 101
+    # without Origin (python-socketio, node socket.io-client): let in
+    assert poll_handshake(d).status_code == 200
+    assert ws_handshake(d) == 101
+    clients("py", d, mode="polling")
+    clients("v4", d, mode="upgrade")
+    assert d.rpc().call("stats")["origins_refused"] == 3
+
+
+def test_origins_option_widens(daemon):
+    page = "http://127.0.0.1:8000"
+    d = daemon("--origins", page)
+    assert poll_handshake(d, page).status_code == 200
+    assert ws_handshake(d, page) == 101
+    assert poll_handshake(d, EVIL).status_code == 403
+    assert ws_handshake(d, EVIL) == 403
+    own = "http://%s:%d" % d.addr
+    assert ws_handshake(d, own) == 101  # its own site still
+    anyone = daemon("--origins", "*")
+    r = poll_handshake(anyone, EVIL)
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == EVIL
+    assert ws_handshake(anyone, EVIL) == 101
+
+
+def test_forwarded_host_only_from_trusted_proxies(daemon):
+    site = "https://chat.example"
+    fwd = b"X-Forwarded-Host: chat.example\r\n"
+    plain = daemon()
+    # anyone may send the header: believed only from a trusted proxy
+    assert ws_handshake(plain, site, extra=fwd) == 403
+    assert poll_handshake(plain, site, extra={
+        "X-Forwarded-Host": "chat.example"}).status_code == 403
+    proxied = daemon("--trusted-proxies", "127.0.0.1")
+    assert ws_handshake(proxied, site, extra=fwd) == 101
+    assert poll_handshake(proxied, site, extra={
+        "X-Forwarded-Host": "chat.example, inner.example"}).status_code == 200
+    assert ws_handshake(proxied, EVIL, extra=fwd) == 403
