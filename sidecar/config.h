@@ -14,7 +14,7 @@
 struct config {
     const char *listen[CONFIG_MAX_LISTEN];
     int nlisten;
-    const char *rpc_path;
+    const char *rpc_path; /* NULL: rpc_default_path() */
     mode_t rpc_mode;
     const char *rpc_group;     /* group name or number; NULL: unchanged */
     const char *rpc_allow_uid; /* comma-separated users (names or uids) */
