@@ -616,7 +616,6 @@ int config_load(struct config *cfg, int argc, char **argv)
     int opt, idx;
 
     memset(cfg, 0, sizeof *cfg);
-    cfg->rpc_path = "/tmp/socketiod.sock";
     cfg->rpc_mode = 0660;
     cfg->path = "/socket.io/";
     cfg->ping_interval_ms = 25000;
