@@ -32,6 +32,7 @@ enum {
     OPT_MSGLOG_QUEUE,
     OPT_MSGLOG_MAX_AGE,
     OPT_MSGLOG_MAX_ROWS,
+    OPT_MSGLOG_MAX_PAYLOAD,
     OPT_MSGLOG_PER_RECEIVER,
     OPT_MSGLOG_COOKIES,
     OPT_UPSTREAM,
@@ -87,6 +88,8 @@ static const struct option config_options[] = {
     {"message-log-queue", required_argument, NULL, OPT_MSGLOG_QUEUE},
     {"message-log-max-age", required_argument, NULL, OPT_MSGLOG_MAX_AGE},
     {"message-log-max-rows", required_argument, NULL, OPT_MSGLOG_MAX_ROWS},
+    {"message-log-max-payload", required_argument, NULL,
+     OPT_MSGLOG_MAX_PAYLOAD},
     {"message-log-per-receiver", no_argument, NULL, OPT_MSGLOG_PER_RECEIVER},
     {"message-log-cookies", no_argument, NULL, OPT_MSGLOG_COOKIES},
     {"upstream", required_argument, NULL, OPT_UPSTREAM},
@@ -173,6 +176,9 @@ static void config_usage(FILE *f)
         "      --message-log-queue N   rows queued before dropping (65536)\n"
         "      --message-log-max-age SECONDS  delete older rows (0: keep)\n"
         "      --message-log-max-rows N       keep the newest N rows (0: all)\n"
+        "                              (default 1000000)\n"
+        "      --message-log-max-payload BYTES  JSON kept per row (4096; 0: "
+        "all)\n"
         "      --message-log-per-receiver     a row per receiver of a "
         "broadcast\n"
         "      --message-log-cookies   let %(HTTP_COOKIE)s and "
@@ -482,6 +488,7 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_MSGLOG_QUEUE:
     case OPT_MSGLOG_MAX_AGE:
     case OPT_MSGLOG_MAX_ROWS:
+    case OPT_MSGLOG_MAX_PAYLOAD:
         if (config_number(name, val,
                           opt == OPT_MSGLOG_QUEUE ? 1UL << 24 : 1UL << 40,
                           &n) != 0 ||
@@ -491,6 +498,8 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             cfg->message_log.queue = n;
         else if (opt == OPT_MSGLOG_MAX_AGE)
             cfg->message_log.max_age = n;
+        else if (opt == OPT_MSGLOG_MAX_PAYLOAD)
+            cfg->message_log.max_payload = n;
         else
             cfg->message_log.max_rows = n;
         return 0;
@@ -633,6 +642,8 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");
     cfg->message_log.path = MSGLOG_DEFAULT_PATH;
     cfg->message_log.queue = MSGLOG_DEFAULT_QUEUE;
+    cfg->message_log.max_rows = MSGLOG_DEFAULT_MAX_ROWS;
+    cfg->message_log.max_payload = MSGLOG_DEFAULT_MAX_PAYLOAD;
     cfg->upstream_concurrency = 16;
     cfg->upstream_queue = 64;
     cfg->upstream_timeout_ms = 10000;

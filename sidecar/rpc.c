@@ -678,6 +678,7 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "messages_log_dropped", (double)ml.dropped);
     cJSON_AddNumberToObject(r, "messages_log_errors", (double)ml.errors);
     cJSON_AddNumberToObject(r, "messages_log_truncated", (double)ml.truncated);
+    cJSON_AddNumberToObject(r, "messages_log_truncated", (double)ml.truncated);
     cJSON_AddItemToObject(r, "message_log",
                           msglog_path() ? cJSON_CreateString(msglog_path())
                                         : cJSON_CreateNull());

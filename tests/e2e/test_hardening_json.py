@@ -3,11 +3,18 @@ reaches clients; the message log's cap and escapes; Origins same-origin by
 default; the control socket in a private directory."""
 
 import json
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from e2e_lib import RawWs, wait_until
+from e2e_lib import (REPO, SANITIZER_MARKS, RawWs, daemon_command, free_port,
+                     wait_until)
 
 # Text cJSON takes and browsers' JSON.parse refuses, as an event's data.
 LENIENT = [
@@ -214,3 +221,238 @@ def test_forwarded_host_only_from_trusted_proxies(daemon):
     assert poll_handshake(proxied, site, extra={
         "X-Forwarded-Host": "chat.example, inner.example"}).status_code == 200
     assert ws_handshake(proxied, EVIL, extra=fwd) == 403
+
+
+# ---------------------------------------------------------------------------
+# item 14: the control socket in a private directory
+
+UID, GID = 54321, 54322  # an unprivileged identity that exists nowhere
+needs_root = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="switching users needs root")
+
+
+def as_user(uid, gid):
+    def switch():
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    return switch
+
+
+def run_daemon(tmp_path, args, env=None, user=None, name="d"):
+    """socketiod with `args` (and a free --listen port), as `user` (uid,
+    gid). Returns the Popen, its stderr file, and a stop() that checks a
+    clean exit."""
+    cmd = daemon_command() + ["--listen", "127.0.0.1:%d" % free_port()]
+    err = open(tmp_path / ("%s.stderr" % name), "wb+")
+    e = dict(os.environ)
+    e.pop("XDG_RUNTIME_DIR", None)
+    e.update(env or {})
+    p = subprocess.Popen(cmd + list(args), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=err, env=e,
+                         cwd="/", preexec_fn=as_user(*user) if user else None)
+
+    def stop():
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait(10)
+        text = (tmp_path / ("%s.stderr" % name)).read_text(errors="replace")
+        assert p.returncode == 0, text
+        for mark in SANITIZER_MARKS:
+            assert mark not in text, text
+        return text
+    return p, tmp_path / ("%s.stderr" % name), stop
+
+
+def connectable(path):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def refused_at_start(tmp_path, args, name):
+    p, err, _ = run_daemon(tmp_path, args, name=name)
+    try:
+        rc = p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait(5)
+        raise AssertionError("the daemon started: %s" % err.read_text())
+    assert rc != 0
+    return err.read_text(errors="replace")
+
+
+def test_control_socket_directory_must_be_private(tmp_path):
+    # a directory anyone may write (like /tmp): another user could bind
+    # the name first, so the daemon will not start there
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    text = refused_at_start(tmp_path, ["--rpc", str(shared / "s.sock")],
+                            "shared")
+    assert "writable by other users" in text, text
+    os.chmod(shared, 0o775)  # group-writable: the group's users as well
+    text = refused_at_start(tmp_path, ["--rpc", str(shared / "s.sock")],
+                            "group")
+    assert "writable by other users" in text, text
+    if os.geteuid() == 0:
+        theirs = tmp_path / "theirs"
+        theirs.mkdir(mode=0o700)
+        os.chown(theirs, UID, GID)
+        text = refused_at_start(tmp_path, ["--rpc", str(theirs / "s.sock")],
+                                "theirs")
+        assert "belongs to uid %d" % UID in text, text
+    # a missing directory is made, for the daemon's user alone
+    mine = tmp_path / "run" / "socketiod"
+    (tmp_path / "run").mkdir(mode=0o755)
+    path = str(mine / "s.sock")
+    p, err, stop = run_daemon(tmp_path, ["--rpc", path], name="mine")
+    wait_until(lambda: connectable(path) or p.poll() is not None,
+               what="the control socket")
+    assert connectable(path), err.read_text()
+    assert os.stat(mine).st_mode & 0o777 == 0o700
+    stop()
+
+
+@needs_root
+def test_default_control_socket_is_private(tmp_path):
+    """Another local user held the old default /tmp/socketiod.sock: the
+    daemon refused to start ("in use by another running daemon") and apps
+    would have sent their emits to the squatter. The default is now in a
+    directory of the daemon's user."""
+    squat_path = "/tmp/socketiod.sock"
+    squat = None
+    if not os.path.exists(squat_path):
+        squat = socket.socket(socket.AF_UNIX)
+        squat.bind(squat_path)
+        os.chmod(squat_path, 0o666)
+        squat.listen(8)
+    own = "/tmp/socketiod-%d" % UID
+    shutil.rmtree(own, ignore_errors=True)
+    # pytest's directories are root's alone; uid 54321 needs a way in
+    outer = tempfile.mkdtemp(prefix="siod-xdg-")
+    os.chmod(outer, 0o755)
+    xdg = Path(outer) / "xdg"
+    xdg.mkdir(mode=0o700)
+    os.chown(xdg, UID, GID)
+    try:
+        # without XDG_RUNTIME_DIR: /tmp/socketiod-<uid>/, made 0700
+        p, err, stop = run_daemon(tmp_path, [], user=(UID, GID), name="tmp")
+        path = own + "/socketiod.sock"
+        wait_until(lambda: os.path.exists(path) or p.poll() is not None,
+                   what="the default control socket")
+        assert p.poll() is None, err.read_text()
+        st = os.stat(own)
+        assert (st.st_uid, st.st_mode & 0o777) == (UID, 0o700)
+        # socketioctl finds it without -s
+        out = subprocess.run(
+            [os.environ.get("SOCKETIOCTL", str(REPO / "build" /
+                                                "socketioctl")),
+             "--json", "stats"],
+            env={k: v for k, v in os.environ.items()
+                 if k not in ("XDG_RUNTIME_DIR", "SOCKETIOD_RPC")},
+            preexec_fn=as_user(UID, GID), capture_output=True, timeout=20)
+        assert out.returncode == 0, out
+        assert "uptime" in json.loads(out.stdout)
+        stop()
+        # with XDG_RUNTIME_DIR: $XDG_RUNTIME_DIR/socketiod/
+        p, err, stop = run_daemon(tmp_path, [], user=(UID, GID),
+                                  env={"XDG_RUNTIME_DIR": str(xdg)},
+                                  name="xdg")
+        path = str(xdg / "socketiod" / "socketiod.sock")
+        wait_until(lambda: os.path.exists(path) or p.poll() is not None,
+                   what="the XDG control socket")
+        assert p.poll() is None, err.read_text()
+        assert os.stat(xdg / "socketiod").st_mode & 0o777 == 0o700
+        stop()
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
+        shutil.rmtree(outer, ignore_errors=True)
+        if squat is not None:
+            squat.close()
+            os.unlink(squat_path)
+
+
+# ---------------------------------------------------------------------------
+# item 12: the message log, its readers' terminals and its size
+
+LOGFMT = "%(CHANNEL)s %(EVENT)s %(MESSAGE)s"
+EVIL_CHANNEL = "\x1b]0;pwned\x07\x1b[2J"
+
+
+def socketioctl_log(d, *args, db="log.sqlite3"):
+    exe = os.environ.get("SOCKETIOCTL") or str(
+        Path(daemon_command()[0]).with_name("socketioctl"))
+    out = subprocess.run([exe, "log", "--db", str(d.workdir / db), *args],
+                         capture_output=True, timeout=20)
+    assert out.returncode == 0, out
+    return out.stdout
+
+
+def wait_logged(d, n):
+    rpc = d.rpc()
+    wait_until(lambda: rpc.call("stats")["messages_logged"] >= n,
+               what="%d rows logged" % n)
+
+
+def test_log_output_escapes_terminal_controls(daemon):
+    d = daemon("--message-log-format", LOGFMT, "--message-log", "log.sqlite3")
+    w = raw_subscribed(d, EVIL_CHANNEL)
+    w.ws.send('42["\\u001b[31mred\\u0007",{"t":"\\u009b2J"}]')
+    d.rpc().call("emit", event="news", args=["x"], channel=EVIL_CHANNEL)
+    wait_logged(d, 3)
+    for args in ((), ("--lines",)):
+        out = socketioctl_log(d, *args)
+        # no raw C0 control (ESC, BEL) but the line ends, no C1 (CSI)
+        assert not [b for b in out if b < 0x20 and b != 0x0a], out
+        assert "\u009b".encode() not in out and b"\x9b" not in out, out
+        assert b"\\x1b]0;pwned\\x07\\x1b[2J" in out, out
+    # --json is for programs: the values as they are, in valid JSON
+    rows = [json.loads(line) for line in
+            socketioctl_log(d, "--json").decode().splitlines()]
+    assert EVIL_CHANNEL in [r["channel"] for r in rows]
+    assert "\x1b[31mred\x07" in [r["event"] for r in rows]
+    w.close()
+
+
+def test_log_payload_capped_per_row(daemon):
+    d = daemon("--message-log-format", LOGFMT, "--message-log", "log.sqlite3",
+               "--max-http-buffer-size", "2000000")
+    w = raw_subscribed(d, "room")
+    big = "é" * 60000  # 120,000 bytes of UTF-8, cut on a character
+    w.ws.send('42["chat",%s]' % json.dumps(big, ensure_ascii=False))
+    w.ws.send('42["small","hi"]')
+    wait_logged(d, 3)
+    rows = [json.loads(line) for line in
+            socketioctl_log(d, "--json").decode().splitlines()]
+    chat = [r for r in rows if r["event"] == "chat"][0]
+    text = chat["payload"]  # no longer JSON: a string
+    assert isinstance(text, str)
+    size = len(('["chat",%s]' % json.dumps(big, ensure_ascii=False))
+               .encode())
+    assert text.endswith("...[truncated: %d bytes]" % size), text[-80:]
+    kept = text[:-len("...[truncated: %d bytes]" % size)]
+    assert 4096 - 1 <= len(kept.encode()) <= 4096
+    assert len(chat["line"].encode()) < 4096 + 100
+    small = [r for r in rows if r["event"] == "small"][0]
+    assert small["payload"] == ["small", "hi"]
+    assert d.rpc().call("stats")["messages_log_truncated"] == 1
+    w.close()
+    # 0: kept whole, as before
+    whole = daemon("--message-log-format", LOGFMT, "--message-log",
+                   "whole.sqlite3", "--message-log-max-payload", "0",
+                   "--max-http-buffer-size", "2000000", name="whole")
+    w = raw_subscribed(whole, "room")
+    w.ws.send('42["chat",%s]' % json.dumps(big, ensure_ascii=False))
+    wait_logged(whole, 2)
+    rows = [json.loads(line) for line in
+            socketioctl_log(whole, "--json", db="whole.sqlite3")
+            .decode().splitlines()]
+    assert [r for r in rows if r["event"] == "chat"][0]["payload"] == [
+        "chat", big]
+    w.close()
