@@ -3,7 +3,7 @@
 ``runserver_socketio``, ``rungevent`` and the web.py runner do), and
 stopping it with the parent.
 
-    d = DaemonProcess(listen="127.0.0.1:9000", rpc="/tmp/s.sock",
+    d = DaemonProcess(listen="127.0.0.1:9000", rpc=default_path(),
                       upstream="http://127.0.0.1:8000/socketio/events",
                       secret="s3cret",
                       origins=page_origins("127.0.0.1", 8000))

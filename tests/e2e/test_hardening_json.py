@@ -456,3 +456,29 @@ def test_log_payload_capped_per_row(daemon):
     assert [r for r in rows if r["event"] == "chat"][0]["payload"] == [
         "chat", big]
     w.close()
+
+
+def test_upstream_answer_not_strict_json_is_not_applied(daemon, clients,
+                                                        tmp_path):
+    from test_upstream import SECRET, App
+    app = App("http", tmp_path)
+    try:
+        secret = tmp_path / "upstream.secret"
+        secret.write_text(SECRET + "\n")
+        d = daemon("--upstream", app.url, "--upstream-secret", str(secret))
+        rx = clients("v4", d)
+        tx = clients("v4", d)
+        d.rpc().call("join", sid=rx.sid, channel="room")
+        # the ack and the emit in it would make both clients drop
+        assert tx.emit("lenient", "room", ack=True) == [
+            {"error": "upstream_bad_response"}]
+        assert d.rpc().call("stats")["upstream_bad_responses"] == 1
+        assert "not strict JSON" in d.stderr()
+        d.rpc().call("emit", event="after", channel="room")
+        rx.wait_event("after")
+        assert rx.events("lenient") == []
+        for h in (rx, tx):
+            assert h.node.find(lambda e, h=h: e.get("cid") == h.cid and
+                               e.get("ev") == "disconnect") == []
+    finally:
+        app.stop()
