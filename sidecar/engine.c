@@ -220,12 +220,60 @@ static void engine_drop_pending(struct engine_session *s)
     s->pending_bytes = 0;
 }
 
+/* The first item of a comma-separated header value, blanks trimmed. */
+static void engine_first_item(const char **v, size_t *len)
+{
+    const char *s = *v, *e = *v + *len, *c;
+
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    c = memchr(s, ',', (size_t)(e - s));
+    if (c != NULL)
+        e = c;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    *v = s;
+    *len = (size_t)(e - s);
+}
+
+/* 1 when the request may be served for its Origin: none (not a browser),
+ * one in --origins (or "*"), or the daemon's own site: the Host the
+ * browser asked for, or behind a --trusted-proxies peer the first
+ * X-Forwarded-Host. A page of another site would otherwise open sockets
+ * with the user's cookies, which the upstream app trusts. */
+static int engine_origin_ok(struct req *r, const struct http_request *req)
+{
+    const struct http_header *o = http_find_header(req, "Origin");
+    const struct http_header *h = http_find_header(req, "Host");
+    const struct http_header *x;
+    const char *host;
+    size_t hlen;
+    char peer[64];
+    int port;
+
+    if (o == NULL || engine_cfg.origin_allowed(o->value, o->value_len))
+        return 1;
+    x = http_find_header(req, "X-Forwarded-Host");
+    if (x != NULL && engine_cfg.proxy_trusted != NULL) {
+        r->ops->peer(r, peer, sizeof peer, &port);
+        if (engine_cfg.proxy_trusted(peer))
+            h = x;
+    }
+    if (h == NULL)
+        return 0;
+    host = h->value;
+    hlen = h->value_len;
+    engine_first_item(&host, &hlen);
+    return req_same_origin(o->value, o->value_len, host, hlen);
+}
+
 /* CORS headers when the request has an Origin we accept. */
-static void engine_cors(struct buf *h, const struct http_request *req)
+static void engine_cors(struct buf *h, struct req *r,
+                        const struct http_request *req)
 {
     const struct http_header *o = http_find_header(req, "Origin");
 
-    if (o == NULL || !engine_cfg.origin_allowed(o->value, o->value_len))
+    if (o == NULL || !engine_origin_ok(r, req))
         return;
     buf_printf(h,
                "Access-Control-Allow-Origin: %.*s\r\n"
@@ -234,12 +282,12 @@ static void engine_cors(struct buf *h, const struct http_request *req)
 }
 
 /* A held poll is answered after its request is gone: CORS comes from the
- * handshake's Origin. */
+ * handshake's Origin, which engine_request() let in. */
 static void engine_session_cors(const struct engine_session *s, struct buf *h)
 {
     const char *o = engine_meta(s, "HTTP_ORIGIN");
 
-    if (o == NULL || !engine_cfg.origin_allowed(o, strlen(o)))
+    if (o == NULL)
         return;
     buf_printf(h,
                "Access-Control-Allow-Origin: %s\r\n"
@@ -536,7 +584,7 @@ static void engine_error(struct req *r, const struct http_request *req,
     const char *body = eio_error_json(code);
 
     engine_stats.bad_requests++;
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     log_debug("%s %u: engine.io error %d", engine_front_names[r->front], r->id,
               (int)code);
     req_respond(r, status, "application/json", h.data, body, strlen(body));
@@ -713,7 +761,7 @@ static void engine_handshake(struct req *r, struct conn *c,
     p.data = b.data + 1;
     p.len = b.len - 1;
     buf_reset(&h);
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     {
         struct buf body = BUF_INIT;
         if (eio_payload_append(&body, version, 0, 1, &p) == 0)
@@ -784,7 +832,7 @@ static void engine_poll_post(struct req *r, const struct http_request *req,
         }
         off += (size_t)n;
     }
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     req_respond(r, 200, "text/html", h.data, "ok", 2);
     buf_free(&h);
     for (off = 0; off < len && s->state == ENGINE_OPEN; off += (size_t)n) {
@@ -800,7 +848,7 @@ static void engine_preflight(struct req *r, const struct http_request *req)
     const struct http_header *rh =
         http_find_header(req, "Access-Control-Request-Headers");
 
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     buf_puts(&h, "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n");
     if (rh != NULL)
         buf_printf(&h, "Access-Control-Allow-Headers: %.*s\r\n",
@@ -849,8 +897,8 @@ void engine_request(struct req *r, struct conn *c,
     int is_post = req->method_len == 4 && memcmp(req->method, "POST", 4) == 0;
 
     engine_log_request(r, req);
-    if (origin != NULL &&
-        !engine_cfg.origin_allowed(origin->value, origin->value_len)) {
+    if (origin != NULL && !engine_origin_ok(r, req)) {
+        engine_stats.origins_refused++;
         engine_error(r, req, 403, EIO_ERR_FORBIDDEN);
         return;
     }

@@ -66,6 +66,8 @@ struct engine_config {
     unsigned poll_max_packets; /* packets per long-poll answer; 0: all */
     int allow_polling;
     int allow_websocket;
+    /* 1 when a cross-site `origin` is allowed (--origins); the engine
+     * itself allows requests without Origin and same-origin ones. */
     int (*origin_allowed)(const char *origin, size_t len);
     /* 1 when X-Forwarded-For from this peer address is believed; NULL for
      * never. */
@@ -88,6 +90,7 @@ struct engine_stats {
     uint64_t closed;
     uint64_t ping_timeouts;
     uint64_t bad_requests;
+    uint64_t origins_refused; /* 403 for a foreign Origin (of bad_requests) */
     uint64_t polling;
     uint64_t websocket;
 };

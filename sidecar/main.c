@@ -574,6 +574,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "socketiod: listening on %s\n", main_cfg.listen[i]);
     }
     main_rpc_access();
+    if (main_cfg.rpc_path == NULL)
+        main_cfg.rpc_path = rpc_default_path(0);
     if (rpc_setup(main_base, main_cfg.rpc_path, main_cfg.rpc_mode,
                   main_cfg.max_rpc_line, main_cfg.max_rpc_unread, &cause) != 0)
         fatal("control socket %s: %s", main_cfg.rpc_path, cause);

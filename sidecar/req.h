@@ -92,6 +92,13 @@ int req_from_cgi(const struct req_param *p, size_t n, char *scratch,
 int req_client_addr(const char *peer, const char *xff, size_t xfflen,
                     int (*trusted)(const char *addr), char *out, size_t outlen);
 
+/* 1 when the browser Origin `origin` ("http://host[:port]" or https) names
+ * the site `host` (a Host header: "host[:port]"), case-insensitively, a
+ * port left out where it is the scheme's default (80, 443); else 0 (also
+ * for "null", other schemes and a path). Pure. */
+int req_same_origin(const char *origin, size_t olen, const char *host,
+                    size_t hlen);
+
 /* 1 when `addr` is in the comma-separated `list` of addresses and
  * ADDR/BITS networks (IPv4 or IPv6; "unix" matches "local"), else 0. */
 int req_addr_in_list(const char *list, const char *addr);

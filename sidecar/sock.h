@@ -111,6 +111,16 @@ extern const char sock_connect_pending[];
  * first, so it is a no-op there). */
 void sock_connect_done(struct sock *s, const char *refusal, const char *data);
 
+/* Sessions closed for a packet that breaks the protocol (as Node socket.io
+ * closes them), and of those, for data that is not strict JSON (jsonv.h):
+ * never relayed, forwarded or acknowledged. */
+struct sock_stats {
+    uint64_t protocol_errors;
+    uint64_t invalid_json;
+};
+
+extern struct sock_stats sock_stats;
+
 void sock_setup(struct event_base *base, unsigned connect_timeout_ms,
                 const struct sock_handler *h);
 
