@@ -58,6 +58,10 @@ enum {
     OPT_EVENT_BURST,
     OPT_EVENT_RATE_ACTION,
     OPT_MAX_CHANNELS,
+    OPT_MAX_SESSIONS,
+    OPT_MAX_SESSIONS_PER_IP,
+    OPT_FIRST_POLL_TIMEOUT,
+    OPT_MAX_HANDSHAKE_META,
     OPT_RPC_GROUP,
     OPT_RPC_ALLOW_UID,
     OPT_RPC_ALLOW_GID,
@@ -114,6 +118,10 @@ static const struct option config_options[] = {
     {"event-burst", required_argument, NULL, OPT_EVENT_BURST},
     {"event-rate-action", required_argument, NULL, OPT_EVENT_RATE_ACTION},
     {"max-channels", required_argument, NULL, OPT_MAX_CHANNELS},
+    {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+    {"max-sessions-per-ip", required_argument, NULL, OPT_MAX_SESSIONS_PER_IP},
+    {"first-poll-timeout", required_argument, NULL, OPT_FIRST_POLL_TIMEOUT},
+    {"max-handshake-meta", required_argument, NULL, OPT_MAX_HANDSHAKE_META},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -225,6 +233,17 @@ static void config_usage(FILE *f)
         "= rate)\n"
         "      --event-rate-action A   drop or disconnect (drop)\n"
         "      --max-channels N        channels per socket (1000)\n"
+        "      --max-sessions N        Engine.IO sessions in all (0: twice "
+        "the\n"
+        "                              connection limit)\n"
+        "      --max-sessions-per-ip N per client address, after "
+        "--trusted-proxies\n"
+        "                              (0: no limit)\n"
+        "      --first-poll-timeout MS a polling session must send its "
+        "first\n"
+        "                              request within (10000)\n"
+        "      --max-handshake-meta BYTES  handshake values kept per "
+        "session (8192)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -413,6 +432,23 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             cfg->max_output = n;
         else
             cfg->max_rpc_line = n;
+        return 0;
+    case OPT_MAX_SESSIONS:
+    case OPT_MAX_SESSIONS_PER_IP:
+    case OPT_FIRST_POLL_TIMEOUT:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        if (opt == OPT_MAX_SESSIONS)
+            cfg->max_sessions = (unsigned)n;
+        else if (opt == OPT_MAX_SESSIONS_PER_IP)
+            cfg->max_sessions_per_ip = (unsigned)n;
+        else
+            cfg->first_poll_timeout_ms = (unsigned)n;
+        return 0;
+    case OPT_MAX_HANDSHAKE_META:
+        if (config_number(name, val, 1UL << 20, &n) != 0 || n < 256)
+            return -1;
+        cfg->max_handshake_meta = n;
         return 0;
     case OPT_MAX_CONNECTIONS:
     case OPT_MAX_CONNECTIONS_PER_IP:
@@ -623,6 +659,8 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_header_size = 16384;
     cfg->max_event_rate = 1000;
     cfg->max_channels = 1000;
+    cfg->first_poll_timeout_ms = 10000;
+    cfg->max_handshake_meta = 8192;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");

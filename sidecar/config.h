@@ -66,6 +66,10 @@ struct config {
     unsigned event_burst;            /* 0: same as max_event_rate */
     int flood_disconnect;            /* 1: disconnect, 0: drop the excess */
     unsigned max_channels;           /* channels per socket */
+    unsigned max_sessions;           /* 0: twice max_connections */
+    unsigned max_sessions_per_ip;    /* per client address; 0: no limit */
+    unsigned first_poll_timeout_ms;  /* polling session's first request */
+    size_t max_handshake_meta;       /* handshake values kept per session */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long
