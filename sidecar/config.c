@@ -67,6 +67,10 @@ enum {
     OPT_MAX_FRONT_BUFFER,
     OPT_FRONT_IDLE_TIMEOUT,
     OPT_MAX_RPC_UNREAD,
+    OPT_MAX_SESSIONS,
+    OPT_MAX_SESSIONS_PER_IP,
+    OPT_FIRST_POLL_TIMEOUT,
+    OPT_MAX_HANDSHAKE_META,
     OPT_RPC_GROUP,
     OPT_RPC_ALLOW_UID,
     OPT_RPC_ALLOW_GID,
@@ -133,6 +137,10 @@ static const struct option config_options[] = {
     {"max-front-buffer", required_argument, NULL, OPT_MAX_FRONT_BUFFER},
     {"front-idle-timeout", required_argument, NULL, OPT_FRONT_IDLE_TIMEOUT},
     {"max-rpc-unread", required_argument, NULL, OPT_MAX_RPC_UNREAD},
+    {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+    {"max-sessions-per-ip", required_argument, NULL, OPT_MAX_SESSIONS_PER_IP},
+    {"first-poll-timeout", required_argument, NULL, OPT_FIRST_POLL_TIMEOUT},
+    {"max-handshake-meta", required_argument, NULL, OPT_MAX_HANDSHAKE_META},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -274,6 +282,17 @@ static void config_usage(FILE *f)
         "      --max-rpc-unread BYTES  a control client's unread answers "
         "before\n"
         "                              its requests wait (1048576)\n"
+        "      --max-sessions N        Engine.IO sessions in all (0: twice "
+        "the\n"
+        "                              connection limit)\n"
+        "      --max-sessions-per-ip N per client address, after "
+        "--trusted-proxies\n"
+        "                              (0: no limit)\n"
+        "      --first-poll-timeout MS a polling session must send its "
+        "first\n"
+        "                              request within (10000)\n"
+        "      --max-handshake-meta BYTES  handshake values kept per "
+        "session (8192)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -477,6 +496,23 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             cfg->drain_timeout_ms = (unsigned)n;
         else
             cfg->front_idle_timeout_ms = (unsigned)n;
+        return 0;
+    case OPT_MAX_SESSIONS:
+    case OPT_MAX_SESSIONS_PER_IP:
+    case OPT_FIRST_POLL_TIMEOUT:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        if (opt == OPT_MAX_SESSIONS)
+            cfg->max_sessions = (unsigned)n;
+        else if (opt == OPT_MAX_SESSIONS_PER_IP)
+            cfg->max_sessions_per_ip = (unsigned)n;
+        else
+            cfg->first_poll_timeout_ms = (unsigned)n;
+        return 0;
+    case OPT_MAX_HANDSHAKE_META:
+        if (config_number(name, val, 1UL << 20, &n) != 0 || n < 256)
+            return -1;
+        cfg->max_handshake_meta = n;
         return 0;
     case OPT_MAX_CONNECTIONS:
     case OPT_MAX_CONNECTIONS_PER_IP:
@@ -717,6 +753,8 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_front_buffer = 8 << 20;
     cfg->front_idle_timeout_ms = 600000;
     cfg->max_rpc_unread = 1 << 20;
+    cfg->first_poll_timeout_ms = 10000;
+    cfg->max_handshake_meta = 8192;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");

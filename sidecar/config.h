@@ -80,6 +80,10 @@ struct config {
                                         0: none */
     size_t max_rpc_unread; /* a control client's unread answers before its
                               requests wait */
+    unsigned max_sessions; /* 0: twice max_connections */
+    unsigned max_sessions_per_ip;   /* per client address; 0: no limit */
+    unsigned first_poll_timeout_ms; /* polling session's first request */
+    size_t max_handshake_meta;      /* handshake values kept per session */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long

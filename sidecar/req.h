@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "http.h"
 
@@ -32,7 +33,15 @@ struct req {
     uint32_t id;   /* for logs */
     uint8_t front; /* enum req_front */
     uint8_t https; /* the web server saw TLS (HTTPS=on in the params) */
+    uint8_t head;  /* a HEAD request: the front sends no body */
 };
+
+/* 1 when the method is HEAD, whose answer is the head a GET gets without
+ * its body (RFC 9110 section 9.3.2); fronts set req.head from it. */
+static inline int req_is_head(const struct http_request *h)
+{
+    return h->method_len == 4 && memcmp(h->method, "HEAD", 4) == 0;
+}
 
 /* The layer above a front. `request` gets a parsed request and its body,
  * valid only during the call, and answers with req_respond() now or later;

@@ -677,6 +677,16 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "upgrades", (double)engine_stats.upgrades);
     cJSON_AddNumberToObject(r, "ping_timeouts",
                             (double)engine_stats.ping_timeouts);
+    cJSON_AddNumberToObject(r, "sessions_refused",
+                            (double)engine_stats.sessions_refused);
+    cJSON_AddNumberToObject(r, "first_poll_timeouts",
+                            (double)engine_stats.first_poll_timeouts);
+    cJSON_AddNumberToObject(r, "handshake_meta_dropped",
+                            (double)engine_stats.meta_dropped);
+    cJSON_AddNumberToObject(r, "polling_invalid_utf8",
+                            (double)engine_stats.bad_utf8);
+    cJSON_AddNumberToObject(r, "websockets_refused_upgraded",
+                            (double)engine_stats.extra_upgrades);
     cJSON_AddNumberToObject(
         r, "bad_requests",
         (double)(conn_stats.bad_requests + engine_stats.bad_requests));
