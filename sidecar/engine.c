@@ -851,7 +851,7 @@ static void engine_refuse(struct req *r, const struct http_request *req,
     engine_stats.sessions_refused++;
     log_info("%s %u: refusing a handshake (%s)", engine_front_names[r->front],
              r->id, why);
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     req_respond(r, 503, "application/json", h.data, body, sizeof body - 1);
     buf_free(&h);
 }
