@@ -330,16 +330,19 @@ def test_upstream_emit_actions_overflowing_a_session(daemon, tmp_path, relay,
         got_b = b.events_behind("big", "after")
         got_c = c.events_behind("big", "after")
         who = b if sender == "B" else a_all[0]
+        before = rpc.call("stats")["upstream_responses"]
         who.send('42["go"]')
         who.send('42["go"]')
-        for a in a_all:
-            assert a.ended(), "A never read: its output must go over the cap"
 
         def settled():
             st = rpc.call("stats")
-            return st["upstream_in_flight"] == 0 and \
-                st["upstream_queued"] == 0
+            return st["upstream_responses"] > before and \
+                st["upstream_in_flight"] == 0 and st["upstream_queued"] == 0
+        # ended() reads: only once the answers are applied, or A would be
+        # a reader when the broadcasts reach it.
         wait_until(settled, what="the answers applied")
+        for a in a_all:
+            assert a.ended(), "A never read: its output must go over the cap"
         rpc.call("emit", event="after", args=[3], channel="room")
         got_b, got_c = got_b(), got_c()
         # Both answers are applied even when A1 sent them and went away

@@ -99,18 +99,23 @@ def test_namespace_with_nul_gets_connect_error_v4(daemon):
 
 
 def test_namespace_bad_utf8_over_polling(daemon):
-    """Polling bodies are not checked as UTF-8 by a WebSocket layer."""
+    """Polling bodies are checked as UTF-8 like WebSocket text frames: a
+    CONNECT to a namespace in invalid UTF-8 never reaches Socket.IO (400,
+    the session closed); a name over the length limit is refused with
+    CONNECT_ERROR and the session stays."""
     d = daemon()
     p = Polling(d)
-    p.post(b"40/\xff\xfe,")
-    got = p.get().decode()
-    assert got == '44/??,{"message":"Invalid namespace"}', got
+    r = requests.post(p.url, data=b"40/\xff\xfe,", timeout=10)
+    assert r.status_code == 400, (r.status_code, r.text[:200])
+    assert sockets_of(d, p.sid) == []
+    assert stats(d)["polling_invalid_utf8"] == 1
+    p = Polling(d)
     long_name = "/" + "n" * 1100
     p.post("40" + long_name + ",")
     got = p.get().decode()
     assert got == '44%s,{"message":"Invalid namespace"}' % long_name
     assert sockets_of(d, p.sid) == []
-    assert stats(d)["names_refused"] == 2
+    assert stats(d)["names_refused"] == 1
     p.post("40/ok,")
     assert p.get().decode().startswith('40/ok,{"sid":')
 
