@@ -45,22 +45,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# offline CMD...: CMD with node and npm off PATH and, as root, in a network
-# namespace with only a loopback that is down: what a build machine without
-# npm or network sees.
-OFFLINE_PATH=
-for d in ${PATH//:/ }; do
-    [ -x "$d/node" ] || [ -x "$d/npm" ] || OFFLINE_PATH+=${OFFLINE_PATH:+:}$d
+# offline CMD...: CMD as a build machine without node, npm or network sees
+# it: as root, in mount and network namespaces of its own, where node and
+# npm are hidden under /dev/null and the only interface is a loopback that
+# is down. Without root, only PATH is filtered (steps 1-3 still run).
+NO_NODE='for n in node nodejs npm npx corepack; do
+    p=$(command -v "$n") && mount --bind /dev/null "$(readlink -f "$p")"
 done
-offline() {
-    if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
-        env PATH="$OFFLINE_PATH" unshare --net -- "$@"
-    else
-        env PATH="$OFFLINE_PATH" "$@"
-    fi
-}
+! command -v node && ! command -v npm && exec "$@"
+echo "test-install: node or npm still found" >&2; exit 1'
+if [ "$(id -u)" -eq 0 ] && unshare --mount --net true 2>/dev/null; then
+    offline() { unshare --mount --net -- sh -c "$NO_NODE" sh "$@"; }
+else
+    say "not root: node and npm are only taken off PATH, the network stays"
+    OFFLINE_PATH=
+    for d in ${PATH//:/ }; do
+        [ -x "$d/node" ] || [ -x "$d/npm" ] || OFFLINE_PATH+=${OFFLINE_PATH:+:}$d
+    done
+    offline() { env PATH="$OFFLINE_PATH" "$@"; }
+fi
 offline sh -c '! command -v node && ! command -v npm' >/dev/null ||
-    fail "node or npm still on the offline PATH"
+    fail "node or npm still found offline"
 
 # 1. A git checkout with no client bundle.
 say "configure in a git checkout without tests/node_modules"
@@ -111,7 +116,7 @@ done
 grep -q '^ExecStart=/usr/local/bin/socketiod --config /usr/local/etc/socketiod/socketiod.conf$' \
     "$WORK/root/usr/local/lib/systemd/system/socketiod.service" ||
     fail "the installed unit does not start the daemon from the installed config"
-grep -q -- '--max-connections' "$WORK/root/usr/local/share/man/man8/socketiod.8" ||
+grep -qF 'max\-connections' "$WORK/root/usr/local/share/man/man8/socketiod.8" ||
     fail "socketiod(8) lacks the generated options"
 cmp -s "$src/socket.io.js" "$WORK/root/usr/local/share/socketiod/socket.io.js" ||
     fail "the installed socket.io.js is not the shipped one"
