@@ -4,12 +4,13 @@ ONE FastCGI connection; one RPC broadcast answers them all. Not a test.
 
     /usr/bin/python3 bench/fcgi-multiplex-bench.py 5000   (after a build)
 """
-import sys, time, os, json, socket, subprocess
+import sys, time, os, json, socket, subprocess, tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'e2e'))
 from bridge_lib import *
 N = int(sys.argv[1])
-p = subprocess.Popen([os.path.join(ROOT, 'build', 'socketiod'), '--fcgi', '127.0.0.1:19411', '--listen', '127.0.0.1:19410', '--rpc', '/tmp/siod-fcgi-bench.sock', '--ping-interval', '600000'], stderr=subprocess.DEVNULL)
+RPC = os.path.join(tempfile.mkdtemp(prefix='siod-bench-'), 'rpc.sock')  # a private directory
+p = subprocess.Popen([os.path.join(ROOT, 'build', 'socketiod'), '--fcgi', '127.0.0.1:19411', '--listen', '127.0.0.1:19410', '--rpc', RPC, '--ping-interval', '600000'], stderr=subprocess.DEVNULL)
 time.sleep(0.5)
 try:
     def rss():
@@ -31,7 +32,7 @@ try:
         fc.request(20000 + i, "GET", "/socket.io/?EIO=4&transport=polling&sid=" + sid)
     time.sleep(1)
     r1 = rss()
-    s = socket.socket(socket.AF_UNIX); s.connect('/tmp/siod-fcgi-bench.sock')
+    s = socket.socket(socket.AF_UNIX); s.connect(RPC)
     t2 = time.monotonic()
     s.sendall(b'{"id":1,"method":"emit","params":{"event":"x","args":[1]}}\n')
     print(s.recv(1000))

@@ -142,7 +142,8 @@ static struct {
     double report, ack_timeout;
 } opt = {
     .host = "127.0.0.1",
-    .rpc_path = "/tmp/socketiod.sock",
+    .rpc_path =
+        "/run/socketiod/socketiod.sock", /* scripts/soak.sh gives --rpc */
     .port = 9000,
     .clients = 10000,
     .channels = 100,

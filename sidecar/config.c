@@ -32,6 +32,7 @@ enum {
     OPT_MSGLOG_QUEUE,
     OPT_MSGLOG_MAX_AGE,
     OPT_MSGLOG_MAX_ROWS,
+    OPT_MSGLOG_MAX_PAYLOAD,
     OPT_MSGLOG_PER_RECEIVER,
     OPT_MSGLOG_COOKIES,
     OPT_UPSTREAM,
@@ -66,6 +67,10 @@ enum {
     OPT_MAX_FRONT_BUFFER,
     OPT_FRONT_IDLE_TIMEOUT,
     OPT_MAX_RPC_UNREAD,
+    OPT_MAX_SESSIONS,
+    OPT_MAX_SESSIONS_PER_IP,
+    OPT_FIRST_POLL_TIMEOUT,
+    OPT_MAX_HANDSHAKE_META,
     OPT_RPC_GROUP,
     OPT_RPC_ALLOW_UID,
     OPT_RPC_ALLOW_GID,
@@ -95,6 +100,8 @@ static const struct option config_options[] = {
     {"message-log-queue", required_argument, NULL, OPT_MSGLOG_QUEUE},
     {"message-log-max-age", required_argument, NULL, OPT_MSGLOG_MAX_AGE},
     {"message-log-max-rows", required_argument, NULL, OPT_MSGLOG_MAX_ROWS},
+    {"message-log-max-payload", required_argument, NULL,
+     OPT_MSGLOG_MAX_PAYLOAD},
     {"message-log-per-receiver", no_argument, NULL, OPT_MSGLOG_PER_RECEIVER},
     {"message-log-cookies", no_argument, NULL, OPT_MSGLOG_COOKIES},
     {"upstream", required_argument, NULL, OPT_UPSTREAM},
@@ -130,6 +137,10 @@ static const struct option config_options[] = {
     {"max-front-buffer", required_argument, NULL, OPT_MAX_FRONT_BUFFER},
     {"front-idle-timeout", required_argument, NULL, OPT_FRONT_IDLE_TIMEOUT},
     {"max-rpc-unread", required_argument, NULL, OPT_MAX_RPC_UNREAD},
+    {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+    {"max-sessions-per-ip", required_argument, NULL, OPT_MAX_SESSIONS_PER_IP},
+    {"first-poll-timeout", required_argument, NULL, OPT_FIRST_POLL_TIMEOUT},
+    {"max-handshake-meta", required_argument, NULL, OPT_MAX_HANDSHAKE_META},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -144,7 +155,10 @@ static void config_usage(FILE *f)
         "  -l, --listen ADDR           HOST:PORT, [V6]:PORT or unix:PATH "
         "(repeatable;\n"
         "                              default 127.0.0.1:9000)\n"
-        "  -r, --rpc PATH              control socket (/tmp/socketiod.sock)\n"
+        "  -r, --rpc PATH              control socket (as root\n"
+        "                              /run/socketiod/socketiod.sock, else\n"
+        "                              "
+        "$XDG_RUNTIME_DIR/socketiod/socketiod.sock)\n"
         "      --rpc-mode MODE         its octal mode (0660)\n"
         "      --rpc-group GROUP       its group (default: the daemon's)\n"
         "      --rpc-allow-uid LIST    users (names or uids) allowed besides "
@@ -158,8 +172,10 @@ static void config_usage(FILE *f)
         "      --connect-timeout MS    (45000)\n"
         "      --max-http-buffer-size BYTES (1000000)\n"
         "      --transports LIST       polling,websocket\n"
-        "      --origins LIST          allowed Origins, comma-separated "
-        "(default any)\n"
+        "      --origins LIST          Origins allowed besides the daemon's "
+        "own host,\n"
+        "                              comma-separated; * for any (default: "
+        "same-origin)\n"
         "      --client-js FILE        served at PATH/socket.io.js\n"
         "      --static DIR            serve DIR at / (demo pages)\n"
         "      --relay                 re-emit client events to the sender's "
@@ -184,6 +200,9 @@ static void config_usage(FILE *f)
         "      --message-log-queue N   rows queued before dropping (65536)\n"
         "      --message-log-max-age SECONDS  delete older rows (0: keep)\n"
         "      --message-log-max-rows N       keep the newest N rows (0: all)\n"
+        "                              (default 1000000)\n"
+        "      --message-log-max-payload BYTES  JSON kept per row (4096; 0: "
+        "all)\n"
         "      --message-log-per-receiver     a row per receiver of a "
         "broadcast\n"
         "      --message-log-cookies   let %(HTTP_COOKIE)s and "
@@ -263,6 +282,17 @@ static void config_usage(FILE *f)
         "      --max-rpc-unread BYTES  a control client's unread answers "
         "before\n"
         "                              its requests wait (1048576)\n"
+        "      --max-sessions N        Engine.IO sessions in all (0: twice "
+        "the\n"
+        "                              connection limit)\n"
+        "      --max-sessions-per-ip N per client address, after "
+        "--trusted-proxies\n"
+        "                              (0: no limit)\n"
+        "      --first-poll-timeout MS a polling session must send its "
+        "first\n"
+        "                              request within (10000)\n"
+        "      --max-handshake-meta BYTES  handshake values kept per "
+        "session (8192)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -467,6 +497,23 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         else
             cfg->front_idle_timeout_ms = (unsigned)n;
         return 0;
+    case OPT_MAX_SESSIONS:
+    case OPT_MAX_SESSIONS_PER_IP:
+    case OPT_FIRST_POLL_TIMEOUT:
+        if (config_number(name, val, 86400000, &n) != 0)
+            return -1;
+        if (opt == OPT_MAX_SESSIONS)
+            cfg->max_sessions = (unsigned)n;
+        else if (opt == OPT_MAX_SESSIONS_PER_IP)
+            cfg->max_sessions_per_ip = (unsigned)n;
+        else
+            cfg->first_poll_timeout_ms = (unsigned)n;
+        return 0;
+    case OPT_MAX_HANDSHAKE_META:
+        if (config_number(name, val, 1UL << 20, &n) != 0 || n < 256)
+            return -1;
+        cfg->max_handshake_meta = n;
+        return 0;
     case OPT_MAX_CONNECTIONS:
     case OPT_MAX_CONNECTIONS_PER_IP:
     case OPT_HANDSHAKE_TIMEOUT:
@@ -529,7 +576,8 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_TRANSPORTS:
         return config_transports(cfg, val);
     case OPT_ORIGINS:
-        cfg->origins = (*val && strcmp(val, "*") != 0) ? val : NULL;
+        cfg->origins_any = strcmp(val, "*") == 0;
+        cfg->origins = (*val && !cfg->origins_any) ? val : NULL;
         return 0;
     case OPT_CLIENT_JS:
         cfg->client_js = val;
@@ -549,6 +597,7 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_MSGLOG_QUEUE:
     case OPT_MSGLOG_MAX_AGE:
     case OPT_MSGLOG_MAX_ROWS:
+    case OPT_MSGLOG_MAX_PAYLOAD:
         if (config_number(name, val,
                           opt == OPT_MSGLOG_QUEUE ? 1UL << 24 : 1UL << 40,
                           &n) != 0 ||
@@ -558,6 +607,8 @@ static int config_apply(struct config *cfg, int opt, const char *name,
             cfg->message_log.queue = n;
         else if (opt == OPT_MSGLOG_MAX_AGE)
             cfg->message_log.max_age = n;
+        else if (opt == OPT_MSGLOG_MAX_PAYLOAD)
+            cfg->message_log.max_payload = n;
         else
             cfg->message_log.max_rows = n;
         return 0;
@@ -683,7 +734,6 @@ int config_load(struct config *cfg, int argc, char **argv)
     int opt, idx;
 
     memset(cfg, 0, sizeof *cfg);
-    cfg->rpc_path = "/tmp/socketiod.sock";
     cfg->rpc_mode = 0660;
     cfg->path = "/socket.io/";
     cfg->ping_interval_ms = 25000;
@@ -703,11 +753,15 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->max_front_buffer = 8 << 20;
     cfg->front_idle_timeout_ms = 600000;
     cfg->max_rpc_unread = 1 << 20;
+    cfg->first_poll_timeout_ms = 10000;
+    cfg->max_handshake_meta = 8192;
     cfg->allow_polling = cfg->allow_websocket = 1;
     cfg->client_js = SIOD_DATADIR "/socket.io.js";
     cfg->message_log.format = getenv("SOCKETIO_MESSAGE_LOG_FORMAT");
     cfg->message_log.path = MSGLOG_DEFAULT_PATH;
     cfg->message_log.queue = MSGLOG_DEFAULT_QUEUE;
+    cfg->message_log.max_rows = MSGLOG_DEFAULT_MAX_ROWS;
+    cfg->message_log.max_payload = MSGLOG_DEFAULT_MAX_PAYLOAD;
     cfg->upstream_concurrency = 16;
     cfg->upstream_queue = 64;
     cfg->upstream_timeout_ms = 10000;
@@ -758,8 +812,10 @@ int config_origin_allowed(const struct config *cfg, const char *origin,
 {
     const char *p = cfg->origins, *e;
 
-    if (p == NULL)
+    if (cfg->origins_any)
         return 1;
+    if (p == NULL)
+        return 0;
     while (*p) {
         while (*p == ',' || *p == ' ')
             p++;

@@ -14,7 +14,7 @@
 struct config {
     const char *listen[CONFIG_MAX_LISTEN];
     int nlisten;
-    const char *rpc_path;
+    const char *rpc_path; /* NULL: rpc_default_path() */
     mode_t rpc_mode;
     const char *rpc_group;     /* group name or number; NULL: unchanged */
     const char *rpc_allow_uid; /* comma-separated users (names or uids) */
@@ -31,7 +31,10 @@ struct config {
     unsigned send_threads_min; /* connections written by the loop first */
     int allow_polling;
     int allow_websocket;
-    const char *origins; /* comma-separated list, NULL for any */
+    /* Origins allowed besides same-origin (comma-separated, NULL: none);
+     * origins_any for "*" */
+    const char *origins;
+    int origins_any;
     const char *client_js;
     const char *static_dir;
     int relay;
@@ -77,6 +80,10 @@ struct config {
                                         0: none */
     size_t max_rpc_unread; /* a control client's unread answers before its
                               requests wait */
+    unsigned max_sessions; /* 0: twice max_connections */
+    unsigned max_sessions_per_ip;   /* per client address; 0: no limit */
+    unsigned first_poll_timeout_ms; /* polling session's first request */
+    size_t max_handshake_meta;      /* handshake values kept per session */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long
@@ -87,7 +94,8 @@ int config_load(struct config *cfg, int argc, char **argv);
 /* Releases what config_load() allocated. */
 void config_free(struct config *cfg);
 
-/* 1 when `origin` (not NUL-terminated) is allowed by cfg->origins. */
+/* 1 when `origin` (not NUL-terminated) is in cfg->origins, or any Origin
+ * is allowed ("*"). Same-origin requests are the engine's to allow. */
 int config_origin_allowed(const struct config *cfg, const char *origin,
                           size_t len);
 

@@ -665,7 +665,7 @@ void conn_respond(struct conn *c, int status, const char *content_type,
     if (c->state != CONN_HTTP_WAIT && c->state != CONN_HTTP)
         return;
     if (http_write_head(&b, status, content_type, len, keep, extra) != 0 ||
-        buf_append(&b, body, len) != 0) {
+        (!c->req.head && buf_append(&b, body, len) != 0)) {
         buf_free(&b);
         conn_fail(c);
         return;
@@ -752,6 +752,7 @@ static long conn_http_one(struct conn *c, const char *data, size_t len)
     size_t body_len;
     int n = http_parse_request(data, len, &req);
 
+    c->req.head = 0; /* until a whole head says HEAD */
     if (n == -2) {
         if (len > conn_lim.max_head) {
             conn_http_fail(c, 431, "request head too large");
@@ -763,6 +764,7 @@ static long conn_http_one(struct conn *c, const char *data, size_t len)
         conn_http_fail(c, 400, "malformed request");
         return -1;
     }
+    c->req.head = (uint8_t)req_is_head(&req);
     if ((size_t)n > conn_lim.max_head) {
         conn_http_fail(c, 431, "request head too large");
         return -1;

@@ -212,6 +212,55 @@ static void ctllog_print_json(sqlite3_stmt *st)
     cJSON_Delete(o);
 }
 
+/* Bytes of the well-formed UTF-8 character at s (lead byte >= 0x80), 0
+ * when it is not one. */
+static size_t ctllog_utf8(const unsigned char *s)
+{
+    size_t n, i;
+
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        n = 2;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        n = 3;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    for (i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* Appends `s` for a terminal: what clients sent may hold escape sequences
+ * (ESC, BEL, CSI as C0 or C1 controls, stray bytes) that would retitle,
+ * clear or reprogram the reader's terminal. Those are written as \xHH
+ * (\u00HH for a C1 control); the rest, UTF-8 included, as it is. */
+static void ctllog_safe(struct buf *out, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
+    size_t n;
+
+    while (*s) {
+        if (*s < 0x20 || *s == 0x7f) {
+            buf_printf(out, "\\x%02x", *s++);
+        } else if (*s < 0x80) {
+            buf_putc(out, (char)*s++);
+        } else if ((n = ctllog_utf8(s)) == 0) {
+            buf_printf(out, "\\x%02x", *s++);
+        } else if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0) {
+            buf_printf(out, "\\u%04x", s[1]);
+            s += 2;
+        } else {
+            buf_append(out, s, n);
+            s += n;
+        }
+    }
+}
+
 static void ctllog_print_text(sqlite3_stmt *st)
 {
     int64_t us = sqlite3_column_int64(st, 1);
@@ -221,9 +270,10 @@ static void ctllog_print_text(sqlite3_stmt *st)
                *nsp = ctllog_col(st, 6), *channel = ctllog_col(st, 7),
                *payload = ctllog_col(st, 10), *att = ctllog_col(st, 11),
                *except = ctllog_col(st, 14);
-    struct buf who = BUF_INIT;
+    struct buf who = BUF_INIT, out = BUF_INIT;
     char tbuf[32];
     struct tm tm;
+    size_t start;
 
     localtime_r(&secs, &tm);
     strftime(tbuf, sizeof tbuf, "%Y-%m-%d %H:%M:%S", &tm);
@@ -239,11 +289,38 @@ static void ctllog_print_text(sqlite3_stmt *st)
         strcmp(via ? via : "", "reply") != 0)
         buf_printf(&who, " (%lld)", (long long)sqlite3_column_int64(st, 12));
     buf_putc(&who, '\0');
-    printf("%s.%03d  %-3s %-7s %-6s %-5s %s  %s%s%s\n", tbuf,
-           (int)(us % 1000000 / 1000), dir ? dir : "", kind ? kind : "",
-           via ? via : "", nsp ? nsp : "", who.data ? who.data : "",
-           payload ? payload : "", att ? "  binary " : "", att ? att : "");
+    buf_printf(&out, "%s.%03d  %-3s %-7s %-6s ", tbuf,
+               (int)(us % 1000000 / 1000), dir ? dir : "", kind ? kind : "",
+               via ? via : "");
+    start = out.len;
+    ctllog_safe(&out, nsp);
+    while (out.len - start < 5) /* the namespace column, as "%-5s" */
+        buf_putc(&out, ' ');
+    buf_putc(&out, ' ');
+    ctllog_safe(&out, who.data);
+    buf_puts(&out, "  ");
+    ctllog_safe(&out, payload);
+    if (att != NULL) {
+        buf_puts(&out, "  binary ");
+        ctllog_safe(&out, att);
+    }
+    buf_putc(&out, '\n');
+    if (out.data != NULL)
+        fwrite(out.data, 1, out.len, stdout);
+    buf_free(&out);
     buf_free(&who);
+}
+
+/* A --lines row: the rendered line, escaped as above. */
+static void ctllog_print_line(sqlite3_stmt *st)
+{
+    struct buf out = BUF_INIT;
+
+    ctllog_safe(&out, ctllog_col(st, 16));
+    buf_putc(&out, '\n');
+    if (out.data != NULL)
+        fwrite(out.data, 1, out.len, stdout);
+    buf_free(&out);
 }
 
 /* Prints the rows after `*last` (the newest `limit` of them when limit >
@@ -280,7 +357,7 @@ static int ctllog_query(sqlite3 *db, const struct ctllog_opts *o, int64_t *last,
         if (o->json)
             ctllog_print_json(st);
         else if (o->lines)
-            printf("%s\n", ctllog_col(st, 16) ? ctllog_col(st, 16) : "");
+            ctllog_print_line(st);
         else
             ctllog_print_text(st);
         n++;

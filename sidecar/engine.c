@@ -3,6 +3,7 @@
  * upgrade, heartbeats of protocol v4 and v3. */
 #include "engine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +35,19 @@ static struct timerq engine_ping_q, engine_pong_q, engine_v3_q;
  * (mod_fcgid) must get each long-poll back soon, or the client's POSTs
  * wait behind it. */
 static struct timerq engine_hold_q;
+/* --first-poll-timeout: the official clients poll (or probe) at once after
+ * a polling handshake; a session that does neither is closed long before
+ * its ping timeout. */
+static struct timerq engine_first_q;
+
+/* Live sessions per client address (REMOTE_ADDR), kept only when
+ * max_sessions_per_ip is set; an entry lives while it counts a session. */
+struct engine_ip {
+    struct idmap_node node;
+    uint32_t count;
+    char key[64];
+};
+static struct idmap engine_ips;
 
 static const char engine_text_type[] = "text/plain; charset=UTF-8";
 
@@ -45,6 +59,8 @@ static void engine_turn(evutil_socket_t fd, short what, void *arg);
 static void engine_ping_due(struct timerq_node *n, void *arg);
 static void engine_pong_due(struct timerq_node *n, void *arg);
 static void engine_hold_due(struct timerq_node *n, void *arg);
+static void engine_first_due(struct timerq_node *n, void *arg);
+static void engine_ip_release(struct engine_ip *ip);
 
 static struct engine_session *engine_of(struct timerq_node *n)
 {
@@ -57,7 +73,8 @@ void engine_setup(struct event_base *base, const struct engine_config *cfg,
 {
     engine_cfg = *cfg;
     engine_h = h;
-    if (idmap_init(&engine_sids) != 0)
+    if (idmap_init(&engine_sids) != 0 ||
+        (cfg->max_sessions_per_ip && idmap_init(&engine_ips) != 0))
         abort();
     event_assign(&engine_turn_ev, base, -1, 0, engine_turn, NULL);
     event_priority_set(&engine_turn_ev, TURN_END);
@@ -69,6 +86,8 @@ void engine_setup(struct event_base *base, const struct engine_config *cfg,
                 cfg->ping_interval_ms + cfg->ping_timeout_ms, engine_pong_due,
                 NULL);
     timerq_init(&engine_hold_q, base, cfg->poll_hold_ms, engine_hold_due, NULL);
+    timerq_init(&engine_first_q, base, cfg->first_poll_ms, engine_first_due,
+                NULL);
 }
 
 int engine_owns(const struct http_request *req)
@@ -220,12 +239,60 @@ static void engine_drop_pending(struct engine_session *s)
     s->pending_bytes = 0;
 }
 
+/* The first item of a comma-separated header value, blanks trimmed. */
+static void engine_first_item(const char **v, size_t *len)
+{
+    const char *s = *v, *e = *v + *len, *c;
+
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    c = memchr(s, ',', (size_t)(e - s));
+    if (c != NULL)
+        e = c;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    *v = s;
+    *len = (size_t)(e - s);
+}
+
+/* 1 when the request may be served for its Origin: none (not a browser),
+ * one in --origins (or "*"), or the daemon's own site: the Host the
+ * browser asked for, or behind a --trusted-proxies peer the first
+ * X-Forwarded-Host. A page of another site would otherwise open sockets
+ * with the user's cookies, which the upstream app trusts. */
+static int engine_origin_ok(struct req *r, const struct http_request *req)
+{
+    const struct http_header *o = http_find_header(req, "Origin");
+    const struct http_header *h = http_find_header(req, "Host");
+    const struct http_header *x;
+    const char *host;
+    size_t hlen;
+    char peer[64];
+    int port;
+
+    if (o == NULL || engine_cfg.origin_allowed(o->value, o->value_len))
+        return 1;
+    x = http_find_header(req, "X-Forwarded-Host");
+    if (x != NULL && engine_cfg.proxy_trusted != NULL) {
+        r->ops->peer(r, peer, sizeof peer, &port);
+        if (engine_cfg.proxy_trusted(peer))
+            h = x;
+    }
+    if (h == NULL)
+        return 0;
+    host = h->value;
+    hlen = h->value_len;
+    engine_first_item(&host, &hlen);
+    return req_same_origin(o->value, o->value_len, host, hlen);
+}
+
 /* CORS headers when the request has an Origin we accept. */
-static void engine_cors(struct buf *h, const struct http_request *req)
+static void engine_cors(struct buf *h, struct req *r,
+                        const struct http_request *req)
 {
     const struct http_header *o = http_find_header(req, "Origin");
 
-    if (o == NULL || !engine_cfg.origin_allowed(o->value, o->value_len))
+    if (o == NULL || !engine_origin_ok(r, req))
         return;
     buf_printf(h,
                "Access-Control-Allow-Origin: %.*s\r\n"
@@ -234,12 +301,12 @@ static void engine_cors(struct buf *h, const struct http_request *req)
 }
 
 /* A held poll is answered after its request is gone: CORS comes from the
- * handshake's Origin. */
+ * handshake's Origin, which engine_request() let in. */
 static void engine_session_cors(const struct engine_session *s, struct buf *h)
 {
     const char *o = engine_meta(s, "HTTP_ORIGIN");
 
-    if (o == NULL || !engine_cfg.origin_allowed(o, strlen(o)))
+    if (o == NULL)
         return;
     buf_printf(h,
                "Access-Control-Allow-Origin: %s\r\n"
@@ -307,6 +374,25 @@ static void engine_poll_respond(struct engine_session *s)
     buf_free(&body);
 }
 
+/* Answers the held GET with a NOOP: the client paused polling for an
+ * upgrade, or sent CLOSE itself (Node's polling transport does the same;
+ * a CLOSE would make the client report a server-side close). */
+static void engine_poll_noop(struct engine_session *s)
+{
+    struct req *poll = s->poll;
+    struct buf h = BUF_INIT;
+
+    if (poll == NULL)
+        return;
+    engine_unflush(s);
+    s->poll = NULL;
+    timerq_remove(&s->hold);
+    engine_session_cors(s, &h);
+    req_respond(poll, 200, engine_text_type, h.data,
+                s->version == 3 ? "1:6" : "6", s->version == 3 ? 3 : 1);
+    buf_free(&h);
+}
+
 /* ---- lifecycle ---- */
 
 static void engine_turn(evutil_socket_t fd, short what, void *arg)
@@ -349,6 +435,8 @@ static void engine_end(struct engine_session *s, const char *reason,
     else
         engine_stats.websocket--;
     idmap_del(&engine_sids, &s->node);
+    engine_ip_release(s->ip);
+    s->ip = NULL;
     timerq_remove(&s->hb);
     timerq_remove(&s->hold);
     engine_unflush(s);
@@ -399,11 +487,27 @@ void engine_shutdown(void)
     timerq_deinit(&engine_pong_q);
     timerq_deinit(&engine_v3_q);
     timerq_deinit(&engine_hold_q);
+    timerq_deinit(&engine_first_q);
 }
 
 static void engine_heartbeat_start(struct engine_session *s)
 {
     timerq_add(s->version == 4 ? &engine_ping_q : &engine_v3_q, &s->hb);
+}
+
+/* A request carrying the session's sid: its first one ends the wait for
+ * it, and the heartbeat starts. */
+static void engine_heard(struct engine_session *s)
+{
+    if (s->hb.q == &engine_first_q)
+        engine_heartbeat_start(s);
+}
+
+static void engine_first_due(struct timerq_node *n, void *arg)
+{
+    (void)arg;
+    engine_stats.first_poll_timeouts++;
+    engine_end(engine_of(n), "no first poll", WS_CLOSE_GOING_AWAY);
 }
 
 static int engine_send_text(struct engine_session *s, const char *pkt)
@@ -514,6 +618,7 @@ static void engine_packet(struct engine_session *s, const struct eio_packet *p)
         free(bin);
         return;
     case EIO_CLOSE:
+        engine_poll_noop(s);
         engine_end(s, "transport close", WS_CLOSE_NORMAL);
         return;
     case EIO_NOOP:
@@ -536,7 +641,7 @@ static void engine_error(struct req *r, const struct http_request *req,
     const char *body = eio_error_json(code);
 
     engine_stats.bad_requests++;
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     log_debug("%s %u: engine.io error %d", engine_front_names[r->front], r->id,
               (int)code);
     req_respond(r, status, "application/json", h.data, body, strlen(body));
@@ -557,24 +662,96 @@ static void engine_new_sid(char sid[21])
     sid[20] = '\0';
 }
 
-/* Keeps the handshake's CGI-style META for the layers above. */
-static char *engine_meta_from(struct req *r, const struct http_request *req)
+/* Counts one more session from `addr`. Returns 0 with *out set (NULL when
+ * not counted), or -1 when the address is at its limit or out of memory. */
+static int engine_ip_take(const char *addr, struct engine_ip **out)
 {
-    static const char *const keep[] = {
-        "Cookie", "Authorization",   "User-Agent", "Accept-Language",
-        "Origin", "X-Forwarded-For", "Host",       "Referer",
-    };
+    struct idmap_node *n;
+    struct engine_ip *ip;
+
+    *out = NULL;
+    if (engine_cfg.max_sessions_per_ip == 0)
+        return 0;
+    if ((n = idmap_get(&engine_ips, addr)) != NULL) {
+        ip = (struct engine_ip *)n;
+        if (ip->count >= engine_cfg.max_sessions_per_ip)
+            return -1;
+    } else {
+        if ((ip = calloc(1, sizeof *ip)) == NULL)
+            return -1;
+        snprintf(ip->key, sizeof ip->key, "%s", addr);
+        idmap_put(&engine_ips, &ip->node, ip->key);
+    }
+    ip->count++;
+    *out = ip;
+    return 0;
+}
+
+static void engine_ip_release(struct engine_ip *ip)
+{
+    if (ip != NULL && --ip->count == 0) {
+        idmap_del(&engine_ips, &ip->node);
+        free(ip);
+    }
+}
+
+/* The handshake values the layers above read (docs/upstream.md's
+ * `handshake`, the message log's META keys, the held poll's CORS), in the
+ * order they are kept when --max-handshake-meta cannot hold them all:
+ * credentials first, then what CORS and client addresses need. "" stands
+ * for QUERY_STRING. */
+static const char *const engine_meta_keep[] = {
+    "Cookie",     "Authorization", "Origin",          "X-Forwarded-For", "",
+    "User-Agent", "Host",          "Accept-Language", "Referer",
+};
+#define ENGINE_NMETA (sizeof engine_meta_keep / sizeof engine_meta_keep[0])
+
+/* Appends "KEY=value\0" with the header name in CGI form (HTTP_USER_AGENT). */
+static void engine_meta_put(struct buf *m, const char *name, const char *v,
+                            size_t vlen)
+{
+    size_t j;
+
+    if (*name == '\0') {
+        buf_puts(m, "QUERY_STRING=");
+    } else {
+        buf_puts(m, "HTTP_");
+        for (j = 0; name[j]; j++)
+            buf_putc(m, name[j] == '-' ? '_'
+                        : (name[j] >= 'a' && name[j] <= 'z')
+                            ? (char)(name[j] - 32)
+                            : name[j]);
+        buf_putc(m, '=');
+    }
+    buf_append(m, v, vlen);
+    buf_putc(m, '\0');
+}
+
+/* The client's address and port (0 when the address came from
+ * X-Forwarded-For: the proxy's port says nothing of the client's). */
+static void engine_client_addr(struct req *r, const struct http_request *req,
+                               char addr[64], int *port)
+{
+    const struct http_header *h = http_find_header(req, "X-Forwarded-For");
+    char peer[64];
+
+    r->ops->peer(r, peer, sizeof peer, port);
+    if (req_client_addr(peer, h ? h->value : NULL, h ? h->value_len : 0,
+                        engine_cfg.proxy_trusted, addr, 64))
+        *port = 0;
+}
+
+/* Keeps the handshake's CGI-style META for the layers above, at most
+ * max_meta bytes: a value that does not fit is left out whole (a cut
+ * cookie or address would mislead the app). */
+static char *engine_meta_from(struct req *r, const struct http_request *req,
+                              const char *addr, int port)
+{
     struct buf m = BUF_INIT;
-    char peer[64], addr[64];
-    int port;
-    size_t i, j;
+    const char *val[ENGINE_NMETA];
+    size_t len[ENGINE_NMETA], used, i;
     const struct http_header *h;
 
-    r->ops->peer(r, peer, sizeof peer, &port);
-    h = http_find_header(req, "X-Forwarded-For");
-    if (req_client_addr(peer, h ? h->value : NULL, h ? h->value_len : 0,
-                        engine_cfg.proxy_trusted, addr, sizeof addr))
-        port = 0; /* the proxy's port says nothing of the client's */
     buf_printf(&m, "REMOTE_ADDR=%s", addr);
     buf_putc(&m, '\0');
     buf_printf(&m, "REMOTE_PORT=%d", port);
@@ -583,21 +760,37 @@ static char *engine_meta_from(struct req *r, const struct http_request *req)
         buf_puts(&m, "HTTPS=on");
         buf_putc(&m, '\0');
     }
-    buf_printf(&m, "QUERY_STRING=%.*s", (int)req->query_len,
-               req->query ? req->query : "");
-    buf_putc(&m, '\0');
-    for (i = 0; i < sizeof keep / sizeof keep[0]; i++) {
-        if ((h = http_find_header(req, keep[i])) == NULL)
+    used = m.len + 1; /* the final NUL */
+    for (i = 0; i < ENGINE_NMETA; i++) {
+        if (*engine_meta_keep[i] == '\0') {
+            val[i] = req->query ? req->query : "";
+            len[i] = req->query_len;
+        } else if ((h = http_find_header(req, engine_meta_keep[i])) != NULL) {
+            val[i] = h->value;
+            len[i] = h->value_len;
+        } else {
+            val[i] = NULL;
             continue;
-        buf_puts(&m, "HTTP_");
-        for (j = 0; keep[i][j]; j++)
-            buf_putc(&m, keep[i][j] == '-' ? '_'
-                         : (keep[i][j] >= 'a' && keep[i][j] <= 'z')
-                             ? (char)(keep[i][j] - 32)
-                             : keep[i][j]);
-        buf_printf(&m, "=%.*s", (int)h->value_len, h->value);
-        buf_putc(&m, '\0');
+        }
+        /* "HTTP_" + name + "=" + value + NUL */
+        if (engine_cfg.max_meta &&
+            used + strlen(engine_meta_keep[i]) + 7 + len[i] >
+                engine_cfg.max_meta) {
+            engine_stats.meta_dropped++;
+            log_debug("%s %u: handshake %s (%zu bytes) over "
+                      "--max-handshake-meta, not kept",
+                      engine_front_names[r->front], r->id,
+                      *engine_meta_keep[i] ? engine_meta_keep[i]
+                                           : "QUERY_STRING",
+                      len[i]);
+            val[i] = NULL;
+            continue;
+        }
+        used += strlen(engine_meta_keep[i]) + 7 + len[i];
     }
+    for (i = 0; i < ENGINE_NMETA; i++)
+        if (val[i] != NULL)
+            engine_meta_put(&m, engine_meta_keep[i], val[i], len[i]);
     if (buf_putc(&m, '\0') != 0) {
         buf_free(&m);
         return NULL;
@@ -605,17 +798,20 @@ static char *engine_meta_from(struct req *r, const struct http_request *req)
     return m.data;
 }
 
-static struct engine_session *engine_new(struct req *r,
-                                         const struct http_request *req,
-                                         int version, int transport)
+/* A new session counted in `ip` (engine_ip_take), or NULL when out of
+ * memory. */
+static struct engine_session *
+engine_new(struct req *r, const struct http_request *req, int version,
+           int transport, const char *addr, int port, struct engine_ip *ip)
 {
     struct engine_session *s = calloc(1, sizeof *s);
     struct timeval tv;
 
-    if (s == NULL || (s->meta = engine_meta_from(r, req)) == NULL) {
+    if (s == NULL || (s->meta = engine_meta_from(r, req, addr, port)) == NULL) {
         free(s);
         return NULL;
     }
+    s->ip = ip;
     engine_new_sid(s->sid);
     s->version = (uint8_t)version;
     s->transport = (uint8_t)transport;
@@ -643,6 +839,23 @@ static int engine_open_packet(struct engine_session *s, struct buf *out)
                            engine_cfg.ping_timeout_ms, engine_cfg.max_payload);
 }
 
+/* Refuses a handshake over --max-sessions(-per-ip): 503, with the JSON
+ * body of Node's engine.io refusals (allowRequest's FORBIDDEN code with
+ * its own message); a client tries again later. */
+static void engine_refuse(struct req *r, const struct http_request *req,
+                          const char *why)
+{
+    static const char body[] = "{\"code\":4,\"message\":\"Too many sessions\"}";
+    struct buf h = BUF_INIT;
+
+    engine_stats.sessions_refused++;
+    log_info("%s %u: refusing a handshake (%s)", engine_front_names[r->front],
+             r->id, why);
+    engine_cors(&h, r, req);
+    req_respond(r, 503, "application/json", h.data, body, sizeof body - 1);
+    buf_free(&h);
+}
+
 /* Validates the WebSocket handshake headers and answers 101. */
 static int engine_ws_upgrade(struct conn *c, const struct http_request *req)
 {
@@ -667,22 +880,37 @@ static void engine_handshake(struct req *r, struct conn *c,
                              int transport)
 {
     struct engine_session *s;
+    struct engine_ip *ip;
     struct buf b = BUF_INIT, h = BUF_INIT;
     struct eio_packet p;
     const char *v;
     size_t vlen;
+    char addr[64];
+    int port;
 
     if (req->method_len != 3 || memcmp(req->method, "GET", 3) != 0) {
         engine_error(r, req, 400, EIO_ERR_BAD_HANDSHAKE_METHOD);
         return;
     }
+    if (engine_cfg.max_sessions &&
+        engine_sids.count >= engine_cfg.max_sessions) {
+        engine_refuse(r, req, "--max-sessions");
+        return;
+    }
+    engine_client_addr(r, req, addr, &port);
+    if (engine_ip_take(addr, &ip) != 0) {
+        engine_refuse(r, req, "--max-sessions-per-ip");
+        return;
+    }
     if (transport == ENGINE_WEBSOCKET &&
         (c == NULL || engine_ws_upgrade(c, req) != 0)) {
+        engine_ip_release(ip);
         engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
         return;
     }
-    s = engine_new(r, req, version, transport);
+    s = engine_new(r, req, version, transport, addr, port, ip);
     if (s == NULL) {
+        engine_ip_release(ip);
         if (transport == ENGINE_WEBSOCKET)
             conn_close(c);
         else
@@ -713,7 +941,7 @@ static void engine_handshake(struct req *r, struct conn *c,
     p.data = b.data + 1;
     p.len = b.len - 1;
     buf_reset(&h);
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     {
         struct buf body = BUF_INIT;
         if (eio_payload_append(&body, version, 0, 1, &p) == 0)
@@ -724,7 +952,10 @@ static void engine_handshake(struct req *r, struct conn *c,
     }
     buf_free(&h);
     buf_free(&b);
-    engine_heartbeat_start(s);
+    if (engine_cfg.first_poll_ms > 0)
+        timerq_add(&engine_first_q, &s->hb);
+    else
+        engine_heartbeat_start(s);
     engine_h->open(s);
 }
 
@@ -761,6 +992,7 @@ static void engine_poll_post(struct req *r, const struct http_request *req,
     struct eio_packet p;
     struct buf h = BUF_INIT;
     size_t off = 0;
+    uint32_t utf8 = 0;
     int n;
 
     if (len == 0) {
@@ -771,6 +1003,14 @@ static void engine_poll_post(struct req *r, const struct http_request *req,
     if (len > engine_cfg.max_payload) {
         engine_error(r, req, 413, EIO_ERR_BAD_REQUEST);
         engine_end(s, "payload too large", WS_CLOSE_TOO_BIG);
+        return;
+    }
+    /* A text payload is checked as a WebSocket text message is: invalid
+     * UTF-8 would reach the app and the RPC's JSON answers. */
+    if (!binary_body && ws_utf8_feed(&utf8, (const uint8_t *)body, len) != 0) {
+        engine_stats.bad_utf8++;
+        engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
+        engine_end(s, "invalid UTF-8", WS_CLOSE_BAD_DATA);
         return;
     }
     /* Parse the whole payload first, so a malformed one delivers nothing. */
@@ -784,7 +1024,7 @@ static void engine_poll_post(struct req *r, const struct http_request *req,
         }
         off += (size_t)n;
     }
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     req_respond(r, 200, "text/html", h.data, "ok", 2);
     buf_free(&h);
     for (off = 0; off < len && s->state == ENGINE_OPEN; off += (size_t)n) {
@@ -800,7 +1040,7 @@ static void engine_preflight(struct req *r, const struct http_request *req)
     const struct http_header *rh =
         http_find_header(req, "Access-Control-Request-Headers");
 
-    engine_cors(&h, req);
+    engine_cors(&h, r, req);
     buf_puts(&h, "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n");
     if (rh != NULL)
         buf_printf(&h, "Access-Control-Allow-Headers: %.*s\r\n",
@@ -849,8 +1089,8 @@ void engine_request(struct req *r, struct conn *c,
     int is_post = req->method_len == 4 && memcmp(req->method, "POST", 4) == 0;
 
     engine_log_request(r, req);
-    if (origin != NULL &&
-        !engine_cfg.origin_allowed(origin->value, origin->value_len)) {
+    if (origin != NULL && !engine_origin_ok(r, req)) {
+        engine_stats.origins_refused++;
         engine_error(r, req, 403, EIO_ERR_FORBIDDEN);
         return;
     }
@@ -900,10 +1140,19 @@ void engine_request(struct req *r, struct conn *c,
         engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
         return;
     }
+    engine_heard(s);
     if (transport == ENGINE_WEBSOCKET) {
-        if (c == NULL || s->transport != ENGINE_POLLING || s->probe != NULL ||
-            engine_ws_upgrade(c, req) != 0) {
+        if (c == NULL || engine_ws_upgrade(c, req) != 0) {
             engine_error(r, req, 400, EIO_ERR_BAD_REQUEST);
+            return;
+        }
+        if (s->transport != ENGINE_POLLING || s->probe != NULL) {
+            /* Already upgraded or being probed: Node's engine.io completes
+             * the handshake, then closes that WebSocket (no status), which
+             * clients take as a failed probe rather than an error. */
+            engine_stats.extra_upgrades++;
+            log_debug("session %s: a second websocket, closing it", s->sid);
+            conn_ws_close(c, 1005, NULL);
             return;
         }
         s->probe = c;
@@ -928,7 +1177,6 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
                                  const char *data, size_t len)
 {
     struct buf b = BUF_INIT;
-    struct req *poll;
     uint32_t i;
 
     if (len == 6 && memcmp(data, "2probe", 6) == 0) {
@@ -943,14 +1191,7 @@ static void engine_probe_message(struct engine_session *s, struct conn *c,
         return;
     }
     if (len == 1 && data[0] == '5') {
-        poll = s->poll;
-        if (poll != NULL) {
-            engine_unflush(s);
-            s->poll = NULL;
-            timerq_remove(&s->hold);
-            req_respond(poll, 200, engine_text_type, NULL,
-                        s->version == 3 ? "1:6" : "6", s->version == 3 ? 3 : 1);
-        }
+        engine_poll_noop(s);
         s->transport = ENGINE_WEBSOCKET;
         s->conn = c;
         s->probe = NULL;

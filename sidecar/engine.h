@@ -14,6 +14,8 @@
 #include "timerq.h"
 #include "turn.h"
 
+struct engine_ip;
+
 enum engine_transport { ENGINE_POLLING = 0, ENGINE_WEBSOCKET = 1 };
 enum engine_state { ENGINE_OPEN = 0, ENGINE_CLOSED = 1 };
 
@@ -39,6 +41,7 @@ struct engine_session {
     size_t pending_bytes;
     struct timerq_node hb;
     struct timerq_node hold; /* --poll-hold: answers a held poll with NOOP */
+    struct engine_ip *ip;    /* its address's count (--max-sessions-per-ip) */
     char *meta; /* CGI-style "KEY=value\0...\0": REMOTE_ADDR, QUERY_STRING,
                    HTTP_* of the handshake */
     uint64_t connected_at_ms; /* wall clock */
@@ -63,9 +66,15 @@ struct engine_config {
     size_t max_payload;
     size_t max_pending;    /* polling bytes queued for a client not polling */
     unsigned poll_hold_ms; /* answer a held poll with NOOP after; 0: never */
-    unsigned poll_max_packets; /* packets per long-poll answer; 0: all */
+    unsigned poll_max_packets;    /* packets per long-poll answer; 0: all */
+    size_t max_sessions;          /* refuse handshakes past it; 0: none */
+    unsigned max_sessions_per_ip; /* per REMOTE_ADDR; 0: no limit */
+    unsigned first_poll_ms; /* a polling session's first request; 0: none */
+    size_t max_meta;        /* bytes of s->meta; 0: no cap */
     int allow_polling;
     int allow_websocket;
+    /* 1 when a cross-site `origin` is allowed (--origins); the engine
+     * itself allows requests without Origin and same-origin ones. */
     int (*origin_allowed)(const char *origin, size_t len);
     /* 1 when X-Forwarded-For from this peer address is believed; NULL for
      * never. */
@@ -88,6 +97,12 @@ struct engine_stats {
     uint64_t closed;
     uint64_t ping_timeouts;
     uint64_t bad_requests;
+    uint64_t origins_refused;  /* 403 for a foreign Origin (of bad_requests) */
+    uint64_t bad_utf8;         /* polling text payloads refused */
+    uint64_t sessions_refused; /* over max_sessions(_per_ip) */
+    uint64_t first_poll_timeouts; /* polling sessions that never polled */
+    uint64_t meta_dropped;        /* handshake values over max_meta */
+    uint64_t extra_upgrades;      /* WebSockets for an upgraded sid, closed */
     uint64_t polling;
     uint64_t websocket;
 };

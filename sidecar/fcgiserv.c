@@ -236,7 +236,7 @@ static void fcgiserv_respond(struct req *base, int status,
         rc = buf_puts(&head, extra);
     if (rc == 0)
         rc = buf_puts(&head, "\r\n");
-    if (rc == 0)
+    if (rc == 0 && !r->base.head)
         rc = buf_append(&head, body, len);
     if (rc == 0)
         rc = fcgi_append(&out, FCGI_STDOUT, r->rid, head.data, head.len);
@@ -369,6 +369,7 @@ static void fcgiserv_dispatch(struct fcgiserv_req *r)
         r->port = cgi.remote_port;
     }
     r->base.https = (uint8_t)cgi.https;
+    r->base.head = (uint8_t)req_is_head(&hreq);
     fcgiserv_stats.requests++;
     fcgiserv_h->request(&r->base, NULL, &hreq, r->body.data ? r->body.data : "",
                         r->body.len);

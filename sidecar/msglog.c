@@ -80,9 +80,10 @@ static sqlite3 *msglog_db;
 static sqlite3_stmt *msglog_insert;
 static pthread_t msglog_thread;
 static int msglog_running;
-static uint64_t msglog_dropped; /* the loop's */
-static uint64_t msglog_logged;  /* the writer's; atomic reads */
-static uint64_t msglog_errors;  /* the writer's; atomic reads */
+static uint64_t msglog_dropped;   /* the loop's */
+static uint64_t msglog_truncated; /* the loop's */
+static uint64_t msglog_logged;    /* the writer's; atomic reads */
+static uint64_t msglog_errors;    /* the writer's; atomic reads */
 static struct msglog_recv *msglog_recvs;
 static size_t msglog_nrecv, msglog_recv_cap;
 /* Written-rows notices: the writer stores msglog_done, then signals the
@@ -155,6 +156,22 @@ static const char *msglog_put_str(char **cur, const char *s, size_t n)
     return p;
 }
 
+/* Bytes of `json` a row keeps: all of it, or up to max_payload cut on a
+ * UTF-8 character's start, with `mark` (" ...[truncated: N bytes]") to
+ * follow. A cut payload is no longer JSON; `socketioctl log --json` shows
+ * it as a string. */
+static size_t msglog_kept(const char *json, size_t len, char *mark, size_t mlen)
+{
+    size_t keep = msglog_cfg.max_payload;
+
+    if (keep == 0 || len <= keep)
+        return len;
+    while (keep > 0 && ((unsigned char)json[keep] & 0xC0) == 0x80)
+        keep--;
+    snprintf(mark, mlen, "...[truncated: %zu bytes]", len);
+    return keep;
+}
+
 static struct msglog_row *
 msglog_row_new(int out, int ack, int via, const char *sid, const char *meta,
                const char *nsp, const char *channel, const char *to,
@@ -162,11 +179,14 @@ msglog_row_new(int out, int ack, int via, const char *sid, const char *meta,
                const char *json, size_t len, struct frame *const *attach,
                unsigned nattach)
 {
+    char mark[48];
+    size_t keep = msglog_kept(json, len, mark, sizeof mark),
+           lmark = keep < len ? strlen(mark) : 0;
     size_t lsid = msglog_slen(sid), lmeta = logfmt_meta_len(meta),
            lnsp = msglog_slen(nsp), lch = msglog_slen(channel),
            lto = msglog_slen(to), lex = msglog_slen(except),
            size = sizeof(struct msglog_row) + nattach * sizeof(uint32_t) +
-                  lsid + lmeta + lnsp + lch + lto + lex + len + 1;
+                  lsid + lmeta + lnsp + lch + lto + lex + keep + lmark + 1;
     struct msglog_row *r = malloc(size);
     char *cur;
     unsigned i;
@@ -193,10 +213,13 @@ msglog_row_new(int out, int ack, int via, const char *sid, const char *meta,
     r->to = msglog_put_str(&cur, to, lto);
     r->except = msglog_put_str(&cur, except, lex);
     r->json = cur;
-    r->json_len = len;
-    if (len > 0)
-        memcpy(cur, json, len);
-    cur[len] = '\0';
+    r->json_len = keep + lmark;
+    if (keep > 0)
+        memcpy(cur, json, keep);
+    memcpy(cur + keep, mark, lmark);
+    cur[keep + lmark] = '\0';
+    if (lmark > 0)
+        msglog_truncated++;
     return r;
 }
 
@@ -312,6 +335,7 @@ void msglog_get_stats(struct msglog_stats *st)
     st->logged = __atomic_load_n(&msglog_logged, __ATOMIC_RELAXED);
     st->errors = __atomic_load_n(&msglog_errors, __ATOMIC_RELAXED);
     st->dropped = msglog_dropped;
+    st->truncated = msglog_truncated;
 }
 
 const char *msglog_path(void) { return msglog_abspath; }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int req_name_is(const struct req_param *p, const char *name)
 {
@@ -214,4 +215,37 @@ int req_addr_in_list(const char *list, const char *addr)
         p = *e ? e + 1 : e;
     }
     return 0;
+}
+
+/* 1 when y is x followed by ":" and the port `def`. */
+static int req_with_port(const char *x, size_t xlen, const char *y, size_t ylen,
+                         const char *def)
+{
+    size_t dlen = strlen(def);
+
+    return ylen == xlen + 1 + dlen && strncasecmp(x, y, xlen) == 0 &&
+           y[xlen] == ':' && memcmp(y + xlen + 1, def, dlen) == 0;
+}
+
+int req_same_origin(const char *origin, size_t olen, const char *host,
+                    size_t hlen)
+{
+    const char *a, *def;
+    size_t alen;
+
+    if (olen > 7 && strncasecmp(origin, "http://", 7) == 0) {
+        a = origin + 7;
+        def = "80";
+    } else if (olen > 8 && strncasecmp(origin, "https://", 8) == 0) {
+        a = origin + 8;
+        def = "443";
+    } else {
+        return 0;
+    }
+    alen = olen - (size_t)(a - origin);
+    if (hlen == 0 || memchr(a, '/', alen) != NULL)
+        return 0;
+    return (alen == hlen && strncasecmp(a, host, hlen) == 0) ||
+           req_with_port(a, alen, host, hlen, def) ||
+           req_with_port(host, hlen, a, alen, def);
 }

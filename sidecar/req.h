@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "http.h"
 
@@ -32,7 +33,15 @@ struct req {
     uint32_t id;   /* for logs */
     uint8_t front; /* enum req_front */
     uint8_t https; /* the web server saw TLS (HTTPS=on in the params) */
+    uint8_t head;  /* a HEAD request: the front sends no body */
 };
+
+/* 1 when the method is HEAD, whose answer is the head a GET gets without
+ * its body (RFC 9110 section 9.3.2); fronts set req.head from it. */
+static inline int req_is_head(const struct http_request *h)
+{
+    return h->method_len == 4 && memcmp(h->method, "HEAD", 4) == 0;
+}
 
 /* The layer above a front. `request` gets a parsed request and its body,
  * valid only during the call, and answers with req_respond() now or later;
@@ -91,6 +100,13 @@ int req_from_cgi(const struct req_param *p, size_t n, char *scratch,
  * when it is `peer`. */
 int req_client_addr(const char *peer, const char *xff, size_t xfflen,
                     int (*trusted)(const char *addr), char *out, size_t outlen);
+
+/* 1 when the browser Origin `origin` ("http://host[:port]" or https) names
+ * the site `host` (a Host header: "host[:port]"), case-insensitively, a
+ * port left out where it is the scheme's default (80, 443); else 0 (also
+ * for "null", other schemes and a path). Pure. */
+int req_same_origin(const char *origin, size_t olen, const char *host,
+                    size_t hlen);
 
 /* 1 when `addr` is in the comma-separated `list` of addresses and
  * ADDR/BITS networks (IPv4 or IPv6; "unix" matches "local"), else 0. */

@@ -9,6 +9,7 @@
 #include <malloc.h>
 #endif
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -678,9 +679,21 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "upgrades", (double)engine_stats.upgrades);
     cJSON_AddNumberToObject(r, "ping_timeouts",
                             (double)engine_stats.ping_timeouts);
+    cJSON_AddNumberToObject(r, "sessions_refused",
+                            (double)engine_stats.sessions_refused);
+    cJSON_AddNumberToObject(r, "first_poll_timeouts",
+                            (double)engine_stats.first_poll_timeouts);
+    cJSON_AddNumberToObject(r, "handshake_meta_dropped",
+                            (double)engine_stats.meta_dropped);
+    cJSON_AddNumberToObject(r, "polling_invalid_utf8",
+                            (double)engine_stats.bad_utf8);
+    cJSON_AddNumberToObject(r, "websockets_refused_upgraded",
+                            (double)engine_stats.extra_upgrades);
     cJSON_AddNumberToObject(
         r, "bad_requests",
         (double)(conn_stats.bad_requests + engine_stats.bad_requests));
+    cJSON_AddNumberToObject(r, "origins_refused",
+                            (double)engine_stats.origins_refused);
     cJSON_AddNumberToObject(r, "ws_protocol_errors",
                             (double)conn_stats.ws_protocol_errors);
     cJSON_AddNumberToObject(r, "output_overflows",
@@ -698,6 +711,10 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "socket_writes_spread",
                             (double)conn_stats.spread);
     cJSON_AddNumberToObject(r, "send_threads", (double)pfor_threads());
+    cJSON_AddNumberToObject(r, "sio_protocol_errors",
+                            (double)sock_stats.protocol_errors);
+    cJSON_AddNumberToObject(r, "sio_invalid_json",
+                            (double)sock_stats.invalid_json);
     cJSON_AddNumberToObject(r, "events_rate_limited",
                             (double)hub_stats.events_rate_limited);
     cJSON_AddNumberToObject(
@@ -723,6 +740,8 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON_AddNumberToObject(r, "messages_logged", (double)ml.logged);
     cJSON_AddNumberToObject(r, "messages_log_dropped", (double)ml.dropped);
     cJSON_AddNumberToObject(r, "messages_log_errors", (double)ml.errors);
+    cJSON_AddNumberToObject(r, "messages_log_truncated", (double)ml.truncated);
+    cJSON_AddNumberToObject(r, "messages_log_truncated", (double)ml.truncated);
     cJSON_AddItemToObject(r, "message_log",
                           msglog_path() ? cJSON_CreateString(msglog_path())
                                         : cJSON_CreateNull());
@@ -891,6 +910,95 @@ static void rpc_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     log_debug("rpc: client connected");
 }
 
+#define RPC_SYSTEM_PATH "/run/socketiod/socketiod.sock"
+
+const char *rpc_default_path(int client)
+{
+    static char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    struct stat st;
+    int n;
+
+    if (geteuid() == 0)
+        return RPC_SYSTEM_PATH;
+    if (xdg != NULL && xdg[0] == '/')
+        n = snprintf(path, sizeof path, "%s/socketiod/socketiod.sock", xdg);
+    else
+        n = snprintf(path, sizeof path, "/tmp/socketiod-%ld/socketiod.sock",
+                     (long)geteuid());
+    if (n < 0 || (size_t)n >= sizeof path)
+        n = snprintf(path, sizeof path, "/tmp/socketiod-%ld/socketiod.sock",
+                     (long)geteuid());
+    if (client && stat(path, &st) != 0 && stat(RPC_SYSTEM_PATH, &st) == 0)
+        return RPC_SYSTEM_PATH;
+    return path;
+}
+
+/* Makes the socket's directory when missing, and refuses one where
+ * another user could bind the name first or swap the file. */
+static int rpc_check_dir(const char *path, const char **cause)
+{
+    static char why[sizeof(((struct sockaddr_un *)0)->sun_path) + 200];
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+    mode_t dmode = rpc_access.group != (gid_t)-1 ? 0750 : 0700;
+
+    if (slash == NULL) {
+        strcpy(dir, ".");
+    } else if (slash == path) {
+        strcpy(dir, "/");
+    } else {
+        if ((size_t)(slash - path) >= sizeof dir) {
+            *cause = "control socket path too long";
+            return -1;
+        }
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+    }
+    if (mkdir(dir, dmode) == 0) {
+        if ((rpc_access.group != (gid_t)-1 &&
+             chown(dir, (uid_t)-1, rpc_access.group) != 0) ||
+            chmod(dir, dmode) != 0) {
+            snprintf(why, sizeof why, "directory %s: %s", dir, strerror(errno));
+            *cause = why;
+            return -1;
+        }
+        log_info("rpc: made the directory %s (mode %04o)", dir,
+                 (unsigned)dmode);
+    } else if (errno != EEXIST) {
+        snprintf(why, sizeof why, "cannot make the directory %s: %s", dir,
+                 strerror(errno));
+        *cause = why;
+        return -1;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(why, sizeof why, "%s is not a directory", dir);
+        *cause = why;
+        return -1;
+    }
+    if (st.st_uid != geteuid() && st.st_uid != 0) {
+        snprintf(why, sizeof why,
+                 "directory %s belongs to uid %ld, not to this user: another "
+                 "user could take the socket over; use a directory of your "
+                 "own (docs/rpc.md)",
+                 dir, (long)st.st_uid);
+        *cause = why;
+        return -1;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(why, sizeof why,
+                 "directory %s is writable by other users (mode %04o): one "
+                 "of them could bind the socket's name first; use a "
+                 "directory only this user may write, e.g. the default "
+                 "(docs/rpc.md)",
+                 dir, (unsigned)(st.st_mode & 07777));
+        *cause = why;
+        return -1;
+    }
+    return 0;
+}
+
 int rpc_setup(struct event_base *base, const char *path, mode_t mode,
               size_t max_line, size_t max_unread, const char **cause)
 {
@@ -904,7 +1012,8 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
         return -1;
     }
     strcpy(sun.sun_path, path);
-    if (listener_claim_path(&sun, cause) != 0)
+    if (rpc_check_dir(path, cause) != 0 ||
+        listener_claim_path(&sun, cause) != 0)
         return -1;
     /* Bound as 0600 and only then given its group and mode, so the file
      * never exists with looser permissions than asked for. */

@@ -37,11 +37,25 @@ extern struct rpc_stats rpc_stats;
  * file keeps the daemon's group). Call before rpc_setup(). */
 void rpc_set_access(const struct rpc_access *a);
 
+/* The control socket's default path, in a directory only its user can
+ * write, so that no other local user can bind the name first (and have the
+ * daemon refuse to start, and apps emit to the squatter):
+ *   root      /run/socketiod/socketiod.sock
+ *   others    $XDG_RUNTIME_DIR/socketiod/socketiod.sock (an absolute
+ *             $XDG_RUNTIME_DIR), else /tmp/socketiod-<uid>/socketiod.sock
+ * For a client (`client` 1), when that socket does not exist but the system
+ * daemon's /run/socketiod/socketiod.sock does, that one. Returns a static
+ * string. */
+const char *rpc_default_path(int client);
+
 /* Listens on `path` (an old socket file there is replaced) with `mode` and
- * the access's group; the file never exists with looser permissions. A
- * request line over `max_line` is refused; a client whose unread answers
- * pass `max_unread` bytes is not read from until they drain to half of
- * it. Returns 0, or -1 with *cause set. */
+ * the access's group; the file never exists with looser permissions. The
+ * socket's directory is made when missing (0700; 0750 in the access's
+ * group when it has one) and refused when another user than root or the
+ * daemon's owns it or others than its owner may write it (a socket there
+ * could be taken over). A request line over `max_line` is refused; a client
+ * whose unread answers pass `max_unread` bytes is not read from until they
+ * drain to half of it. Returns 0, or -1 with *cause set. */
 int rpc_setup(struct event_base *base, const char *path, mode_t mode,
               size_t max_line, size_t max_unread, const char **cause);
 

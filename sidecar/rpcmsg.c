@@ -9,12 +9,18 @@
 #include <cJSON.h>
 
 #include "buf.h"
+#include "jsonv.h"
 
 int rpcmsg_parse(const char *line, size_t len, struct rpcmsg *m)
 {
     memset(m, 0, sizeof *m);
     m->line = line;
     m->len = len;
+    /* what cJSON alone would take may reach browsers that refuse it */
+    if (!jsonv_valid(line, len)) {
+        m->why = "the line is not strict JSON (RFC 8259)";
+        return RPC_PARSE_ERROR;
+    }
     m->root = cJSON_ParseWithLength(line, len);
     if (m->root == NULL) {
         m->why = "the line is not JSON";
@@ -52,11 +58,8 @@ const char *rpcmsg_str(const cJSON *params, const char *key)
 }
 
 /* ---- raw JSON spans ----
- * The line is valid for cJSON already; these find a value's text in it
- * and accept it only as strict JSON (RFC 8259), the grammar the clients'
- * parsers hold it to. */
-
-#define RPCMSG_MAX_DEPTH 1000 /* cJSON's CJSON_NESTING_LIMIT */
+ * The line is strict JSON already (rpcmsg_parse() checks it); these find a
+ * value's text in it. */
 
 static size_t rpcmsg_ws(const char *s, size_t i, size_t len)
 {
@@ -66,138 +69,12 @@ static size_t rpcmsg_ws(const char *s, size_t i, size_t len)
     return i;
 }
 
-static int rpcmsg_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-           (c >= 'A' && c <= 'F');
-}
-
-/* Index just past the string starting at s[i] ('"'), 0 when not strict. */
-static size_t rpcmsg_string_end(const char *s, size_t i, size_t len)
-{
-    for (i++; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"')
-            return i + 1;
-        if (c < 0x20)
-            return 0;
-        if (c != '\\')
-            continue;
-        if (++i >= len)
-            return 0;
-        if (s[i] == 'u') {
-            if (len - i < 5 || !rpcmsg_hex(s[i + 1]) || !rpcmsg_hex(s[i + 2]) ||
-                !rpcmsg_hex(s[i + 3]) || !rpcmsg_hex(s[i + 4]))
-                return 0;
-            i += 4;
-        } else if (strchr("\"\\/bfnrt", s[i]) == NULL || s[i] == '\0') {
-            return 0;
-        }
-    }
-    return 0;
-}
-
-static size_t rpcmsg_digits(const char *s, size_t i, size_t len)
-{
-    while (i < len && s[i] >= '0' && s[i] <= '9')
-        i++;
-    return i;
-}
-
-/* Index just past the number at s[i], 0 when not strict. */
-static size_t rpcmsg_number_end(const char *s, size_t i, size_t len)
-{
-    size_t j;
-
-    if (i < len && s[i] == '-')
-        i++;
-    if (i < len && s[i] == '0')
-        i++;
-    else if ((j = rpcmsg_digits(s, i, len)) > i)
-        i = j;
-    else
-        return 0;
-    if (i < len && s[i] == '.') {
-        if ((j = rpcmsg_digits(s, i + 1, len)) == i + 1)
-            return 0;
-        i = j;
-    }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        if ((j = rpcmsg_digits(s, i, len)) == i)
-            return 0;
-        i = j;
-    }
-    return i;
-}
-
-/* Index just past the JSON value starting at s[i], 0 when what is there is
- * not one strict JSON value (a text cJSON accepted may still be lenient). */
+/* Index just past the JSON value starting at s[i], 0 when there is none. */
 static size_t rpcmsg_value_end(const char *s, size_t i, size_t len)
 {
-    char stack[RPCMSG_MAX_DEPTH];
-    size_t depth = 0;
+    long n = i < len ? jsonv_value(s + i, len - i) : -1;
 
-    for (;;) {
-        /* a value */
-        i = rpcmsg_ws(s, i, len);
-        if (i >= len)
-            return 0;
-        if (s[i] == '{' || s[i] == '[') {
-            if (depth == RPCMSG_MAX_DEPTH)
-                return 0;
-            stack[depth++] = s[i] == '{' ? '}' : ']';
-            i = rpcmsg_ws(s, i + 1, len);
-            if (i < len && s[i] == stack[depth - 1]) {
-                depth--;
-                i++;
-                goto next;
-            }
-            if (stack[depth - 1] == ']')
-                continue;
-            goto key;
-        }
-        if (s[i] == '"')
-            i = rpcmsg_string_end(s, i, len);
-        else if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))
-            i = rpcmsg_number_end(s, i, len);
-        else if (len - i >= 4 && memcmp(s + i, "true", 4) == 0)
-            i += 4;
-        else if (len - i >= 5 && memcmp(s + i, "false", 5) == 0)
-            i += 5;
-        else if (len - i >= 4 && memcmp(s + i, "null", 4) == 0)
-            i += 4;
-        else
-            return 0;
-        if (i == 0)
-            return 0;
-    next:
-        /* after a value: the end, or the next member or element */
-        if (depth == 0)
-            return i;
-        i = rpcmsg_ws(s, i, len);
-        if (i >= len)
-            return 0;
-        if (s[i] == stack[depth - 1]) {
-            depth--;
-            i++;
-            goto next;
-        }
-        if (s[i] != ',')
-            return 0;
-        i = rpcmsg_ws(s, i + 1, len);
-        if (stack[depth - 1] == ']')
-            continue;
-    key:
-        if (i >= len || s[i] != '"' || (i = rpcmsg_string_end(s, i, len)) == 0)
-            return 0;
-        i = rpcmsg_ws(s, i, len);
-        if (i >= len || s[i] != ':')
-            return 0;
-        i++;
-    }
+    return n < 0 ? 0 : i + (size_t)n;
 }
 
 /* Finds member `key` of the object at s[*i]; on success *i is the value's
@@ -216,7 +93,7 @@ static int rpcmsg_member(const char *s, size_t len, size_t *i, const char *key)
         if (p >= len || s[p] != '"')
             return 0;
         ks = p + 1;
-        if ((p = rpcmsg_string_end(s, p, len)) == 0)
+        if ((p = rpcmsg_value_end(s, p, len)) == 0)
             return 0;
         ke = p - 1;
         if (memchr(s + ks, '\\', ke - ks) != NULL)

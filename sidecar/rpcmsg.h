@@ -35,9 +35,11 @@ struct rpcmsg {
     const char *why; /* when rpcmsg_parse() fails */
 };
 
-/* Parses `line` (without its newline; it must outlive `m`). Returns 0, or
- * RPC_PARSE_ERROR, RPC_INVALID_REQUEST or RPC_INVALID_PARAMS with m->why
- * (and m->id when the request had one). Call rpcmsg_free() either way. */
+/* Parses `line` (without its newline; it must outlive `m`). A line that is
+ * not strict JSON (jsonv.h; cJSON alone takes more) is RPC_PARSE_ERROR with
+ * m->root NULL. Returns 0, or RPC_PARSE_ERROR, RPC_INVALID_REQUEST or
+ * RPC_INVALID_PARAMS with m->why (and m->id when the request had one). Call
+ * rpcmsg_free() either way. */
 int rpcmsg_parse(const char *line, size_t len, struct rpcmsg *m);
 
 void rpcmsg_free(struct rpcmsg *m);
@@ -48,10 +50,9 @@ const char *rpcmsg_str(const struct cJSON *params, const char *key);
 /* The exact text of params.<key> in the line, so that arguments reach the
  * clients as the app wrote them (cJSON would cut a "\u0000" out of a
  * string). 1 with *val and *vlen pointing into the line; 0 when the text
- * cannot be used as is: the key or "params" written with escapes, a
- * duplicate that cJSON might resolve otherwise, or a value that is not
- * strict JSON (cJSON also takes "01", "1.", "-.5" and raw control characters,
- * which browsers' JSON.parse refuses). The caller then re-encodes. */
+ * cannot be used as is: the key or "params" written with escapes, or a
+ * duplicate that cJSON might resolve otherwise. The caller then
+ * re-encodes. */
 int rpcmsg_raw_param(const struct rpcmsg *m, const char *key, const char **val,
                      size_t *vlen);
 

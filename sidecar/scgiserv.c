@@ -71,7 +71,7 @@ static void scgiserv_respond(struct req *base, int status,
         rc = buf_puts(&out, extra);
     if (rc == 0)
         rc = buf_puts(&out, "\r\n");
-    if (rc == 0)
+    if (rc == 0 && !r->base.head)
         rc = buf_append(&out, body, len);
     if (rc == 0)
         rc = front_write(r->f, out.data, out.len);
@@ -190,6 +190,7 @@ static void scgiserv_try(struct scgiserv_req *r)
         r->port = cgi.remote_port;
     }
     r->base.https = (uint8_t)cgi.https;
+    r->base.head = (uint8_t)req_is_head(&hreq);
     r->dispatched = 1;
     timerq_remove(&r->timer);
     scgiserv_stats.requests++;

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "idmap.h"
+#include "jsonv.h"
 #include "log.h"
 #include "sio.h"
 
@@ -531,6 +532,7 @@ static void sock_partial_due(struct timerq_node *n, void *arg)
 /* A protocol violation: the whole session goes (Node socket.io does too). */
 static void sock_fail(struct sock_client *cl, const char *why)
 {
+    sock_stats.protocol_errors++;
     log_info("session %s: %s, closing", cl->es->sid, why);
     engine_close(cl->es, "parse error");
 }
@@ -579,6 +581,13 @@ static void sock_dispatch(struct sock_client *cl, int type, const char *nsp,
     if (s == NULL || s->pending) {
         log_debug("session %s: packet for unjoined namespace %.*s ignored",
                   cl->es->sid, (int)nsp_len, nsp);
+        return;
+    }
+    /* cJSON alone would take text that every JSON.parse it reaches
+     * refuses (a relay to a channel: all of its receivers disconnect) */
+    if (!jsonv_valid(json, len)) {
+        sock_stats.invalid_json++;
+        sock_fail(cl, "event data is not strict JSON");
         return;
     }
     root = cJSON_ParseWithLength(json, len);
@@ -684,6 +693,11 @@ static void sock_text(struct sock_client *cl, const char *data, size_t len)
     case SIO_CONNECT:
         if (p.data_len > 0 && p.data[0] != '{') {
             sock_fail(cl, "CONNECT payload is not an object");
+            return;
+        }
+        if (p.data_len > 0 && !jsonv_valid(p.data, p.data_len)) {
+            sock_stats.invalid_json++;
+            sock_fail(cl, "CONNECT payload is not strict JSON");
             return;
         }
         sock_connect(cl, p.nsp, p.nsp_len, p.data, p.data_len);

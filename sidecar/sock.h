@@ -27,8 +27,13 @@ struct sock_limits {
     unsigned attach_timeout_ms; /* for the attachments of one packet */
 };
 
-/* Refusals, for the stats RPC. */
+/* Refusals, for the stats RPC. Sessions closed for a packet that breaks
+ * the protocol (as Node socket.io closes them) count in protocol_errors,
+ * and of those, for data that is not strict JSON (jsonv.h): never relayed,
+ * forwarded or acknowledged, in invalid_json. */
 struct sock_stats {
+    uint64_t protocol_errors;
+    uint64_t invalid_json;
     uint64_t names_refused;       /* namespace or event names: bad bytes */
     uint64_t namespaces_refused;  /* CONNECTs over max_namespaces */
     uint64_t attachments_refused; /* sessions closed: attachments too big */

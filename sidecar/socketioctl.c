@@ -16,12 +16,12 @@
 
 #include "buf.h"
 #include "ctllog.h"
+#include "rpc.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
 
-#define CTL_DEFAULT_PATH "/tmp/socketiod.sock"
 #define CTL_DEFAULT_WAIT 10000    /* ms to wait for the reply */
 #define CTL_ACK_TIMEOUT 5000      /* the daemon's default emit ack timeout */
 #define CTL_ACK_SLACK 2000        /* extra wait beyond an ack timeout */
@@ -796,13 +796,14 @@ static void ctl_usage(FILE *f)
             "[args]\n"
             "\n"
             "  -s, --socket PATH  control socket (default $SOCKETIOD_RPC, "
-            "else %s)\n"
+            "else\n"
+            "                     %s)\n"
             "      --json         print the raw result JSON\n"
             "      --timeout MS   wait this long for the reply (default "
             "%d; 0: forever)\n"
             "  -h, --help         this text;  -V, --version\n"
             "\ncommands:\n",
-            CTL_DEFAULT_PATH, CTL_DEFAULT_WAIT);
+            rpc_default_path(1), CTL_DEFAULT_WAIT);
     for (i = 0; i < CTL_NCMDS; i++)
         fprintf(f, "  %s\n", ctl_cmds[i].usage);
     fprintf(f, "  log [--db FILE] [-f] [-n N] [--sid SID] [--channel C] "
@@ -1026,7 +1027,7 @@ int main(int argc, char **argv)
 
     c.path = getenv("SOCKETIOD_RPC");
     if (c.path == NULL || c.path[0] == '\0')
-        c.path = CTL_DEFAULT_PATH;
+        c.path = rpc_default_path(1);
     i = ctl_parse_global(&c, argc, argv);
     if (strcmp(argv[i], "help") == 0) {
         ctl_usage(stdout);

@@ -9,6 +9,8 @@
 
 #include <cJSON.h>
 
+#include "jsonv.h"
+
 static const char *upans_str(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -178,6 +180,12 @@ int upans_decode(const char *body, size_t len, struct upans *a,
     while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
                        body[len - 1] == ' '))
         len--;
+    /* cJSON takes more than JSON.parse does; what the app sends may reach
+     * browsers (acks, emits), so the whole answer is held to RFC 8259 */
+    if (len > 0 && !jsonv_valid(body, len)) {
+        *why = "the body is not strict JSON (RFC 8259)";
+        return -1;
+    }
     a->doc = len == 0 ? cJSON_CreateObject()
                       : cJSON_ParseWithLengthOpts(body, len, &end, 0);
     /* cJSON stops after the first value; anything but blanks after it

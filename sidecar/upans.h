@@ -67,8 +67,8 @@ struct upans {
 
 /* Decodes the answer body[0..len) (trailing blanks and line ends ignored;
  * empty counts as {}). Returns 0, or -1 with *why when the answer is not
- * usable at all: not one JSON object, "allow", "ack" or "actions" of the
- * wrong type. Call upans_free() either way. */
+ * usable at all: not one strict JSON object (jsonv.h), "allow", "ack" or
+ * "actions" of the wrong type. Call upans_free() either way. */
 int upans_decode(const char *body, size_t len, struct upans *a,
                  const char **why);
 

@@ -8,17 +8,18 @@ import time), with django-socketio's names where it had one.
 | SOCKETIO_PORT | 9000 | its port; also the port pages connect to |
 | SOCKETIO_MESSAGE_LOG_FORMAT | None | the daemon's message log format (docs/message-log.md) |
 | SOCKETIO_URL | None | the URL pages connect to, when not page-host:SOCKETIO_PORT |
-| SOCKETIOD_RPC | "/tmp/socketiod.sock" | the control socket |
+| SOCKETIOD_RPC | the daemon's default (socketiod.rpc.default_path(): /run/socketiod/socketiod.sock for root, else $XDG_RUNTIME_DIR/socketiod/socketiod.sock) | the control socket |
 | SOCKETIOD_SECRET | $SOCKETIOD_UPSTREAM_SECRET, else derived from SECRET_KEY | HMAC key of upstream requests |
 | SOCKETIOD_BINARY | $SOCKETIOD, PATH | the daemon runserver_socketio starts |
 | SOCKETIOD_CLIENT_JS | next to the binary | its --client-js |
 | SOCKETIOD_ARGS | [] | more daemon options for runserver_socketio |
+| SOCKETIOD_ORIGINS | the dev server's own (http://127.0.0.1:8000, ...) | the daemon's --origins under runserver_socketio: pages of another origin than the socket's may connect only when listed |
 """
 import hashlib
 import hmac
 import os
 
-from socketiod.rpc import DEFAULT_PATH, get_client
+from socketiod.rpc import default_path, get_client
 
 
 def _get(name, default=None):
@@ -45,7 +46,7 @@ def client_url():
 
 def rpc_path():
     return os.environ.get("DJANGO_SOCKETIOD_RPC") or \
-        _get("SOCKETIOD_RPC", DEFAULT_PATH)
+        _get("SOCKETIOD_RPC") or default_path()
 
 
 def secret():
@@ -66,6 +67,10 @@ def binary():
 
 def client_js():
     return _get("SOCKETIOD_CLIENT_JS")
+
+
+def origins():
+    return _get("SOCKETIOD_ORIGINS")
 
 
 def extra_args():

@@ -15,14 +15,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.dirname(HERE)]
 
 import web  # noqa: E402
+from socketiod.rpc import default_path  # noqa: E402
 
 from webpy_socketio import *  # noqa: E402,F401,F403
 import events  # noqa: E402,F401  (the handlers)
 import store  # noqa: E402
 
 web.config.debug = False
-web.config.SOCKETIOD_RPC = os.environ.get(
-    "SOCKETIOD_RPC", "/tmp/socketiod-example-webpy.sock")
+# beside the daemon's default socket, in a directory of this user alone
+web.config.SOCKETIOD_RPC = os.environ.get("SOCKETIOD_RPC") or os.path.join(
+    os.path.dirname(default_path()), "example-webpy.sock")
 
 urls = (
     "/", "rooms",

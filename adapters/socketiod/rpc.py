@@ -3,7 +3,7 @@
 process, shared by every thread, with requests pipelined and answers
 matched by id (docs/rpc.md).
 
-    rpc = RpcClient("/tmp/socketiod.sock")
+    rpc = RpcClient()          # the daemon's default socket, default_path()
     rpc.emit("chat", ["hello"], channel="lobby")      # {"recipients": N}
     fut = rpc.call_async("emit", event="ping", ack=True, to=sid)
     rpc.stats(); fut.result()
@@ -24,7 +24,28 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from .exceptions import AckTimeout, NoSuchSession, RpcError, RpcUnavailable
 
-DEFAULT_PATH = "/tmp/socketiod.sock"
+SYSTEM_PATH = "/run/socketiod/socketiod.sock"
+
+
+def default_path():
+    """The daemon's default control socket, as socketiod and socketioctl
+    find it (docs/rpc.md): root's /run/socketiod/socketiod.sock, else
+    $XDG_RUNTIME_DIR/socketiod/socketiod.sock, else
+    /tmp/socketiod-<uid>/socketiod.sock: a directory of that user alone, so
+    that no other local user can hold the name. When that socket does not
+    exist but the system daemon's does, that one."""
+    if os.geteuid() == 0:
+        return SYSTEM_PATH
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "")
+    if xdg.startswith("/"):
+        path = os.path.join(xdg, "socketiod", "socketiod.sock")
+    else:
+        path = "/tmp/socketiod-%d/socketiod.sock" % os.geteuid()
+    if not os.path.exists(path) and os.path.exists(SYSTEM_PATH):
+        return SYSTEM_PATH
+    return path
+
+
 _ERRORS = {-32001: NoSuchSession, -32002: AckTimeout}
 
 
@@ -35,8 +56,8 @@ class RpcClient:
     answer (an ``ack`` emit waits its own timeout on top); ``logger``: a
     ``logging.Logger`` (default ``socketiod.rpc``)."""
 
-    def __init__(self, path=DEFAULT_PATH, timeout=10.0, logger=None):
-        self.path = path
+    def __init__(self, path=None, timeout=10.0, logger=None):
+        self.path = path or default_path()
         self.timeout = timeout
         self.log = logger or logging.getLogger("socketiod.rpc")
         self._ids = itertools.count(1)
@@ -218,9 +239,10 @@ _clients = {}
 _clients_lock = threading.Lock()
 
 
-def get_client(path=DEFAULT_PATH, timeout=10.0, logger=None):
-    """The process's shared RpcClient for ``path`` (one connection per
-    process and path, as docs/rpc.md recommends)."""
+def get_client(path=None, timeout=10.0, logger=None):
+    """The process's shared RpcClient for ``path`` (default: default_path();
+    one connection per process and path, as docs/rpc.md recommends)."""
+    path = path or default_path()
     with _clients_lock:
         c = _clients.get(path)
         if c is None:

@@ -3,10 +3,15 @@
 ``runserver_socketio``, ``rungevent`` and the web.py runner do), and
 stopping it with the parent.
 
-    d = DaemonProcess(listen="127.0.0.1:9000", rpc="/tmp/s.sock",
+    d = DaemonProcess(listen="127.0.0.1:9000", rpc=default_path(),
                       upstream="http://127.0.0.1:8000/socketio/events",
-                      secret="s3cret")
+                      secret="s3cret",
+                      origins=page_origins("127.0.0.1", 8000))
     d.start(); ...; d.stop()
+
+socketiod lets in a browser's request only from its own site (Origin
+host:port = the socket's) unless ``--origins`` names more: pages served by
+the app on another port are another origin, so the runners pass theirs.
 """
 import ctypes
 import logging
@@ -95,6 +100,19 @@ def _answers(path):
         return False
     finally:
         s.close()
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def page_origins(host, port):
+    """The Origins of pages the app serves on host:port, for --origins: the
+    loopback names when it listens on loopback or every address (a
+    development server), else that host."""
+    if host in ("", "0.0.0.0", "::", "127.0.0.1", "localhost", "::1",
+                "[::1]"):
+        names = LOOPBACK_NAMES
+    else:
+        names = ("[%s]" % host if ":" in host else host,)
+    return ",".join("http://%s:%d" % (n, int(port)) for n in names)
 
 
 class DaemonProcess:
@@ -102,7 +120,8 @@ class DaemonProcess:
 
     def __init__(self, listen, rpc, upstream=None, secret=None,
                  binary=None, client_js=None, message_log_format=None,
-                 extra_args=(), verbose=0, logger=None, stderr=None):
+                 extra_args=(), verbose=0, logger=None, stderr=None,
+                 origins=None):
         self.binary = find_binary(binary)
         self.client_js = find_client_js(self.binary, client_js)
         self.listen = listen
@@ -111,6 +130,7 @@ class DaemonProcess:
         self.secret = secret
         self.message_log_format = message_log_format
         self.extra_args = list(extra_args)
+        self.origins = origins
         self.verbose = verbose
         self.log = logger or logging.getLogger("socketiod.runner")
         self.stderr = stderr
@@ -138,6 +158,8 @@ class DaemonProcess:
             cmd += ["--client-js", self.client_js]
         if self.upstream:
             cmd += ["--upstream", self.upstream]
+        if self.origins:
+            cmd += ["--origins", self.origins]
         if self.secret:
             fd, path = tempfile.mkstemp(prefix="socketiod-secret-")
             with os.fdopen(fd, "w") as f:

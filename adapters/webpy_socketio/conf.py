@@ -10,18 +10,20 @@ name, else the default.
 | SOCKETIO_PORT | 9000 | its port; also the port pages connect to |
 | SOCKETIO_MESSAGE_LOG_FORMAT | None | the daemon's message log format |
 | SOCKETIO_URL | None | the URL pages connect to, when not page-host:SOCKETIO_PORT |
-| SOCKETIOD_RPC | "/tmp/socketiod.sock" | the control socket |
+| SOCKETIOD_RPC | the daemon's default (socketiod.rpc.default_path(): /run/socketiod/socketiod.sock for root, else $XDG_RUNTIME_DIR/socketiod/socketiod.sock) | the control socket |
 | SOCKETIOD_SECRET | $SOCKETIOD_UPSTREAM_SECRET | HMAC key of upstream requests |
 | SOCKETIOD_BINARY | $SOCKETIOD, PATH | the daemon run() starts |
+| SOCKETIOD_ORIGINS | the app's own (http://127.0.0.1:8080, ...) | the daemon's --origins under run(): pages of another origin than the socket's may connect only when listed |
 """
 import os
 
-from socketiod.rpc import DEFAULT_PATH, get_client
+from socketiod.rpc import default_path, get_client
 
 _DEFAULTS = {"SOCKETIO_HOST": "127.0.0.1", "SOCKETIO_PORT": 9000,
              "SOCKETIO_MESSAGE_LOG_FORMAT": None, "SOCKETIO_URL": None,
-             "SOCKETIOD_RPC": DEFAULT_PATH, "SOCKETIOD_SECRET": None,
-             "SOCKETIOD_BINARY": None, "SOCKETIOD_CLIENT_JS": None}
+             "SOCKETIOD_RPC": None, "SOCKETIOD_SECRET": None,
+             "SOCKETIOD_BINARY": None, "SOCKETIOD_CLIENT_JS": None,
+             "SOCKETIOD_ORIGINS": None}
 
 
 _app_globals = []   # the module globals of the app run() runs
@@ -47,6 +49,8 @@ def get(name):
         v = os.environ.get(name)
     if v is None and name == "SOCKETIOD_SECRET":
         v = os.environ.get("SOCKETIOD_UPSTREAM_SECRET")
+    if v is None and name == "SOCKETIOD_RPC":
+        v = default_path()
     return _DEFAULTS.get(name) if v is None else v
 
 

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from socketiod.runner import DaemonProcess
+from socketiod.runner import DaemonProcess, page_origins
 
 from . import conf
 
@@ -31,6 +31,7 @@ def run(app, host="127.0.0.1", port=8080, verbose=0):
         secret=secret, binary=conf.get("SOCKETIOD_BINARY"),
         client_js=conf.get("SOCKETIOD_CLIENT_JS"),
         message_log_format=conf.get("SOCKETIO_MESSAGE_LOG_FORMAT"),
+        origins=conf.get("SOCKETIOD_ORIGINS") or page_origins(host, port),
         verbose=verbose, logger=log)
     daemon.start()
     print("socketiod on http://%s/ (%s; control socket %s)"

@@ -245,8 +245,24 @@ def _fcgid_session(base, rpc_path, app, n):
     return c
 
 
+def private_rpc_dir(run, owner=None):
+    """A directory for the control socket inside the world-usable `run`:
+    socketiod refuses one that others may write. Owned by `owner` (a user
+    name; the daemon's user) when running as root, mode 0755 so that
+    Apache's user reaches the socket in it."""
+    d = run / "rpc"
+    d.mkdir()
+    if owner is not None and os.geteuid() == 0:
+        import pwd
+        pw = pwd.getpwnam(owner)
+        os.chown(d, pw.pw_uid, pw.pw_gid)
+    os.chmod(d, 0o755)
+    return d
+
+
 def _fcgid_spawn(servers, app, tmp_path, run):
-    rpc_path = str(run / "rpc.sock")
+    # mod_fcgid starts the daemon as Apache's user, who must own it
+    rpc_path = str(private_rpc_dir(run, "www-data") / "rpc.sock")
     conf = run / "fcgid.conf"
     conf.write_text(
         "rpc = %s\nrpc-mode = 0666\ntransports = polling\n"
@@ -285,7 +301,8 @@ def _fcgid_spawn(servers, app, tmp_path, run):
 
 
 def _spawned_pid(rpc_path):
-    """The pid of the socketiod serving `rpc_path`, from /proc."""
+    """The pid of the socketiod serving `rpc_path` (in run/rpc/, its config
+    in run/), from /proc."""
     for p in os.listdir("/proc"):
         if not p.isdigit():
             continue
@@ -294,7 +311,8 @@ def _spawned_pid(rpc_path):
         except OSError:
             continue
         if cmd and cmd[0].endswith(b"socketiod") and \
-                os.path.dirname(rpc_path).encode() in b" ".join(cmd):
+                os.path.dirname(os.path.dirname(rpc_path)).encode() in \
+                b" ".join(cmd):
             return int(p)
     return None
 
@@ -526,7 +544,7 @@ def test_apache_beside_mod_wsgi(clients, servers, tmp_path, front):
         secret = run / "upstream.secret"
         secret.write_text(SECRET + "\n")
         os.chmod(secret, 0o644)
-        rpc_path = str(run / "rpc.sock")
+        rpc_path = str(private_rpc_dir(run) / "rpc.sock")
         web, port = free_port(), free_port()
         # The control socket as in production: Apache's group may use it
         # (as root, Apache runs as www-data; else as this user).

@@ -120,10 +120,40 @@ static void test_client_addr(void)
     CHECK(req_addr_in_list("10.0.0.0/0", "1.2.3.4"));
 }
 
+static int same(const char *origin, const char *host)
+{
+    return req_same_origin(origin, strlen(origin), host, strlen(host));
+}
+
+static void test_same_origin(void)
+{
+    CHECK(same("http://127.0.0.1:9000", "127.0.0.1:9000"));
+    CHECK(same("https://Example.COM", "example.com"));
+    CHECK(same("http://example.com", "example.com:80"));
+    CHECK(same("http://example.com:80", "example.com"));
+    CHECK(same("https://example.com", "example.com:443"));
+    CHECK(same("https://example.com:443", "example.com"));
+    CHECK(same("http://[::1]:9000", "[::1]:9000"));
+    /* another site, port or scheme's default port */
+    CHECK(!same("http://evil.example", "example.com"));
+    CHECK(!same("http://example.com.evil.example", "example.com"));
+    CHECK(!same("http://127.0.0.1:8000", "127.0.0.1:9000"));
+    CHECK(!same("http://example.com", "example.com:443"));
+    CHECK(!same("https://example.com", "example.com:80"));
+    CHECK(!same("http://example.com:8080", "example.com"));
+    /* not an origin a browser sends for a site */
+    CHECK(!same("null", "example.com"));
+    CHECK(!same("file://", "example.com"));
+    CHECK(!same("http://example.com/", "example.com"));
+    CHECK(!same("http://", ""));
+    CHECK(!same("http://example.com", ""));
+}
+
 int main(void)
 {
     test_from_cgi();
     test_from_cgi_script();
     test_client_addr();
+    test_same_origin();
     return T_DONE();
 }

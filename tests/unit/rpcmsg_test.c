@@ -66,6 +66,29 @@ static int raw_is(const char *line, const char *key, const char *want)
     return ok;
 }
 
+/* Regression (issue 14): cJSON takes these lines and the emit passed
+ * them on, re-encoded or as written; now the request is refused. */
+static void test_strict(void)
+{
+    static const char *const bad[] = {
+        "{\"method\":\"send\",\"params\":{\"message\":01}}",
+        "{\"method\":\"send\",\"params\":{\"message\":\"\x1b[2J\"}}",
+        "{\"method\":\"send\",\"params\":{\"message\":[1.]}}",
+        "{\"method\":\"stats\"} x",
+        "{\"method\":\"send\",\"params\":{\"message\":\"\xff\"}}",
+    };
+    struct rpcmsg m;
+    size_t i;
+
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(parse(bad[i], &m) == RPC_PARSE_ERROR && m.root == NULL &&
+              strstr(m.why, "strict") != NULL);
+        rpcmsg_free(&m);
+    }
+    CHECK(parse(" {\"method\":\"stats\"}\r", &m) == 0);
+    rpcmsg_free(&m);
+}
+
 static void test_raw_param(void)
 {
     CHECK(raw_is("{\"method\":\"emit\",\"params\":{\"event\":\"e\","
@@ -185,8 +208,9 @@ static void test_event(void)
     CHECK(json != NULL && strcmp(json, "[\"message\",{\"a\":[1]}]") == 0);
     free(json);
     /* Re-encoded when the text cannot be passed through. */
-    json =
-        event("{\"method\":\"send\",\"params\":{\"message\":01}}", 1, &a, &why);
+    json = event("{\"method\":\"send\",\"params\":{\"x\\u0041\":2,"
+                 "\"message\":1}}",
+                 1, &a, &why);
     CHECK(json != NULL && strcmp(json, "[\"message\",1]") == 0);
     free(json);
     json = event("{\"method\":\"emit\",\"params\":{\"args\":[\"x\","
@@ -225,6 +249,7 @@ static void test_event(void)
 int main(void)
 {
     test_parse();
+    test_strict();
     test_raw_param();
     test_target();
     test_event();

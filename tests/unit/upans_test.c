@@ -34,6 +34,12 @@ static void test_unusable(void)
         "{\"ack\":[1]}x",
         "{\"ack\":[1]}\n<html>",
         "{}\t\x01",
+        /* Regression (issue 14): cJSON takes these and the actions and
+         * acks in them reached browsers whose JSON.parse refuses them */
+        "{\"ack\":[01]}",
+        "{\"ack\":[\"\x1b[2J\"]}",
+        "{\"actions\":[{\"action\":\"emit\",\"event\":\"e\",\"args\":[1.]}]}",
+        "{\"ack\":[\"\xc0\xaf\"]}",
     };
     struct upans a;
     const char *why;

@@ -7,12 +7,14 @@ Everything that differs between deployments comes from the environment
 |---|---|---|
 | EXAMPLE_DB | db.sqlite3 beside manage.py | the SQLite database (`run.py --init` creates it) |
 | EXAMPLE_SECRET_KEY | a fixed, public one | Django's SECRET_KEY |
-| SOCKETIOD_RPC | /tmp/socketiod-example-django.sock | socketiod's control socket |
+| SOCKETIOD_RPC | example-django.sock beside the daemon's default (socketiod.rpc.default_path(): a directory of this user alone) | socketiod's control socket |
 | SOCKETIOD_SECRET_FILE | none | a file holding the upstream secret (the daemon's --upstream-secret); else $SOCKETIOD_UPSTREAM_SECRET, else derived from SECRET_KEY |
 | SOCKETIO_HOST, SOCKETIO_PORT | 127.0.0.1, 9000 | where runserver_socketio runs socketiod; the port pages connect to (the web server's, behind Apache) |
 | SOCKETIO_URL | none | where pages connect, when not //page-host:SOCKETIO_PORT |
 """
 import os
+
+from socketiod.rpc import default_path
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET_KEY = os.environ.get("EXAMPLE_SECRET_KEY", "example-django-not-secret")
@@ -53,7 +55,8 @@ SOCKETIO_PORT = int(os.environ.get("SOCKETIO_PORT", "9000"))
 SOCKETIO_URL = os.environ.get("SOCKETIO_URL") or None
 SOCKETIO_MESSAGE_LOG_FORMAT = None
 # the control socket shared by the daemon and the views
-SOCKETIOD_RPC = os.environ.get("SOCKETIOD_RPC", "/tmp/socketiod-example-django.sock")
+SOCKETIOD_RPC = os.environ.get("SOCKETIOD_RPC") or os.path.join(
+    os.path.dirname(default_path()), "example-django.sock")
 # the upstream HMAC key, shared with the daemon's --upstream-secret FILE
 if os.environ.get("SOCKETIOD_SECRET_FILE"):
     with open(os.environ["SOCKETIOD_SECRET_FILE"]) as _f:

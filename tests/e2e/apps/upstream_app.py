@@ -110,6 +110,12 @@ def handle(req, environ):
         return {"ack": ["ok after", n]}
     if ev == "garbage":
         return b"<html>this is not JSON</html>"
+    if ev == "lenient":
+        # What cJSON takes and browsers' JSON.parse refuses: an ack with a
+        # leading zero and an emit to channel args[0] with a raw ESC.
+        return (b'{"ack":[01],"actions":[{"action":"emit","event":"lenient",'
+                b'"channel":%s,"args":["\x1b[2J"]}]}' % json.dumps(
+                    args[0]).encode())
     if ev == "fail":
         return ("500 Internal Server Error", b"oops")
     if ev == "shout":

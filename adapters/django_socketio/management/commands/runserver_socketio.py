@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from socketiod.exceptions import ConfigError
-from socketiod.runner import DaemonProcess, split_addrport
+from socketiod.runner import DaemonProcess, page_origins, split_addrport
 
 from ... import conf
 
@@ -66,6 +66,7 @@ class Command(BaseCommand):
                     binary=conf.binary(), client_js=conf.client_js(),
                     message_log_format=conf.message_log_format(),
                     extra_args=conf.extra_args(),
+                    origins=conf.origins() or page_origins(dj_host, dj_port),
                     verbose=options["daemon_verbose"], logger=log)
                 daemon.start()
             except ConfigError as e:
