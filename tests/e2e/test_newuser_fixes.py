@@ -6,13 +6,10 @@ that is not in the tree; the unit's Documentation= points at what an
 install provides; scripts/demo.sh listens on 127.0.0.1, as README.md
 says."""
 import json
-import os
 import re
 import socket
 import sqlite3
 import subprocess
-
-import pytest
 
 from e2e_lib import REPO, daemon_command, free_port, wait_until
 from test_msglog import socketioctl
