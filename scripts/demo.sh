@@ -36,4 +36,6 @@ esac
 echo
 echo "socketiod demo: open http://127.0.0.1:$PORT/ in two browser tabs (Ctrl-C stops)"
 echo
-exec "$bindir/socketiod" --listen "0.0.0.0:$PORT" --static "$pkgdatadir/demo" --relay
+# Loopback only, as README.md says: --relay lets any client that reaches
+# the port talk to every other one, which is a demo, not a service.
+exec "$bindir/socketiod" --listen "127.0.0.1:$PORT" --static "$pkgdatadir/demo" --relay

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +56,46 @@ static void ctllog_usage(FILE *f)
           f);
 }
 
+/* --json (before or after `log`): errors come as JSON too. */
+static int ctllog_json_errors;
+
+/* Prints "socketioctl: log: TEXT" on stderr, or under --json one line
+ * {"error":{"message":"log: TEXT"}}, as socketioctl's other errors. */
+static void ctllog_err(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void ctllog_err(const char *fmt, ...)
+{
+    char text[1024];
+    cJSON *o, *e;
+    char *line = NULL;
+    va_list ap;
+
+    strcpy(text, "log: ");
+    va_start(ap, fmt);
+    vsnprintf(text + 5, sizeof text - 5, fmt, ap);
+    va_end(ap);
+    if (!ctllog_json_errors) {
+        fprintf(stderr, "socketioctl: %s\n", text);
+        return;
+    }
+    o = cJSON_CreateObject();
+    e = cJSON_AddObjectToObject(o, "error");
+    if (e != NULL && cJSON_AddStringToObject(e, "message", text) != NULL)
+        line = cJSON_PrintUnformatted(o);
+    fprintf(stderr, "%s\n", line ? line : text);
+    cJSON_free(line);
+    cJSON_Delete(o);
+}
+
 static int ctllog_bad(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "socketioctl: log: ");
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    ctllog_usage(stderr);
+    char text[512];
+
+    snprintf(text, sizeof text, fmt, arg);
+    ctllog_err("%s", text);
+    if (!ctllog_json_errors)
+        ctllog_usage(stderr);
     return 1;
 }
 
@@ -147,7 +182,13 @@ static void ctllog_print_json(sqlite3_stmt *st)
         if (type == SQLITE_NULL) {
             v = cJSON_CreateNull();
         } else if (type == SQLITE_INTEGER) {
-            v = cJSON_CreateNumber((double)sqlite3_column_int64(st, i));
+            /* Raw digits: cJSON prints a double, and a time_us (16 digits)
+             * ending in 0 came out as 1.76477000012345e+15. */
+            char num[24];
+
+            snprintf(num, sizeof num, "%lld",
+                     (long long)sqlite3_column_int64(st, i));
+            v = cJSON_CreateRaw(num);
         } else if (i == 10 || i == 11) { /* payload, attachments: JSON */
             v = cJSON_Parse(s);
             if (v == NULL)
@@ -302,7 +343,7 @@ static int ctllog_query(sqlite3 *db, const struct ctllog_opts *o, int64_t *last,
     rc = sqlite3_prepare_v2(db, sql.data, -1, &st, NULL);
     buf_free(&sql);
     if (rc != SQLITE_OK) {
-        fprintf(stderr, "socketioctl: log: %s\n", sqlite3_errmsg(db));
+        ctllog_err("%s", sqlite3_errmsg(db));
         return -1;
     }
     sqlite3_bind_int64(st, 1, *last);
@@ -323,7 +364,7 @@ static int ctllog_query(sqlite3 *db, const struct ctllog_opts *o, int64_t *last,
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
-        fprintf(stderr, "socketioctl: log: %s\n", sqlite3_errmsg(db));
+        ctllog_err("%s", sqlite3_errmsg(db));
         return -1;
     }
     if (n > 0)
@@ -356,10 +397,11 @@ int ctllog_main(int argc, char **argv, int json, const char *socket_path,
     int opt, status = 0;
 
     memset(&o, 0, sizeof o);
-    o.json = json;
+    o.json = ctllog_json_errors = json;
     o.since = o.until = -1;
     o.limit = CTLLOG_DEFAULT_LIMIT;
     optind = 0;
+    opterr = !ctllog_json_errors; /* under --json our own message says it */
     while ((opt = getopt_long(argc, argv, "fn:s:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'd':
@@ -390,7 +432,7 @@ int ctllog_main(int argc, char **argv, int json, const char *socket_path,
                 return ctllog_bad("bad time '%s'", optarg);
             break;
         case 'j':
-            o.json = 1;
+            o.json = ctllog_json_errors = 1;
             break;
         case 'L':
             o.lines = 1;
@@ -402,8 +444,7 @@ int ctllog_main(int argc, char **argv, int json, const char *socket_path,
             ctllog_usage(stdout);
             return 0;
         default:
-            ctllog_usage(stderr);
-            return 1;
+            return ctllog_bad("bad option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -417,13 +458,12 @@ int ctllog_main(int argc, char **argv, int json, const char *socket_path,
         o.db = owned;
     }
     if (access(o.db, R_OK) != 0) {
-        fprintf(stderr, "socketioctl: log: %s: %s\n", o.db, strerror(errno));
+        ctllog_err("%s: %s", o.db, strerror(errno));
         free(owned);
         return 1;
     }
     if (sqlite3_open_v2(o.db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "socketioctl: log: %s: %s\n", o.db,
-                db ? sqlite3_errmsg(db) : "out of memory");
+        ctllog_err("%s: %s", o.db, db ? sqlite3_errmsg(db) : "out of memory");
         status = 1;
         goto done;
     }

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -107,7 +107,8 @@ static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
             return 1;
     return 0;
 }
-static struct timeval rpc_started;
+static struct timespec rpc_started;  /* CLOCK_MONOTONIC: uptime ignores
+                                      * steps of the wall clock */
 static const struct rpcmsg *rpc_cur; /* the request being dispatched */
 static LIST_HEAD(, rpc_client) rpc_clients = LIST_HEAD_INITIALIZER(rpc_clients);
 static TAILQ_HEAD(, rpc_held) rpc_held = TAILQ_HEAD_INITIALIZER(rpc_held);
@@ -648,10 +649,11 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     cJSON *r = cJSON_CreateObject();
     struct msglog_stats ml;
-    struct timeval now;
+    struct timespec now;
 
     (void)params;
-    gettimeofday(&now, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    /* Whole seconds, an integer in the JSON (docs/rpc.md). */
     cJSON_AddNumberToObject(r, "uptime",
                             (double)(now.tv_sec - rpc_started.tv_sec));
     cJSON_AddNumberToObject(r, "connections", (double)conn_stats.open);
@@ -1036,7 +1038,7 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     rpc_path = strdup(path);
     rpc_max_line = max_line;
     rpc_max_unread = max_unread;
-    gettimeofday(&rpc_started, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &rpc_started);
     return 0;
 }
 

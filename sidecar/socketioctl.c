@@ -77,18 +77,60 @@ struct ctl_table {
 
 static const char *ctl_prog = "socketioctl";
 
+/* Set by --json: a script reading JSON gets its errors as JSON too. */
+static int ctl_json_errors;
+
+/* Prints an error on stderr: "socketioctl: TEXT", or under --json one line
+ * {"error":{"code":CODE,"message":TEXT}}, the code only when `has_code`
+ * (the daemon's error codes, docs/rpc.md). */
+static void ctl_error_out(int has_code, int code, const char *text)
+{
+    cJSON *o, *e;
+    char *line;
+
+    if (!ctl_json_errors) {
+        fprintf(stderr, "%s: %s\n", ctl_prog, text);
+        return;
+    }
+    o = cJSON_CreateObject();
+    e = cJSON_AddObjectToObject(o, "error");
+    if (e != NULL && has_code)
+        cJSON_AddNumberToObject(e, "code", code);
+    if (e != NULL)
+        cJSON_AddStringToObject(e, "message", text);
+    line = o ? cJSON_PrintUnformatted(o) : NULL;
+    /* Without memory for JSON, the text alone still says what failed. */
+    fprintf(stderr, "%s\n", line ? line : text);
+    cJSON_free(line);
+    cJSON_Delete(o);
+}
+
+static void ctl_complain(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void ctl_complain(const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ctl_error_out(0, 0, text);
+}
+
 static void ctl_die(int status, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 
 static void ctl_die(int status, const char *fmt, ...)
 {
+    char text[1024];
     va_list ap;
 
-    fprintf(stderr, "%s: ", ctl_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    ctl_error_out(0, 0, text);
     exit(status);
 }
 
@@ -250,6 +292,12 @@ static const cJSON *ctl_result(const struct ctl *c, const cJSON *resp)
     if (err != NULL) {
         code = cJSON_GetObjectItemCaseSensitive(err, "code");
         msg = cJSON_GetObjectItemCaseSensitive(err, "message");
+        if (ctl_json_errors) {
+            ctl_error_out(cJSON_IsNumber(code),
+                          cJSON_IsNumber(code) ? code->valueint : 0,
+                          cJSON_IsString(msg) ? msg->valuestring : "error");
+            exit(CTL_EXIT_ERROR);
+        }
         ctl_die(CTL_EXIT_ERROR, "%s (code %d)",
                 cJSON_IsString(msg) ? msg->valuestring : "error",
                 cJSON_IsNumber(code) ? code->valueint : 0);
@@ -750,7 +798,8 @@ static void ctl_usage(FILE *f)
             "  -s, --socket PATH  control socket (default $SOCKETIOD_RPC, "
             "else\n"
             "                     %s)\n"
-            "      --json         print the raw result JSON\n"
+            "      --json         print the raw result JSON (errors too, as\n"
+            "                     {\"error\":{...}} on stderr)\n"
             "      --timeout MS   wait this long for the reply (default "
             "%d; 0: forever)\n"
             "  -h, --help         this text;  -V, --version\n"
@@ -772,16 +821,18 @@ static void ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
 
 static void ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
 {
+    char text[1024];
     va_list ap;
 
-    fprintf(stderr, "%s: ", ctl_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    if (cmd)
-        fprintf(stderr, "\nusage: socketioctl %s\n", cmd->usage);
-    else
-        fprintf(stderr, "\nsee socketioctl --help\n");
+    ctl_error_out(0, 0, text);
+    /* The usage text is for people; under --json the message is all. */
+    if (!ctl_json_errors && cmd)
+        fprintf(stderr, "usage: socketioctl %s\n", cmd->usage);
+    else if (!ctl_json_errors)
+        fprintf(stderr, "see socketioctl --help\n");
     exit(CTL_EXIT_ERROR);
 }
 
@@ -867,13 +918,15 @@ static void ctl_parse_cmd(struct ctl *c, const struct ctl_cmd *cmd, int argc,
     a->timeout_ms = -1;
     argv[0] = (char *)ctl_prog; /* getopt names it in its messages */
     optind = 0;
+    opterr = !ctl_json_errors; /* under --json our own message says it */
     while ((opt = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
         if (opt == 's')
             c->path = optarg;
         else if (opt == 'j')
-            c->json = 1;
+            c->json = ctl_json_errors = 1;
         else if (opt == '?')
-            ctl_usage_error(cmd, "bad option for %s", cmd->name);
+            ctl_usage_error(cmd, "bad option '%s' for %s", argv[optind - 1],
+                            cmd->name);
         else
             ctl_set_opt(cmd, a, opt, optarg);
     }
@@ -904,7 +957,7 @@ static int ctl_parse_global(struct ctl *c, int argc, char **argv)
             c->path = optarg;
             break;
         case 'j':
-            c->json = 1;
+            c->json = ctl_json_errors = 1;
             break;
         case 't':
             c->wait_ms = ctl_parse_ms(NULL, optarg);
@@ -949,10 +1002,9 @@ static char *ctl_log_locate(const char *path)
     if (cJSON_IsString(p))
         s = ctl_strdup(p->valuestring);
     else
-        fprintf(stderr,
-                "%s: the daemon at %s keeps no message log (see "
-                "--message-log-format); give --db FILE\n",
-                ctl_prog, path);
+        ctl_complain("the daemon at %s keeps no message log (see "
+                     "--message-log-format); give --db FILE",
+                     path);
     cJSON_Delete(resp);
     return s;
 }
