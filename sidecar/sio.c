@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "http.h"
 #include "ws.h"
 
 /* Ack ids travel as JSON numbers on the JavaScript side; above 2^53 they
@@ -140,17 +141,6 @@ int sio_name_valid(const char *s, size_t len)
     return ws_utf8_feed(&st, (const uint8_t *)s, len) == 0;
 }
 
-static int sio_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The JSON string literal at s[*i] ('"'): moves *i past its closing quote.
  * Returns 1 when its value is a valid name, 0 when not, -1 when the
  * literal is cut short. Of the escapes only \" \\ \/ and \u above U+001F
@@ -172,7 +162,7 @@ static int sio_json_literal(const char *s, size_t len, size_t *i)
                 if (len - j < 5)
                     return -1;
                 for (u = 0, k = 1; k <= 4; k++) {
-                    if ((h = sio_hex(s[j + (size_t)k])) < 0)
+                    if ((h = http_hex(s[j + (size_t)k])) < 0)
                         return -1;
                     u = u * 16 + (unsigned)h;
                 }
