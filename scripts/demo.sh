@@ -38,4 +38,15 @@ echo "socketiod demo: open http://127.0.0.1:$PORT/ in two browser tabs (Ctrl-C s
 echo
 # Loopback only, as README.md says: --relay lets any client that reaches
 # the port talk to every other one, which is a demo, not a service.
-exec "$bindir/socketiod" --listen "127.0.0.1:$PORT" --static "$pkgdatadir/demo" --relay
+# A control socket of the demo's own, so that a development runner
+# (runserver_socketio, web.py's run) started beside it, which takes the
+# default path, never finds the demo's daemon there instead of its own.
+if [ "$(id -u)" -eq 0 ]; then
+    rpc=/run/socketiod/demo.sock
+elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
+    rpc=$XDG_RUNTIME_DIR/socketiod/demo.sock
+else
+    rpc=/tmp/socketiod-$(id -u)/demo.sock
+fi
+echo "socketiod demo: control socket $rpc (socketioctl -s $rpc stats)"
+exec "$bindir/socketiod" --listen "127.0.0.1:$PORT" --static "$pkgdatadir/demo" --relay --rpc "$rpc"
