@@ -29,14 +29,27 @@ struct hub_limits {
     enum hub_flood_action flood_action;
 };
 
-/* Who an emit reaches, in namespace `nsp`: everyone, one channel (`channel`)
- * or one socket (`to`), less the socket `except` when set. */
+/* Who an emit reaches (its audience), as a Socket.IO adapter sees it: in
+ * namespace `nsp`, every socket in any of `rooms` (none: everyone), less
+ * every socket in any of `except`. A room is a channel or a socket id (a
+ * room of one); each receiver gets the packet once. `nsp` NULL: the
+ * namespace of the first room that is a connected socket id, else "/". */
 struct hub_target {
     const char *nsp;
-    const char *channel;
-    const char *to;
-    const char *except;
+    const char *const *rooms;
+    size_t nrooms;
+    const char *const *except;
+    size_t nexcept;
+    unsigned flags; /* HUB_F_* */
 };
+
+/* `rooms` are socket ids only (the RPC's and the application's `to`):
+ * hub_emit() returns -1 when none is a connected socket of the namespace. */
+#define HUB_F_SIDS 1u
+/* Skip receivers whose session cannot send at once (sock_writable). */
+#define HUB_F_VOLATILE 2u
+/* This node's sockets only: nothing is published to other nodes. */
+#define HUB_F_LOCAL 4u
 
 /* One client's answer to an acked emit: data NULL when it did not answer
  * in time or went away. */
@@ -94,10 +107,10 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev);
 void hub_sock_disconnect(struct sock *s, const char *reason);
 
 /* Sends the event whose JSON array (name first, placeholders for the
- * attachments) is `json` to the target; the packet is encoded once.
- * Returns the number of receivers, or -1 when out of memory or `to` names
- * no socket of that namespace. With `done` (acked emit), `done` runs later
- * with one result per receiver, after at most `timeout_ms`. */
+ * attachments) is `json` to the audience; the packet is encoded once.
+ * Returns the number of receivers, or -1 when out of memory or (HUB_F_SIDS)
+ * no room names a socket of the namespace. With `done` (acked emit), `done`
+ * runs later with one result per receiver, after at most `timeout_ms`. */
 long hub_emit(const struct hub_target *t, const char *json, size_t len,
               struct frame *const *attach, unsigned nattach,
               unsigned timeout_ms, hub_ack_done done, void *arg);
@@ -191,6 +204,9 @@ const char *hub_context(const char *sid, size_t *len);
 /* Replaces the socket's context (json NULL clears it). Returns 0, or -1
  * when the socket is unknown or out of memory. */
 int hub_set_context(const char *sid, const char *json, size_t len);
+
+/* The namespace of connected socket `sid`, or NULL when unknown. */
+const char *hub_socket_nsp(const char *sid);
 
 /* sizeof the hub's per-socket record, for the sizes program. */
 size_t hub_sizeof_socket(void);

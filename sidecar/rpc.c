@@ -309,12 +309,16 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 
 /* 1 when params.<key> is a string that cJSON cut at a "\u0000": the text
  * as written is no valid name while what cJSON made of it is. An emit to
- * "room\u0000x" must not reach "room". */
+ * "room\u0000x" must not reach "room". A list is refused when its text
+ * holds a "\u0000" anywhere. */
 static int rpc_param_cut(const cJSON *params, const char *key)
 {
     const char *v = rpcmsg_str(params, key), *raw;
     size_t raw_len;
 
+    if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(params, key)))
+        return rpcmsg_raw_param(rpc_cur, key, &raw, &raw_len) &&
+               memmem(raw, raw_len, "\\u0000", 6) != NULL;
     return v != NULL && rpcmsg_raw_param(rpc_cur, key, &raw, &raw_len) &&
            sio_json_string_name(raw, raw_len) == 0 &&
            sio_name_valid(v, strlen(v));
@@ -345,6 +349,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         rpc_param_cut(params, "except") || rpc_param_cut(params, "event")) {
         hub_stats.names_refused++;
         rpc_error(cl, id, RPC_INVALID_PARAMS, "a name holds a NUL (\\u0000)");
+        rpcmsg_target_free(&t);
         return;
     }
     if (tmo != NULL) {
@@ -352,6 +357,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
             tmo->valuedouble > 3600000) {
             rpc_error(cl, id, RPC_INVALID_PARAMS,
                       "timeout must be 1 to 3600000 ms");
+            rpcmsg_target_free(&t);
             return;
         }
         timeout_ms = (unsigned)tmo->valuedouble;
@@ -360,6 +366,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     if (json == NULL && why != NULL) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, why);
         binjson_attach_free(&a);
+        rpcmsg_target_free(&t);
         return;
     }
     if (cJSON_IsTrue(ack)) {
@@ -371,7 +378,8 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         p->cl = cl;
         cl->refs++;
         p->id = id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull();
-        p->single = t.to != NULL;
+        p->single =
+            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "to"));
         p->recipients = -1;
     }
     if (msglog_enabled) {
@@ -389,7 +397,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
             rpc_client_release(cl);
             free(p);
         }
-        if (t.to != NULL)
+        if (t.flags & HUB_F_SIDS)
             rpc_error(cl, id, RPC_NO_SESSION, "no such session");
         else
             rpc_error(cl, id, RPC_INVALID_REQUEST, "out of memory");
@@ -406,6 +414,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
 done:
     cJSON_free(json);
     binjson_attach_free(&a);
+    rpcmsg_target_free(&t);
 }
 
 static void rpc_m_emit(struct rpc_client *cl, const cJSON *id, cJSON *params)
