@@ -101,6 +101,8 @@ static void *hub_fwd_arg;
 static int hub_private_channels;
 static struct hub_limits hub_lim = {HUB_MAX_CHANNELS_PER_SOCKET, 0, 0,
                                     HUB_FLOOD_DROP};
+static hub_publish_cb hub_pub_cb;
+static void *hub_pub_arg;
 static struct hub_member *hub_dead_members;
 static struct turn_node hub_dead_node;
 
@@ -642,6 +644,12 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
     }
     if ((t->flags & HUB_F_SIDS) && found == 0)
         return -1;
+    if (hub_pub_cb != NULL && !(t->flags & HUB_F_LOCAL) && done == NULL)
+        hub_pub_cb(hub_pub_arg,
+                   n        ? n->name
+                   : t->nsp ? t->nsp
+                            : "/",
+                   t, json, len, attach, nattach);
     cap += found;
     if (n != NULL && t->nrooms == 0)
         cap = n->nsocks;
@@ -717,11 +725,42 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
     return count;
 }
 
+void hub_set_publish(hub_publish_cb cb, void *arg)
+{
+    hub_pub_cb = cb;
+    hub_pub_arg = arg;
+}
+
 const char *hub_socket_nsp(const char *sid)
 {
     struct hub_sock *hs = hub_find(sid);
 
     return hs ? hs->nsp->name : NULL;
+}
+
+/* Relay mode, other nodes: the sender's channels less the sender. */
+static void hub_relay_publish(struct hub_sock *from,
+                              const struct sock_event *ev)
+{
+    const char *names[64], **rooms = names;
+    struct hub_member *m;
+    struct hub_target t;
+    size_t i = 0;
+
+    if (from->nchannels > 64 &&
+        (rooms = malloc(from->nchannels * sizeof *rooms)) == NULL)
+        return;
+    LIST_FOREACH(m, &from->channels, in_sock)
+    rooms[i++] = m->ch->name;
+    memset(&t, 0, sizeof t);
+    t.rooms = rooms;
+    t.nrooms = i;
+    t.except = (const char *const *)&from->s->id;
+    t.nexcept = 1;
+    hub_pub_cb(hub_pub_arg, from->nsp->name, &t, ev->data, ev->data_len,
+               ev->attach, ev->nattach);
+    if (rooms != names)
+        free(rooms);
 }
 
 /* Relay mode: the sender's channels hear the event, each receiver once. */
@@ -732,6 +771,8 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
     uint32_t stamp = ++hub_next_stamp;
     long count = 0;
 
+    if (hub_pub_cb != NULL && from->nchannels > 0)
+        hub_relay_publish(from, ev);
     if (sock_packet_init(&p, SIO_EVENT, from->nsp->name, SIO_NO_ID, ev->data,
                          ev->data_len, ev->attach, ev->nattach) != 0)
         return 0;

@@ -205,6 +205,17 @@ const char *hub_context(const char *sid, size_t *len);
  * when the socket is unknown or out of memory. */
 int hub_set_context(const char *sid, const char *json, size_t len);
 
+/* Runs for every emit without HUB_F_LOCAL and without ack, before the
+ * local delivery, with the audience's namespace resolved (`nsp`), and for
+ * every relayed event (rooms: the sender's channels, except: the sender):
+ * the Redis bus publishes it to the other nodes. Every pointer is valid
+ * during the call only. */
+typedef void (*hub_publish_cb)(void *arg, const char *nsp,
+                               const struct hub_target *t, const char *json,
+                               size_t len, struct frame *const *attach,
+                               unsigned nattach);
+void hub_set_publish(hub_publish_cb cb, void *arg);
+
 /* The namespace of connected socket `sid`, or NULL when unknown. */
 const char *hub_socket_nsp(const char *sid);
 

@@ -23,6 +23,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "bus.h"
 #include "conn.h"
 #include "engine.h"
 #include "fcgiserv.h"
@@ -32,6 +33,7 @@
 #include "log.h"
 #include "msglog.h"
 #include "pfor.h"
+#include "redis.h"
 #include "rpcmsg.h"
 #include "scgiserv.h"
 #include "sio.h"
@@ -653,6 +655,30 @@ static void rpc_front_stats(cJSON *r)
         cJSON_AddNumberToObject(r, c[i].name, (double)c[i].v);
 }
 
+/* stats.redis, with --redis (docs/rpc.md). */
+static void rpc_add_redis(cJSON *r)
+{
+    const struct {
+        const char *name;
+        uint64_t v;
+    } f[] = {{"connects", redis_stats.connects},
+             {"disconnects", redis_stats.disconnects},
+             {"timeouts", redis_stats.timeouts},
+             {"published", bus_stats.published},
+             {"unpublished", bus_stats.unpublished},
+             {"received", bus_stats.received},
+             {"own", bus_stats.own},
+             {"malformed", bus_stats.malformed},
+             {"oversized", bus_stats.oversized}};
+    cJSON *o = cJSON_AddObjectToObject(r, "redis");
+    size_t i;
+
+    cJSON_AddBoolToObject(o, "connected", redis_stats.connected != 0);
+    cJSON_AddStringToObject(o, "uid", bus_uid);
+    for (i = 0; i < sizeof f / sizeof f[0]; i++)
+        cJSON_AddNumberToObject(o, f[i].name, (double)f[i].v);
+}
+
 static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     cJSON *r = cJSON_CreateObject();
@@ -754,6 +780,8 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
                                         : cJSON_CreateNull());
     cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
     cJSON_AddNumberToObject(r, "rpc_paused", (double)rpc_stats.paused);
+    if (bus_enabled())
+        rpc_add_redis(r);
     rpc_reply(cl, id, r);
 }
 
