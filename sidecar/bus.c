@@ -4,16 +4,20 @@
  * broadcasts of other nodes and emitters delivered here. */
 #include "bus.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <openssl/rand.h>
 
 #include "adapter.h"
 #include "buf.h"
 #include "hub.h"
+#include "jsonv.h"
 #include "log.h"
 #include "redis.h"
+#include "sio.h"
 
 struct bus_stats bus_stats;
 char bus_uid[7];
@@ -23,6 +27,14 @@ static const char *bus_key;
 static size_t bus_max_message;
 static struct adapter_scratch bus_scratch;
 static struct buf bus_out, bus_chan;
+static char *bus_req_prefix; /* "<key>-request#" */
+
+/* Request types of the classic adapter (docs/scale-out.md). */
+enum bus_request_type {
+    BUS_REMOTE_JOIN = 2,
+    BUS_REMOTE_LEAVE = 3,
+    BUS_REMOTE_DISCONNECT = 4,
+};
 
 int bus_enabled(void) { return bus_on; }
 
@@ -49,6 +61,97 @@ static void bus_publish(void *arg, const char *nsp, const struct hub_target *t,
     bus_stats.published++;
 }
 
+/* The names of a JSON array of strings into `v` (n of them, at most
+ * cap); -1 when it is no such array or a name is invalid. */
+static int bus_names(const cJSON *a, const char **v, size_t cap, size_t *n)
+{
+    const cJSON *e;
+
+    *n = 0;
+    if (a == NULL || cJSON_IsNull(a))
+        return 0;
+    if (!cJSON_IsArray(a))
+        return -1;
+    cJSON_ArrayForEach(e, a)
+    {
+        if (!cJSON_IsString(e) || *n == cap ||
+            !sio_name_valid(e->valuestring, strlen(e->valuestring)))
+            return -1;
+        v[(*n)++] = e->valuestring;
+    }
+    return 0;
+}
+
+/* Collects socket ids (hub_audience's callback). */
+static void bus_collect(void *arg, const char *sid)
+{
+    struct buf *b = arg;
+
+    buf_append(b, sid, strlen(sid) + 1);
+}
+
+/* A request on "<key>-request#<nsp>#". Handled: socketsJoin,
+ * socketsLeave and disconnectSockets in the form Node 8.x and the
+ * emitter publish (with "opts", no answer awaited). The others wait for
+ * answers from the nodes that subscribed to the channel; socketiod only
+ * matches it by pattern, so Node does not count it and never waits for it
+ * (docs/scale-out.md). */
+static void bus_request(const char *nsp, const char *data, size_t len)
+{
+    const char *rooms[256], *except[256], *add[256], *sid;
+    const cJSON *type, *opts;
+    struct buf sids = BUF_INIT;
+    struct hub_target t;
+    size_t nadd = 0, i;
+    const char *err;
+    cJSON *req;
+
+    if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
+        (req = cJSON_ParseWithLength(data, len)) == NULL) {
+        bus_stats.requests_ignored++; /* msgpack: a broadcast with acks */
+        return;
+    }
+    type = cJSON_GetObjectItemCaseSensitive(req, "type");
+    opts = cJSON_GetObjectItemCaseSensitive(req, "opts");
+    memset(&t, 0, sizeof t);
+    t.nsp = nsp;
+    t.rooms = rooms;
+    t.except = except;
+    if (!cJSON_IsNumber(type) || !cJSON_IsObject(opts) ||
+        type->valueint < BUS_REMOTE_JOIN ||
+        type->valueint > BUS_REMOTE_DISCONNECT ||
+        bus_names(cJSON_GetObjectItemCaseSensitive(opts, "rooms"), rooms, 256,
+                  &t.nrooms) != 0 ||
+        bus_names(cJSON_GetObjectItemCaseSensitive(opts, "except"), except, 256,
+                  &t.nexcept) != 0 ||
+        (type->valueint != BUS_REMOTE_DISCONNECT &&
+         bus_names(cJSON_GetObjectItemCaseSensitive(req, "rooms"), add, 256,
+                   &nadd) != 0)) {
+        bus_stats.requests_ignored++;
+        goto done;
+    }
+    bus_stats.requests++;
+    hub_audience(&t, bus_collect, &sids);
+    for (sid = sids.data; sid != NULL && sid < sids.data + sids.len;
+         sid += strlen(sid) + 1) {
+        if (type->valueint == BUS_REMOTE_DISCONNECT) {
+            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "close")))
+                hub_close(sid);
+            else
+                hub_disconnect(sid);
+            continue;
+        }
+        for (i = 0; i < nadd; i++)
+            if ((type->valueint == BUS_REMOTE_JOIN
+                     ? hub_join(sid, add[i], &err)
+                     : hub_leave(sid, add[i], &err)) != 0)
+                log_info("bus: socket %s: %s: %s", sid, add[i], err);
+    }
+done:
+    buf_free(&sids);
+    cJSON_Delete(req);
+}
+
 void bus_message(void *arg, const char *channel, size_t clen, const char *data,
                  size_t len)
 {
@@ -63,6 +166,19 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
         bus_stats.oversized++;
         log_info("bus: %zu-byte message on %.*s over --redis-max-message", len,
                  (int)(clen > 200 ? 200 : clen), channel);
+        return;
+    }
+    if (clen > strlen(bus_req_prefix) &&
+        memcmp(channel, bus_req_prefix, strlen(bus_req_prefix)) == 0) {
+        char nsp[SOCK_MAX_NSP_NAME + 1];
+        size_t nlen = clen - strlen(bus_req_prefix) - 1;
+        if (channel[clen - 1] != '#' || nlen == 0 || nlen >= sizeof nsp) {
+            bus_stats.requests_ignored++;
+            return;
+        }
+        memcpy(nsp, channel + strlen(bus_req_prefix), nlen);
+        nsp[nlen] = '\0';
+        bus_request(nsp, data, len);
         return;
     }
     if (adapter_uid(data, len, &uid, &uid_len) == 0 &&
@@ -123,6 +239,22 @@ int bus_setup(struct event_base *base, const struct bus_config *cfg,
     /* Every namespace at once: "<key>#*" (the request and response
      * channels are "<key>-request#..." and stay out of it). */
     rc = adapter_pattern(&pat, bus_key) != 0 || redis_psubscribe(pat.data);
+    buf_reset(&pat);
+    /* The requests, by pattern too (see bus_request). */
+    if (rc == 0) {
+        char *req_key = NULL;
+        buf_reset(&pat);
+        rc = buf_printf(&pat, "%s-request", bus_key) != 0 ||
+             (req_key = buf_dup(pat.data, pat.len)) == NULL ||
+             (bus_req_prefix = malloc(pat.len + 2)) == NULL;
+        if (rc == 0) {
+            snprintf(bus_req_prefix, pat.len + 2, "%s#", req_key);
+            buf_reset(&pat);
+            rc = adapter_pattern(&pat, req_key) != 0 ||
+                 redis_psubscribe(pat.data) != 0;
+        }
+        free(req_key);
+    }
     buf_free(&pat);
     if (rc != 0) {
         *cause = "out of memory";
@@ -142,5 +274,7 @@ void bus_shutdown(void)
     adapter_scratch_free(&bus_scratch);
     buf_free(&bus_out);
     buf_free(&bus_chan);
+    free(bus_req_prefix);
+    bus_req_prefix = NULL;
     bus_on = 0;
 }

@@ -25,6 +25,8 @@ struct bus_stats {
     uint64_t own;         /* our own, echoed back: ignored */
     uint64_t malformed;   /* dropped: not a classic broadcast */
     uint64_t oversized;   /* dropped: over --redis-max-message */
+    uint64_t requests;    /* socketsJoin/Leave, disconnectSockets applied */
+    uint64_t requests_ignored; /* request types not handled yet */
 };
 
 extern struct bus_stats bus_stats;

@@ -1097,6 +1097,57 @@ int hub_disconnect(const char *sid)
     return 0;
 }
 
+int hub_close(const char *sid)
+{
+    struct hub_sock *hs = hub_find(sid);
+
+    if (hs == NULL)
+        return -1;
+    sock_close(hs->s, "server disconnect");
+    return 0;
+}
+
+/* Visits `hs` unless dead or stamped already; 1 when visited. */
+static size_t hub_visit_once(struct hub_sock *hs, uint32_t stamp,
+                             void (*cb)(void *arg, const char *sid), void *arg)
+{
+    if (hs->dead || hs->stamp == stamp)
+        return 0;
+    hs->stamp = stamp;
+    cb(arg, hs->s->id);
+    return 1;
+}
+
+size_t hub_audience(const struct hub_target *t,
+                    void (*cb)(void *arg, const char *sid), void *arg)
+{
+    struct hub_nsp *n = hub_target_nsp(t);
+    uint32_t stamp = ++hub_next_stamp;
+    struct hub_channel *ch;
+    struct hub_member *m;
+    struct hub_sock *hs;
+    size_t i, count = 0;
+
+    if (n == NULL)
+        return 0;
+    for (i = 0; i < t->nexcept; i++)
+        hub_stamp_room(n, t->except[i], stamp);
+    for (i = 0; i < t->nrooms; i++) {
+        if (!(t->flags & HUB_F_SIDS) &&
+            (ch = (struct hub_channel *)idmap_get(&n->channels, t->rooms[i])) !=
+                NULL)
+            LIST_FOREACH(m, &ch->members, in_channel)
+        if (m->hs != NULL)
+            count += hub_visit_once(m->hs, stamp, cb, arg);
+        if ((hs = hub_find_in(n, t->rooms[i])) != NULL)
+            count += hub_visit_once(hs, stamp, cb, arg);
+    }
+    if (t->nrooms == 0)
+        TAILQ_FOREACH(hs, &n->socks, in_nsp)
+    count += hub_visit_once(hs, stamp, cb, arg);
+    return count;
+}
+
 void hub_shutdown(void)
 {
     idmap_free(&hub_socks);

@@ -122,6 +122,16 @@ int hub_leave(const char *sid, const char *channel, const char **err);
 /* Server-side disconnect of socket `sid`. Returns 0, or -1 if unknown. */
 int hub_disconnect(const char *sid);
 
+/* Closes the whole connection of socket `sid` (all its namespaces).
+ * Returns 0, or -1 if unknown. */
+int hub_close(const char *sid);
+
+/* Visits each connected socket of the audience once (its flags but
+ * HUB_F_SIDS ignored); `cb` must not end sessions or change channels:
+ * collect the ids, then act. Returns the number visited. */
+size_t hub_audience(const struct hub_target *t,
+                    void (*cb)(void *arg, const char *sid), void *arg);
+
 /* Visits sockets (of `nsp` and in `channel` when not NULL); returns how
  * many were visited. */
 size_t hub_sessions(const char *nsp, const char *channel, hub_visit cb,

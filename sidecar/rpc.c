@@ -669,7 +669,9 @@ static void rpc_add_redis(cJSON *r)
              {"received", bus_stats.received},
              {"own", bus_stats.own},
              {"malformed", bus_stats.malformed},
-             {"oversized", bus_stats.oversized}};
+             {"oversized", bus_stats.oversized},
+             {"requests", bus_stats.requests},
+             {"requests_ignored", bus_stats.requests_ignored}};
     cJSON *o = cJSON_AddObjectToObject(r, "redis");
     size_t i;
 

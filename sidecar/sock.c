@@ -201,6 +201,11 @@ const char *sock_transport(const struct sock *s)
                                                         : "polling";
 }
 
+void sock_close(struct sock *s, const char *reason)
+{
+    engine_close(s->client->es, reason);
+}
+
 const char *sock_eio_sid(const struct sock *s) { return s->client->es->sid; }
 
 int sock_eio_version(const struct sock *s) { return s->client->es->version; }

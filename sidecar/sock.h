@@ -154,6 +154,10 @@ void sock_cancel_ack(struct sock *s, int64_t id, void *arg);
  * socket is freed. A no-op on a socket whose `disconnect` is running. */
 void sock_disconnect(struct sock *s, const char *reason);
 
+/* Ends the socket's whole Engine.IO session (every namespace socket on
+ * it; `disconnect` runs for each), as Node's disconnect(true). */
+void sock_close(struct sock *s, const char *reason);
+
 /* The transport name and protocol of the socket's session. */
 const char *sock_transport(const struct sock *s);
 

@@ -122,6 +122,15 @@ class NodePeer:
         m = self.wait(lambda m: m.get("req") == cmd["req"])
         assert m["ev"] == "done", m
 
+    def command(self, cmd, via="server", nsp="/", to=(), excl=(), **kw):
+        self.req += 1
+        c = dict(req=self.req, cmd=cmd, via=via, nsp=nsp, to=list(to),
+                 **{"except": list(excl)}, **kw)
+        self.proc.stdin.write((json.dumps(c) + "\n").encode())
+        self.proc.stdin.flush()
+        m = self.wait(lambda m: m.get("req") == c["req"])
+        assert m["ev"] == "done", m
+
     def close(self):
         self.proc.stdin.close()
         try:
@@ -292,7 +301,8 @@ def test_socketiod_emits_reach_node_clients(daemon, redis, node_peer,
         rpc.call("emit", event="x", to=n_other.sid)
     # relay: a socketiod client's event reaches Node's members of its
     # channels, not the sender
-    ours.emit("chat", "hello", {"_binary": b64(b"\x00\xff")})
+    assert ours.emit("chat", "hello", {"_binary": b64(b"\x00\xff")},
+                     ack=True) == [0]  # no other member here
     rpc.call("emit", event="end")
     rpc.call("emit", event="end", namespace="/admin")
     for k in (n_lobby, n_other, n_admin):
@@ -316,8 +326,7 @@ def test_socketiod_nodes_and_redis_restart(daemon, redis, clients):
     ra, rb = joined(a), joined(b)
     ka, kb = clients("v4", a), clients("v4", b)
     assert ra.call("emit", event="one", args=[1])["recipients"] == 1
-    kb.wait_event("one")
-    assert ka.events("one") == [[1]]
+    assert kb.wait_event("one") == [1] and ka.wait_event("one") == [1]
     redis.stop()
     # Redis down: local delivery goes on, nothing is published
     wait_until(lambda: not redis_stats(ra)["connected"], timeout=10,
@@ -369,3 +378,37 @@ def test_redis_url_refused_without_the_password(tmp_path):
     assert p.returncode != 0
     assert b"the port is 1 to 65535" in p.stderr
     assert b"s3cr3t" not in p.stderr
+
+
+@pytest.mark.parametrize("via", ["server", "emitter"])
+def test_node_sockets_join_leave_disconnect(daemon, redis, node_peer,
+                                            clients, via):
+    d = daemon("--redis", redis.url)
+    rpc = joined(d)
+    peer = node_peer()
+    a, b, c = (clients("v4", d) for _ in range(3))
+    a.subscribe("lobby")
+    b.subscribe("lobby")
+
+    def channels(k):
+        return sorted(rpc.call("session", sid=k.sid)["session"]["channels"])
+
+    # socketsJoin of lobby less b, then socketsLeave of a: socketiod's
+    # sockets move as a Node node's would
+    peer.command("socketsJoin", via=via, to=["lobby"], excl=[b.sid],
+                 rooms=["vip", "x"])
+    wait_until(lambda: channels(a) == ["lobby", "vip", "x"], timeout=5,
+               what="socketsJoin applied")
+    assert channels(b) == ["lobby"] and channels(c) == []
+    peer.command("socketsLeave", via=via, to=[a.sid], rooms=["x"])
+    wait_until(lambda: channels(a) == ["lobby", "vip"], timeout=5,
+               what="socketsLeave applied")
+    # disconnectSockets of vip: a leaves the namespace, its connection stays
+    # with close=false; c's connection closes with close=true
+    peer.command("disconnectSockets", via=via, to=["vip"])
+    a.wait_disconnect()
+    peer.command("disconnectSockets", via=via, to=[c.sid], close=True)
+    c.wait_disconnect()
+    assert sorted(s["sid"] for s in rpc.call("sessions")["sessions"]) == \
+        [b.sid]
+    assert redis_stats(rpc)["requests"] == 4

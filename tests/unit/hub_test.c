@@ -330,6 +330,12 @@ static void test_relay_sender_disconnected(void)
     close_all();
 }
 
+static void visit_sid(void *arg, const char *sid)
+{
+    (void)arg;
+    CHECK(strlen(sid) == 20);
+}
+
 /* Emits "[\"<tag>\"]" to rooms `r` less `x` (NULL-ended lists) and
  * returns the receiver count. */
 static long emit_to(const char *tag, const char *const *r, const char *const *x,
@@ -391,6 +397,21 @@ static void test_audience(void)
     CHECK(count(0, "[\"e3\"]") == 0 && count(1, "[\"e3\"]") == 1);
     CHECK(count(2, "[\"e3\"]") == 0 && count(3, "[\"e3\"]") == 1);
     CHECK(count(1, "[\"e6\"]") == 1);
+    /* hub_audience visits the same sockets an emit reaches, each once. */
+    {
+        struct hub_target t;
+        const char *x[] = {"b"};
+
+        memset(&t, 0, sizeof t);
+        t.rooms = ab;
+        t.nrooms = 2;
+        CHECK(hub_audience(&t, visit_sid, NULL) == 2); /* A, B */
+        t.except = x;
+        t.nexcept = 1;
+        CHECK(hub_audience(&t, visit_sid, NULL) == 0);
+        t.nrooms = 0;
+        CHECK(hub_audience(&t, visit_sid, NULL) == 2); /* C, D */
+    }
     close_all();
 }
 

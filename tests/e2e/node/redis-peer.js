@@ -11,6 +11,10 @@
 // {"ev":"done","req":R} (or {"ev":"error","req":R,"message":...}):
 //   {"req":R,"cmd":"emit","via":"server"|"emitter","nsp":"/","event":E,
 //    "args":[...],"to":[rooms],"except":[rooms],"volatile":false}
+//   {"req":R,"cmd":"socketsJoin"|"socketsLeave","via":...,"nsp":...,
+//    "to":[...],"except":[...],"rooms":[...]}
+//   {"req":R,"cmd":"disconnectSockets","via":...,"nsp":...,"to":[...],
+//    "except":[...],"close":false}
 // Binary values are {"_binary": base64} both ways, as in client.js.
 "use strict";
 
@@ -66,13 +70,16 @@ async function main() {
     let m;
     try {
       m = JSON.parse(line);
-      if (m.cmd !== "emit") throw new Error("unknown command " + m.cmd);
+      if (!["emit", "socketsJoin", "socketsLeave", "disconnectSockets"]
+          .includes(m.cmd)) throw new Error("unknown command " + m.cmd);
       let op = m.via === "emitter" ? emitter.of(m.nsp || "/")
                                    : io.of(m.nsp || "/");
       if (m.to && m.to.length) op = op.to(m.to);
       if (m.except && m.except.length) op = op.except(m.except);
       if (m.volatile) op = op.volatile;
-      op.emit(m.event, ...unbinary(m.args || []));
+      if (m.cmd === "emit") op.emit(m.event, ...unbinary(m.args || []));
+      else if (m.cmd === "disconnectSockets") op.disconnectSockets(!!m.close);
+      else op[m.cmd](m.rooms);
       out({ ev: "done", req: m.req });
     } catch (e) {
       out({ ev: "error", req: m && m.req, message: String(e) });
