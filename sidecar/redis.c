@@ -222,17 +222,31 @@ static void redis_schedule(struct redis_conn *c)
     evtimer_add(c->retry, &tv);
 }
 
+/* The connection is usable: connected and, with a password,
+ * authenticated. */
+static void redis_up(struct redis_conn *c)
+{
+    c->up = 1;
+    c->backoff_ms = 0;
+    redis_stats.connects++;
+    redis_update_connected();
+    log_info("redis %s: %s connection up", redis_label, c->name);
+}
+
+/* AUTH's and SELECT's answers (priv: 1 for AUTH). */
 static void redis_auth_cb(redisAsyncContext *ac, void *r, void *priv)
 {
     redisReply *reply = r;
 
-    (void)priv;
     if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
         /* The reply may name the user, never the password. */
         log_warn("redis %s: AUTH or SELECT refused: %.*s", redis_label,
                  (int)(reply->len > 200 ? 200 : reply->len), reply->str);
         redisAsyncDisconnect(ac);
+        return;
     }
+    if (reply != NULL && priv != NULL)
+        redis_up(ac->data);
 }
 
 static void redis_message(redisAsyncContext *ac, void *r, void *priv)
@@ -278,11 +292,8 @@ static void redis_connect_cb(const redisAsyncContext *ac, int status)
         redis_schedule(c);
         return;
     }
-    c->up = 1;
-    c->backoff_ms = 0;
-    redis_stats.connects++;
-    redis_update_connected();
-    log_info("redis %s: %s connection up", redis_label, c->name);
+    if (!redis_where.pass[0])
+        redis_up(c);
 }
 
 static void redis_disconnect_cb(const redisAsyncContext *ac, int status)
@@ -333,7 +344,7 @@ static void redis_connect(struct redis_conn *c)
         argv[n++] = redis_where.pass;
         for (i = 0; i < (size_t)n; i++)
             lens[i] = strlen(argv[i]);
-        redisAsyncCommandArgv(c->ac, redis_auth_cb, NULL, n, argv, lens);
+        redisAsyncCommandArgv(c->ac, redis_auth_cb, c, n, argv, lens);
     }
     if (!c->sub && redis_where.db != 0) {
         snprintf(db, sizeof db, "%d", redis_where.db);

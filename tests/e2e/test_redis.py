@@ -24,7 +24,8 @@ PEER = HERE / "node" / "redis-peer.js"
 class Redis:
     """redis-server on a free loopback port, no persistence."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, *extra):
+        self.extra = list(extra)
         self.port = free_port()
         self.workdir = Path(workdir)
         self.url = "redis://127.0.0.1:%d" % self.port
@@ -35,9 +36,11 @@ class Redis:
         self.log = open(self.workdir / ("redis-%d.log" % self.port), "ab")
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
+            + self.extra,
             stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(lambda: self.command("PING") == b"+PONG", timeout=10,
+        wait_until(lambda: self.command("PING") in (b"+PONG", b"-NOAUTH "
+                   b"Authentication required."), timeout=10,
                    what="redis-server up")
 
     def stop(self):
@@ -412,3 +415,31 @@ def test_node_sockets_join_leave_disconnect(daemon, redis, node_peer,
     assert sorted(s["sid"] for s in rpc.call("sessions")["sessions"]) == \
         [b.sid]
     assert redis_stats(rpc)["requests"] == 4
+
+
+def test_acl_user_and_unix_socket(daemon, tmp_path, clients):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server not installed (scripts/setup.sh)")
+    path = str(tmp_path / "redis.sock")
+    r = Redis(tmp_path, "--unixsocket", path, "--unixsocketperm", "700",
+              "--user", "default", "off", "--user", "ann", "on", ">s3cr3t",
+              "~*", "&*", "+@all")
+    try:
+        d = daemon("-v", "--redis", "unix://ann:s3cr3t@%s?db=1" % path)
+        rpc = joined(d)
+        k = clients("v4", d)
+        rpc.call("emit", event="hi")
+        k.wait_event("hi")
+        # our own broadcast came back through Redis: published and read
+        wait_until(lambda: redis_stats(rpc)["own"] == 1, timeout=5,
+                   what="own echo")
+        bad = daemon("-v", "--redis", "unix://ann:wrong-pw@%s" % path)
+        rb = bad.rpc()
+        wait_until(lambda: "AUTH or SELECT refused" in bad.stderr(),
+                   timeout=10, what="AUTH refused")
+        st = redis_stats(rb)
+        assert not st["connected"] and st["connects"] == 0
+        for x in (d, bad):
+            assert "s3cr3t" not in x.stderr() and "wrong-pw" not in x.stderr()
+    finally:
+        r.stop()
