@@ -39,9 +39,9 @@ enum bus_request_type {
 int bus_enabled(void) { return bus_on; }
 
 /* An emit of this node, published to the others. */
-static void bus_publish(void *arg, const char *nsp, const struct hub_target *t,
-                        const char *json, size_t len,
-                        struct frame *const *attach, unsigned nattach)
+static int bus_publish(void *arg, const char *nsp, const struct hub_target *t,
+                       const char *json, size_t len,
+                       struct frame *const *attach, unsigned nattach)
 {
     (void)arg;
     buf_reset(&bus_out);
@@ -56,9 +56,10 @@ static void bus_publish(void *arg, const char *nsp, const struct hub_target *t,
                         t->nrooms == 1 ? t->rooms[0] : NULL) != 0 ||
         redis_publish(bus_chan.data, bus_out.data, bus_out.len) != 0) {
         bus_stats.unpublished++;
-        return;
+        return -1;
     }
     bus_stats.published++;
+    return 0;
 }
 
 /* The names of a JSON array of strings into `v` (n of them, at most

@@ -644,12 +644,15 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
     }
     if ((t->flags & HUB_F_SIDS) && found == 0)
         return -1;
-    if (hub_pub_cb != NULL && !(t->flags & HUB_F_LOCAL) && done == NULL)
-        hub_pub_cb(hub_pub_arg,
-                   n        ? n->name
-                   : t->nsp ? t->nsp
-                            : "/",
-                   t, json, len, attach, nattach);
+    if (hub_pub_cb != NULL && !(t->flags & HUB_F_LOCAL) && done == NULL) {
+        int rc = hub_pub_cb(hub_pub_arg,
+                            n        ? n->name
+                            : t->nsp ? t->nsp
+                                     : "/",
+                            t, json, len, attach, nattach);
+        if (t->published != NULL)
+            *t->published = rc == 0;
+    }
     cap += found;
     if (n != NULL && t->nrooms == 0)
         cap = n->nsocks;

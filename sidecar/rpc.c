@@ -340,12 +340,14 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     struct msglog_mark before;
     cJSON *result;
     char *json;
+    int published = -1; /* with --redis: 1 or 0 */
     long n;
 
     if (rpcmsg_target(params, &t, &why) != 0) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, why);
         return;
     }
+    t.published = &published;
     if (rpc_param_cut(params, "namespace") ||
         rpc_param_cut(params, "channel") || rpc_param_cut(params, "to") ||
         rpc_param_cut(params, "except") || rpc_param_cut(params, "event")) {
@@ -412,6 +414,8 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     }
     result = cJSON_CreateObject();
     cJSON_AddNumberToObject(result, "recipients", (double)n);
+    if (published >= 0)
+        cJSON_AddBoolToObject(result, "published", published);
     rpc_reply_logged(cl, id, result, &before);
 done:
     cJSON_free(json);
