@@ -28,6 +28,7 @@ static size_t bus_max_message;
 static struct adapter_scratch bus_scratch;
 static struct buf bus_out, bus_chan;
 static char *bus_req_prefix; /* "<key>-request#" */
+static const char *bus_py_channel;
 
 /* Request types of the classic adapter (docs/scale-out.md). */
 enum bus_request_type {
@@ -153,6 +154,80 @@ done:
     cJSON_Delete(req);
 }
 
+/* A message of python-socketio's RedisManager (write-only or a server):
+ * {"method": "emit", "event", "data", "namespace", "room", "skip_sid",
+ * "callback", "host_id"}. Only its JSON form is read (python-socketio
+ * 5.14 and later); the pickles of older ones (Debian 12's 5.7.2) are
+ * never unpickled: dropped as malformed. As its receivers do, `data` is
+ * the one argument (none when null); `room` and `skip_sid` a name, a list
+ * or null; a callback is not carried back (delivered without ack). */
+static void bus_python(const char *data, size_t len)
+{
+    const char *rooms[256], *except[256], *ns;
+    const cJSON *method, *event, *args, *v;
+    struct hub_target t;
+    char *json = NULL;
+    cJSON *msg, *arr = NULL;
+
+    if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
+        (msg = cJSON_ParseWithLength(data, len)) == NULL) {
+        bus_stats.malformed++;
+        log_info("bus: python-socketio message dropped: %s",
+                 len > 0 && (unsigned char)data[0] == 0x80
+                     ? "a pickle (never unpickled)"
+                     : "not JSON");
+        return;
+    }
+    method = cJSON_GetObjectItemCaseSensitive(msg, "method");
+    if (!cJSON_IsString(method) || strcmp(method->valuestring, "emit") != 0) {
+        bus_stats.requests_ignored++;
+        goto done;
+    }
+    event = cJSON_GetObjectItemCaseSensitive(msg, "event");
+    args = cJSON_GetObjectItemCaseSensitive(msg, "data");
+    v = cJSON_GetObjectItemCaseSensitive(msg, "namespace");
+    ns = cJSON_IsString(v) ? v->valuestring : "/";
+    memset(&t, 0, sizeof t);
+    t.nsp = ns;
+    t.rooms = rooms;
+    t.except = except;
+    t.flags = HUB_F_LOCAL;
+    v = cJSON_GetObjectItemCaseSensitive(msg, "room");
+    if (cJSON_IsString(v) &&
+        sio_name_valid(v->valuestring, strlen(v->valuestring)))
+        rooms[t.nrooms++] = v->valuestring;
+    else if (v != NULL && !cJSON_IsNull(v) &&
+             (bus_names(v, rooms, 256, &t.nrooms) != 0 || t.nrooms == 0))
+        goto bad;
+    v = cJSON_GetObjectItemCaseSensitive(msg, "skip_sid");
+    if (cJSON_IsString(v) &&
+        sio_name_valid(v->valuestring, strlen(v->valuestring)))
+        except[t.nexcept++] = v->valuestring;
+    else if (v != NULL && !cJSON_IsNull(v) &&
+             bus_names(v, except, 256, &t.nexcept) != 0)
+        goto bad;
+    if (ns[0] != '/' || !sio_name_valid(ns, strlen(ns)) ||
+        !cJSON_IsString(event) ||
+        !sio_name_valid(event->valuestring, strlen(event->valuestring)) ||
+        (arr = cJSON_CreateArray()) == NULL)
+        goto bad;
+    cJSON_AddItemToArray(arr, cJSON_CreateString(event->valuestring));
+    if (args != NULL && !cJSON_IsNull(args))
+        cJSON_AddItemReferenceToArray(arr, (cJSON *)args);
+    if ((json = cJSON_PrintUnformatted(arr)) == NULL)
+        goto done;
+    bus_stats.python++;
+    hub_emit(&t, json, strlen(json), NULL, 0, 0, NULL, NULL);
+    goto done;
+bad:
+    bus_stats.malformed++;
+    log_info("bus: python-socketio emit dropped: bad names");
+done:
+    cJSON_free(json);
+    cJSON_Delete(arr);
+    cJSON_Delete(msg);
+}
+
 void bus_message(void *arg, const char *channel, size_t clen, const char *data,
                  size_t len)
 {
@@ -167,6 +242,11 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
         bus_stats.oversized++;
         log_info("bus: %zu-byte message on %.*s over --redis-max-message", len,
                  (int)(clen > 200 ? 200 : clen), channel);
+        return;
+    }
+    if (bus_py_channel != NULL && clen == strlen(bus_py_channel) &&
+        memcmp(channel, bus_py_channel, clen) == 0) {
+        bus_python(data, len);
         return;
     }
     if (clen > strlen(bus_req_prefix) &&
@@ -257,6 +337,9 @@ int bus_setup(struct event_base *base, const struct bus_config *cfg,
         free(req_key);
     }
     buf_free(&pat);
+    bus_py_channel = cfg->python_channel;
+    if (rc == 0 && bus_py_channel != NULL)
+        rc = redis_subscribe(bus_py_channel);
     if (rc != 0) {
         *cause = "out of memory";
         return -1;

@@ -15,6 +15,7 @@ struct bus_config {
     const char *key; /* --redis-key, the channels' prefix */
     unsigned timeout_ms;
     size_t max_message;
+    const char *python_channel; /* python-socketio's; NULL: not read */
 };
 
 struct bus_stats {
@@ -27,6 +28,7 @@ struct bus_stats {
     uint64_t oversized;   /* dropped: over --redis-max-message */
     uint64_t requests;    /* socketsJoin/Leave, disconnectSockets applied */
     uint64_t requests_ignored; /* request types not handled yet */
+    uint64_t python;           /* python-socketio emits delivered here */
 };
 
 extern struct bus_stats bus_stats;

@@ -78,6 +78,7 @@ enum {
     OPT_REDIS_KEY,
     OPT_REDIS_TIMEOUT,
     OPT_REDIS_MAX_MESSAGE,
+    OPT_REDIS_PYTHON_CHANNEL,
 };
 
 static const struct option config_options[] = {
@@ -149,6 +150,7 @@ static const struct option config_options[] = {
     {"redis-key", required_argument, NULL, OPT_REDIS_KEY},
     {"redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT},
     {"redis-max-message", required_argument, NULL, OPT_REDIS_MAX_MESSAGE},
+    {"redis-python-channel", required_argument, NULL, OPT_REDIS_PYTHON_CHANNEL},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -243,6 +245,9 @@ static void config_usage(FILE *f)
         "(socket.io)\n"
         "      --redis-timeout MS      a Redis request's answer (5000)\n"
         "      --redis-max-message BYTES  bus messages taken (33554432)\n"
+        "      --redis-python-channel NAME  python-socketio's channel to "
+        "read\n"
+        "                              (socketio; JSON form only; off)\n"
         "      --private-channels      a subscribe waits for the app's "
         "allow\n"
         "      --fcgi ADDR             FastCGI responder on HOST:PORT or "
@@ -657,6 +662,9 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         return 0;
     case OPT_REDIS_KEY:
         cfg->redis_key = val;
+        return 0;
+    case OPT_REDIS_PYTHON_CHANNEL:
+        cfg->redis_python_channel = *val ? val : NULL;
         return 0;
     case OPT_UPSTREAM_TIMEOUT:
     case OPT_REDIS_TIMEOUT:

@@ -184,7 +184,7 @@ static redis_message_cb redis_cb;
 static void *redis_cb_arg;
 static struct redis_conn redis_cmd = {"commands", 0, NULL, 0, 0, 0, NULL};
 static struct redis_conn redis_subc = {"subscriber", 1, NULL, 0, 0, 0, NULL};
-static char **redis_patterns;
+static char **redis_patterns; /* "P<pattern>" or "S<channel>" */
 static size_t redis_npatterns;
 static int redis_stopping;
 /* Send times (ms) of the requests awaiting replies on the command
@@ -273,10 +273,10 @@ static void redis_message(redisAsyncContext *ac, void *r, void *priv)
     }
 }
 
-static void redis_psub_send(struct redis_conn *c, const char *pattern)
+static void redis_psub_send(struct redis_conn *c, const char *sub)
 {
-    const char *argv[2] = {"PSUBSCRIBE", pattern};
-    size_t lens[2] = {10, strlen(pattern)};
+    const char *argv[2] = {sub[0] == 'P' ? "PSUBSCRIBE" : "SUBSCRIBE", sub + 1};
+    size_t lens[2] = {strlen(argv[0]), strlen(sub + 1)};
 
     redisAsyncCommandArgv(c->ac, redis_message, NULL, 2, argv, lens);
 }
@@ -455,9 +455,14 @@ int redis_publish(const char *channel, const void *data, size_t len)
     return 0;
 }
 
-int redis_psubscribe(const char *pattern)
+static int redis_sub_add(char kind, const char *name)
 {
-    char **grown, *copy = strdup(pattern);
+    char **grown, *copy = malloc(strlen(name) + 2);
+
+    if (copy != NULL) {
+        copy[0] = kind;
+        strcpy(copy + 1, name);
+    }
 
     grown = copy ? realloc(redis_patterns,
                            (redis_npatterns + 1) * sizeof *redis_patterns)
@@ -472,6 +477,13 @@ int redis_psubscribe(const char *pattern)
         redis_psub_send(&redis_subc, copy);
     return 0;
 }
+
+int redis_psubscribe(const char *pattern)
+{
+    return redis_sub_add('P', pattern);
+}
+
+int redis_subscribe(const char *channel) { return redis_sub_add('S', channel); }
 
 int redis_setup(struct event_base *base, const struct redis_url *u,
                 unsigned timeout_ms, redis_message_cb cb, void *arg,

@@ -50,8 +50,10 @@ int redis_setup(struct event_base *base, const struct redis_url *u,
                 unsigned timeout_ms, redis_message_cb cb, void *arg,
                 const char **cause);
 
-/* Subscribes to a pattern, now and after each reconnect. 0 or -1. */
+/* Subscribes to a pattern / a channel, now and after each reconnect.
+ * 0 or -1. */
 int redis_psubscribe(const char *pattern);
+int redis_subscribe(const char *channel);
 
 /* Publishes; returns 0 when sent (or queued on a live connection), -1
  * when Redis is unreachable (counted in publish_failed). */

@@ -675,7 +675,8 @@ static void rpc_add_redis(cJSON *r)
              {"malformed", bus_stats.malformed},
              {"oversized", bus_stats.oversized},
              {"requests", bus_stats.requests},
-             {"requests_ignored", bus_stats.requests_ignored}};
+             {"requests_ignored", bus_stats.requests_ignored},
+             {"python", bus_stats.python}};
     cJSON *o = cJSON_AddObjectToObject(r, "redis");
     size_t i;
 

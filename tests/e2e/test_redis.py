@@ -445,3 +445,42 @@ def test_acl_user_and_unix_socket(daemon, tmp_path, clients):
             assert "s3cr3t" not in x.stderr() and "wrong-pw" not in x.stderr()
     finally:
         r.stop()
+
+
+def test_python_socketio_json_and_pickles(daemon, redis, clients):
+    """python-socketio's RedisManager: its JSON form (5.14+) is delivered;
+    the pickles of Debian's 5.7.2 are never unpickled, only counted."""
+    socketio = pytest.importorskip("socketio")
+    pytest.importorskip("redis")
+    d = daemon("--redis", redis.url, "--redis-python-channel", "socketio")
+    rpc = joined(d)
+    a, b = clients("v4", d), clients("v4", d)
+    a.subscribe("lobby")
+    # Debian 5.7.2's write-only emitter publishes a pickle
+    mgr = socketio.RedisManager(redis.url, write_only=True)
+    mgr.emit("pickled", {"x": 1}, namespace="/")
+    wait_until(lambda: redis_stats(rpc)["malformed"] == 1, timeout=5,
+               what="pickle dropped")
+    # the JSON form, as python-socketio 5.14 publishes it
+    for m in [
+        {"method": "emit", "event": "p1", "data": {"k": [1, "\u00e9"]},
+         "namespace": "/", "room": None, "skip_sid": None, "callback": None,
+         "host_id": "h"},
+        {"method": "emit", "event": "p2", "data": [1, 2], "namespace": "/",
+         "room": "lobby", "skip_sid": None, "callback": None},
+        {"method": "emit", "event": "p3", "data": None, "namespace": "/",
+         "room": None, "skip_sid": [a.sid]},
+        {"method": "close_room", "room": "lobby", "namespace": "/"},
+    ]:
+        redis.command("PUBLISH", "socketio", json.dumps(m))
+    redis.command("PUBLISH", "socketio", json.dumps(
+        {"method": "emit", "event": "end", "data": None}))
+    for k in (a, b):
+        k.wait_event("end")
+    assert a.events("p1") == [[{"k": [1, "\u00e9"]}]] == b.events("p1")
+    assert a.events("p2") == [[[1, 2]]] and b.events("p2") == []
+    assert a.events("p3") == [] and b.events("p3") == [[]]
+    assert a.events("pickled") == [] and b.events("pickled") == []
+    st = redis_stats(rpc)
+    assert st["python"] == 4 and st["malformed"] == 1
+    assert st["requests_ignored"] == 1
