@@ -35,6 +35,8 @@ APT_PACKAGES=(
     build-essential autoconf automake libtool pkg-config # toolchain, autotools
     clang clang-format                       # --enable-fuzzing (libFuzzer); .clang-format
     libevent-dev libcjson-dev libsqlite3-dev libssl-dev libfcgi-dev # libraries
+    libhiredis-dev                           # --redis: Redis connections (docs/scale-out.md)
+    redis-server python3-redis               # the Redis of the scale-out tests, python-socketio's RedisManager
     libfcgi-bin socat                        # cgi-fcgi and socat: test peers
     iproute2                                 # ss: the listen backlog test
     uwsgi uwsgi-plugin-python3               # FastCGI/SCGI upstream app in the tests

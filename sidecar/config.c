@@ -74,6 +74,11 @@ enum {
     OPT_RPC_GROUP,
     OPT_RPC_ALLOW_UID,
     OPT_RPC_ALLOW_GID,
+    OPT_REDIS, /* the --redis-* options: docs/scale-out.md */
+    OPT_REDIS_KEY,
+    OPT_REDIS_TIMEOUT,
+    OPT_REDIS_MAX_MESSAGE,
+    OPT_REDIS_PYTHON_CHANNEL,
 };
 
 static const struct option config_options[] = {
@@ -141,6 +146,11 @@ static const struct option config_options[] = {
     {"max-sessions-per-ip", required_argument, NULL, OPT_MAX_SESSIONS_PER_IP},
     {"first-poll-timeout", required_argument, NULL, OPT_FIRST_POLL_TIMEOUT},
     {"max-handshake-meta", required_argument, NULL, OPT_MAX_HANDSHAKE_META},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"redis-key", required_argument, NULL, OPT_REDIS_KEY},
+    {"redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT},
+    {"redis-max-message", required_argument, NULL, OPT_REDIS_MAX_MESSAGE},
+    {"redis-python-channel", required_argument, NULL, OPT_REDIS_PYTHON_CHANNEL},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -228,6 +238,16 @@ static void config_usage(FILE *f)
         "again, after\n"
         "                              100, 200, 400... ms (4)\n"
         "      --upstream-max-context BYTES  per-socket context (65536)\n"
+        "      --redis URL             join a Socket.IO fleet through Redis:\n"
+        "                              redis://[user:pass@]host:port/db or "
+        "unix:///path\n"
+        "      --redis-key KEY         the adapters' channel prefix "
+        "(socket.io)\n"
+        "      --redis-timeout MS      a Redis request's answer (5000)\n"
+        "      --redis-max-message BYTES  bus messages taken (33554432)\n"
+        "      --redis-python-channel NAME  python-socketio's channel to "
+        "read\n"
+        "                              (socketio; JSON form only; off)\n"
         "      --private-channels      a subscribe waits for the app's "
         "allow\n"
         "      --fcgi ADDR             FastCGI responder on HOST:PORT or "
@@ -475,8 +495,11 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_MAX_RPC_LINE:
     case OPT_MAX_FRONT_BUFFER:
     case OPT_MAX_RPC_UNREAD:
+    case OPT_REDIS_MAX_MESSAGE:
         if (config_number(name, val, 1UL << 30, &n) != 0 || n < 64)
             return -1;
+        if (opt == OPT_REDIS_MAX_MESSAGE)
+            cfg->redis_max_message = n;
         if (opt == OPT_MAX_BUFFER)
             cfg->max_http_buffer_size = n;
         else if (opt == OPT_MAX_OUTPUT)
@@ -634,10 +657,21 @@ static int config_apply(struct config *cfg, int opt, const char *name,
         else
             cfg->upstream_queue = (unsigned)n;
         return 0;
+    case OPT_REDIS:
+        cfg->redis = *val ? val : NULL;
+        return 0;
+    case OPT_REDIS_KEY:
+        cfg->redis_key = val;
+        return 0;
+    case OPT_REDIS_PYTHON_CHANNEL:
+        cfg->redis_python_channel = *val ? val : NULL;
+        return 0;
     case OPT_UPSTREAM_TIMEOUT:
+    case OPT_REDIS_TIMEOUT:
         if (config_number(name, val, 86400000, &n) != 0 || n == 0)
             return -1;
-        cfg->upstream_timeout_ms = (unsigned)n;
+        *(opt == OPT_REDIS_TIMEOUT ? &cfg->redis_timeout_ms
+                                   : &cfg->upstream_timeout_ms) = (unsigned)n;
         return 0;
     case OPT_UPSTREAM_DRAIN:
         if (config_number(name, val, 86400000, &n) != 0)
@@ -765,6 +799,9 @@ int config_load(struct config *cfg, int argc, char **argv)
     cfg->upstream_concurrency = 16;
     cfg->upstream_queue = 64;
     cfg->upstream_timeout_ms = 10000;
+    cfg->redis_key = "socket.io";
+    cfg->redis_timeout_ms = 5000;
+    cfg->redis_max_message = 32 << 20;
     cfg->upstream_drain_ms = 5000;
     cfg->upstream_retries = 4;
     cfg->send_threads = -1;

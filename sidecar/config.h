@@ -52,6 +52,12 @@ struct config {
     size_t upstream_max_context;
     size_t upstream_queue_bytes; /* event bytes waiting per socket */
     int private_channels;
+    /* Joining a Socket.IO fleet through Redis (docs/scale-out.md). */
+    const char *redis; /* URL, NULL for none */
+    const char *redis_key;
+    unsigned redis_timeout_ms;
+    size_t redis_max_message;
+    const char *redis_python_channel; /* python-socketio's, e.g. "socketio" */
     /* Responder fronts for web servers (docs/deployment.md). */
     const char *fcgi[CONFIG_MAX_LISTEN]; /* --fcgi ADDR */
     int nfcgi;

@@ -109,6 +109,13 @@ struct engine_session *engine_find(const char *sid)
 
 size_t engine_count(void) { return engine_sids.count; }
 
+int engine_writable(const struct engine_session *s)
+{
+    if (s->transport == ENGINE_WEBSOCKET)
+        return s->conn != NULL && s->conn->out_bytes < ENGINE_VOLATILE_BACKLOG;
+    return s->poll != NULL;
+}
+
 const char *engine_meta(const struct engine_session *s, const char *key)
 {
     const char *p = s->meta;

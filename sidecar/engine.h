@@ -148,6 +148,12 @@ struct engine_session *engine_find(const char *sid);
  * NULL. */
 const char *engine_meta(const struct engine_session *s, const char *key);
 
+/* 1 when a packet sent now would leave at once, as Node's `volatile`
+ * wants: a long-poll GET is held, or the WebSocket has under
+ * ENGINE_VOLATILE_BACKLOG bytes queued. */
+#define ENGINE_VOLATILE_BACKLOG 65536
+int engine_writable(const struct engine_session *s);
+
 /* Number of live sessions. */
 size_t engine_count(void);
 

@@ -101,6 +101,8 @@ static void *hub_fwd_arg;
 static int hub_private_channels;
 static struct hub_limits hub_lim = {HUB_MAX_CHANNELS_PER_SOCKET, 0, 0,
                                     HUB_FLOOD_DROP};
+static hub_publish_cb hub_pub_cb;
+static void *hub_pub_arg;
 static struct hub_member *hub_dead_members;
 static struct turn_node hub_dead_node;
 
@@ -164,16 +166,14 @@ void hub_set_forward(hub_forward_cb cb, void *arg, int private_channels)
 /* Fills what every forwarded event carries. */
 static void hub_fwd_init(struct hub_fwd *f, int type, struct hub_sock *hs)
 {
-    struct engine_session *es = hs->s->client->es;
-
     memset(f, 0, sizeof *f);
     f->type = type;
     f->sid = hs->s->id;
-    f->eio_sid = es->sid;
+    f->eio_sid = sock_eio_sid(hs->s);
     f->nsp = hs->s->nsp;
     f->transport = sock_transport(hs->s);
-    f->protocol = es->version;
-    f->meta = es->meta;
+    f->protocol = sock_eio_version(hs->s);
+    f->meta = sock_meta(hs->s, NULL);
     f->auth = hs->auth;
     f->auth_len = hs->auth_len;
     f->ack_id = SIO_NO_ID;
@@ -518,7 +518,7 @@ static void hub_ack_got(void *arg, struct sock *s, const char *data, size_t len,
     if (res == NULL)
         return;
     if (msglog_enabled && data != NULL)
-        msglog_in(1, s->id, s->client->es->meta, s->nsp, r->id, data, len,
+        msglog_in(1, s->id, sock_meta(s, NULL), s->nsp, r->id, data, len,
                   attach, nattach);
     if (data != NULL && (res->data = buf_dup(data, len)) != NULL) {
         res->len = len;
@@ -559,37 +559,103 @@ static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
         return 0; /* its session ended; a registered ack reports it gone */
     hub_stats.messages_out++;
     if (msglog_per_receiver)
-        msglog_receiver(hs->s->id, hs->s->client->es->meta);
+        msglog_receiver(hs->s->id, sock_meta(hs->s, NULL));
     return 1;
+}
+
+/* The socket `sid` when it is a connected socket of namespace `n`. */
+static struct hub_sock *hub_find_in(struct hub_nsp *n, const char *sid)
+{
+    struct hub_sock *hs = hub_find(sid);
+
+    return hs != NULL && hs->nsp == n ? hs : NULL;
+}
+
+/* The audience's namespace (see struct hub_target), NULL when it has no
+ * socket. */
+static struct hub_nsp *hub_target_nsp(const struct hub_target *t)
+{
+    struct hub_sock *hs;
+    size_t i;
+
+    if (t->nsp != NULL)
+        return hub_nsp_get(t->nsp, 0);
+    for (i = 0; i < t->nrooms; i++)
+        if ((hs = hub_find(t->rooms[i])) != NULL)
+            return hs->nsp;
+    return hub_nsp_get("/", 0);
+}
+
+/* Stamps every socket of namespace `n` in room `name` (a channel or a
+ * socket id) with `stamp`. */
+static void hub_stamp_room(struct hub_nsp *n, const char *name, uint32_t stamp)
+{
+    struct hub_channel *ch =
+        (struct hub_channel *)idmap_get(&n->channels, name);
+    struct hub_sock *hs = hub_find_in(n, name);
+    struct hub_member *m;
+
+    if (ch != NULL)
+        LIST_FOREACH(m, &ch->members, in_channel)
+    if (m->hs != NULL)
+        m->hs->stamp = stamp;
+    if (hs != NULL)
+        hs->stamp = stamp;
+}
+
+/* Delivers to `hs` unless it is dead, stamped already (excluded, or
+ * reached through another room) or, for a volatile emit, not writable. */
+static int hub_deliver_once(struct hub_sock *hs, uint32_t stamp, unsigned flags,
+                            struct sock_packet *p, struct hub_ackreq *r)
+{
+    if (hs->dead || hs->stamp == stamp)
+        return 0;
+    hs->stamp = stamp;
+    if ((flags & HUB_F_VOLATILE) && !sock_writable(hs->s))
+        return 0;
+    return hub_deliver(hs, p, r);
 }
 
 long hub_emit(const struct hub_target *t, const char *json, size_t len,
               struct frame *const *attach, unsigned nattach,
               unsigned timeout_ms, hub_ack_done done, void *arg)
 {
-    struct hub_nsp *n = hub_nsp_get(t->nsp ? t->nsp : "/", 0);
-    struct hub_sock *hs, *to = NULL;
-    struct hub_channel *ch = NULL;
+    struct hub_nsp *n = hub_target_nsp(t);
+    struct hub_sock *hs, *one = NULL;
+    struct hub_channel *ch;
     struct hub_member *m;
     struct hub_ackreq *r = NULL;
     struct sock_packet p;
-    size_t cap = 0;
+    uint32_t stamp;
+    size_t i, cap = 0, found = 0;
     long count = 0;
     struct timeval tv;
 
     hub_stats.emits++;
-    if (t->to != NULL) {
-        to = hub_find(t->to);
-        if (to == NULL || (t->nsp != NULL && to->nsp != n))
-            return -1;
-        n = to->nsp;
-        cap = 1;
-    } else if (n != NULL && t->channel != NULL) {
-        ch = (struct hub_channel *)idmap_get(&n->channels, t->channel);
-        cap = ch ? ch->count : 0;
-    } else if (n != NULL) {
-        cap = n->nsocks;
+    for (i = 0; n != NULL && i < t->nrooms; i++) {
+        if ((hs = hub_find_in(n, t->rooms[i])) != NULL) {
+            one = hs;
+            found++;
+        }
+        if (!(t->flags & HUB_F_SIDS) &&
+            (ch = (struct hub_channel *)idmap_get(&n->channels, t->rooms[i])) !=
+                NULL)
+            cap += ch->count;
     }
+    if ((t->flags & HUB_F_SIDS) && found == 0)
+        return -1;
+    if (hub_pub_cb != NULL && !(t->flags & HUB_F_LOCAL) && done == NULL) {
+        int rc = hub_pub_cb(hub_pub_arg,
+                            n        ? n->name
+                            : t->nsp ? t->nsp
+                                     : "/",
+                            t, json, len, attach, nattach);
+        if (t->published != NULL)
+            *t->published = rc == 0;
+    }
+    cap += found;
+    if (n != NULL && t->nrooms == 0)
+        cap = n->nsocks;
     if (done != NULL) {
         r = calloc(1, sizeof *r);
         if (r == NULL ||
@@ -614,32 +680,42 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
         }
         return -1;
     }
-    if (to != NULL) {
-        if (t->except == NULL || strcmp(t->except, to->s->id) != 0)
-            count += hub_deliver(to, &p, r);
-    } else if (ch != NULL) {
-        /* A delivery may drop members (see the top of the file): the next
-         * one is taken after it, through links that stay readable. */
-        for (m = LIST_FIRST(&ch->members); m != NULL;
-             m = LIST_NEXT(m, in_channel))
-            if (m->hs != NULL &&
-                (t->except == NULL || strcmp(t->except, m->hs->s->id) != 0))
-                count += hub_deliver(m->hs, &p, r);
-    } else if (n != NULL && t->channel == NULL) {
-        TAILQ_FOREACH(hs, &n->socks, in_nsp)
-        if (!hs->dead &&
-            (t->except == NULL || strcmp(t->except, hs->s->id) != 0))
-            count += hub_deliver(hs, &p, r);
+    /* One stamp per emit: the excluded are stamped first, then each
+     * receiver as it is reached, so a socket in several rooms gets the
+     * packet once, at the cost of one store per socket and no memory. */
+    stamp = ++hub_next_stamp;
+    for (i = 0; n != NULL && i < t->nexcept; i++)
+        hub_stamp_room(n, t->except[i], stamp);
+    /* A delivery may drop members and sockets (see the top of the file):
+     * the next one is taken after it, through links that stay readable. */
+    for (i = 0; n != NULL && i < t->nrooms; i++) {
+        if (!(t->flags & HUB_F_SIDS) &&
+            (ch = (struct hub_channel *)idmap_get(&n->channels, t->rooms[i])) !=
+                NULL)
+            for (m = LIST_FIRST(&ch->members); m != NULL;
+                 m = LIST_NEXT(m, in_channel))
+                if (m->hs != NULL)
+                    count += hub_deliver_once(m->hs, stamp, t->flags, &p, r);
+        if ((hs = hub_find_in(n, t->rooms[i])) != NULL)
+            count += hub_deliver_once(hs, stamp, t->flags, &p, r);
     }
+    if (n != NULL && t->nrooms == 0)
+        TAILQ_FOREACH(hs, &n->socks, in_nsp)
+    count += hub_deliver_once(hs, stamp, t->flags, &p, r);
     sock_packet_release(&p);
-    if (msglog_enabled)
-        msglog_out(MSGLOG_EMIT, 0, to && count ? to->s->id : NULL,
-                   to && count ? to->s->client->es->meta : NULL,
-                   t->nsp        ? t->nsp
-                   : to && count ? to->s->nsp
-                                 : "/",
-                   t->channel, t->to, t->except, count, r ? r->id : SIO_NO_ID,
-                   json, len, attach, nattach);
+    if (msglog_enabled) {
+        int to = (t->flags & HUB_F_SIDS) && t->nrooms == 1;
+        const char *room = t->nrooms == 1 ? t->rooms[0] : NULL;
+
+        /* The log has one channel, one sid and one except per row: a list
+         * is logged by its first entry only when it has one. */
+        one = to && count ? one : NULL;
+        msglog_out(MSGLOG_EMIT, 0, one ? one->s->id : NULL,
+                   one ? sock_meta(one->s, NULL) : NULL, n ? n->name : "/",
+                   to ? NULL : room, to ? room : NULL,
+                   t->nexcept == 1 ? t->except[0] : NULL, count,
+                   r ? r->id : SIO_NO_ID, json, len, attach, nattach);
+    }
     if (r != NULL) {
         if (--r->waiting == 0) {
             hub_ack_finish(r);
@@ -652,6 +728,44 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
     return count;
 }
 
+void hub_set_publish(hub_publish_cb cb, void *arg)
+{
+    hub_pub_cb = cb;
+    hub_pub_arg = arg;
+}
+
+const char *hub_socket_nsp(const char *sid)
+{
+    struct hub_sock *hs = hub_find(sid);
+
+    return hs ? hs->nsp->name : NULL;
+}
+
+/* Relay mode, other nodes: the sender's channels less the sender. */
+static void hub_relay_publish(struct hub_sock *from,
+                              const struct sock_event *ev)
+{
+    const char *names[64], **rooms = names;
+    struct hub_member *m;
+    struct hub_target t;
+    size_t i = 0;
+
+    if (from->nchannels > 64 &&
+        (rooms = malloc(from->nchannels * sizeof *rooms)) == NULL)
+        return;
+    LIST_FOREACH(m, &from->channels, in_sock)
+    rooms[i++] = m->ch->name;
+    memset(&t, 0, sizeof t);
+    t.rooms = rooms;
+    t.nrooms = i;
+    t.except = (const char *const *)&from->s->id;
+    t.nexcept = 1;
+    hub_pub_cb(hub_pub_arg, from->nsp->name, &t, ev->data, ev->data_len,
+               ev->attach, ev->nattach);
+    if (rooms != names)
+        free(rooms);
+}
+
 /* Relay mode: the sender's channels hear the event, each receiver once. */
 static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
 {
@@ -660,6 +774,8 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
     uint32_t stamp = ++hub_next_stamp;
     long count = 0;
 
+    if (hub_pub_cb != NULL && from->nchannels > 0)
+        hub_relay_publish(from, ev);
     if (sock_packet_init(&p, SIO_EVENT, from->nsp->name, SIO_NO_ID, ev->data,
                          ev->data_len, ev->attach, ev->nattach) != 0)
         return 0;
@@ -695,8 +811,8 @@ static void hub_ack_client(struct sock *s, int64_t id, const char *json)
     if (sock_packet_init(&p, SIO_ACK, s->nsp, id, json, strlen(json), NULL,
                          0) == 0) {
         if (sock_send(s, &p) == 0 && msglog_enabled)
-            msglog_out(MSGLOG_REPLY, 1, s->id, s->client->es->meta, s->nsp,
-                       NULL, s->id, NULL, 1, id, json, strlen(json), NULL, 0);
+            msglog_out(MSGLOG_REPLY, 1, s->id, sock_meta(s, NULL), s->nsp, NULL,
+                       s->id, NULL, 1, id, json, strlen(json), NULL, 0);
         sock_packet_release(&p);
     }
 }
@@ -774,7 +890,9 @@ void hub_subscribe_done(const char *sid, const char *channel, int64_t ack_id,
     snprintf(reply, sizeof reply, "[\"subscribe_error\",%s,%s]", quoted, why);
     memset(&t, 0, sizeof t);
     t.nsp = hs->s->nsp;
-    t.to = sid;
+    t.rooms = &sid;
+    t.nrooms = 1;
+    t.flags = HUB_F_SIDS;
     hub_emit(&t, reply, strlen(reply), NULL, 0, 0, NULL, NULL);
 }
 
@@ -800,7 +918,7 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
         return; /* dropped: not handled, not acked */
     }
     if (msglog_enabled)
-        msglog_in(0, s->id, s->client->es->meta, s->nsp, ev->ack_id, ev->data,
+        msglog_in(0, s->id, sock_meta(s, NULL), s->nsp, ev->ack_id, ev->data,
                   ev->data_len, ev->attach, ev->nattach);
     subscribe = strcmp(ev->name, "subscribe") == 0;
     if (subscribe || strcmp(ev->name, "unsubscribe") == 0) {
@@ -876,8 +994,7 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
 
 static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
 {
-    struct engine_session *es = hs->s->client->es;
-    const char *port = engine_meta(es, "REMOTE_PORT");
+    const char *port = sock_meta(hs->s, "REMOTE_PORT");
     const char *names[64], **list = names;
     struct hub_member *m;
     struct hub_info info;
@@ -889,13 +1006,13 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
     LIST_FOREACH(m, &hs->channels, in_sock)
     list[i++] = m->ch->name;
     info.sid = hs->s->id;
-    info.eio_sid = es->sid;
+    info.eio_sid = sock_eio_sid(hs->s);
     info.nsp = hs->nsp->name;
     info.transport = sock_transport(hs->s);
-    info.protocol = es->version;
-    info.remote_addr = engine_meta(es, "REMOTE_ADDR");
+    info.protocol = sock_eio_version(hs->s);
+    info.remote_addr = sock_meta(hs->s, "REMOTE_ADDR");
     info.remote_port = port ? atoi(port) : 0;
-    info.connected_at = (double)es->connected_at_ms / 1000.0;
+    info.connected_at = (double)sock_connected_at_ms(hs->s) / 1000.0;
     info.channels = list;
     info.nchannels = i;
     cb(arg, &info);
@@ -981,6 +1098,57 @@ int hub_disconnect(const char *sid)
         return -1;
     sock_disconnect(hs->s, "server namespace disconnect");
     return 0;
+}
+
+int hub_close(const char *sid)
+{
+    struct hub_sock *hs = hub_find(sid);
+
+    if (hs == NULL)
+        return -1;
+    sock_close(hs->s, "server disconnect");
+    return 0;
+}
+
+/* Visits `hs` unless dead or stamped already; 1 when visited. */
+static size_t hub_visit_once(struct hub_sock *hs, uint32_t stamp,
+                             void (*cb)(void *arg, const char *sid), void *arg)
+{
+    if (hs->dead || hs->stamp == stamp)
+        return 0;
+    hs->stamp = stamp;
+    cb(arg, hs->s->id);
+    return 1;
+}
+
+size_t hub_audience(const struct hub_target *t,
+                    void (*cb)(void *arg, const char *sid), void *arg)
+{
+    struct hub_nsp *n = hub_target_nsp(t);
+    uint32_t stamp = ++hub_next_stamp;
+    struct hub_channel *ch;
+    struct hub_member *m;
+    struct hub_sock *hs;
+    size_t i, count = 0;
+
+    if (n == NULL)
+        return 0;
+    for (i = 0; i < t->nexcept; i++)
+        hub_stamp_room(n, t->except[i], stamp);
+    for (i = 0; i < t->nrooms; i++) {
+        if (!(t->flags & HUB_F_SIDS) &&
+            (ch = (struct hub_channel *)idmap_get(&n->channels, t->rooms[i])) !=
+                NULL)
+            LIST_FOREACH(m, &ch->members, in_channel)
+        if (m->hs != NULL)
+            count += hub_visit_once(m->hs, stamp, cb, arg);
+        if ((hs = hub_find_in(n, t->rooms[i])) != NULL)
+            count += hub_visit_once(hs, stamp, cb, arg);
+    }
+    if (t->nrooms == 0)
+        TAILQ_FOREACH(hs, &n->socks, in_nsp)
+    count += hub_visit_once(hs, stamp, cb, arg);
+    return count;
 }
 
 void hub_shutdown(void)

@@ -29,14 +29,29 @@ struct hub_limits {
     enum hub_flood_action flood_action;
 };
 
-/* Who an emit reaches, in namespace `nsp`: everyone, one channel (`channel`)
- * or one socket (`to`), less the socket `except` when set. */
+/* Who an emit reaches (its audience), as a Socket.IO adapter sees it: in
+ * namespace `nsp`, every socket in any of `rooms` (none: everyone), less
+ * every socket in any of `except`. A room is a channel or a socket id (a
+ * room of one); each receiver gets the packet once. `nsp` NULL: the
+ * namespace of the first room that is a connected socket id, else "/". */
 struct hub_target {
     const char *nsp;
-    const char *channel;
-    const char *to;
-    const char *except;
+    const char *const *rooms;
+    size_t nrooms;
+    const char *const *except;
+    size_t nexcept;
+    unsigned flags; /* HUB_F_* */
+    int *published; /* when not NULL: set to 1 or 0 when the emit was
+                       handed to the publish callback (hub_set_publish) */
 };
+
+/* `rooms` are socket ids only (the RPC's and the application's `to`):
+ * hub_emit() returns -1 when none is a connected socket of the namespace. */
+#define HUB_F_SIDS 1u
+/* Skip receivers whose session cannot send at once (sock_writable). */
+#define HUB_F_VOLATILE 2u
+/* This node's sockets only: nothing is published to other nodes. */
+#define HUB_F_LOCAL 4u
 
 /* One client's answer to an acked emit: data NULL when it did not answer
  * in time or went away. */
@@ -94,10 +109,10 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev);
 void hub_sock_disconnect(struct sock *s, const char *reason);
 
 /* Sends the event whose JSON array (name first, placeholders for the
- * attachments) is `json` to the target; the packet is encoded once.
- * Returns the number of receivers, or -1 when out of memory or `to` names
- * no socket of that namespace. With `done` (acked emit), `done` runs later
- * with one result per receiver, after at most `timeout_ms`. */
+ * attachments) is `json` to the audience; the packet is encoded once.
+ * Returns the number of receivers, or -1 when out of memory or (HUB_F_SIDS)
+ * no room names a socket of the namespace. With `done` (acked emit), `done`
+ * runs later with one result per receiver, after at most `timeout_ms`. */
 long hub_emit(const struct hub_target *t, const char *json, size_t len,
               struct frame *const *attach, unsigned nattach,
               unsigned timeout_ms, hub_ack_done done, void *arg);
@@ -108,6 +123,16 @@ int hub_leave(const char *sid, const char *channel, const char **err);
 
 /* Server-side disconnect of socket `sid`. Returns 0, or -1 if unknown. */
 int hub_disconnect(const char *sid);
+
+/* Closes the whole connection of socket `sid` (all its namespaces).
+ * Returns 0, or -1 if unknown. */
+int hub_close(const char *sid);
+
+/* Visits each connected socket of the audience once (its flags but
+ * HUB_F_SIDS ignored); `cb` must not end sessions or change channels:
+ * collect the ids, then act. Returns the number visited. */
+size_t hub_audience(const struct hub_target *t,
+                    void (*cb)(void *arg, const char *sid), void *arg);
 
 /* Visits sockets (of `nsp` and in `channel` when not NULL); returns how
  * many were visited. */
@@ -191,6 +216,21 @@ const char *hub_context(const char *sid, size_t *len);
 /* Replaces the socket's context (json NULL clears it). Returns 0, or -1
  * when the socket is unknown or out of memory. */
 int hub_set_context(const char *sid, const char *json, size_t len);
+
+/* Runs for every emit without HUB_F_LOCAL and without ack, before the
+ * local delivery, with the audience's namespace resolved (`nsp`), and for
+ * every relayed event (rooms: the sender's channels, except: the sender):
+ * the Redis bus publishes it to the other nodes. Every pointer is valid
+ * during the call only. Returns 0 when published, -1 when not (then
+ * *t->published, when set, says 0). */
+typedef int (*hub_publish_cb)(void *arg, const char *nsp,
+                              const struct hub_target *t, const char *json,
+                              size_t len, struct frame *const *attach,
+                              unsigned nattach);
+void hub_set_publish(hub_publish_cb cb, void *arg);
+
+/* The namespace of connected socket `sid`, or NULL when unknown. */
+const char *hub_socket_nsp(const char *sid);
 
 /* sizeof the hub's per-socket record, for the sizes program. */
 size_t hub_sizeof_socket(void);

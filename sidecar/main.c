@@ -18,6 +18,7 @@
 #include <malloc.h>
 #endif
 
+#include "bus.h"
 #include "config.h"
 #include "conn.h"
 #include "engine.h"
@@ -569,6 +570,16 @@ int main(int argc, char **argv)
     hub_set_limits(&hlim);
     if (main_cfg.upstream != NULL)
         main_upstream();
+    if (main_cfg.redis != NULL) {
+        struct bus_config bcfg = {
+            main_cfg.redis, main_cfg.redis_key, main_cfg.redis_timeout_ms,
+            main_cfg.redis_max_message, main_cfg.redis_python_channel};
+        if (bus_setup(main_base, &bcfg, &cause) != 0)
+            fatal("--redis: %s",
+                  cause); /* never the URL: it may hold a password */
+        log_info("redis: node %s in the fleet of key %s", bus_uid,
+                 main_cfg.redis_key);
+    }
 
     front_setup(main_base, (16 << 20) + main_cfg.max_http_buffer_size,
                 main_cfg.max_output, main_cfg.drain_timeout_ms);
@@ -643,6 +654,7 @@ int main(int argc, char **argv)
     if (main_drain_ev != NULL)
         event_free(main_drain_ev);
     upstream_shutdown();
+    bus_shutdown();
     turn_run(); /* what the last turn closed */
     hub_shutdown();
     msglog_shutdown(); /* writes what is still queued */

@@ -23,6 +23,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "bus.h"
 #include "conn.h"
 #include "engine.h"
 #include "fcgiserv.h"
@@ -32,6 +33,7 @@
 #include "log.h"
 #include "msglog.h"
 #include "pfor.h"
+#include "redis.h"
 #include "rpcmsg.h"
 #include "scgiserv.h"
 #include "sio.h"
@@ -310,12 +312,16 @@ static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 
 /* 1 when params.<key> is a string that cJSON cut at a "\u0000": the text
  * as written is no valid name while what cJSON made of it is. An emit to
- * "room\u0000x" must not reach "room". */
+ * "room\u0000x" must not reach "room". A list is refused when its text
+ * holds a "\u0000" anywhere. */
 static int rpc_param_cut(const cJSON *params, const char *key)
 {
     const char *v = rpcmsg_str(params, key), *raw;
     size_t raw_len;
 
+    if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(params, key)))
+        return rpcmsg_raw_param(rpc_cur, key, &raw, &raw_len) &&
+               memmem(raw, raw_len, "\\u0000", 6) != NULL;
     return v != NULL && rpcmsg_raw_param(rpc_cur, key, &raw, &raw_len) &&
            sio_json_string_name(raw, raw_len) == 0 &&
            sio_name_valid(v, strlen(v));
@@ -335,17 +341,20 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     struct msglog_mark before;
     cJSON *result;
     char *json;
+    int published = -1; /* with --redis: 1 or 0 */
     long n;
 
     if (rpcmsg_target(params, &t, &why) != 0) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, why);
         return;
     }
+    t.published = &published;
     if (rpc_param_cut(params, "namespace") ||
         rpc_param_cut(params, "channel") || rpc_param_cut(params, "to") ||
         rpc_param_cut(params, "except") || rpc_param_cut(params, "event")) {
         hub_stats.names_refused++;
         rpc_error(cl, id, RPC_INVALID_PARAMS, "a name holds a NUL (\\u0000)");
+        rpcmsg_target_free(&t);
         return;
     }
     if (tmo != NULL) {
@@ -353,6 +362,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
             tmo->valuedouble > 3600000) {
             rpc_error(cl, id, RPC_INVALID_PARAMS,
                       "timeout must be 1 to 3600000 ms");
+            rpcmsg_target_free(&t);
             return;
         }
         timeout_ms = (unsigned)tmo->valuedouble;
@@ -361,6 +371,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     if (json == NULL && why != NULL) {
         rpc_error(cl, id, RPC_INVALID_PARAMS, why);
         binjson_attach_free(&a);
+        rpcmsg_target_free(&t);
         return;
     }
     if (cJSON_IsTrue(ack)) {
@@ -372,7 +383,8 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         p->cl = cl;
         cl->refs++;
         p->id = id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull();
-        p->single = t.to != NULL;
+        p->single =
+            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "to"));
         p->recipients = -1;
     }
     if (msglog_enabled) {
@@ -390,7 +402,7 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
             rpc_client_release(cl);
             free(p);
         }
-        if (t.to != NULL)
+        if (t.flags & HUB_F_SIDS)
             rpc_error(cl, id, RPC_NO_SESSION, "no such session");
         else
             rpc_error(cl, id, RPC_INVALID_REQUEST, "out of memory");
@@ -403,10 +415,13 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     }
     result = cJSON_CreateObject();
     cJSON_AddNumberToObject(result, "recipients", (double)n);
+    if (published >= 0)
+        cJSON_AddBoolToObject(result, "published", published);
     rpc_reply_logged(cl, id, result, &before);
 done:
     cJSON_free(json);
     binjson_attach_free(&a);
+    rpcmsg_target_free(&t);
 }
 
 static void rpc_m_emit(struct rpc_client *cl, const cJSON *id, cJSON *params)
@@ -645,6 +660,33 @@ static void rpc_front_stats(cJSON *r)
         cJSON_AddNumberToObject(r, c[i].name, (double)c[i].v);
 }
 
+/* stats.redis, with --redis (docs/rpc.md). */
+static void rpc_add_redis(cJSON *r)
+{
+    const struct {
+        const char *name;
+        uint64_t v;
+    } f[] = {{"connects", redis_stats.connects},
+             {"disconnects", redis_stats.disconnects},
+             {"timeouts", redis_stats.timeouts},
+             {"published", bus_stats.published},
+             {"unpublished", bus_stats.unpublished},
+             {"received", bus_stats.received},
+             {"own", bus_stats.own},
+             {"malformed", bus_stats.malformed},
+             {"oversized", bus_stats.oversized},
+             {"requests", bus_stats.requests},
+             {"requests_ignored", bus_stats.requests_ignored},
+             {"python", bus_stats.python}};
+    cJSON *o = cJSON_AddObjectToObject(r, "redis");
+    size_t i;
+
+    cJSON_AddBoolToObject(o, "connected", redis_stats.connected != 0);
+    cJSON_AddStringToObject(o, "uid", bus_uid);
+    for (i = 0; i < sizeof f / sizeof f[0]; i++)
+        cJSON_AddNumberToObject(o, f[i].name, (double)f[i].v);
+}
+
 static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     cJSON *r = cJSON_CreateObject();
@@ -747,6 +789,8 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
                                         : cJSON_CreateNull());
     cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
     cJSON_AddNumberToObject(r, "rpc_paused", (double)rpc_stats.paused);
+    if (bus_enabled())
+        rpc_add_redis(r);
     rpc_reply(cl, id, r);
 }
 

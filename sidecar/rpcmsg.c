@@ -135,35 +135,100 @@ int rpcmsg_raw_param(const struct rpcmsg *m, const char *key, const char **val,
 
 /* ---- targets ---- */
 
+/* The number of names in params.<key> (a string or a non-empty list of
+ * strings; absent or null: 0), or -1. */
+static int rpcmsg_names(const cJSON *params, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key), *e;
+    int n = 0;
+
+    if (v == NULL || cJSON_IsNull(v))
+        return 0;
+    if (cJSON_IsString(v))
+        return 1;
+    if (!cJSON_IsArray(v))
+        return -1;
+    cJSON_ArrayForEach(e, v)
+    {
+        if (!cJSON_IsString(e))
+            return -1;
+        n++;
+    }
+    return n > 0 ? n : -1;
+}
+
+/* Appends params.<key>'s names at `out`; returns how many. */
+static size_t rpcmsg_put_names(const cJSON *params, const char *key,
+                               const char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key), *e;
+    size_t n = 0;
+
+    if (v != NULL && cJSON_IsString(v))
+        out[n++] = v->valuestring;
+    else if (v != NULL && cJSON_IsArray(v))
+        cJSON_ArrayForEach(e, v) out[n++] = e->valuestring;
+    return n;
+}
+
 int rpcmsg_target(const cJSON *params, struct hub_target *t, const char **why)
 {
-    static const char *const keys[] = {"namespace", "channel", "to", "except"};
-    const char **slots[] = {&t->nsp, &t->channel, &t->to, &t->except};
+    const cJSON *nsp = cJSON_GetObjectItemCaseSensitive(params, "namespace");
+    const char *flag_keys[] = {"volatile", "local"};
+    const unsigned flag_bits[] = {HUB_F_VOLATILE, HUB_F_LOCAL};
+    int nch = rpcmsg_names(params, "channel"), nto = rpcmsg_names(params, "to");
+    int nex = rpcmsg_names(params, "except");
     const cJSON *v;
+    const char **names;
     size_t i;
 
     memset(t, 0, sizeof *t);
-    for (i = 0; i < 4; i++) {
-        v = cJSON_GetObjectItemCaseSensitive(params, keys[i]);
-        if (v == NULL || cJSON_IsNull(v))
-            continue;
-        if (!cJSON_IsString(v)) {
-            *why = "namespace, channel, to and except must be strings";
+    if (nsp != NULL && !cJSON_IsNull(nsp)) {
+        if (!cJSON_IsString(nsp) || nsp->valuestring[0] != '/') {
+            *why = "namespace must be a string starting with '/'";
             return -1;
         }
-        *slots[i] = v->valuestring;
+        t->nsp = nsp->valuestring;
     }
-    if (t->channel != NULL && t->to != NULL) {
+    if (nch < 0 || nto < 0 || nex < 0) {
+        *why = "channel, to and except must be strings or non-empty lists "
+               "of strings";
+        return -1;
+    }
+    if (nch > 0 && nto > 0) {
         *why = "give channel or to, not both";
         return -1;
     }
-    if (t->nsp != NULL && t->nsp[0] != '/') {
-        *why = "namespace must start with '/'";
+    for (i = 0; i < 2; i++) {
+        v = cJSON_GetObjectItemCaseSensitive(params, flag_keys[i]);
+        if (v != NULL && !cJSON_IsBool(v)) {
+            *why = "volatile and local must be booleans";
+            return -1;
+        }
+        if (cJSON_IsTrue(v))
+            t->flags |= flag_bits[i];
+    }
+    names =
+        malloc(((size_t)nch + (size_t)nto + (size_t)nex + 1) * sizeof *names);
+    if (names == NULL) {
+        *why = "out of memory";
         return -1;
     }
-    if (t->nsp == NULL && t->to == NULL)
+    t->rooms = names;
+    t->nrooms = rpcmsg_put_names(params, nto ? "to" : "channel", names);
+    t->except = names + t->nrooms;
+    t->nexcept = rpcmsg_put_names(params, "except", names + t->nrooms);
+    if (nto > 0)
+        t->flags |= HUB_F_SIDS; /* and the namespace may come from them */
+    else if (t->nsp == NULL)
         t->nsp = "/";
     return 0;
+}
+
+void rpcmsg_target_free(struct hub_target *t)
+{
+    free((void *)t->rooms);
+    t->rooms = NULL;
 }
 
 /* ---- the event ---- */

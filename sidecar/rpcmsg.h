@@ -56,10 +56,15 @@ const char *rpcmsg_str(const struct cJSON *params, const char *key);
 int rpcmsg_raw_param(const struct rpcmsg *m, const char *key, const char **val,
                      size_t *vlen);
 
-/* Fills `t` from params' namespace, channel, to and except. Returns 0, or
- * -1 with *why. */
+/* Fills `t` from params' namespace, channel, to and except (each of the
+ * last three a string or a non-empty list of strings; `to` names socket
+ * ids: HUB_F_SIDS) and the booleans volatile and local. The names point
+ * into params; the lists into one block (t->rooms, never NULL on success)
+ * that rpcmsg_target_free() frees. Returns 0, or -1 with *why (nothing to
+ * free). */
 int rpcmsg_target(const struct cJSON *params, struct hub_target *t,
                   const char **why);
+void rpcmsg_target_free(struct hub_target *t);
 
 /* The Socket.IO event array ["event", args...] (malloc'd text) with its
  * binary values in `a`. `raw` (NULL: none) is the request's own text of

@@ -201,6 +201,30 @@ const char *sock_transport(const struct sock *s)
                                                         : "polling";
 }
 
+void sock_close(struct sock *s, const char *reason)
+{
+    engine_close(s->client->es, reason);
+}
+
+const char *sock_eio_sid(const struct sock *s) { return s->client->es->sid; }
+
+int sock_eio_version(const struct sock *s) { return s->client->es->version; }
+
+uint64_t sock_connected_at_ms(const struct sock *s)
+{
+    return s->client->es->connected_at_ms;
+}
+
+const char *sock_meta(const struct sock *s, const char *key)
+{
+    return key ? engine_meta(s->client->es, key) : s->client->es->meta;
+}
+
+int sock_writable(const struct sock *s)
+{
+    return engine_writable(s->client->es);
+}
+
 /* ---- socket lifecycle ---- */
 
 static struct sock *sock_find(struct sock_client *cl, const char *nsp,

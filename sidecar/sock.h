@@ -154,7 +154,22 @@ void sock_cancel_ack(struct sock *s, int64_t id, void *arg);
  * socket is freed. A no-op on a socket whose `disconnect` is running. */
 void sock_disconnect(struct sock *s, const char *reason);
 
+/* Ends the socket's whole Engine.IO session (every namespace socket on
+ * it; `disconnect` runs for each), as Node's disconnect(true). */
+void sock_close(struct sock *s, const char *reason);
+
 /* The transport name and protocol of the socket's session. */
 const char *sock_transport(const struct sock *s);
+
+/* What the layers above may know of the socket's Engine.IO session: its
+ * sid, protocol (3 or 4), wall-clock start, a handshake value (key
+ * "REMOTE_ADDR", ...; NULL when absent) or, with key NULL, the whole
+ * "KEY=value\0...\0\0" block, and whether a packet sent now would leave
+ * at once (engine_writable). */
+const char *sock_eio_sid(const struct sock *s);
+int sock_eio_version(const struct sock *s);
+uint64_t sock_connected_at_ms(const struct sock *s);
+const char *sock_meta(const struct sock *s, const char *key);
+int sock_writable(const struct sock *s);
 
 #endif

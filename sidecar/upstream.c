@@ -663,21 +663,25 @@ done:
 static void upstream_emit_action(const struct upstream_sock *us,
                                  const char *nsp, const struct upans_action *a)
 {
+    const char *to = a->channel ? a->channel : a->sid, *self = us->sid;
     struct hub_target t;
 
     memset(&t, 0, sizeof t);
     t.nsp = a->nsp ? a->nsp : nsp;
-    if (a->channel != NULL)
-        t.channel = a->channel;
-    else if (a->sid != NULL)
-        t.to = a->sid;
-    else if (!a->broadcast)
-        t.to = us->sid; /* no target: this socket */
-    if (a->except_self)
-        t.except = us->sid;
+    if (to == NULL && !a->broadcast)
+        to = self; /* no target: this socket */
+    if (to != NULL) {
+        t.rooms = &to;
+        t.nrooms = 1;
+        t.flags = a->channel ? 0 : HUB_F_SIDS;
+    }
+    if (a->except_self) {
+        t.except = &self;
+        t.nexcept = 1;
+    }
     if (hub_emit(&t, a->json, a->len, a->at.f, a->at.n, 0, NULL, NULL) < 0)
         log_debug("upstream: socket %s: emit to %s reached nobody", us->sid,
-                  t.to ? t.to : "?");
+                  to ? to : "?");
 }
 
 static void upstream_actions(const struct upstream_sock *us, const char *nsp,

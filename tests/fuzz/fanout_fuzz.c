@@ -159,11 +159,14 @@ static const char *fanout_forward(void *arg, const struct hub_fwd *f)
         return "busy";
     case HUB_FWD_EVENT:
         if ((fanout_reactions & 1) && f->data_len > 2 && f->data[2] == 'b') {
-            t.channel = "c";
+            const char *room = "c";
+            t.rooms = &room;
+            t.nrooms = 1;
             hub_emit(&t, f->data, f->data_len, f->attach, f->nattach, 0, NULL,
                      NULL);
-            t.channel = NULL;
-            t.except = f->sid;
+            t.nrooms = 0;
+            t.except = &f->sid;
+            t.nexcept = 1;
             hub_emit(&t, f->data, f->data_len, f->attach, f->nattach, 0, NULL,
                      NULL);
         }
@@ -339,7 +342,8 @@ static const char *fanout_sid(uint8_t pick, char *out, size_t cap)
 }
 
 /* Target bits: 0-1 namespace, 2-3 whom (all, channel, one socket, all but
- * one), 4 acked, 5 big, 6 an attachment. */
+ * one), 4 acked, 5 big, 6 an attachment, 7 more: rooms are a channel and a
+ * socket id, less another channel (volatile). */
 static void fanout_emit(uint8_t how, uint8_t pick)
 {
     static const char small[] = "[\"srv\",1]";
@@ -348,7 +352,7 @@ static void fanout_emit(uint8_t how, uint8_t pick)
     struct frame *att = NULL;
     struct hub_target t;
     char sid[256];
-    const char *json = small;
+    const char *rooms[2], *except[1], *json = small;
     size_t len = sizeof small - 1;
     int whom = (how >> 2) & 3;
 
@@ -360,14 +364,25 @@ static void fanout_emit(uint8_t how, uint8_t pick)
     }
     memset(&t, 0, sizeof t);
     t.nsp = fanout_nsps[how & 3];
-    if (whom == 1)
-        t.channel = fanout_channels[pick & 3];
-    else if (whom >= 2 && fanout_sid(pick, sid, sizeof sid) == NULL)
+    t.rooms = rooms;
+    t.except = except;
+    if (whom == 1) {
+        rooms[t.nrooms++] = fanout_channels[pick & 3];
+    } else if (whom >= 2 && fanout_sid(pick, sid, sizeof sid) == NULL) {
         return;
-    if (whom == 2)
-        t.to = sid;
-    else if (whom == 3)
-        t.except = sid;
+    }
+    if (whom == 2) {
+        rooms[t.nrooms++] = sid;
+        t.flags = HUB_F_SIDS;
+    } else if (whom == 3) {
+        except[t.nexcept++] = sid;
+    }
+    if ((how & 128) && whom != 2) {
+        rooms[t.nrooms++] = fanout_channels[(pick >> 2) & 3];
+        if (t.nexcept == 0)
+            except[t.nexcept++] = fanout_channels[(pick >> 4) & 3];
+        t.flags |= HUB_F_VOLATILE;
+    }
     if (how & 32) {
         json = big;
         len = sizeof big - 1;

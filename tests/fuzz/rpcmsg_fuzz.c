@@ -206,9 +206,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     RPCMSG_FUZZ_CHECK(m.method != NULL && cJSON_IsObject(m.params));
     cJSON_ArrayForEach(member, m.params) rpcmsg_fuzz_raw(&m, member->string);
     if (rpcmsg_target(m.params, &t, &why) == 0) {
-        RPCMSG_FUZZ_CHECK(t.nsp != NULL || t.to != NULL);
-        RPCMSG_FUZZ_CHECK(t.channel == NULL || t.to == NULL);
+        size_t i;
+
+        RPCMSG_FUZZ_CHECK(t.nsp != NULL || (t.flags & HUB_F_SIDS));
         RPCMSG_FUZZ_CHECK(t.nsp == NULL || t.nsp[0] == '/');
+        RPCMSG_FUZZ_CHECK(t.rooms != NULL && t.except == t.rooms + t.nrooms);
+        for (i = 0; i < t.nrooms + t.nexcept; i++)
+            RPCMSG_FUZZ_CHECK(t.rooms[i] != NULL);
+        rpcmsg_target_free(&t);
     } else {
         RPCMSG_FUZZ_CHECK(why != NULL);
     }

@@ -263,7 +263,8 @@ static void run_broadcast(const char *channel, int acked)
     acks_done = 0;
     hub_set_forward(forward, NULL, 0);
     memset(&t, 0, sizeof t);
-    t.channel = channel;
+    t.rooms = &channel;
+    t.nrooms = channel != NULL;
     memset(json, 'x', sizeof json);
     memcpy(json, "[\"big\",\"", 8);
     memcpy(json + BIG - 2, "\"]", 3);
@@ -278,7 +279,6 @@ static void run_broadcast(const char *channel, int acked)
     /* C heard every broadcast, B those before it was disconnected. */
     CHECK(count(2, "[\"big\"") == i);
     CHECK(count(1, "[\"big\"") == i - 1);
-    t.channel = channel;
     CHECK(hub_emit(&t, "[\"after\"]", 9, NULL, 0, 0, NULL, NULL) == 1);
     turns();
     CHECK(count(2, "[\"after\"]") == 1);
@@ -330,6 +330,91 @@ static void test_relay_sender_disconnected(void)
     close_all();
 }
 
+static void visit_sid(void *arg, const char *sid)
+{
+    (void)arg;
+    CHECK(strlen(sid) == 20);
+}
+
+/* Emits "[\"<tag>\"]" to rooms `r` less `x` (NULL-ended lists) and
+ * returns the receiver count. */
+static long emit_to(const char *tag, const char *const *r, const char *const *x,
+                    unsigned flags)
+{
+    char json[64];
+    struct hub_target t;
+
+    memset(&t, 0, sizeof t);
+    t.rooms = r;
+    while (r != NULL && r[t.nrooms] != NULL)
+        t.nrooms++;
+    t.except = x;
+    while (x != NULL && x[t.nexcept] != NULL)
+        t.nexcept++;
+    t.flags = flags;
+    snprintf(json, sizeof json, "[\"%s\"]", tag);
+    return hub_emit(&t, json, strlen(json), NULL, 0, 0, NULL, NULL);
+}
+
+/* The audience: rooms are channels or socket ids, each receiver once,
+ * except-rooms exclude channels' members and sockets; HUB_F_SIDS refuses
+ * an audience with no connected socket. A in a, b; B in b; C in c; D in
+ * none. */
+static void test_audience(void)
+{
+    const char *ab[] = {"a", "b", NULL}, *b[] = {"b", NULL};
+    const char *nobody[] = {"nobody", NULL};
+    const char *rooms[4] = {NULL}, *except[3] = {NULL};
+    int k;
+
+    for (k = 0; k < 4; k++)
+        open_client(k, 0);
+    join(0, "a");
+    join(0, "b");
+    join(1, "b");
+    join(2, "c");
+    CHECK(emit_to("e1", ab, NULL, 0) == 2); /* A once, B */
+    rooms[0] = "c";
+    rooms[1] = cl[3].sid; /* a socket id is a room of one */
+    rooms[2] = "b";
+    CHECK(emit_to("e2", rooms, b, 0) == 2); /* C, D; not A, B */
+    except[0] = "a";
+    except[1] = cl[2].sid;
+    CHECK(emit_to("e3", NULL, except, 0) == 2); /* B, D */
+    CHECK(emit_to("e4", nobody, NULL, 0) == 0);
+    CHECK(emit_to("e5", nobody, NULL, HUB_F_SIDS) == -1);
+    rooms[0] = cl[1].sid;
+    rooms[1] = "nobody";
+    rooms[2] = NULL;
+    CHECK(emit_to("e6", rooms, NULL, HUB_F_SIDS) == 1);
+    rooms[0] = "b"; /* a channel, not a socket: no one with HUB_F_SIDS */
+    CHECK(emit_to("e7", rooms, NULL, HUB_F_SIDS) == -1);
+    turns();
+    CHECK(count(0, "[\"e1\"]") == 1 && count(1, "[\"e1\"]") == 1);
+    CHECK(count(2, "[\"e1\"]") == 0 && count(3, "[\"e1\"]") == 0);
+    CHECK(count(0, "[\"e2\"]") == 0 && count(1, "[\"e2\"]") == 0);
+    CHECK(count(2, "[\"e2\"]") == 1 && count(3, "[\"e2\"]") == 1);
+    CHECK(count(0, "[\"e3\"]") == 0 && count(1, "[\"e3\"]") == 1);
+    CHECK(count(2, "[\"e3\"]") == 0 && count(3, "[\"e3\"]") == 1);
+    CHECK(count(1, "[\"e6\"]") == 1);
+    /* hub_audience visits the same sockets an emit reaches, each once. */
+    {
+        struct hub_target t;
+        const char *x[] = {"b"};
+
+        memset(&t, 0, sizeof t);
+        t.rooms = ab;
+        t.nrooms = 2;
+        CHECK(hub_audience(&t, visit_sid, NULL) == 2); /* A, B */
+        t.except = x;
+        t.nexcept = 1;
+        CHECK(hub_audience(&t, visit_sid, NULL) == 0);
+        t.nrooms = 0;
+        CHECK(hub_audience(&t, visit_sid, NULL) == 2); /* C, D */
+    }
+    close_all();
+}
+
 int main(void)
 {
     setup();
@@ -337,5 +422,6 @@ int main(void)
     test_channel_broadcast();
     test_acked_channel_broadcast();
     test_relay_sender_disconnected();
+    test_audience();
     return T_DONE();
 }

@@ -133,27 +133,47 @@ static void test_raw_param(void)
 
 static int target(const char *params, struct hub_target *t, const char **why)
 {
+    static cJSON *last; /* the names point into it: kept to the next call */
     cJSON *p = cJSON_Parse(params);
-    int r = rpcmsg_target(p, t, why);
+    int r;
 
-    cJSON_Delete(p);
+    rpcmsg_target_free(t);
+    r = rpcmsg_target(p, t, why);
+    cJSON_Delete(last);
+    last = p;
     return r;
 }
 
 static void test_target(void)
 {
-    struct hub_target t;
+    struct hub_target t = {0};
     const char *why = NULL;
 
     CHECK(target("{}", &t, &why) == 0 && strcmp(t.nsp, "/") == 0 &&
-          t.channel == NULL && t.to == NULL && t.except == NULL);
-    CHECK(target("{\"to\":\"s1\"}", &t, &why) == 0 && t.nsp == NULL);
+          t.nrooms == 0 && t.nexcept == 0 && t.flags == 0);
+    CHECK(target("{\"to\":\"s1\"}", &t, &why) == 0 && t.nsp == NULL &&
+          t.nrooms == 1 && strcmp(t.rooms[0], "s1") == 0 &&
+          t.flags == HUB_F_SIDS);
     CHECK(target("{\"channel\":\"c\",\"to\":\"s1\"}", &t, &why) == -1 &&
           why != NULL);
     CHECK(target("{\"namespace\":\"chat\"}", &t, &why) == -1);
     CHECK(target("{\"channel\":5}", &t, &why) == -1);
     CHECK(target("{\"namespace\":null,\"except\":\"x\"}", &t, &why) == 0 &&
-          strcmp(t.nsp, "/") == 0);
+          strcmp(t.nsp, "/") == 0 && t.nexcept == 1 &&
+          strcmp(t.except[0], "x") == 0);
+    /* Lists: every name kept, in order; empty lists and non-strings refused. */
+    CHECK(target("{\"channel\":[\"a\",\"b\"],\"except\":[\"x\",\"y\",\"z\"],"
+                 "\"volatile\":true,\"local\":false}",
+                 &t, &why) == 0 &&
+          t.nrooms == 2 && strcmp(t.rooms[1], "b") == 0 && t.nexcept == 3 &&
+          strcmp(t.except[2], "z") == 0 && t.flags == HUB_F_VOLATILE);
+    CHECK(target("{\"to\":[\"s1\",\"s2\"],\"local\":true}", &t, &why) == 0 &&
+          t.nrooms == 2 && t.flags == (HUB_F_SIDS | HUB_F_LOCAL));
+    CHECK(target("{\"channel\":[]}", &t, &why) == -1);
+    CHECK(target("{\"to\":[\"s1\",2]}", &t, &why) == -1);
+    CHECK(target("{\"except\":[null]}", &t, &why) == -1);
+    CHECK(target("{\"volatile\":1}", &t, &why) == -1);
+    rpcmsg_target_free(&t);
 }
 
 /* rpcmsg_event() for a line's params the way rpc.c calls it. */

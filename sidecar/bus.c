@@ -1,0 +1,364 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* bus: this node in a Socket.IO fleet through Redis, speaking
+ * @socket.io/redis-adapter's classic protocol: emits published,
+ * broadcasts of other nodes and emitters delivered here. */
+#include "bus.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <openssl/rand.h>
+
+#include "adapter.h"
+#include "buf.h"
+#include "hub.h"
+#include "jsonv.h"
+#include "log.h"
+#include "redis.h"
+#include "sio.h"
+
+struct bus_stats bus_stats;
+char bus_uid[7];
+
+static int bus_on;
+static const char *bus_key;
+static size_t bus_max_message;
+static struct adapter_scratch bus_scratch;
+static struct buf bus_out, bus_chan;
+static char *bus_req_prefix; /* "<key>-request#" */
+static const char *bus_py_channel;
+
+/* Request types of the classic adapter (docs/scale-out.md). */
+enum bus_request_type {
+    BUS_REMOTE_JOIN = 2,
+    BUS_REMOTE_LEAVE = 3,
+    BUS_REMOTE_DISCONNECT = 4,
+};
+
+int bus_enabled(void) { return bus_on; }
+
+/* An emit of this node, published to the others. */
+static int bus_publish(void *arg, const char *nsp, const struct hub_target *t,
+                       const char *json, size_t len,
+                       struct frame *const *attach, unsigned nattach)
+{
+    (void)arg;
+    buf_reset(&bus_out);
+    buf_reset(&bus_chan);
+    /* Exactly one room: its own channel, where Node nodes without a member
+     * drop it unread. */
+    if (adapter_encode(&bus_out, bus_uid, nsp, json, len, attach, nattach,
+                       t->rooms, t->nrooms, t->except, t->nexcept,
+                       t->flags & HUB_F_VOLATILE ? ADAPTER_F_VOLATILE : 0) !=
+            0 ||
+        adapter_channel(&bus_chan, bus_key, nsp,
+                        t->nrooms == 1 ? t->rooms[0] : NULL) != 0 ||
+        redis_publish(bus_chan.data, bus_out.data, bus_out.len) != 0) {
+        bus_stats.unpublished++;
+        return -1;
+    }
+    bus_stats.published++;
+    return 0;
+}
+
+/* The names of a JSON array of strings into `v` (n of them, at most
+ * cap); -1 when it is no such array or a name is invalid. */
+static int bus_names(const cJSON *a, const char **v, size_t cap, size_t *n)
+{
+    const cJSON *e;
+
+    *n = 0;
+    if (a == NULL || cJSON_IsNull(a))
+        return 0;
+    if (!cJSON_IsArray(a))
+        return -1;
+    cJSON_ArrayForEach(e, a)
+    {
+        if (!cJSON_IsString(e) || *n == cap ||
+            !sio_name_valid(e->valuestring, strlen(e->valuestring)))
+            return -1;
+        v[(*n)++] = e->valuestring;
+    }
+    return 0;
+}
+
+/* Collects socket ids (hub_audience's callback). */
+static void bus_collect(void *arg, const char *sid)
+{
+    struct buf *b = arg;
+
+    buf_append(b, sid, strlen(sid) + 1);
+}
+
+/* A request on "<key>-request#<nsp>#". Handled: socketsJoin,
+ * socketsLeave and disconnectSockets in the form Node 8.x and the
+ * emitter publish (with "opts", no answer awaited). The others wait for
+ * answers from the nodes that subscribed to the channel; socketiod only
+ * matches it by pattern, so Node does not count it and never waits for it
+ * (docs/scale-out.md). */
+static void bus_request(const char *nsp, const char *data, size_t len)
+{
+    const char *rooms[256], *except[256], *add[256], *sid;
+    const cJSON *type, *opts;
+    struct buf sids = BUF_INIT;
+    struct hub_target t;
+    size_t nadd = 0, i;
+    const char *err;
+    cJSON *req;
+
+    if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
+        (req = cJSON_ParseWithLength(data, len)) == NULL) {
+        bus_stats.requests_ignored++; /* msgpack: a broadcast with acks */
+        return;
+    }
+    type = cJSON_GetObjectItemCaseSensitive(req, "type");
+    opts = cJSON_GetObjectItemCaseSensitive(req, "opts");
+    memset(&t, 0, sizeof t);
+    t.nsp = nsp;
+    t.rooms = rooms;
+    t.except = except;
+    if (!cJSON_IsNumber(type) || !cJSON_IsObject(opts) ||
+        type->valueint < BUS_REMOTE_JOIN ||
+        type->valueint > BUS_REMOTE_DISCONNECT ||
+        bus_names(cJSON_GetObjectItemCaseSensitive(opts, "rooms"), rooms, 256,
+                  &t.nrooms) != 0 ||
+        bus_names(cJSON_GetObjectItemCaseSensitive(opts, "except"), except, 256,
+                  &t.nexcept) != 0 ||
+        (type->valueint != BUS_REMOTE_DISCONNECT &&
+         bus_names(cJSON_GetObjectItemCaseSensitive(req, "rooms"), add, 256,
+                   &nadd) != 0)) {
+        bus_stats.requests_ignored++;
+        goto done;
+    }
+    bus_stats.requests++;
+    hub_audience(&t, bus_collect, &sids);
+    for (sid = sids.data; sid != NULL && sid < sids.data + sids.len;
+         sid += strlen(sid) + 1) {
+        if (type->valueint == BUS_REMOTE_DISCONNECT) {
+            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "close")))
+                hub_close(sid);
+            else
+                hub_disconnect(sid);
+            continue;
+        }
+        for (i = 0; i < nadd; i++)
+            if ((type->valueint == BUS_REMOTE_JOIN
+                     ? hub_join(sid, add[i], &err)
+                     : hub_leave(sid, add[i], &err)) != 0)
+                log_info("bus: socket %s: %s: %s", sid, add[i], err);
+    }
+done:
+    buf_free(&sids);
+    cJSON_Delete(req);
+}
+
+/* A message of python-socketio's RedisManager (write-only or a server):
+ * {"method": "emit", "event", "data", "namespace", "room", "skip_sid",
+ * "callback", "host_id"}. Only its JSON form is read (python-socketio
+ * 5.14 and later); the pickles of older ones (Debian 12's 5.7.2) are
+ * never unpickled: dropped as malformed. As its receivers do, `data` is
+ * the one argument (none when null); `room` and `skip_sid` a name, a list
+ * or null; a callback is not carried back (delivered without ack). */
+static void bus_python(const char *data, size_t len)
+{
+    const char *rooms[256], *except[256], *ns;
+    const cJSON *method, *event, *args, *v;
+    struct hub_target t;
+    char *json = NULL;
+    cJSON *msg, *arr = NULL;
+
+    if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
+        (msg = cJSON_ParseWithLength(data, len)) == NULL) {
+        bus_stats.malformed++;
+        log_info("bus: python-socketio message dropped: %s",
+                 len > 0 && (unsigned char)data[0] == 0x80
+                     ? "a pickle (never unpickled)"
+                     : "not JSON");
+        return;
+    }
+    method = cJSON_GetObjectItemCaseSensitive(msg, "method");
+    if (!cJSON_IsString(method) || strcmp(method->valuestring, "emit") != 0) {
+        bus_stats.requests_ignored++;
+        goto done;
+    }
+    event = cJSON_GetObjectItemCaseSensitive(msg, "event");
+    args = cJSON_GetObjectItemCaseSensitive(msg, "data");
+    v = cJSON_GetObjectItemCaseSensitive(msg, "namespace");
+    ns = cJSON_IsString(v) ? v->valuestring : "/";
+    memset(&t, 0, sizeof t);
+    t.nsp = ns;
+    t.rooms = rooms;
+    t.except = except;
+    t.flags = HUB_F_LOCAL;
+    v = cJSON_GetObjectItemCaseSensitive(msg, "room");
+    if (cJSON_IsString(v) &&
+        sio_name_valid(v->valuestring, strlen(v->valuestring)))
+        rooms[t.nrooms++] = v->valuestring;
+    else if (v != NULL && !cJSON_IsNull(v) &&
+             (bus_names(v, rooms, 256, &t.nrooms) != 0 || t.nrooms == 0))
+        goto bad;
+    v = cJSON_GetObjectItemCaseSensitive(msg, "skip_sid");
+    if (cJSON_IsString(v) &&
+        sio_name_valid(v->valuestring, strlen(v->valuestring)))
+        except[t.nexcept++] = v->valuestring;
+    else if (v != NULL && !cJSON_IsNull(v) &&
+             bus_names(v, except, 256, &t.nexcept) != 0)
+        goto bad;
+    if (ns[0] != '/' || !sio_name_valid(ns, strlen(ns)) ||
+        !cJSON_IsString(event) ||
+        !sio_name_valid(event->valuestring, strlen(event->valuestring)) ||
+        (arr = cJSON_CreateArray()) == NULL)
+        goto bad;
+    cJSON_AddItemToArray(arr, cJSON_CreateString(event->valuestring));
+    if (args != NULL && !cJSON_IsNull(args))
+        cJSON_AddItemReferenceToArray(arr, (cJSON *)args);
+    if ((json = cJSON_PrintUnformatted(arr)) == NULL)
+        goto done;
+    bus_stats.python++;
+    hub_emit(&t, json, strlen(json), NULL, 0, 0, NULL, NULL);
+    goto done;
+bad:
+    bus_stats.malformed++;
+    log_info("bus: python-socketio emit dropped: bad names");
+done:
+    cJSON_free(json);
+    cJSON_Delete(arr);
+    cJSON_Delete(msg);
+}
+
+void bus_message(void *arg, const char *channel, size_t clen, const char *data,
+                 size_t len)
+{
+    struct frame *att[64], **attach = att;
+    struct adapter_msg m;
+    struct hub_target t;
+    const char *why, *uid;
+    size_t uid_len, i, n = 0;
+
+    (void)arg;
+    if (len > bus_max_message) {
+        bus_stats.oversized++;
+        log_info("bus: %zu-byte message on %.*s over --redis-max-message", len,
+                 (int)(clen > 200 ? 200 : clen), channel);
+        return;
+    }
+    if (bus_py_channel != NULL && clen == strlen(bus_py_channel) &&
+        memcmp(channel, bus_py_channel, clen) == 0) {
+        bus_python(data, len);
+        return;
+    }
+    if (clen > strlen(bus_req_prefix) &&
+        memcmp(channel, bus_req_prefix, strlen(bus_req_prefix)) == 0) {
+        char nsp[SOCK_MAX_NSP_NAME + 1];
+        size_t nlen = clen - strlen(bus_req_prefix) - 1;
+        if (channel[clen - 1] != '#' || nlen == 0 || nlen >= sizeof nsp) {
+            bus_stats.requests_ignored++;
+            return;
+        }
+        memcpy(nsp, channel + strlen(bus_req_prefix), nlen);
+        nsp[nlen] = '\0';
+        bus_request(nsp, data, len);
+        return;
+    }
+    if (adapter_uid(data, len, &uid, &uid_len) == 0 &&
+        uid_len == strlen(bus_uid) && memcmp(uid, bus_uid, uid_len) == 0) {
+        bus_stats.own++;
+        return;
+    }
+    if (adapter_decode(data, len, &m, &bus_scratch, &why) != 0) {
+        bus_stats.malformed++;
+        log_info("bus: message on %.*s dropped: %s",
+                 (int)(clen > 200 ? 200 : clen), channel, why);
+        return;
+    }
+    if (m.nbins > 64 && (attach = calloc(m.nbins, sizeof *attach)) == NULL)
+        return;
+    for (n = 0; n < m.nbins; n++)
+        if ((attach[n] = frame_new(m.bins[n].p, m.bins[n].len)) == NULL)
+            goto done;
+    memset(&t, 0, sizeof t);
+    t.nsp = m.nsp;
+    t.rooms = m.rooms;
+    t.nrooms = m.nrooms;
+    t.except = m.except;
+    t.nexcept = m.nexcept;
+    t.flags = HUB_F_LOCAL | (m.flags & ADAPTER_F_VOLATILE ? HUB_F_VOLATILE : 0);
+    bus_stats.received++;
+    hub_emit(&t, m.json, m.json_len, attach, (unsigned)m.nbins, 0, NULL, NULL);
+done:
+    for (i = 0; i < n; i++)
+        frame_unref(attach[i]);
+    if (attach != att)
+        free(attach);
+}
+
+int bus_setup(struct event_base *base, const struct bus_config *cfg,
+              const char **cause)
+{
+    static const char alnum[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char r[6];
+    struct redis_url u;
+    struct buf pat = BUF_INIT;
+    size_t i;
+    int rc;
+
+    if (redis_url_parse(cfg->url, &u, cause) != 0)
+        return -1;
+    if (RAND_bytes(r, sizeof r) != 1) {
+        *cause = "no random bytes for the node's uid";
+        return -1;
+    }
+    for (i = 0; i < sizeof r; i++)
+        bus_uid[i] = alnum[r[i] % 62];
+    bus_key = cfg->key;
+    bus_max_message = cfg->max_message;
+    if (redis_setup(base, &u, cfg->timeout_ms, bus_message, NULL, cause) != 0)
+        return -1;
+    /* Every namespace at once: "<key>#*" (the request and response
+     * channels are "<key>-request#..." and stay out of it). */
+    rc = adapter_pattern(&pat, bus_key) != 0 || redis_psubscribe(pat.data);
+    buf_reset(&pat);
+    /* The requests, by pattern too (see bus_request). */
+    if (rc == 0) {
+        char *req_key = NULL;
+        buf_reset(&pat);
+        rc = buf_printf(&pat, "%s-request", bus_key) != 0 ||
+             (req_key = buf_dup(pat.data, pat.len)) == NULL ||
+             (bus_req_prefix = malloc(pat.len + 2)) == NULL;
+        if (rc == 0) {
+            snprintf(bus_req_prefix, pat.len + 2, "%s#", req_key);
+            buf_reset(&pat);
+            rc = adapter_pattern(&pat, req_key) != 0 ||
+                 redis_psubscribe(pat.data) != 0;
+        }
+        free(req_key);
+    }
+    buf_free(&pat);
+    bus_py_channel = cfg->python_channel;
+    if (rc == 0 && bus_py_channel != NULL)
+        rc = redis_subscribe(bus_py_channel);
+    if (rc != 0) {
+        *cause = "out of memory";
+        return -1;
+    }
+    hub_set_publish(bus_publish, NULL);
+    bus_on = 1;
+    return 0;
+}
+
+void bus_shutdown(void)
+{
+    if (!bus_on)
+        return;
+    hub_set_publish(NULL, NULL);
+    redis_shutdown();
+    adapter_scratch_free(&bus_scratch);
+    buf_free(&bus_out);
+    buf_free(&bus_chan);
+    free(bus_req_prefix);
+    bus_req_prefix = NULL;
+    bus_on = 0;
+}

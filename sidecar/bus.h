@@ -1,0 +1,55 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* bus: this node in a Socket.IO fleet through Redis, speaking
+ * @socket.io/redis-adapter's classic protocol: emits published,
+ * broadcasts of other nodes and emitters delivered here. */
+#ifndef SOCKETIOD_BUS_H
+#define SOCKETIOD_BUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+
+struct bus_config {
+    const char *url; /* --redis */
+    const char *key; /* --redis-key, the channels' prefix */
+    unsigned timeout_ms;
+    size_t max_message;
+    const char *python_channel; /* python-socketio's; NULL: not read */
+};
+
+struct bus_stats {
+    uint64_t published;   /* broadcasts handed to Redis */
+    uint64_t unpublished; /* emits not published: Redis unreachable, or
+                             their data would not encode */
+    uint64_t received;    /* broadcasts of other nodes delivered here */
+    uint64_t own;         /* our own, echoed back: ignored */
+    uint64_t malformed;   /* dropped: not a classic broadcast */
+    uint64_t oversized;   /* dropped: over --redis-max-message */
+    uint64_t requests;    /* socketsJoin/Leave, disconnectSockets applied */
+    uint64_t requests_ignored; /* request types not handled yet */
+    uint64_t python;           /* python-socketio emits delivered here */
+};
+
+extern struct bus_stats bus_stats;
+
+/* This node's uid in the fleet (6 characters, as Node's adapter). */
+extern char bus_uid[7];
+
+/* Connects to Redis (in the background), subscribes to every namespace's
+ * broadcasts and publishes the hub's emits from now on. Returns 0, or -1
+ * with *cause (a bad URL; never the password). */
+int bus_setup(struct event_base *base, const struct bus_config *cfg,
+              const char **cause);
+
+/* 1 once bus_setup() ran. */
+int bus_enabled(void);
+
+/* Decodes one message of channel `channel` and delivers it to this node's
+ * sockets (what a subscription calls; exposed for tests and fuzzing). */
+void bus_message(void *arg, const char *channel, size_t clen, const char *data,
+                 size_t len);
+
+void bus_shutdown(void);
+
+#endif

@@ -1,0 +1,65 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* redis: the daemon's two Redis connections (commands, pub/sub) on the
+ * event loop, through hiredis: reconnect with backoff, resubscribe,
+ * per-request timeouts. */
+#ifndef SOCKETIOD_REDIS_H
+#define SOCKETIOD_REDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+
+/* A parsed --redis URL. */
+struct redis_url {
+    char host[256];
+    int port;
+    char path[108]; /* a Unix socket; then host is empty */
+    char user[128]; /* ACL user; empty: none ("AUTH pass") */
+    char pass[256]; /* empty: no AUTH */
+    int db;
+};
+
+/* Parses "redis://[[user]:pass@]host[:port][/db]" (port 6379, db 0; an
+ * IPv6 host in brackets) or "unix:///path.sock[?db=N]" (user and pass as
+ * "unix://[user]:pass@/path"). Percent-escapes in user and pass are
+ * decoded. Returns 0, or -1 with *cause (which never holds the password). */
+int redis_url_parse(const char *url, struct redis_url *u, const char **cause);
+
+/* A message on a subscribed channel or pattern. */
+typedef void (*redis_message_cb)(void *arg, const char *channel, size_t clen,
+                                 const char *data, size_t len);
+
+struct redis_stats {
+    uint64_t connected; /* 1 while both connections are up */
+    uint64_t connects;  /* connections made (both kinds, reconnects too) */
+    uint64_t disconnects;
+    uint64_t published;      /* PUBLISH commands sent */
+    uint64_t publish_failed; /* not sent: Redis unreachable */
+    uint64_t timeouts;       /* requests unanswered in time (then reconnect) */
+    uint64_t received;       /* messages from subscriptions */
+};
+
+extern struct redis_stats redis_stats;
+
+/* Connects both connections to `u` (in the background: a failure is
+ * retried with backoff from 0.1 to 5 s, and logged without credentials).
+ * A request unanswered after `timeout_ms` drops both connections, which
+ * then reconnect. Messages go to `cb`. Returns 0 or -1 with *cause. */
+int redis_setup(struct event_base *base, const struct redis_url *u,
+                unsigned timeout_ms, redis_message_cb cb, void *arg,
+                const char **cause);
+
+/* Subscribes to a pattern / a channel, now and after each reconnect.
+ * 0 or -1. */
+int redis_psubscribe(const char *pattern);
+int redis_subscribe(const char *channel);
+
+/* Publishes; returns 0 when sent (or queued on a live connection), -1
+ * when Redis is unreachable (counted in publish_failed). */
+int redis_publish(const char *channel, const void *data, size_t len);
+
+/* Closes both connections; nothing reconnects afterwards. */
+void redis_shutdown(void);
+
+#endif
