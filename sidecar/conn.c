@@ -185,14 +185,35 @@ void conn_setup(struct event_base *base, const struct conn_handler *h,
     conn_lim = *lim;
     event_assign(&conn_flusher, base, -1, 0, conn_flush_dirty, NULL);
     event_priority_set(&conn_flusher, TURN_FLUSH);
-    if (conn_lim.head_timeout_ms)
-        timerq_init(&conn_head_q, base, conn_lim.head_timeout_ms,
+    conn_set_limits(lim);
+}
+
+/* The queues and the address map exist from the first limit that needs
+ * them on (at start-up or on SIGHUP). */
+static int conn_head_q_ready, conn_drain_q_ready, conn_ips_ready;
+
+void conn_set_limits(const struct conn_limits *lim)
+{
+    conn_lim.max_conns = lim->max_conns;
+    conn_lim.head_timeout_ms = lim->head_timeout_ms;
+    conn_lim.drain_timeout_ms = lim->drain_timeout_ms;
+    if (conn_lim.head_timeout_ms && !conn_head_q_ready) {
+        timerq_init(&conn_head_q, conn_base, conn_lim.head_timeout_ms,
                     conn_head_expired, NULL);
-    if (conn_lim.drain_timeout_ms)
-        timerq_init(&conn_drain_q, base, conn_lim.drain_timeout_ms,
+        conn_head_q_ready = 1;
+    }
+    conn_head_q.delay_ms = conn_lim.head_timeout_ms;
+    if (conn_lim.drain_timeout_ms && !conn_drain_q_ready) {
+        timerq_init(&conn_drain_q, conn_base, conn_lim.drain_timeout_ms,
                     conn_drain_expired, NULL);
-    if (conn_lim.max_conns_per_ip && idmap_init(&conn_ips) != 0)
-        conn_lim.max_conns_per_ip = 0; /* start-up only; idmap logs nothing */
+        conn_drain_q_ready = 1;
+    }
+    conn_drain_q.delay_ms = conn_lim.drain_timeout_ms;
+    if (lim->max_conns_per_ip && !conn_ips_ready)
+        conn_ips_ready = idmap_init(&conn_ips) == 0;
+    /* Without the map (out of memory) no per-address limit: idmap logs
+     * nothing, and refusing everyone would be worse. */
+    conn_lim.max_conns_per_ip = conn_ips_ready ? lim->max_conns_per_ip : 0;
 }
 
 /* The peer's address as a map key; 0, or -1 for a peer without one

@@ -1231,6 +1231,18 @@ int upstream_setup(struct event_base *base, const struct upstream_config *cfg,
     return 0;
 }
 
+void upstream_set_tuning(const struct upstream_config *cfg)
+{
+    upstream_cfg.concurrency = cfg->concurrency ? cfg->concurrency : 1;
+    upstream_cfg.queue = cfg->queue ? cfg->queue : 1;
+    upstream_cfg.timeout_ms = cfg->timeout_ms;
+    upstream_cfg.retries = cfg->retries;
+    upstream_cfg.max_context = cfg->max_context;
+    upstream_cfg.max_queue_bytes =
+        cfg->max_queue_bytes ? cfg->max_queue_bytes : 4 << 20;
+    upstream_kick(); /* more slots may let waiting events go now */
+}
+
 void upstream_shutdown(void)
 {
     struct idmap_node *n;

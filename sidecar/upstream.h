@@ -81,6 +81,12 @@ int upstream_sign(const char *secret, size_t secret_len, long t,
 int upstream_setup(struct event_base *base, const struct upstream_config *cfg,
                    const char **cause);
 
+/* SIGHUP: applies the tuning of `cfg` (concurrency, queue, queue bytes,
+ * timeout, retries, max context); the URL and the secret stay. Requests in
+ * flight finish with the timeout they started with. Call after a successful
+ * upstream_setup(). */
+void upstream_set_tuning(const struct upstream_config *cfg);
+
 /* The hub_forward_cb to give hub_set_forward(). */
 const char *upstream_forward(void *arg, const struct hub_fwd *f);
 
