@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* config: the daemon's settings, from the command line and a config file. */
 #include "config.h"
+#include "log.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -74,6 +75,8 @@ enum {
     OPT_RPC_GROUP,
     OPT_RPC_ALLOW_UID,
     OPT_RPC_ALLOW_GID,
+    OPT_ADMIN,
+    OPT_LOG_FORMAT,
 };
 
 static const struct option config_options[] = {
@@ -141,6 +144,8 @@ static const struct option config_options[] = {
     {"max-sessions-per-ip", required_argument, NULL, OPT_MAX_SESSIONS_PER_IP},
     {"first-poll-timeout", required_argument, NULL, OPT_FIRST_POLL_TIMEOUT},
     {"max-handshake-meta", required_argument, NULL, OPT_MAX_HANDSHAKE_META},
+    {"admin", required_argument, NULL, OPT_ADMIN},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"config", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -293,6 +298,9 @@ static void config_usage(FILE *f)
         "                              request within (10000)\n"
         "      --max-handshake-meta BYTES  handshake values kept per "
         "session (8192)\n"
+        "      --admin ADDR            /metrics, /healthz, /readyz over HTTP "
+        "on\n                              127.0.0.1:PORT or unix:PATH (off)\n"
+        "      --log-format FMT        text or json (text)\n"
         "  -c, --config FILE           key = value lines (long option "
         "names)\n"
         "  -v                          more log output (repeatable)\n"
@@ -667,6 +675,16 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_PRIVATE_CHANNELS:
         cfg->private_channels = val == NULL || strcasecmp(val, "no") != 0;
         return 0;
+    case OPT_ADMIN:
+        cfg->admin = *val ? val : NULL;
+        return 0;
+    case OPT_LOG_FORMAT:
+        cfg->log_format = val;
+        return log_set_format(val) == 0
+                   ? 0
+                   : (fprintf(stderr,
+                              "socketiod: --log-format is text or json\n"),
+                      -1);
     case 'c':
         return config_file(cfg, val);
     case 'v':
