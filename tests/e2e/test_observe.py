@@ -304,3 +304,31 @@ def test_output_overflow_is_logged(daemon):
     assert len(lines) == 1 and " warn " in lines[0], d.stderr()
     assert "peer=127.0.0.1" in lines[0], lines
     w.close()
+
+
+def test_unit_is_notify_and_sandboxed(tmp_path):
+    """The shipped unit: Type=notify with a watchdog, and systemd's own
+    offline review of its sandboxing (no systemd runs in the test
+    container, so the unit itself is not started here)."""
+    import shutil
+    import subprocess
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("no systemd-analyze")
+    src = os.path.join(os.environ.get("SOCKETIOD_SRCDIR", "."),
+                       "etc/systemd/socketiod.service")
+    text = open(src).read()
+    for line in ("Type=notify", "WatchdogSec=", "ProtectSystem=strict",
+                 "ProtectHome=yes", "PrivateTmp=yes", "NoNewPrivileges=yes",
+                 "RuntimeDirectory=socketiod", "StateDirectory=socketiod"):
+        assert "\n" + line in text, line
+    unit = tmp_path / "socketiod.service"
+    unit.write_text(text.replace("/usr/local/bin/socketiod",
+                                 os.environ.get("SOCKETIOD", "/bin/true")))
+    v = subprocess.run(["systemd-analyze", "verify", str(unit)],
+                       capture_output=True, text=True, timeout=60)
+    assert v.returncode == 0 and "socketiod.service" not in v.stderr, v.stderr
+    s = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                        str(unit)], capture_output=True, text=True,
+                       timeout=60)
+    m = re.search(r"Overall exposure level for \S+: ([\d.]+)", s.stdout)
+    assert m and float(m.group(1)) <= 2.0, s.stdout[-2000:]
