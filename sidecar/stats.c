@@ -296,7 +296,7 @@ static int stats_hist(struct buf *out, const char *name, const char *help,
             rc = buf_printf(out, "%s_bucket{%s=\"", name, key);
             rc = rc ? rc : stats_label(out, hist_label(f, i));
             if (rc == 0 && b < f->nbounds)
-                rc = buf_printf(out, "\",le=\"%.17g\"} %llu\n", f->bounds[b],
+                rc = buf_printf(out, "\",le=\"%g\"} %llu\n", f->bounds[b],
                                 (unsigned long long)cum);
             else if (rc == 0)
                 rc = buf_printf(out, "\",le=\"+Inf\"} %llu\n",
