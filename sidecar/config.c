@@ -678,13 +678,11 @@ static int config_apply(struct config *cfg, int opt, const char *name,
     case OPT_ADMIN:
         cfg->admin = *val ? val : NULL;
         return 0;
-    case OPT_LOG_FORMAT:
-        cfg->log_format = val;
-        return log_set_format(val) == 0
-                   ? 0
-                   : (fprintf(stderr,
-                              "socketiod: --log-format is text or json\n"),
-                      -1);
+    case OPT_LOG_FORMAT: /* lands in log.c at once, as it is read */
+        if (log_set_format(val) == 0)
+            return 0;
+        fprintf(stderr, "socketiod: --log-format is text or json\n");
+        return -1;
     case 'c':
         return config_file(cfg, val);
     case 'v':

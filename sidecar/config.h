@@ -85,7 +85,6 @@ struct config {
     unsigned first_poll_timeout_ms; /* polling session's first request */
     size_t max_handshake_meta;      /* handshake values kept per session */
     const char *admin;              /* --admin: /metrics etc. (NULL: off) */
-    const char *log_format;         /* --log-format: text or json */
 };
 
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long

@@ -332,3 +332,18 @@ def test_unit_is_notify_and_sandboxed(tmp_path):
                        timeout=60)
     m = re.search(r"Overall exposure level for \S+: ([\d.]+)", s.stdout)
     assert m and float(m.group(1)) <= 2.0, s.stdout[-2000:]
+
+
+def test_refused_handshakes_are_summarised(daemon):
+    d = daemon("--log-format", "json", "--max-sessions-per-ip", "1")
+    s = requests.Session()
+    url = d.url + "/socket.io/?EIO=4&transport=polling"
+    assert s.get(url, timeout=5).status_code == 200
+    for _ in range(300):
+        assert s.get(url, timeout=5).status_code == 503
+    time.sleep(1.2)
+    lines = [j for j in json_lines(d)
+             if "over --max-sessions-per-ip" in j["msg"]]
+    assert 1 <= len(lines) <= 6, lines
+    assert sum(j["count"] for j in lines) == 300, lines
+    assert stats(d)["sessions_refused"] == 300
