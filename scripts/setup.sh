@@ -35,6 +35,7 @@ APT_PACKAGES=(
     build-essential autoconf automake libtool pkg-config # toolchain, autotools
     clang clang-format                       # --enable-fuzzing (libFuzzer); .clang-format
     libevent-dev libcjson-dev libsqlite3-dev libssl-dev libfcgi-dev # libraries
+    libsystemd-dev                           # sd_notify: Type=notify, the watchdog (optional)
     libfcgi-bin socat                        # cgi-fcgi and socat: test peers
     iproute2                                 # ss: the listen backlog test
     uwsgi uwsgi-plugin-python3               # FastCGI/SCGI upstream app in the tests
@@ -43,6 +44,7 @@ APT_PACKAGES=(
     python3-socketio python3-engineio python3-requests python3-websocket # Python client
     python3-django python3-webpy python3-setuptools python3-pip # the adapters (adapters/), pip install of them
     python3-mako                             # the web.py Mako template test (webpy-socketio's README)
+    python3-prometheus-client                # parses /metrics in the admin test
     chromium                                 # the browser test of the example apps (playwright-core)
     ca-certificates                          # npm over https
 )

@@ -82,6 +82,8 @@ struct config {
     unsigned max_sessions_per_ip;   /* per client address; 0: no limit */
     unsigned first_poll_timeout_ms; /* polling session's first request */
     size_t max_handshake_meta;      /* handshake values kept per session */
+    const char *admin;              /* --admin: /metrics etc. (NULL: off) */
+    int log_format;                 /* --log-format: 0 text, 1 json */
 };
 
 /* Every string in a struct config is its own copy (options_set()).

@@ -265,6 +265,27 @@ static void conn_ip_release(struct conn_ip *ip)
     }
 }
 
+/* Refusals and overflows a flood repeats: one log line a second each. */
+static struct log_summary conn_refused_all =
+    LOG_SUMMARY_INIT("connections refused over --max-connections");
+static struct log_summary conn_refused_ip =
+    LOG_SUMMARY_INIT("connections refused over --max-connections-per-ip");
+static struct log_summary conn_overflows =
+    LOG_SUMMARY_INIT("connections closed: queued output over --max-output");
+
+static void conn_log_refusal(struct log_summary *s, const struct sockaddr *sa)
+{
+    char peer[INET6_ADDRSTRLEN] = "local";
+
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer,
+                  sizeof peer);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
+                  sizeof peer);
+    log_count(s, peer, NULL);
+}
+
 struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
 {
     struct conn *c;
@@ -272,16 +293,13 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
 
     if (conn_lim.max_conns && conn_stats.open >= conn_lim.max_conns) {
         conn_stats.refused++;
-        log_info("refusing a connection: %u open (--max-connections)",
-                 conn_lim.max_conns);
+        conn_log_refusal(&conn_refused_all, sa);
         close(fd);
         return NULL;
     }
     if (conn_ip_take(sa, &ip) != 0) {
         conn_stats.refused++;
-        log_info("refusing a connection: its address has %u open "
-                 "(--max-connections-per-ip)",
-                 conn_lim.max_conns_per_ip);
+        conn_log_refusal(&conn_refused_ip, sa);
         close(fd);
         return NULL;
     }
@@ -368,9 +386,12 @@ static int conn_enqueue(struct conn *c, struct frame *f, uint32_t off)
     uint32_t cap, i;
 
     if (c->out_bytes + (f->len - off) > conn_lim.max_output) {
+        char peer[INET6_ADDRSTRLEN];
+        int port;
+
         conn_stats.output_overflows++;
-        log_info("conn %u: output queue over %zu bytes, closing", c->id,
-                 conn_lim.max_output);
+        conn_peer(c, peer, sizeof peer, &port);
+        log_count(&conn_overflows, peer, NULL);
         return -1;
     }
     if (c->out_n == c->out_cap) {

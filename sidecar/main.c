@@ -18,6 +18,7 @@
 #include <malloc.h>
 #endif
 
+#include "admin.h"
 #include "config.h"
 #include "conn.h"
 #include "engine.h"
@@ -29,11 +30,13 @@
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
+#include "notify.h"
 #include "pfor.h"
 #include "req.h"
 #include "rpc.h"
 #include "scgiserv.h"
 #include "sock.h"
+#include "stats.h"
 #include "turn.h"
 #include "upstream.h"
 
@@ -444,6 +447,8 @@ static void main_stop(evutil_socket_t sig, short what, void *arg)
         return;
     }
     log_info("signal %d: shutting down", (int)sig);
+    admin_set_ready(0, "shutting down");
+    notify_stopping("draining connections and upstream events");
     event_del(main_trim_ev);
     listener_shutdown();
     rpc_shutdown();
@@ -532,6 +537,7 @@ static void main_reload(evutil_socket_t sig, short what, void *arg)
     }
     if (config_update(&main_cfg, &next) > 0) {
         log_init(main_cfg.verbose);
+        log_set_format(main_cfg.log_format ? "json" : "text");
         main_conn_limits(&lim);
         conn_set_limits(&lim);
         main_sock_limits();
@@ -565,6 +571,7 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     }
     log_init(main_cfg.verbose);
+    log_set_format(main_cfg.log_format ? "json" : "text");
     signal(SIGPIPE, SIG_IGN);
     /* A file size limit (RLIMIT_FSIZE) reached by stderr redirected to a
      * file is a failed write (EFBIG), not the end of the daemon. (The
@@ -583,6 +590,8 @@ int main(int argc, char **argv)
     event_config_free(evcfg);
     if (main_base == NULL || turn_setup(main_base) != 0)
         fatal("cannot create the event loop");
+    log_start(main_base);
+    stats_setup();
     /* Before any socket accepts: a SIGTERM that comes as soon as the
      * sockets answer (a supervisor, a test) must drain, not kill. It is
      * handled once the loop runs, when everything is set up. */
@@ -701,6 +710,11 @@ int main(int argc, char **argv)
     fprintf(stderr, "socketiod: control socket %s\n", rpc_path);
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
         fatal("message log %s", cause);
+    if (main_cfg.admin != NULL &&
+        admin_setup(main_base, main_cfg.admin, &cause) != 0)
+        fatal("admin %s: %s", main_cfg.admin, cause);
+    admin_set_ready(1, NULL);
+    notify_ready(main_base, "listening");
 
     main_trim_ev = event_new(main_base, -1, EV_PERSIST, main_trim_tick, NULL);
     if (main_trim_ev == NULL)
@@ -717,6 +731,8 @@ int main(int argc, char **argv)
     event_free(sighup);
     if (main_drain_ev != NULL)
         event_free(main_drain_ev);
+    admin_shutdown();
+    notify_shutdown();
     upstream_shutdown();
     turn_run(); /* what the last turn closed */
     hub_shutdown();
@@ -725,6 +741,7 @@ int main(int argc, char **argv)
     free(main_client_js);
     free((char *)main_static_dir);
     config_free(&main_cfg);
+    log_flush();
     log_info("stopped");
     return 0;
 }

@@ -53,6 +53,7 @@ static void options_get_threads(const struct config *cfg, char *buf,
                                 size_t cap);
 
 static const char *const options_rate_actions[] = {"drop", "disconnect", NULL};
+static const char *const options_log_formats[] = {"text", "json", NULL};
 
 /* Every option, in --help order. Defaults are text parsed like a value, so
  * the docs print what the daemon uses. `reload` marks what SIGHUP applies
@@ -261,10 +262,19 @@ const struct options_entry options_table[] = {
      AT(message_log.cookies), NULL, NULL, NULL,
      "let %(HTTP_COOKIE)s and %(HTTP_AUTHORIZATION)s render the credentials"},
 
+    {"admin", 0, OPTIONS_ADDRESS, "ADDR", 0, 0, NULL, NULL, NULL, 0, 0,
+     AT(admin), NULL, NULL, "Monitoring",
+     "serve /metrics, /healthz and /readyz over HTTP on HOST:PORT (loopback "
+     "recommended), unix:PATH or /PATH; never on the public port (default: "
+     "off)"},
+
     {"verbose", 'v', OPTIONS_COUNT, "LEVEL", 0, 3, NULL, "0", NULL, 1, 0,
      AT(verbose), NULL, NULL, "Logging",
      "more log output: -v lifecycle, -vv per request, -vvv per packet (in a "
      "config file: verbose = 0 to 3)"},
+    {"log-format", 0, OPTIONS_ENUM, "FORMAT", 0, 0, options_log_formats, "text",
+     NULL, 1, 0, AT(log_format), NULL, NULL, NULL,
+     "text: RFC 3339 time, level, message; json: one object per line"},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL,
      NULL},
 };
@@ -357,12 +367,15 @@ static const char *const options_time_units[] = {"ms", "s", "m", "h", NULL};
 static const unsigned long options_time_factors[] = {1, 1000, 60000, 3600000};
 
 /* Checks an address as the listener will take it, so a typo fails at
- * start-up with the option's name, not later or on another port. */
-static int options_address(const char *val)
+ * start-up with the option's name, not later or on another port. `slash`:
+ * "/PATH" is a Unix socket too. */
+static int options_address(const char *val, int slash)
 {
     const char *port;
     unsigned long n;
 
+    if (slash && val[0] == '/')
+        return strlen(val) < 108 ? 0 : -1;
     if (strncmp(val, "unix:", 5) == 0)
         return val[5] != '\0' && strlen(val + 5) < 108 ? 0 : -1;
     if (val[0] == '[') {
@@ -477,13 +490,21 @@ int options_set(struct config *cfg, const struct options_entry *o,
         return 0;
     case OPTIONS_ADDRESS: {
         int *cnt = (int *)((char *)cfg + o->count_off);
-        const char **slot = (const char **)options_field(cfg, o) + *cnt;
-        if (options_address(val) != 0) {
+        const char **slot = (const char **)options_field(cfg, o);
+        if (!o->repeat && *val == '\0') /* unset */
+            return options_store_str(slot, NULL);
+        if (options_address(val, !o->repeat) != 0) {
             *cause = options_fail(o, val,
                                   "is not HOST:PORT, [V6]:PORT (port 0 to "
                                   "65535) or unix:PATH");
             return -1;
         }
+        if (!o->repeat) {
+            if (options_store_str(slot, val) != 0)
+                goto nomem;
+            return 0;
+        }
+        slot += *cnt;
         if (*cnt == CONFIG_MAX_LISTEN) {
             snprintf(options_why, sizeof options_why, "--%s: at most %d",
                      o->name, CONFIG_MAX_LISTEN);
@@ -545,6 +566,11 @@ void options_get(const struct config *cfg, const struct options_entry *o,
                  o->choices[*(const int *)((const char *)cfg + o->off)]);
         return;
     case OPTIONS_ADDRESS:
+        if (!o->repeat) {
+            s = *(const char *const *)((const char *)cfg + o->off);
+            snprintf(buf, cap, "%s", s ? s : "");
+            return;
+        }
         n = *(const int *)((const char *)cfg + o->count_off);
         for (i = 0; i < n && len < cap; i++) {
             s = ((const char *const *)((const char *)cfg + o->off))[i];
@@ -571,13 +597,13 @@ void options_free(struct config *cfg)
         if (o->set != NULL && o->off == 0)
             continue;
         f = (const char **)options_field(cfg, o);
-        if (o->type == OPTIONS_ADDRESS) {
+        if (o->type == OPTIONS_ADDRESS && o->repeat) {
             cnt = (int *)((char *)cfg + o->count_off);
             for (i = 0; i < *cnt; i++)
                 options_store_str(&f[i], NULL);
             *cnt = 0;
         } else if (o->type == OPTIONS_PATH || o->type == OPTIONS_STRING ||
-                   o->type == OPTIONS_LIST) {
+                   o->type == OPTIONS_LIST || o->type == OPTIONS_ADDRESS) {
             options_store_str(f, NULL);
         }
     }

@@ -40,6 +40,16 @@
 
 struct upstream_stats upstream_stats;
 
+static const double upstream_latency_bounds[] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+struct hist_family upstream_latency = {upstream_latency_bounds,
+                                       sizeof upstream_latency_bounds /
+                                           sizeof upstream_latency_bounds[0],
+                                       0,
+                                       {{0}},
+                                       {{{0}, 0, 0}}};
+
 struct upstream_sock;
 
 /* One event waiting for, or being answered by, the application. */
@@ -96,6 +106,7 @@ struct upstream_conn {
     struct event timer;
     int reused;     /* answered a request before this one */
     int got;        /* bytes of this job's answer have arrived */
+    double t0;      /* when the job was sent on it (hist_now) */
     struct buf out; /* FastCGI: the STDOUT stream */
 };
 
@@ -903,9 +914,12 @@ static void upstream_finish(struct upstream_conn *c, const char *code,
                             size_t len, int keep, size_t consumed)
 {
     struct upstream_job *job = c->job;
+    static const char *const protos[] = {"http", "fcgi", "scgi"};
 
     c->job = NULL;
     event_del(&c->timer);
+    hist_observe(&upstream_latency, protos[upstream_u.proto],
+                 hist_since(c->t0));
     upstream_done(job, code, why, status, body, len);
     if (keep && code == NULL && upstream_nidle < upstream_cfg.concurrency) {
         evbuffer_drain(bufferevent_get_input(c->bev), consumed);
@@ -1155,6 +1169,7 @@ static void upstream_start(struct upstream_job *job)
     }
     c->job = job;
     c->got = 0;
+    c->t0 = hist_now();
     upstream_arm(c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     if (upstream_request(job, &req) != 0 ||
@@ -1241,6 +1256,12 @@ void upstream_set_tuning(const struct upstream_config *cfg)
     upstream_cfg.max_queue_bytes =
         cfg->max_queue_bytes ? cfg->max_queue_bytes : 4 << 20;
     upstream_kick(); /* more slots may let waiting events go now */
+}
+
+const struct sockaddr *upstream_sockaddr(socklen_t *len)
+{
+    *len = upstream_addrlen;
+    return upstream_on ? (const struct sockaddr *)&upstream_addr : NULL;
 }
 
 void upstream_shutdown(void)

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
+#include "hist.h"
 #include "hub.h"
 
 /* Error codes a client sees when the application cannot answer
@@ -67,6 +70,10 @@ struct upstream_stats {
 
 extern struct upstream_stats upstream_stats;
 
+/* Each try of a request, sent to answered or failed, by transport (http,
+ * fcgi, scgi): `socketiod_upstream_request_duration_seconds`. */
+extern struct hist_family upstream_latency;
+
 /* Parses an --upstream URL. Returns 0, or -1 with *cause. */
 int upstream_parse_url(const char *url, struct upstream_url *u,
                        const char **cause);
@@ -91,6 +98,10 @@ void upstream_set_tuning(const struct upstream_config *cfg);
 const char *upstream_forward(void *arg, const struct hub_fwd *f);
 
 /* Drops every connection and waiting event (at exit). */
+/* The application's address (for a readiness probe), NULL when nothing is
+ * forwarded. */
+const struct sockaddr *upstream_sockaddr(socklen_t *len);
+
 void upstream_shutdown(void);
 
 #endif
