@@ -11,20 +11,27 @@
 SIOD_CLIENT_BUNDLE = $(srcdir)/tests/node_modules/socket.io-client/dist/socket.io.min.js
 SIOD_CLIENT_EXT = $(srcdir)/sidecar/client/socketiod-ext.js
 
-nodist_pkgdata_DATA = socket.io.js
+# dist_: make dist ships the built socket.io.js, so the tarball builds and
+# installs with no node, npm or network (configure picks the shipped one
+# when tests/node_modules is absent, and says how to get it when both are).
+dist_pkgdata_DATA += socket.io.js
 siod_demodir = $(pkgdatadir)/demo
 dist_siod_demo_DATA = sidecar/demo/index.html
-CLEANFILES = socket.io.js socket.io.js.tmp
+
+if SIOD_CLIENT_FROM_NPM
+# Only the generated copy is cleaned: a shipped one belongs to the tarball.
+CLEANFILES += socket.io.js socket.io.js.tmp
 
 socket.io.js: $(SIOD_CLIENT_BUNDLE) $(SIOD_CLIENT_EXT)
 	$(AM_V_GEN){ sed -e '/^\/\/. sourceMappingURL=/d' $(SIOD_CLIENT_BUNDLE) && \
 	  echo && cat $(SIOD_CLIENT_EXT); } > $@.tmp && mv -f $@.tmp $@
 
-# Only reached when the bundle is missing: say how to get it.
+# Only reached when the bundle went missing after configure: say how to get it.
 $(SIOD_CLIENT_BUNDLE):
 	@echo "error: $@ is missing;" >&2; \
 	echo "  run scripts/setup.sh (it installs socket.io-client from npm into tests/node_modules)" >&2; \
 	exit 1
+endif
 
 # Builds the unit test programs without running them: scripts/test.sh runs
 # them through pytest (tests/test_unit.py), one pytest test per program.

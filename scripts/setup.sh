@@ -42,9 +42,10 @@ APT_PACKAGES=(
     nginx apache2 libapache2-mod-fcgid libapache2-mod-wsgi-py3 # web servers in front (bridge tests)
     python3-pytest                           # the test runner
     python3-socketio python3-engineio python3-requests python3-websocket # Python client
-    python3-django python3-webpy python3-setuptools python3-pip # the adapters (adapters/), pip install of them
+    python3-django python3-webpy python3-setuptools python3-pip python3-venv # the adapters (adapters/), pip install of them into a venv
     python3-mako                             # the web.py Mako template test (webpy-socketio's README)
     python3-prometheus-client                # parses /metrics in the admin test
+    debhelper dh-python python3-all lintian  # the Debian packages (debian/, scripts/test-install.sh)
     chromium                                 # the browser test of the example apps (playwright-core)
     ca-certificates                          # npm over https
 )
