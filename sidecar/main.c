@@ -685,14 +685,14 @@ int main(int argc, char **argv)
     for (i = 0; i < main_cfg.nfcgi; i++) {
         if (listener_add_to(main_base, main_cfg.fcgi[i], fcgiserv_accept,
                             &cause) != 0)
-            fatal("fcgi %s: %s", main_cfg.fcgi[i], cause);
+            fatal("--fcgi %s: %s", main_cfg.fcgi[i], cause);
         listener_last_name(bound, sizeof bound);
         fprintf(stderr, "socketiod: FastCGI on %s\n", bound);
     }
     for (i = 0; i < main_cfg.nscgi; i++) {
         if (listener_add_to(main_base, main_cfg.scgi[i], scgiserv_accept,
                             &cause) != 0)
-            fatal("scgi %s: %s", main_cfg.scgi[i], cause);
+            fatal("--scgi %s: %s", main_cfg.scgi[i], cause);
         listener_last_name(bound, sizeof bound);
         fprintf(stderr, "socketiod: SCGI on %s\n", bound);
     }
@@ -706,13 +706,13 @@ int main(int argc, char **argv)
     rpc_path = main_cfg.rpc_path ? main_cfg.rpc_path : rpc_default_path(0);
     if (rpc_setup(main_base, rpc_path, main_cfg.rpc_mode, main_cfg.max_rpc_line,
                   main_cfg.max_rpc_unread, &cause) != 0)
-        fatal("control socket %s: %s", rpc_path, cause);
+        fatal("--rpc %s: %s", rpc_path, cause);
     fprintf(stderr, "socketiod: control socket %s\n", rpc_path);
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
-        fatal("message log %s", cause);
+        fatal("--message-log %s", cause);
     if (main_cfg.admin != NULL &&
         admin_setup(main_base, main_cfg.admin, &cause) != 0)
-        fatal("admin %s: %s", main_cfg.admin, cause);
+        fatal("--admin %s: %s", main_cfg.admin, cause);
     admin_set_ready(1, NULL);
     notify_ready(main_base, "listening");
 
