@@ -221,3 +221,34 @@ def test_sighup_with_a_broken_file_changes_nothing(daemon, tmp_path):
     w.send(b"".join(frame(1, '42%d["subscribe","r"]' % i) for i in range(20)))
     assert len(acks(w, 20)) == 20
     d.assert_alive()
+
+
+def test_sighup_applies_upstream_timeout(daemon, clients, tmp_path):
+    from test_upstream import SECRET, App
+    app = App("http", tmp_path)
+    try:
+        secret = tmp_path / "upstream.secret"
+        secret.write_text(SECRET + "\n")
+        conf = tmp_path / "socketiod.conf"
+        conf.write_text("upstream = %s\nupstream-secret = %s\n"
+                        "upstream-timeout = 5s\n" % (app.url, secret))
+        d = daemon("-c", str(conf))
+        a = clients("v4", d)
+
+        def slow():
+            req, mark = a.node.send("emit", cid=a.cid, event="slow",
+                                    args=[1.5], ack=True, timeout=10000)
+            return a.node.wait_for(
+                lambda e: e.get("req") == req and e["ev"] == "ack",
+                since=mark, timeout=10, what="the slow ack")["args"]
+
+        assert slow() == ["late"]
+        conf.write_text(conf.read_text().replace("5s", "500ms"))
+        d.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: "upstream-timeout is now '500'" in d.stderr(),
+                   timeout=10, what="the reload")
+        assert slow() == [{"error": "upstream_timeout"}]
+        assert a.emit("echo", 1, ack=True) == [1]
+        assert d.rpc().call("stats")["upstream_timeouts"] == 1
+    finally:
+        app.stop()
