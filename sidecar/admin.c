@@ -237,6 +237,11 @@ int admin_setup(struct event_base *base, const char *addr, const char **cause)
         return -1;
     fprintf(stderr, "socketiod: admin (/metrics, /healthz, /readyz) on %s\n",
             addr);
+    if (strncmp(addr, "unix:", 5) != 0 && strncmp(addr, "127.", 4) != 0 &&
+        strncmp(addr, "[::1]:", 6) != 0 && strncmp(addr, "localhost:", 10) != 0)
+        log_warn("admin: %s is not a loopback address; its answers are "
+                 "unauthenticated (docs/observe.md)",
+                 addr);
     admin_last_beat = time(NULL);
     admin_beat = event_new(base, -1, EV_PERSIST, admin_tick, NULL);
     if (admin_beat == NULL || event_add(admin_beat, &tv) != 0) {
