@@ -226,7 +226,7 @@ static void admin_tick(evutil_socket_t fd, short what, void *arg)
 int admin_setup(struct event_base *base, const char *addr, const char **cause)
 {
     struct timeval tv = {1, 0};
-    char unixaddr[512];
+    char unixaddr[512], bound[512];
 
     admin_base = base;
     if (addr[0] == '/') {
@@ -235,9 +235,14 @@ int admin_setup(struct event_base *base, const char *addr, const char **cause)
     }
     if (listener_add_to(base, addr, admin_accept, cause) != 0)
         return -1;
-    listener_last_name(unixaddr, sizeof unixaddr); /* the port of port 0 */
+    listener_last_name(bound, sizeof bound); /* the port of port 0 */
     fprintf(stderr, "socketiod: admin (/metrics, /healthz, /readyz) on %s\n",
-            unixaddr);
+            bound);
+    if (strncmp(addr, "unix:", 5) != 0 && strncmp(addr, "127.", 4) != 0 &&
+        strncmp(addr, "[::1]:", 6) != 0 && strncmp(addr, "localhost:", 10) != 0)
+        log_warn("admin: %s is not a loopback address; its answers are "
+                 "unauthenticated (docs/observe.md)",
+                 addr);
     admin_last_beat = time(NULL);
     admin_beat = event_new(base, -1, EV_PERSIST, admin_tick, NULL);
     if (admin_beat == NULL || event_add(admin_beat, &tv) != 0) {

@@ -148,17 +148,29 @@ static void conn_free(struct turn_node *n)
     free(c);
 }
 
+/* The peer's address for a log line (conn_peer without the port). */
+static const char *conn_peer_text(const struct conn *c,
+                                  char peer[INET6_ADDRSTRLEN])
+{
+    int port;
+
+    conn_peer(c, peer, INET6_ADDRSTRLEN, &port);
+    return peer;
+}
+
 static void conn_head_expired(struct timerq_node *node, void *arg)
 {
     struct conn *c =
         (struct conn *)((char *)node - offsetof(struct conn, timer));
+    char peer[INET6_ADDRSTRLEN];
 
     (void)arg;
     if (c->state != CONN_HTTP)
         return;
     conn_stats.head_timeouts++;
-    log_info("conn %u: no whole request within %u ms, closing", c->id,
-             conn_lim.head_timeout_ms);
+    log_info_at(conn_peer_text(c, peer), NULL,
+                "conn %u: no whole request within %u ms, closing", c->id,
+                conn_lim.head_timeout_ms);
     conn_fail(c);
 }
 
@@ -166,14 +178,16 @@ static void conn_drain_expired(struct timerq_node *node, void *arg)
 {
     struct conn *c =
         (struct conn *)((char *)node - offsetof(struct conn, timer));
+    char peer[INET6_ADDRSTRLEN];
 
     (void)arg;
     if (c->state != CONN_DRAINING)
         return;
     conn_stats.drain_timeouts++;
-    log_info("conn %u: %zu bytes still unread by the peer after %u ms of "
-             "closing, closing now",
-             c->id, c->out_bytes, conn_lim.drain_timeout_ms);
+    log_info_at(conn_peer_text(c, peer), NULL,
+                "conn %u: %zu bytes still unread by the peer after %u ms of "
+                "closing, closing now",
+                c->id, c->out_bytes, conn_lim.drain_timeout_ms);
     conn_close(c);
 }
 
@@ -387,11 +401,9 @@ static int conn_enqueue(struct conn *c, struct frame *f, uint32_t off)
 
     if (c->out_bytes + (f->len - off) > conn_lim.max_output) {
         char peer[INET6_ADDRSTRLEN];
-        int port;
 
         conn_stats.output_overflows++;
-        conn_peer(c, peer, sizeof peer, &port);
-        log_count(&conn_overflows, peer, NULL);
+        log_count(&conn_overflows, conn_peer_text(c, peer), NULL);
         return -1;
     }
     if (c->out_n == c->out_cap) {
@@ -760,8 +772,11 @@ void conn_ws_close(struct conn *c, int code, const char *reason)
 /* A WebSocket protocol violation by the peer. */
 static void conn_ws_fail(struct conn *c, int code, const char *why)
 {
+    char peer[INET6_ADDRSTRLEN];
+
     conn_stats.ws_protocol_errors++;
-    log_info("conn %u: websocket: %s, closing with %d", c->id, why, code);
+    log_info_at(conn_peer_text(c, peer), NULL,
+                "conn %u: websocket: %s, closing with %d", c->id, why, code);
     if (c->data != NULL && conn_h->closed != NULL)
         conn_h->closed(c);
     c->data = NULL;
@@ -775,8 +790,11 @@ static void conn_http_fail(struct conn *c, int status, const char *why)
     int n = snprintf(body, sizeof body, "%d %s: %s\n", status,
                      http_status_text(status), why);
 
+    char peer[INET6_ADDRSTRLEN];
+
     conn_stats.bad_requests++;
-    log_info("conn %u: %d %s", c->id, status, why);
+    log_info_at(conn_peer_text(c, peer), NULL, "conn %u: %d %s", c->id, status,
+                why);
     if (c->data != NULL && conn_h->closed != NULL)
         conn_h->closed(c);
     c->data = NULL;

@@ -199,9 +199,10 @@ static int engine_queue(struct engine_session *s, struct frame *f)
     struct frame **p;
 
     if (s->pending_bytes + f->len > engine_cfg.max_pending) {
-        log_info("session %s: %zu bytes queued for a client that does not "
-                 "poll, closing",
-                 s->sid, s->pending_bytes);
+        log_info_at(NULL, s->sid,
+                    "%zu bytes queued for a client that does not poll, "
+                    "closing",
+                    s->pending_bytes);
         return -1;
     }
     if (s->npending == s->pending_cap) {

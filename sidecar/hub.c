@@ -815,8 +815,8 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
         hub_stats.events_rate_limited++;
         log_count(&hub_rate_limited, NULL, s->id);
         if (hub_lim.flood_action == HUB_FLOOD_DISCONNECT) {
-            log_info("socket %s: over %u events/s, disconnecting", s->id,
-                     hub_lim.event_rate);
+            log_info_at(NULL, s->id, "over %u events/s, disconnecting",
+                        hub_lim.event_rate);
             sock_disconnect(s, "event rate over the limit");
         }
         return; /* dropped: not handled, not acked */

@@ -235,17 +235,23 @@ static void log_tick(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-void log_count(struct log_summary *s, const char *peer, const char *sid)
+/* Counts one event of `s`: 1 when its line is due now (the first after a
+ * quiet second; the caller writes it), else 0 with the event summed into
+ * the next summary. */
+static int log_count_now(struct log_summary *s, const char *peer,
+                         const char *sid)
 {
-    double now = log_now();
-    struct timeval tv = {1, 0};
+    double now, left;
+    struct timeval tv;
 
+    if (log_level < LOG_WARN)
+        return 0; /* silenced (the fuzzers) */
+    now = log_now();
     snprintf(s->peer, sizeof s->peer, "%s", peer ? peer : "");
     snprintf(s->sid, sizeof s->sid, "%s", sid ? sid : "");
     if (!s->pending && now - s->last_line >= 1) {
-        log_line(LOG_WARN, s->peer, s->sid, 1, s->what);
         s->last_line = now;
-        return;
+        return 1;
     }
     if (s->n++ == 0)
         s->since = s->last_line;
@@ -254,12 +260,37 @@ void log_count(struct log_summary *s, const char *peer, const char *sid)
         s->next = log_pending;
         log_pending = s;
         if (log_timer != NULL && !evtimer_pending(log_timer, NULL)) {
-            double left = s->last_line + 1 - now;
+            left = s->last_line + 1 - now;
             tv.tv_sec = (time_t)left;
             tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1000;
             evtimer_add(log_timer, &tv);
         }
     }
+    return 0;
+}
+
+void log_count(struct log_summary *s, const char *peer, const char *sid)
+{
+    if (log_count_now(s, peer, sid))
+        log_line(LOG_WARN, s->peer, s->sid, 1, s->what);
+}
+
+void log_countf(struct log_summary *s, const char *peer, const char *sid,
+                const char *fmt, ...)
+{
+    char msg[LOG_LINE_MAX];
+    va_list ap;
+    int n;
+
+    if (!log_count_now(s, peer, sid))
+        return;
+    n = snprintf(msg, sizeof msg, "%s: ", s->what);
+    if (n > 0 && (size_t)n < sizeof msg) {
+        va_start(ap, fmt);
+        vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    log_line(LOG_WARN, s->peer, s->sid, 1, msg);
 }
 
 void log_start(struct event_base *base)

@@ -57,6 +57,19 @@ struct log_summary {
  * second later: "WHAT: N in the last 1.0 s". Needs log_start(). */
 void log_count(struct log_summary *s, const char *peer, const char *sid);
 
+/* As log_count; the line written at once is "WHAT: DETAIL" (the summary
+ * lines carry only the count). */
+void log_countf(struct log_summary *s, const char *peer, const char *sid,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* log_at for lines about one client (peer address, session id). */
+#define log_info_at(peer, sid, ...)                                            \
+    do {                                                                       \
+        if (log_level >= LOG_INFO)                                             \
+            log_at(LOG_INFO, (peer), (sid), __VA_ARGS__);                      \
+    } while (0)
+#define log_warn_at(peer, sid, ...) log_at(LOG_WARN, (peer), (sid), __VA_ARGS__)
+
 /* Gives the summaries their once-a-second timer (an event_base). */
 struct event_base;
 void log_start(struct event_base *base);

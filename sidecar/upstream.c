@@ -40,6 +40,14 @@
 
 struct upstream_stats upstream_stats;
 
+/* What an event flood or an application outage repeats per event: a line
+ * a second each, with the count. */
+static struct log_summary upstream_full =
+    LOG_SUMMARY_INIT("upstream events refused: the socket's queue is full "
+                     "(--upstream-queue, --upstream-queue-bytes)");
+static struct log_summary upstream_failed =
+    LOG_SUMMARY_INIT("upstream requests failed");
+
 static const double upstream_latency_bounds[] = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
@@ -487,14 +495,15 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
         return f->type == HUB_FWD_CONNECT ? UPSTREAM_E_SERVER : NULL;
     if (f->type != HUB_FWD_DISCONNECT && us->njobs >= upstream_cfg.queue) {
         upstream_stats.overflows++;
-        log_warn("upstream: socket %s: %s refused, %u events wait already",
-                 f->sid, upstream_type_name(f->type), us->njobs);
+        log_countf(&upstream_full, NULL, f->sid,
+                   "%s refused, %u events wait already",
+                   upstream_type_name(f->type), us->njobs);
         return UPSTREAM_E_OVERLOADED;
     }
     job = upstream_job_new(f);
     if (job == NULL) {
-        log_warn("upstream: socket %s: cannot build the %s request", f->sid,
-                 upstream_type_name(f->type));
+        log_warn_at(NULL, f->sid, "upstream: cannot build the %s request",
+                    upstream_type_name(f->type));
         if (us->njobs == 0 &&
             (f->type == HUB_FWD_CONNECT || f->type == HUB_FWD_DISCONNECT))
             upstream_sock_free(us);
@@ -505,9 +514,9 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
         (us->bytes >= upstream_cfg.max_queue_bytes ||
          job->len > upstream_cfg.max_queue_bytes - us->bytes)) {
         upstream_stats.overflows++;
-        log_warn("upstream: socket %s: %s of %zu bytes refused, %zu bytes "
-                 "wait already",
-                 f->sid, upstream_type_name(f->type), job->len, us->bytes);
+        log_countf(&upstream_full, NULL, f->sid,
+                   "%s of %zu bytes refused, %zu bytes wait already",
+                   upstream_type_name(f->type), job->len, us->bytes);
         upstream_job_free(job);
         return UPSTREAM_E_OVERLOADED;
     }
@@ -717,7 +726,7 @@ static void upstream_actions(const struct upstream_sock *us, const char *nsp,
             break;
         case UPANS_BAD:
             upstream_stats.bad_actions++;
-            log_warn("upstream: socket %s: %s", us->sid, a->why);
+            log_warn_at(NULL, us->sid, "upstream: %s", a->why);
             break;
         }
     }
@@ -730,9 +739,10 @@ static void upstream_set_context(struct upstream_sock *us,
 
     if (len > upstream_cfg.max_context) {
         upstream_stats.bad_actions++;
-        log_warn("upstream: socket %s: context of %zu bytes is over the "
-                 "%zu-byte cap; the old one is kept",
-                 us->sid, len, upstream_cfg.max_context);
+        log_warn_at(NULL, us->sid,
+                    "upstream: context of %zu bytes is over the %zu-byte cap; "
+                    "the old one is kept",
+                    len, upstream_cfg.max_context);
         return;
     }
     if (!us->gone) {
@@ -751,8 +761,8 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     char reply[96];
 
     upstream_stats.errors++;
-    log_warn("upstream: socket %s: %s failed: %s (%s)", job->us->sid, job->what,
-             why, code);
+    log_countf(&upstream_failed, NULL, job->us->sid, "%s: %s (%s)", job->what,
+               why, code);
     switch (job->type) {
     case HUB_FWD_CONNECT:
         hub_connect_done(job->us->sid, code, NULL);
@@ -856,8 +866,8 @@ static int upstream_retry(struct upstream_job *job)
     tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
     evtimer_add(&job->again, &tv);
     upstream_stats.retries++;
-    log_info("upstream: socket %s: %s answered 503; again in %u ms",
-             job->us->sid, job->what, ms);
+    log_info_at(NULL, job->us->sid, "upstream: %s answered 503; again in %u ms",
+                job->what, ms);
     return 1;
 }
 

@@ -49,6 +49,18 @@ static void json_lines(void)
 }
 
 static struct log_summary flood = LOG_SUMMARY_INIT("things refused");
+static struct log_summary detailed = LOG_SUMMARY_INIT("requests failed");
+
+static void detailed_lines(void)
+{
+    int i;
+
+    /* The first line carries the detail; the next ones wait (no timer
+     * here: log_flush writes their sum). */
+    for (i = 0; i < 10; i++)
+        log_countf(&detailed, NULL, "sid1", "event %d: %s", i, "timeout");
+    log_flush();
+}
 
 static void flood_lines(void)
 {
@@ -108,5 +120,11 @@ int main(void)
     CHECK(strstr(s, "peer=192.0.2.2 things refused: 3 in the last") != NULL);
     if (t_failed)
         fputs(s, stderr);
+
+    s = captured(detailed_lines);
+    CHECK(lines(s) == 2);
+    CHECK(strstr(s, " warn socketiod: sid=sid1 requests failed: event 0: "
+                    "timeout\n") != NULL);
+    CHECK(strstr(s, "sid=sid1 requests failed: 9 in the last") != NULL);
     return T_DONE();
 }
