@@ -625,6 +625,9 @@ int main(int argc, char **argv)
             fatal("listen %s: %s", main_cfg.listen[i], cause);
         fprintf(stderr, "socketiod: listening on %s\n", main_cfg.listen[i]);
     }
+    if (main_cfg.admin != NULL &&
+        admin_setup(main_base, main_cfg.admin, &cause) != 0)
+        fatal("admin %s: %s", main_cfg.admin, cause);
     main_rpc_access();
     if (main_cfg.rpc_path == NULL)
         main_cfg.rpc_path = rpc_default_path(0);
@@ -634,9 +637,6 @@ int main(int argc, char **argv)
     fprintf(stderr, "socketiod: control socket %s\n", main_cfg.rpc_path);
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
         fatal("message log %s", cause);
-    if (main_cfg.admin != NULL &&
-        admin_setup(main_base, main_cfg.admin, &cause) != 0)
-        fatal("admin %s: %s", main_cfg.admin, cause);
     admin_set_ready(1, NULL);
     notify_ready(main_base, "listening");
 
