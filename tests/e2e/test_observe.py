@@ -208,6 +208,32 @@ def test_sd_notify_ready_watchdog_stopping(daemon, tmp_path, monkeypatch):
     s.close()
 
 
+def test_ready_only_once_everything_answers(tmp_path):
+    """READY=1 means listening: at the moment it arrives the public port,
+    the admin port and the control socket all accept, with no retry."""
+    import subprocess
+    from e2e_lib import Daemon
+    s, path = notify_socket(tmp_path)
+    admin = free_port()
+    d = Daemon(tmp_path, ["--admin", "127.0.0.1:%d" % admin])
+    env = dict(os.environ, NOTIFY_SOCKET=path)
+    proc = subprocess.Popen(d.command(), env=env, stdin=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=str(tmp_path))
+    try:
+        recv_until(s, "READY=1", [])
+        socket.create_connection(d.addr, timeout=2).close()
+        socket.create_connection(("127.0.0.1", admin), timeout=2).close()
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(d.rpc_path)
+        c.close()
+        r = requests.get("http://127.0.0.1:%d/readyz" % admin, timeout=5)
+        assert r.status_code == 200, r.text
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0
+        s.close()
+
+
 def test_no_watchdog_without_watchdog_usec(daemon, tmp_path, monkeypatch):
     s, path = notify_socket(tmp_path)
     monkeypatch.setenv("NOTIFY_SOCKET", path)
