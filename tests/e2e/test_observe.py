@@ -199,7 +199,11 @@ def test_sd_notify_ready_watchdog_stopping(daemon, tmp_path, monkeypatch):
     dogs = 0
     while time.monotonic() - t0 < 1.0:
         m = s.recv(4096).decode()
-        dogs += m == "WATCHDOG=1"
+        dogs += m.startswith("WATCHDOG=1\n")
+        if dogs:
+            # with the live counts for `systemctl status`
+            assert re.match(r"WATCHDOG=1\nSTATUS=\d+ connections, "
+                            r"\d+ sessions, \d+ sockets$", m), m
     # Every 100 ms (half of WATCHDOG_USEC): about 10 in a second.
     assert 5 <= dogs <= 15, dogs
     assert d.stop() == []  # SIGTERM; the datagrams wait in the socket
