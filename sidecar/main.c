@@ -702,6 +702,9 @@ int main(int argc, char **argv)
         listener_last_name(bound, sizeof bound);
         fprintf(stderr, "socketiod: listening on %s\n", bound);
     }
+    if (main_cfg.admin != NULL &&
+        admin_setup(main_base, main_cfg.admin, &cause) != 0)
+        fatal("--admin %s: %s", main_cfg.admin, cause);
     main_rpc_access();
     rpc_path = main_cfg.rpc_path ? main_cfg.rpc_path : rpc_default_path(0);
     if (rpc_setup(main_base, rpc_path, main_cfg.rpc_mode, main_cfg.max_rpc_line,
@@ -710,9 +713,6 @@ int main(int argc, char **argv)
     fprintf(stderr, "socketiod: control socket %s\n", rpc_path);
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
         fatal("--message-log %s", cause);
-    if (main_cfg.admin != NULL &&
-        admin_setup(main_base, main_cfg.admin, &cause) != 0)
-        fatal("--admin %s: %s", main_cfg.admin, cause);
     admin_set_ready(1, NULL);
     notify_ready(main_base, "listening");
 

@@ -5,48 +5,76 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
 
 #include "log.h"
+#include "stats.h"
 
-static struct event *notify_watchdog;
+/* STATUS= (what `systemctl status` shows) is refreshed this often when no
+ * watchdog ticks faster. */
+#define NOTIFY_STATUS_S 10
+
+static struct event *notify_timer;
 
 #ifdef HAVE_LIBSYSTEMD
-static void notify_send(const char *fmt, const char *status)
+static int notify_watchdog_on;
+
+struct notify_counts {
+    double connections, sessions, sockets;
+};
+
+static void notify_count(void *arg, const char *name, double v)
 {
-    if (sd_notifyf(0, fmt, status) < 0)
-        log_warn("sd_notify failed");
+    struct notify_counts *c = arg;
+
+    if (strcmp(name, "connections") == 0)
+        c->connections = v;
+    else if (strcmp(name, "sessions") == 0)
+        c->sessions = v;
+    else if (strcmp(name, "sockets") == 0)
+        c->sockets = v;
 }
 
 static void notify_tick(evutil_socket_t fd, short what, void *arg)
 {
+    struct notify_counts c = {0, 0, 0};
+
     (void)fd;
     (void)what;
     (void)arg;
-    sd_notify(0, "WATCHDOG=1");
+    stats_each(notify_count, &c);
+    sd_notifyf(0, "%sSTATUS=%.0f connections, %.0f sessions, %.0f sockets",
+               notify_watchdog_on ? "WATCHDOG=1\n" : "", c.connections,
+               c.sessions, c.sockets);
 }
 #endif
 
 void notify_ready(struct event_base *base, const char *status)
 {
 #ifdef HAVE_LIBSYSTEMD
-    uint64_t usec = 0;
+    uint64_t usec = (uint64_t)NOTIFY_STATUS_S * 1000000;
     struct timeval tv;
 
-    notify_send("READY=1\nSTATUS=%s", status);
-    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
-        return;
-    usec /= 2;
+    if (getenv("NOTIFY_SOCKET") == NULL)
+        return; /* not under a service manager that listens */
+    if (sd_notifyf(0, "READY=1\nSTATUS=%s", status) < 0)
+        log_warn("sd_notify READY=1 failed");
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+        notify_watchdog_on = 1;
+        usec /= 2;
+        sd_notify(0, "WATCHDOG=1");
+        log_info("systemd watchdog: every %llu us", (unsigned long long)usec);
+    }
     tv.tv_sec = (time_t)(usec / 1000000);
     tv.tv_usec = (suseconds_t)(usec % 1000000);
-    notify_watchdog = event_new(base, -1, EV_PERSIST, notify_tick, NULL);
-    if (notify_watchdog == NULL || event_add(notify_watchdog, &tv) != 0)
-        log_warn("cannot start the systemd watchdog timer");
-    sd_notify(0, "WATCHDOG=1");
-    log_info("systemd watchdog: every %llu us", (unsigned long long)usec);
+    notify_timer = event_new(base, -1, EV_PERSIST, notify_tick, NULL);
+    if (notify_timer == NULL || event_add(notify_timer, &tv) != 0)
+        log_warn("cannot start the systemd watchdog and status timer");
 #else
     (void)base;
     (void)status;
@@ -56,7 +84,8 @@ void notify_ready(struct event_base *base, const char *status)
 void notify_stopping(const char *status)
 {
 #ifdef HAVE_LIBSYSTEMD
-    notify_send("STOPPING=1\nSTATUS=%s", status);
+    if (getenv("NOTIFY_SOCKET") != NULL)
+        sd_notifyf(0, "STOPPING=1\nSTATUS=%s", status);
 #else
     (void)status;
 #endif
@@ -64,8 +93,8 @@ void notify_stopping(const char *status)
 
 void notify_shutdown(void)
 {
-    if (notify_watchdog != NULL) {
-        event_free(notify_watchdog);
-        notify_watchdog = NULL;
+    if (notify_timer != NULL) {
+        event_free(notify_timer);
+        notify_timer = NULL;
     }
 }

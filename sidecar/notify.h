@@ -6,9 +6,11 @@
 
 #include <event2/event.h>
 
-/* Tells the service manager the daemon is up (READY=1 and a STATUS), and
- * when it set WATCHDOG_USEC, sends WATCHDOG=1 from the loop every half of
- * it, so a stuck loop gets the daemon restarted. */
+/* Tells the service manager the daemon is up (READY=1 and a STATUS); then,
+ * from the loop, refreshes STATUS= with the connection, session and socket
+ * counts every 10 s, and when it set WATCHDOG_USEC sends WATCHDOG=1 (with
+ * the STATUS) every half of it, so a stuck loop gets the daemon restarted.
+ * Nothing without NOTIFY_SOCKET. */
 void notify_ready(struct event_base *base, const char *status);
 
 /* STOPPING=1 with a STATUS (SIGTERM: draining). */

@@ -199,13 +199,43 @@ def test_sd_notify_ready_watchdog_stopping(daemon, tmp_path, monkeypatch):
     dogs = 0
     while time.monotonic() - t0 < 1.0:
         m = s.recv(4096).decode()
-        dogs += m == "WATCHDOG=1"
+        dogs += m.startswith("WATCHDOG=1\n")
+        if dogs:
+            # with the live counts for `systemctl status`
+            assert re.match(r"WATCHDOG=1\nSTATUS=\d+ connections, "
+                            r"\d+ sessions, \d+ sockets$", m), m
     # Every 100 ms (half of WATCHDOG_USEC): about 10 in a second.
     assert 5 <= dogs <= 15, dogs
     assert d.stop() == []  # SIGTERM; the datagrams wait in the socket
     got = recv_until(s, "STOPPING=1", [])
     assert any("STOPPING=1" in m and "STATUS=" in m for m in got), got
     s.close()
+
+
+def test_ready_only_once_everything_answers(tmp_path):
+    """READY=1 means listening: at the moment it arrives the public port,
+    the admin port and the control socket all accept, with no retry."""
+    import subprocess
+    from e2e_lib import Daemon
+    s, path = notify_socket(tmp_path)
+    admin = free_port()
+    d = Daemon(tmp_path, ["--admin", "127.0.0.1:%d" % admin])
+    env = dict(os.environ, NOTIFY_SOCKET=path)
+    proc = subprocess.Popen(d.command(), env=env, stdin=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=str(tmp_path))
+    try:
+        recv_until(s, "READY=1", [])
+        socket.create_connection(d.addr, timeout=2).close()
+        socket.create_connection(("127.0.0.1", admin), timeout=2).close()
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(d.rpc_path)
+        c.close()
+        r = requests.get("http://127.0.0.1:%d/readyz" % admin, timeout=5)
+        assert r.status_code == 200, r.text
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0
+        s.close()
 
 
 def test_no_watchdog_without_watchdog_usec(daemon, tmp_path, monkeypatch):
@@ -324,7 +354,8 @@ def test_unit_is_notify_and_sandboxed(tmp_path):
     unit = tmp_path / "socketiod.service"
     unit.write_text(text.replace("/usr/local/bin/socketiod",
                                  os.environ.get("SOCKETIOD", "/bin/true")))
-    v = subprocess.run(["systemd-analyze", "verify", str(unit)],
+    # --man=no: the unit names man:socketiod(8), not installed here
+    v = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)],
                        capture_output=True, text=True, timeout=60)
     assert v.returncode == 0 and "socketiod.service" not in v.stderr, v.stderr
     s = subprocess.run(["systemd-analyze", "security", "--offline=yes",
