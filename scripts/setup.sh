@@ -37,6 +37,7 @@ APT_PACKAGES=(
     libevent-dev libcjson-dev libsqlite3-dev libssl-dev libfcgi-dev # libraries
     libhiredis-dev                           # --redis: Redis connections (docs/scale-out.md)
     redis-server python3-redis               # the Redis of the scale-out tests, python-socketio's RedisManager
+    libsystemd-dev                           # sd_notify: Type=notify, the watchdog (optional)
     libfcgi-bin socat                        # cgi-fcgi and socat: test peers
     iproute2                                 # ss: the listen backlog test
     uwsgi uwsgi-plugin-python3               # FastCGI/SCGI upstream app in the tests
@@ -45,6 +46,7 @@ APT_PACKAGES=(
     python3-socketio python3-engineio python3-requests python3-websocket # Python client
     python3-django python3-webpy python3-setuptools python3-pip python3-venv # the adapters (adapters/), pip install of them into a venv
     python3-mako                             # the web.py Mako template test (webpy-socketio's README)
+    python3-prometheus-client                # parses /metrics in the admin test
     debhelper dh-python python3-all lintian  # the Debian packages (debian/, scripts/test-install.sh)
     chromium                                 # the browser test of the example apps (playwright-core)
     ca-certificates                          # npm over https

@@ -95,7 +95,7 @@ for f in socket.io.js adapters/setup.py adapters/example_django/manage.py \
     tar -tzf "$tarball" "socketiod-$version/$f" >/dev/null 2>&1 ||
         fail "the tarball lacks $f"
 done
-if tar -tzf "$tarball" | grep -E 'node_modules|__pycache__|\.egg-info'; then
+if tar -tzf "$tarball" | grep -E 'node_modules|__pycache__|\.egg-info|\.o$|/tests/unit/[a-z0-9]+_test$'; then
     fail "the tarball carries build leftovers"
 fi
 

@@ -20,7 +20,6 @@ struct config {
     const char *rpc_allow_uid; /* comma-separated users (names or uids) */
     const char *rpc_allow_gid; /* comma-separated groups (names or gids) */
     const char *path;          /* Engine.IO path, always ending in '/' */
-    int path_owned;
     unsigned ping_interval_ms;
     unsigned ping_timeout_ms;
     unsigned connect_timeout_ms;
@@ -31,10 +30,9 @@ struct config {
     unsigned send_threads_min; /* connections written by the loop first */
     int allow_polling;
     int allow_websocket;
-    /* Origins allowed besides same-origin (comma-separated, NULL: none);
-     * origins_any for "*" */
+    /* Origins allowed besides same-origin (comma-separated, NULL: none;
+     * "*": any) */
     const char *origins;
-    int origins_any;
     const char *client_js;
     const char *static_dir;
     int relay;
@@ -90,15 +88,27 @@ struct config {
     unsigned max_sessions_per_ip;   /* per client address; 0: no limit */
     unsigned first_poll_timeout_ms; /* polling session's first request */
     size_t max_handshake_meta;      /* handshake values kept per session */
+    const char *admin;              /* --admin: /metrics etc. (NULL: off) */
+    int log_format;                 /* --log-format: 0 text, 1 json */
 };
 
+/* Every string in a struct config is its own copy (options_set()).
+ * Which options there are, their types, defaults and help: options.c. */
+
 /* Fills defaults, then applies argv (and a -c file, whose keys are the long
- * option names). Returns 0; on a bad option prints usage and returns -1;
- * returns 1 after printing help or the version (the caller exits 0). */
-int config_load(struct config *cfg, int argc, char **argv);
+ * option names). Returns 0; -1 with *cause naming the option (and the
+ * file:line); 1 after printing help, the version or --print-options (the
+ * caller exits 0). May be called again with the same argv (SIGHUP). */
+int config_load(struct config *cfg, int argc, char **argv, const char **cause);
 
 /* Releases what config_load() allocated. */
 void config_free(struct config *cfg);
+
+/* SIGHUP: copies into `cur` every option the table marks reloadable whose
+ * value differs in `next` (a fresh config_load()), and logs each one; logs
+ * the other changes as needing a restart and leaves them. Returns the
+ * number applied. */
+int config_update(struct config *cur, const struct config *next);
 
 /* 1 when `origin` (not NUL-terminated) is in cfg->origins, or any Origin
  * is allowed ("*"). Same-origin requests are the engine's to allow. */

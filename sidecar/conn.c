@@ -148,17 +148,29 @@ static void conn_free(struct turn_node *n)
     free(c);
 }
 
+/* The peer's address for a log line (conn_peer without the port). */
+static const char *conn_peer_text(const struct conn *c,
+                                  char peer[INET6_ADDRSTRLEN])
+{
+    int port;
+
+    conn_peer(c, peer, INET6_ADDRSTRLEN, &port);
+    return peer;
+}
+
 static void conn_head_expired(struct timerq_node *node, void *arg)
 {
     struct conn *c =
         (struct conn *)((char *)node - offsetof(struct conn, timer));
+    char peer[INET6_ADDRSTRLEN];
 
     (void)arg;
     if (c->state != CONN_HTTP)
         return;
     conn_stats.head_timeouts++;
-    log_info("conn %u: no whole request within %u ms, closing", c->id,
-             conn_lim.head_timeout_ms);
+    log_info_at(conn_peer_text(c, peer), NULL,
+                "conn %u: no whole request within %u ms, closing", c->id,
+                conn_lim.head_timeout_ms);
     conn_fail(c);
 }
 
@@ -166,14 +178,16 @@ static void conn_drain_expired(struct timerq_node *node, void *arg)
 {
     struct conn *c =
         (struct conn *)((char *)node - offsetof(struct conn, timer));
+    char peer[INET6_ADDRSTRLEN];
 
     (void)arg;
     if (c->state != CONN_DRAINING)
         return;
     conn_stats.drain_timeouts++;
-    log_info("conn %u: %zu bytes still unread by the peer after %u ms of "
-             "closing, closing now",
-             c->id, c->out_bytes, conn_lim.drain_timeout_ms);
+    log_info_at(conn_peer_text(c, peer), NULL,
+                "conn %u: %zu bytes still unread by the peer after %u ms of "
+                "closing, closing now",
+                c->id, c->out_bytes, conn_lim.drain_timeout_ms);
     conn_close(c);
 }
 
@@ -185,14 +199,35 @@ void conn_setup(struct event_base *base, const struct conn_handler *h,
     conn_lim = *lim;
     event_assign(&conn_flusher, base, -1, 0, conn_flush_dirty, NULL);
     event_priority_set(&conn_flusher, TURN_FLUSH);
-    if (conn_lim.head_timeout_ms)
-        timerq_init(&conn_head_q, base, conn_lim.head_timeout_ms,
+    conn_set_limits(lim);
+}
+
+/* The queues and the address map exist from the first limit that needs
+ * them on (at start-up or on SIGHUP). */
+static int conn_head_q_ready, conn_drain_q_ready, conn_ips_ready;
+
+void conn_set_limits(const struct conn_limits *lim)
+{
+    conn_lim.max_conns = lim->max_conns;
+    conn_lim.head_timeout_ms = lim->head_timeout_ms;
+    conn_lim.drain_timeout_ms = lim->drain_timeout_ms;
+    if (conn_lim.head_timeout_ms && !conn_head_q_ready) {
+        timerq_init(&conn_head_q, conn_base, conn_lim.head_timeout_ms,
                     conn_head_expired, NULL);
-    if (conn_lim.drain_timeout_ms)
-        timerq_init(&conn_drain_q, base, conn_lim.drain_timeout_ms,
+        conn_head_q_ready = 1;
+    }
+    conn_head_q.delay_ms = conn_lim.head_timeout_ms;
+    if (conn_lim.drain_timeout_ms && !conn_drain_q_ready) {
+        timerq_init(&conn_drain_q, conn_base, conn_lim.drain_timeout_ms,
                     conn_drain_expired, NULL);
-    if (conn_lim.max_conns_per_ip && idmap_init(&conn_ips) != 0)
-        conn_lim.max_conns_per_ip = 0; /* start-up only; idmap logs nothing */
+        conn_drain_q_ready = 1;
+    }
+    conn_drain_q.delay_ms = conn_lim.drain_timeout_ms;
+    if (lim->max_conns_per_ip && !conn_ips_ready)
+        conn_ips_ready = idmap_init(&conn_ips) == 0;
+    /* Without the map (out of memory) no per-address limit: idmap logs
+     * nothing, and refusing everyone would be worse. */
+    conn_lim.max_conns_per_ip = conn_ips_ready ? lim->max_conns_per_ip : 0;
 }
 
 /* The peer's address as a map key; 0, or -1 for a peer without one
@@ -244,6 +279,27 @@ static void conn_ip_release(struct conn_ip *ip)
     }
 }
 
+/* Refusals and overflows a flood repeats: one log line a second each. */
+static struct log_summary conn_refused_all =
+    LOG_SUMMARY_INIT("connections refused over --max-connections");
+static struct log_summary conn_refused_ip =
+    LOG_SUMMARY_INIT("connections refused over --max-connections-per-ip");
+static struct log_summary conn_overflows =
+    LOG_SUMMARY_INIT("connections closed: queued output over --max-output");
+
+static void conn_log_refusal(struct log_summary *s, const struct sockaddr *sa)
+{
+    char peer[INET6_ADDRSTRLEN] = "local";
+
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer,
+                  sizeof peer);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
+                  sizeof peer);
+    log_count(s, peer, NULL);
+}
+
 struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
 {
     struct conn *c;
@@ -251,16 +307,13 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
 
     if (conn_lim.max_conns && conn_stats.open >= conn_lim.max_conns) {
         conn_stats.refused++;
-        log_info("refusing a connection: %u open (--max-connections)",
-                 conn_lim.max_conns);
+        conn_log_refusal(&conn_refused_all, sa);
         close(fd);
         return NULL;
     }
     if (conn_ip_take(sa, &ip) != 0) {
         conn_stats.refused++;
-        log_info("refusing a connection: its address has %u open "
-                 "(--max-connections-per-ip)",
-                 conn_lim.max_conns_per_ip);
+        conn_log_refusal(&conn_refused_ip, sa);
         close(fd);
         return NULL;
     }
@@ -347,9 +400,10 @@ static int conn_enqueue(struct conn *c, struct frame *f, uint32_t off)
     uint32_t cap, i;
 
     if (c->out_bytes + (f->len - off) > conn_lim.max_output) {
+        char peer[INET6_ADDRSTRLEN];
+
         conn_stats.output_overflows++;
-        log_info("conn %u: output queue over %zu bytes, closing", c->id,
-                 conn_lim.max_output);
+        log_count(&conn_overflows, conn_peer_text(c, peer), NULL);
         return -1;
     }
     if (c->out_n == c->out_cap) {
@@ -718,8 +772,11 @@ void conn_ws_close(struct conn *c, int code, const char *reason)
 /* A WebSocket protocol violation by the peer. */
 static void conn_ws_fail(struct conn *c, int code, const char *why)
 {
+    char peer[INET6_ADDRSTRLEN];
+
     conn_stats.ws_protocol_errors++;
-    log_info("conn %u: websocket: %s, closing with %d", c->id, why, code);
+    log_info_at(conn_peer_text(c, peer), NULL,
+                "conn %u: websocket: %s, closing with %d", c->id, why, code);
     if (c->data != NULL && conn_h->closed != NULL)
         conn_h->closed(c);
     c->data = NULL;
@@ -733,8 +790,11 @@ static void conn_http_fail(struct conn *c, int status, const char *why)
     int n = snprintf(body, sizeof body, "%d %s: %s\n", status,
                      http_status_text(status), why);
 
+    char peer[INET6_ADDRSTRLEN];
+
     conn_stats.bad_requests++;
-    log_info("conn %u: %d %s", c->id, status, why);
+    log_info_at(conn_peer_text(c, peer), NULL, "conn %u: %d %s", c->id, status,
+                why);
     if (c->data != NULL && conn_h->closed != NULL)
         conn_h->closed(c);
     c->data = NULL;

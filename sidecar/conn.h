@@ -121,6 +121,12 @@ extern struct conn_stats conn_stats;
 void conn_setup(struct event_base *base, const struct conn_handler *h,
                 const struct conn_limits *lim);
 
+/* SIGHUP: applies max_conns, max_conns_per_ip and the two timeouts of
+ * `lim` (the rest stays as conn_setup() sized it). Connections open before
+ * a per-address limit was on do not count against it; a shortened timeout
+ * reaches connections already waiting within the old one. */
+void conn_set_limits(const struct conn_limits *lim);
+
 /* Takes over an accepted non-blocking socket. NULL when out of memory or
  * when the connection limits (in all, per peer address) are reached: the fd
  * is closed then, and a refusal is counted in conn_stats.refused. */

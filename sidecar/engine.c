@@ -206,9 +206,10 @@ static int engine_queue(struct engine_session *s, struct frame *f)
     struct frame **p;
 
     if (s->pending_bytes + f->len > engine_cfg.max_pending) {
-        log_info("session %s: %zu bytes queued for a client that does not "
-                 "poll, closing",
-                 s->sid, s->pending_bytes);
+        log_info_at(NULL, s->sid,
+                    "%zu bytes queued for a client that does not poll, "
+                    "closing",
+                    s->pending_bytes);
         return -1;
     }
     if (s->npending == s->pending_cap) {
@@ -849,15 +850,19 @@ static int engine_open_packet(struct engine_session *s, struct buf *out)
 /* Refuses a handshake over --max-sessions(-per-ip): 503, with the JSON
  * body of Node's engine.io refusals (allowRequest's FORBIDDEN code with
  * its own message); a client tries again later. */
+static struct log_summary engine_refused_all =
+    LOG_SUMMARY_INIT("handshakes refused over --max-sessions");
+static struct log_summary engine_refused_ip =
+    LOG_SUMMARY_INIT("handshakes refused over --max-sessions-per-ip");
+
 static void engine_refuse(struct req *r, const struct http_request *req,
-                          const char *why)
+                          const char *addr, int per_ip)
 {
     static const char body[] = "{\"code\":4,\"message\":\"Too many sessions\"}";
     struct buf h = BUF_INIT;
 
     engine_stats.sessions_refused++;
-    log_info("%s %u: refusing a handshake (%s)", engine_front_names[r->front],
-             r->id, why);
+    log_count(per_ip ? &engine_refused_ip : &engine_refused_all, addr, NULL);
     engine_cors(&h, r, req);
     req_respond(r, 503, "application/json", h.data, body, sizeof body - 1);
     buf_free(&h);
@@ -899,14 +904,14 @@ static void engine_handshake(struct req *r, struct conn *c,
         engine_error(r, req, 400, EIO_ERR_BAD_HANDSHAKE_METHOD);
         return;
     }
+    engine_client_addr(r, req, addr, &port);
     if (engine_cfg.max_sessions &&
         engine_sids.count >= engine_cfg.max_sessions) {
-        engine_refuse(r, req, "--max-sessions");
+        engine_refuse(r, req, addr, 0);
         return;
     }
-    engine_client_addr(r, req, addr, &port);
     if (engine_ip_take(addr, &ip) != 0) {
-        engine_refuse(r, req, "--max-sessions-per-ip");
+        engine_refuse(r, req, addr, 1);
         return;
     }
     if (transport == ENGINE_WEBSOCKET &&

@@ -116,6 +116,20 @@ void hub_set_limits(const struct hub_limits *lim)
         hub_lim.event_burst = UINT32_MAX / 1000;
 }
 
+static const double hub_fanout_bounds[] = {
+    0, 1, 10, 100, 1000, 10000, 100000, 1000000,
+};
+struct hist_family hub_fanout = {hub_fanout_bounds,
+                                 sizeof hub_fanout_bounds /
+                                     sizeof hub_fanout_bounds[0],
+                                 0,
+                                 {{0}},
+                                 {{{0}, 0, 0}}};
+
+/* Events over --max-event-rate, one log line a second however many. */
+static struct log_summary hub_rate_limited =
+    LOG_SUMMARY_INIT("client events over --max-event-rate");
+
 /* Takes one event from the socket's token bucket: 1 when it may pass. */
 static int hub_rate_take(struct hub_sock *hs)
 {
@@ -703,6 +717,8 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
         TAILQ_FOREACH(hs, &n->socks, in_nsp)
     count += hub_deliver_once(hs, stamp, t->flags, &p, r);
     sock_packet_release(&p);
+    if (!(t->flags & HUB_F_SIDS))
+        hist_observe(&hub_fanout, n ? n->name : "/", (double)count);
     if (msglog_enabled) {
         int to = (t->flags & HUB_F_SIDS) && t->nrooms == 1;
         const char *room = t->nrooms == 1 ? t->rooms[0] : NULL;
@@ -795,6 +811,7 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
         }
     }
     sock_packet_release(&p);
+    hist_observe(&hub_fanout, from->nsp->name, (double)count);
     if (msglog_enabled && count > 0)
         msglog_out(MSGLOG_RELAY, 0, NULL, NULL, from->nsp->name, NULL, NULL,
                    from->s->id, count, SIO_NO_ID, ev->data, ev->data_len,
@@ -910,9 +927,10 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
     hub_stats.events_in++;
     if (hub_lim.event_rate && !hub_rate_take(hs)) {
         hub_stats.events_rate_limited++;
+        log_count(&hub_rate_limited, NULL, s->id);
         if (hub_lim.flood_action == HUB_FLOOD_DISCONNECT) {
-            log_info("socket %s: over %u events/s, disconnecting", s->id,
-                     hub_lim.event_rate);
+            log_info_at(NULL, s->id, "over %u events/s, disconnecting",
+                        hub_lim.event_rate);
             sock_disconnect(s, "event rate over the limit");
         }
         return; /* dropped: not handled, not acked */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "hist.h"
 #include "sock.h"
 
 #define HUB_MAX_CHANNEL_NAME 1024
@@ -95,6 +96,10 @@ struct hub_stats {
 };
 
 extern struct hub_stats hub_stats;
+
+/* Receivers of each broadcast (an emit to no single socket, a relay), by
+ * namespace: the `socketiod_broadcast_fanout` histogram (stats.c). */
+extern struct hist_family hub_fanout;
 
 /* `relay`: re-emit client events to the sender's channels. */
 void hub_setup(struct event_base *base, int relay);

@@ -2,6 +2,7 @@
 /* listener: the public TCP and Unix listening sockets. */
 #include "listener.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -136,6 +137,12 @@ static int listener_open(const char *addr, int *tcp, const char **cause)
         }
         *port++ = '\0';
     }
+    /* getaddrinfo() takes "99999" and binds it modulo 65536. */
+    if (*port == '\0' || strspn(port, "0123456789") != strlen(port) ||
+        strlen(port) > 5 || atol(port) > 65535) {
+        *cause = "the port is not a number from 0 to 65535";
+        return -1;
+    }
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -239,6 +246,35 @@ static int listener_watch(struct event_base *base, int fd, int tcp,
     evtimer_assign(&ls->resume, base, listener_resume_cb, ls);
     listener_n++;
     return 0;
+}
+
+void listener_last_name(char *buf, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+
+    snprintf(buf, cap, "?");
+    if (listener_n == 0 ||
+        getsockname(evconnlistener_get_fd(listener_all[listener_n - 1].l),
+                    (struct sockaddr *)&ss, &sl) != 0)
+        return;
+    if (ss.ss_family == AF_UNIX) {
+        snprintf(buf, cap, "unix:%s", ((struct sockaddr_un *)&ss)->sun_path);
+        return;
+    }
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        port = ntohs(in->sin_port);
+        snprintf(buf, cap, "%s:%u", host, port);
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        port = ntohs(in6->sin6_port);
+        snprintf(buf, cap, "[%s]:%u", host, port);
+    }
 }
 
 void listener_shutdown(void)

@@ -32,6 +32,10 @@ int listener_add_fd(struct event_base *base, int fd, listener_accept_fn accept,
 struct sockaddr_un;
 int listener_claim_path(const struct sockaddr_un *sun, const char **cause);
 
+/* Writes where the listener added last is bound ("127.0.0.1:40123",
+ * "[::1]:9000", "unix:PATH"): the port the kernel chose for port 0. */
+void listener_last_name(char *buf, size_t cap);
+
 /* Closes every listener. */
 void listener_shutdown(void);
 

@@ -18,6 +18,7 @@
 #include <malloc.h>
 #endif
 
+#include "admin.h"
 #include "bus.h"
 #include "config.h"
 #include "conn.h"
@@ -30,11 +31,13 @@
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
+#include "notify.h"
 #include "pfor.h"
 #include "req.h"
 #include "rpc.h"
 #include "scgiserv.h"
 #include "sock.h"
+#include "stats.h"
 #include "turn.h"
 #include "upstream.h"
 
@@ -42,6 +45,11 @@
 #define MAIN_FD_RESERVE 64
 
 static struct config main_cfg;
+/* argv as given, read again on SIGHUP with the config file it names. */
+static int main_argc;
+static char **main_argv;
+static const char *main_static_dir; /* --static without a trailing '/' */
+static int main_upstream_on;
 
 /* Bytes of CGI variables a web server adds to a client's head. */
 #define MAIN_CGI_SLACK 4096
@@ -141,7 +149,7 @@ static void main_static(struct req *r, const struct http_request *req)
         main_not_found(r);
         return;
     }
-    snprintf(full, sizeof full, "%s%s%s", main_cfg.static_dir, rel,
+    snprintf(full, sizeof full, "%s%s%s", main_static_dir, rel,
              rel[n - 1] == '/' ? "index.html" : "");
     data = main_slurp(full, &len);
     if (data == NULL) {
@@ -179,7 +187,7 @@ static void main_serve(struct req *r, struct conn *c,
                     main_client_js_len);
         return;
     }
-    if (get && main_cfg.static_dir != NULL) {
+    if (get && main_static_dir != NULL) {
         main_static(r, req);
         return;
     }
@@ -227,6 +235,18 @@ static const struct sock_handler main_sock_handler = {
     hub_sock_disconnect,
 };
 
+/* The --upstream-* settings SIGHUP may change. */
+static void main_upstream_tuning(struct upstream_config *ucfg)
+{
+    memset(ucfg, 0, sizeof *ucfg);
+    ucfg->concurrency = main_cfg.upstream_concurrency;
+    ucfg->queue = main_cfg.upstream_queue;
+    ucfg->timeout_ms = main_cfg.upstream_timeout_ms;
+    ucfg->retries = main_cfg.upstream_retries;
+    ucfg->max_context = main_cfg.upstream_max_context;
+    ucfg->max_queue_bytes = main_cfg.upstream_queue_bytes;
+}
+
 /* Starts forwarding to --upstream; the secret comes from a file or the
  * environment and is never logged. */
 static void main_upstream(void)
@@ -253,22 +273,17 @@ static void main_upstream(void)
         fatal("the upstream secret is empty");
     if (secret == NULL)
         log_warn("upstream: no --upstream-secret: requests are not signed");
-    memset(&ucfg, 0, sizeof ucfg);
+    main_upstream_tuning(&ucfg);
     ucfg.url = main_cfg.upstream;
     ucfg.secret = secret;
     ucfg.secret_len = len;
-    ucfg.concurrency = main_cfg.upstream_concurrency;
-    ucfg.queue = main_cfg.upstream_queue;
-    ucfg.timeout_ms = main_cfg.upstream_timeout_ms;
-    ucfg.retries = main_cfg.upstream_retries;
-    ucfg.max_context = main_cfg.upstream_max_context;
-    ucfg.max_queue_bytes = main_cfg.upstream_queue_bytes;
     if (upstream_setup(main_base, &ucfg, &cause) != 0)
         fatal("--upstream %s: %s", main_cfg.upstream, cause);
     if (secret != NULL) {
         memset(secret, 0, len);
         free(secret);
     }
+    main_upstream_on = 1;
     hub_set_forward(upstream_forward, NULL, main_cfg.private_channels);
     log_info("upstream: forwarding client events to %s", main_cfg.upstream);
 }
@@ -433,6 +448,8 @@ static void main_stop(evutil_socket_t sig, short what, void *arg)
         return;
     }
     log_info("signal %d: shutting down", (int)sig);
+    admin_set_ready(0, "shutting down");
+    notify_stopping("draining connections and upstream events");
     event_del(main_trim_ev);
     listener_shutdown();
     rpc_shutdown();
@@ -462,22 +479,100 @@ static void main_send_threads(void)
         log_info("%d send threads", n);
 }
 
-int main(int argc, char **argv)
+static void main_conn_limits(struct conn_limits *lim)
 {
-    struct event *sigterm, *sigint;
-    struct conn_limits lim;
+    memset(lim, 0, sizeof *lim);
+    lim->max_head = main_cfg.max_header_size;
+    lim->max_body = main_cfg.max_http_buffer_size;
+    lim->max_output = main_cfg.max_output;
+    lim->max_conns = main_max_connections();
+    lim->max_conns_per_ip = main_cfg.max_connections_per_ip;
+    lim->head_timeout_ms = main_cfg.handshake_timeout_ms;
+    lim->drain_timeout_ms = main_cfg.drain_timeout_ms;
+    lim->spread_min = main_cfg.send_threads_min;
+}
+
+/* The limits the hub and the sockets check per event and per packet:
+ * set at start-up and again on SIGHUP. */
+static void main_sock_limits(void)
+{
     struct hub_limits hlim;
     struct sock_limits slim;
+
+    memset(&slim, 0, sizeof slim);
+    slim.max_namespaces = main_cfg.max_namespaces;
+    slim.max_attachments = main_cfg.max_attachment_bytes
+                               ? main_cfg.max_attachment_bytes
+                               : main_cfg.max_http_buffer_size;
+    slim.attach_timeout_ms = main_cfg.attachment_timeout_ms;
+    sock_set_limits(&slim);
+    memset(&hlim, 0, sizeof hlim);
+    hlim.max_channels = main_cfg.max_channels;
+    hlim.event_rate = main_cfg.max_event_rate;
+    hlim.event_burst = main_cfg.event_burst;
+    hlim.flood_action =
+        main_cfg.flood_disconnect ? HUB_FLOOD_DISCONNECT : HUB_FLOOD_DROP;
+    hub_set_limits(&hlim);
+}
+
+/* SIGHUP: reads the command line and the config file again and applies
+ * what the options table marks reloadable (config_update() logs each
+ * change, and each other one as needing a restart). A file that does not
+ * parse changes nothing. Connections stay. socketiod logs only to stderr
+ * (systemd's journal, or the file a supervisor redirected it to), so
+ * there is no log file of its own to reopen. */
+static void main_reload(evutil_socket_t sig, short what, void *arg)
+{
+    struct config next;
+    struct conn_limits lim;
+    struct upstream_config ucfg;
+    const char *cause;
+
+    (void)sig;
+    (void)what;
+    (void)arg;
+    if (config_load(&next, main_argc, main_argv, &cause) != 0) {
+        log_warn("SIGHUP: %s: the settings are unchanged", cause);
+        config_free(&next);
+        return;
+    }
+    if (config_update(&main_cfg, &next) > 0) {
+        log_init(main_cfg.verbose);
+        log_set_format(main_cfg.log_format ? "json" : "text");
+        main_conn_limits(&lim);
+        conn_set_limits(&lim);
+        main_sock_limits();
+        if (main_upstream_on) {
+            main_upstream_tuning(&ucfg);
+            upstream_set_tuning(&ucfg);
+        }
+    }
+    config_free(&next);
+    log_warn("SIGHUP: settings read again");
+}
+
+int main(int argc, char **argv)
+{
+    struct event *sigterm, *sigint, *sighup;
+    struct conn_limits lim;
     struct fcgiserv_limits flim;
     struct engine_config ecfg;
-    const char *cause;
-    int i, rc, inherited;
+    const char *cause, *rpc_path;
+    char bound[300];
+    int i, rc, inherited, nlisten;
     struct event_config *evcfg;
 
-    rc = config_load(&main_cfg, argc, argv);
-    if (rc != 0)
+    main_argc = argc;
+    main_argv = argv;
+    rc = config_load(&main_cfg, argc, argv, &cause);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "socketiod: %s\n", cause);
+        config_free(&main_cfg);
         return rc > 0 ? 0 : 2;
+    }
     log_init(main_cfg.verbose);
+    log_set_format(main_cfg.log_format ? "json" : "text");
     signal(SIGPIPE, SIG_IGN);
     /* A file size limit (RLIMIT_FSIZE) reached by stderr redirected to a
      * file is a failed write (EFBIG), not the end of the daemon. (The
@@ -496,14 +591,18 @@ int main(int argc, char **argv)
     event_config_free(evcfg);
     if (main_base == NULL || turn_setup(main_base) != 0)
         fatal("cannot create the event loop");
+    log_start(main_base);
+    stats_setup();
     /* Before any socket accepts: a SIGTERM that comes as soon as the
      * sockets answer (a supervisor, a test) must drain, not kill. It is
      * handled once the loop runs, when everything is set up. */
     sigterm = evsignal_new(main_base, SIGTERM, main_stop, NULL);
     sigint = evsignal_new(main_base, SIGINT, main_stop, NULL);
-    if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) != 0 ||
-        evsignal_add(sigint, NULL) != 0)
-        fatal("cannot watch SIGTERM and SIGINT");
+    sighup = evsignal_new(main_base, SIGHUP, main_reload, NULL);
+    if (sigterm == NULL || sigint == NULL || sighup == NULL ||
+        evsignal_add(sigterm, NULL) != 0 || evsignal_add(sigint, NULL) != 0 ||
+        evsignal_add(sighup, NULL) != 0)
+        fatal("cannot watch SIGTERM, SIGINT and SIGHUP");
 
     main_client_js = main_slurp(main_cfg.client_js, &main_client_js_len);
     if (main_client_js == NULL)
@@ -517,18 +616,10 @@ int main(int argc, char **argv)
         memcpy(d, main_cfg.static_dir, n + 1);
         while (n > 1 && d[n - 1] == '/')
             d[--n] = '\0';
-        main_cfg.static_dir = d;
+        main_static_dir = d;
     }
 
-    memset(&lim, 0, sizeof lim);
-    lim.max_head = main_cfg.max_header_size;
-    lim.max_body = main_cfg.max_http_buffer_size;
-    lim.max_output = main_cfg.max_output;
-    lim.max_conns = main_max_connections();
-    lim.max_conns_per_ip = main_cfg.max_connections_per_ip;
-    lim.head_timeout_ms = main_cfg.handshake_timeout_ms;
-    lim.drain_timeout_ms = main_cfg.drain_timeout_ms;
-    lim.spread_min = main_cfg.send_threads_min;
+    main_conn_limits(&lim);
     conn_setup(main_base, &main_conn_handler, &lim);
     main_send_threads();
 
@@ -555,19 +646,8 @@ int main(int argc, char **argv)
     ecfg.max_meta = main_cfg.max_handshake_meta;
     engine_setup(main_base, &ecfg, &main_engine_handler);
     sock_setup(main_base, main_cfg.connect_timeout_ms, &main_sock_handler);
-    slim.max_namespaces = main_cfg.max_namespaces;
-    slim.max_attachments = main_cfg.max_attachment_bytes
-                               ? main_cfg.max_attachment_bytes
-                               : main_cfg.max_http_buffer_size;
-    slim.attach_timeout_ms = main_cfg.attachment_timeout_ms;
-    sock_set_limits(&slim);
     hub_setup(main_base, main_cfg.relay);
-    hlim.max_channels = main_cfg.max_channels;
-    hlim.event_rate = main_cfg.max_event_rate;
-    hlim.event_burst = main_cfg.event_burst;
-    hlim.flood_action =
-        main_cfg.flood_disconnect ? HUB_FLOOD_DISCONNECT : HUB_FLOOD_DROP;
-    hub_set_limits(&hlim);
+    main_sock_limits();
     if (main_cfg.upstream != NULL)
         main_upstream();
     if (main_cfg.redis != NULL) {
@@ -601,8 +681,9 @@ int main(int argc, char **argv)
                    main_cfg.max_header_size + MAIN_CGI_SLACK,
                    main_cfg.handshake_timeout_ms);
     inherited = main_inherited_fcgi();
+    nlisten = main_cfg.nlisten;
     if (inherited && main_cfg.listen_default)
-        main_cfg.nlisten = 0; /* spawned: the web server is the front */
+        nlisten = 0; /* spawned: the web server is the front */
 
     /* Listeners first: a second instance that cannot bind must leave the
      * first one's control socket alone. */
@@ -615,29 +696,36 @@ int main(int argc, char **argv)
     for (i = 0; i < main_cfg.nfcgi; i++) {
         if (listener_add_to(main_base, main_cfg.fcgi[i], fcgiserv_accept,
                             &cause) != 0)
-            fatal("fcgi %s: %s", main_cfg.fcgi[i], cause);
-        fprintf(stderr, "socketiod: FastCGI on %s\n", main_cfg.fcgi[i]);
+            fatal("--fcgi %s: %s", main_cfg.fcgi[i], cause);
+        listener_last_name(bound, sizeof bound);
+        fprintf(stderr, "socketiod: FastCGI on %s\n", bound);
     }
     for (i = 0; i < main_cfg.nscgi; i++) {
         if (listener_add_to(main_base, main_cfg.scgi[i], scgiserv_accept,
                             &cause) != 0)
-            fatal("scgi %s: %s", main_cfg.scgi[i], cause);
-        fprintf(stderr, "socketiod: SCGI on %s\n", main_cfg.scgi[i]);
+            fatal("--scgi %s: %s", main_cfg.scgi[i], cause);
+        listener_last_name(bound, sizeof bound);
+        fprintf(stderr, "socketiod: SCGI on %s\n", bound);
     }
-    for (i = 0; i < main_cfg.nlisten; i++) {
+    for (i = 0; i < nlisten; i++) {
         if (listener_add(main_base, main_cfg.listen[i], &cause) != 0)
-            fatal("listen %s: %s", main_cfg.listen[i], cause);
-        fprintf(stderr, "socketiod: listening on %s\n", main_cfg.listen[i]);
+            fatal("--listen %s: %s", main_cfg.listen[i], cause);
+        listener_last_name(bound, sizeof bound);
+        fprintf(stderr, "socketiod: listening on %s\n", bound);
     }
+    if (main_cfg.admin != NULL &&
+        admin_setup(main_base, main_cfg.admin, &cause) != 0)
+        fatal("--admin %s: %s", main_cfg.admin, cause);
     main_rpc_access();
-    if (main_cfg.rpc_path == NULL)
-        main_cfg.rpc_path = rpc_default_path(0);
-    if (rpc_setup(main_base, main_cfg.rpc_path, main_cfg.rpc_mode,
-                  main_cfg.max_rpc_line, main_cfg.max_rpc_unread, &cause) != 0)
-        fatal("control socket %s: %s", main_cfg.rpc_path, cause);
-    fprintf(stderr, "socketiod: control socket %s\n", main_cfg.rpc_path);
+    rpc_path = main_cfg.rpc_path ? main_cfg.rpc_path : rpc_default_path(0);
+    if (rpc_setup(main_base, rpc_path, main_cfg.rpc_mode, main_cfg.max_rpc_line,
+                  main_cfg.max_rpc_unread, &cause) != 0)
+        fatal("--rpc %s: %s", rpc_path, cause);
+    fprintf(stderr, "socketiod: control socket %s\n", rpc_path);
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
-        fatal("message log %s", cause);
+        fatal("--message-log %s", cause);
+    admin_set_ready(1, NULL);
+    notify_ready(main_base, "listening");
 
     main_trim_ev = event_new(main_base, -1, EV_PERSIST, main_trim_tick, NULL);
     if (main_trim_ev == NULL)
@@ -651,8 +739,11 @@ int main(int argc, char **argv)
     event_free(main_trim_ev);
     event_free(sigterm);
     event_free(sigint);
+    event_free(sighup);
     if (main_drain_ev != NULL)
         event_free(main_drain_ev);
+    admin_shutdown();
+    notify_shutdown();
     upstream_shutdown();
     bus_shutdown();
     turn_run(); /* what the last turn closed */
@@ -660,8 +751,9 @@ int main(int argc, char **argv)
     msglog_shutdown(); /* writes what is still queued */
     pfor_shutdown();
     free(main_client_js);
-    free((char *)main_cfg.static_dir);
+    free((char *)main_static_dir);
     config_free(&main_cfg);
+    log_flush();
     log_info("stopped");
     return 0;
 }

@@ -3,11 +3,6 @@
 #include "rpc.h"
 
 #include <errno.h>
-/* Sanitizers replace malloc, and their mallinfo2() says 0. */
-#if defined(HAVE_MALLINFO2) && !defined(__SANITIZE_ADDRESS__)
-#define RPC_HEAP_STATS 1
-#include <malloc.h>
-#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +35,16 @@
 #include "upstream.h"
 
 struct rpc_stats rpc_stats;
+
+static const double rpc_latency_bounds[] = {
+    0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1,
+};
+struct hist_family rpc_latency = {rpc_latency_bounds,
+                                  sizeof rpc_latency_bounds /
+                                      sizeof rpc_latency_bounds[0],
+                                  0,
+                                  {{0}},
+                                  {{{0}, 0, 0}}};
 
 /* A client of the control socket. It outlives its socket while acked emits
  * still owe it answers. */
@@ -109,8 +114,6 @@ static int rpc_peer_allowed(int fd, uid_t *uid, gid_t *gid)
             return 1;
     return 0;
 }
-static struct timespec rpc_started;  /* CLOCK_MONOTONIC: uptime ignores
-                                      * steps of the wall clock */
 static const struct rpcmsg *rpc_cur; /* the request being dispatched */
 static LIST_HEAD(, rpc_client) rpc_clients = LIST_HEAD_INITIALIZER(rpc_clients);
 static TAILQ_HEAD(, rpc_held) rpc_held = TAILQ_HEAD_INITIALIZER(rpc_held);
@@ -602,62 +605,18 @@ static void rpc_m_disconnect(struct rpc_client *cl, const cJSON *id,
     rpc_reply(cl, id, result);
 }
 
-/* The upstream's counters (docs/upstream.md, "Errors and stats"). */
-static void rpc_upstream_stats(cJSON *r)
-{
-    const struct upstream_stats *u = &upstream_stats;
-    const struct {
-        const char *name;
-        uint64_t v;
-    } f[] = {
-        {"upstream_requests", u->requests},
-        {"upstream_responses", u->responses},
-        {"upstream_errors", u->errors},
-        {"upstream_unavailable", u->unavailable},
-        {"upstream_timeouts", u->timeouts},
-        {"upstream_bad_responses", u->bad_responses},
-        {"upstream_overflows", u->overflows},
-        {"upstream_bad_actions", u->bad_actions},
-        {"upstream_retries", u->retries},
-        {"upstream_connections", u->connections},
-        {"upstream_reused", u->reused},
-        {"upstream_in_flight", u->in_flight},
-        {"upstream_queued", u->queued},
-    };
-    size_t i;
+static void (*rpc_stats_each)(void (*fn)(void *, const char *, double),
+                              void *arg);
 
-    for (i = 0; i < sizeof f / sizeof f[0]; i++)
-        cJSON_AddNumberToObject(r, f[i].name, (double)f[i].v);
+void rpc_set_stats(void (*each)(void (*fn)(void *, const char *, double),
+                                void *arg))
+{
+    rpc_stats_each = each;
 }
 
-/* The FastCGI and SCGI responder fronts' counters (docs/rpc.md, stats). */
-static void rpc_front_stats(cJSON *r)
+static void rpc_stats_add(void *arg, const char *name, double v)
 {
-    const struct fcgiserv_stats *f = &fcgiserv_stats;
-    const struct scgiserv_stats *s = &scgiserv_stats;
-    const struct {
-        const char *name;
-        uint64_t v;
-    } c[] = {
-        {"fcgi_connections", f->open},
-        {"fcgi_connections_accepted", f->connections},
-        {"fcgi_requests", f->requests},
-        {"fcgi_bad_requests", f->bad_requests},
-        {"fcgi_protocol_errors", f->protocol_errors},
-        {"fcgi_aborted", f->aborted},
-        {"fcgi_refused", f->refused},
-        {"fcgi_timeouts", f->timeouts},
-        {"scgi_connections", s->open},
-        {"scgi_connections_accepted", s->connections},
-        {"scgi_requests", s->requests},
-        {"scgi_bad_requests", s->bad_requests},
-        {"scgi_aborted", s->aborted},
-        {"scgi_timeouts", s->timeouts},
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof c / sizeof c[0]; i++)
-        cJSON_AddNumberToObject(r, c[i].name, (double)c[i].v);
+    cJSON_AddNumberToObject(arg, name, v);
 }
 
 /* stats.redis, with --redis (docs/rpc.md). */
@@ -687,108 +646,17 @@ static void rpc_add_redis(cJSON *r)
         cJSON_AddNumberToObject(o, f[i].name, (double)f[i].v);
 }
 
+/* The numbers come from stats.c's table, the one /metrics renders too. */
 static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     cJSON *r = cJSON_CreateObject();
-    struct msglog_stats ml;
-    struct timespec now;
 
     (void)params;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    /* Whole seconds, an integer in the JSON (docs/rpc.md). */
-    cJSON_AddNumberToObject(r, "uptime",
-                            (double)(now.tv_sec - rpc_started.tv_sec));
-    cJSON_AddNumberToObject(r, "connections", (double)conn_stats.open);
-#ifdef RPC_HEAP_STATS
-    {
-        /* What the heap holds against what it keeps free: RSS alone cannot
-         * tell growth from the allocator's fragmentation. */
-        struct mallinfo2 mi = mallinfo2();
-
-        cJSON_AddNumberToObject(r, "heap_in_use",
-                                (double)(mi.uordblks + mi.hblkhd));
-        cJSON_AddNumberToObject(r, "heap_free", (double)mi.fordblks);
-    }
-#endif
-    cJSON_AddNumberToObject(r, "connections_accepted",
-                            (double)conn_stats.accepted);
-    cJSON_AddNumberToObject(r, "sessions", (double)engine_count());
-    cJSON_AddNumberToObject(r, "sessions_polling",
-                            (double)engine_stats.polling);
-    cJSON_AddNumberToObject(r, "sessions_websocket",
-                            (double)engine_stats.websocket);
-    cJSON_AddNumberToObject(r, "handshakes", (double)engine_stats.handshakes);
-    cJSON_AddNumberToObject(r, "upgrades", (double)engine_stats.upgrades);
-    cJSON_AddNumberToObject(r, "ping_timeouts",
-                            (double)engine_stats.ping_timeouts);
-    cJSON_AddNumberToObject(r, "sessions_refused",
-                            (double)engine_stats.sessions_refused);
-    cJSON_AddNumberToObject(r, "first_poll_timeouts",
-                            (double)engine_stats.first_poll_timeouts);
-    cJSON_AddNumberToObject(r, "handshake_meta_dropped",
-                            (double)engine_stats.meta_dropped);
-    cJSON_AddNumberToObject(r, "polling_invalid_utf8",
-                            (double)engine_stats.bad_utf8);
-    cJSON_AddNumberToObject(r, "websockets_refused_upgraded",
-                            (double)engine_stats.extra_upgrades);
-    cJSON_AddNumberToObject(
-        r, "bad_requests",
-        (double)(conn_stats.bad_requests + engine_stats.bad_requests));
-    cJSON_AddNumberToObject(r, "origins_refused",
-                            (double)engine_stats.origins_refused);
-    cJSON_AddNumberToObject(r, "ws_protocol_errors",
-                            (double)conn_stats.ws_protocol_errors);
-    cJSON_AddNumberToObject(r, "output_overflows",
-                            (double)conn_stats.output_overflows);
-    cJSON_AddNumberToObject(r, "connections_refused",
-                            (double)conn_stats.refused);
-    cJSON_AddNumberToObject(r, "handshake_timeouts",
-                            (double)conn_stats.head_timeouts);
-    cJSON_AddNumberToObject(
-        r, "drain_timeouts",
-        (double)(conn_stats.drain_timeouts + front_stats.drain_timeouts));
-    cJSON_AddNumberToObject(r, "socket_writes", (double)conn_stats.writes);
-    cJSON_AddNumberToObject(r, "frames_coalesced",
-                            (double)conn_stats.coalesced);
-    cJSON_AddNumberToObject(r, "socket_writes_spread",
-                            (double)conn_stats.spread);
-    cJSON_AddNumberToObject(r, "send_threads", (double)pfor_threads());
-    cJSON_AddNumberToObject(r, "sio_protocol_errors",
-                            (double)sock_stats.protocol_errors);
-    cJSON_AddNumberToObject(r, "sio_invalid_json",
-                            (double)sock_stats.invalid_json);
-    cJSON_AddNumberToObject(r, "events_rate_limited",
-                            (double)hub_stats.events_rate_limited);
-    cJSON_AddNumberToObject(
-        r, "names_refused",
-        (double)(sock_stats.names_refused + hub_stats.names_refused));
-    cJSON_AddNumberToObject(r, "namespaces_refused",
-                            (double)sock_stats.namespaces_refused);
-    cJSON_AddNumberToObject(r, "attachments_refused",
-                            (double)sock_stats.attachments_refused);
-    cJSON_AddNumberToObject(r, "attachment_timeouts",
-                            (double)sock_stats.attachment_timeouts);
-    cJSON_AddNumberToObject(r, "sockets", (double)hub_stats.sockets);
-    cJSON_AddNumberToObject(r, "namespaces", (double)hub_stats.namespaces);
-    cJSON_AddNumberToObject(r, "channels", (double)hub_stats.channels);
-    cJSON_AddNumberToObject(r, "messages_in", (double)hub_stats.events_in);
-    cJSON_AddNumberToObject(r, "messages_out", (double)hub_stats.messages_out);
-    cJSON_AddNumberToObject(r, "emits", (double)hub_stats.emits);
-    rpc_front_stats(r);
-    rpc_upstream_stats(r);
-    cJSON_AddNumberToObject(r, "rpc_requests", (double)rpc_stats.requests);
-    cJSON_AddNumberToObject(r, "rpc_errors", (double)rpc_stats.errors);
-    msglog_get_stats(&ml);
-    cJSON_AddNumberToObject(r, "messages_logged", (double)ml.logged);
-    cJSON_AddNumberToObject(r, "messages_log_dropped", (double)ml.dropped);
-    cJSON_AddNumberToObject(r, "messages_log_errors", (double)ml.errors);
-    cJSON_AddNumberToObject(r, "messages_log_truncated", (double)ml.truncated);
-    cJSON_AddNumberToObject(r, "messages_log_truncated", (double)ml.truncated);
+    if (rpc_stats_each != NULL)
+        rpc_stats_each(rpc_stats_add, r);
     cJSON_AddItemToObject(r, "message_log",
                           msglog_path() ? cJSON_CreateString(msglog_path())
                                         : cJSON_CreateNull());
-    cJSON_AddNumberToObject(r, "rpc_refused", (double)rpc_stats.refused);
-    cJSON_AddNumberToObject(r, "rpc_paused", (double)rpc_stats.paused);
     if (bus_enabled())
         rpc_add_redis(r);
     rpc_reply(cl, id, r);
@@ -809,11 +677,13 @@ static void rpc_line(struct rpc_client *cl, const char *line, size_t len)
     struct rpcmsg m;
     const cJSON *id;
     cJSON *params;
-    const char *method;
+    const char *method, *label = "invalid";
     size_t i;
     int code;
+    double t0;
 
     rpc_stats.requests++;
+    t0 = hist_now();
     code = rpcmsg_parse(line, len, &m);
     id = m.id;
     method = m.method;
@@ -824,11 +694,13 @@ static void rpc_line(struct rpc_client *cl, const char *line, size_t len)
     }
     rpc_cur = &m;
     if (strcmp(method, "join") == 0 || strcmp(method, "leave") == 0) {
+        label = method[0] == 'j' ? "join" : "leave";
         rpc_m_join_leave(cl, id, params, method[0] == 'j');
         goto done;
     }
     for (i = 0; i < sizeof rpc_methods / sizeof rpc_methods[0]; i++) {
         if (strcmp(method, rpc_methods[i].name) == 0) {
+            label = rpc_methods[i].name;
             rpc_methods[i].fn(cl, id, params);
             goto done;
         }
@@ -837,6 +709,7 @@ static void rpc_line(struct rpc_client *cl, const char *line, size_t len)
 done:
     rpc_cur = NULL;
     rpcmsg_free(&m);
+    hist_observe(&rpc_latency, label, hist_since(t0));
 }
 
 /* ---- connections ---- */
@@ -1082,7 +955,6 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     rpc_path = strdup(path);
     rpc_max_line = max_line;
     rpc_max_unread = max_unread;
-    clock_gettime(CLOCK_MONOTONIC, &rpc_started);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "hist.h"
 #include "rpcmsg.h" /* the error codes of the answers, RPC_* */
 
 struct rpc_stats {
@@ -32,6 +33,15 @@ struct rpc_access {
 };
 
 extern struct rpc_stats rpc_stats;
+
+/* Time to handle each request line, by method (an acked emit: until it is
+ * sent, not until its acks): `socketiod_rpc_request_duration_seconds`. */
+extern struct hist_family rpc_latency;
+
+/* Where the stats method's values come from: `each` calls `fn(arg, name,
+ * value)` once per value (stats.c's table, which /metrics renders too). */
+void rpc_set_stats(void (*each)(void (*fn)(void *, const char *, double),
+                                void *arg));
 
 /* Sets who may connect (default: root and the daemon's uid; the socket
  * file keeps the daemon's group). Call before rpc_setup(). */

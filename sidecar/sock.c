@@ -64,7 +64,7 @@ static void sock_connect_due(struct timerq_node *n, void *arg)
                                offsetof(struct sock_client, connect_timer));
 
     (void)arg;
-    log_info("session %s: no CONNECT in time, closing", cl->es->sid);
+    log_info_at(NULL, cl->es->sid, "no CONNECT in time, closing");
     engine_close(cl->es, "connect timeout");
 }
 
@@ -454,8 +454,8 @@ static void sock_connect(struct sock_client *cl, const char *nsp,
     timerq_remove(&cl->connect_timer);
     if (nsp_len > SOCK_MAX_NSP_NAME || !sio_name_valid(nsp, nsp_len)) {
         sock_stats.names_refused++;
-        log_info("session %s: CONNECT to an invalid namespace refused",
-                 cl->es->sid);
+        log_info_at(NULL, cl->es->sid,
+                    "CONNECT to an invalid namespace refused");
         sock_refuse_name(cl, nsp, nsp_len, "Invalid namespace");
         return;
     }
@@ -548,8 +548,9 @@ static void sock_partial_due(struct timerq_node *n, void *arg)
 
     (void)arg;
     sock_stats.attachment_timeouts++;
-    log_info("session %s: attachments not complete in %u ms, closing",
-             p->cl->es->sid, sock_lim.attach_timeout_ms);
+    log_info_at(NULL, p->cl->es->sid,
+                "attachments not complete in %u ms, closing",
+                sock_lim.attach_timeout_ms);
     engine_close(p->cl->es, "attachments timeout");
 }
 
@@ -557,7 +558,7 @@ static void sock_partial_due(struct timerq_node *n, void *arg)
 static void sock_fail(struct sock_client *cl, const char *why)
 {
     sock_stats.protocol_errors++;
-    log_info("session %s: %s, closing", cl->es->sid, why);
+    log_info_at(NULL, cl->es->sid, "%s, closing", why);
     engine_close(cl->es, "parse error");
 }
 
@@ -635,7 +636,7 @@ static void sock_dispatch(struct sock_client *cl, int type, const char *nsp,
     if (sio_json_name(json, len, 0) != 1) {
         cJSON_Delete(root);
         sock_stats.names_refused++;
-        log_info("socket %s: event with an invalid name refused", s->id);
+        log_info_at(NULL, s->id, "event with an invalid name refused");
         sock_ack_error(s, id, SOCK_E_BAD_NAME);
         return;
     }
@@ -673,9 +674,9 @@ static void sock_binary(struct sock_client *cl, const char *data, size_t len)
     }
     if (len > sock_lim.max_attachments - p->bytes) {
         sock_stats.attachments_refused++;
-        log_info("session %s: attachments of one packet over %zu bytes, "
-                 "closing",
-                 cl->es->sid, sock_lim.max_attachments);
+        log_info_at(NULL, cl->es->sid,
+                    "attachments of one packet over %zu bytes, closing",
+                    sock_lim.max_attachments);
         engine_close(cl->es, "attachments too large");
         return;
     }

@@ -40,6 +40,24 @@
 
 struct upstream_stats upstream_stats;
 
+/* What an event flood or an application outage repeats per event: a line
+ * a second each, with the count. */
+static struct log_summary upstream_full =
+    LOG_SUMMARY_INIT("upstream events refused: the socket's queue is full "
+                     "(--upstream-queue, --upstream-queue-bytes)");
+static struct log_summary upstream_failed =
+    LOG_SUMMARY_INIT("upstream requests failed");
+
+static const double upstream_latency_bounds[] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+struct hist_family upstream_latency = {upstream_latency_bounds,
+                                       sizeof upstream_latency_bounds /
+                                           sizeof upstream_latency_bounds[0],
+                                       0,
+                                       {{0}},
+                                       {{{0}, 0, 0}}};
+
 struct upstream_sock;
 
 /* One event waiting for, or being answered by, the application. */
@@ -96,6 +114,7 @@ struct upstream_conn {
     struct event timer;
     int reused;     /* answered a request before this one */
     int got;        /* bytes of this job's answer have arrived */
+    double t0;      /* when the job was sent on it (hist_now) */
     struct buf out; /* FastCGI: the STDOUT stream */
 };
 
@@ -476,14 +495,15 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
         return f->type == HUB_FWD_CONNECT ? UPSTREAM_E_SERVER : NULL;
     if (f->type != HUB_FWD_DISCONNECT && us->njobs >= upstream_cfg.queue) {
         upstream_stats.overflows++;
-        log_warn("upstream: socket %s: %s refused, %u events wait already",
-                 f->sid, upstream_type_name(f->type), us->njobs);
+        log_countf(&upstream_full, NULL, f->sid,
+                   "%s refused, %u events wait already",
+                   upstream_type_name(f->type), us->njobs);
         return UPSTREAM_E_OVERLOADED;
     }
     job = upstream_job_new(f);
     if (job == NULL) {
-        log_warn("upstream: socket %s: cannot build the %s request", f->sid,
-                 upstream_type_name(f->type));
+        log_warn_at(NULL, f->sid, "upstream: cannot build the %s request",
+                    upstream_type_name(f->type));
         if (us->njobs == 0 &&
             (f->type == HUB_FWD_CONNECT || f->type == HUB_FWD_DISCONNECT))
             upstream_sock_free(us);
@@ -494,9 +514,9 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
         (us->bytes >= upstream_cfg.max_queue_bytes ||
          job->len > upstream_cfg.max_queue_bytes - us->bytes)) {
         upstream_stats.overflows++;
-        log_warn("upstream: socket %s: %s of %zu bytes refused, %zu bytes "
-                 "wait already",
-                 f->sid, upstream_type_name(f->type), job->len, us->bytes);
+        log_countf(&upstream_full, NULL, f->sid,
+                   "%s of %zu bytes refused, %zu bytes wait already",
+                   upstream_type_name(f->type), job->len, us->bytes);
         upstream_job_free(job);
         return UPSTREAM_E_OVERLOADED;
     }
@@ -710,7 +730,7 @@ static void upstream_actions(const struct upstream_sock *us, const char *nsp,
             break;
         case UPANS_BAD:
             upstream_stats.bad_actions++;
-            log_warn("upstream: socket %s: %s", us->sid, a->why);
+            log_warn_at(NULL, us->sid, "upstream: %s", a->why);
             break;
         }
     }
@@ -723,9 +743,10 @@ static void upstream_set_context(struct upstream_sock *us,
 
     if (len > upstream_cfg.max_context) {
         upstream_stats.bad_actions++;
-        log_warn("upstream: socket %s: context of %zu bytes is over the "
-                 "%zu-byte cap; the old one is kept",
-                 us->sid, len, upstream_cfg.max_context);
+        log_warn_at(NULL, us->sid,
+                    "upstream: context of %zu bytes is over the %zu-byte cap; "
+                    "the old one is kept",
+                    len, upstream_cfg.max_context);
         return;
     }
     if (!us->gone) {
@@ -744,8 +765,8 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     char reply[96];
 
     upstream_stats.errors++;
-    log_warn("upstream: socket %s: %s failed: %s (%s)", job->us->sid, job->what,
-             why, code);
+    log_countf(&upstream_failed, NULL, job->us->sid, "%s: %s (%s)", job->what,
+               why, code);
     switch (job->type) {
     case HUB_FWD_CONNECT:
         hub_connect_done(job->us->sid, code, NULL);
@@ -849,8 +870,8 @@ static int upstream_retry(struct upstream_job *job)
     tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
     evtimer_add(&job->again, &tv);
     upstream_stats.retries++;
-    log_info("upstream: socket %s: %s answered 503; again in %u ms",
-             job->us->sid, job->what, ms);
+    log_info_at(NULL, job->us->sid, "upstream: %s answered 503; again in %u ms",
+                job->what, ms);
     return 1;
 }
 
@@ -907,9 +928,12 @@ static void upstream_finish(struct upstream_conn *c, const char *code,
                             size_t len, int keep, size_t consumed)
 {
     struct upstream_job *job = c->job;
+    static const char *const protos[] = {"http", "fcgi", "scgi"};
 
     c->job = NULL;
     event_del(&c->timer);
+    hist_observe(&upstream_latency, protos[upstream_u.proto],
+                 hist_since(c->t0));
     upstream_done(job, code, why, status, body, len);
     if (keep && code == NULL && upstream_nidle < upstream_cfg.concurrency) {
         evbuffer_drain(bufferevent_get_input(c->bev), consumed);
@@ -1159,6 +1183,7 @@ static void upstream_start(struct upstream_job *job)
     }
     c->job = job;
     c->got = 0;
+    c->t0 = hist_now();
     upstream_arm(c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     if (upstream_request(job, &req) != 0 ||
@@ -1233,6 +1258,24 @@ int upstream_setup(struct event_base *base, const struct upstream_config *cfg,
     event_assign(&upstream_pump_ev, base, -1, 0, upstream_pump, NULL);
     upstream_on = 1;
     return 0;
+}
+
+void upstream_set_tuning(const struct upstream_config *cfg)
+{
+    upstream_cfg.concurrency = cfg->concurrency ? cfg->concurrency : 1;
+    upstream_cfg.queue = cfg->queue ? cfg->queue : 1;
+    upstream_cfg.timeout_ms = cfg->timeout_ms;
+    upstream_cfg.retries = cfg->retries;
+    upstream_cfg.max_context = cfg->max_context;
+    upstream_cfg.max_queue_bytes =
+        cfg->max_queue_bytes ? cfg->max_queue_bytes : 4 << 20;
+    upstream_kick(); /* more slots may let waiting events go now */
+}
+
+const struct sockaddr *upstream_sockaddr(socklen_t *len)
+{
+    *len = upstream_addrlen;
+    return upstream_on ? (const struct sockaddr *)&upstream_addr : NULL;
 }
 
 void upstream_shutdown(void)

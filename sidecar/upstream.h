@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
+#include "hist.h"
 #include "hub.h"
 
 /* Error codes a client sees when the application cannot answer
@@ -67,6 +70,10 @@ struct upstream_stats {
 
 extern struct upstream_stats upstream_stats;
 
+/* Each try of a request, sent to answered or failed, by transport (http,
+ * fcgi, scgi): `socketiod_upstream_request_duration_seconds`. */
+extern struct hist_family upstream_latency;
+
 /* Parses an --upstream URL. Returns 0, or -1 with *cause. */
 int upstream_parse_url(const char *url, struct upstream_url *u,
                        const char **cause);
@@ -81,10 +88,20 @@ int upstream_sign(const char *secret, size_t secret_len, long t,
 int upstream_setup(struct event_base *base, const struct upstream_config *cfg,
                    const char **cause);
 
+/* SIGHUP: applies the tuning of `cfg` (concurrency, queue, queue bytes,
+ * timeout, retries, max context); the URL and the secret stay. Requests in
+ * flight finish with the timeout they started with. Call after a successful
+ * upstream_setup(). */
+void upstream_set_tuning(const struct upstream_config *cfg);
+
 /* The hub_forward_cb to give hub_set_forward(). */
 const char *upstream_forward(void *arg, const struct hub_fwd *f);
 
 /* Drops every connection and waiting event (at exit). */
+/* The application's address (for a readiness probe), NULL when nothing is
+ * forwarded. */
+const struct sockaddr *upstream_sockaddr(socklen_t *len);
+
 void upstream_shutdown(void);
 
 #endif

@@ -1,0 +1,360 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* stats: the one table of the daemon's counters and gauges, read by the
+ * stats RPC and rendered for Prometheus at /metrics. */
+#include "stats.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+/* Sanitizers replace malloc, and their mallinfo2() says 0. */
+#if defined(HAVE_MALLINFO2) && !defined(__SANITIZE_ADDRESS__)
+#define STATS_HEAP 1
+#include <malloc.h>
+#endif
+
+#include "conn.h"
+#include "engine.h"
+#include "fcgiserv.h"
+#include "front.h"
+#include "hist.h"
+#include "hub.h"
+#include "msglog.h"
+#include "pfor.h"
+#include "rpc.h"
+#include "scgiserv.h"
+#include "sock.h"
+#include "upstream.h"
+
+enum { STATS_COUNTER, STATS_GAUGE };
+
+/* A value is *a (+ *b), or fn() when there is no a. Help texts are
+ * docs/rpc.md's, short. */
+struct stats_row {
+    const char *name;   /* the stats RPC's field */
+    const char *metric; /* Prometheus name when not socketiod_NAME(_total) */
+    int type;
+    const uint64_t *a, *b;
+    double (*fn)(void);
+    const char *help;
+};
+
+/* CLOCK_MONOTONIC: uptime in whole seconds that a step of the wall clock
+ * does not move (docs/rpc.md). */
+static time_t stats_started;
+
+static time_t stats_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static double stats_uptime(void)
+{
+    return (double)(stats_now() - stats_started);
+}
+
+static double stats_sessions(void) { return (double)engine_count(); }
+
+static double stats_send_threads(void) { return (double)pfor_threads(); }
+
+#define STATS_MSGLOG(field)                                                    \
+    static double stats_ml_##field(void)                                       \
+    {                                                                          \
+        struct msglog_stats st;                                                \
+        msglog_get_stats(&st);                                                 \
+        return (double)st.field;                                               \
+    }
+STATS_MSGLOG(logged)
+STATS_MSGLOG(dropped)
+STATS_MSGLOG(errors)
+STATS_MSGLOG(truncated)
+
+#ifdef STATS_HEAP
+static double stats_heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+
+    return (double)(mi.uordblks + mi.hblkhd);
+}
+
+static double stats_heap_free(void) { return (double)mallinfo2().fordblks; }
+#endif
+
+#define C STATS_COUNTER
+#define G STATS_GAUGE
+static const struct stats_row stats_rows[] = {
+    {"uptime", "socketiod_uptime_seconds", G, NULL, NULL, stats_uptime,
+     "Seconds since the daemon started."},
+    {"connections", NULL, G, &conn_stats.open, NULL, NULL,
+     "Open client connections (HTTP and WebSocket)."},
+#ifdef STATS_HEAP
+    {"heap_in_use", "socketiod_heap_in_use_bytes", G, NULL, NULL,
+     stats_heap_in_use, "Bytes of heap allocated (mallinfo2)."},
+    {"heap_free", "socketiod_heap_free_bytes", G, NULL, NULL, stats_heap_free,
+     "Bytes of heap freed but kept by the allocator."},
+#endif
+    {"connections_accepted", NULL, C, &conn_stats.accepted, NULL, NULL,
+     "Client connections accepted."},
+    {"sessions", NULL, G, NULL, NULL, stats_sessions,
+     "Engine.IO sessions (one per connected client)."},
+    {"sessions_polling", NULL, G, &engine_stats.polling, NULL, NULL,
+     "Sessions on the polling transport."},
+    {"sessions_websocket", NULL, G, &engine_stats.websocket, NULL, NULL,
+     "Sessions on the WebSocket transport."},
+    {"handshakes", NULL, C, &engine_stats.handshakes, NULL, NULL,
+     "Engine.IO handshakes."},
+    {"upgrades", NULL, C, &engine_stats.upgrades, NULL, NULL,
+     "Sessions upgraded from polling to WebSocket."},
+    {"ping_timeouts", NULL, C, &engine_stats.ping_timeouts, NULL, NULL,
+     "Sessions closed for missing the ping timeout."},
+    {"sessions_refused", NULL, C, &engine_stats.sessions_refused, NULL, NULL,
+     "Handshakes answered 503 over --max-sessions(-per-ip)."},
+    {"first_poll_timeouts", NULL, C, &engine_stats.first_poll_timeouts, NULL,
+     NULL,
+     "Polling sessions closed without a request within "
+     "--first-poll-timeout."},
+    {"handshake_meta_dropped", NULL, C, &engine_stats.meta_dropped, NULL, NULL,
+     "Handshake values not kept over --max-handshake-meta."},
+    {"polling_invalid_utf8", NULL, C, &engine_stats.bad_utf8, NULL, NULL,
+     "Polling text payloads refused for invalid UTF-8."},
+    {"websockets_refused_upgraded", NULL, C, &engine_stats.extra_upgrades, NULL,
+     NULL, "WebSockets closed for the sid of an upgraded session."},
+    {"bad_requests", NULL, C, &conn_stats.bad_requests,
+     &engine_stats.bad_requests, NULL, "Client requests answered 4xx."},
+    {"origins_refused", NULL, C, &engine_stats.origins_refused, NULL, NULL,
+     "Requests answered 403 for a foreign Origin."},
+    {"ws_protocol_errors", NULL, C, &conn_stats.ws_protocol_errors, NULL, NULL,
+     "WebSockets closed for breaking RFC 6455."},
+    {"output_overflows", NULL, C, &conn_stats.output_overflows, NULL, NULL,
+     "Connections closed: queued output over --max-output."},
+    {"connections_refused", NULL, C, &conn_stats.refused, NULL, NULL,
+     "Connections closed at accept over --max-connections(-per-ip)."},
+    {"handshake_timeouts", NULL, C, &conn_stats.head_timeouts, NULL, NULL,
+     "Connections closed without a whole request within "
+     "--handshake-timeout."},
+    {"drain_timeouts", NULL, C, &conn_stats.drain_timeouts,
+     &front_stats.drain_timeouts, NULL,
+     "Closing connections dropped after --drain-timeout."},
+    {"socket_writes", NULL, C, &conn_stats.writes, NULL, NULL,
+     "write/writev calls on client connections."},
+    {"frames_coalesced", NULL, C, &conn_stats.coalesced, NULL, NULL,
+     "Frames written in one writev with an earlier one."},
+    {"socket_writes_spread", NULL, C, &conn_stats.spread, NULL, NULL,
+     "Writes made across the send threads."},
+    {"send_threads", NULL, G, NULL, NULL, stats_send_threads,
+     "Threads besides the loop that write a large fan-out."},
+    {"sio_protocol_errors", NULL, C, &sock_stats.protocol_errors, NULL, NULL,
+     "Sessions closed for a Socket.IO protocol error."},
+    {"sio_invalid_json", NULL, C, &sock_stats.invalid_json, NULL, NULL,
+     "Packets whose data was not strict JSON."},
+    {"events_rate_limited", NULL, C, &hub_stats.events_rate_limited, NULL, NULL,
+     "Client events over --max-event-rate."},
+    {"names_refused", NULL, C, &sock_stats.names_refused,
+     &hub_stats.names_refused, NULL,
+     "Namespace, event or channel names refused."},
+    {"namespaces_refused", NULL, C, &sock_stats.namespaces_refused, NULL, NULL,
+     "CONNECTs over --max-namespaces."},
+    {"attachments_refused", NULL, C, &sock_stats.attachments_refused, NULL,
+     NULL, "Connections closed over --max-attachment-bytes."},
+    {"attachment_timeouts", NULL, C, &sock_stats.attachment_timeouts, NULL,
+     NULL, "Connections closed over --attachment-timeout."},
+    {"sockets", NULL, G, &hub_stats.sockets, NULL, NULL,
+     "Socket.IO sockets (one per client and namespace)."},
+    {"namespaces", NULL, G, &hub_stats.namespaces, NULL, NULL,
+     "Namespaces with sockets."},
+    {"channels", NULL, G, &hub_stats.channels, NULL, NULL,
+     "Channels with members."},
+    {"messages_in", NULL, C, &hub_stats.events_in, NULL, NULL,
+     "Messages received from clients."},
+    {"messages_out", NULL, C, &hub_stats.messages_out, NULL, NULL,
+     "Messages sent to clients, per receiver."},
+    {"emits", NULL, C, &hub_stats.emits, NULL, NULL, "Emits and sends."},
+    {"fcgi_connections", NULL, G, &fcgiserv_stats.open, NULL, NULL,
+     "Open FastCGI connections from web servers."},
+    {"fcgi_connections_accepted", NULL, C, &fcgiserv_stats.connections, NULL,
+     NULL, "FastCGI connections accepted."},
+    {"fcgi_requests", NULL, C, &fcgiserv_stats.requests, NULL, NULL,
+     "FastCGI requests passed on."},
+    {"fcgi_bad_requests", NULL, C, &fcgiserv_stats.bad_requests, NULL, NULL,
+     "FastCGI requests refused as malformed or too big."},
+    {"fcgi_protocol_errors", NULL, C, &fcgiserv_stats.protocol_errors, NULL,
+     NULL, "FastCGI connections closed for a bad record."},
+    {"fcgi_aborted", NULL, C, &fcgiserv_stats.aborted, NULL, NULL,
+     "FastCGI requests the web server gave up on."},
+    {"fcgi_refused", NULL, C, &fcgiserv_stats.refused, NULL, NULL,
+     "FastCGI requests refused over a connection's limits."},
+    {"fcgi_timeouts", NULL, C, &fcgiserv_stats.timeouts, NULL, NULL,
+     "FastCGI requests or idle connections timed out."},
+    {"scgi_connections", NULL, G, &scgiserv_stats.open, NULL, NULL,
+     "Open SCGI connections from web servers."},
+    {"scgi_connections_accepted", NULL, C, &scgiserv_stats.connections, NULL,
+     NULL, "SCGI connections accepted."},
+    {"scgi_requests", NULL, C, &scgiserv_stats.requests, NULL, NULL,
+     "SCGI requests passed on."},
+    {"scgi_bad_requests", NULL, C, &scgiserv_stats.bad_requests, NULL, NULL,
+     "SCGI requests refused as malformed or too big."},
+    {"scgi_aborted", NULL, C, &scgiserv_stats.aborted, NULL, NULL,
+     "SCGI requests the web server gave up on."},
+    {"scgi_timeouts", NULL, C, &scgiserv_stats.timeouts, NULL, NULL,
+     "SCGI requests not sent within --handshake-timeout."},
+    {"upstream_requests", NULL, C, &upstream_stats.requests, NULL, NULL,
+     "Events sent to the application."},
+    {"upstream_responses", NULL, C, &upstream_stats.responses, NULL, NULL,
+     "Usable answers from the application."},
+    {"upstream_errors", NULL, C, &upstream_stats.errors, NULL, NULL,
+     "Failed upstream requests."},
+    {"upstream_unavailable", NULL, C, &upstream_stats.unavailable, NULL, NULL,
+     "Upstream requests that could not connect or were closed early."},
+    {"upstream_timeouts", NULL, C, &upstream_stats.timeouts, NULL, NULL,
+     "Upstream requests over --upstream-timeout."},
+    {"upstream_bad_responses", NULL, C, &upstream_stats.bad_responses, NULL,
+     NULL, "Upstream answers that were not usable."},
+    {"upstream_overflows", NULL, C, &upstream_stats.overflows, NULL, NULL,
+     "Events refused: the socket's upstream queue was full."},
+    {"upstream_bad_actions", NULL, C, &upstream_stats.bad_actions, NULL, NULL,
+     "Actions or contexts from the application skipped as invalid."},
+    {"upstream_retries", NULL, C, &upstream_stats.retries, NULL, NULL,
+     "Events sent again after a 503."},
+    {"upstream_connections", NULL, C, &upstream_stats.connections, NULL, NULL,
+     "Connections opened to the application."},
+    {"upstream_reused", NULL, C, &upstream_stats.reused, NULL, NULL,
+     "Upstream requests sent on a kept-alive connection."},
+    {"upstream_in_flight", NULL, G, &upstream_stats.in_flight, NULL, NULL,
+     "Upstream requests in flight."},
+    {"upstream_queued", NULL, G, &upstream_stats.queued, NULL, NULL,
+     "Sockets with events waiting for an upstream slot."},
+    {"rpc_requests", NULL, C, &rpc_stats.requests, NULL, NULL,
+     "Control RPC request lines."},
+    {"rpc_errors", NULL, C, &rpc_stats.errors, NULL, NULL,
+     "Control RPC requests answered with an error."},
+    {"messages_logged", NULL, C, NULL, NULL, stats_ml_logged,
+     "Rows written to the message log."},
+    {"messages_log_dropped", NULL, C, NULL, NULL, stats_ml_dropped,
+     "Message log rows dropped: its queue was full."},
+    {"messages_log_errors", NULL, C, NULL, NULL, stats_ml_errors,
+     "Message log rows lost to database errors."},
+    {"messages_log_truncated", NULL, C, NULL, NULL, stats_ml_truncated,
+     "Message log rows cut to --message-log-max-payload."},
+    {"rpc_refused", NULL, C, &rpc_stats.refused, NULL, NULL,
+     "Control clients refused by their credentials."},
+    {"rpc_paused", NULL, C, &rpc_stats.paused, NULL, NULL,
+     "Times a control client's requests waited over --max-rpc-unread."},
+};
+#undef C
+#undef G
+
+static double stats_value(const struct stats_row *r)
+{
+    if (r->a == NULL)
+        return r->fn();
+    return (double)(*r->a + (r->b != NULL ? *r->b : 0));
+}
+
+void stats_setup(void)
+{
+    stats_started = stats_now();
+    rpc_set_stats(stats_each);
+}
+
+void stats_each(void (*fn)(void *arg, const char *name, double v), void *arg)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof stats_rows / sizeof stats_rows[0]; i++)
+        fn(arg, stats_rows[i].name, stats_value(&stats_rows[i]));
+}
+
+/* A label value as the text format quotes it: the namespace names are a
+ * client's. */
+static int stats_label(struct buf *out, const char *s)
+{
+    int rc = 0;
+
+    for (; *s && rc == 0; s++) {
+        if (*s == '\\' || *s == '"')
+            rc = buf_printf(out, "\\%c", *s);
+        else if (*s == '\n')
+            rc = buf_puts(out, "\\n");
+        else
+            rc = buf_putc(out, *s);
+    }
+    return rc;
+}
+
+static int stats_hist(struct buf *out, const char *name, const char *help,
+                      const char *key, const struct hist_family *f)
+{
+    unsigned i, b, n;
+    const struct hist *h;
+    uint64_t cum;
+    int rc;
+
+    rc = buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help,
+                    name);
+    for (i = 0; rc == 0 && i <= HIST_MAX_LABELS; i++) {
+        if (i >= f->nlabels && i < HIST_MAX_LABELS)
+            continue;
+        h = &f->h[i];
+        if (i == HIST_MAX_LABELS && h->count == 0)
+            break;
+        cum = 0;
+        for (b = 0; rc == 0 && b <= f->nbounds; b++) {
+            cum += h->counts[b];
+            rc = buf_printf(out, "%s_bucket{%s=\"", name, key);
+            rc = rc ? rc : stats_label(out, hist_label(f, i));
+            if (rc == 0 && b < f->nbounds)
+                rc = buf_printf(out, "\",le=\"%g\"} %llu\n", f->bounds[b],
+                                (unsigned long long)cum);
+            else if (rc == 0)
+                rc = buf_printf(out, "\",le=\"+Inf\"} %llu\n",
+                                (unsigned long long)cum);
+        }
+        for (n = 0; rc == 0 && n < 2; n++) {
+            rc = buf_printf(out, "%s_%s{%s=\"", name, n ? "count" : "sum", key);
+            rc = rc ? rc : stats_label(out, hist_label(f, i));
+            if (rc == 0 && n)
+                rc =
+                    buf_printf(out, "\"} %llu\n", (unsigned long long)h->count);
+            else if (rc == 0)
+                rc = buf_printf(out, "\"} %.17g\n", h->sum);
+        }
+    }
+    return rc;
+}
+
+int stats_metrics(struct buf *out)
+{
+    const struct stats_row *r;
+    char name[128];
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; rc == 0 && i < sizeof stats_rows / sizeof stats_rows[0]; i++) {
+        r = &stats_rows[i];
+        if (r->metric != NULL)
+            snprintf(name, sizeof name, "%s", r->metric);
+        else
+            snprintf(name, sizeof name, "socketiod_%s%s", r->name,
+                     r->type == STATS_COUNTER ? "_total" : "");
+        rc = buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name,
+                        r->help, name,
+                        r->type == STATS_COUNTER ? "counter" : "gauge", name,
+                        stats_value(r));
+    }
+    rc = rc ? rc
+            : stats_hist(out, "socketiod_upstream_request_duration_seconds",
+                         "Upstream requests, sent to answered, by transport.",
+                         "transport", &upstream_latency);
+    rc = rc ? rc
+            : stats_hist(out, "socketiod_rpc_request_duration_seconds",
+                         "Control RPC requests, time to handle, by method.",
+                         "method", &rpc_latency);
+    rc = rc ? rc
+            : stats_hist(out, "socketiod_broadcast_fanout",
+                         "Receivers of each broadcast, by namespace.",
+                         "namespace", &hub_fanout);
+    return rc;
+}
