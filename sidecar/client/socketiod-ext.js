@@ -99,8 +99,13 @@
         });
         manager.on("reconnect", function (n) {
             var e = manager.engine;
-            retrying = false;
             socket.emitReserved("reconnect", e && e.transport && e.transport.name, n);
+        });
+        // Retrying until the socket itself is back: the Manager's
+        // "reconnect" comes when the transport opens, and a poll that
+        // fails before the namespace CONNECT is still part of retrying.
+        socket.on("connect", function () {
+            retrying = false;
         });
         manager.on("reconnect_failed", function () {
             retrying = false;
