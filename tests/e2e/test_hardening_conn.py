@@ -274,8 +274,12 @@ def test_fastcgi_connection_cannot_buffer_past_its_limit(daemon, monkeypatch):
                                        FCGI_KEEP_CONN))
             data += record(FCGI_PARAMS, rid, pad)
         fc.send(data)
-    fc.wait(lambda: sum(r.ended for r in fc.responses.values()) >= 1400,
-            timeout=30, what="the refusals")
+    # The daemon may still be refusing what it has not read yet: wait until
+    # every refusal it has counted has reached us.
+    def settled():
+        n = sum(r.ended for r in fc.responses.values())
+        return n >= 1400 and n == stats(d)["fcgi_refused"]
+    fc.wait(settled, timeout=30, what="the refusals")
     st = stats(d)
     grew = rss_kb(d.proc.pid) - rss0
     refused = [r for r in fc.responses.values() if r.ended]
