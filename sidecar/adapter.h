@@ -19,6 +19,22 @@
  * arguments are MessagePack BIN anywhere inside data. */
 #define ADAPTER_F_VOLATILE 1u
 
+/* The "type" of a message on the request and response channels
+ * ("<key>-request#<nsp>#", "<key>-response#<nsp>#[<uid>#]"): JSON objects,
+ * except BROADCAST and BROADCAST_ACK, which are MessagePack maps. */
+enum adapter_request_type {
+    ADAPTER_REQ_SOCKETS = 0,
+    ADAPTER_REQ_ALL_ROOMS = 1,
+    ADAPTER_REQ_REMOTE_JOIN = 2,
+    ADAPTER_REQ_REMOTE_LEAVE = 3,
+    ADAPTER_REQ_REMOTE_DISCONNECT = 4,
+    ADAPTER_REQ_REMOTE_FETCH = 5,
+    ADAPTER_REQ_SERVER_SIDE_EMIT = 6,
+    ADAPTER_REQ_BROADCAST = 7,
+    ADAPTER_REQ_BROADCAST_CLIENT_COUNT = 8,
+    ADAPTER_REQ_BROADCAST_ACK = 9,
+};
+
 /* A decoded broadcast. Strings are NUL-terminated and point into the
  * scratch buffers given to adapter_decode(); rooms[] and except[] too. */
 struct adapter_msg {

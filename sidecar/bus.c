@@ -30,13 +30,6 @@ static struct buf bus_out, bus_chan;
 static char *bus_req_prefix; /* "<key>-request#" */
 static const char *bus_py_channel;
 
-/* Request types of the classic adapter (docs/scale-out.md). */
-enum bus_request_type {
-    BUS_REMOTE_JOIN = 2,
-    BUS_REMOTE_LEAVE = 3,
-    BUS_REMOTE_DISCONNECT = 4,
-};
-
 int bus_enabled(void) { return bus_on; }
 
 /* An emit of this node, published to the others. */
@@ -120,13 +113,13 @@ static void bus_request(const char *nsp, const char *data, size_t len)
     t.rooms = rooms;
     t.except = except;
     if (!cJSON_IsNumber(type) || !cJSON_IsObject(opts) ||
-        type->valueint < BUS_REMOTE_JOIN ||
-        type->valueint > BUS_REMOTE_DISCONNECT ||
+        type->valueint < ADAPTER_REQ_REMOTE_JOIN ||
+        type->valueint > ADAPTER_REQ_REMOTE_DISCONNECT ||
         bus_names(cJSON_GetObjectItemCaseSensitive(opts, "rooms"), rooms, 256,
                   &t.nrooms) != 0 ||
         bus_names(cJSON_GetObjectItemCaseSensitive(opts, "except"), except, 256,
                   &t.nexcept) != 0 ||
-        (type->valueint != BUS_REMOTE_DISCONNECT &&
+        (type->valueint != ADAPTER_REQ_REMOTE_DISCONNECT &&
          bus_names(cJSON_GetObjectItemCaseSensitive(req, "rooms"), add, 256,
                    &nadd) != 0)) {
         bus_stats.requests_ignored++;
@@ -136,7 +129,7 @@ static void bus_request(const char *nsp, const char *data, size_t len)
     hub_audience(&t, bus_collect, &sids);
     for (sid = sids.data; sid != NULL && sid < sids.data + sids.len;
          sid += strlen(sid) + 1) {
-        if (type->valueint == BUS_REMOTE_DISCONNECT) {
+        if (type->valueint == ADAPTER_REQ_REMOTE_DISCONNECT) {
             if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "close")))
                 hub_close(sid);
             else
@@ -144,7 +137,7 @@ static void bus_request(const char *nsp, const char *data, size_t len)
             continue;
         }
         for (i = 0; i < nadd; i++)
-            if ((type->valueint == BUS_REMOTE_JOIN
+            if ((type->valueint == ADAPTER_REQ_REMOTE_JOIN
                      ? hub_join(sid, add[i], &err)
                      : hub_leave(sid, add[i], &err)) != 0)
                 log_info("bus: socket %s: %s: %s", sid, add[i], err);
