@@ -33,7 +33,7 @@ export PYTHONDONTWRITEBYTECODE=1
 # Debian's pytest and Python libraries exist only for /usr/bin/python3 (a
 # pyenv python3 may come first on PATH).
 PY=/usr/bin/python3
-paths=(tests/test_format.py tests/test_layers.py tests/test_unit.py tests/test_fuzz.py tests/test_bench_smoke.py tests/test_install_paths.py)
+paths=(tests/test_format.py tests/test_layers.py tests/test_sizes.py tests/test_unit.py tests/test_fuzz.py tests/test_bench_smoke.py tests/test_install_paths.py)
 for d in tests/e2e tests/adapters; do
     [ -d "$d" ] && paths+=("$d")
 done

@@ -1,5 +1,6 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
-/* sizes: prints the size of each per-connection struct (the memory goal). */
+/* sizes: prints the size of each per-connection struct (the memory goal,
+ * checked by tests/test_sizes.py). */
 #include <stdio.h>
 
 #include <event2/event_struct.h>
