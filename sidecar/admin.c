@@ -236,8 +236,7 @@ int admin_setup(struct event_base *base, const char *addr, const char **cause)
     if (listener_add_to(base, addr, admin_accept, cause) != 0)
         return -1;
     listener_last_name(bound, sizeof bound); /* the port of port 0 */
-    fprintf(stderr, "socketiod: admin (/metrics, /healthz, /readyz) on %s\n",
-            bound);
+    log_notice("admin (/metrics, /healthz, /readyz) on %s", bound);
     if (strncmp(addr, "unix:", 5) != 0 && strncmp(addr, "127.", 4) != 0 &&
         strncmp(addr, "[::1]:", 6) != 0 && strncmp(addr, "localhost:", 10) != 0)
         log_warn("admin: %s is not a loopback address; its answers are "

@@ -103,14 +103,13 @@ static void log_json_str(FILE *f, const char *s)
 
 /* One line, written with one call so that threads' lines do not mix;
  * `count` < 0: none. */
-static void log_line(int level, const char *peer, const char *sid,
+static void log_line(const char *lvl, const char *peer, const char *sid,
                      long long count, const char *msg)
 {
     char stamp[40];
     char *line = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&line, &size);
-    const char *lvl = log_names[level < 0 ? 0 : level > 3 ? 3 : level];
 
     if (f == NULL)
         return;
@@ -148,7 +147,10 @@ static void log_vat(int level, const char *peer, const char *sid,
     char msg[LOG_LINE_MAX];
 
     vsnprintf(msg, sizeof msg, fmt, ap);
-    log_line(level, peer, sid, -1, msg);
+    log_line(log_names[level < 0   ? 0
+                       : level > 3 ? 3
+                                   : level],
+             peer, sid, -1, msg);
 }
 
 void log_msg(int level, const char *fmt, ...)
@@ -173,14 +175,34 @@ void log_at(int level, const char *peer, const char *sid, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Start-up lines keep their plain text form, which scripts read for the
+ * ports bound; under --log-format json they are JSON like the rest. */
+static void log_plain(const char *lvl, const char *fmt, va_list ap)
+{
+    char msg[LOG_LINE_MAX];
+
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (log_json)
+        log_line(lvl, NULL, NULL, -1, msg);
+    else
+        fprintf(stderr, "socketiod: %s\n", msg);
+}
+
+void log_notice(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_plain("notice", fmt, ap);
+    va_end(ap);
+}
+
 void fatal(const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    fputs("socketiod: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    log_plain("fatal", fmt, ap);
     va_end(ap);
     exit(1);
 }
@@ -201,7 +223,7 @@ static void log_summary_write(struct log_summary *s, double now)
 
     snprintf(msg, sizeof msg, "%s: %llu in the last %.1f s", s->what,
              (unsigned long long)s->n, now - s->since);
-    log_line(LOG_WARN, s->peer, s->sid, (long long)s->n, msg);
+    log_line(log_names[LOG_WARN], s->peer, s->sid, (long long)s->n, msg);
     s->n = 0;
     s->last_line = now;
 }
@@ -272,7 +294,7 @@ static int log_count_now(struct log_summary *s, const char *peer,
 void log_count(struct log_summary *s, const char *peer, const char *sid)
 {
     if (log_count_now(s, peer, sid))
-        log_line(LOG_WARN, s->peer, s->sid, 1, s->what);
+        log_line(log_names[LOG_WARN], s->peer, s->sid, 1, s->what);
 }
 
 void log_countf(struct log_summary *s, const char *peer, const char *sid,
@@ -290,7 +312,7 @@ void log_countf(struct log_summary *s, const char *peer, const char *sid,
         vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
         va_end(ap);
     }
-    log_line(LOG_WARN, s->peer, s->sid, 1, msg);
+    log_line(log_names[LOG_WARN], s->peer, s->sid, 1, msg);
 }
 
 void log_start(struct event_base *base)

@@ -28,7 +28,13 @@ void log_msg(int level, const char *fmt, ...)
 void log_at(int level, const char *peer, const char *sid, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Logs and exits 1. Only for start-up errors. */
+/* A start-up line the operator always sees (what listens where):
+ * `socketiod: MSG` as text, whatever the time stamps of other lines, or a
+ * JSON line of level "notice". */
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Logs (as log_notice, level "fatal" in JSON) and exits 1. Only for
+ * start-up errors. */
 void fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 

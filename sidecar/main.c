@@ -567,7 +567,7 @@ int main(int argc, char **argv)
     rc = config_load(&main_cfg, argc, argv, &cause);
     if (rc != 0) {
         if (rc < 0)
-            fprintf(stderr, "socketiod: %s\n", cause);
+            log_notice("%s", cause);
         config_free(&main_cfg);
         return rc > 0 ? 0 : 2;
     }
@@ -691,27 +691,27 @@ int main(int argc, char **argv)
         if (listener_add_fd(main_base, FCGI_LISTENSOCK_FILENO, fcgiserv_accept,
                             &cause) != 0)
             fatal("FastCGI socket on fd 0: %s", cause);
-        fprintf(stderr, "socketiod: FastCGI on the inherited socket (fd 0)\n");
+        log_notice("FastCGI on the inherited socket (fd 0)");
     }
     for (i = 0; i < main_cfg.nfcgi; i++) {
         if (listener_add_to(main_base, main_cfg.fcgi[i], fcgiserv_accept,
                             &cause) != 0)
             fatal("--fcgi %s: %s", main_cfg.fcgi[i], cause);
         listener_last_name(bound, sizeof bound);
-        fprintf(stderr, "socketiod: FastCGI on %s\n", bound);
+        log_notice("FastCGI on %s", bound);
     }
     for (i = 0; i < main_cfg.nscgi; i++) {
         if (listener_add_to(main_base, main_cfg.scgi[i], scgiserv_accept,
                             &cause) != 0)
             fatal("--scgi %s: %s", main_cfg.scgi[i], cause);
         listener_last_name(bound, sizeof bound);
-        fprintf(stderr, "socketiod: SCGI on %s\n", bound);
+        log_notice("SCGI on %s", bound);
     }
     for (i = 0; i < nlisten; i++) {
         if (listener_add(main_base, main_cfg.listen[i], &cause) != 0)
             fatal("--listen %s: %s", main_cfg.listen[i], cause);
         listener_last_name(bound, sizeof bound);
-        fprintf(stderr, "socketiod: listening on %s\n", bound);
+        log_notice("listening on %s", bound);
     }
     if (main_cfg.admin != NULL &&
         admin_setup(main_base, main_cfg.admin, &cause) != 0)
@@ -721,7 +721,7 @@ int main(int argc, char **argv)
     if (rpc_setup(main_base, rpc_path, main_cfg.rpc_mode, main_cfg.max_rpc_line,
                   main_cfg.max_rpc_unread, &cause) != 0)
         fatal("--rpc %s: %s", rpc_path, cause);
-    fprintf(stderr, "socketiod: control socket %s\n", rpc_path);
+    log_notice("control socket %s", rpc_path);
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
         fatal("--message-log %s", cause);
     admin_set_ready(1, NULL);

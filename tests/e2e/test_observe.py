@@ -7,6 +7,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import time
 
 import pytest
@@ -270,6 +271,30 @@ def json_lines(d):
     return out
 
 
+def test_json_log_has_no_plain_line(daemon, tmp_path):
+    """A log collector fed --log-format json gets JSON from the first line:
+    what listens where, and a start-up failure too."""
+    d = daemon("--log-format", "json", "-v")
+    stats(d)
+    lines = d.stderr().splitlines()
+    assert lines and all(l.startswith("{") for l in lines), lines
+    notices = [j["msg"] for j in json_lines(d) if j["level"] == "notice"]
+    assert any(m.startswith("listening on 127.0.0.1:") for m in notices), \
+        notices
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    with busy:
+        p = subprocess.run(
+            [os.environ["SOCKETIOD"], "--log-format", "json", "--listen",
+             "127.0.0.1:%d" % busy.getsockname()[1],
+             "--rpc", str(tmp_path / "s.sock")],
+            capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, p.stderr
+    last = json.loads(p.stderr.splitlines()[-1])
+    assert last["level"] == "fatal" and "--listen" in last["msg"], last
+
+
 def test_refused_connection_flood_is_summarised(daemon):
     d = daemon("--log-format", "json", "--max-connections-per-ip", "1")
     wait_until(lambda: stats(d)["connections"] == 0, what="probe gone")
@@ -292,7 +317,8 @@ def test_refused_connection_flood_is_summarised(daemon):
     assert 1 <= len(lines) <= spent + 3, lines
     assert sum(j["count"] for j in lines) == 5000, lines
     for j in json_lines(d):
-        assert RFC3339.match(j["time"]) and j["level"] in ("warn", "info"), j
+        assert RFC3339.match(j["time"]) and \
+            j["level"] in ("warn", "info", "notice"), j
     assert lines[0]["peer"] == "127.0.0.1", lines[0]
 
 
