@@ -409,7 +409,14 @@ def twonode_section(doc):
         "the nodes and Redis. Trigger processes (rpcemit, the emitter) are "
         "not counted; Node's `io.emit` runs in node A." % (
             m.get("twonode_warmup", 0), m.get("twonode_bcasts", 0),
-            m.get("twonode_fanout", 0)), ""]
+            m.get("twonode_fanout", 0)), "",
+        "*Redis hop*: in the own-path completion measurement, node B's "
+        "(remote) completion p50 minus node A's (origin). Both are timed "
+        "from the one stamp the trigger takes before the emit, so the "
+        "difference is what reaching B's clients through Redis adds: the "
+        "PUBLISH, redis-server, B reading and decoding it, B's fan-out "
+        "(beside A's, on the shared cores). Node B's p50 minus the "
+        "single-node reference's is given beside it.", ""]
     lines += twonode_table(doc) + [""]
     lines += ["### Targets (issue 17), from this run", ""] + \
         twonode_targets(doc) + [""]
