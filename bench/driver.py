@@ -867,10 +867,13 @@ class TwoNode:
                 srcs = ["127.0.0.%d" % (base + j) for j in range(4)]
                 self.lgs.append(Loadgen(self.args.loadgen, node.port, n, srcs,
                                         max(60, n // 100)))
+            res["connect"] = []
             for lg in self.lgs:
                 ready = lg.wait("ready", max(60, n // 100) + 30)
-                if ready is None or ready["ready"] < n:
-                    raise RuntimeError("clients not ready: %s" % ready)
+                if ready is None or ready["ready"] == 0:
+                    raise RuntimeError("clients never got ready")
+                res["connect"].append({"ready": ready["ready"],
+                                       "failed": ready["failed"]})
             time.sleep(self.args.settle)
             res["redis_url"] = self.redis.url if self.redis else None
             self.measure(self.nodes[0].fleet, res, "own")

@@ -353,6 +353,10 @@ def twonode_notes(doc):
         if not r.get("ok"):
             out.append("- %s failed: %s." % (who, r.get("error")))
             continue
+        held = r.get("held") or []
+        if any(h < r["n"] for h in held):
+            out.append("- %s held %s of {:,} connections per node.".format(
+                r["n"]) % (who, " and ".join("{:,}".format(h) for h in held)))
         for ph in ("own_sparse", "own_fanout", "emitter_sparse",
                    "emitter_fanout"):
             p = r.get(ph)
