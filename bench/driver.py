@@ -990,7 +990,7 @@ def main():
             "kernel": platform.release(),
             "cpus": os.cpu_count(),
             "loadavg_at_start": os.getloadavg(),
-            "lazy_us": LAZY_US, "burst_per_turn": BURST,
+            "lazy_us": LAZY_US, "burst_per_turn": BURST, "clk_tck": TICK,
             "phase_seconds": args.phase_seconds,
             "servers": servers, "ns": ns if "single" in phases else [],
             "notes": notes, "phases": phases,

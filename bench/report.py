@@ -364,6 +364,16 @@ def twonode_notes(doc):
                 out.append("- %s, %s: {:,} of {:,} deliveries within the "
                            "phase's time bound (marked *).".format(
                                p["delivered"], p["want"]) % (who, ph))
+            if p and ph.endswith("_fanout") and p.get("node_cpu_s"):
+                ticks = sum(p["node_cpu_s"]) * doc["meta"].get("clk_tck", 100)
+                if 100.0 * len(p["node_cpu_s"]) > 5 * max(ticks, 1):
+                    out.append("- %s, %s: only %.0f CPU ticks counted on the "
+                               "nodes, so its per CPU-s figures are good to "
+                               "about ±%.0f %% (more broadcasts: "
+                               "`TWONODE_FANOUT`)." % (
+                                   who, ph, ticks,
+                                   100.0 * len(p["node_cpu_s"]) /
+                                   max(ticks, 1)))
         s = r.get("own_sparse")
         if r["side"] == "node" and s and "b" in s:
             out.append("- %s: node B's completion p50 minus node A's "
