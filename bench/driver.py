@@ -23,6 +23,14 @@ clients (bench/loadgen), and measures:
              connection and pipelined emits/s, to an empty channel, to one
              sid and to all
 
+With --phases twonode (the two-node phase of issue 17), for socketiod and
+Node socket.io: two nodes on one redis-server, n clients on each (one load
+generator per node), broadcasts from the side's own emit on node A and from
+@socket.io/redis-emitter: completion per node (origin, remote) and
+deliveries per CPU-second of the nodes, with and without Redis's; plus one
+socketiod without --redis as the single-node reference. Those counts are
+fixed (--twonode-bcasts, --twonode-fanout), the same for both sides.
+
 Counts are sized from a short probe so every phase lasts a few seconds
 whatever the server's speed, and each phase is bounded in time as well;
 a phase that did not deliver everything says so ("complete": false).
@@ -30,6 +38,7 @@ Writes one JSON document; bench/report.py turns it into markdown.
 """
 
 import argparse
+import atexit
 import json
 import math
 import os
@@ -132,6 +141,29 @@ def http_get(port, path, timeout=30):
         return r.read()
 
 
+# Every process the driver started: stopped at exit whatever ends the run
+# (an exception, ^C, SIGTERM from run.sh's trap), so none outlives it.
+CHILDREN = []
+
+
+def spawn(argv, **kw):
+    CHILDREN[:] = [c for c in CHILDREN if c.poll() is None]
+    p = subprocess.Popen(argv, **kw)
+    CHILDREN.append(p)
+    return p
+
+
+def stop_children():
+    for p in CHILDREN:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def on_signal(sig, frame):
+    raise SystemExit(128 + sig)
+
+
 def stop_proc(p, secs=10):
     if p is None or p.poll() is not None:
         return
@@ -147,7 +179,7 @@ class Loadgen:
     """bench/loadgen driven over its stdin/stdout."""
 
     def __init__(self, exe, port, n, srcs, connect_s):
-        self.p = subprocess.Popen(
+        self.p = spawn(
             [exe, "-p", str(port), "-n", str(n), "-s", ",".join(srcs),
              "-t", str(connect_s)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -208,8 +240,7 @@ class Proc:
     """A trigger that runs as a process printing one JSON line at the end."""
 
     def __init__(self, argv, env=None):
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
-                                  env=env)
+        self.p = spawn(argv, stdout=subprocess.PIPE, text=True, env=env)
 
     def stop(self):
         if self.p.poll() is None:
@@ -243,16 +274,44 @@ class Http:
         return {}
 
 
+class Redis:
+    """A redis-server of its own on a free loopback port, no persistence,
+    no limit on a subscriber's output buffer (a slow node must not be cut
+    off mid-phase)."""
+
+    def __init__(self, args, workdir):
+        self.port = free_port()
+        self.proc = spawn(
+            [args.redis_server, "--port", str(self.port),
+             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--client-output-buffer-limit", "pubsub 0 0 0",
+             "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, cwd=workdir)
+        wait_port(self.port, self.proc)
+        self.url = "redis://127.0.0.1:%d" % self.port
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        stop_proc(self.proc)
+
+
 class Server:
-    """One server under test; subclasses say how to start and trigger it."""
+    """One server under test; subclasses say how to start and trigger it.
+    `redis` is a Redis shared with other nodes (the two-node phase): the
+    server joins it and leaves it running. Without one, a server that
+    uses_redis starts its own (its `redis`, stopped with it)."""
     name = label = ""
     oob = True
     uses_redis = False
     extra_env = {}
 
-    def __init__(self, args, workdir):
+    def __init__(self, args, workdir, redis=None):
         self.args, self.workdir = args, workdir
         self.proc = self.redis = None
+        self.redis_url = redis.url if redis else None
         self.port = free_port()
 
     @property
@@ -261,23 +320,16 @@ class Server:
 
     def start(self):
         env = dict(os.environ, PORT=str(self.port), **self.extra_env)
-        if self.uses_redis:
-            self.redis_port = free_port()
-            self.redis = subprocess.Popen(
-                [self.args.redis_server, "--port", str(self.redis_port),
-                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--client-output-buffer-limit", "pubsub 0 0 0",
-                 "--loglevel", "warning"],
-                stdout=subprocess.DEVNULL, cwd=self.workdir)
-            wait_port(self.redis_port, self.redis)
-            self.redis_url = "redis://127.0.0.1:%d" % self.redis_port
+        if self.uses_redis and not self.redis_url:
+            self.redis = Redis(self.args, self.workdir)
+            self.redis_url = self.redis.url
+        if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         self.log = os.path.join(self.workdir, "%s-%d.log" % (self.name,
                                                             self.port))
         with open(self.log, "w") as logf:
-            self.proc = subprocess.Popen(self.argv(), env=env,
-                                         cwd=self.workdir, stdout=logf,
-                                         stderr=subprocess.STDOUT)
+            self.proc = spawn(self.argv(), env=env, cwd=self.workdir,
+                              stdout=logf, stderr=subprocess.STDOUT)
         wait_port(self.port, self.proc)
         self.ready()
 
@@ -299,7 +351,8 @@ class Server:
 
     def stop(self):
         stop_proc(self.proc)
-        stop_proc(self.redis)
+        if self.redis:
+            self.redis.stop()
 
     def http_jobs(self, count, interval, batch, first, jobs=1):
         each = math.ceil(count / jobs)
@@ -332,7 +385,8 @@ class Socketiod(Server):
         self.sock = os.path.join(self.workdir, "rpc-%d.sock" % self.port)
         return [self.args.socketiod, "--listen", "127.0.0.1:%d" % self.port,
                 "--rpc", self.sock, "--client-js", "/dev/null",
-                "--transports", "websocket"]
+                "--transports", "websocket"] + \
+            (["--redis", self.redis_url] if self.redis_url else [])
 
     def ready(self):
         end = time.monotonic() + 10
@@ -356,6 +410,11 @@ class Socketiod(Server):
     def outofband(self, kind, count, interval, first):
         return self.direct(kind, count, interval, first)
 
+    def fleet(self, kind, count, interval, first):
+        """An emit to the whole fleet from this node (two-node phase): its
+        RPC emit, which with --redis also publishes."""
+        return self.direct(kind, count, interval, first)
+
 
 class RedisPeer(Server):
     """A peer with /__bench/ endpoints whose out-of-band path is its Redis
@@ -374,6 +433,13 @@ class RedisPeer(Server):
 
 class Node(RedisPeer):
     name, label = "node", "Node socket.io"
+
+    def fleet(self, kind, count, interval, first):
+        """io.emit (through the adapter: local, and published) instead of
+        io.local.emit; one per event-loop turn, as its fan-out phase."""
+        paths = self.http_jobs(count, interval if kind == "sparse" else 0, 1,
+                               first)
+        return Http(self.port, [p + "&global=1" for p in paths])
 
     def argv(self):
         return [self.args.node, "--expose-gc",
@@ -639,6 +705,199 @@ class Run:
         return res
 
 
+class TwoNode:
+    """The two-node phase (issue 17) for one side at n clients per node:
+    node A and node B of the side (socketiod, or Node socket.io with
+    @socket.io/redis-adapter) on one redis-server of their own, n clients
+    on each (two load generators, so each node's clients have their own
+    completion times). Each trigger path ("own": the side's emit on node A,
+    so A is the origin and B the remote node; "emitter":
+    @socket.io/redis-emitter, for which both nodes are remote) gets a
+    warm-up, a sparse phase (completion per node) and a fan-out phase
+    (deliveries per CPU-second of the nodes, with and without Redis's).
+    With reference=True: one socketiod without --redis and n clients,
+    own path only: the single-node figure of the same run."""
+
+    def __init__(self, args, side, n, index, workdir, reference=False):
+        self.args, self.n, self.workdir = args, n, workdir
+        self.cls = SERVERS[side]
+        self.reference = reference
+        self.index = index
+        self.redis = None
+        self.nodes, self.lgs = [], []
+        self.seq = 0
+        self.res = {"side": side, "label": self.cls.label, "n": n,
+                    "nodes": 1 if reference else 2}
+
+    def next_first(self):
+        self.seq += 1000000
+        return self.seq
+
+    def cpus(self):
+        return {"nodes": [cpu_s(s.pid) for s in self.nodes],
+                "redis": cpu_s(self.redis.pid) if self.redis else 0.0,
+                "clients": [cpu_s(lg.p.pid) for lg in self.lgs]}
+
+    def drain(self, quiet=1.0, bound=30):
+        last, end = None, time.monotonic() + bound
+        while time.monotonic() < end:
+            t = [lg.stats()["ticks"] for lg in self.lgs]
+            if t == last:
+                return
+            last = t
+            time.sleep(quiet)
+
+    def phase(self, name, make, count, lazy, timeout):
+        """`count` broadcasts from the trigger `make` makes; waits until
+        every client of both nodes has them all (or the timeout: then the
+        trigger is stopped and what is queued let through)."""
+        readies = [lg.stats()["ready"] for lg in self.lgs]
+        for lg, k in zip(self.lgs, readies):
+            lg.reset(lazy)
+            lg.cmd("expect %d" % (count * k))
+        c0 = self.cpus()
+        t0 = now_us()
+        trig = make(count, self.next_first())
+        end = time.monotonic() + timeout
+        reached = True
+        for lg in self.lgs:
+            if lg.wait("reached", max(0.1, end - time.monotonic())) is None:
+                reached = False
+                break
+        if not reached:
+            trig.stop()
+            self.drain()
+        c1 = self.cpus()
+        out = trig.finish()
+        if any(c is None for c in c1["nodes"]) or \
+                not all(s.alive() for s in self.nodes):
+            raise RuntimeError("a node died during %s" % name)
+        r = {"broadcasts": count, "complete": reached, "trigger": out}
+        total, last_rx = 0, 0
+        for key, lg, k in zip("ab", self.lgs, readies):
+            st = lg.stats()
+            total += st["ticks"]
+            last_rx = max(last_rx, st["last_rx_us"])
+            r[key] = {"receivers": k, "want": count * k,
+                      "delivered": st["ticks"],
+                      "per_conn_min": st["per_conn_min"],
+                      "per_conn_max": st["per_conn_max"],
+                      "lat_p50_ms": st["lat_p50_us"] / 1e3,
+                      "lat_p99_ms": st["lat_p99_us"] / 1e3,
+                      "comp_p50_ms": st["comp_p50_us"] / 1e3,
+                      "comp_p99_ms": st["comp_p99_us"] / 1e3,
+                      "bcasts_complete": st["bcasts_complete"],
+                      "dropped": st["dropped"]}
+        r["delivered"] = total
+        r["want"] = count * sum(readies)
+        nodes = [b - a for a, b in zip(c0["nodes"], c1["nodes"])]
+        r["node_cpu_s"] = nodes
+        r["redis_cpu_s"] = c1["redis"] - c0["redis"]
+        r["client_cpu_s"] = sum(b - a for a, b in zip(c0["clients"],
+                                                      c1["clients"]))
+        if total and last_rx > t0:
+            r["secs"] = (last_rx - t0) / 1e6
+            r["msgs_per_s"] = total / r["secs"]
+        if total and sum(nodes) > 0:
+            r["msgs_per_cpu_s"] = total / sum(nodes)
+            r["msgs_per_cpu_s_with_redis"] = total / (sum(nodes) +
+                                                      r["redis_cpu_s"])
+        return r
+
+    def sparse(self, make):
+        """As Run.sparse, over both nodes: two single warm-up broadcasts
+        give the completion time (the later node's), the measured ones are
+        spaced 1.6 times that apart (at least 50 ms), so that none waits
+        for another; run again, spaced from what it measured, if they
+        overlapped after all."""
+        comp = 1
+        for _ in range(2):
+            w = self.phase("warm-up", lambda c, f: make("sparse", c, 100, f),
+                           1, 0, 60)
+            comp = max([comp] + [w[k]["comp_p99_ms"] for k in "ab" if k in w])
+        k = self.args.twonode_bcasts
+        for attempt in range(2):
+            interval = max(50, int(math.ceil(comp * 1.6 / 50.0)) * 50)
+            r = self.phase("sparse",
+                           lambda c, f: make("sparse", c, interval, f),
+                           k, 0, k * interval / 1000.0 + 60)
+            r["interval_ms"], r["attempt"] = interval, attempt + 1
+            worst = max(r[x]["comp_p50_ms"] for x in "ab" if x in r)
+            if worst <= interval * 0.8:
+                break
+            comp = worst
+        return r
+
+    def measure(self, make, res, key):
+        """Warm-up (not counted), then the sparse and fan-out phases of
+        one trigger path."""
+        a = self.args
+        self.phase("warm-up", lambda c, f: make("fanout", c, 0, f),
+                   a.twonode_warmup, LAZY_US, 120)
+        res[key + "_sparse"] = self.sparse(make)
+        total = self.n * len(self.nodes)
+        res[key + "_fanout"] = self.phase(
+            "fan-out", lambda c, f: make("fanout", c, 0, f),
+            a.twonode_fanout, LAZY_US,
+            60 + a.twonode_fanout * total / 10000.0)
+        sp, fo = res[key + "_sparse"], res[key + "_fanout"]
+        log("%s %s n=%d x %d: completion p50 %s ms, %.0f msgs/node CPU-s" % (
+            "reference" if self.reference else "two-node", key, self.n,
+            len(self.nodes),
+            " / ".join("%.1f" % sp[x]["comp_p50_ms"] for x in "ab" if x in sp),
+            fo.get("msgs_per_cpu_s", 0)))
+
+    def emitter(self, kind, count, interval, first):
+        return Proc([self.args.node, os.path.join(HERE, "node-emit.js"),
+                     str(count), str(interval if kind == "sparse" else 0),
+                     str(first)],
+                    env=dict(os.environ, REDIS_URL=self.redis.url))
+
+    def execute(self):
+        res, n = self.res, self.n
+        try:
+            if not self.reference:
+                self.redis = Redis(self.args, self.workdir)
+            for i in range(self.res["nodes"]):
+                node = self.cls(self.args, self.workdir, self.redis)
+                self.nodes.append(node)
+                node.start()
+            for i, node in enumerate(self.nodes):
+                base = 2 + ((self.index * 2 + i) * 4 + 120) % 240
+                srcs = ["127.0.0.%d" % (base + j) for j in range(4)]
+                self.lgs.append(Loadgen(self.args.loadgen, node.port, n, srcs,
+                                        max(60, n // 100)))
+            res["connect"] = []
+            for lg in self.lgs:
+                ready = lg.wait("ready", max(60, n // 100) + 30)
+                if ready is None or ready["ready"] == 0:
+                    raise RuntimeError("clients never got ready")
+                res["connect"].append({"ready": ready["ready"],
+                                       "failed": ready["failed"]})
+            time.sleep(self.args.settle)
+            res["redis_url"] = self.redis.url if self.redis else None
+            self.measure(self.nodes[0].fleet, res, "own")
+            if not self.reference:
+                self.measure(self.emitter, res, "emitter")
+            res["held"] = [lg.stats()["ready"] for lg in self.lgs]
+            res["ok"] = True
+        except Exception as e:  # recorded, and the run goes on
+            res["ok"] = False
+            res["error"] = str(e)
+            tails = [s.log_tail() for s in self.nodes if s.log_tail()]
+            if tails:
+                res["server_log"] = tails
+            log("two-node %s n=%d: FAILED: %s" % (res["side"], n, e))
+        finally:
+            for lg in self.lgs:
+                lg.close()
+            for s in self.nodes:
+                s.stop()
+            if self.redis:
+                self.redis.stop()
+        return res
+
+
 def versions(args):
     def run(argv):
         try:
@@ -692,7 +951,20 @@ def main():
     ap.add_argument("--rpc-scale", type=float, default=1,
                     help="scales the RPC measurement's counts")
     ap.add_argument("--note", default="")
+    ap.add_argument("--phases", default="single",
+                    help="single (each server alone, over --ns) and/or "
+                    "twonode (two nodes through Redis, over --twonode-ns)")
+    ap.add_argument("--twonode-ns", default="1000",
+                    help="clients per node in the two-node phase")
+    ap.add_argument("--twonode-bcasts", type=int, default=200,
+                    help="broadcasts of each two-node sparse measurement")
+    ap.add_argument("--twonode-fanout", type=int, default=500,
+                    help="broadcasts of each two-node fan-out measurement")
+    ap.add_argument("--twonode-warmup", type=int, default=20,
+                    help="uncounted broadcasts before each trigger path")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
 
     servers = [s for s in args.servers.split(",") if s]
     notes = [args.note] if args.note else []
@@ -704,34 +976,59 @@ def main():
         notes.append("calibration server not built (no ceiling-server.c "
                      "found): its rows are missing")
     ns = [int(x) for x in args.ns.split(",") if x]
+    phases = [p for p in args.phases.split(",") if p]
+    for p in phases:
+        if p not in ("single", "twonode"):
+            ap.error("unknown phase %s (have single,twonode)" % p)
+    twonode_ns = [int(x) for x in args.twonode_ns.split(",") if x]
     workdir = tempfile.mkdtemp(prefix="socketiod-bench-")
+    atexit.register(shutil.rmtree, workdir, True)
+    atexit.register(stop_children)  # first: atexit runs the last one first
     doc = {
         "meta": {
             "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
             "kernel": platform.release(),
             "cpus": os.cpu_count(),
             "loadavg_at_start": os.getloadavg(),
-            "lazy_us": LAZY_US, "burst_per_turn": BURST,
+            "lazy_us": LAZY_US, "burst_per_turn": BURST, "clk_tck": TICK,
             "phase_seconds": args.phase_seconds,
-            "servers": servers, "ns": ns, "notes": notes,
+            "servers": servers, "ns": ns if "single" in phases else [],
+            "notes": notes, "phases": phases,
+            "twonode_ns": twonode_ns if "twonode" in phases else [],
+            "twonode_bcasts": args.twonode_bcasts,
+            "twonode_fanout": args.twonode_fanout,
+            "twonode_warmup": args.twonode_warmup,
             "versions": versions(args),
         },
         "runs": [],
+        "twonode": [],
     }
+
+    def save():
+        with open(args.out, "w") as f:
+            json.dump(doc, f, indent=1)
+
     t0 = time.monotonic()
     index = 0
-    for n in ns:
+    for n in ns if "single" in phases else []:
         for s in servers:
             run = Run(args, SERVERS[s], n, index, workdir)
             index += 1
             doc["runs"].append(run.execute())
-            with open(args.out, "w") as f:
-                json.dump(doc, f, indent=1)
+            save()
+    sides = [s for s in servers if s in ("socketiod", "node")]
+    for n in twonode_ns if "twonode" in phases else []:
+        runs = [("socketiod", True)] if "socketiod" in sides else []
+        runs += [(side, False) for side in sides]
+        for side, ref in runs:
+            run = TwoNode(args, side, n, index, workdir, reference=ref)
+            index += 1
+            doc["twonode"].append(run.execute())
+            save()
     doc["meta"]["minutes"] = (time.monotonic() - t0) / 60
     with open(args.out, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    shutil.rmtree(workdir, ignore_errors=True)
     log("wrote %s in %.1f min" % (args.out, doc["meta"]["minutes"]))
 
 

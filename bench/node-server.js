@@ -7,10 +7,12 @@
 //   PORT=3100 [HOST=127.0.0.1] [REDIS_URL=redis://127.0.0.1:6390] node node-server.js
 //
 // Bench endpoints on the same port (plain HTTP, answered at once):
-//   GET /__bench/bcast?count=K&interval=MS&batch=B&first=S
+//   GET /__bench/bcast?count=K&interval=MS&batch=B&first=S[&global=1]
 //        K broadcasts io.local.emit("tick", seq, t_us), seq from S; B of them
 //        per turn of the event loop, turns MS apart (0: the next turn,
-//        after I/O). "local" keeps these off Redis: the direct path.
+//        after I/O). "local" keeps these off Redis: the direct path. With
+//        global=1, io.emit: through the adapter to every node of the fleet
+//        (the two-node phase's own path).
 //   GET /__bench/stop    cancels the running broadcasts
 //   GET /__bench/stats   {"pid","conns","rss","heapUsed"} after a full GC
 //                        (when node runs with --expose-gc)
@@ -40,14 +42,15 @@ function stopJob() {
   }
 }
 
-function startJob(count, intervalMs, batch, first) {
+function startJob(count, intervalMs, batch, first, global) {
   stopJob();
+  const target = global ? io : io.local;
   const j = { stopped: false, timer: null };
   let seq = first;
   const end = first + count;
   const step = () => {
     if (j.stopped) return;
-    for (let b = 0; b < batch && seq < end; b++) io.local.emit("tick", seq++, nowUs());
+    for (let b = 0; b < batch && seq < end; b++) target.emit("tick", seq++, nowUs());
     if (seq >= end) {
       if (job === j) job = null;
       return;
@@ -63,7 +66,7 @@ function bench(req, res) {
   const q = (k, d) => (url.searchParams.has(k) ? Number(url.searchParams.get(k)) : d);
   let body = "ok\n";
   if (url.pathname === "/__bench/bcast") {
-    startJob(q("count", 1), q("interval", 0), Math.max(1, q("batch", 1)), q("first", 0));
+    startJob(q("count", 1), q("interval", 0), Math.max(1, q("batch", 1)), q("first", 0), q("global", 0) === 1);
   } else if (url.pathname === "/__bench/stop") {
     stopJob();
   } else if (url.pathname === "/__bench/stats") {

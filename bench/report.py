@@ -239,35 +239,211 @@ def notes(doc):
     return out
 
 
-def main():
-    with open(sys.argv[1]) as f:
-        doc = json.load(f)
+def twonode_find(doc, side, n, nodes):
+    for r in doc.get("twonode", []):
+        if r["side"] == side and r["n"] == n and r["nodes"] == nodes and \
+                r.get("ok"):
+            return r
+    return None
+
+
+TRIGGERS = {("socketiod", "own"): "RPC emit on node A",
+            ("node", "own"): "io.emit on node A",
+            ("socketiod", "emitter"): "@socket.io/redis-emitter",
+            ("node", "emitter"): "@socket.io/redis-emitter"}
+
+
+def twonode_table(doc):
+    out = ["| side | clients per node | trigger | completion p50 / p99 ms, "
+           "node A's clients | completion p50 / p99 ms, node B's clients "
+           "| fan-out deliveries/s | deliveries / node CPU-s | deliveries / "
+           "(node + Redis) CPU-s | CPU-s in the fan-out: nodes / Redis |",
+           "|" + "---|" * 9]
+    for r in doc.get("twonode", []):
+        ref = r["nodes"] == 1
+        who = "%s, %s" % (r["label"], "one node, no Redis (reference)"
+                          if ref else "two nodes")
+        if not r.get("ok"):
+            out.append("| %s | {:,} | failed: %s | | | | | | |".format(
+                r["n"]) % (who, r.get("error")))
+            continue
+        for path in ("own", "emitter"):
+            sp, fo = r.get(path + "_sparse"), r.get(path + "_fanout")
+            if not sp or not fo:
+                continue
+            trig = "RPC emit" if ref else TRIGGERS[(r["side"], path)]
+            cpu = "%.2f / %.2f" % (sum(fo["node_cpu_s"]), fo["redis_cpu_s"]) \
+                if ref is False else "%.2f / –" % sum(fo["node_cpu_s"])
+            out.append("| %s | {:,} | %s | %s | %s | %s | %s | %s | %s |"
+                       .format(r["n"]) % (
+                           who, trig,
+                           pair(sp.get("a"), "comp_p50_ms", "comp_p99_ms") +
+                           mark(sp),
+                           pair(sp.get("b"), "comp_p50_ms", "comp_p99_ms") +
+                           mark(sp) if "b" in sp else "–",
+                           rate(fo, "msgs_per_s"), rate(fo, "msgs_per_cpu_s"),
+                           "–" if ref else rate(fo,
+                                                "msgs_per_cpu_s_with_redis"),
+                           cpu))
+    return out
+
+
+def twonode_targets(doc):
+    """(what, measured, verdict) for each performance target of issue 17."""
+    rows = []
+
+    def verdict(ok):
+        return "**met**" if ok else "**not met**"
+
+    def missing(ran):
+        return "not measured (%s)" % (
+            "no CPU time counted: too few broadcasts" if ran
+            else "a side failed or was not in SERVERS")
+
+    for n in doc["meta"].get("twonode_ns", []):
+        at = "at {:,} clients per node".format(n)
+        ref = twonode_find(doc, "socketiod", n, 1)
+        s = twonode_find(doc, "socketiod", n, 2)
+        nd = twonode_find(doc, "node", n, 2)
+        what = "cross-node fan-out per node CPU-s ≥ 0.9× socketiod's " \
+            "single-node figure (RPC emit), " + at
+        a = s and s["own_fanout"].get("msgs_per_cpu_s")
+        b = ref and ref["own_fanout"].get("msgs_per_cpu_s")
+        if a and b:
+            rows.append((what, "%s vs %s: %.3f×" % (num(a), num(b), a / b),
+                         verdict(a / b >= 0.9)))
+        else:
+            rows.append((what, missing(s and ref), ""))
+        for path, how in (("own", "each side's own path (RPC emit vs "
+                           "io.emit, on node A)"),
+                          ("emitter", "through @socket.io/redis-emitter")):
+            what = "cross-node fan-out per node CPU-s ≥ 2× Node's, %s, %s" % (
+                how, at)
+            a = s and s[path + "_fanout"].get("msgs_per_cpu_s")
+            b = nd and nd[path + "_fanout"].get("msgs_per_cpu_s")
+            if a and b:
+                rows.append((what, "%s vs %s: %.3f×" % (num(a), num(b),
+                                                         a / b),
+                             verdict(a / b >= 2)))
+            else:
+                rows.append((what, missing(s and nd), ""))
+        what = "the Redis hop adds ≤ 2 ms to completion p50: node B's " \
+            "(remote) minus node A's (origin), socketiod, RPC emit, " + at
+        if s:
+            a, b = s["own_sparse"]["a"], s["own_sparse"]["b"]
+            d = b["comp_p50_ms"] - a["comp_p50_ms"]
+            m = "%s − %s = %.1f ms" % (ms(b["comp_p50_ms"]),
+                                       ms(a["comp_p50_ms"]), d)
+            if ref:
+                m += " (node B − the single node: %.1f ms)" % (
+                    b["comp_p50_ms"] - ref["own_sparse"]["a"]["comp_p50_ms"])
+            rows.append((what, m, verdict(d <= 2) if n == 1000 else
+                         "(the target is at 1,000)"))
+        else:
+            rows.append((what, missing(False), ""))
+    return ["| target | measured | |", "|---|---|---|"] + \
+        ["| %s | %s | %s |" % r for r in rows]
+
+
+def twonode_notes(doc):
+    out = []
+    for r in doc.get("twonode", []):
+        who = "%s, %s, at {:,} clients per node".format(r["n"]) % (
+            r["label"], "reference" if r["nodes"] == 1 else "two nodes")
+        if not r.get("ok"):
+            out.append("- %s failed: %s." % (who, r.get("error")))
+            continue
+        held = r.get("held") or []
+        if any(h < r["n"] for h in held):
+            out.append("- %s held %s of {:,} connections per node.".format(
+                r["n"]) % (who, " and ".join("{:,}".format(h) for h in held)))
+        for ph in ("own_sparse", "own_fanout", "emitter_sparse",
+                   "emitter_fanout"):
+            p = r.get(ph)
+            if p and not p.get("complete", True):
+                out.append("- %s, %s: {:,} of {:,} deliveries within the "
+                           "phase's time bound (marked *).".format(
+                               p["delivered"], p["want"]) % (who, ph))
+            if p and ph.endswith("_fanout") and p.get("node_cpu_s"):
+                ticks = sum(p["node_cpu_s"]) * doc["meta"].get("clk_tck", 100)
+                if 100.0 * len(p["node_cpu_s"]) > 5 * max(ticks, 1):
+                    out.append("- %s, %s: only %.0f CPU ticks counted on the "
+                               "nodes, so its per CPU-s figures are good to "
+                               "about ±%.0f %% (more broadcasts: "
+                               "`TWONODE_FANOUT`)." % (
+                                   who, ph, ticks,
+                                   100.0 * len(p["node_cpu_s"]) /
+                                   max(ticks, 1)))
+        s = r.get("own_sparse")
+        if r["side"] == "node" and s and "b" in s:
+            out.append("- %s: node B's completion p50 minus node A's "
+                       "(io.emit on A): %.1f ms." % (
+                           who, s["b"]["comp_p50_ms"] - s["a"]["comp_p50_ms"]))
+    for n in doc["meta"].get("twonode_ns", []):
+        single = find(doc, "socketiod", n)
+        if single and single["fanout"].get("msgs_per_cpu_s"):
+            out.append("- The single-server table's fan-out figure for "
+                       "socketiod at N = {:,} (sized by time, not by count) "
+                       "was %s msgs per server CPU-s.".format(n) %
+                       num(single["fanout"]["msgs_per_cpu_s"]))
+    ratios = []
+    for r in doc.get("twonode", []):
+        for path in ("own", "emitter"):
+            f = r.get(path + "_fanout") or {}
+            if f.get("client_cpu_s") and sum(f.get("node_cpu_s", [0])) > 0:
+                ratios.append(f["client_cpu_s"] / sum(f["node_cpu_s"]))
+    if ratios:
+        out.append("- The load generators' CPU in the two-node fan-out "
+                   "phases was %.2f× to %.2f× the nodes'." % (min(ratios),
+                                                               max(ratios)))
+    return out
+
+
+def twonode_section(doc):
+    if not doc.get("twonode"):
+        return []
     m = doc["meta"]
-    v = m["versions"]
     lines = [
-        "# Benchmark: socketiod, Node socket.io, python-socketio",
-        "",
-        "Produced by `bash bench/run.sh` (method and caveats: "
-        "`bench/README.md`) on %s, %d CPUs, kernel %s, in %.1f minutes; "
-        "load average %.2f at the start. All servers and the load generator "
-        "ran on this one machine, one server at a time, over loopback. "
-        "Compare rows of this run only, and per server CPU-second: the "
-        "cores are shared." % (m["date"], m["cpus"], m["kernel"],
-                               m.get("minutes", 0), m["loadavg_at_start"][0]),
-        "",
-        "Versions: socketiod %s; Node %s, socket.io %s, "
-        "@socket.io/redis-adapter %s, @socket.io/redis-emitter %s; "
-        "python3-socketio %s, python3-engineio %s, python3-gevent %s, "
-        "python3-gevent-websocket %s; redis-server %s." % (
-            v.get("socketiod"), v.get("node"), v.get("socket.io"),
-            v.get("@socket.io/redis-adapter"),
-            v.get("@socket.io/redis-emitter"), v.get("python3-socketio"),
-            v.get("python3-engineio"), v.get("python3-gevent"),
-            v.get("python3-gevent-websocket"), v.get("redis-server")),
-        "",
-    ]
-    for n in m.get("notes", []):
-        lines += ["Note: " + n, ""]
+        "## Two nodes through Redis (issue 17)", "",
+        "Each side runs two nodes on one redis-server of its own, with the "
+        "same number of clients on each (one load generator per node); "
+        "socketiod with `--redis`, Node socket.io with "
+        "@socket.io/redis-adapter. *own path*: socketiod's RPC emit to node "
+        "A, Node's `io.emit` on node A: A is the origin, B the remote node. "
+        "*emitter*: @socket.io/redis-emitter in a process of its own, both "
+        "nodes remote. The reference row is one socketiod without `--redis` "
+        "and the same clients per node, same trigger and counts. Each path "
+        "starts with %d uncounted broadcasts; *completion*: %d broadcasts "
+        "spaced so that each completes before the next, eager clients, from "
+        "the trigger's CLOCK_MONOTONIC stamp to the last receiver among "
+        "that node's clients; *fan-out*: %d broadcasts (RPC: each once the "
+        "last one was answered; `io.emit`: one per event-loop turn; "
+        "emitter: back to back), lazy clients, deliveries (both nodes' "
+        "clients) per CPU-second of the two nodes (`utime+stime`), and of "
+        "the nodes and Redis. Trigger processes (rpcemit, the emitter) are "
+        "not counted; Node's `io.emit` runs in node A." % (
+            m.get("twonode_warmup", 0), m.get("twonode_bcasts", 0),
+            m.get("twonode_fanout", 0)), "",
+        "*Redis hop*: in the own-path completion measurement, node B's "
+        "(remote) completion p50 minus node A's (origin). Both are timed "
+        "from the one stamp the trigger takes before the emit, so the "
+        "difference is what reaching B's clients through Redis adds: the "
+        "PUBLISH, redis-server, B reading and decoding it, B's fan-out "
+        "(beside A's, on the shared cores). Node B's p50 minus the "
+        "single-node reference's is given beside it.", ""]
+    lines += twonode_table(doc) + [""]
+    lines += ["### Targets (issue 17), from this run", ""] + \
+        twonode_targets(doc) + [""]
+    nt = twonode_notes(doc)
+    if nt:
+        lines += ["### Notes", ""] + nt + [""]
+    return lines
+
+
+def single(doc):
+    """The single-server sections: table, RPC, targets of issue 8, notes."""
+    m = doc["meta"]
+    lines = []
     lines += table(doc) + [
         "",
         "KB = 1024 bytes. *user RSS*: VmRSS after the clients connected and "
@@ -306,6 +482,41 @@ def main():
     nt = notes(doc)
     if nt:
         lines += ["## Notes", ""] + nt + [""]
+    return lines
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        doc = json.load(f)
+    m = doc["meta"]
+    v = m["versions"]
+    lines = [
+        "# Benchmark: socketiod, Node socket.io, python-socketio",
+        "",
+        "Produced by `bash bench/run.sh` (method and caveats: "
+        "`bench/README.md`) on %s, %d CPUs, kernel %s, in %.1f minutes; "
+        "load average %.2f at the start. All servers and the load generator "
+        "ran on this one machine, one server at a time, over loopback. "
+        "Compare rows of this run only, and per server CPU-second: the "
+        "cores are shared." % (m["date"], m["cpus"], m["kernel"],
+                               m.get("minutes", 0), m["loadavg_at_start"][0]),
+        "",
+        "Versions: socketiod %s; Node %s, socket.io %s, "
+        "@socket.io/redis-adapter %s, @socket.io/redis-emitter %s; "
+        "python3-socketio %s, python3-engineio %s, python3-gevent %s, "
+        "python3-gevent-websocket %s; redis-server %s." % (
+            v.get("socketiod"), v.get("node"), v.get("socket.io"),
+            v.get("@socket.io/redis-adapter"),
+            v.get("@socket.io/redis-emitter"), v.get("python3-socketio"),
+            v.get("python3-engineio"), v.get("python3-gevent"),
+            v.get("python3-gevent-websocket"), v.get("redis-server")),
+        "",
+    ]
+    for n in m.get("notes", []):
+        lines += ["Note: " + n, ""]
+    if doc["runs"]:
+        lines += single(doc)
+    lines += twonode_section(doc)
     print("\n".join(lines))
 
 

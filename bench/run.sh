@@ -5,9 +5,14 @@
 #
 #   bash bench/run.sh              N = 1k, 5k, 19k; about 12-15 minutes
 #   QUICK=1 bash bench/run.sh      N = 1k, 5k; about 5 minutes
+#   PHASES=twonode bash bench/run.sh   the two-node phase alone
 #
 # Environment: SERVERS (socketiod,node,python,ceiling), NS (comma list,
-# overrides QUICK), OUT (docs/benchmark: the .json and .md written),
+# overrides QUICK), PHASES (single,twonode: each server alone over NS; two
+# nodes of socketiod and of Node through Redis), TWONODE_NS (1000: clients
+# per node, comma list), TWONODE_BCASTS (200 per completion measurement),
+# TWONODE_FANOUT (500 per fan-out measurement),
+# OUT (docs/benchmark: the .json and .md written),
 # SOCKETIOD (a built daemon to measure instead of building build-bench/),
 # CEILING_SRC (/work/shared/bench/ceiling-server.c; its rows are skipped
 # when it is missing), PHASE_SECONDS (5), NOTE (a line for the report).
@@ -94,12 +99,31 @@ else
     ns=1000,5000,19000
 fi
 OUT=${OUT:-$ROOT/docs/benchmark}
+# The driver stops every process it started when it ends or gets SIGTERM;
+# this trap sends it that on any way out of here (^C, a kill, an error), and
+# waits for it to have done so.
+driver=
+stop_driver() {
+    if [ -n "$driver" ]; then
+        kill -TERM "$driver" 2>/dev/null || true
+        wait "$driver" 2>/dev/null || true
+    fi
+}
+trap stop_driver EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 /usr/bin/python3 bench/driver.py \
     --servers "${SERVERS:-socketiod,node,python,ceiling}" --ns "$ns" \
+    --phases "${PHASES:-single,twonode}" --twonode-ns "${TWONODE_NS:-1000}" \
+    --twonode-bcasts "${TWONODE_BCASTS:-200}" \
+    --twonode-fanout "${TWONODE_FANOUT:-500}" \
     --socketiod "$SOCKETIOD" --loadgen "$BUILD/bench/loadgen" \
     --rpcemit "$BUILD/bench/rpcemit" "${ceiling_args[@]}" \
     --phase-seconds "${PHASE_SECONDS:-5}" --note "${NOTE:-}" \
-    --out "$OUT.json"
+    --out "$OUT.json" &
+driver=$!
+wait "$driver"
+driver=
 /usr/bin/python3 bench/report.py "$OUT.json" >"$OUT.md"
 say "wrote $OUT.json and $OUT.md"
 cat "$OUT.md"

@@ -10,6 +10,7 @@ build/socketiod. The real benchmark is bash bench/run.sh.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,59 @@ def test_bench_smoke(tmp_path):
                          str(out)], capture_output=True, text=True,
                         check=True).stdout
     assert "| socketiod | %d | %d |" % (N, N) in md
+
+
+def test_bench_twonode_smoke(tmp_path):
+    """The two-node phase (issue 17) with 20 clients per node: the
+    single-node reference, two socketiod nodes and two Node socket.io nodes
+    on a redis-server each, through both trigger paths; every client of
+    both nodes gets every broadcast exactly once, and the report prints the
+    issue's targets."""
+    if shutil.which("redis-server") is None or shutil.which("node") is None:
+        pytest.skip("needs redis-server and node (scripts/setup.sh)")
+    n = 20
+    exe = {}
+    for name in ("loadgen", "rpcemit"):
+        exe[name] = tmp_path / name
+        subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c"))],
+                       check=True)
+    out = tmp_path / "bench.json"
+    # bench/node-server.js finds socket.io and the adapter through NODE_PATH
+    # (scripts/test.sh points it at tests/node_modules).
+    env = dict(os.environ)
+    env.setdefault("NODE_PATH", str(SRCDIR / "tests" / "node_modules"))
+    res = subprocess.run(
+        [sys.executable, str(SRCDIR / "bench" / "driver.py"),
+         "--phases", "twonode", "--servers", "socketiod,node",
+         "--twonode-ns", str(n), "--twonode-bcasts", "5",
+         "--twonode-fanout", "10", "--twonode-warmup", "3",
+         "--settle", "0.2", "--socketiod", daemon(),
+         "--loadgen", str(exe["loadgen"]), "--rpcemit", str(exe["rpcemit"]),
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=240, env=env)
+    assert res.returncode == 0, res.stderr
+    runs = json.loads(out.read_text())["twonode"]
+    assert [(r["side"], r["nodes"]) for r in runs] == [
+        ("socketiod", 1), ("socketiod", 2), ("node", 2)], runs
+    for r in runs:
+        assert r["ok"], (r.get("error"), r.get("server_log"))
+        assert r["held"] == [n] * r["nodes"]
+        paths = ("own",) if r["nodes"] == 1 else ("own", "emitter")
+        for ph in [p + s for p in paths for s in ("_sparse", "_fanout")]:
+            p = r[ph]
+            k = p["broadcasts"]
+            assert p["complete"] and p["delivered"] == k * n * r["nodes"], \
+                (r["side"], ph, p)
+            for node in "ab"[:r["nodes"]]:
+                x = p[node]
+                assert x["per_conn_min"] == x["per_conn_max"] == k, (ph, x)
+                assert x["bcasts_complete"] == k, (ph, x)
+                assert 0 < x["comp_p50_ms"] <= x["comp_p99_ms"], (ph, x)
+            assert len(p["node_cpu_s"]) == r["nodes"]
+    md = subprocess.run([sys.executable, str(SRCDIR / "bench" / "report.py"),
+                         str(out)], capture_output=True, text=True,
+                        check=True).stdout
+    assert "### Targets (issue 17), from this run" in md
+    assert "| socketiod, two nodes | %d | RPC emit on node A |" % n in md
+    assert "| Node socket.io, two nodes | %d | io.emit on node A |" % n in md
