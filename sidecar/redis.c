@@ -1,7 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* redis: the daemon's two Redis connections (commands, pub/sub) on the
  * event loop, through hiredis: reconnect with backoff, resubscribe,
- * per-request timeouts. */
+ * per-request timeouts, the outbox's replay. */
 #include "redis.h"
 
 #include <stdio.h>
@@ -18,9 +18,12 @@
 #include "timerq.h"
 
 struct redis_stats redis_stats;
+struct outbox redis_outbox;
 
+/* At most 1 s between attempts (ioredis waits up to 2 s, node-redis
+ * 0.5 s): after a Redis restart the fleet is back within a second. */
 #define REDIS_BACKOFF_MIN_MS 100
-#define REDIS_BACKOFF_MAX_MS 5000
+#define REDIS_BACKOFF_MAX_MS 1000
 
 /* ---- the URL ---- */
 
@@ -192,8 +195,11 @@ static int redis_stopping;
 static uint64_t *redis_sent;
 static size_t redis_sent_head, redis_sent_n, redis_sent_cap;
 static struct event *redis_watch;
+static struct event *redis_replay;
+static int redis_outbox_warned; /* "the outbox is full": once an outage */
 
 static void redis_connect(struct redis_conn *c);
+static void redis_replay_arm(void);
 
 static void redis_update_connected(void)
 {
@@ -231,6 +237,8 @@ static void redis_up(struct redis_conn *c)
     redis_stats.connects++;
     redis_update_connected();
     log_info("redis %s: %s connection up", redis_label, c->name);
+    if (!c->sub && redis_outbox.count > 0)
+        redis_replay_arm();
 }
 
 /* AUTH's and SELECT's answers (priv: 1 for AUTH). */
@@ -435,24 +443,98 @@ static void redis_watch_cb(evutil_socket_t fd, short what, void *arg)
         redisAsyncDisconnect(redis_subc.ac);
 }
 
-int redis_publish(const char *channel, const void *data, size_t len)
+/* Sends a PUBLISH on a live command connection: 0, or -1 (uncounted). */
+static int redis_send(const char *channel, const void *data, size_t len)
 {
     const char *argv[3] = {"PUBLISH", channel, data};
     size_t lens[3] = {7, strlen(channel), len};
 
     if (!redis_cmd.up || redis_cmd.ac == NULL ||
-        redis_sent_push(timerq_now_ms(redis_base)) != 0) {
-        redis_stats.publish_failed++;
+        redis_sent_push(timerq_now_ms(redis_base)) != 0)
         return -1;
-    }
     if (redisAsyncCommandArgv(redis_cmd.ac, redis_publish_cb, NULL, 3, argv,
                               lens) != REDIS_OK) {
         redis_sent_n--; /* the newest, just pushed */
-        redis_stats.publish_failed++;
         return -1;
     }
     redis_stats.published++;
     return 0;
+}
+
+int redis_publish(const char *channel, const void *data, size_t len)
+{
+    if (redis_send(channel, data, len) != 0) {
+        redis_stats.publish_failed++;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the outbox ---- */
+
+static void redis_replay_arm(void)
+{
+    struct timeval tv = {REDIS_REPLAY_DELAY_MS / 1000,
+                         REDIS_REPLAY_DELAY_MS % 1000 * 1000};
+
+    if (redis_replay != NULL && !evtimer_pending(redis_replay, NULL))
+        evtimer_add(redis_replay, &tv);
+}
+
+/* Everything kept, in order, queued on the command connection at once:
+ * hiredis writes it before anything published after this call. */
+static void redis_replay_cb(evutil_socket_t fd, short what, void *arg)
+{
+    const char *ch;
+    const void *data;
+    size_t clen, len, n = 0;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    while (outbox_peek(&redis_outbox, &ch, &clen, &data, &len) == 0 &&
+           redis_send(ch, data, len) == 0) {
+        outbox_shift(&redis_outbox);
+        n++;
+    }
+    log_info("redis %s: %zu kept broadcasts replayed, %zu left, %llu dropped "
+             "in all",
+             redis_label, n, redis_outbox.count,
+             (unsigned long long)redis_outbox.dropped);
+    if (redis_outbox.count == 0)
+        redis_outbox_warned = 0;
+    /* Cut short on a live connection (out of memory): later. */
+    if (redis_outbox.count > 0 && redis_cmd.up)
+        redis_replay_arm();
+}
+
+void redis_outbox_setup(size_t max_bytes)
+{
+    outbox_init(&redis_outbox, max_bytes);
+}
+
+int redis_publish_kept(const char *channel, const void *data, size_t len)
+{
+    size_t was = redis_outbox.count;
+    uint64_t dropped = redis_outbox.dropped;
+
+    if (was == 0 && redis_send(channel, data, len) == 0)
+        return 0;
+    if (outbox_put(&redis_outbox, channel, strlen(channel), data, len) != 0)
+        return -1;
+    if (was == 0 && !redis_cmd.up)
+        log_warn("redis %s: unreachable, keeping broadcasts (up to %zu bytes) "
+                 "to publish on reconnect",
+                 redis_label, redis_outbox.max_bytes);
+    if (redis_outbox.dropped != dropped && !redis_outbox_warned) {
+        redis_outbox_warned = 1;
+        log_warn("redis %s: the outbox is full (%zu bytes): dropping the "
+                 "oldest kept broadcasts",
+                 redis_label, redis_outbox.max_bytes);
+    }
+    if (redis_cmd.up)
+        redis_replay_arm();
+    return 1;
 }
 
 static int redis_sub_add(char kind, const char *name)
@@ -504,8 +586,9 @@ int redis_setup(struct event_base *base, const struct redis_url *u,
     redis_cmd.retry = evtimer_new(base, redis_retry_cb, &redis_cmd);
     redis_subc.retry = evtimer_new(base, redis_retry_cb, &redis_subc);
     redis_watch = event_new(base, -1, EV_PERSIST, redis_watch_cb, NULL);
+    redis_replay = evtimer_new(base, redis_replay_cb, NULL);
     if (redis_cmd.retry == NULL || redis_subc.retry == NULL ||
-        redis_watch == NULL) {
+        redis_watch == NULL || redis_replay == NULL) {
         *cause = "out of memory";
         return -1;
     }
@@ -533,6 +616,12 @@ void redis_shutdown(void)
     event_free(redis_cmd.retry);
     event_free(redis_subc.retry);
     event_free(redis_watch);
+    event_free(redis_replay);
+    redis_replay = NULL;
+    if (redis_outbox.count > 0)
+        log_warn("redis %s: %zu kept broadcasts dropped at shutdown",
+                 redis_label, redis_outbox.count);
+    outbox_clear(&redis_outbox);
     for (i = 0; i < redis_npatterns; i++)
         free(redis_patterns[i]);
     free(redis_patterns);
