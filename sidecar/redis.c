@@ -176,6 +176,7 @@ struct redis_conn {
     int up;
     unsigned backoff_ms;
     uint64_t started_ms; /* of the connection attempt in progress */
+    uint64_t up_ms;      /* when it was last up */
     struct event *retry;
 };
 
@@ -185,8 +186,8 @@ static char redis_label[300]; /* host:port or the path: no credentials */
 static unsigned redis_timeout_ms;
 static redis_message_cb redis_cb;
 static void *redis_cb_arg;
-static struct redis_conn redis_cmd = {"commands", 0, NULL, 0, 0, 0, NULL};
-static struct redis_conn redis_subc = {"subscriber", 1, NULL, 0, 0, 0, NULL};
+static struct redis_conn redis_cmd = {"commands", 0, NULL, 0, 0, 0, 0, NULL};
+static struct redis_conn redis_subc = {"subscriber", 1, NULL, 0, 0, 0, 0, NULL};
 static char **redis_patterns; /* "P<pattern>" or "S<channel>" */
 static size_t redis_npatterns;
 static int redis_stopping;
@@ -233,7 +234,7 @@ static void redis_schedule(struct redis_conn *c)
 static void redis_up(struct redis_conn *c)
 {
     c->up = 1;
-    c->backoff_ms = 0;
+    c->up_ms = timerq_now_ms(redis_base);
     redis_stats.connects++;
     redis_update_connected();
     log_info("redis %s: %s connection up", redis_label, c->name);
@@ -309,6 +310,12 @@ static void redis_disconnect_cb(const redisAsyncContext *ac, int status)
     struct redis_conn *c = ac->data;
 
     (void)status;
+    /* The backoff starts again from its shortest only after a connection
+     * that lasted: one that Redis closes at once (an ACL refusing the
+     * channels: hiredis drops a subscriber on an error reply) retries
+     * once a second, not ten times. */
+    if (c->up && timerq_now_ms(redis_base) - c->up_ms >= REDIS_BACKOFF_MAX_MS)
+        c->backoff_ms = 0;
     if (c->up) {
         redis_stats.disconnects++;
         log_warn("redis %s: %s connection lost%s%s", redis_label, c->name,
@@ -400,11 +407,19 @@ static int redis_sent_push(uint64_t now)
 
 static void redis_publish_cb(redisAsyncContext *ac, void *r, void *priv)
 {
+    redisReply *reply = r;
+
     (void)ac;
-    (void)r;
     (void)priv;
     /* Answered, or dropped with the connection: no longer waited for. */
     redis_sent_pop();
+    /* Logged the first time (then every 1000th): one per emit would
+     * flood the log. */
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+        redis_stats.refused++ % 1000 == 0)
+        log_warn("redis %s: PUBLISH refused (%llu so far): %.*s", redis_label,
+                 (unsigned long long)redis_stats.refused,
+                 (int)(reply->len > 200 ? 200 : reply->len), reply->str);
 }
 
 /* hiredis 0.14 has no connect timeout: an attempt that takes longer than

@@ -40,6 +40,8 @@ struct redis_stats {
     uint64_t publish_failed; /* not sent: Redis unreachable */
     uint64_t timeouts;       /* requests unanswered in time (then reconnect) */
     uint64_t received;       /* messages from subscriptions */
+    uint64_t refused;        /* PUBLISHes Redis answered with an error (an ACL's
+                                NOPERM...) */
 };
 
 extern struct redis_stats redis_stats;

@@ -260,6 +260,8 @@ static const struct stats_row stats_redis_rows[] = {
      "Redis connections lost (then reconnected)."},
     {"timeouts", NULL, C, &redis_stats.timeouts, NULL, NULL,
      "Redis connects or requests unanswered within --redis-timeout."},
+    {"refused", NULL, C, &redis_stats.refused, NULL, NULL,
+     "PUBLISHes Redis answered with an error (an ACL's NOPERM)."},
     {"published", NULL, C, &bus_stats.published, NULL, NULL,
      "Emits published to the fleet at once."},
     {"unpublished", NULL, C, &bus_stats.unpublished, NULL, NULL,

@@ -223,7 +223,9 @@ def test_acl_user_unix_socket_and_no_credential_in_logs(daemon, tmp_path,
     # the password has an '@', written %40 in the URLs
     r = Redis(tmp_path, "--unixsocket", path, "--unixsocketperm", "700",
               "--user", "default", "on", ">adminpw", "~*", "&*", "+@all",
-              "--user", "ann", "on", ">pa@ss-s3cr3t", "~*", "&*", "+@all")
+              "--user", "ann", "on", ">pa@ss-s3cr3t", "~*", "&*", "+@all",
+              "--user", "carl", "on", ">carl-s3cr3t", "~*", "resetchannels",
+              "&other*", "+@all")
     admin = ("default", "adminpw")
     try:
         conf = tmp_path / "fleet.conf"
@@ -254,6 +256,29 @@ def test_acl_user_unix_socket_and_no_credential_in_logs(daemon, tmp_path,
                                         "+@all")], auth=admin)[1] == b"+OK"
         joined(late)
 
+        # an ACL user without the fleet's channels: refusals are said and
+        # counted, not silent, and not retried in a tight loop
+        t0 = time.monotonic()
+        carl = daemon("--redis",
+                      "redis://carl:carl-s3cr3t@127.0.0.1:%d" % r.port)
+        rc = carl.rpc()
+        wait_until(lambda: redis_stats(rc)["connects"] >= 2, timeout=10,
+                   what="carl's connections")
+        t0 = time.monotonic()
+
+
+        def refused():
+            rc.call("emit", event="x")
+            return "PUBLISH refused" in carl.stderr()
+        wait_until(refused, timeout=10, interval=0.5, what="PUBLISH refused")
+        time.sleep(3)
+        took = time.monotonic() - t0
+        lost = carl.stderr().count("subscriber connection lost: NOPERM")
+        # 0.1, 0.2, 0.4, 0.8 s, then once a second (not ten times)
+        assert 2 <= lost <= took + 4, (lost, took)
+        st = redis_stats(rc)
+        assert st["refused"] >= 1 and st["disconnects"] >= 2
+
         # a SIGHUP with another URL: needs a restart, said without either
         # password
         conf.write_text("redis = redis://ann:n3w-s3cr3t@127.0.0.1:%d/1\n"
@@ -264,7 +289,7 @@ def test_acl_user_unix_socket_and_no_credential_in_logs(daemon, tmp_path,
         assert "ann:***@127.0.0.1" in tcp.stderr()
 
         texts = {}
-        for d in (tcp, unix, late):
+        for d in (tcp, unix, late, carl):
             texts[d.name + " stderr"] = d.stderr()
             texts[d.name + " stats"] = json.dumps(d.rpc().call("stats"))
         texts["metrics"] = requests.get(
