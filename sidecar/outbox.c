@@ -1,6 +1,8 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* outbox: the broadcasts kept while Redis is unreachable, oldest first,
- * within a bound of bytes; the oldest make room for the newest. */
+ * within a bound of bytes; the oldest make room for the newest. A message
+ * leaves it once Redis has answered its PUBLISH, so that a connection lost
+ * during the replay loses nothing. */
 #include "outbox.h"
 
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 /* One allocation each: the channel (with its NUL) then the data. */
 struct outbox_item {
     struct outbox_item *next;
+    uint64_t seq;
     size_t clen, len;
     char bytes[];
 };
@@ -32,6 +35,8 @@ static void outbox_remove(struct outbox *o)
     o->head = it->next;
     if (o->head == NULL)
         o->tail = NULL;
+    if (o->unsent == it)
+        o->unsent = it->next;
     o->count--;
     o->bytes -= outbox_cost(it->clen, it->len);
     free(it);
@@ -55,6 +60,7 @@ int outbox_put(struct outbox *o, const char *channel, size_t clen,
         o->dropped++;
     }
     it->next = NULL;
+    it->seq = ++o->seq;
     it->clen = clen;
     it->len = len;
     memcpy(it->bytes, channel, clen);
@@ -66,31 +72,41 @@ int outbox_put(struct outbox *o, const char *channel, size_t clen,
     else
         o->head = it;
     o->tail = it;
+    if (o->unsent == NULL)
+        o->unsent = it;
     o->count++;
     o->bytes += outbox_cost(clen, len);
     o->kept++;
     return 0;
 }
 
-int outbox_peek(const struct outbox *o, const char **channel, size_t *clen,
-                const void **data, size_t *len)
+int outbox_next(struct outbox *o, const char **channel, size_t *clen,
+                const void **data, size_t *len, uint64_t *seq)
 {
-    if (o->head == NULL)
+    struct outbox_item *it = o->unsent;
+
+    if (it == NULL)
         return -1;
-    *channel = o->head->bytes;
-    *clen = o->head->clen;
-    *data = o->head->bytes + o->head->clen + 1;
-    *len = o->head->len;
+    o->unsent = it->next;
+    *channel = it->bytes;
+    *clen = it->clen;
+    *data = it->bytes + it->clen + 1;
+    *len = it->len;
+    *seq = it->seq;
     return 0;
 }
 
-void outbox_shift(struct outbox *o)
+void outbox_done(struct outbox *o, uint64_t seq)
 {
-    if (o->head == NULL)
-        return;
-    outbox_remove(o);
-    o->replayed++;
+    /* Only handed-out ones: sequence numbers grow from head to tail, and
+     * everything before `unsent` was handed out. */
+    while (o->head != NULL && o->head != o->unsent && o->head->seq <= seq) {
+        outbox_remove(o);
+        o->replayed++;
+    }
 }
+
+void outbox_rewind(struct outbox *o) { o->unsent = o->head; }
 
 void outbox_clear(struct outbox *o)
 {

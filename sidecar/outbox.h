@@ -1,6 +1,8 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* outbox: the broadcasts kept while Redis is unreachable, oldest first,
- * within a bound of bytes; the oldest make room for the newest. */
+ * within a bound of bytes; the oldest make room for the newest. A message
+ * leaves it once Redis has answered its PUBLISH, so that a connection lost
+ * during the replay loses nothing. */
 #ifndef SOCKETIOD_OUTBOX_H
 #define SOCKETIOD_OUTBOX_H
 
@@ -13,12 +15,16 @@ struct outbox_item;
 struct outbox {
     size_t max_bytes; /* 0: keeps nothing */
     struct outbox_item *head, *tail;
-    size_t count;      /* messages kept now */
-    size_t bytes;      /* their channels, data and bookkeeping */
-    uint64_t kept;     /* messages ever kept */
-    uint64_t replayed; /* taken out by outbox_shift(): sent */
-    uint64_t dropped;  /* kept, then lost: pushed out by newer ones, or
-                          cleared (kept = replayed + dropped + count) */
+    struct outbox_item *unsent; /* the first not handed out by
+                                   outbox_next(); NULL: none */
+    uint64_t seq;               /* of the newest message kept */
+    size_t count;               /* messages kept now (sent ones included
+                                   until outbox_done()) */
+    size_t bytes;               /* their channels, data and bookkeeping */
+    uint64_t kept;              /* messages ever kept */
+    uint64_t replayed;          /* sent and answered (outbox_done) */
+    uint64_t dropped;           /* kept, then lost: pushed out by newer ones, or
+                                   cleared (kept = replayed + dropped + count) */
 };
 
 /* What one message costs against max_bytes besides its channel and data
@@ -28,19 +34,26 @@ struct outbox {
 void outbox_init(struct outbox *o, size_t max_bytes);
 
 /* Keeps a copy of (channel, data) after every message kept before it,
- * dropping the oldest ones (counted) until it fits. Returns 0 when kept,
- * -1 when not (max_bytes 0, the message alone over it, out of memory:
- * nothing is counted or dropped then; the caller counts it). */
+ * dropping the oldest ones (counted; sent or not) until it fits. Returns 0
+ * when kept, -1 when not (max_bytes 0, the message alone over it, out of
+ * memory: nothing is counted or dropped then; the caller counts it). */
 int outbox_put(struct outbox *o, const char *channel, size_t clen,
                const void *data, size_t len);
 
-/* The oldest message, valid until the next call that changes `o`; -1 when
- * empty. The channel is NUL-terminated. */
-int outbox_peek(const struct outbox *o, const char **channel, size_t *clen,
-                const void **data, size_t *len);
+/* The oldest message not handed out yet, now handed out: its channel
+ * (NUL-terminated), data and sequence number, valid until it leaves the
+ * outbox. -1 when every message was handed out. */
+int outbox_next(struct outbox *o, const char **channel, size_t *clen,
+                const void **data, size_t *len, uint64_t *seq);
 
-/* Removes the oldest message once it has been sent (counted in replayed). */
-void outbox_shift(struct outbox *o);
+/* Redis answered the message `seq`: it and every older one leave the
+ * outbox (counted in replayed). One dropped meanwhile is not there:
+ * nothing happens for it. */
+void outbox_done(struct outbox *o, uint64_t seq);
+
+/* The messages handed out and not answered were not sent after all (the
+ * connection was lost): outbox_next() hands them out again, oldest first. */
+void outbox_rewind(struct outbox *o);
 
 /* Removes every message, counted in dropped. */
 void outbox_clear(struct outbox *o);

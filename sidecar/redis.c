@@ -242,7 +242,8 @@ static void redis_up(struct redis_conn *c)
         redis_replay_arm();
 }
 
-/* AUTH's and SELECT's answers (priv: 1 for AUTH). */
+/* AUTH's, SELECT's and PING's answers (priv: the connection, when the
+ * answer makes it up). */
 static void redis_auth_cb(redisAsyncContext *ac, void *r, void *priv)
 {
     redisReply *reply = r;
@@ -301,7 +302,7 @@ static void redis_connect_cb(const redisAsyncContext *ac, int status)
         redis_schedule(c);
         return;
     }
-    if (!redis_where.pass[0])
+    if (!redis_where.pass[0] && c->sub)
         redis_up(c);
 }
 
@@ -359,7 +360,8 @@ static void redis_connect(struct redis_conn *c)
         argv[n++] = redis_where.pass;
         for (i = 0; i < (size_t)n; i++)
             lens[i] = strlen(argv[i]);
-        redisAsyncCommandArgv(c->ac, redis_auth_cb, c, n, argv, lens);
+        redisAsyncCommandArgv(c->ac, redis_auth_cb, c->sub ? c : NULL, n, argv,
+                              lens);
     }
     if (!c->sub && redis_where.db != 0) {
         snprintf(db, sizeof db, "%d", redis_where.db);
@@ -368,6 +370,14 @@ static void redis_connect(struct redis_conn *c)
         lens[0] = 6;
         lens[1] = strlen(db);
         redisAsyncCommandArgv(c->ac, redis_auth_cb, NULL, 2, argv, lens);
+    }
+    /* The command connection is up once Redis answers: a Redis that
+     * accepts but hangs (stopped, swapping) must not take the outbox's
+     * replay, nor answer "published": true. */
+    if (!c->sub) {
+        argv[0] = "PING";
+        lens[0] = 4;
+        redisAsyncCommandArgv(c->ac, redis_auth_cb, c, 1, argv, lens);
     }
     if (c->sub)
         for (i = 0; i < redis_npatterns; i++)
@@ -405,21 +415,24 @@ static int redis_sent_push(uint64_t now)
     return 0;
 }
 
-static void redis_publish_cb(redisAsyncContext *ac, void *r, void *priv)
+/* A PUBLISH answered with an error (an ACL's NOPERM): counted, logged
+ * the first time and every 1000th (one line per emit would flood). */
+static void redis_publish_error(const redisReply *reply)
 {
-    redisReply *reply = r;
-
-    (void)ac;
-    (void)priv;
-    /* Answered, or dropped with the connection: no longer waited for. */
-    redis_sent_pop();
-    /* Logged the first time (then every 1000th): one per emit would
-     * flood the log. */
     if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
         redis_stats.refused++ % 1000 == 0)
         log_warn("redis %s: PUBLISH refused (%llu so far): %.*s", redis_label,
                  (unsigned long long)redis_stats.refused,
                  (int)(reply->len > 200 ? 200 : reply->len), reply->str);
+}
+
+static void redis_publish_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+    (void)ac;
+    (void)priv;
+    /* Answered, or dropped with the connection: no longer waited for. */
+    redis_sent_pop();
+    redis_publish_error(r);
 }
 
 /* hiredis 0.14 has no connect timeout: an attempt that takes longer than
@@ -458,8 +471,10 @@ static void redis_watch_cb(evutil_socket_t fd, short what, void *arg)
         redisAsyncDisconnect(redis_subc.ac);
 }
 
-/* Sends a PUBLISH on a live command connection: 0, or -1 (uncounted). */
-static int redis_send(const char *channel, const void *data, size_t len)
+/* Sends a PUBLISH on a live command connection, its answer to `cb`: 0,
+ * or -1 (uncounted). */
+static int redis_send(const char *channel, const void *data, size_t len,
+                      redisCallbackFn *cb, void *priv)
 {
     const char *argv[3] = {"PUBLISH", channel, data};
     size_t lens[3] = {7, strlen(channel), len};
@@ -467,8 +482,8 @@ static int redis_send(const char *channel, const void *data, size_t len)
     if (!redis_cmd.up || redis_cmd.ac == NULL ||
         redis_sent_push(timerq_now_ms(redis_base)) != 0)
         return -1;
-    if (redisAsyncCommandArgv(redis_cmd.ac, redis_publish_cb, NULL, 3, argv,
-                              lens) != REDIS_OK) {
+    if (redisAsyncCommandArgv(redis_cmd.ac, cb, priv, 3, argv, lens) !=
+        REDIS_OK) {
         redis_sent_n--; /* the newest, just pushed */
         return -1;
     }
@@ -478,7 +493,7 @@ static int redis_send(const char *channel, const void *data, size_t len)
 
 int redis_publish(const char *channel, const void *data, size_t len)
 {
-    if (redis_send(channel, data, len) != 0) {
+    if (redis_send(channel, data, len, redis_publish_cb, NULL) != 0) {
         redis_stats.publish_failed++;
         return -1;
     }
@@ -496,31 +511,59 @@ static void redis_replay_arm(void)
         evtimer_add(redis_replay, &tv);
 }
 
-/* Everything kept, in order, queued on the command connection at once:
+/* A replayed PUBLISH answered (priv: its sequence number): it leaves the
+ * outbox; dropped with the connection, it and the ones after it go again
+ * after the reconnect (at least once: Redis may have run it). */
+static void redis_replayed_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+    (void)ac;
+    redis_sent_pop();
+    if (r == NULL) {
+        outbox_rewind(&redis_outbox);
+        return;
+    }
+    redis_publish_error(r);
+    outbox_done(&redis_outbox, (uint64_t)(uintptr_t)priv);
+    if (redis_outbox.count == 0) {
+        redis_outbox_warned = 0;
+        log_info("redis %s: the outbox is replayed (%llu in all, %llu "
+                 "dropped)",
+                 redis_label, (unsigned long long)redis_outbox.replayed,
+                 (unsigned long long)redis_outbox.dropped);
+    }
+}
+
+/* Hands everything not sent yet to the command connection, in order:
  * hiredis writes it before anything published after this call. */
-static void redis_replay_cb(evutil_socket_t fd, short what, void *arg)
+static void redis_replay_send(void)
 {
     const char *ch;
     const void *data;
-    size_t clen, len, n = 0;
+    size_t clen, len;
+    uint64_t seq;
 
+    while (outbox_next(&redis_outbox, &ch, &clen, &data, &len, &seq) == 0)
+        if (redis_send(ch, data, len, redis_replayed_cb,
+                       (void *)(uintptr_t)seq) != 0) {
+            /* Out of memory on a live connection: the ones handed out
+             * would be answered around this one; start over instead. */
+            outbox_rewind(&redis_outbox);
+            if (redis_cmd.up && redis_cmd.ac != NULL)
+                redisAsyncDisconnect(redis_cmd.ac);
+            return;
+        }
+}
+
+static void redis_replay_cb(evutil_socket_t fd, short what, void *arg)
+{
     (void)fd;
     (void)what;
     (void)arg;
-    while (outbox_peek(&redis_outbox, &ch, &clen, &data, &len) == 0 &&
-           redis_send(ch, data, len) == 0) {
-        outbox_shift(&redis_outbox);
-        n++;
-    }
-    log_info("redis %s: %zu kept broadcasts replayed, %zu left, %llu dropped "
-             "in all",
-             redis_label, n, redis_outbox.count,
-             (unsigned long long)redis_outbox.dropped);
-    if (redis_outbox.count == 0)
-        redis_outbox_warned = 0;
-    /* Cut short on a live connection (out of memory): later. */
-    if (redis_outbox.count > 0 && redis_cmd.up)
-        redis_replay_arm();
+    if (!redis_cmd.up || redis_outbox.count == 0)
+        return;
+    log_info("redis %s: replaying %zu kept broadcasts", redis_label,
+             redis_outbox.count);
+    redis_replay_send();
 }
 
 void redis_outbox_setup(size_t max_bytes)
@@ -533,7 +576,7 @@ int redis_publish_kept(const char *channel, const void *data, size_t len)
     size_t was = redis_outbox.count;
     uint64_t dropped = redis_outbox.dropped;
 
-    if (was == 0 && redis_send(channel, data, len) == 0)
+    if (was == 0 && redis_send(channel, data, len, redis_publish_cb, NULL) == 0)
         return 0;
     if (outbox_put(&redis_outbox, channel, strlen(channel), data, len) != 0)
         return -1;
@@ -547,8 +590,10 @@ int redis_publish_kept(const char *channel, const void *data, size_t len)
                  "oldest kept broadcasts",
                  redis_label, redis_outbox.max_bytes);
     }
-    if (redis_cmd.up)
-        redis_replay_arm();
+    /* Up with the replay under way: behind it at once; up with the replay
+     * still waiting for the other nodes: it goes with the replay. */
+    if (redis_cmd.up && !evtimer_pending(redis_replay, NULL))
+        redis_replay_send();
     return 1;
 }
 

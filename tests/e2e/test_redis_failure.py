@@ -7,6 +7,7 @@ node, with socket.io-client 4 clients."""
 
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -155,7 +156,41 @@ def test_outage_replayed_in_order_after_restart(daemon, redis, node_peer,
     assert st["unpublished"] == 1  # the volatile one
     assert redis_stats(rb)["received"] == 46
     assert "keeping broadcasts" in a.stderr()
-    assert "kept broadcasts replayed" in a.stderr()
+    assert re.search(r"replaying 4[0-5] kept broadcasts", a.stderr())
+    assert "the outbox is replayed" in a.stderr()
+
+
+@pytest.mark.timeout(120)
+def test_redis_hung_then_back(daemon, redis, clients):
+    """A Redis that stops answering (SIGSTOP) is left after --redis-timeout;
+    a reconnect it accepts but does not answer is not taken for up (no
+    replay into it); emits wait in the outbox and arrive in order."""
+    a = daemon("-v", "--redis", redis.url, "--redis-timeout", "1000")
+    b = daemon("--redis", redis.url)
+    ra, rb = joined(a), joined(b)
+    kb = clients("v4", b)
+    redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        # handed over, unanswered: Redis runs it when it wakes up
+        assert ra.call("emit", event="m", args=[0])["published"] is True
+        wait_until(lambda: redis_stats(ra)["timeouts"] >= 1, timeout=10,
+                   what="the hang seen")
+        for i in range(1, 11):
+            r = ra.call("emit", event="m", args=[i])
+            assert r["published"] is False and r["queued"] is True, r
+        time.sleep(2.5)  # connects that Redis's kernel accepts, unanswered
+        st = redis_stats(ra)
+        assert not st["connected"] and st["outbox_messages"] == 10
+        assert st["outbox_replayed"] == 0
+    finally:
+        redis.proc.send_signal(signal.SIGCONT)
+    t0 = time.monotonic()
+    kb.wait_event("m", lambda x: x == [10], timeout=15)
+    print("hung Redis: outbox delivered %.2f s after SIGCONT"
+          % (time.monotonic() - t0))
+    assert numbers(kb) == list(range(11))
+    st = redis_stats(ra)
+    assert st["outbox_replayed"] == 10 and st["outbox_messages"] == 0
 
 
 def test_outbox_bound_drops_the_oldest(daemon, redis, clients):
