@@ -330,6 +330,16 @@ def test_acl_user_unix_socket_and_no_credential_in_logs(daemon, tmp_path,
         texts["metrics"] = requests.get(
             "http://127.0.0.1:%d/metrics" % aport, timeout=5).text
         assert "socketiod_redis_connected 1" in texts["metrics"]
+        try:
+            from prometheus_client.parser import text_string_to_metric_families
+        except ImportError:
+            pass
+        else:  # well-formed, and the RPC's numbers under their names
+            fams = {f.name: f for f in
+                    text_string_to_metric_families(texts["metrics"])}
+            assert fams["socketiod_redis_outbox_kept"].type == "counter"
+            assert fams["socketiod_redis_outbox_bytes"].type == "gauge"
+            assert fams["socketiod_redis_published"].samples[0].value >= 1
         p = subprocess.run(
             [os.environ.get("SOCKETIOD", "build-asan/socketiod"), "--redis",
              "redis://ann:pa%40ss-s3cr3t@127.0.0.1:1/", "--print-options",
