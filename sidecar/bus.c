@@ -32,11 +32,16 @@ static const char *bus_py_channel;
 
 int bus_enabled(void) { return bus_on; }
 
-/* An emit of this node, published to the others. */
+/* An emit of this node, published to the others: 0 when published, 1
+ * when kept in the outbox (replayed on reconnect), -1 when neither. A
+ * volatile one is never kept: it may be lost, and late is as good as
+ * lost for it. */
 static int bus_publish(void *arg, const char *nsp, const struct hub_target *t,
                        const char *json, size_t len,
                        struct frame *const *attach, unsigned nattach)
 {
+    int rc = -1;
+
     (void)arg;
     buf_reset(&bus_out);
     buf_reset(&bus_chan);
@@ -44,16 +49,18 @@ static int bus_publish(void *arg, const char *nsp, const struct hub_target *t,
      * drop it unread. */
     if (adapter_encode(&bus_out, bus_uid, nsp, json, len, attach, nattach,
                        t->rooms, t->nrooms, t->except, t->nexcept,
-                       t->flags & HUB_F_VOLATILE ? ADAPTER_F_VOLATILE : 0) !=
-            0 ||
+                       t->flags & HUB_F_VOLATILE ? ADAPTER_F_VOLATILE : 0) ==
+            0 &&
         adapter_channel(&bus_chan, bus_key, nsp,
-                        t->nrooms == 1 ? t->rooms[0] : NULL) != 0 ||
-        redis_publish(bus_chan.data, bus_out.data, bus_out.len) != 0) {
+                        t->nrooms == 1 ? t->rooms[0] : NULL) == 0)
+        rc = t->flags & HUB_F_VOLATILE
+                 ? redis_publish(bus_chan.data, bus_out.data, bus_out.len)
+                 : redis_publish_kept(bus_chan.data, bus_out.data, bus_out.len);
+    if (rc < 0)
         bus_stats.unpublished++;
-        return -1;
-    }
-    bus_stats.published++;
-    return 0;
+    else if (rc == 0)
+        bus_stats.published++;
+    return rc;
 }
 
 /* The names of a JSON array of strings into `v` (n of them, at most
@@ -73,6 +80,23 @@ static int bus_names(const cJSON *a, const char **v, size_t cap, size_t *n)
             !sio_name_valid(e->valuestring, strlen(e->valuestring)))
             return -1;
         v[(*n)++] = e->valuestring;
+    }
+    return 0;
+}
+
+/* 1 when JSON text holds a NUL escape (\u0000): cJSON's strings end
+ * there, and a name "a\u0000b" would be taken for "a". */
+static int bus_json_nul(const char *data, size_t len)
+{
+    const char *p = data, *end = data + len, *q;
+    size_t slashes;
+
+    while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
+        for (q = p, slashes = 0; q > data && q[-1] == '\\'; q--)
+            slashes++;
+        if (slashes % 2 == 0) /* not itself an escaped backslash */
+            return 1;
+        p++;
     }
     return 0;
 }
@@ -102,6 +126,7 @@ static void bus_request(const char *nsp, const char *data, size_t len)
     cJSON *req;
 
     if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
+        bus_json_nul(data, len) ||
         (req = cJSON_ParseWithLength(data, len)) == NULL) {
         bus_stats.requests_ignored++; /* msgpack: a broadcast with acks */
         return;
@@ -163,11 +188,14 @@ static void bus_python(const char *data, size_t len)
     cJSON *msg, *arr = NULL;
 
     if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
+        bus_json_nul(data, len) ||
         (msg = cJSON_ParseWithLength(data, len)) == NULL) {
         bus_stats.malformed++;
         log_info("bus: python-socketio message dropped: %s",
                  len > 0 && (unsigned char)data[0] == 0x80
                      ? "a pickle (never unpickled)"
+                 : len > 0 && data[0] == '{' && jsonv_valid(data, len)
+                     ? "a NUL (\\u0000) in it"
                      : "not JSON");
         return;
     }
@@ -308,6 +336,7 @@ int bus_setup(struct event_base *base, const struct bus_config *cfg,
         bus_uid[i] = alnum[r[i] % 62];
     bus_key = cfg->key;
     bus_max_message = cfg->max_message;
+    redis_outbox_setup(cfg->outbox);
     if (redis_setup(base, &u, cfg->timeout_ms, bus_message, NULL, cause) != 0)
         return -1;
     /* Every namespace at once: "<key>#*" (the request and response

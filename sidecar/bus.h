@@ -16,12 +16,14 @@ struct bus_config {
     unsigned timeout_ms;
     size_t max_message;
     const char *python_channel; /* python-socketio's; NULL: not read */
+    size_t outbox; /* --redis-outbox: bytes kept while Redis is away */
 };
 
 struct bus_stats {
     uint64_t published;   /* broadcasts handed to Redis */
-    uint64_t unpublished; /* emits not published: Redis unreachable, or
-                             their data would not encode */
+    uint64_t unpublished; /* emits neither published nor kept in the
+                             outbox: no room, volatile while Redis is
+                             unreachable, or data that would not encode */
     uint64_t received;    /* broadcasts of other nodes delivered here */
     uint64_t own;         /* our own, echoed back: ignored */
     uint64_t malformed;   /* dropped: not a classic broadcast */

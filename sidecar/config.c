@@ -178,10 +178,25 @@ int config_load(struct config *cfg, int argc, char **argv, const char **cause)
 
 void config_free(struct config *cfg) { options_free(cfg); }
 
+/* A value as the logs may show it: a URL's password (or its whole
+ * user part when there is no ':' in it) replaced by "***". */
+static void config_redact(char *v, size_t cap)
+{
+    char *user = strstr(v, "://"), *at, *colon;
+    char rest[4096];
+
+    if (user == NULL || (at = strrchr(user += 3, '@')) == NULL)
+        return;
+    colon = memchr(user, ':', (size_t)(at - user));
+    snprintf(rest, sizeof rest, "%s", at);
+    snprintf(colon ? colon + 1 : user,
+             cap - (size_t)((colon ? colon + 1 : user) - v), "***%s", rest);
+}
+
 int config_update(struct config *cur, const struct config *next)
 {
     const struct options_entry *o;
-    char was[4096], now[4096];
+    char was[4096], now[4096], wl[4096], nl[4096];
     const char *cause;
     int applied = 0;
 
@@ -190,18 +205,23 @@ int config_update(struct config *cur, const struct config *next)
         options_get(next, o, now, sizeof now);
         if (strcmp(was, now) == 0)
             continue;
+        /* Logged without credentials (a --redis URL's password). */
+        snprintf(wl, sizeof wl, "%s", was);
+        snprintf(nl, sizeof nl, "%s", now);
+        config_redact(wl, sizeof wl);
+        config_redact(nl, sizeof nl);
         if (!o->reload) {
             log_warn("SIGHUP: %s changed from '%s' to '%s': that needs a "
                      "restart; still '%s'",
-                     o->name, was, now, was);
+                     o->name, wl, nl, wl);
             continue;
         }
         if (o->type == OPTIONS_ADDRESS ||
             options_set(cur, o, now, &cause) != 0) {
-            log_warn("SIGHUP: %s: cannot apply '%s'", o->name, now);
+            log_warn("SIGHUP: %s: cannot apply '%s'", o->name, nl);
             continue;
         }
-        log_warn("SIGHUP: %s is now '%s' (was '%s')", o->name, now, was);
+        log_warn("SIGHUP: %s is now '%s' (was '%s')", o->name, nl, wl);
         applied++;
     }
     return applied;

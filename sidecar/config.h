@@ -56,6 +56,7 @@ struct config {
     unsigned redis_timeout_ms;
     size_t redis_max_message;
     const char *redis_python_channel; /* python-socketio's, e.g. "socketio" */
+    size_t redis_outbox;
     /* Responder fronts for web servers (docs/deployment.md). */
     const char *fcgi[CONFIG_MAX_LISTEN]; /* --fcgi ADDR */
     int nfcgi;

@@ -665,7 +665,7 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
                                      : "/",
                             t, json, len, attach, nattach);
         if (t->published != NULL)
-            *t->published = rc == 0;
+            *t->published = rc == 0 ? 1 : rc > 0 ? 2 : 0;
     }
     cap += found;
     if (n != NULL && t->nrooms == 0)

@@ -42,8 +42,10 @@ struct hub_target {
     const char *const *except;
     size_t nexcept;
     unsigned flags; /* HUB_F_* */
-    int *published; /* when not NULL: set to 1 or 0 when the emit was
-                       handed to the publish callback (hub_set_publish) */
+    int *published; /* when not NULL and the emit was handed to the
+                       publish callback (hub_set_publish): set to 1 when
+                       published, 2 when kept to publish later, 0 when
+                       neither */
 };
 
 /* `rooms` are socket ids only (the RPC's and the application's `to`):
@@ -226,8 +228,9 @@ int hub_set_context(const char *sid, const char *json, size_t len);
  * local delivery, with the audience's namespace resolved (`nsp`), and for
  * every relayed event (rooms: the sender's channels, except: the sender):
  * the Redis bus publishes it to the other nodes. Every pointer is valid
- * during the call only. Returns 0 when published, -1 when not (then
- * *t->published, when set, says 0). */
+ * during the call only. Returns 0 when published, 1 when kept to be
+ * published later (Redis's outbox), -1 when neither (*t->published, when
+ * set, says 1, 2 or 0). */
 typedef int (*hub_publish_cb)(void *arg, const char *nsp,
                               const struct hub_target *t, const char *json,
                               size_t len, struct frame *const *attach,

@@ -250,6 +250,10 @@ const struct options_entry options_table[] = {
      0, 0, AT(redis_python_channel), NULL, NULL, NULL,
      "python-socketio's channel to read (e.g. socketio; its JSON form only; "
      "off when unset)"},
+    {"redis-outbox", 0, OPTIONS_SIZE, "BYTES", 0, 1UL << 30, NULL, "16777216",
+     NULL, 0, 0, AT(redis_outbox), NULL, NULL, NULL,
+     "broadcasts kept while Redis is unreachable, replayed in order (the "
+     "oldest dropped beyond; 0: none kept)"},
 
     {"message-log-format", 0, OPTIONS_STRING, "FMT", 0, 0, NULL, NULL,
      "SOCKETIO_MESSAGE_LOG_FORMAT", 0, 0, AT(message_log.format), NULL, NULL,

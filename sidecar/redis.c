@@ -1,7 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* redis: the daemon's two Redis connections (commands, pub/sub) on the
  * event loop, through hiredis: reconnect with backoff, resubscribe,
- * per-request timeouts. */
+ * per-request timeouts, the outbox's replay. */
 #include "redis.h"
 
 #include <stdio.h>
@@ -18,9 +18,12 @@
 #include "timerq.h"
 
 struct redis_stats redis_stats;
+struct outbox redis_outbox;
 
+/* At most 1 s between attempts (ioredis waits up to 2 s, node-redis
+ * 0.5 s): after a Redis restart the fleet is back within a second. */
 #define REDIS_BACKOFF_MIN_MS 100
-#define REDIS_BACKOFF_MAX_MS 5000
+#define REDIS_BACKOFF_MAX_MS 1000
 
 /* ---- the URL ---- */
 
@@ -173,6 +176,7 @@ struct redis_conn {
     int up;
     unsigned backoff_ms;
     uint64_t started_ms; /* of the connection attempt in progress */
+    uint64_t up_ms;      /* when it was last up */
     struct event *retry;
 };
 
@@ -182,8 +186,8 @@ static char redis_label[300]; /* host:port or the path: no credentials */
 static unsigned redis_timeout_ms;
 static redis_message_cb redis_cb;
 static void *redis_cb_arg;
-static struct redis_conn redis_cmd = {"commands", 0, NULL, 0, 0, 0, NULL};
-static struct redis_conn redis_subc = {"subscriber", 1, NULL, 0, 0, 0, NULL};
+static struct redis_conn redis_cmd = {"commands", 0, NULL, 0, 0, 0, 0, NULL};
+static struct redis_conn redis_subc = {"subscriber", 1, NULL, 0, 0, 0, 0, NULL};
 static char **redis_patterns; /* "P<pattern>" or "S<channel>" */
 static size_t redis_npatterns;
 static int redis_stopping;
@@ -192,8 +196,11 @@ static int redis_stopping;
 static uint64_t *redis_sent;
 static size_t redis_sent_head, redis_sent_n, redis_sent_cap;
 static struct event *redis_watch;
+static struct event *redis_replay;
+static int redis_outbox_warned; /* "the outbox is full": once an outage */
 
 static void redis_connect(struct redis_conn *c);
+static void redis_replay_arm(void);
 
 static void redis_update_connected(void)
 {
@@ -227,13 +234,16 @@ static void redis_schedule(struct redis_conn *c)
 static void redis_up(struct redis_conn *c)
 {
     c->up = 1;
-    c->backoff_ms = 0;
+    c->up_ms = timerq_now_ms(redis_base);
     redis_stats.connects++;
     redis_update_connected();
     log_info("redis %s: %s connection up", redis_label, c->name);
+    if (!c->sub && redis_outbox.count > 0)
+        redis_replay_arm();
 }
 
-/* AUTH's and SELECT's answers (priv: 1 for AUTH). */
+/* AUTH's, SELECT's and PING's answers (priv: the connection, when the
+ * answer makes it up). */
 static void redis_auth_cb(redisAsyncContext *ac, void *r, void *priv)
 {
     redisReply *reply = r;
@@ -292,7 +302,7 @@ static void redis_connect_cb(const redisAsyncContext *ac, int status)
         redis_schedule(c);
         return;
     }
-    if (!redis_where.pass[0])
+    if (!redis_where.pass[0] && c->sub)
         redis_up(c);
 }
 
@@ -301,6 +311,12 @@ static void redis_disconnect_cb(const redisAsyncContext *ac, int status)
     struct redis_conn *c = ac->data;
 
     (void)status;
+    /* The backoff starts again from its shortest only after a connection
+     * that lasted: one that Redis closes at once (an ACL refusing the
+     * channels: hiredis drops a subscriber on an error reply) retries
+     * once a second, not ten times. */
+    if (c->up && timerq_now_ms(redis_base) - c->up_ms >= REDIS_BACKOFF_MAX_MS)
+        c->backoff_ms = 0;
     if (c->up) {
         redis_stats.disconnects++;
         log_warn("redis %s: %s connection lost%s%s", redis_label, c->name,
@@ -344,7 +360,8 @@ static void redis_connect(struct redis_conn *c)
         argv[n++] = redis_where.pass;
         for (i = 0; i < (size_t)n; i++)
             lens[i] = strlen(argv[i]);
-        redisAsyncCommandArgv(c->ac, redis_auth_cb, c, n, argv, lens);
+        redisAsyncCommandArgv(c->ac, redis_auth_cb, c->sub ? c : NULL, n, argv,
+                              lens);
     }
     if (!c->sub && redis_where.db != 0) {
         snprintf(db, sizeof db, "%d", redis_where.db);
@@ -353,6 +370,14 @@ static void redis_connect(struct redis_conn *c)
         lens[0] = 6;
         lens[1] = strlen(db);
         redisAsyncCommandArgv(c->ac, redis_auth_cb, NULL, 2, argv, lens);
+    }
+    /* The command connection is up once Redis answers: a Redis that
+     * accepts but hangs (stopped, swapping) must not take the outbox's
+     * replay, nor answer "published": true. */
+    if (!c->sub) {
+        argv[0] = "PING";
+        lens[0] = 4;
+        redisAsyncCommandArgv(c->ac, redis_auth_cb, c, 1, argv, lens);
     }
     if (c->sub)
         for (i = 0; i < redis_npatterns; i++)
@@ -390,13 +415,24 @@ static int redis_sent_push(uint64_t now)
     return 0;
 }
 
+/* A PUBLISH answered with an error (an ACL's NOPERM): counted, logged
+ * the first time and every 1000th (one line per emit would flood). */
+static void redis_publish_error(const redisReply *reply)
+{
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+        redis_stats.refused++ % 1000 == 0)
+        log_warn("redis %s: PUBLISH refused (%llu so far): %.*s", redis_label,
+                 (unsigned long long)redis_stats.refused,
+                 (int)(reply->len > 200 ? 200 : reply->len), reply->str);
+}
+
 static void redis_publish_cb(redisAsyncContext *ac, void *r, void *priv)
 {
     (void)ac;
-    (void)r;
     (void)priv;
     /* Answered, or dropped with the connection: no longer waited for. */
     redis_sent_pop();
+    redis_publish_error(r);
 }
 
 /* hiredis 0.14 has no connect timeout: an attempt that takes longer than
@@ -435,24 +471,130 @@ static void redis_watch_cb(evutil_socket_t fd, short what, void *arg)
         redisAsyncDisconnect(redis_subc.ac);
 }
 
-int redis_publish(const char *channel, const void *data, size_t len)
+/* Sends a PUBLISH on a live command connection, its answer to `cb`: 0,
+ * or -1 (uncounted). */
+static int redis_send(const char *channel, const void *data, size_t len,
+                      redisCallbackFn *cb, void *priv)
 {
     const char *argv[3] = {"PUBLISH", channel, data};
     size_t lens[3] = {7, strlen(channel), len};
 
     if (!redis_cmd.up || redis_cmd.ac == NULL ||
-        redis_sent_push(timerq_now_ms(redis_base)) != 0) {
-        redis_stats.publish_failed++;
+        redis_sent_push(timerq_now_ms(redis_base)) != 0)
         return -1;
-    }
-    if (redisAsyncCommandArgv(redis_cmd.ac, redis_publish_cb, NULL, 3, argv,
-                              lens) != REDIS_OK) {
+    if (redisAsyncCommandArgv(redis_cmd.ac, cb, priv, 3, argv, lens) !=
+        REDIS_OK) {
         redis_sent_n--; /* the newest, just pushed */
-        redis_stats.publish_failed++;
         return -1;
     }
     redis_stats.published++;
     return 0;
+}
+
+int redis_publish(const char *channel, const void *data, size_t len)
+{
+    if (redis_send(channel, data, len, redis_publish_cb, NULL) != 0) {
+        redis_stats.publish_failed++;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the outbox ---- */
+
+static void redis_replay_arm(void)
+{
+    struct timeval tv = {REDIS_REPLAY_DELAY_MS / 1000,
+                         REDIS_REPLAY_DELAY_MS % 1000 * 1000};
+
+    if (redis_replay != NULL && !evtimer_pending(redis_replay, NULL))
+        evtimer_add(redis_replay, &tv);
+}
+
+/* A replayed PUBLISH answered (priv: its sequence number): it leaves the
+ * outbox; dropped with the connection, it and the ones after it go again
+ * after the reconnect (at least once: Redis may have run it). */
+static void redis_replayed_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+    (void)ac;
+    redis_sent_pop();
+    if (r == NULL) {
+        outbox_rewind(&redis_outbox);
+        return;
+    }
+    redis_publish_error(r);
+    outbox_done(&redis_outbox, (uint64_t)(uintptr_t)priv);
+    if (redis_outbox.count == 0) {
+        redis_outbox_warned = 0;
+        log_info("redis %s: the outbox is replayed (%llu in all, %llu "
+                 "dropped)",
+                 redis_label, (unsigned long long)redis_outbox.replayed,
+                 (unsigned long long)redis_outbox.dropped);
+    }
+}
+
+/* Hands everything not sent yet to the command connection, in order:
+ * hiredis writes it before anything published after this call. */
+static void redis_replay_send(void)
+{
+    const char *ch;
+    const void *data;
+    size_t clen, len;
+    uint64_t seq;
+
+    while (outbox_next(&redis_outbox, &ch, &clen, &data, &len, &seq) == 0)
+        if (redis_send(ch, data, len, redis_replayed_cb,
+                       (void *)(uintptr_t)seq) != 0) {
+            /* Out of memory on a live connection: the ones handed out
+             * would be answered around this one; start over instead. */
+            outbox_rewind(&redis_outbox);
+            if (redis_cmd.up && redis_cmd.ac != NULL)
+                redisAsyncDisconnect(redis_cmd.ac);
+            return;
+        }
+}
+
+static void redis_replay_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    if (!redis_cmd.up || redis_outbox.count == 0)
+        return;
+    log_info("redis %s: replaying %zu kept broadcasts", redis_label,
+             redis_outbox.count);
+    redis_replay_send();
+}
+
+void redis_outbox_setup(size_t max_bytes)
+{
+    outbox_init(&redis_outbox, max_bytes);
+}
+
+int redis_publish_kept(const char *channel, const void *data, size_t len)
+{
+    size_t was = redis_outbox.count;
+    uint64_t dropped = redis_outbox.dropped;
+
+    if (was == 0 && redis_send(channel, data, len, redis_publish_cb, NULL) == 0)
+        return 0;
+    if (outbox_put(&redis_outbox, channel, strlen(channel), data, len) != 0)
+        return -1;
+    if (was == 0 && !redis_cmd.up)
+        log_warn("redis %s: unreachable, keeping broadcasts (up to %zu bytes) "
+                 "to publish on reconnect",
+                 redis_label, redis_outbox.max_bytes);
+    if (redis_outbox.dropped != dropped && !redis_outbox_warned) {
+        redis_outbox_warned = 1;
+        log_warn("redis %s: the outbox is full (%zu bytes): dropping the "
+                 "oldest kept broadcasts",
+                 redis_label, redis_outbox.max_bytes);
+    }
+    /* Up with the replay under way: behind it at once; up with the replay
+     * still waiting for the other nodes: it goes with the replay. */
+    if (redis_cmd.up && !evtimer_pending(redis_replay, NULL))
+        redis_replay_send();
+    return 1;
 }
 
 static int redis_sub_add(char kind, const char *name)
@@ -504,8 +646,9 @@ int redis_setup(struct event_base *base, const struct redis_url *u,
     redis_cmd.retry = evtimer_new(base, redis_retry_cb, &redis_cmd);
     redis_subc.retry = evtimer_new(base, redis_retry_cb, &redis_subc);
     redis_watch = event_new(base, -1, EV_PERSIST, redis_watch_cb, NULL);
+    redis_replay = evtimer_new(base, redis_replay_cb, NULL);
     if (redis_cmd.retry == NULL || redis_subc.retry == NULL ||
-        redis_watch == NULL) {
+        redis_watch == NULL || redis_replay == NULL) {
         *cause = "out of memory";
         return -1;
     }
@@ -533,6 +676,12 @@ void redis_shutdown(void)
     event_free(redis_cmd.retry);
     event_free(redis_subc.retry);
     event_free(redis_watch);
+    event_free(redis_replay);
+    redis_replay = NULL;
+    if (redis_outbox.count > 0)
+        log_warn("redis %s: %zu kept broadcasts dropped at shutdown",
+                 redis_label, redis_outbox.count);
+    outbox_clear(&redis_outbox);
     for (i = 0; i < redis_npatterns; i++)
         free(redis_patterns[i]);
     free(redis_patterns);

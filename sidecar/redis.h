@@ -1,12 +1,14 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* redis: the daemon's two Redis connections (commands, pub/sub) on the
  * event loop, through hiredis: reconnect with backoff, resubscribe,
- * per-request timeouts. */
+ * per-request timeouts, the outbox's replay. */
 #ifndef SOCKETIOD_REDIS_H
 #define SOCKETIOD_REDIS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "outbox.h"
 
 struct event_base;
 
@@ -38,12 +40,24 @@ struct redis_stats {
     uint64_t publish_failed; /* not sent: Redis unreachable */
     uint64_t timeouts;       /* requests unanswered in time (then reconnect) */
     uint64_t received;       /* messages from subscriptions */
+    uint64_t refused;        /* PUBLISHes Redis answered with an error (an ACL's
+                                NOPERM...) */
 };
 
 extern struct redis_stats redis_stats;
 
+/* The broadcasts redis_publish_kept() could not publish yet (read-only:
+ * its counters). */
+extern struct outbox redis_outbox;
+
+/* After a reconnect, how long kept broadcasts wait before their replay:
+ * the longest backoff and a margin, so that the other nodes, which
+ * reconnect within their own backoff, have resubscribed when it starts
+ * (Redis keeps no message for a subscriber that is not there). */
+#define REDIS_REPLAY_DELAY_MS 1500
+
 /* Connects both connections to `u` (in the background: a failure is
- * retried with backoff from 0.1 to 5 s, and logged without credentials).
+ * retried with backoff from 0.1 to 1 s, and logged without credentials).
  * A request unanswered after `timeout_ms` drops both connections, which
  * then reconnect. Messages go to `cb`. Returns 0 or -1 with *cause. */
 int redis_setup(struct event_base *base, const struct redis_url *u,
@@ -59,7 +73,19 @@ int redis_subscribe(const char *channel);
  * when Redis is unreachable (counted in publish_failed). */
 int redis_publish(const char *channel, const void *data, size_t len);
 
-/* Closes both connections; nothing reconnects afterwards. */
+/* Sets the outbox's bound in bytes (0, the default: keeps nothing). */
+void redis_outbox_setup(size_t max_bytes);
+
+/* Publishes a broadcast, or keeps it in the outbox while Redis is
+ * unreachable and, after a reconnect, until the messages kept before it
+ * are replayed: REDIS_REPLAY_DELAY_MS after the command connection is
+ * back, all of them in order, before any newer one. Over the bound, the
+ * oldest are dropped (counted). Returns 0 when sent, 1 when kept, -1 when
+ * neither (no outbox, or the message alone over its bound). */
+int redis_publish_kept(const char *channel, const void *data, size_t len);
+
+/* Closes both connections; nothing reconnects afterwards (what the outbox
+ * still keeps is dropped, counted and logged). */
 void redis_shutdown(void);
 
 #endif

@@ -43,6 +43,10 @@ extern struct hist_family rpc_latency;
 void rpc_set_stats(void (*each)(void (*fn)(void *, const char *, double),
                                 void *arg));
 
+/* The same for the "redis" object of `stats`, with --redis. */
+void rpc_set_redis_stats(void (*each)(void (*fn)(void *, const char *, double),
+                                      void *arg));
+
 /* Sets who may connect (default: root and the daemon's uid; the socket
  * file keeps the daemon's group). Call before rpc_setup(). */
 void rpc_set_access(const struct rpc_access *a);

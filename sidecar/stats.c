@@ -13,6 +13,7 @@
 #include <malloc.h>
 #endif
 
+#include "bus.h"
 #include "conn.h"
 #include "engine.h"
 #include "fcgiserv.h"
@@ -21,6 +22,7 @@
 #include "hub.h"
 #include "msglog.h"
 #include "pfor.h"
+#include "redis.h"
 #include "rpc.h"
 #include "scgiserv.h"
 #include "sock.h"
@@ -243,6 +245,52 @@ static const struct stats_row stats_rows[] = {
     {"rpc_paused", NULL, C, &rpc_stats.paused, NULL, NULL,
      "Times a control client's requests waited over --max-rpc-unread."},
 };
+
+static double stats_outbox_messages(void) { return (double)redis_outbox.count; }
+
+static double stats_outbox_bytes(void) { return (double)redis_outbox.bytes; }
+
+/* With --redis: the stats RPC's "redis" object, socketiod_redis_* here. */
+static const struct stats_row stats_redis_rows[] = {
+    {"connected", NULL, G, &redis_stats.connected, NULL, NULL,
+     "1 while both Redis connections are up."},
+    {"connects", NULL, C, &redis_stats.connects, NULL, NULL,
+     "Redis connections made (first ones and reconnects)."},
+    {"disconnects", NULL, C, &redis_stats.disconnects, NULL, NULL,
+     "Redis connections lost (then reconnected)."},
+    {"timeouts", NULL, C, &redis_stats.timeouts, NULL, NULL,
+     "Redis connects or requests unanswered within --redis-timeout."},
+    {"refused", NULL, C, &redis_stats.refused, NULL, NULL,
+     "PUBLISHes Redis answered with an error (an ACL's NOPERM)."},
+    {"published", NULL, C, &bus_stats.published, NULL, NULL,
+     "Emits published to the fleet at once."},
+    {"unpublished", NULL, C, &bus_stats.unpublished, NULL, NULL,
+     "Emits neither published nor kept in the outbox."},
+    {"outbox_messages", NULL, G, NULL, NULL, stats_outbox_messages,
+     "Broadcasts kept in the outbox now."},
+    {"outbox_bytes", NULL, G, NULL, NULL, stats_outbox_bytes,
+     "Bytes the outbox holds now (--redis-outbox)."},
+    {"outbox_kept", NULL, C, &redis_outbox.kept, NULL, NULL,
+     "Broadcasts kept while Redis was unreachable."},
+    {"outbox_replayed", NULL, C, &redis_outbox.replayed, NULL, NULL,
+     "Kept broadcasts published on reconnect."},
+    {"outbox_dropped", NULL, C, &redis_outbox.dropped, NULL, NULL,
+     "Kept broadcasts dropped: the outbox was full."},
+    {"received", NULL, C, &bus_stats.received, NULL, NULL,
+     "Broadcasts of other nodes and emitters delivered here."},
+    {"own", NULL, C, &bus_stats.own, NULL, NULL,
+     "Our own broadcasts echoed back, ignored."},
+    {"malformed", NULL, C, &bus_stats.malformed, NULL, NULL,
+     "Bus messages dropped as malformed."},
+    {"oversized", NULL, C, &bus_stats.oversized, NULL, NULL,
+     "Bus messages dropped over --redis-max-message."},
+    {"requests", NULL, C, &bus_stats.requests, NULL, NULL,
+     "socketsJoin/Leave and disconnectSockets applied here."},
+    {"requests_ignored", NULL, C, &bus_stats.requests_ignored, NULL, NULL,
+     "Adapter requests not handled, or malformed."},
+    {"python", NULL, C, &bus_stats.python, NULL, NULL,
+     "python-socketio emits delivered here."},
+};
 #undef C
 #undef G
 
@@ -257,6 +305,7 @@ void stats_setup(void)
 {
     stats_started = stats_now();
     rpc_set_stats(stats_each);
+    rpc_set_redis_stats(stats_each_redis);
 }
 
 void stats_each(void (*fn)(void *arg, const char *name, double v), void *arg)
@@ -265,6 +314,15 @@ void stats_each(void (*fn)(void *arg, const char *name, double v), void *arg)
 
     for (i = 0; i < sizeof stats_rows / sizeof stats_rows[0]; i++)
         fn(arg, stats_rows[i].name, stats_value(&stats_rows[i]));
+}
+
+void stats_each_redis(void (*fn)(void *arg, const char *name, double v),
+                      void *arg)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof stats_redis_rows / sizeof stats_redis_rows[0]; i++)
+        fn(arg, stats_redis_rows[i].name, stats_value(&stats_redis_rows[i]));
 }
 
 /* A label value as the text format quotes it: the namespace names are a
@@ -325,25 +383,38 @@ static int stats_hist(struct buf *out, const char *name, const char *help,
     return rc;
 }
 
-int stats_metrics(struct buf *out)
+static int stats_rows_metrics(struct buf *out, const struct stats_row *rows,
+                              size_t n, const char *prefix)
 {
     const struct stats_row *r;
     char name[128];
     size_t i;
     int rc = 0;
 
-    for (i = 0; rc == 0 && i < sizeof stats_rows / sizeof stats_rows[0]; i++) {
-        r = &stats_rows[i];
+    for (i = 0; rc == 0 && i < n; i++) {
+        r = &rows[i];
         if (r->metric != NULL)
             snprintf(name, sizeof name, "%s", r->metric);
         else
-            snprintf(name, sizeof name, "socketiod_%s%s", r->name,
+            snprintf(name, sizeof name, "socketiod_%s%s%s", prefix, r->name,
                      r->type == STATS_COUNTER ? "_total" : "");
         rc = buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name,
                         r->help, name,
                         r->type == STATS_COUNTER ? "counter" : "gauge", name,
                         stats_value(r));
     }
+    return rc;
+}
+
+int stats_metrics(struct buf *out)
+{
+    int rc = stats_rows_metrics(out, stats_rows,
+                                sizeof stats_rows / sizeof stats_rows[0], "");
+
+    if (rc == 0 && bus_enabled())
+        rc = stats_rows_metrics(
+            out, stats_redis_rows,
+            sizeof stats_redis_rows / sizeof stats_redis_rows[0], "redis_");
     rc = rc ? rc
             : stats_hist(out, "socketiod_upstream_request_duration_seconds",
                          "Upstream requests, sent to answered, by transport.",

@@ -49,6 +49,9 @@ async function main() {
   const pub = createClient({ url });
   const sub = pub.duplicate();
   const epub = pub.duplicate();
+  // Without a listener, node-redis's "error" (Redis stopped) would kill
+  // the process; it reconnects by itself.
+  for (const c of [pub, sub, epub]) c.on("error", () => {});
   await Promise.all([pub.connect(), sub.connect(), epub.connect()]);
   const srv = http.createServer();
   const io = new Server(srv, { adapter: createAdapter(pub, sub, { key }) });
