@@ -455,6 +455,63 @@ int redis_publish(const char *channel, const void *data, size_t len)
     return 0;
 }
 
+struct redis_numsub_req {
+    void (*cb)(void *arg, long n);
+    void *arg;
+};
+
+static void redis_numsub_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+    struct redis_numsub_req *q = priv;
+    redisReply *rep = r;
+    long n = -1;
+
+    (void)ac;
+    redis_sent_pop();
+    /* [channel, count] */
+    if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+        rep->element[1]->type == REDIS_REPLY_INTEGER &&
+        rep->element[1]->integer >= 0)
+        n = (long)rep->element[1]->integer;
+    q->cb(q->arg, n);
+    free(q);
+}
+
+int redis_numsub(const char *channel, void (*cb)(void *arg, long n), void *arg)
+{
+    const char *argv[3] = {"PUBSUB", "NUMSUB", channel};
+    size_t lens[3] = {6, 6, strlen(channel)};
+    struct redis_numsub_req *q;
+
+    if (!redis_cmd.up || redis_cmd.ac == NULL ||
+        (q = malloc(sizeof *q)) == NULL)
+        return -1;
+    if (redis_sent_push(timerq_now_ms(redis_base)) != 0) {
+        free(q);
+        return -1;
+    }
+    q->cb = cb;
+    q->arg = arg;
+    if (redisAsyncCommandArgv(redis_cmd.ac, redis_numsub_cb, q, 3, argv,
+                              lens) != REDIS_OK) {
+        redis_sent_n--;
+        free(q);
+        return -1;
+    }
+    return 0;
+}
+
+int redis_subscribed(const char *channel)
+{
+    size_t i;
+
+    for (i = 0; i < redis_npatterns; i++)
+        if (redis_patterns[i][0] == 'S' &&
+            strcmp(redis_patterns[i] + 1, channel) == 0)
+            return 1;
+    return 0;
+}
+
 static int redis_sub_add(char kind, const char *name)
 {
     char **grown, *copy = malloc(strlen(name) + 2);

@@ -1,0 +1,253 @@
+"""Scale-out (issue 17, item 5): the control RPC covers the fleet. With
+--redis, sessions, session, channels, emit, join, leave and disconnect
+mean the whole fleet unless "local": true, asking the other nodes with
+@socket.io/redis-adapter's requests, as a Node node's fetchSockets(),
+socketsJoin() or emitWithAck() would. The other node here is Node
+socket.io 4.8 with the adapter 8.3, which answers every request."""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from e2e_lib import RpcError, node_modules_dir, wait_until
+from test_redis import NodePeer, Url, joined, redis  # noqa: F401 (fixture)
+
+PEER = Path(__file__).resolve().parent / "node" / "fleet-peer.js"
+
+
+class FleetPeer(NodePeer):
+    """tests/e2e/node/fleet-peer.js: Node socket.io + redis-adapter."""
+
+    def __init__(self, redis, workdir):
+        env = dict(os.environ, REDIS_URL=redis.url, PORT="0",
+                   NODE_PATH=node_modules_dir())
+        self.err = open(Path(workdir) / "fleet-peer.stderr", "wb")
+        self.proc = subprocess.Popen(["node", str(PEER)], env=env,
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.err)
+        self.lines = []
+        self.cond = threading.Condition()
+        self.req = 0
+        threading.Thread(target=self._read, daemon=True).start()
+        ready = self.wait(lambda m: m["ev"] in ("ready", "fatal"))
+        assert ready["ev"] == "ready", ready
+        self.url = "http://127.0.0.1:%d" % ready["port"]
+
+    def rooms(self, sid, nsp="/"):
+        """The socket's rooms as Node sees them (None: not there)."""
+        self.req += 1
+        c = dict(req=self.req, cmd="rooms", nsp=nsp, sid=sid)
+        self.proc.stdin.write((json.dumps(c) + "\n").encode())
+        self.proc.stdin.flush()
+        m = self.wait(lambda m: m.get("req") == c["req"])
+        assert m["ev"] == "done", m
+        return m["rooms"]
+
+    def close(self):
+        try:
+            os.kill(self.proc.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+        super().close()
+
+
+@pytest.fixture
+def fleet(daemon, redis, tmp_path, clients):  # noqa: F811
+    """socketiod (two clients, a in lobby) and a Node node (two clients,
+    n1 in lobby and /admin's n3 in staff) on one Redis."""
+    peers = []
+
+    class Fleet:
+        pass
+
+    f = Fleet()
+    f.redis = redis
+    f.d = daemon("--redis", redis.url, "--redis-requests-timeout", "1500")
+    f.rpc = joined(f.d)
+    f.peer = FleetPeer(redis, tmp_path)
+    peers.append(f.peer)
+    node = Url(f.peer.url)
+    f.a, f.b = clients("v4", f.d), clients("v4", f.d)
+    f.n1, f.n2 = clients("v4", node), clients("v4", node)
+    f.n3 = clients("v4", node, "/admin")
+    assert f.a.subscribe("lobby") == [None, "lobby"]
+    assert f.n1.subscribe("lobby") == [None, "lobby"]
+    assert f.n3.subscribe("staff") == [None, "staff"]
+    f.uid = f.rpc.call("stats")["redis"]["uid"]
+    yield f
+    for p in peers:
+        p.close()
+
+
+def by_sid(sessions):
+    return {s["sid"]: s for s in sessions}
+
+
+def test_sessions_span_the_fleet(fleet):
+    f = fleet
+    t0 = time.monotonic()
+    r = f.rpc.call("sessions")
+    assert time.monotonic() - t0 < 1.4  # every node answered: no waiting
+    assert "incomplete" not in r
+    s = by_sid(r["sessions"])
+    # this node's sockets, and Node's in "/" and in /admin (a namespace
+    # this node has no socket of is asked when named)
+    assert set(s) == {f.a.sid, f.b.sid, f.n1.sid, f.n2.sid}
+    assert s[f.a.sid]["node"] == f.uid and s[f.b.sid]["node"] == f.uid
+    assert s[f.n1.sid]["node"] is None  # Node's answers do not say
+    assert s[f.n1.sid]["channels"] == ["lobby"]
+    assert s[f.n2.sid]["channels"] == []
+    assert s[f.n1.sid]["namespace"] == "/"
+    assert s[f.n1.sid]["remote_addr"].endswith("127.0.0.1")
+    assert abs(s[f.n1.sid]["connected_at"] - time.time()) < 120
+    r = f.rpc.call("sessions", namespace="/admin")
+    assert [x["sid"] for x in r["sessions"]] == [f.n3.sid]
+    assert r["sessions"][0]["channels"] == ["staff"]
+    # filtered by channel, across nodes
+    r = f.rpc.call("sessions", channel="lobby")
+    assert sorted(x["sid"] for x in r["sessions"]) == \
+        sorted([f.a.sid, f.n1.sid])
+    # "local": this node only
+    r = f.rpc.call("sessions", local=True)
+    assert sorted(x["sid"] for x in r["sessions"]) == \
+        sorted([f.a.sid, f.b.sid])
+    st = f.rpc.call("stats")["cluster"]
+    assert st["uid"] == f.uid and st["nodes"] == 2
+    assert st["requests"] >= 3 and st["pending"] == 0
+
+
+def test_session_and_channels_of_the_fleet(fleet):
+    f = fleet
+    r = f.rpc.call("session", sid=f.n1.sid)
+    assert r["session"]["sid"] == f.n1.sid
+    assert r["session"]["channels"] == ["lobby"]
+    assert f.rpc.call("session", sid=f.n3.sid,
+                      namespace="/admin")["session"]["channels"] == ["staff"]
+    with pytest.raises(RpcError) as ei:
+        f.rpc.call("session", sid=f.n1.sid, local=True)
+    assert ei.value.code == -32001
+    with pytest.raises(RpcError) as ei:
+        f.rpc.call("session", sid="nobody-anywhere")
+    assert ei.value.code == -32001
+    chans = {(c["namespace"], c["name"]): c["members"]
+             for c in f.rpc.call("channels")["channels"]}
+    assert chans == {("/", "lobby"): 2}
+    chans = {(c["namespace"], c["name"]): c["members"]
+             for c in f.rpc.call("channels", local=True)["channels"]}
+    assert chans == {("/", "lobby"): 1}
+    assert f.rpc.call("channels", namespace="/admin")["channels"] == [
+        {"namespace": "/admin", "name": "staff", "members": 1}]
+
+
+def test_emit_join_leave_disconnect_of_a_node_socket(fleet):
+    f = fleet
+    # emit and send to a Node sid: a broadcast to its room of one
+    r = f.rpc.call("emit", event="hi", args=[1, "x"], to=f.n2.sid)
+    assert r == {"recipients": 0, "published": True}
+    assert f.n2.wait_event("hi") == [1, "x"]
+    f.rpc.call("send", message="note", to=f.n2.sid)
+    assert f.n2.wait_event("message") == ["note"]
+    assert f.n1.events("hi") == [] and f.a.events("hi") == []
+    with pytest.raises(RpcError) as ei:
+        f.rpc.call("emit", event="hi", to=f.n2.sid, local=True)
+    assert ei.value.code == -32001
+    # join: Node's socket.rooms shows it, and an emit to the channel
+    # reaches it
+    r = f.rpc.call("join", sid=f.n2.sid, channel="vip")
+    assert r == {"sid": f.n2.sid, "remote": True}
+    assert sorted(f.peer.rooms(f.n2.sid)) == sorted([f.n2.sid, "vip"])
+    f.rpc.call("emit", event="vip-news", args=[7], channel="vip")
+    assert f.n2.wait_event("vip-news") == [7]
+    assert f.rpc.call("session", sid=f.n2.sid)["session"]["channels"] == \
+        ["vip"]
+    r = f.rpc.call("leave", sid=f.n2.sid, channel="vip")
+    assert r == {"sid": f.n2.sid, "remote": True}
+    assert f.peer.rooms(f.n2.sid) == [f.n2.sid]
+    # an unknown sid: nobody answers, -32001 after the bounded wait
+    t0 = time.monotonic()
+    with pytest.raises(RpcError) as ei:
+        f.rpc.call("join", sid="nobody-anywhere", channel="vip")
+    assert ei.value.code == -32001
+    assert 1.3 < time.monotonic() - t0 < 10
+    # disconnect
+    r = f.rpc.call("disconnect", sid=f.n2.sid)
+    assert r == {"sid": f.n2.sid, "remote": True}
+    f.n2.wait_disconnect()
+    assert f.peer.rooms(f.n2.sid) is None
+    with pytest.raises(RpcError) as ei:
+        f.rpc.call("disconnect", sid=f.n1.sid, local=True)
+    assert ei.value.code == -32001
+
+
+def test_emit_with_ack_collects_node_clients_acks(fleet):
+    f = fleet
+    t0 = time.monotonic()
+    r = f.rpc.call("emit", event="ping", args=[1], ack=True, timeout=8000)
+    # every client answered: no waiting for the timeout
+    assert time.monotonic() - t0 < 7
+    assert r["recipients"] == 4
+    assert sorted(r["acks"]) == sorted([f.a.sid, f.b.sid])
+    assert r["timeouts"] == []
+    assert sorted(r["remote_acks"]) == sorted(
+        [["ack:" + f.n1.cid], ["ack:" + f.n2.cid]])
+    assert r["remote_timeouts"] == 0
+    assert "incomplete" not in r
+    # to a channel; a client that does not answer is a remote timeout
+    f.n1.set_ack_reply(None, noack=True)
+    r = f.rpc.call("emit", event="ping2", channel="lobby", ack=True,
+                   timeout=1500)
+    assert r["recipients"] == 2
+    assert list(r["acks"]) == [f.a.sid]
+    assert r["remote_acks"] == [] and r["remote_timeouts"] == 1
+    # to one Node socket
+    r = f.rpc.call("emit", event="ping3", to=f.n2.sid, ack=True,
+                   timeout=3000)
+    assert r == {"recipients": 1, "args": ["ack:" + f.n2.cid]}
+    with pytest.raises(RpcError) as ei:
+        f.rpc.call("emit", event="ping4", to=f.n1.sid, ack=True,
+                   timeout=1000)
+    assert ei.value.code == -32002  # there, but silent
+    # local: this node's clients only
+    r = f.rpc.call("emit", event="ping5", ack=True, local=True,
+                   timeout=3000)
+    assert r["recipients"] == 2 and "remote_acks" not in r
+
+
+def test_stopped_node_and_redis_down(fleet):
+    f = fleet
+    os.kill(f.peer.proc.pid, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        r = f.rpc.call("sessions")
+        took = time.monotonic() - t0
+        assert r["incomplete"] is True
+        assert 1.3 < took < 10  # --redis-requests-timeout 1500
+        assert sorted(x["sid"] for x in r["sessions"]) == \
+            sorted([f.a.sid, f.b.sid])
+        assert f.rpc.call("stats")["cluster"]["incomplete"] >= 1
+    finally:
+        os.kill(f.peer.proc.pid, signal.SIGCONT)
+    # Node is back: complete again
+    r = f.rpc.call("sessions")
+    assert "incomplete" not in r and len(r["sessions"]) == 4
+    f.redis.stop()
+    wait_until(lambda: not f.rpc.call("stats")["redis"]["connected"],
+               timeout=10, what="socketiod sees Redis gone")
+    for method in ("sessions", "channels"):
+        t0 = time.monotonic()
+        r = f.rpc.call(method)
+        assert time.monotonic() - t0 < 1  # at once
+        assert r["incomplete"] is True
+    assert sorted(x["sid"] for x in f.rpc.call("sessions")["sessions"]) == \
+        sorted([f.a.sid, f.b.sid])
+    r = f.rpc.call("emit", event="ping", ack=True, timeout=3000)
+    assert r["recipients"] == 2 and r["incomplete"] is True
+    with pytest.raises(RpcError) as ei:
+        f.rpc.call("join", sid=f.n1.sid, channel="x")
+    assert ei.value.code == -32001
