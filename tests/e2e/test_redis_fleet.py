@@ -251,3 +251,29 @@ def test_stopped_node_and_redis_down(fleet):
     with pytest.raises(RpcError) as ei:
         f.rpc.call("join", sid=f.n1.sid, channel="x")
     assert ei.value.code == -32001
+
+
+def socketioctl(d, *args):
+    exe = os.environ.get("SOCKETIOCTL", "build-asan/socketioctl")
+    return subprocess.run([exe, "-s", d.rpc_path] + list(args),
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_socketioctl_shows_each_sessions_node(fleet):
+    f = fleet
+    p = socketioctl(f.d, "sessions")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split()[-1] == "NODE"
+    rows = {ln.split()[0]: ln.split()[-1] for ln in lines[1:]}
+    assert rows == {f.a.sid: f.uid, f.b.sid: f.uid, f.n1.sid: "-",
+                    f.n2.sid: "-"}
+    p = socketioctl(f.d, "sessions", "--local")
+    assert sorted(ln.split()[0] for ln in p.stdout.splitlines()[1:]) == \
+        sorted([f.a.sid, f.b.sid])
+    p = socketioctl(f.d, "join", f.n2.sid, "vip")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "%s (on another node): done\n" % f.n2.sid
+    assert "vip" in f.peer.rooms(f.n2.sid)
+    p = socketioctl(f.d, "join", f.n2.sid, "vip2", "--local")
+    assert p.returncode == 1
