@@ -65,11 +65,14 @@ struct rpc_pending {
     int single; /* addressed to one socket */
     long recipients;
     struct msglog_mark before; /* the log's position before the emit */
-    /* Across the fleet: the answer waits for the local acks and the other
-     * nodes' (`waits` of them), then merges. */
-    int fleet, waits, incomplete;
-    cJSON *result; /* the local part */
-    long remote;   /* clients the other nodes sent to */
+    /* The answer waits for `waits` parts: this node's acks, the other
+     * nodes' (with `fleet`), and the call that set it up (the hub may
+     * answer from inside hub_emit()). */
+    int waits, fleet, incomplete;
+    cJSON *result;     /* this node's acks: {"acks", "timeouts"}; single:
+                          the client's args */
+    int local_timeout; /* single: the client here did not answer */
+    long remote;       /* clients the other nodes sent to */
     cJSON *remote_acks;
 };
 
@@ -276,15 +279,12 @@ static cJSON *rpc_ack_args(const struct hub_ack_result *res)
     return args;
 }
 
-/* The answer of an acked emit to several sockets, from this node's acks. */
-static cJSON *rpc_ack_local(const struct rpc_pending *p,
-                            const struct hub_ack_result *res, size_t n)
+/* This node's acks of an emit to several sockets: {"acks", "timeouts"}. */
+static cJSON *rpc_ack_local(const struct hub_ack_result *res, size_t n)
 {
     cJSON *result = cJSON_CreateObject(), *acks, *timeouts, *args;
     size_t i;
 
-    cJSON_AddNumberToObject(result, "recipients",
-                            (double)(p->recipients > 0 ? p->recipients : 0));
     acks = cJSON_AddObjectToObject(result, "acks");
     timeouts = cJSON_AddArrayToObject(result, "timeouts");
     for (i = 0; i < n; i++) {
@@ -308,48 +308,65 @@ static void rpc_pending_free(struct rpc_pending *p)
     free(p);
 }
 
-/* One part of an acked emit across the fleet is in; the last answers. */
+/* The single-client answer: its args, -32002 when it was there but
+ * silent, -32001 when nobody had it. */
+static void rpc_ack_single(struct rpc_pending *p)
+{
+    cJSON *args = p->result, *result;
+
+    p->result = NULL;
+    if (args == NULL && p->remote_acks != NULL &&
+        cJSON_GetArraySize(p->remote_acks) > 0)
+        args = cJSON_Duplicate(cJSON_GetArrayItem(p->remote_acks, 0), 1);
+    if (args != NULL) {
+        result = cJSON_CreateObject();
+        cJSON_AddNumberToObject(result, "recipients", 1);
+        cJSON_AddItemToObject(result, "args", args);
+        rpc_reply_logged(p->cl, p->id, result, &p->before);
+    } else if (p->local_timeout || p->remote > 0) {
+        rpc_error(p->cl, p->id, RPC_ACK_TIMEOUT,
+                  "the client did not acknowledge in time");
+    } else {
+        rpc_error(p->cl, p->id, RPC_NO_SESSION,
+                  p->incomplete ? "no such session (not every node answered)"
+                                : "no such session");
+    }
+}
+
+/* One part of an acked emit is in; the last one answers. */
 static void rpc_ack_finish(struct rpc_pending *p)
 {
-    cJSON *result, *first;
+    cJSON *result;
     int nacks;
 
     if (--p->waits > 0)
         return;
-    nacks = p->remote_acks ? cJSON_GetArraySize(p->remote_acks) : 0;
     if (p->cl->bev != NULL && p->single) {
-        first = nacks > 0 ? cJSON_GetArrayItem(p->remote_acks, 0) : NULL;
-        if (first != NULL) {
-            result = cJSON_CreateObject();
-            cJSON_AddNumberToObject(result, "recipients", 1);
-            cJSON_AddItemToObject(result, "args", cJSON_Duplicate(first, 1));
-            rpc_reply_logged(p->cl, p->id, result, &p->before);
-        } else if (p->remote > 0) {
-            rpc_error(p->cl, p->id, RPC_ACK_TIMEOUT,
-                      "the client did not acknowledge in time");
-        } else {
-            rpc_error(p->cl, p->id, RPC_NO_SESSION,
-                      p->incomplete ? "no such session (not every node "
-                                      "answered)"
-                                    : "no such session");
-        }
+        rpc_ack_single(p);
     } else if (p->cl->bev != NULL) {
-        result = p->result ? p->result : rpc_ack_local(p, NULL, 0);
-        p->result = NULL;
-        cJSON_ReplaceItemInObject(
-            result, "recipients",
-            cJSON_CreateNumber(
-                cJSON_GetObjectItem(result, "recipients")->valuedouble +
-                (double)p->remote));
-        cJSON_AddItemToObject(result, "remote_acks",
-                              p->remote_acks ? p->remote_acks
-                                             : cJSON_CreateArray());
-        p->remote_acks = NULL;
+        result = cJSON_CreateObject();
         cJSON_AddNumberToObject(
-            result, "remote_timeouts",
-            (double)(p->remote > nacks ? p->remote - nacks : 0));
-        if (p->incomplete)
-            cJSON_AddBoolToObject(result, "incomplete", 1);
+            result, "recipients",
+            (double)((p->recipients > 0 ? p->recipients : 0) + p->remote));
+        if (p->result == NULL)
+            p->result = rpc_ack_local(NULL, 0);
+        cJSON_AddItemToObject(result, "acks",
+                              cJSON_DetachItemFromObject(p->result, "acks"));
+        cJSON_AddItemToObject(
+            result, "timeouts",
+            cJSON_DetachItemFromObject(p->result, "timeouts"));
+        if (p->fleet) {
+            nacks = p->remote_acks ? cJSON_GetArraySize(p->remote_acks) : 0;
+            cJSON_AddItemToObject(result, "remote_acks",
+                                  p->remote_acks ? p->remote_acks
+                                                 : cJSON_CreateArray());
+            p->remote_acks = NULL;
+            cJSON_AddNumberToObject(
+                result, "remote_timeouts",
+                (double)(p->remote > nacks ? p->remote - nacks : 0));
+            if (p->incomplete)
+                cJSON_AddBoolToObject(result, "incomplete", 1);
+        }
         rpc_reply_logged(p->cl, p->id, result, &p->before);
     }
     rpc_pending_free(p);
@@ -371,35 +388,21 @@ static void rpc_ack_fleet_done(void *arg, const char *json, size_t len,
     rpc_ack_finish(p);
 }
 
+/* This node's part (hub_emit's callback; maybe from inside hub_emit). */
 static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
 {
     struct rpc_pending *p = arg;
-    cJSON *result, *args;
+    cJSON *args;
 
-    if (p->fleet) {
-        p->result = rpc_ack_local(p, res, n);
-        rpc_ack_finish(p);
-        return;
+    if (!p->single) {
+        p->result = rpc_ack_local(res, n);
+    } else if (n > 0 && res[0].data != NULL) {
+        args = rpc_ack_args(&res[0]);
+        p->result = args ? args : cJSON_CreateArray();
+    } else {
+        p->local_timeout = 1;
     }
-    if (p->cl->bev != NULL) {
-        if (p->single) {
-            if (n == 0 || res[0].data == NULL) {
-                rpc_error(p->cl, p->id, RPC_ACK_TIMEOUT,
-                          "the client did not acknowledge in time");
-            } else {
-                result = cJSON_CreateObject();
-                cJSON_AddNumberToObject(result, "recipients", 1);
-                args = rpc_ack_args(&res[0]);
-                cJSON_AddItemToObject(result, "args",
-                                      args ? args : cJSON_CreateArray());
-                rpc_reply_logged(p->cl, p->id, result, &p->before);
-            }
-        } else {
-            rpc_reply_logged(p->cl, p->id, rpc_ack_local(p, res, n),
-                             &p->before);
-        }
-    }
-    rpc_pending_free(p);
+    rpc_ack_finish(p);
 }
 
 /* ---- the fleet ---- */
@@ -688,7 +691,11 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         p->single =
             cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "to"));
         p->recipients = -1;
-        p->fleet = rpc_fleet_wanted(params);
+        /* One socket that is here: nothing to ask the others. */
+        p->fleet =
+            rpc_fleet_wanted(params) &&
+            !(p->single && t.nrooms == 1 && hub_socket_nsp(t.rooms[0]) != NULL);
+        p->waits = 2; /* the hub's part, and this call's */
     }
     if (msglog_enabled) {
         msglog_mark(&before);
@@ -705,31 +712,9 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
             /* Published as a broadcast to the room of each sid. */
             t.flags &= ~HUB_F_SIDS;
             n = hub_emit(&t, json, strlen(json), a.f, a.n, 0, NULL, NULL);
-        } else {
+        } else if (p->fleet) {
             n = 0;
-            p->waits = 0; /* no local part */
-        }
-    } else if (p != NULL && p->fleet) {
-        p->waits = n >= 0 ? 1 : 0;
-    }
-    if (p != NULL && p->fleet && n >= 0) {
-        if (p->single && p->waits == 1) {
-            /* The socket is here: nothing to ask the others. */
-            p->fleet = 0;
-        } else if (fleet_broadcast(t.nsp ? t.nsp : "/", t.rooms, t.nrooms,
-                                   t.except, t.nexcept, json, strlen(json), a.f,
-                                   a.n, timeout_ms, rpc_ack_fleet_done,
-                                   p) == 0) {
-            p->waits++;
-        } else {
-            p->incomplete = 1;
-            if (p->waits == 0) {
-                /* Nothing to wait for: answers now. */
-                p->recipients = 0;
-                p->waits = 1;
-                rpc_ack_finish(p);
-                goto done;
-            }
+            p->waits--; /* the hub took nothing */
         }
     }
     if (n < 0) {
@@ -746,8 +731,16 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         goto done;
     }
     if (p != NULL) {
-        /* The hub may have answered already (nobody to wait for). */
         p->recipients = n;
+        if (p->fleet) {
+            if (fleet_broadcast(t.nsp ? t.nsp : "/", t.rooms, t.nrooms,
+                                t.except, t.nexcept, json, strlen(json), a.f,
+                                a.n, timeout_ms, rpc_ack_fleet_done, p) == 0)
+                p->waits++;
+            else
+                p->incomplete = 1;
+        }
+        rpc_ack_finish(p); /* this call's part */
         goto done;
     }
     result = cJSON_CreateObject();

@@ -217,6 +217,14 @@ def test_emit_with_ack_collects_node_clients_acks(fleet):
     r = f.rpc.call("emit", event="ping5", ack=True, local=True,
                    timeout=3000)
     assert r["recipients"] == 2 and "remote_acks" not in r
+    # a channel with no member here (the hub answers its part at once)
+    r = f.rpc.call("emit", event="ping6", channel="staff",
+                   namespace="/admin", ack=True, timeout=3000)
+    assert r == {"recipients": 1, "acks": {}, "timeouts": [],
+                 "remote_acks": [["ack:" + f.n3.cid]], "remote_timeouts": 0}
+    r = f.rpc.call("emit", event="ping7", channel="staff", ack=True,
+                   local=True, timeout=3000)
+    assert r == {"recipients": 0, "acks": {}, "timeouts": []}
 
 
 def test_stopped_node_and_redis_down(fleet):
