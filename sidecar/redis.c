@@ -249,6 +249,8 @@ static void redis_auth_cb(redisAsyncContext *ac, void *r, void *priv)
         redis_up(ac->data);
 }
 
+static int redis_subscribed_len(const char *channel, size_t len);
+
 static void redis_message(redisAsyncContext *ac, void *r, void *priv)
 {
     redisReply *reply = r, **e;
@@ -262,6 +264,10 @@ static void redis_message(redisAsyncContext *ac, void *r, void *priv)
     if (reply->elements == 4 && e[0]->type == REDIS_REPLY_STRING &&
         strcmp(e[0]->str, "pmessage") == 0 &&
         e[2]->type == REDIS_REPLY_STRING && e[3]->type == REDIS_REPLY_STRING) {
+        /* A channel subscribed exactly and matched by a pattern too comes
+         * twice: handled once, as the exact "message". */
+        if (redis_subscribed_len(e[2]->str, e[2]->len))
+            return;
         redis_stats.received++;
         redis_cb(redis_cb_arg, e[2]->str, e[2]->len, e[3]->str, e[3]->len);
     } else if (reply->elements == 3 && e[0]->type == REDIS_REPLY_STRING &&
@@ -501,15 +507,21 @@ int redis_numsub(const char *channel, void (*cb)(void *arg, long n), void *arg)
     return 0;
 }
 
-int redis_subscribed(const char *channel)
+static int redis_subscribed_len(const char *channel, size_t len)
 {
     size_t i;
 
     for (i = 0; i < redis_npatterns; i++)
         if (redis_patterns[i][0] == 'S' &&
-            strcmp(redis_patterns[i] + 1, channel) == 0)
+            strlen(redis_patterns[i] + 1) == len &&
+            memcmp(redis_patterns[i] + 1, channel, len) == 0)
             return 1;
     return 0;
+}
+
+int redis_subscribed(const char *channel)
+{
+    return redis_subscribed_len(channel, strlen(channel));
 }
 
 static int redis_sub_add(char kind, const char *name)

@@ -66,7 +66,8 @@ int redis_publish(const char *channel, const void *data, size_t len);
 int redis_numsub(const char *channel, void (*cb)(void *arg, long n), void *arg);
 
 /* 1 when redis_subscribe(channel) was called (then Redis counts this node
- * among the channel's subscribers once connected), else 0. */
+ * among the channel's subscribers once connected), else 0. Such a channel
+ * also matched by a pattern of redis_psubscribe() is delivered once. */
 int redis_subscribed(const char *channel);
 
 /* Closes both connections; nothing reconnects afterwards. */

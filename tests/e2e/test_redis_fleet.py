@@ -285,3 +285,22 @@ def test_socketioctl_shows_each_sessions_node(fleet):
     assert "vip" in f.peer.rooms(f.n2.sid)
     p = socketioctl(f.d, "join", f.n2.sid, "vip2", "--local")
     assert p.returncode == 1
+
+
+def test_a_channel_subscribed_and_matched_is_read_once(daemon, redis,  # noqa
+                                                       clients):
+    """A channel this node subscribes to exactly and also matches by a
+    pattern (here python-socketio's channel named inside "socket.io#*";
+    tomorrow a namespace's request channel inside "socket.io-request#*")
+    comes twice from Redis: it is handled once."""
+    d = daemon("--redis", redis.url, "--redis-python-channel",
+               "socket.io#/#py#")
+    rpc = joined(d)
+    k = clients("v4", d)
+    redis.command("PUBLISH", "socket.io#/#py#", json.dumps(
+        {"method": "emit", "event": "once", "data": 1, "namespace": "/"}))
+    redis.command("PUBLISH", "socket.io#/#py#", json.dumps(
+        {"method": "emit", "event": "end", "data": None, "namespace": "/"}))
+    k.wait_event("end")
+    assert k.events("once") == [[1]]
+    assert rpc.call("stats")["redis"]["python"] == 2
