@@ -13,7 +13,6 @@
 
 #include "adapter.h"
 #include "buf.h"
-#include "bus.h"
 #include "fleetmsg.h"
 #include "log.h"
 #include "redis.h"
@@ -50,14 +49,17 @@ static TAILQ_HEAD(, fleet_req)
     fleet_pending = TAILQ_HEAD_INITIALIZER(fleet_pending);
 static struct event_base *fleet_base;
 static const char *fleet_key;
+static const char *fleet_uid;
 static unsigned fleet_timeout_ms;
 static int fleet_on;
 static struct buf fleet_scratch;
 
-void fleet_setup(struct event_base *base, const char *key, unsigned timeout_ms)
+void fleet_setup(struct event_base *base, const char *key, const char *uid,
+                 unsigned timeout_ms)
 {
     fleet_base = base;
     fleet_key = key;
+    fleet_uid = uid;
     fleet_timeout_ms = timeout_ms;
     fleet_on = 1;
 }
@@ -245,7 +247,7 @@ int fleet_fetch(const char *const *nsps, size_t nnsp, const char *const *rooms,
         return -1;
     for (i = 0; i < nnsp; i++) {
         if ((r = fleet_req_new(ADAPTER_REQ_REMOTE_FETCH, nsps[i])) == NULL ||
-            fleetmsg_fetch(&r->msg, bus_uid, r->id, rooms, nrooms) != 0 ||
+            fleetmsg_fetch(&r->msg, fleet_uid, r->id, rooms, nrooms) != 0 ||
             fleet_start(r, g, fleet_timeout_ms) != 0) {
             if (r != NULL)
                 fleet_req_free(r);
@@ -272,7 +274,8 @@ int fleet_remote(int type, const char *nsp, const char *sid, const char *room,
     if (g == NULL)
         return -1;
     if ((r = fleet_req_new(type, nsp)) == NULL ||
-        fleetmsg_remote(&r->msg, type, bus_uid, r->id, sid, room, close) != 0 ||
+        fleetmsg_remote(&r->msg, type, fleet_uid, r->id, sid, room, close) !=
+            0 ||
         fleet_start(r, g, fleet_timeout_ms) != 0) {
         if (r != NULL)
             fleet_req_free(r);
@@ -294,7 +297,7 @@ int fleet_broadcast(const char *nsp, const char *const *rooms, size_t nrooms,
     if (g == NULL)
         return -1;
     if ((r = fleet_req_new(ADAPTER_REQ_BROADCAST, nsp)) == NULL ||
-        fleetmsg_broadcast(&r->msg, bus_uid, r->id, nsp, json, len, attach,
+        fleetmsg_broadcast(&r->msg, fleet_uid, r->id, nsp, json, len, attach,
                            nattach, rooms, nrooms, except, nexcept,
                            timeout_ms) != 0 ||
         fleet_start(r, g, timeout_ms) != 0) {

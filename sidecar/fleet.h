@@ -38,10 +38,11 @@ extern struct fleet_stats fleet_stats;
 typedef void (*fleet_done)(void *arg, const char *json, size_t len, long count,
                            int incomplete);
 
-/* Starts answering to this node's questions: `key` is --redis-key,
- * `timeout_ms` how long a question waits for the other nodes. Call after
- * bus_setup(). */
-void fleet_setup(struct event_base *base, const char *key, unsigned timeout_ms);
+/* Starts answering to this node's questions: `key` is --redis-key, `uid`
+ * this node's (both kept), `timeout_ms` how long a question waits for the
+ * other nodes. Call after redis_setup() (bus_setup()). */
+void fleet_setup(struct event_base *base, const char *key, const char *uid,
+                 unsigned timeout_ms);
 
 /* 1 once fleet_setup() ran. */
 int fleet_enabled(void);

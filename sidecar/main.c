@@ -658,7 +658,7 @@ int main(int argc, char **argv)
         if (bus_setup(main_base, &bcfg, &cause) != 0)
             fatal("--redis: %s",
                   cause); /* never the URL: it may hold a password */
-        fleet_setup(main_base, main_cfg.redis_key,
+        fleet_setup(main_base, main_cfg.redis_key, bus_uid,
                     main_cfg.redis_requests_timeout_ms);
         log_info("redis: node %s in the fleet of key %s", bus_uid,
                  main_cfg.redis_key);
