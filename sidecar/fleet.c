@@ -103,6 +103,8 @@ static void fleet_end(struct fleet_req *r, int incomplete)
     if (r->ended)
         return;
     r->ended = 1;
+    if (r->timer != NULL)
+        evtimer_del(r->timer);
     TAILQ_REMOVE(&fleet_pending, r, link);
     fleet_stats.pending--;
     if (incomplete) {
@@ -309,10 +311,15 @@ int fleet_broadcast(const char *nsp, const char *const *rooms, size_t nrooms,
     return 0;
 }
 
-/* Appends the items of JSON array text a[0..len) to the group's. */
+/* Appends the items of JSON array text a[0..len) to the group's (past
+ * FLEET_MAX_BYTES: dropped, and the answer is incomplete). */
 static void fleet_acc(struct fleet_group *g, const char *a, size_t len,
                       int whole)
 {
+    if (g->acc.len + len > FLEET_MAX_BYTES) {
+        g->incomplete = 1;
+        return;
+    }
     if (!whole) {
         if (len <= 2)
             return;

@@ -28,6 +28,9 @@ extern struct fleet_stats fleet_stats;
 
 /* Requests pending at once; more are refused (answered locally). */
 #define FLEET_MAX_PENDING 1024
+/* Bytes of answers gathered for one question (sessions of every node, or
+ * remote acks); more are dropped and the answer is incomplete. */
+#define FLEET_MAX_BYTES (64u << 20)
 
 /* Runs once per request, later than the call that made it, with `json`
  * a JSON array: the sessions of the other nodes (fleet_fetch), the
