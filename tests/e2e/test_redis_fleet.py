@@ -304,3 +304,27 @@ def test_a_channel_subscribed_and_matched_is_read_once(daemon, redis,  # noqa
     k.wait_event("end")
     assert k.events("once") == [[1]]
     assert rpc.call("stats")["redis"]["python"] == 2
+
+
+def test_hostile_answers_dropped_and_counted(fleet):
+    """Anyone who can publish on Redis can answer: malformed answers are
+    dropped and counted, answers to no request of ours too, and the calls
+    go on."""
+    f = fleet
+    bad = [b"", b"{", b"{}", b"\xc1", b"[1]", b'{"requestId":""}',
+           b'{"requestId":"x","sockets":{}}',
+           b'{"requestId":"x","sockets":[{"id":"a\\u0000b"}]}',
+           b'{"requestId":"x","type":8,"clientCount":-5}',
+           b"\x83\xa4type\x09\xa9requestId\xa1z\xa6packet",
+           b"\x91" * 200 + b"\xc0"]
+    for m in bad:
+        assert f.redis.command("PUBLISH", "socket.io-response#/#", m) \
+            is not None
+    f.redis.command("PUBLISH", "socket.io-response#/#" + f.uid + "#",
+                    b'{"requestId":"nobody-asked","sockets":[]}')
+    wait_until(lambda: f.rpc.call("stats")["cluster"]["malformed"] ==
+               len(bad) and f.rpc.call("stats")["cluster"]["unknown"] >= 1,
+               timeout=5, what="answers counted")
+    r = f.rpc.call("sessions")
+    assert "incomplete" not in r and len(r["sessions"]) == 4
+    f.d.assert_alive()
