@@ -13,6 +13,7 @@
 
 #include "adapter.h"
 #include "buf.h"
+#include "fleet.h"
 #include "hub.h"
 #include "jsonv.h"
 #include "log.h"
@@ -27,7 +28,8 @@ static const char *bus_key;
 static size_t bus_max_message;
 static struct adapter_scratch bus_scratch;
 static struct buf bus_out, bus_chan;
-static char *bus_req_prefix; /* "<key>-request#" */
+static char *bus_req_prefix;  /* "<key>-request#" */
+static char *bus_resp_prefix; /* "<key>-response#" */
 static const char *bus_py_channel;
 
 int bus_enabled(void) { return bus_on; }
@@ -249,6 +251,32 @@ done:
     cJSON_Delete(msg);
 }
 
+void bus_response(const char *nsp, const char *data, size_t len)
+{
+    fleet_response(nsp, data, len);
+}
+
+/* The namespace of a response channel "<key>-response#<nsp>#" or
+ * "<key>-response#<nsp>#<uid>#" (this node's uid only) into nsp[cap];
+ * -1 when it is neither. */
+static int bus_response_nsp(const char *channel, size_t clen, char *nsp,
+                            size_t cap)
+{
+    size_t plen = strlen(bus_resp_prefix), ulen = strlen(bus_uid), n;
+
+    if (clen < plen + 2 || channel[clen - 1] != '#')
+        return -1;
+    n = clen - plen - 1;
+    if (n > ulen + 1 && channel[plen + n - ulen - 1] == '#' &&
+        memcmp(channel + plen + n - ulen, bus_uid, ulen) == 0)
+        n -= ulen + 1;
+    if (n == 0 || n >= cap)
+        return -1;
+    memcpy(nsp, channel + plen, n);
+    nsp[n] = '\0';
+    return 0;
+}
+
 void bus_message(void *arg, const char *channel, size_t clen, const char *data,
                  size_t len)
 {
@@ -281,6 +309,15 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
         memcpy(nsp, channel + strlen(bus_req_prefix), nlen);
         nsp[nlen] = '\0';
         bus_request(nsp, data, len);
+        return;
+    }
+    if (bus_resp_prefix != NULL && clen > strlen(bus_resp_prefix) &&
+        memcmp(channel, bus_resp_prefix, strlen(bus_resp_prefix)) == 0) {
+        char nsp[SOCK_MAX_NSP_NAME + 1];
+        if (bus_response_nsp(channel, clen, nsp, sizeof nsp) == 0)
+            bus_response(nsp, data, len);
+        else
+            bus_stats.requests_ignored++;
         return;
     }
     if (adapter_uid(data, len, &uid, &uid_len) == 0 &&
@@ -359,6 +396,22 @@ int bus_setup(struct event_base *base, const struct bus_config *cfg,
         free(req_key);
     }
     buf_free(&pat);
+    /* The answers to this node's requests (fleet.c), every namespace's,
+     * by pattern: "<key>-response#*". */
+    if (rc == 0) {
+        char *resp_key = NULL;
+        rc = buf_printf(&pat, "%s-response", bus_key) != 0 ||
+             (resp_key = buf_dup(pat.data, pat.len)) == NULL ||
+             (bus_resp_prefix = malloc(pat.len + 2)) == NULL;
+        if (rc == 0) {
+            snprintf(bus_resp_prefix, pat.len + 2, "%s#", resp_key);
+            buf_reset(&pat);
+            rc = adapter_pattern(&pat, resp_key) != 0 ||
+                 redis_psubscribe(pat.data) != 0;
+        }
+        free(resp_key);
+        buf_free(&pat);
+    }
     bus_py_channel = cfg->python_channel;
     if (rc == 0 && bus_py_channel != NULL)
         rc = redis_subscribe(bus_py_channel);
@@ -382,5 +435,7 @@ void bus_shutdown(void)
     buf_free(&bus_chan);
     free(bus_req_prefix);
     bus_req_prefix = NULL;
+    free(bus_resp_prefix);
+    bus_resp_prefix = NULL;
     bus_on = 0;
 }

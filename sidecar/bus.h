@@ -52,6 +52,10 @@ int bus_enabled(void);
 void bus_message(void *arg, const char *channel, size_t clen, const char *data,
                  size_t len);
 
+/* An answer on a response channel "<key>-response#<nsp>#[<uid>#]", to a
+ * request of this node or of another: handed to fleet_response(). */
+void bus_response(const char *nsp, const char *data, size_t len);
+
 void bus_shutdown(void);
 
 #endif

@@ -54,6 +54,7 @@ struct config {
     const char *redis; /* URL, NULL for none */
     const char *redis_key;
     unsigned redis_timeout_ms;
+    unsigned redis_requests_timeout_ms;
     size_t redis_max_message;
     const char *redis_python_channel; /* python-socketio's, e.g. "socketio" */
     size_t redis_outbox;

@@ -25,6 +25,7 @@
 #include "engine.h"
 #include "fcgi.h"
 #include "fcgiserv.h"
+#include "fleet.h"
 #include "front.h"
 #include "http.h"
 #include "hub.h"
@@ -660,6 +661,8 @@ int main(int argc, char **argv)
         if (bus_setup(main_base, &bcfg, &cause) != 0)
             fatal("--redis: %s",
                   cause); /* never the URL: it may hold a password */
+        fleet_setup(main_base, main_cfg.redis_key, bus_uid,
+                    main_cfg.redis_requests_timeout_ms);
         log_info("redis: node %s in the fleet of key %s", bus_uid,
                  main_cfg.redis_key);
     }
@@ -748,6 +751,7 @@ int main(int argc, char **argv)
     admin_shutdown();
     notify_shutdown();
     upstream_shutdown();
+    fleet_shutdown();
     bus_shutdown();
     turn_run(); /* what the last turn closed */
     hub_shutdown();

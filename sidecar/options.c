@@ -243,6 +243,10 @@ const struct options_entry options_table[] = {
     {"redis-timeout", 0, OPTIONS_DURATION, "MS", 1, 86400000, NULL, "5000",
      NULL, 0, 0, AT(redis_timeout_ms), NULL, NULL, NULL,
      "a Redis connect or request's answer"},
+    {"redis-requests-timeout", 0, OPTIONS_DURATION, "MS", 1, 60000, NULL,
+     "1000", NULL, 0, 0, AT(redis_requests_timeout_ms), NULL, NULL, NULL,
+     "the control RPC's wait for the other nodes' answers (then it answers "
+     "with what it has, \"incomplete\")"},
     {"redis-max-message", 0, OPTIONS_SIZE, "BYTES", 64, 1UL << 30, NULL,
      "33554432", NULL, 0, 0, AT(redis_max_message), NULL, NULL, NULL,
      "bus messages taken (longer ones are dropped and counted)"},

@@ -259,6 +259,8 @@ static void redis_auth_cb(redisAsyncContext *ac, void *r, void *priv)
         redis_up(ac->data);
 }
 
+static int redis_subscribed_len(const char *channel, size_t len);
+
 static void redis_message(redisAsyncContext *ac, void *r, void *priv)
 {
     redisReply *reply = r, **e;
@@ -272,6 +274,10 @@ static void redis_message(redisAsyncContext *ac, void *r, void *priv)
     if (reply->elements == 4 && e[0]->type == REDIS_REPLY_STRING &&
         strcmp(e[0]->str, "pmessage") == 0 &&
         e[2]->type == REDIS_REPLY_STRING && e[3]->type == REDIS_REPLY_STRING) {
+        /* A channel subscribed exactly and matched by a pattern too comes
+         * twice: handled once, as the exact "message". */
+        if (redis_subscribed_len(e[2]->str, e[2]->len))
+            return;
         redis_stats.received++;
         redis_cb(redis_cb_arg, e[2]->str, e[2]->len, e[3]->str, e[3]->len);
     } else if (reply->elements == 3 && e[0]->type == REDIS_REPLY_STRING &&
@@ -602,6 +608,69 @@ int redis_publish_kept(const char *channel, const void *data, size_t len)
     if (redis_cmd.up && !evtimer_pending(redis_replay, NULL))
         redis_replay_send();
     return 1;
+}
+
+struct redis_numsub_req {
+    void (*cb)(void *arg, long n);
+    void *arg;
+};
+
+static void redis_numsub_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+    struct redis_numsub_req *q = priv;
+    redisReply *rep = r;
+    long n = -1;
+
+    (void)ac;
+    redis_sent_pop();
+    /* [channel, count] */
+    if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+        rep->element[1]->type == REDIS_REPLY_INTEGER &&
+        rep->element[1]->integer >= 0)
+        n = (long)rep->element[1]->integer;
+    q->cb(q->arg, n);
+    free(q);
+}
+
+int redis_numsub(const char *channel, void (*cb)(void *arg, long n), void *arg)
+{
+    const char *argv[3] = {"PUBSUB", "NUMSUB", channel};
+    size_t lens[3] = {6, 6, strlen(channel)};
+    struct redis_numsub_req *q;
+
+    if (!redis_cmd.up || redis_cmd.ac == NULL ||
+        (q = malloc(sizeof *q)) == NULL)
+        return -1;
+    if (redis_sent_push(timerq_now_ms(redis_base)) != 0) {
+        free(q);
+        return -1;
+    }
+    q->cb = cb;
+    q->arg = arg;
+    if (redisAsyncCommandArgv(redis_cmd.ac, redis_numsub_cb, q, 3, argv,
+                              lens) != REDIS_OK) {
+        redis_sent_n--;
+        free(q);
+        return -1;
+    }
+    return 0;
+}
+
+static int redis_subscribed_len(const char *channel, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < redis_npatterns; i++)
+        if (redis_patterns[i][0] == 'S' &&
+            strlen(redis_patterns[i] + 1) == len &&
+            memcmp(redis_patterns[i] + 1, channel, len) == 0)
+            return 1;
+    return 0;
+}
+
+int redis_subscribed(const char *channel)
+{
+    return redis_subscribed_len(channel, strlen(channel));
 }
 
 static int redis_sub_add(char kind, const char *name)

@@ -73,6 +73,17 @@ int redis_subscribe(const char *channel);
  * when Redis is unreachable (counted in publish_failed). */
 int redis_publish(const char *channel, const void *data, size_t len);
 
+/* Asks PUBSUB NUMSUB `channel`: `cb` runs once, later, with the number of
+ * subscribers, or -1 when Redis did not answer (unreachable, dropped, or
+ * shutting down). Returns 0, or -1 (cb never runs) when Redis is
+ * unreachable now. */
+int redis_numsub(const char *channel, void (*cb)(void *arg, long n), void *arg);
+
+/* 1 when redis_subscribe(channel) was called (then Redis counts this node
+ * among the channel's subscribers once connected), else 0. Such a channel
+ * also matched by a pattern of redis_psubscribe() is delivered once. */
+int redis_subscribed(const char *channel);
+
 /* Sets the outbox's bound in bytes (0, the default: keeps nothing). */
 void redis_outbox_setup(size_t max_bytes);
 

@@ -18,10 +18,12 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "adapter.h"
 #include "bus.h"
 #include "conn.h"
 #include "engine.h"
 #include "fcgiserv.h"
+#include "fleet.h"
 #include "front.h"
 #include "hub.h"
 #include "listener.h"
@@ -63,6 +65,15 @@ struct rpc_pending {
     int single; /* addressed to one socket */
     long recipients;
     struct msglog_mark before; /* the log's position before the emit */
+    /* The answer waits for `waits` parts: this node's acks, the other
+     * nodes' (with `fleet`), and the call that set it up (the hub may
+     * answer from inside hub_emit()). */
+    int waits, fleet, incomplete;
+    cJSON *result;     /* this node's acks: {"acks", "timeouts"}; single:
+                          the client's args */
+    int local_timeout; /* single: the client here did not answer */
+    long remote;       /* clients the other nodes sent to */
+    cJSON *remote_acks;
 };
 
 /* With the message log on, an emit's answer waits until the rows the emit
@@ -268,47 +279,338 @@ static cJSON *rpc_ack_args(const struct hub_ack_result *res)
     return args;
 }
 
-static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
+/* This node's acks of an emit to several sockets: {"acks", "timeouts"}. */
+static cJSON *rpc_ack_local(const struct hub_ack_result *res, size_t n)
 {
-    struct rpc_pending *p = arg;
-    cJSON *result, *acks, *timeouts, *args;
+    cJSON *result = cJSON_CreateObject(), *acks, *timeouts, *args;
     size_t i;
 
-    if (p->cl->bev != NULL) {
-        if (p->single) {
-            if (n == 0 || res[0].data == NULL) {
-                rpc_error(p->cl, p->id, RPC_ACK_TIMEOUT,
-                          "the client did not acknowledge in time");
-            } else {
-                result = cJSON_CreateObject();
-                cJSON_AddNumberToObject(result, "recipients", 1);
-                args = rpc_ack_args(&res[0]);
-                cJSON_AddItemToObject(result, "args",
-                                      args ? args : cJSON_CreateArray());
-                rpc_reply_logged(p->cl, p->id, result, &p->before);
-            }
-        } else {
-            result = cJSON_CreateObject();
-            cJSON_AddNumberToObject(result, "recipients",
-                                    (double)p->recipients);
-            acks = cJSON_AddObjectToObject(result, "acks");
-            timeouts = cJSON_AddArrayToObject(result, "timeouts");
-            for (i = 0; i < n; i++) {
-                if (res[i].data == NULL) {
-                    cJSON_AddItemToArray(timeouts,
-                                         cJSON_CreateString(res[i].sid));
-                    continue;
-                }
-                args = rpc_ack_args(&res[i]);
-                cJSON_AddItemToObject(acks, res[i].sid,
-                                      args ? args : cJSON_CreateArray());
-            }
-            rpc_reply_logged(p->cl, p->id, result, &p->before);
+    acks = cJSON_AddObjectToObject(result, "acks");
+    timeouts = cJSON_AddArrayToObject(result, "timeouts");
+    for (i = 0; i < n; i++) {
+        if (res[i].data == NULL) {
+            cJSON_AddItemToArray(timeouts, cJSON_CreateString(res[i].sid));
+            continue;
         }
+        args = rpc_ack_args(&res[i]);
+        cJSON_AddItemToObject(acks, res[i].sid,
+                              args ? args : cJSON_CreateArray());
     }
+    return result;
+}
+
+static void rpc_pending_free(struct rpc_pending *p)
+{
+    cJSON_Delete(p->result);
+    cJSON_Delete(p->remote_acks);
     cJSON_Delete(p->id);
     rpc_client_release(p->cl);
     free(p);
+}
+
+/* The single-client answer: its args, -32002 when it was there but
+ * silent, -32001 when nobody had it. */
+static void rpc_ack_single(struct rpc_pending *p)
+{
+    cJSON *args = p->result, *result;
+
+    p->result = NULL;
+    if (args == NULL && p->remote_acks != NULL &&
+        cJSON_GetArraySize(p->remote_acks) > 0)
+        args = cJSON_Duplicate(cJSON_GetArrayItem(p->remote_acks, 0), 1);
+    if (args != NULL) {
+        result = cJSON_CreateObject();
+        cJSON_AddNumberToObject(result, "recipients", 1);
+        cJSON_AddItemToObject(result, "args", args);
+        rpc_reply_logged(p->cl, p->id, result, &p->before);
+    } else if (p->local_timeout || p->remote > 0) {
+        rpc_error(p->cl, p->id, RPC_ACK_TIMEOUT,
+                  "the client did not acknowledge in time");
+    } else {
+        rpc_error(p->cl, p->id, RPC_NO_SESSION,
+                  p->incomplete ? "no such session (not every node answered)"
+                                : "no such session");
+    }
+}
+
+/* One part of an acked emit is in; the last one answers. */
+static void rpc_ack_finish(struct rpc_pending *p)
+{
+    cJSON *result;
+    int nacks;
+
+    if (--p->waits > 0)
+        return;
+    if (p->cl->bev != NULL && p->single) {
+        rpc_ack_single(p);
+    } else if (p->cl->bev != NULL) {
+        result = cJSON_CreateObject();
+        cJSON_AddNumberToObject(
+            result, "recipients",
+            (double)((p->recipients > 0 ? p->recipients : 0) + p->remote));
+        if (p->result == NULL)
+            p->result = rpc_ack_local(NULL, 0);
+        cJSON_AddItemToObject(result, "acks",
+                              cJSON_DetachItemFromObject(p->result, "acks"));
+        cJSON_AddItemToObject(
+            result, "timeouts",
+            cJSON_DetachItemFromObject(p->result, "timeouts"));
+        if (p->fleet) {
+            nacks = p->remote_acks ? cJSON_GetArraySize(p->remote_acks) : 0;
+            cJSON_AddItemToObject(result, "remote_acks",
+                                  p->remote_acks ? p->remote_acks
+                                                 : cJSON_CreateArray());
+            p->remote_acks = NULL;
+            cJSON_AddNumberToObject(
+                result, "remote_timeouts",
+                (double)(p->remote > nacks ? p->remote - nacks : 0));
+            if (p->incomplete)
+                cJSON_AddBoolToObject(result, "incomplete", 1);
+        }
+        rpc_reply_logged(p->cl, p->id, result, &p->before);
+    }
+    rpc_pending_free(p);
+}
+
+/* The other nodes' part of an acked emit (fleet_broadcast). */
+static void rpc_ack_fleet_done(void *arg, const char *json, size_t len,
+                               long count, int incomplete)
+{
+    struct rpc_pending *p = arg;
+
+    p->remote = count;
+    p->incomplete |= incomplete;
+    p->remote_acks = cJSON_ParseWithLength(json, len);
+    if (!cJSON_IsArray(p->remote_acks)) {
+        cJSON_Delete(p->remote_acks);
+        p->remote_acks = NULL;
+    }
+    rpc_ack_finish(p);
+}
+
+/* This node's part (hub_emit's callback; maybe from inside hub_emit). */
+static void rpc_ack_done(void *arg, const struct hub_ack_result *res, size_t n)
+{
+    struct rpc_pending *p = arg;
+    cJSON *args;
+
+    if (!p->single) {
+        p->result = rpc_ack_local(res, n);
+    } else if (n > 0 && res[0].data != NULL) {
+        args = rpc_ack_args(&res[0]);
+        p->result = args ? args : cJSON_CreateArray();
+    } else {
+        p->local_timeout = 1;
+    }
+    rpc_ack_finish(p);
+}
+
+/* ---- the fleet ---- */
+
+/* 1 when a call means the whole fleet: with --redis, unless "local". */
+static int rpc_fleet_wanted(const cJSON *params)
+{
+    return fleet_enabled() &&
+           !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "local"));
+}
+
+enum rpc_fleet_kind {
+    RPC_FLEET_SESSIONS,
+    RPC_FLEET_SESSION,
+    RPC_FLEET_CHANNELS,
+    RPC_FLEET_JOIN,
+    RPC_FLEET_LEAVE,
+    RPC_FLEET_DISCONNECT,
+};
+
+/* A control request waiting for the other nodes. */
+struct rpc_fleet {
+    struct rpc_client *cl;
+    cJSON *id;
+    int kind;      /* enum rpc_fleet_kind */
+    cJSON *result; /* this node's part, the others' merged into it */
+    char *sid;
+};
+
+static struct rpc_fleet *rpc_fleet_new(struct rpc_client *cl, const cJSON *id,
+                                       int kind, cJSON *result, const char *sid)
+{
+    struct rpc_fleet *f = calloc(1, sizeof *f);
+
+    if (f == NULL || (sid != NULL && (f->sid = strdup(sid)) == NULL)) {
+        free(f);
+        return NULL;
+    }
+    f->cl = cl;
+    cl->refs++;
+    f->id = id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull();
+    f->kind = kind;
+    f->result = result;
+    return f;
+}
+
+static void rpc_fleet_free(struct rpc_fleet *f)
+{
+    cJSON_Delete(f->id);
+    cJSON_Delete(f->result);
+    rpc_client_release(f->cl);
+    free(f->sid);
+    free(f);
+}
+
+/* Adds the remote sessions' channels to the channel list `chans`. */
+static void rpc_fleet_channels(cJSON *chans, const cJSON *sessions)
+{
+    const cJSON *s, *c, *nsp;
+    cJSON *o, *e;
+
+    cJSON_ArrayForEach(s, sessions)
+    {
+        nsp = cJSON_GetObjectItemCaseSensitive(s, "namespace");
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(s, "channels"))
+        {
+            o = NULL;
+            cJSON_ArrayForEach(e, chans)
+            {
+                if (strcmp(cJSON_GetObjectItem(e, "namespace")->valuestring,
+                           nsp->valuestring) == 0 &&
+                    strcmp(cJSON_GetObjectItem(e, "name")->valuestring,
+                           c->valuestring) == 0) {
+                    o = e;
+                    break;
+                }
+            }
+            if (o == NULL) {
+                o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "namespace", nsp->valuestring);
+                cJSON_AddStringToObject(o, "name", c->valuestring);
+                cJSON_AddNumberToObject(o, "members", 0);
+                cJSON_AddItemToArray(chans, o);
+            }
+            e = cJSON_GetObjectItem(o, "members");
+            cJSON_SetNumberValue((cJSON *)e, e->valuedouble + 1);
+        }
+    }
+}
+
+static void rpc_fleet_done(void *arg, const char *json, size_t len, long count,
+                           int incomplete)
+{
+    struct rpc_fleet *f = arg;
+    cJSON *remote = cJSON_ParseWithLength(json, len), *item, *r = f->result;
+
+    if (f->cl->bev == NULL)
+        goto done;
+    switch (f->kind) {
+    case RPC_FLEET_SESSIONS:
+        while (cJSON_GetArraySize(remote) > 0)
+            cJSON_AddItemToArray(cJSON_GetObjectItem(r, "sessions"),
+                                 cJSON_DetachItemFromArray(remote, 0));
+        break;
+    case RPC_FLEET_CHANNELS:
+        rpc_fleet_channels(cJSON_GetObjectItem(r, "channels"), remote);
+        break;
+    case RPC_FLEET_SESSION:
+        if ((item = cJSON_DetachItemFromArray(remote, 0)) == NULL) {
+            rpc_error(f->cl, f->id, RPC_NO_SESSION,
+                      incomplete ? "no such session (not every node answered)"
+                                 : "no such session");
+            goto done;
+        }
+        cJSON_AddItemToObject(r, "session", item);
+        break;
+    default: /* one socket's node answered, or nobody did */
+        if (count == 0) {
+            rpc_error(f->cl, f->id, RPC_NO_SESSION,
+                      incomplete ? "no such session (no node answered in time)"
+                                 : "no such session");
+            goto done;
+        }
+        cJSON_AddStringToObject(r, "sid", f->sid);
+        cJSON_AddBoolToObject(r, "remote", 1);
+        incomplete = 0;
+    }
+    if (incomplete)
+        cJSON_AddBoolToObject(r, "incomplete", 1);
+    rpc_reply(f->cl, f->id, r);
+    f->result = NULL;
+done:
+    cJSON_Delete(remote);
+    rpc_fleet_free(f);
+}
+
+/* Collects distinct namespaces (hub_sessions' callback). */
+static void rpc_fleet_add_nsp(void *arg, const struct hub_info *in)
+{
+    cJSON *list = arg, *e;
+
+    if (cJSON_GetArraySize(list) >= 64)
+        return;
+    cJSON_ArrayForEach(e,
+                       list) if (strcmp(e->valuestring, in->nsp) == 0) return;
+    cJSON_AddItemToArray(list, cJSON_CreateString(in->nsp));
+}
+
+/* Asks the other nodes for their sockets (in `room` when not NULL) of the
+ * namespace in params, else of "/" and every namespace of this node, and
+ * answers later with `result` (this node's part) merged as `kind` says;
+ * or answers now, "incomplete", when they cannot be asked. */
+static void rpc_fleet_fetch(struct rpc_client *cl, const cJSON *id,
+                            const cJSON *params, int kind, cJSON *result,
+                            const char *room)
+{
+    const char *ns = rpcmsg_str(params, "namespace"), *nsps[64];
+    cJSON *list = cJSON_CreateArray(), *e;
+    struct rpc_fleet *f;
+    size_t n = 0;
+
+    cJSON_AddItemToArray(list, cJSON_CreateString(ns ? ns : "/"));
+    if (ns == NULL)
+        hub_sessions(NULL, NULL, rpc_fleet_add_nsp, list);
+    cJSON_ArrayForEach(e, list) nsps[n++] = e->valuestring;
+    f = rpc_fleet_new(cl, id, kind, result, NULL);
+    if (f != NULL && fleet_fetch(nsps, n, room ? &room : NULL, room ? 1 : 0,
+                                 rpc_fleet_done, f) == 0) {
+        cJSON_Delete(list);
+        return;
+    }
+    if (f != NULL) {
+        f->result = NULL;
+        rpc_fleet_free(f);
+    }
+    cJSON_Delete(list);
+    if (kind == RPC_FLEET_SESSION) {
+        cJSON_Delete(result);
+        rpc_error(cl, id, RPC_NO_SESSION,
+                  "no such session here (the other nodes cannot be asked)");
+        return;
+    }
+    cJSON_AddBoolToObject(result, "incomplete", 1);
+    rpc_reply(cl, id, result);
+}
+
+/* Asks the node of socket `sid` to join, leave or disconnect it; answers
+ * later, or now with -32001 when the others cannot be asked. */
+static void rpc_fleet_remote(struct rpc_client *cl, const cJSON *id,
+                             const cJSON *params, int kind, const char *sid,
+                             const char *channel)
+{
+    const char *ns = rpcmsg_str(params, "namespace");
+    int type = kind == RPC_FLEET_JOIN    ? ADAPTER_REQ_REMOTE_JOIN
+               : kind == RPC_FLEET_LEAVE ? ADAPTER_REQ_REMOTE_LEAVE
+                                         : ADAPTER_REQ_REMOTE_DISCONNECT;
+    struct rpc_fleet *f =
+        rpc_fleet_new(cl, id, kind, cJSON_CreateObject(), sid);
+
+    if (f != NULL && fleet_remote(type, ns ? ns : "/", sid, channel,
+                                  cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+                                      params, "close")),
+                                  rpc_fleet_done, f) == 0)
+        return;
+    if (f != NULL)
+        rpc_fleet_free(f);
+    rpc_error(cl, id, RPC_NO_SESSION,
+              "no such session here (the other nodes cannot be asked)");
 }
 
 /* ---- methods ---- */
@@ -389,6 +691,11 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         p->single =
             cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "to"));
         p->recipients = -1;
+        /* One socket that is here: nothing to ask the others. */
+        p->fleet =
+            rpc_fleet_wanted(params) &&
+            !(p->single && t.nrooms == 1 && hub_socket_nsp(t.rooms[0]) != NULL);
+        p->waits = 2; /* the hub's part, and this call's */
     }
     if (msglog_enabled) {
         msglog_mark(&before);
@@ -398,6 +705,18 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
     n = json ? hub_emit(&t, json, strlen(json), a.f, a.n, timeout_ms,
                         p ? rpc_ack_done : NULL, p)
              : -1;
+    if (n < 0 && json != NULL && (t.flags & HUB_F_SIDS) &&
+        rpc_fleet_wanted(params)) {
+        /* No such socket here: maybe on another node. */
+        if (p == NULL) {
+            /* Published as a broadcast to the room of each sid. */
+            t.flags &= ~HUB_F_SIDS;
+            n = hub_emit(&t, json, strlen(json), a.f, a.n, 0, NULL, NULL);
+        } else if (p->fleet) {
+            n = 0;
+            p->waits--; /* the hub took nothing */
+        }
+    }
     if (n < 0) {
         if (p != NULL) {
             /* hub_emit failed before taking the request. */
@@ -412,8 +731,16 @@ static void rpc_emit_common(struct rpc_client *cl, const cJSON *id,
         goto done;
     }
     if (p != NULL) {
-        /* The hub may have answered already (nobody to wait for). */
         p->recipients = n;
+        if (p->fleet) {
+            if (fleet_broadcast(t.nsp ? t.nsp : "/", t.rooms, t.nrooms,
+                                t.except, t.nexcept, json, strlen(json), a.f,
+                                a.n, timeout_ms, rpc_ack_fleet_done, p) == 0)
+                p->waits++;
+            else
+                p->incomplete = 1;
+        }
+        rpc_ack_finish(p); /* this call's part */
         goto done;
     }
     result = cJSON_CreateObject();
@@ -480,6 +807,8 @@ static void rpc_add_info(void *arg, const struct hub_info *in)
     cJSON_AddStringToObject(o, "sid", in->sid);
     cJSON_AddStringToObject(o, "eio_sid", in->eio_sid);
     cJSON_AddStringToObject(o, "namespace", in->nsp);
+    if (bus_enabled())
+        cJSON_AddStringToObject(o, "node", bus_uid);
     chans = cJSON_AddArrayToObject(o, "channels");
     for (i = 0; i < in->nchannels; i++)
         cJSON_AddItemToArray(chans, cJSON_CreateString(in->channels[i]));
@@ -501,9 +830,13 @@ static void rpc_m_sessions(struct rpc_client *cl, const cJSON *id,
     cJSON *result = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(result, "sessions");
 
-    hub_sessions(rpcmsg_str(params, "namespace"), rpcmsg_str(params, "channel"),
-                 rpc_add_info, list);
-    rpc_reply(cl, id, result);
+    const char *channel = rpcmsg_str(params, "channel");
+
+    hub_sessions(rpcmsg_str(params, "namespace"), channel, rpc_add_info, list);
+    if (rpc_fleet_wanted(params))
+        rpc_fleet_fetch(cl, id, params, RPC_FLEET_SESSIONS, result, channel);
+    else
+        rpc_reply(cl, id, result);
 }
 
 static void rpc_m_session(struct rpc_client *cl, const cJSON *id, cJSON *params)
@@ -517,6 +850,10 @@ static void rpc_m_session(struct rpc_client *cl, const cJSON *id, cJSON *params)
     }
     result = cJSON_CreateObject();
     if (hub_session(sid, rpc_add_info, result) != 0) {
+        if (rpc_fleet_wanted(params)) {
+            rpc_fleet_fetch(cl, id, params, RPC_FLEET_SESSION, result, sid);
+            return;
+        }
         cJSON_Delete(result);
         rpc_error(cl, id, RPC_NO_SESSION, "no such session");
         return;
@@ -542,7 +879,10 @@ static void rpc_m_channels(struct rpc_client *cl, const cJSON *id,
 
     hub_channels(rpcmsg_str(params, "namespace"), rpc_add_channel,
                  cJSON_AddArrayToObject(result, "channels"));
-    rpc_reply(cl, id, result);
+    if (rpc_fleet_wanted(params))
+        rpc_fleet_fetch(cl, id, params, RPC_FLEET_CHANNELS, result, NULL);
+    else
+        rpc_reply(cl, id, result);
 }
 
 static void rpc_add_channel_name(void *arg, const struct hub_info *in)
@@ -575,6 +915,12 @@ static void rpc_m_join_leave(struct rpc_client *cl, const cJSON *id,
         return;
     }
     if ((join ? hub_join(sid, channel, &err) : hub_leave(sid, channel, &err))) {
+        if (strcmp(err, "no such session") == 0 && rpc_fleet_wanted(params)) {
+            rpc_fleet_remote(cl, id, params,
+                             join ? RPC_FLEET_JOIN : RPC_FLEET_LEAVE, sid,
+                             channel);
+            return;
+        }
         rpc_error(cl, id,
                   strcmp(err, "no such session") == 0 ? RPC_NO_SESSION
                                                       : RPC_INVALID_PARAMS,
@@ -599,6 +945,10 @@ static void rpc_m_disconnect(struct rpc_client *cl, const cJSON *id,
         return;
     }
     if (hub_disconnect(sid) != 0) {
+        if (rpc_fleet_wanted(params)) {
+            rpc_fleet_remote(cl, id, params, RPC_FLEET_DISCONNECT, sid, NULL);
+            return;
+        }
         rpc_error(cl, id, RPC_NO_SESSION, "no such session");
         return;
     }
@@ -648,6 +998,25 @@ static void rpc_add_redis(cJSON *r)
         rpc_redis_each(rpc_redis_add, o);
 }
 
+/* stats.cluster, with --redis: the fleet as this node sees it. */
+static void rpc_add_cluster(cJSON *r)
+{
+    cJSON *o = cJSON_AddObjectToObject(r, "cluster");
+
+    cJSON_AddStringToObject(o, "uid", bus_uid);
+    if (fleet_stats.nodes >= 0)
+        cJSON_AddNumberToObject(o, "nodes", (double)fleet_stats.nodes);
+    else
+        cJSON_AddNullToObject(o, "nodes");
+    cJSON_AddNumberToObject(o, "requests", (double)fleet_stats.requests);
+    cJSON_AddNumberToObject(o, "incomplete", (double)fleet_stats.incomplete);
+    cJSON_AddNumberToObject(o, "answers", (double)fleet_stats.answers);
+    cJSON_AddNumberToObject(o, "unknown", (double)fleet_stats.unknown);
+    cJSON_AddNumberToObject(o, "malformed", (double)fleet_stats.malformed);
+    cJSON_AddNumberToObject(o, "refused", (double)fleet_stats.refused);
+    cJSON_AddNumberToObject(o, "pending", (double)fleet_stats.pending);
+}
+
 /* The numbers come from stats.c's table, the one /metrics renders too. */
 static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
@@ -661,6 +1030,8 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
                                         : cJSON_CreateNull());
     if (bus_enabled())
         rpc_add_redis(r);
+    if (fleet_enabled())
+        rpc_add_cluster(r);
     rpc_reply(cl, id, r);
 }
 

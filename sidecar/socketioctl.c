@@ -40,6 +40,7 @@ enum {
     CTL_O_EXCEPT = 1 << 3,
     CTL_O_ACK = 1 << 4,
     CTL_O_TIMEOUT = 1 << 5,
+    CTL_O_LOCAL = 1 << 6,
 };
 
 struct ctl {
@@ -54,6 +55,7 @@ struct ctl_args {
     const char *to;
     const char *except;
     int ack;
+    int local;       /* this node only (with --redis) */
     long timeout_ms; /* emit ack timeout; -1 when not given */
     char **pos;      /* positional arguments */
     int npos;
@@ -500,15 +502,20 @@ static long ctl_count(const cJSON *obj, const char *key)
 
 static void ctl_print_sessions(const struct ctl_args *a, const cJSON *res)
 {
-    static const char *hdr[] = {"SID",    "NAMESPACE", "TRANSPORT",
-                                "REMOTE", "CHANNELS",  "SINCE"};
+    static const char *hdr[] = {"SID",      "NAMESPACE", "TRANSPORT", "REMOTE",
+                                "CHANNELS", "SINCE",     "NODE"};
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(res, "sessions");
     struct ctl_table t = {0, 0, 0, NULL};
     const cJSON *s;
-    char *row[6];
+    char *row[7];
+    int fleet = 0;
 
     (void)a;
-    ctl_table_header(&t, hdr, 6);
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
+    /* With --redis each session says its node: one more column. */
+    cJSON_ArrayForEach(s, list) fleet |=
+        cJSON_GetObjectItemCaseSensitive(s, "node") != NULL;
+    ctl_table_header(&t, hdr, fleet ? 7 : 6);
+    cJSON_ArrayForEach(s, list)
     {
         row[0] = ctl_field(s, "sid");
         row[1] = ctl_field(s, "namespace");
@@ -516,9 +523,13 @@ static void ctl_print_sessions(const struct ctl_args *a, const cJSON *res)
         row[3] = ctl_remote(s);
         row[4] = ctl_join(cJSON_GetObjectItemCaseSensitive(s, "channels"));
         row[5] = ctl_time(cJSON_GetObjectItemCaseSensitive(s, "connected_at"));
+        row[6] = fleet ? ctl_field(s, "node") : NULL;
         ctl_table_row(&t, row);
     }
     ctl_table_print(&t);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "incomplete")))
+        fprintf(stderr, "socketioctl: incomplete: not every node of the "
+                        "fleet answered in time\n");
 }
 
 static void ctl_print_session(const struct ctl_args *a, const cJSON *res)
@@ -634,7 +645,11 @@ static void ctl_print_membership(const struct ctl_args *a, const cJSON *res)
     char *chans = ctl_join(cJSON_GetObjectItemCaseSensitive(res, "channels"));
 
     (void)a;
-    printf("%s channels: %s\n", sid, chans);
+    /* A socket of another node: its node did it, and did not list them. */
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "remote")))
+        printf("%s (on another node): done\n", sid);
+    else
+        printf("%s channels: %s\n", sid, chans);
     free(sid);
     free(chans);
 }
@@ -712,6 +727,7 @@ static cJSON *ctl_build_sid(const struct ctl_args *a)
     cJSON *p = ctl_params();
 
     ctl_add_str(p, "sid", a->pos[0]);
+    ctl_add_str(p, "namespace", a->nsp);
     return p;
 }
 
@@ -721,6 +737,7 @@ static cJSON *ctl_build_sid_channel(const struct ctl_args *a)
 
     ctl_add_str(p, "sid", a->pos[0]);
     ctl_add_str(p, "channel", a->pos[1]);
+    ctl_add_str(p, "namespace", a->nsp);
     return p;
 }
 
@@ -759,27 +776,30 @@ static cJSON *ctl_build_empty(const struct ctl_args *a)
 #define CTL_TARGET (CTL_O_NAMESPACE | CTL_O_CHANNEL | CTL_O_TO | CTL_O_EXCEPT)
 
 static const struct ctl_cmd ctl_cmds[] = {
-    {"sessions", "sessions [--namespace N] [--channel C]",
-     CTL_O_NAMESPACE | CTL_O_CHANNEL, 0, 0, ctl_build_filter,
+    {"sessions", "sessions [--namespace N] [--channel C] [--local]",
+     CTL_O_NAMESPACE | CTL_O_CHANNEL | CTL_O_LOCAL, 0, 0, ctl_build_filter,
      ctl_print_sessions},
-    {"session", "session SID", 0, 1, 1, ctl_build_sid, ctl_print_session},
-    {"channels", "channels [--namespace N]", CTL_O_NAMESPACE, 0, 0,
-     ctl_build_filter, ctl_print_channels},
+    {"session", "session SID [--namespace N] [--local]",
+     CTL_O_NAMESPACE | CTL_O_LOCAL, 1, 1, ctl_build_sid, ctl_print_session},
+    {"channels", "channels [--namespace N] [--local]",
+     CTL_O_NAMESPACE | CTL_O_LOCAL, 0, 0, ctl_build_filter, ctl_print_channels},
     {"emit",
      "emit EVENT [ARG_JSON...] [--namespace N] [--channel C | --to SID]\n"
-     "           [--except SID] [--ack] [--timeout MS]",
-     CTL_TARGET | CTL_O_ACK | CTL_O_TIMEOUT, 1, -1, ctl_build_emit,
-     ctl_print_emit},
+     "           [--except SID] [--ack] [--timeout MS] [--local]",
+     CTL_TARGET | CTL_O_ACK | CTL_O_TIMEOUT | CTL_O_LOCAL, 1, -1,
+     ctl_build_emit, ctl_print_emit},
     {"send",
      "send MESSAGE_JSON [--namespace N] [--channel C | --to SID]\n"
-     "           [--except SID]",
-     CTL_TARGET, 1, 1, ctl_build_send, ctl_print_send},
-    {"join", "join SID CHANNEL", 0, 2, 2, ctl_build_sid_channel,
+     "           [--except SID] [--local]",
+     CTL_TARGET | CTL_O_LOCAL, 1, 1, ctl_build_send, ctl_print_send},
+    {"join", "join SID CHANNEL [--namespace N] [--local]",
+     CTL_O_NAMESPACE | CTL_O_LOCAL, 2, 2, ctl_build_sid_channel,
      ctl_print_membership},
-    {"leave", "leave SID CHANNEL", 0, 2, 2, ctl_build_sid_channel,
+    {"leave", "leave SID CHANNEL [--namespace N] [--local]",
+     CTL_O_NAMESPACE | CTL_O_LOCAL, 2, 2, ctl_build_sid_channel,
      ctl_print_membership},
-    {"disconnect", "disconnect SID", 0, 1, 1, ctl_build_sid,
-     ctl_print_disconnect},
+    {"disconnect", "disconnect SID [--namespace N] [--local]",
+     CTL_O_NAMESPACE | CTL_O_LOCAL, 1, 1, ctl_build_sid, ctl_print_disconnect},
     {"stats", "stats", 0, 0, 0, ctl_build_empty, ctl_print_stats},
 };
 
@@ -864,7 +884,8 @@ static void ctl_set_opt(const struct ctl_cmd *cmd, struct ctl_args *a, int opt,
                         const char *val)
 {
     static const char *names[] = {"--namespace", "--channel", "--to",
-                                  "--except",    "--ack",     "--timeout"};
+                                  "--except",    "--ack",     "--timeout",
+                                  "--local"};
     int bit;
 
     if (!(cmd->opts & (unsigned)opt)) {
@@ -893,6 +914,9 @@ static void ctl_set_opt(const struct ctl_cmd *cmd, struct ctl_args *a, int opt,
     case CTL_O_TIMEOUT:
         a->timeout_ms = ctl_parse_ms(cmd, val);
         break;
+    case CTL_O_LOCAL:
+        a->local = 1;
+        break;
     }
 }
 
@@ -908,6 +932,7 @@ static void ctl_parse_cmd(struct ctl *c, const struct ctl_cmd *cmd, int argc,
         {"except", required_argument, NULL, CTL_O_EXCEPT},
         {"ack", no_argument, NULL, CTL_O_ACK},
         {"timeout", required_argument, NULL, CTL_O_TIMEOUT},
+        {"local", no_argument, NULL, CTL_O_LOCAL},
         {"socket", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
@@ -1022,7 +1047,7 @@ int main(int argc, char **argv)
     struct ctl c = {NULL, 0, CTL_DEFAULT_WAIT};
     const struct ctl_cmd *cmd;
     struct ctl_args a;
-    cJSON *resp;
+    cJSON *resp, *params;
     const cJSON *res;
     int i;
 
@@ -1042,7 +1067,10 @@ int main(int argc, char **argv)
     ctl_parse_cmd(&c, cmd, argc - i, argv + i, &a);
     ctl_extend_wait(&c, &a);
 
-    resp = ctl_call(&c, cmd->name, cmd->build(&a));
+    params = cmd->build(&a);
+    if (a.local)
+        ctl_check(cJSON_AddTrueToObject(params, "local"));
+    resp = ctl_call(&c, cmd->name, params);
     res = ctl_result(&c, resp);
     if (c.json)
         ctl_print_json(res);
