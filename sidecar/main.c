@@ -651,9 +651,12 @@ int main(int argc, char **argv)
     if (main_cfg.upstream != NULL)
         main_upstream();
     if (main_cfg.redis != NULL) {
-        struct bus_config bcfg = {
-            main_cfg.redis, main_cfg.redis_key, main_cfg.redis_timeout_ms,
-            main_cfg.redis_max_message, main_cfg.redis_python_channel};
+        struct bus_config bcfg = {main_cfg.redis,
+                                  main_cfg.redis_key,
+                                  main_cfg.redis_timeout_ms,
+                                  main_cfg.redis_max_message,
+                                  main_cfg.redis_python_channel,
+                                  main_cfg.path};
         if (bus_setup(main_base, &bcfg, &cause) != 0)
             fatal("--redis: %s",
                   cause); /* never the URL: it may hold a password */

@@ -636,7 +636,9 @@ static void rpc_add_redis(cJSON *r)
              {"oversized", bus_stats.oversized},
              {"requests", bus_stats.requests},
              {"requests_ignored", bus_stats.requests_ignored},
-             {"python", bus_stats.python}};
+             {"python", bus_stats.python},
+             {"responses", bus_stats.responses},
+             {"namespaces_unanswered", bus_stats.namespaces_unanswered}};
     cJSON *o = cJSON_AddObjectToObject(r, "redis");
     size_t i;
 

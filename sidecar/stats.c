@@ -13,6 +13,7 @@
 #include <malloc.h>
 #endif
 
+#include "answer.h"
 #include "conn.h"
 #include "engine.h"
 #include "fcgiserv.h"
@@ -172,6 +173,14 @@ static const struct stats_row stats_rows[] = {
     {"messages_out", NULL, C, &hub_stats.messages_out, NULL, NULL,
      "Messages sent to clients, per receiver."},
     {"emits", NULL, C, &hub_stats.emits, NULL, NULL, "Emits and sends."},
+    {"redis_answers", NULL, C, &answer_stats.answers, NULL, NULL,
+     "Answers to other nodes' requests published on Redis."},
+    {"redis_answers_dropped", NULL, C, &answer_stats.dropped, NULL, NULL,
+     "Answers or acked broadcasts of other nodes given up."},
+    {"redis_answers_truncated", NULL, C, &answer_stats.truncated, NULL, NULL,
+     "List answers cut at 8 MiB."},
+    {"redis_server_side_emits", NULL, C, &answer_stats.server_side_emits, NULL,
+     NULL, "serverSideEmit of other nodes received (acked with null)."},
     {"fcgi_connections", NULL, G, &fcgiserv_stats.open, NULL, NULL,
      "Open FastCGI connections from web servers."},
     {"fcgi_connections_accepted", NULL, C, &fcgiserv_stats.connections, NULL,
