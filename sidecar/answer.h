@@ -14,9 +14,10 @@
  * 32mb"), past which Redis would drop every node's subscriber connection
  * at once; lists are cut to fit (counted in `truncated`). */
 #define ANSWER_MAX_BYTES (8u << 20)
-/* Broadcasts with acks waiting for their clients at once; more are not
- * delivered (counted in `dropped`). */
-#define ANSWER_MAX_BROADCASTS 1024
+/* Broadcasts with acks of other nodes waiting for their clients at once
+ * (each holds a slot per receiver until its timeout, up to an hour); more
+ * are not delivered (counted in `dropped`). */
+#define ANSWER_MAX_BROADCASTS 256
 /* A broadcast's flags.timeout is taken within 1 ms to 1 hour (the RPC's
  * range); absent: 5000. */
 #define ANSWER_MAX_TIMEOUT_MS 3600000

@@ -40,6 +40,9 @@ struct bus_nsp {
     char name[];
 };
 static struct idmap bus_nsps;
+/* Clients name namespaces: one line a second however many. */
+static struct log_summary bus_nsps_over = LOG_SUMMARY_INIT(
+    "namespaces over 1000 whose fleet requests are not answered here");
 
 int bus_enabled(void) { return bus_on; }
 
@@ -151,9 +154,7 @@ static void bus_nsp_created(void *arg, const char *nsp)
         return;
     if (bus_nsps.count >= BUS_MAX_NAMESPACES) {
         bus_stats.namespaces_unanswered++;
-        log_info("bus: namespace %s: over %d namespaces, its requests are "
-                 "not answered here",
-                 nsp, BUS_MAX_NAMESPACES);
+        log_countf(&bus_nsps_over, NULL, NULL, "%s", nsp);
         return;
     }
     if ((n = malloc(sizeof *n + strlen(nsp) + 1)) == NULL)

@@ -226,3 +226,21 @@ def test_malformed_requests_counted_next_answered(daemon, redis, peer,
     assert [sorted(m["rooms"]) for m in got] == [[x.sid]]
     assert [s["id"] for s in fast(peer, "fetchSockets")] == [a.sid]
     assert stats(rpc)["redis_answers_dropped"] == 0
+
+
+def test_big_answers_cut_to_fit(daemon, redis, peer, node):
+    """An answer is cut to what fits under --redis-max-message (at most
+    8 MiB): the requester gets part of the list at once rather than
+    waiting 5 s for nothing."""
+    d, rpc = fleet(daemon, redis, peer, "--redis-max-message", "65536")
+    many = node("v4").connect_many("m", 300, d.url)
+    assert many["connected"] == 300, many
+    # 300 ids fit in 64 KiB...
+    rooms = fast(peer, "allRooms")
+    assert len(rooms) == 300
+    assert stats(rpc)["redis_answers_truncated"] == 0
+    # ...300 sockets with their handshakes do not
+    socks = fast(peer, "fetchSockets")
+    assert 0 < len(socks) < 300
+    assert set(s["id"] for s in socks) <= set(rooms)
+    assert stats(rpc)["redis_answers_truncated"] == 1
