@@ -231,7 +231,8 @@ static int ansmsg_map(const char **p, const char *end, struct ansmsg_scratch *s,
             if (ansmsg_opts(p, end, s, r, counts) != 0)
                 return -1;
         } else if (ansmsg_is(&key, "close")) {
-            if (mpk_read(p, end, &it) != 0)
+            if (mpk_read(p, end, &it) != 0 || it.type == MPK_ARRAY ||
+                it.type == MPK_MAP)
                 return -1;
             r->close = it.type == MPK_BOOL && it.b;
         } else if (ansmsg_is(&key, "data")) {

@@ -106,6 +106,7 @@ static void test_refused(void)
         "{\"type\":6,\"data\":[]}",   /* no event */
         "{\"type\":6,\"data\":[1]}",  /* no event name */
         "{\"type\":6}",               /* no data */
+        "{\"type\":4,\"sid\":\"s\",\"close\":[1]}",
         "{\"type\":5,\"requestId\":\"q\",\"opts\":[]}",
         "{\"type\":5,\"requestId\":\"q\",\"opts\":{\"rooms\":{}}}",
         "{\"type\":1,\"requestId\":\"q\"} x", /* bytes after it */
