@@ -11,7 +11,7 @@ import pytest
 
 import test_redis
 from test_redis import NodePeer, Url, joined, redis, redis_stats  # noqa: F401
-from e2e_lib import wait_until
+from e2e_lib import b64, wait_until
 
 PEER = Path(__file__).resolve().parent / "node" / "cluster-peer.js"
 # Generous: Node gives up at 5 s; an answer takes milliseconds.
@@ -141,6 +141,13 @@ def test_emit_with_ack_gets_socketiod_clients_acks(daemon, redis, peer, clients)
     got = fast(peer, "emitWithAck", event="ping", args=[2], to=["lobby"],
                timeout=3000)
     assert sorted(got) == ["from-a", "from-n"]
+    # binary both ways: the event's Buffer reaches socketiod's client as an
+    # attachment, its binary ack reaches Node as a Buffer
+    a.set_ack_reply([{"_binary": b64(b"\x00\xffack")}])
+    got = fast(peer, "emitWithAck", event="bin", args=[{"_binary":
+               b64(bytes(range(5)))}], to=[a.sid], timeout=3000)
+    assert got == [{"type": "Buffer", "data": [0, 255, 97, 99, 107]}]
+    assert a.events("bin") == [[{"_binary": b64(bytes(range(5)))}]]
     # a client that never answers: Node reports the timeout
     b.set_ack_reply([], noack=True)
     err, ms = ask(peer, "emitWithAck", fails=True, event="ping", args=[3],

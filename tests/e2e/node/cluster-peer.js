@@ -42,6 +42,20 @@ function out(o) {
   process.stdout.write(JSON.stringify(o) + "\n");
 }
 
+// {"_binary": base64} in a command's args becomes a Buffer.
+function unbinary(v) {
+  if (Array.isArray(v)) return v.map(unbinary);
+  if (v && typeof v === "object") {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === "_binary")
+      return Buffer.from(v._binary, "base64");
+    const o = {};
+    for (const k of keys) o[k] = unbinary(v[k]);
+    return o;
+  }
+  return v;
+}
+
 async function main() {
   const url = process.env.REDIS_URL;
   const pub = createClient({ url });
@@ -110,7 +124,7 @@ async function main() {
       let op = io.of(m.nsp || "/");
       if (m.to && m.to.length) op = op.to(m.to);
       return await op.timeout(m.timeout || 3000)
-        .emitWithAck(m.event, ...(m.args || []));
+        .emitWithAck(m.event, ...unbinary(m.args || []));
     },
     async request(m) {
       const requestId = "t" + ++nextId;
