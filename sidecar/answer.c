@@ -297,13 +297,17 @@ static void answer_broadcast(const char *nsp, const struct ansmsg_req *r)
     long count = 0;
     int64_t tmo = r->timeout_ms < 0 ? 5000 : r->timeout_ms;
 
+    if (tmo < 1)
+        tmo = 1;
+    if (tmo > ANSWER_MAX_TIMEOUT_MS)
+        tmo = ANSWER_MAX_TIMEOUT_MS;
     snprintf(request_id, sizeof request_id, "%s", r->request_id);
     if (answer_broadcasts >= ANSWER_MAX_BROADCASTS) {
         log_info("bus: broadcast %s dropped: %u broadcasts wait for acks",
                  request_id, answer_broadcasts);
         goto dropped;
     }
-    if ((r->nbins > 64 && (attach = calloc(r->nbins, sizeof *attach)) == NULL))
+    if (r->nbins > 64 && (attach = calloc(r->nbins, sizeof *attach)) == NULL)
         goto dropped;
     for (n = 0; n < r->nbins; n++)
         if ((attach[n] = frame_new(r->bins[n].p, r->bins[n].len)) == NULL)
@@ -322,15 +326,11 @@ static void answer_broadcast(const char *nsp, const struct ansmsg_req *r)
         HUB_F_LOCAL | (r->flags & ADAPTER_F_VOLATILE ? HUB_F_VOLATILE : 0);
     answer_broadcasts++;
     /* b may be freed inside (nobody to wait for): not touched after. */
-    count = hub_emit_each(&t, r->json, r->json_len, attach, (unsigned)n,
-                          (unsigned)(tmo < 1 ? 1
-                                     : tmo > ANSWER_MAX_TIMEOUT_MS
-                                         ? ANSWER_MAX_TIMEOUT_MS
-                                         : tmo),
-                          answer_bcast_ack, answer_bcast_done, b);
+    count =
+        hub_emit_each(&t, r->json, r->json_len, attach, (unsigned)n,
+                      (unsigned)tmo, answer_bcast_ack, answer_bcast_done, b);
     if (count < 0) {
         /* Out of memory before any delivery: done never runs. */
-        free(b);
         answer_broadcasts--;
         goto dropped;
     }
