@@ -12,9 +12,11 @@
 #include <openssl/rand.h>
 
 #include "adapter.h"
+#include "answer.h"
 #include "buf.h"
 #include "fleet.h"
 #include "hub.h"
+#include "idmap.h"
 #include "jsonv.h"
 #include "log.h"
 #include "redis.h"
@@ -31,6 +33,17 @@ static struct buf bus_out, bus_chan;
 static char *bus_req_prefix;  /* "<key>-request#" */
 static char *bus_resp_prefix; /* "<key>-response#" */
 static const char *bus_py_channel;
+
+/* A namespace whose request and response channels this node subscribed
+ * to (exactly: PUBSUB NUMSUB, Node's server count, counts this node). */
+struct bus_nsp {
+    struct idmap_node node;
+    char name[];
+};
+static struct idmap bus_nsps;
+/* Clients name namespaces: one line a second however many. */
+static struct log_summary bus_nsps_over = LOG_SUMMARY_INIT(
+    "namespaces over 1000 whose fleet requests are not answered here");
 
 int bus_enabled(void) { return bus_on; }
 
@@ -65,6 +78,23 @@ static int bus_publish(void *arg, const char *nsp, const struct hub_target *t,
     return rc;
 }
 
+/* 1 when JSON text holds a NUL escape (\u0000): cJSON's strings end
+ * there, and a name "a\u0000b" would be taken for "a". */
+static int bus_json_nul(const char *data, size_t len)
+{
+    const char *p = data, *end = data + len, *q;
+    size_t slashes;
+
+    while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
+        for (q = p, slashes = 0; q > data && q[-1] == '\\'; q--)
+            slashes++;
+        if (slashes % 2 == 0) /* not itself an escaped backslash */
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
 /* The names of a JSON array of strings into `v` (n of them, at most
  * cap); -1 when it is no such array or a name is invalid. */
 static int bus_names(const cJSON *a, const char **v, size_t cap, size_t *n)
@@ -86,92 +116,86 @@ static int bus_names(const cJSON *a, const char **v, size_t cap, size_t *n)
     return 0;
 }
 
-/* 1 when JSON text holds a NUL escape (\u0000): cJSON's strings end
- * there, and a name "a\u0000b" would be taken for "a". */
-static int bus_json_nul(const char *data, size_t len)
+/* A request of another node or an emitter: answered (answer.c). */
+static void bus_request(const char *nsp, const char *data, size_t len)
 {
-    const char *p = data, *end = data + len, *q;
-    size_t slashes;
-
-    while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
-        for (q = p, slashes = 0; q > data && q[-1] == '\\'; q--)
-            slashes++;
-        if (slashes % 2 == 0) /* not itself an escaped backslash */
-            return 1;
-        p++;
+    switch (answer_request(nsp, data, len)) {
+    case ANSWER_HANDLED:
+        bus_stats.requests++;
+        break;
+    case ANSWER_OWN:
+        bus_stats.own++;
+        break;
+    case ANSWER_IGNORED:
+        bus_stats.requests_ignored++;
+        break;
+    default:
+        bus_stats.malformed++;
     }
+}
+
+void bus_response(const char *nsp, const char *data, size_t len)
+{
+    bus_stats.responses++;
+    fleet_response(nsp, data, len);
+}
+
+/* The namespace of a request or response channel: "<prefix><nsp>#" or
+ * (our own response channel) "<prefix><nsp>#<uid>#" into nsp. Returns 0,
+ * or -1 when the channel is none of these. */
+static int bus_channel_nsp(const char *channel, size_t clen, const char *prefix,
+                           char *nsp)
+{
+    size_t plen = strlen(prefix), ulen = strlen(bus_uid), n;
+
+    if (clen <= plen + 1 || memcmp(channel, prefix, plen) != 0 ||
+        channel[clen - 1] != '#')
+        return -1;
+    n = clen - plen - 1;
+    if (n > ulen + 1 && channel[plen + n - ulen - 1] == '#' &&
+        memcmp(channel + plen + n - ulen, bus_uid, ulen) == 0 &&
+        idmap_getn(&bus_nsps, channel + plen, n - ulen - 1) != NULL)
+        n -= ulen + 1;
+    if (n > SOCK_MAX_NSP_NAME)
+        return -1;
+    memcpy(nsp, channel + plen, n);
+    nsp[n] = '\0';
     return 0;
 }
 
-/* Collects socket ids (hub_audience's callback). */
-static void bus_collect(void *arg, const char *sid)
+/* Subscribes to the request and response channels of namespace `nsp`,
+ * once, for at most BUS_MAX_NAMESPACES namespaces (the hub's callback on
+ * a new namespace; "/" at start). Never unsubscribed: see bus.h. */
+static void bus_nsp_created(void *arg, const char *nsp)
 {
-    struct buf *b = arg;
+    struct bus_nsp *n;
+    struct buf ch = BUF_INIT;
+    int rc;
 
-    buf_append(b, sid, strlen(sid) + 1);
-}
-
-/* A request on "<key>-request#<nsp>#". Handled: socketsJoin,
- * socketsLeave and disconnectSockets in the form Node 8.x and the
- * emitter publish (with "opts", no answer awaited). The others wait for
- * answers from the nodes that subscribed to the channel; socketiod only
- * matches it by pattern, so Node does not count it and never waits for it
- * (docs/scale-out.md). */
-static void bus_request(const char *nsp, const char *data, size_t len)
-{
-    const char *rooms[256], *except[256], *add[256], *sid;
-    const cJSON *type, *opts;
-    struct buf sids = BUF_INIT;
-    struct hub_target t;
-    size_t nadd = 0, i;
-    const char *err;
-    cJSON *req;
-
-    if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
-        bus_json_nul(data, len) ||
-        (req = cJSON_ParseWithLength(data, len)) == NULL) {
-        bus_stats.requests_ignored++; /* msgpack: a broadcast with acks */
+    (void)arg;
+    if (idmap_get(&bus_nsps, nsp) != NULL)
+        return;
+    if (bus_nsps.count >= BUS_MAX_NAMESPACES) {
+        bus_stats.namespaces_unanswered++;
+        log_countf(&bus_nsps_over, NULL, NULL, "%s", nsp);
         return;
     }
-    type = cJSON_GetObjectItemCaseSensitive(req, "type");
-    opts = cJSON_GetObjectItemCaseSensitive(req, "opts");
-    memset(&t, 0, sizeof t);
-    t.nsp = nsp;
-    t.rooms = rooms;
-    t.except = except;
-    if (!cJSON_IsNumber(type) || !cJSON_IsObject(opts) ||
-        type->valueint < ADAPTER_REQ_REMOTE_JOIN ||
-        type->valueint > ADAPTER_REQ_REMOTE_DISCONNECT ||
-        bus_names(cJSON_GetObjectItemCaseSensitive(opts, "rooms"), rooms, 256,
-                  &t.nrooms) != 0 ||
-        bus_names(cJSON_GetObjectItemCaseSensitive(opts, "except"), except, 256,
-                  &t.nexcept) != 0 ||
-        (type->valueint != ADAPTER_REQ_REMOTE_DISCONNECT &&
-         bus_names(cJSON_GetObjectItemCaseSensitive(req, "rooms"), add, 256,
-                   &nadd) != 0)) {
-        bus_stats.requests_ignored++;
-        goto done;
-    }
-    bus_stats.requests++;
-    hub_audience(&t, bus_collect, &sids);
-    for (sid = sids.data; sid != NULL && sid < sids.data + sids.len;
-         sid += strlen(sid) + 1) {
-        if (type->valueint == ADAPTER_REQ_REMOTE_DISCONNECT) {
-            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "close")))
-                hub_close(sid);
-            else
-                hub_disconnect(sid);
-            continue;
-        }
-        for (i = 0; i < nadd; i++)
-            if ((type->valueint == ADAPTER_REQ_REMOTE_JOIN
-                     ? hub_join(sid, add[i], &err)
-                     : hub_leave(sid, add[i], &err)) != 0)
-                log_info("bus: socket %s: %s: %s", sid, add[i], err);
-    }
-done:
-    buf_free(&sids);
-    cJSON_Delete(req);
+    if ((n = malloc(sizeof *n + strlen(nsp) + 1)) == NULL)
+        return;
+    strcpy(n->name, nsp);
+    idmap_put(&bus_nsps, &n->node, n->name);
+    rc = buf_printf(&ch, "%s%s#", bus_req_prefix, nsp) != 0 ||
+         redis_subscribe(ch.data) != 0;
+    buf_reset(&ch);
+    rc = rc || buf_printf(&ch, "%s%s#", bus_resp_prefix, nsp) != 0 ||
+         redis_subscribe(ch.data) != 0;
+    buf_reset(&ch);
+    rc = rc ||
+         buf_printf(&ch, "%s%s#%s#", bus_resp_prefix, nsp, bus_uid) != 0 ||
+         redis_subscribe(ch.data) != 0;
+    buf_free(&ch);
+    if (rc)
+        log_warn("bus: namespace %s: out of memory subscribing", nsp);
 }
 
 /* A message of python-socketio's RedisManager (write-only or a server):
@@ -251,35 +275,10 @@ done:
     cJSON_Delete(msg);
 }
 
-void bus_response(const char *nsp, const char *data, size_t len)
-{
-    fleet_response(nsp, data, len);
-}
-
-/* The namespace of a response channel "<key>-response#<nsp>#" or
- * "<key>-response#<nsp>#<uid>#" (this node's uid only) into nsp[cap];
- * -1 when it is neither. */
-static int bus_response_nsp(const char *channel, size_t clen, char *nsp,
-                            size_t cap)
-{
-    size_t plen = strlen(bus_resp_prefix), ulen = strlen(bus_uid), n;
-
-    if (clen < plen + 2 || channel[clen - 1] != '#')
-        return -1;
-    n = clen - plen - 1;
-    if (n > ulen + 1 && channel[plen + n - ulen - 1] == '#' &&
-        memcmp(channel + plen + n - ulen, bus_uid, ulen) == 0)
-        n -= ulen + 1;
-    if (n == 0 || n >= cap)
-        return -1;
-    memcpy(nsp, channel + plen, n);
-    nsp[n] = '\0';
-    return 0;
-}
-
 void bus_message(void *arg, const char *channel, size_t clen, const char *data,
                  size_t len)
 {
+    char nsp[SOCK_MAX_NSP_NAME + 1];
     struct frame *att[64], **attach = att;
     struct adapter_msg m;
     struct hub_target t;
@@ -298,26 +297,12 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
         bus_python(data, len);
         return;
     }
-    if (clen > strlen(bus_req_prefix) &&
-        memcmp(channel, bus_req_prefix, strlen(bus_req_prefix)) == 0) {
-        char nsp[SOCK_MAX_NSP_NAME + 1];
-        size_t nlen = clen - strlen(bus_req_prefix) - 1;
-        if (channel[clen - 1] != '#' || nlen == 0 || nlen >= sizeof nsp) {
-            bus_stats.requests_ignored++;
-            return;
-        }
-        memcpy(nsp, channel + strlen(bus_req_prefix), nlen);
-        nsp[nlen] = '\0';
+    if (bus_channel_nsp(channel, clen, bus_req_prefix, nsp) == 0) {
         bus_request(nsp, data, len);
         return;
     }
-    if (bus_resp_prefix != NULL && clen > strlen(bus_resp_prefix) &&
-        memcmp(channel, bus_resp_prefix, strlen(bus_resp_prefix)) == 0) {
-        char nsp[SOCK_MAX_NSP_NAME + 1];
-        if (bus_response_nsp(channel, clen, nsp, sizeof nsp) == 0)
-            bus_response(nsp, data, len);
-        else
-            bus_stats.requests_ignored++;
+    if (bus_channel_nsp(channel, clen, bus_resp_prefix, nsp) == 0) {
+        bus_response(nsp, data, len);
         return;
     }
     if (adapter_uid(data, len, &uid, &uid_len) == 0 &&
@@ -380,38 +365,30 @@ int bus_setup(struct event_base *base, const struct bus_config *cfg,
      * channels are "<key>-request#..." and stay out of it). */
     rc = adapter_pattern(&pat, bus_key) != 0 || redis_psubscribe(pat.data);
     buf_reset(&pat);
-    /* The requests, by pattern too (see bus_request). */
     if (rc == 0) {
-        char *req_key = NULL;
         buf_reset(&pat);
-        rc = buf_printf(&pat, "%s-request", bus_key) != 0 ||
-             (req_key = buf_dup(pat.data, pat.len)) == NULL ||
-             (bus_req_prefix = malloc(pat.len + 2)) == NULL;
+        rc = buf_printf(&pat, "%s-request#", bus_key) != 0 ||
+             (bus_req_prefix = buf_dup(pat.data, pat.len)) == NULL;
+        buf_reset(&pat);
+        rc = rc || buf_printf(&pat, "%s-response#", bus_key) != 0 ||
+             (bus_resp_prefix = buf_dup(pat.data, pat.len)) == NULL ||
+             idmap_init(&bus_nsps) != 0;
+    }
+    /* The answers to this node's requests (fleet.c) in a namespace it has
+     * no socket of (so no exact subscription, below): "<key>-response#*".
+     * A channel both subscribed and matched is read once (redis.c). */
+    if (rc == 0) {
+        buf_reset(&pat);
+        rc = buf_printf(&pat, "%s-response", bus_key) != 0;
         if (rc == 0) {
-            snprintf(bus_req_prefix, pat.len + 2, "%s#", req_key);
+            char *resp_key = buf_dup(pat.data, pat.len);
             buf_reset(&pat);
-            rc = adapter_pattern(&pat, req_key) != 0 ||
+            rc = resp_key == NULL || adapter_pattern(&pat, resp_key) != 0 ||
                  redis_psubscribe(pat.data) != 0;
+            free(resp_key);
         }
-        free(req_key);
     }
     buf_free(&pat);
-    /* The answers to this node's requests (fleet.c), every namespace's,
-     * by pattern: "<key>-response#*". */
-    if (rc == 0) {
-        char *resp_key = NULL;
-        rc = buf_printf(&pat, "%s-response", bus_key) != 0 ||
-             (resp_key = buf_dup(pat.data, pat.len)) == NULL ||
-             (bus_resp_prefix = malloc(pat.len + 2)) == NULL;
-        if (rc == 0) {
-            snprintf(bus_resp_prefix, pat.len + 2, "%s#", resp_key);
-            buf_reset(&pat);
-            rc = adapter_pattern(&pat, resp_key) != 0 ||
-                 redis_psubscribe(pat.data) != 0;
-        }
-        free(resp_key);
-        buf_free(&pat);
-    }
     bus_py_channel = cfg->python_channel;
     if (rc == 0 && bus_py_channel != NULL)
         rc = redis_subscribe(bus_py_channel);
@@ -419,9 +396,26 @@ int bus_setup(struct event_base *base, const struct bus_config *cfg,
         *cause = "out of memory";
         return -1;
     }
+    answer_setup(bus_key, bus_uid, bus_max_message, cfg->path);
+    /* "/" now, every other namespace as the hub creates it. */
+    bus_nsp_created(NULL, "/");
+    hub_set_nsp_created(bus_nsp_created, NULL);
     hub_set_publish(bus_publish, NULL);
     bus_on = 1;
     return 0;
+}
+
+static void bus_nsps_free(void)
+{
+    struct idmap_node *node;
+    size_t b;
+
+    for (b = 0; bus_nsps.buckets != NULL && b <= bus_nsps.mask; b++)
+        while ((node = bus_nsps.buckets[b]) != NULL) {
+            idmap_del(&bus_nsps, node);
+            free(node);
+        }
+    idmap_free(&bus_nsps);
 }
 
 void bus_shutdown(void)
@@ -429,13 +423,15 @@ void bus_shutdown(void)
     if (!bus_on)
         return;
     hub_set_publish(NULL, NULL);
+    hub_set_nsp_created(NULL, NULL);
     redis_shutdown();
+    answer_shutdown();
     adapter_scratch_free(&bus_scratch);
     buf_free(&bus_out);
     buf_free(&bus_chan);
     free(bus_req_prefix);
-    bus_req_prefix = NULL;
     free(bus_resp_prefix);
-    bus_resp_prefix = NULL;
+    bus_req_prefix = bus_resp_prefix = NULL;
+    bus_nsps_free();
     bus_on = 0;
 }

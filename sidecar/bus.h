@@ -16,21 +16,37 @@ struct bus_config {
     unsigned timeout_ms;
     size_t max_message;
     const char *python_channel; /* python-socketio's; NULL: not read */
-    size_t outbox; /* --redis-outbox: bytes kept while Redis is away */
+    size_t outbox;    /* --redis-outbox: bytes kept while Redis is away */
+    const char *path; /* --path, for fetchSockets' handshake url */
 };
 
+/* Namespaces whose request and response channels this node subscribes to
+ * ("/" at start, then each the hub creates): Node nodes count this node
+ * in those (PUBSUB NUMSUB) and wait for its answers, which answer.c
+ * gives. Namespaces are named by clients, so they are capped; past the
+ * cap a namespace's requests are not seen here (Node does not count this
+ * node there, so nobody waits). A namespace stays subscribed once its
+ * last socket is gone, as Node's do: an unsubscribe followed by a quick
+ * resubscribe loses the channel's callback in hiredis 0.14 (its
+ * unsubscribe reply drops the entry the new subscribe made), and the
+ * answers of an empty namespace are empty lists. */
+#define BUS_MAX_NAMESPACES 1000
+
 struct bus_stats {
-    uint64_t published;   /* broadcasts handed to Redis */
-    uint64_t unpublished; /* emits neither published nor kept in the
-                             outbox: no room, volatile while Redis is
-                             unreachable, or data that would not encode */
-    uint64_t received;    /* broadcasts of other nodes delivered here */
-    uint64_t own;         /* our own, echoed back: ignored */
-    uint64_t malformed;   /* dropped: not a classic broadcast */
-    uint64_t oversized;   /* dropped: over --redis-max-message */
-    uint64_t requests;    /* socketsJoin/Leave, disconnectSockets applied */
-    uint64_t requests_ignored; /* request types not handled yet */
+    uint64_t published;        /* broadcasts handed to Redis */
+    uint64_t unpublished;      /* emits neither published nor kept in the
+                                  outbox: no room, volatile while Redis is
+                                  unreachable, or data that would not encode */
+    uint64_t received;         /* broadcasts of other nodes delivered here */
+    uint64_t own;              /* our own, echoed back: ignored */
+    uint64_t malformed;        /* dropped: not a classic broadcast */
+    uint64_t oversized;        /* dropped: over --redis-max-message */
+    uint64_t requests;         /* requests of other nodes answered or applied */
+    uint64_t requests_ignored; /* request types that ask nothing; python
+                                  methods other than emit */
     uint64_t python;           /* python-socketio emits delivered here */
+    uint64_t responses;        /* messages on the response channels */
+    uint64_t namespaces_unanswered; /* namespaces over BUS_MAX_NAMESPACES */
 };
 
 extern struct bus_stats bus_stats;
@@ -52,8 +68,9 @@ int bus_enabled(void);
 void bus_message(void *arg, const char *channel, size_t clen, const char *data,
                  size_t len);
 
-/* An answer on a response channel "<key>-response#<nsp>#[<uid>#]", to a
- * request of this node or of another: handed to fleet_response(). */
+/* A message on "<key>-response#<nsp>#" or this node's own
+ * "<key>-response#<nsp>#<uid>#": answers to requests (of this node, or of
+ * others on the shared channel), handed to fleet_response(). */
 void bus_response(const char *nsp, const char *data, size_t len);
 
 void bus_shutdown(void);

@@ -85,6 +85,7 @@ struct hub_ackreq {
     size_t n, cap; /* results filled, and room for */
     struct hub_ack_result *results;
     hub_ack_done done;
+    hub_ack_each each;
     void *arg;
     struct event timer;
     int finished;
@@ -103,6 +104,8 @@ static struct hub_limits hub_lim = {HUB_MAX_CHANNELS_PER_SOCKET, 0, 0,
                                     HUB_FLOOD_DROP};
 static hub_publish_cb hub_pub_cb;
 static void *hub_pub_arg;
+static void (*hub_nsp_cb)(void *arg, const char *nsp);
+static void *hub_nsp_arg;
 static struct hub_member *hub_dead_members;
 static struct turn_node hub_dead_node;
 
@@ -210,6 +213,8 @@ static struct hub_nsp *hub_nsp_get(const char *name, int create)
     TAILQ_INIT(&n->socks);
     idmap_put(&hub_nsps, &n->node, n->name);
     hub_stats.namespaces++;
+    if (hub_nsp_cb != NULL)
+        hub_nsp_cb(hub_nsp_arg, n->name);
     return n;
 }
 
@@ -534,6 +539,8 @@ static void hub_ack_got(void *arg, struct sock *s, const char *data, size_t len,
     if (msglog_enabled && data != NULL)
         msglog_in(1, s->id, sock_meta(s, NULL), s->nsp, r->id, data, len,
                   attach, nattach);
+    if (data != NULL && r->each != NULL && !r->finished)
+        r->each(r->arg, s->id, data, len, attach, nattach);
     if (data != NULL && (res->data = buf_dup(data, len)) != NULL) {
         res->len = len;
         if (nattach > 0 &&
@@ -634,6 +641,15 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
               struct frame *const *attach, unsigned nattach,
               unsigned timeout_ms, hub_ack_done done, void *arg)
 {
+    return hub_emit_each(t, json, len, attach, nattach, timeout_ms, NULL, done,
+                         arg);
+}
+
+long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
+                   struct frame *const *attach, unsigned nattach,
+                   unsigned timeout_ms, hub_ack_each each, hub_ack_done done,
+                   void *arg)
+{
     struct hub_nsp *n = hub_target_nsp(t);
     struct hub_sock *hs, *one = NULL;
     struct hub_channel *ch;
@@ -682,6 +698,7 @@ long hub_emit(const struct hub_target *t, const char *json, size_t len,
         r->waiting = 1; /* held until the loop ends: a receiver may fail
                            synchronously and must not finish us mid-loop */
         r->done = done;
+        r->each = each;
         r->arg = arg;
         evtimer_assign(&r->timer, hub_base, hub_ack_timeout, r);
     }
@@ -748,6 +765,12 @@ void hub_set_publish(hub_publish_cb cb, void *arg)
 {
     hub_pub_cb = cb;
     hub_pub_arg = arg;
+}
+
+void hub_set_nsp_created(void (*cb)(void *arg, const char *nsp), void *arg)
+{
+    hub_nsp_cb = cb;
+    hub_nsp_arg = arg;
 }
 
 const char *hub_socket_nsp(const char *sid)
@@ -1033,6 +1056,9 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
     info.connected_at = (double)sock_connected_at_ms(hs->s) / 1000.0;
     info.channels = list;
     info.nchannels = i;
+    info.meta = sock_meta(hs->s, NULL);
+    info.auth = hs->auth;
+    info.auth_len = hs->auth_len;
     cb(arg, &info);
     if (list != names)
         free(list);

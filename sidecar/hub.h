@@ -71,6 +71,13 @@ struct hub_ack_result {
 typedef void (*hub_ack_done)(void *arg, const struct hub_ack_result *results,
                              size_t n);
 
+/* Runs for each receiver's answer to an acked emit as it arrives (before
+ * hub_ack_done, which sees it again among the results); pointers valid
+ * during the call only. */
+typedef void (*hub_ack_each)(void *arg, const char *sid, const char *data,
+                             size_t len, struct frame *const *attach,
+                             unsigned nattach);
+
 struct hub_info {
     const char *sid;
     const char *eio_sid;
@@ -82,6 +89,9 @@ struct hub_info {
     double connected_at; /* seconds since the epoch */
     const char *const *channels;
     size_t nchannels;
+    const char *meta; /* the handshake's "KEY=value\0...\0\0" */
+    const char *auth; /* the CONNECT payload (kept with a forwarder), or NULL */
+    size_t auth_len;
 };
 
 typedef void (*hub_visit)(void *arg, const struct hub_info *info);
@@ -123,6 +133,13 @@ void hub_sock_disconnect(struct sock *s, const char *reason);
 long hub_emit(const struct hub_target *t, const char *json, size_t len,
               struct frame *const *attach, unsigned nattach,
               unsigned timeout_ms, hub_ack_done done, void *arg);
+
+/* hub_emit() with `done` (not NULL), and `each` runs for every answer as it
+ * arrives, e.g. to pass it on at once. */
+long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
+                   struct frame *const *attach, unsigned nattach,
+                   unsigned timeout_ms, hub_ack_each each, hub_ack_done done,
+                   void *arg);
 
 /* Subscribes / unsubscribes socket `sid`. Return 0, or -1 with *err. */
 int hub_join(const char *sid, const char *channel, const char **err);
@@ -236,6 +253,11 @@ typedef int (*hub_publish_cb)(void *arg, const char *nsp,
                               size_t len, struct frame *const *attach,
                               unsigned nattach);
 void hub_set_publish(hub_publish_cb cb, void *arg);
+
+/* Runs `cb` with the name of each namespace the hub creates (on the first
+ * socket to connect to it), after the record exists; `cb` must not call
+ * back into the hub. NULL: none. */
+void hub_set_nsp_created(void (*cb)(void *arg, const char *nsp), void *arg);
 
 /* The namespace of connected socket `sid`, or NULL when unknown. */
 const char *hub_socket_nsp(const char *sid);

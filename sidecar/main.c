@@ -657,7 +657,8 @@ int main(int argc, char **argv)
                                   main_cfg.redis_timeout_ms,
                                   main_cfg.redis_max_message,
                                   main_cfg.redis_python_channel,
-                                  main_cfg.redis_outbox};
+                                  main_cfg.redis_outbox,
+                                  main_cfg.path};
         if (bus_setup(main_base, &bcfg, &cause) != 0)
             fatal("--redis: %s",
                   cause); /* never the URL: it may hold a password */

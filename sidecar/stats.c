@@ -13,6 +13,7 @@
 #include <malloc.h>
 #endif
 
+#include "answer.h"
 #include "bus.h"
 #include "conn.h"
 #include "engine.h"
@@ -174,6 +175,14 @@ static const struct stats_row stats_rows[] = {
     {"messages_out", NULL, C, &hub_stats.messages_out, NULL, NULL,
      "Messages sent to clients, per receiver."},
     {"emits", NULL, C, &hub_stats.emits, NULL, NULL, "Emits and sends."},
+    {"redis_answers", NULL, C, &answer_stats.answers, NULL, NULL,
+     "Answers to other nodes' requests published on Redis."},
+    {"redis_answers_dropped", NULL, C, &answer_stats.dropped, NULL, NULL,
+     "Answers or acked broadcasts of other nodes given up."},
+    {"redis_answers_truncated", NULL, C, &answer_stats.truncated, NULL, NULL,
+     "List answers cut at 8 MiB."},
+    {"redis_server_side_emits", NULL, C, &answer_stats.server_side_emits, NULL,
+     NULL, "serverSideEmit of other nodes received (acked with null)."},
     {"fcgi_connections", NULL, G, &fcgiserv_stats.open, NULL, NULL,
      "Open FastCGI connections from web servers."},
     {"fcgi_connections_accepted", NULL, C, &fcgiserv_stats.connections, NULL,
@@ -285,11 +294,15 @@ static const struct stats_row stats_redis_rows[] = {
     {"oversized", NULL, C, &bus_stats.oversized, NULL, NULL,
      "Bus messages dropped over --redis-max-message."},
     {"requests", NULL, C, &bus_stats.requests, NULL, NULL,
-     "socketsJoin/Leave and disconnectSockets applied here."},
+     "Requests of other nodes answered or applied here."},
     {"requests_ignored", NULL, C, &bus_stats.requests_ignored, NULL, NULL,
-     "Adapter requests not handled, or malformed."},
+     "Request types that ask nothing of a node; other python methods."},
     {"python", NULL, C, &bus_stats.python, NULL, NULL,
      "python-socketio emits delivered here."},
+    {"responses", NULL, C, &bus_stats.responses, NULL, NULL,
+     "Messages read on the response channels (answers to any node)."},
+    {"namespaces_unanswered", NULL, C, &bus_stats.namespaces_unanswered, NULL,
+     NULL, "Namespaces over the 1000 whose requests this node subscribes to."},
 };
 #undef C
 #undef G

@@ -415,6 +415,65 @@ static void test_audience(void)
     close_all();
 }
 
+static int each_n, nsps_created;
+static char each_data[64];
+
+static void on_each(void *arg, const char *sid, const char *data, size_t len,
+                    struct frame *const *attach, unsigned nattach)
+{
+    (void)arg;
+    (void)attach;
+    (void)nattach;
+    CHECK(strcmp(sid, cl[0].sid) == 0);
+    each_n++;
+    snprintf(each_data, sizeof each_data, "%.*s", (int)len, data);
+}
+
+static void on_nsp(void *arg, const char *nsp)
+{
+    (void)arg;
+    nsps_created += strcmp(nsp, "/") == 0;
+}
+
+/* hub_emit_each passes each answer on as it comes; `done` runs once, when
+ * the last receiver went away unanswered. The namespace callback runs
+ * when "/" is made again for the first socket. */
+static void test_each_ack(void)
+{
+    struct hub_target t;
+    char pkt[64], *end;
+    const char *p;
+    long id;
+
+    hub_set_nsp_created(on_nsp, NULL);
+    open_client(0, 0);
+    open_client(1, 0);
+    CHECK(nsps_created == 1);
+    memset(&t, 0, sizeof t);
+    t.flags = HUB_F_LOCAL;
+    acks_done = 0;
+    CHECK(hub_emit_each(&t, "[\"q\"]", 5, NULL, 0, 60000, on_each, ack_done,
+                        NULL) == 2);
+    turns();
+    p = cl[0].in ? strstr(cl[0].in, "42") : NULL;
+    CHECK(p != NULL);
+    if (p == NULL)
+        return;
+    id = strtol(p + 2, &end, 10);
+    CHECK(*end == '[');
+    snprintf(pkt, sizeof pkt, "43%ld[\"yes\",2]", id);
+    send_text(&cl[0], pkt, strlen(pkt));
+    turns();
+    CHECK(each_n == 1 && strcmp(each_data, "[\"yes\",2]") == 0);
+    CHECK(acks_done == 0); /* B has not answered */
+    close(cl[1].fd);
+    cl[1].fd = -1;
+    turns();
+    CHECK(acks_done == 1 && each_n == 1);
+    close_all();
+    hub_set_nsp_created(NULL, NULL);
+}
+
 int main(void)
 {
     setup();
@@ -423,5 +482,6 @@ int main(void)
     test_acked_channel_broadcast();
     test_relay_sender_disconnected();
     test_audience();
+    test_each_ack();
     return T_DONE();
 }
