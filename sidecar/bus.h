@@ -28,7 +28,11 @@ struct bus_stats {
     uint64_t oversized;   /* dropped: over --redis-max-message */
     uint64_t requests;    /* socketsJoin/Leave, disconnectSockets applied */
     uint64_t requests_ignored; /* request types not handled yet */
-    uint64_t python;           /* python-socketio emits delivered here */
+    uint64_t python;           /* python-socketio messages acted on here (emit,
+                                  enter_room, leave_room, close_room, disconnect) */
+    uint64_t python_refused;   /* python-socketio pickles refused: an opcode
+                                  outside the data-only subset (one that
+                                  imports or calls), malformed, over a cap */
 };
 
 extern struct bus_stats bus_stats;

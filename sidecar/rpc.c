@@ -636,7 +636,8 @@ static void rpc_add_redis(cJSON *r)
              {"oversized", bus_stats.oversized},
              {"requests", bus_stats.requests},
              {"requests_ignored", bus_stats.requests_ignored},
-             {"python", bus_stats.python}};
+             {"python", bus_stats.python},
+             {"python_refused", bus_stats.python_refused}};
     cJSON *o = cJSON_AddObjectToObject(r, "redis");
     size_t i;
 
