@@ -267,11 +267,14 @@ static void bus_python_apply(const cJSON *msg, const cJSON *args,
         (arr = cJSON_CreateArray()) == NULL)
         goto bad;
     cJSON_AddItemToArray(arr, cJSON_CreateString(event->valuestring));
-    if (args != NULL)
+    if (args != NULL) {
         cJSON_ArrayForEach(v, args)
+        {
             cJSON_AddItemReferenceToArray(arr, (cJSON *)v);
-    else if (data != NULL && !cJSON_IsNull(data))
+        }
+    } else if (data != NULL && !cJSON_IsNull(data)) {
         cJSON_AddItemReferenceToArray(arr, (cJSON *)data);
+    }
     if ((json = cJSON_PrintUnformatted(arr)) == NULL)
         goto done;
     bus_stats.python++;
