@@ -248,7 +248,8 @@ const struct options_entry options_table[] = {
      "bus messages taken (longer ones are dropped and counted)"},
     {"redis-python-channel", 0, OPTIONS_STRING, "NAME", 0, 0, NULL, NULL, NULL,
      0, 0, AT(redis_python_channel), NULL, NULL, NULL,
-     "python-socketio's channel to read (e.g. socketio; its JSON form only; "
+     "python-socketio's channel to read (e.g. socketio; JSON, and pickles "
+     "read as data only, never executed; "
      "off when unset)"},
 
     {"message-log-format", 0, OPTIONS_STRING, "FMT", 0, 0, NULL, NULL,
