@@ -19,6 +19,7 @@
 #include "idmap.h"
 #include "jsonv.h"
 #include "log.h"
+#include "pickle.h"
 #include "redis.h"
 #include "sio.h"
 
@@ -198,42 +199,108 @@ static void bus_nsp_created(void *arg, const char *nsp)
         log_warn("bus: namespace %s: out of memory subscribing", nsp);
 }
 
-/* A message of python-socketio's RedisManager (write-only or a server):
- * {"method": "emit", "event", "data", "namespace", "room", "skip_sid",
- * "callback", "host_id"}. Only its JSON form is read (python-socketio
- * 5.14 and later); the pickles of older ones (Debian 12's 5.7.2) are
- * never unpickled: dropped as malformed. As its receivers do, `data` is
- * the one argument (none when null); `room` and `skip_sid` a name, a list
- * or null; a callback is not carried back (delivered without ack). */
-static void bus_python(const char *data, size_t len)
+/* Collects socket ids (hub_audience's callback). */
+static void bus_collect(void *arg, const char *sid)
 {
-    const char *rooms[256], *except[256], *ns;
-    const cJSON *method, *event, *args, *v;
-    struct hub_target t;
-    char *json = NULL;
-    cJSON *msg, *arr = NULL;
+    struct buf *b = arg;
 
-    if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
-        bus_json_nul(data, len) ||
-        (msg = cJSON_ParseWithLength(data, len)) == NULL) {
-        bus_stats.malformed++;
-        log_info("bus: python-socketio message dropped: %s",
-                 len > 0 && (unsigned char)data[0] == 0x80
-                     ? "a pickle (never unpickled)"
-                 : len > 0 && data[0] == '{' && jsonv_valid(data, len)
-                     ? "a NUL (\\u0000) in it"
-                     : "not JSON");
+    buf_append(b, sid, strlen(sid) + 1);
+}
+
+/* A string member of `msg` that is a valid name, or NULL. */
+static const char *bus_py_name(const cJSON *msg, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, key);
+
+    return cJSON_IsString(v) &&
+                   sio_name_valid(v->valuestring, strlen(v->valuestring))
+               ? v->valuestring
+               : NULL;
+}
+
+/* enter_room, leave_room, disconnect of one socket, and close_room:
+ * applied when the socket is here, in that namespace (as python-socketio's
+ * servers check is_connected), or to the room's sockets here. */
+static void bus_python_control(const char *method, const cJSON *msg,
+                               const char *ns)
+{
+    const char *sid = bus_py_name(msg, "sid"), *room = bus_py_name(msg, "room");
+    const char *nsp, *s, *err;
+    struct buf sids = BUF_INIT;
+    struct hub_target t;
+
+    if (strcmp(method, "close_room") == 0) {
+        if (room == NULL)
+            goto bad;
+        memset(&t, 0, sizeof t);
+        t.nsp = ns;
+        t.rooms = &room;
+        t.nrooms = 1;
+        hub_audience(&t, bus_collect, &sids);
+        for (s = sids.data; s != NULL && s < sids.data + sids.len;
+             s += strlen(s) + 1)
+            if (hub_leave(s, room, &err) != 0)
+                log_info("bus: socket %s: %s: %s", s, room, err);
+        buf_free(&sids);
+        bus_stats.python++;
         return;
     }
+    if (sid == NULL || (strcmp(method, "disconnect") != 0 && room == NULL))
+        goto bad;
+    bus_stats.python++;
+    if ((nsp = hub_socket_nsp(sid)) == NULL || strcmp(nsp, ns) != 0)
+        return; /* on another node */
+    if (strcmp(method, "disconnect") == 0)
+        hub_disconnect(sid);
+    else if ((strcmp(method, "enter_room") == 0
+                  ? hub_join(sid, room, &err)
+                  : hub_leave(sid, room, &err)) != 0)
+        log_info("bus: socket %s: %s: %s", sid, room, err);
+    return;
+bad:
+    bus_stats.malformed++;
+    log_info("bus: python-socketio %s dropped: bad names", method);
+}
+
+/* A message of python-socketio's RedisManager (write-only or a server),
+ * read from JSON or from a pickle: {"method": "emit", "event", "data",
+ * "namespace", "room", "skip_sid", "callback", "host_id"}, or
+ * "enter_room"/"leave_room" (sid, room, namespace), "close_room" (room,
+ * namespace), "disconnect" (sid, namespace). `args` is the emit's
+ * argument list when the sender said it (a pickled tuple); NULL: `data`
+ * is the one argument (none when null), as its receivers take JSON.
+ * `room` and `skip_sid` are a name, a list or null; a callback is not
+ * carried back (delivered without ack). */
+static void bus_python_apply(const cJSON *msg, const cJSON *args,
+                             struct frame *const *attach, unsigned nattach)
+{
+    const char *rooms[256], *except[256], *ns;
+    const cJSON *method, *event, *data, *v;
+    struct hub_target t;
+    char *json = NULL;
+    cJSON *arr = NULL;
+
     method = cJSON_GetObjectItemCaseSensitive(msg, "method");
-    if (!cJSON_IsString(method) || strcmp(method->valuestring, "emit") != 0) {
-        bus_stats.requests_ignored++;
-        goto done;
-    }
-    event = cJSON_GetObjectItemCaseSensitive(msg, "event");
-    args = cJSON_GetObjectItemCaseSensitive(msg, "data");
     v = cJSON_GetObjectItemCaseSensitive(msg, "namespace");
     ns = cJSON_IsString(v) ? v->valuestring : "/";
+    if (!cJSON_IsString(method)) {
+        bus_stats.requests_ignored++;
+        return;
+    }
+    if (strcmp(method->valuestring, "emit") != 0) {
+        if (strcmp(method->valuestring, "enter_room") != 0 &&
+            strcmp(method->valuestring, "leave_room") != 0 &&
+            strcmp(method->valuestring, "close_room") != 0 &&
+            strcmp(method->valuestring, "disconnect") != 0)
+            bus_stats.requests_ignored++; /* callback: for a server */
+        else if (ns[0] != '/' || !sio_name_valid(ns, strlen(ns)))
+            goto bad;
+        else
+            bus_python_control(method->valuestring, msg, ns);
+        return;
+    }
+    event = cJSON_GetObjectItemCaseSensitive(msg, "event");
+    data = cJSON_GetObjectItemCaseSensitive(msg, "data");
     memset(&t, 0, sizeof t);
     t.nsp = ns;
     t.rooms = rooms;
@@ -259,12 +326,18 @@ static void bus_python(const char *data, size_t len)
         (arr = cJSON_CreateArray()) == NULL)
         goto bad;
     cJSON_AddItemToArray(arr, cJSON_CreateString(event->valuestring));
-    if (args != NULL && !cJSON_IsNull(args))
-        cJSON_AddItemReferenceToArray(arr, (cJSON *)args);
+    if (args != NULL) {
+        cJSON_ArrayForEach(v, args)
+        {
+            cJSON_AddItemReferenceToArray(arr, (cJSON *)v);
+        }
+    } else if (data != NULL && !cJSON_IsNull(data)) {
+        cJSON_AddItemReferenceToArray(arr, (cJSON *)data);
+    }
     if ((json = cJSON_PrintUnformatted(arr)) == NULL)
         goto done;
     bus_stats.python++;
-    hub_emit(&t, json, strlen(json), NULL, 0, 0, NULL, NULL);
+    hub_emit(&t, json, strlen(json), attach, nattach, 0, NULL, NULL);
     goto done;
 bad:
     bus_stats.malformed++;
@@ -272,6 +345,101 @@ bad:
 done:
     cJSON_free(json);
     cJSON_Delete(arr);
+}
+
+/* A pickle of python-socketio up to 5.13 (Debian 12's 5.7.2): read by
+ * pickle.c's data-only reader, never unpickled by Python's rules (no
+ * opcode that imports or calls is taken), then acted on as the JSON form.
+ * Its `data` as 5.7.2's servers take it: a tuple is the argument list,
+ * anything else the one argument (none when None); bytes anywhere in it
+ * become attachments, byte for byte. */
+static void bus_python_pickle(const char *data, size_t len)
+{
+    struct buf json = BUF_INIT, bins = BUF_INIT, scratch = BUF_INIT;
+    struct frame *att[64], **attach = att;
+    const struct pickle_bin *b;
+    cJSON *msg = NULL, *args = NULL;
+    const char *why = "not a dict";
+    struct pickle *pk;
+    size_t i, n = 0, nbins;
+    unsigned root;
+    long dv;
+    int kind;
+
+    if ((pk = pickle_load(data, len, &why)) == NULL ||
+        pickle_kind(pk, (root = pickle_root(pk))) != PICKLE_DICT ||
+        pickle_json(pk, root, bus_max_message, &json, &scratch, &why) != 0)
+        goto refused;
+    /* cJSON would end a string at a NUL, as in the JSON form */
+    if (bus_json_nul(json.data, json.len)) {
+        why = "a NUL in a string";
+        goto refused;
+    }
+    if ((dv = pickle_get(pk, root, "data")) >= 0 &&
+        (kind = pickle_kind(pk, (unsigned)dv)) != PICKLE_NONE) {
+        buf_reset(&scratch);
+        if ((kind != PICKLE_TUPLE && buf_putc(&scratch, '[') != 0) ||
+            pickle_json(pk, (unsigned)dv, bus_max_message, &scratch, &bins,
+                        &why) != 0 ||
+            (kind != PICKLE_TUPLE && buf_putc(&scratch, ']') != 0))
+            goto refused;
+        if (bus_json_nul(scratch.data, scratch.len)) {
+            why = "a NUL in a string";
+            goto refused;
+        }
+        if ((args = cJSON_ParseWithLength(scratch.data, scratch.len)) == NULL)
+            goto done; /* out of memory: what pickle_json writes is JSON */
+    } else if ((args = cJSON_CreateArray()) == NULL) {
+        goto done;
+    }
+    if ((msg = cJSON_ParseWithLength(json.data, json.len)) == NULL)
+        goto done;
+    nbins = bins.len / sizeof *b;
+    b = (const struct pickle_bin *)(void *)bins.data;
+    if (nbins > 64 && (attach = calloc(nbins, sizeof *attach)) == NULL)
+        goto done;
+    for (n = 0; n < nbins; n++)
+        if ((attach[n] = frame_new(b[n].p, b[n].len)) == NULL)
+            goto done;
+    bus_python_apply(msg, args, attach, (unsigned)n);
+    goto done;
+refused:
+    bus_stats.python_refused++;
+    log_info("bus: python-socketio pickle refused: %s", why);
+done:
+    for (i = 0; i < n; i++)
+        frame_unref(attach[i]);
+    if (attach != att)
+        free(attach);
+    cJSON_Delete(msg);
+    cJSON_Delete(args);
+    pickle_free(pk);
+    buf_free(&json);
+    buf_free(&bins);
+    buf_free(&scratch);
+}
+
+/* A message on python-socketio's channel: a pickle (protocol 2 and later
+ * start with PROTO, 0x80) or JSON. */
+static void bus_python(const char *data, size_t len)
+{
+    cJSON *msg;
+
+    if (len > 0 && (unsigned char)data[0] == 0x80) {
+        bus_python_pickle(data, len);
+        return;
+    }
+    if (len == 0 || data[0] != '{' || !jsonv_valid(data, len) ||
+        bus_json_nul(data, len) ||
+        (msg = cJSON_ParseWithLength(data, len)) == NULL) {
+        bus_stats.malformed++;
+        log_info("bus: python-socketio message dropped: %s",
+                 len > 0 && data[0] == '{' && jsonv_valid(data, len)
+                     ? "a NUL (\\u0000) in it"
+                     : "not JSON");
+        return;
+    }
+    bus_python_apply(msg, NULL, NULL, 0);
     cJSON_Delete(msg);
 }
 

@@ -43,8 +43,12 @@ struct bus_stats {
     uint64_t oversized;        /* dropped: over --redis-max-message */
     uint64_t requests;         /* requests of other nodes answered or applied */
     uint64_t requests_ignored; /* request types that ask nothing; python
-                                  methods other than emit */
-    uint64_t python;           /* python-socketio emits delivered here */
+                                  callbacks */
+    uint64_t python;           /* python-socketio messages acted on here (emit,
+                                  enter_room, leave_room, close_room, disconnect) */
+    uint64_t python_refused;   /* python-socketio pickles refused: an opcode
+                                  outside the data-only subset (one that
+                                  imports or calls), malformed, over a cap */
     uint64_t responses;        /* messages on the response channels */
     uint64_t namespaces_unanswered; /* namespaces over BUS_MAX_NAMESPACES */
 };

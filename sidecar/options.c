@@ -252,7 +252,8 @@ const struct options_entry options_table[] = {
      "bus messages taken (longer ones are dropped and counted)"},
     {"redis-python-channel", 0, OPTIONS_STRING, "NAME", 0, 0, NULL, NULL, NULL,
      0, 0, AT(redis_python_channel), NULL, NULL, NULL,
-     "python-socketio's channel to read (e.g. socketio; its JSON form only; "
+     "python-socketio's channel to read (e.g. socketio; JSON, and pickles "
+     "read as data only, never executed; "
      "off when unset)"},
     {"redis-outbox", 0, OPTIONS_SIZE, "BYTES", 0, 1UL << 30, NULL, "16777216",
      NULL, 0, 0, AT(redis_outbox), NULL, NULL, NULL,
