@@ -251,6 +251,8 @@ def test_node_broadcasts_reach_socketiod_clients(daemon, redis, node_peer,
         [clients("v4", Url(peer.url), "/admin")]
     for side in (ours, theirs):
         assert side[0].subscribe("lobby") == [None, "lobby"]
+    # socket.io-client 2.x (Engine.IO v3) and python-socketio, outside lobby
+    others = [clients("v2", d), clients("py", d)]
     cases = [
         ("all", {}, [1, 1, 0]),
         ("room", {"to": ["lobby"]}, [1, 0, 0]),
@@ -266,8 +268,13 @@ def test_node_broadcasts_reach_socketiod_clients(daemon, redis, node_peer,
         peer.emit(via + "-sid", *ARGS, via=via, to=[ours[1].sid])
         peer.emit(via + "-end", via=via)
         peer.emit(via + "-end", via=via, nsp="/admin")
-        for k in ours + theirs:
+        for k in ours + theirs + others:
             k.wait_event(via + "-end")
+        for k in others:
+            assert [len(k.events(via + "-" + name))
+                    for name in ("all", "room", "except", "admin")] == \
+                [1, 0, 1, 0], (via, k)
+            assert k.events(via + "-all") == [ARGS], (via, k)
         for name, kw, want in cases:
             if want is None:
                 continue
