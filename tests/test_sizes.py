@@ -1,5 +1,5 @@
 # Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
-"""DESIGN.md's memory goal, read from `sizes`: what one idle WebSocket
+"""The memory goal, read from `sizes`: what one idle WebSocket
 connection with one socket allocates stays within 1 KB of user space."""
 import os
 import re
