@@ -78,14 +78,16 @@ static void answer_audience(const char *nsp, const struct ansmsg_req *r,
 /* Room for "]}" and the end of the answer under the cap. */
 #define ANSWER_TAIL 16
 
-/* A list answer: one element per string of `items` ("a\0b\0"), cut at
- * the cap. */
+/* A list answer {requestId, <field>: [...]}: `add` appends the element
+ * of each string of `items` ("a\0b\0") to answer_out (0), leaves it out
+ * (1) or fails (-1); elements past the cap are cut, counted and logged. */
 static void answer_list(const char *nsp, const struct ansmsg_req *r,
-                        const char *field, const struct buf *items)
+                        const char *field, const struct buf *items,
+                        int (*add)(void *arg, const char *item), void *arg)
 {
     const char *s;
     size_t mark;
-    int cut = 0;
+    int cut = 0, rc;
 
     buf_reset(&answer_out);
     if (ansmsg_list_open(&answer_out, r->request_id, field) != 0)
@@ -93,9 +95,9 @@ static void answer_list(const char *nsp, const struct ansmsg_req *r,
     for (s = items->data; s != NULL && s < items->data + items->len;
          s += strlen(s) + 1) {
         mark = answer_out.len;
-        if (ansmsg_list_add(&answer_out, s) != 0)
+        if ((rc = add(arg, s)) < 0)
             goto fail;
-        if (answer_out.len + ANSWER_TAIL > answer_max) {
+        if (rc == 0 && answer_out.len + ANSWER_TAIL > answer_max) {
             answer_out.len = mark;
             cut = 1;
             break;
@@ -112,6 +114,13 @@ static void answer_list(const char *nsp, const struct ansmsg_req *r,
     return;
 fail:
     answer_stats.dropped++;
+}
+
+/* A name as an element of the list answer. */
+static int answer_add_name(void *arg, const char *name)
+{
+    (void)arg;
+    return ansmsg_list_add(&answer_out, name) != 0 ? -1 : 0;
 }
 
 /* Channel names of a namespace (hub_channels' callback). */
@@ -160,43 +169,23 @@ static void answer_fetch_one(void *arg, const struct hub_info *in)
         free(rooms);
 }
 
+/* One socket of a REMOTE_FETCH answer (1: gone meanwhile, left out). */
+static int answer_add_socket(void *arg, const char *sid)
+{
+    struct answer_fetch *f = arg;
+
+    if (hub_session(sid, answer_fetch_one, f) != 0)
+        return 1;
+    return f->failed ? -1 : 0;
+}
+
 static void answer_fetch(const char *nsp, const struct ansmsg_req *r)
 {
     struct answer_fetch f = {&answer_out, 0};
     struct buf sids = BUF_INIT;
-    const char *sid;
-    size_t mark;
-    int cut = 0;
 
     answer_audience(nsp, r, &sids);
-    buf_reset(&answer_out);
-    if (ansmsg_list_open(&answer_out, r->request_id, "sockets") != 0)
-        goto fail;
-    for (sid = sids.data; sid != NULL && sid < sids.data + sids.len;
-         sid += strlen(sid) + 1) {
-        mark = answer_out.len;
-        if (hub_session(sid, answer_fetch_one, &f) != 0)
-            continue;
-        if (f.failed)
-            goto fail;
-        if (answer_out.len + ANSWER_TAIL > answer_max) {
-            answer_out.len = mark;
-            cut = 1;
-            break;
-        }
-    }
-    if (ansmsg_list_close(&answer_out) != 0)
-        goto fail;
-    if (cut) {
-        answer_stats.truncated++;
-        log_info("bus: fetchSockets answer of request %s cut at %zu bytes",
-                 r->request_id, answer_max);
-    }
-    answer_publish(nsp, &answer_out);
-    buf_free(&sids);
-    return;
-fail:
-    answer_stats.dropped++;
+    answer_list(nsp, r, "sockets", &sids, answer_add_socket, &f);
     buf_free(&sids);
 }
 
@@ -370,7 +359,7 @@ int answer_request(const char *nsp, const char *data, size_t len)
     switch (r.type) {
     case ADAPTER_REQ_SOCKETS:
         answer_audience(nsp, &r, &items);
-        answer_list(nsp, &r, "sockets", &items);
+        answer_list(nsp, &r, "sockets", &items, answer_add_name, NULL);
         break;
     case ADAPTER_REQ_ALL_ROOMS:
         /* Every room, each socket's own included, as Node lists them. */
@@ -378,7 +367,7 @@ int answer_request(const char *nsp, const char *data, size_t len)
         t.nsp = nsp;
         hub_audience(&t, answer_collect, &items);
         hub_channels(nsp, answer_channel, &items);
-        answer_list(nsp, &r, "rooms", &items);
+        answer_list(nsp, &r, "rooms", &items, answer_add_name, NULL);
         break;
     case ADAPTER_REQ_REMOTE_JOIN:
     case ADAPTER_REQ_REMOTE_LEAVE:

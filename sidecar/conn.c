@@ -287,16 +287,31 @@ static struct log_summary conn_refused_ip =
 static struct log_summary conn_overflows =
     LOG_SUMMARY_INIT("connections closed: queued output over --max-output");
 
+/* An address as text ("local" for a Unix socket) and its port. */
+static void conn_sa_text(const struct sockaddr *sa, char *addr, size_t addrlen,
+                         int *port)
+{
+    addr[0] = '\0';
+    *port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in4->sin_addr, addr, (socklen_t)addrlen);
+        *port = ntohs(in4->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, addr, (socklen_t)addrlen);
+        *port = ntohs(in6->sin6_port);
+    } else if (addrlen > 5) {
+        strcpy(addr, "local");
+    }
+}
+
 static void conn_log_refusal(struct log_summary *s, const struct sockaddr *sa)
 {
-    char peer[INET6_ADDRSTRLEN] = "local";
+    char peer[INET6_ADDRSTRLEN];
+    int port;
 
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer,
-                  sizeof peer);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
-                  sizeof peer);
+    conn_sa_text(sa, peer, sizeof peer, &port);
     log_count(s, peer, NULL);
 }
 
@@ -1113,17 +1128,7 @@ static void conn_event_cb(evutil_socket_t fd, short what, void *arg)
 
 void conn_peer(const struct conn *c, char *addr, size_t addrlen, int *port)
 {
-    addr[0] = '\0';
-    *port = 0;
-    if (c->peer.sa.sa_family == AF_INET) {
-        inet_ntop(AF_INET, &c->peer.in4.sin_addr, addr, (socklen_t)addrlen);
-        *port = ntohs(c->peer.in4.sin_port);
-    } else if (c->peer.sa.sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &c->peer.in6.sin6_addr, addr, (socklen_t)addrlen);
-        *port = ntohs(c->peer.in6.sin6_port);
-    } else if (addrlen > 5) {
-        strcpy(addr, "local");
-    }
+    conn_sa_text(&c->peer.sa, addr, addrlen, port);
 }
 
 /* ---- the request in flight as a struct req ---- */

@@ -30,7 +30,6 @@
 #include "log.h"
 #include "msglog.h"
 #include "pfor.h"
-#include "redis.h"
 #include "rpcmsg.h"
 #include "scgiserv.h"
 #include "sio.h"
