@@ -43,8 +43,9 @@ trap 'rm -f "$log"' EXIT
 set +e
 # Time limits are tests/e2e/conftest.py's own (SIGALRM per phase); keep
 # pytest-timeout, if some other package installed it, from fighting over
-# the same timer.
+# the same timer. --durations: the slowest tests, to keep the suite short.
 "$PY" -m pytest --rootdir="$ROOT" -p no:cacheprovider -p no:timeout -ra \
+    --durations=20 \
     "${paths[@]}" "$@" 2>&1 |
     tee "$log"
 rc=${PIPESTATUS[0]}
