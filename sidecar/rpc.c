@@ -956,10 +956,13 @@ static void rpc_m_disconnect(struct rpc_client *cl, const cJSON *id,
     rpc_reply(cl, id, result);
 }
 
-static void (*rpc_stats_each)(void (*fn)(void *, const char *, double),
+/* Set by stats_setup() before the first request is read. */
+static void (*rpc_stats_each)(enum rpc_stats_group group,
+                              void (*fn)(void *, const char *, double),
                               void *arg);
 
-void rpc_set_stats(void (*each)(void (*fn)(void *, const char *, double),
+void rpc_set_stats(void (*each)(enum rpc_stats_group group,
+                                void (*fn)(void *, const char *, double),
                                 void *arg))
 {
     rpc_stats_each = each;
@@ -970,15 +973,6 @@ static void rpc_stats_add(void *arg, const char *name, double v)
     cJSON_AddNumberToObject(arg, name, v);
 }
 
-static void (*rpc_redis_each)(void (*fn)(void *, const char *, double),
-                              void *arg);
-
-void rpc_set_redis_stats(void (*each)(void (*fn)(void *, const char *, double),
-                                      void *arg))
-{
-    rpc_redis_each = each;
-}
-
 static void rpc_redis_add(void *arg, const char *name, double v)
 {
     if (strcmp(name, "connected") == 0)
@@ -987,33 +981,23 @@ static void rpc_redis_add(void *arg, const char *name, double v)
         cJSON_AddNumberToObject(arg, name, v);
 }
 
-/* stats.redis, with --redis (docs/rpc.md), from stats.c's table too. */
-static void rpc_add_redis(cJSON *r)
+/* stats.cluster's "nodes" is null before the first fleet call. */
+static void rpc_cluster_add(void *arg, const char *name, double v)
 {
-    cJSON *o = cJSON_AddObjectToObject(r, "redis");
-
-    cJSON_AddStringToObject(o, "uid", bus_uid);
-    if (rpc_redis_each != NULL)
-        rpc_redis_each(rpc_redis_add, o);
+    if (strcmp(name, "nodes") == 0 && v < 0)
+        cJSON_AddNullToObject(arg, name);
+    else
+        cJSON_AddNumberToObject(arg, name, v);
 }
 
-/* stats.cluster, with --redis: the fleet as this node sees it. */
-static void rpc_add_cluster(cJSON *r)
+/* stats.redis and stats.cluster (docs/rpc.md), with --redis. */
+static void rpc_add_group(cJSON *r, const char *key, enum rpc_stats_group group,
+                          void (*add)(void *, const char *, double))
 {
-    cJSON *o = cJSON_AddObjectToObject(r, "cluster");
+    cJSON *o = cJSON_AddObjectToObject(r, key);
 
     cJSON_AddStringToObject(o, "uid", bus_uid);
-    if (fleet_stats.nodes >= 0)
-        cJSON_AddNumberToObject(o, "nodes", (double)fleet_stats.nodes);
-    else
-        cJSON_AddNullToObject(o, "nodes");
-    cJSON_AddNumberToObject(o, "requests", (double)fleet_stats.requests);
-    cJSON_AddNumberToObject(o, "incomplete", (double)fleet_stats.incomplete);
-    cJSON_AddNumberToObject(o, "answers", (double)fleet_stats.answers);
-    cJSON_AddNumberToObject(o, "unknown", (double)fleet_stats.unknown);
-    cJSON_AddNumberToObject(o, "malformed", (double)fleet_stats.malformed);
-    cJSON_AddNumberToObject(o, "refused", (double)fleet_stats.refused);
-    cJSON_AddNumberToObject(o, "pending", (double)fleet_stats.pending);
+    rpc_stats_each(group, add, o);
 }
 
 /* The numbers come from stats.c's table, the one /metrics renders too. */
@@ -1022,15 +1006,14 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
     cJSON *r = cJSON_CreateObject();
 
     (void)params;
-    if (rpc_stats_each != NULL)
-        rpc_stats_each(rpc_stats_add, r);
+    rpc_stats_each(RPC_STATS_TOP, rpc_stats_add, r);
     cJSON_AddItemToObject(r, "message_log",
                           msglog_path() ? cJSON_CreateString(msglog_path())
                                         : cJSON_CreateNull());
     if (bus_enabled())
-        rpc_add_redis(r);
+        rpc_add_group(r, "redis", RPC_STATS_REDIS, rpc_redis_add);
     if (fleet_enabled())
-        rpc_add_cluster(r);
+        rpc_add_group(r, "cluster", RPC_STATS_CLUSTER, rpc_cluster_add);
     rpc_reply(cl, id, r);
 }
 

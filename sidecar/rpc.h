@@ -38,14 +38,16 @@ extern struct rpc_stats rpc_stats;
  * sent, not until its acks): `socketiod_rpc_request_duration_seconds`. */
 extern struct hist_family rpc_latency;
 
-/* Where the stats method's values come from: `each` calls `fn(arg, name,
- * value)` once per value (stats.c's table, which /metrics renders too). */
-void rpc_set_stats(void (*each)(void (*fn)(void *, const char *, double),
-                                void *arg));
+/* The objects of the stats method: its top level, "redis" and "cluster"
+ * (both with --redis). */
+enum rpc_stats_group { RPC_STATS_TOP, RPC_STATS_REDIS, RPC_STATS_CLUSTER };
 
-/* The same for the "redis" object of `stats`, with --redis. */
-void rpc_set_redis_stats(void (*each)(void (*fn)(void *, const char *, double),
-                                      void *arg));
+/* Where the stats method's values come from: `each(group, fn, arg)` calls
+ * `fn(arg, name, value)` once per value of that object (stats.c's tables,
+ * which /metrics renders too). */
+void rpc_set_stats(void (*each)(enum rpc_stats_group group,
+                                void (*fn)(void *, const char *, double),
+                                void *arg));
 
 /* Sets who may connect (default: root and the daemon's uid; the socket
  * file keeps the daemon's group). Call before rpc_setup(). */

@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "engine.h"
 #include "fcgiserv.h"
+#include "fleet.h"
 #include "front.h"
 #include "hist.h"
 #include "hub.h"
@@ -306,6 +307,28 @@ static const struct stats_row stats_redis_rows[] = {
     {"namespaces_unanswered", NULL, C, &bus_stats.namespaces_unanswered, NULL,
      NULL, "Namespaces over the 1000 whose requests this node subscribes to."},
 };
+/* With --redis: the stats RPC's "cluster" object (this node's fleet
+ * calls), socketiod_cluster_* here. */
+static double stats_cluster_nodes(void) { return (double)fleet_stats.nodes; }
+
+static const struct stats_row stats_cluster_rows[] = {
+    {"nodes", NULL, G, NULL, NULL, stats_cluster_nodes,
+     "Nodes subscribed to the last request channel asked (-1: none yet)."},
+    {"requests", NULL, C, &fleet_stats.requests, NULL, NULL,
+     "Requests published to the other nodes."},
+    {"incomplete", NULL, C, &fleet_stats.incomplete, NULL, NULL,
+     "Requests ended before every node answered."},
+    {"answers", NULL, C, &fleet_stats.answers, NULL, NULL,
+     "Answers to this node's requests."},
+    {"unknown", NULL, C, &fleet_stats.unknown, NULL, NULL,
+     "Answers to no pending request of this node."},
+    {"malformed", NULL, C, &fleet_stats.malformed, NULL, NULL,
+     "Answers dropped as not decodable."},
+    {"refused", NULL, C, &fleet_stats.refused, NULL, NULL,
+     "Fleet calls answered locally at once (Redis down, too many pending)."},
+    {"pending", NULL, G, &fleet_stats.pending, NULL, NULL,
+     "Requests waiting for answers now."},
+};
 #undef C
 #undef G
 
@@ -319,25 +342,36 @@ static double stats_value(const struct stats_row *r)
 void stats_setup(void)
 {
     stats_started = stats_now();
-    rpc_set_stats(stats_each);
-    rpc_set_redis_stats(stats_each_redis);
+    rpc_set_stats(stats_each_group);
 }
+
+static void stats_each_row(const struct stats_row *rows, size_t n,
+                           void (*fn)(void *arg, const char *name, double v),
+                           void *arg)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        fn(arg, rows[i].name, stats_value(&rows[i]));
+}
+
+#define STATS_ROWS(t) (t), sizeof(t) / sizeof(t)[0]
 
 void stats_each(void (*fn)(void *arg, const char *name, double v), void *arg)
 {
-    size_t i;
-
-    for (i = 0; i < sizeof stats_rows / sizeof stats_rows[0]; i++)
-        fn(arg, stats_rows[i].name, stats_value(&stats_rows[i]));
+    stats_each_row(STATS_ROWS(stats_rows), fn, arg);
 }
 
-void stats_each_redis(void (*fn)(void *arg, const char *name, double v),
+void stats_each_group(enum rpc_stats_group group,
+                      void (*fn)(void *arg, const char *name, double v),
                       void *arg)
 {
-    size_t i;
-
-    for (i = 0; i < sizeof stats_redis_rows / sizeof stats_redis_rows[0]; i++)
-        fn(arg, stats_redis_rows[i].name, stats_value(&stats_redis_rows[i]));
+    if (group == RPC_STATS_REDIS)
+        stats_each_row(STATS_ROWS(stats_redis_rows), fn, arg);
+    else if (group == RPC_STATS_CLUSTER)
+        stats_each_row(STATS_ROWS(stats_cluster_rows), fn, arg);
+    else
+        stats_each_row(STATS_ROWS(stats_rows), fn, arg);
 }
 
 /* A label value as the text format quotes it: the namespace names are a
@@ -423,13 +457,13 @@ static int stats_rows_metrics(struct buf *out, const struct stats_row *rows,
 
 int stats_metrics(struct buf *out)
 {
-    int rc = stats_rows_metrics(out, stats_rows,
-                                sizeof stats_rows / sizeof stats_rows[0], "");
+    int rc = stats_rows_metrics(out, STATS_ROWS(stats_rows), "");
 
     if (rc == 0 && bus_enabled())
-        rc = stats_rows_metrics(
-            out, stats_redis_rows,
-            sizeof stats_redis_rows / sizeof stats_redis_rows[0], "redis_");
+        rc = stats_rows_metrics(out, STATS_ROWS(stats_redis_rows), "redis_");
+    if (rc == 0 && fleet_enabled())
+        rc =
+            stats_rows_metrics(out, STATS_ROWS(stats_cluster_rows), "cluster_");
     rc = rc ? rc
             : stats_hist(out, "socketiod_upstream_request_duration_seconds",
                          "Upstream requests, sent to answered, by transport.",

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from e2e_lib import RpcError, node_modules_dir, wait_until
+from test_observe import admin_daemon, sample, scrape
 from test_redis import NodePeer, Url, joined, redis  # noqa: F401 (fixture)
 
 PEER = Path(__file__).resolve().parent / "node" / "fleet-peer.js"
@@ -68,7 +69,8 @@ def fleet(daemon, redis, tmp_path, clients):  # noqa: F811
 
     f = Fleet()
     f.redis = redis
-    f.d = daemon("--redis", redis.url, "--redis-requests-timeout", "1500")
+    f.d = admin_daemon(daemon, "--redis", redis.url,
+                       "--redis-requests-timeout", "1500")
     f.rpc = joined(f.d)
     f.peer = FleetPeer(redis, tmp_path)
     peers.append(f.peer)
@@ -120,6 +122,11 @@ def test_sessions_span_the_fleet(fleet):
     st = f.rpc.call("stats")["cluster"]
     assert st["uid"] == f.uid and st["nodes"] == 2
     assert st["requests"] >= 3 and st["pending"] == 0
+    # the same counters for Prometheus, one node's each (it sums them)
+    fams, _ = scrape(f.d)
+    assert sample(fams, "socketiod_cluster_nodes") == 2
+    assert sample(fams, "socketiod_cluster_requests_total") >= 3
+    assert sample(fams, "socketiod_cluster_pending") == 0
 
 
 def test_session_and_channels_of_the_fleet(fleet):
