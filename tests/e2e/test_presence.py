@@ -11,6 +11,8 @@ answered with {"user": auth.user}, or with auth.raw_user written into the
 body as it is (hostile JSON text). The Django adapters' side is in
 tests/adapters/test_presence_django.py."""
 import json
+import os
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -236,3 +238,36 @@ def test_send_to_user_across_the_fleet(daemon, upstream, clients,
     assert p["users"] == {"ann": 2, "bob": 1} and "incomplete" not in p
     assert ra.call("presence", channel="room", local=True)["users"] == {
         "ann": 1}
+
+
+def socketioctl(d, *args):
+    exe = os.environ.get("SOCKETIOCTL", "build-asan/socketioctl")
+    return subprocess.run([exe, "-s", d.rpc_path] + list(args),
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_socketioctl_users_and_presence(daemon, upstream, clients):
+    d = start(daemon, upstream)
+    ann = clients("v4", d, auth={"user": "ann"})
+    anon = clients("py", d, auth={})
+    ann.subscribe("room")
+    anon.subscribe("room")
+    p = socketioctl(d, "sessions")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    col = lines[0].split().index("USER")
+    rows = {ln.split()[0]: ln.split()[col] for ln in lines[1:]}
+    assert rows == {ann.sid: "ann", anon.sid: "-"}
+    p = socketioctl(d, "sessions", "--user", "ann")
+    assert [ln.split()[0] for ln in p.stdout.splitlines()[1:]] == [ann.sid]
+    p = socketioctl(d, "session", ann.sid)
+    assert "user" in p.stdout and "ann" in p.stdout
+    p = socketioctl(d, "presence", "room")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ["USER  SOCKETS", "ann   1",
+                                     "2 sockets, 1 without a user"]
+    p = socketioctl(d, "emit", "note", '"hi"', "--user", "ann")
+    assert p.stdout == "1 recipient\n", p.stdout
+    assert ann.wait_event("note") == ["hi"]
+    p = socketioctl(d, "send", '"x"', "--user", "ann", "--channel", "room")
+    assert p.returncode == 1 and "exclude each other" in p.stderr
