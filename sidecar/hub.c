@@ -41,6 +41,7 @@ struct hub_channel {
     struct hub_nsp *nsp;
     LIST_HEAD(, hub_member) members;
     unsigned count;
+    uint8_t user; /* an app user's room (users.h) */
     struct turn_node dead;
 };
 
@@ -66,10 +67,10 @@ struct hub_sock {
     TAILQ_ENTRY(hub_sock) in_nsp;
     struct sock *s;
     struct hub_nsp *nsp;
+    /* Its app user's room (users.h), when it has one, comes first: the
+     * user id is stored once per user, in that room's name, and a socket
+     * without a user costs nothing (hub_user_of). */
     LIST_HEAD(, hub_member) channels;
-    /* Its membership of its app user's room (users.h), NULL when none:
-     * the user id is stored once per user, in that room's name. */
-    struct hub_member *user;
     unsigned nchannels;
     uint32_t stamp;  /* last multi-channel emit that reached it */
     uint8_t pending; /* CONNECT forwarded, not answered: not in nsp->socks */
@@ -275,6 +276,14 @@ static struct hub_member *hub_membership(struct hub_sock *hs, const char *ch)
     return NULL;
 }
 
+/* The socket's membership of its app user's room, NULL when none. */
+static struct hub_member *hub_user_of(const struct hub_sock *hs)
+{
+    struct hub_member *m = LIST_FIRST(&hs->channels);
+
+    return m != NULL && m->ch->user ? m : NULL;
+}
+
 /* 1 when `hs` is in channel `ch`. */
 static int hub_in(const struct hub_sock *hs, const struct hub_channel *ch)
 {
@@ -291,7 +300,7 @@ static int hub_in(const struct hub_sock *hs, const struct hub_channel *ch)
 static unsigned hub_user_in(const struct hub_channel *room,
                             const struct hub_channel *ch)
 {
-    const struct hub_member *m;
+    const struct hub_member *m, *u;
     unsigned n = 0;
 
     if (room->count <= ch->count) {
@@ -300,7 +309,7 @@ static unsigned hub_user_in(const struct hub_channel *room,
             n++;
     } else {
         LIST_FOREACH(m, &ch->members, in_channel)
-        if (m->hs != NULL && m->hs->user != NULL && m->hs->user->ch == room)
+        if (m->hs != NULL && (u = hub_user_of(m->hs)) != NULL && u->ch == room)
             n++;
     }
     return n;
@@ -388,17 +397,17 @@ static void hub_presence(const struct hub_channel *ch,
     }
 }
 
-/* Adds `hs` to channel `name` (valid, or a user's room). */
-static int hub_sock_add(struct hub_sock *hs, const char *name,
-                        struct hub_member **out, const char **err)
+/* Adds `hs` to channel `name` (valid, or a user's room when it has none:
+ * hub_set_user). */
+static int hub_sock_add(struct hub_sock *hs, const char *name, const char **err)
 {
     struct hub_channel *ch;
-    struct hub_member *m;
+    struct hub_member *m, *u = hub_user_of(hs);
     int room = users_of_room(name) != NULL;
 
     if (hub_membership(hs, name) != NULL)
         return 0;
-    if (!room && hs->nchannels >= hub_lim.max_channels) {
+    if (!room && hs->nchannels - (u != NULL) >= hub_lim.max_channels) {
         *err = "too many channels for one socket";
         return -1;
     }
@@ -411,6 +420,7 @@ static int hub_sock_add(struct hub_sock *hs, const char *name,
             return -1;
         }
         ch->nsp = hs->nsp;
+        ch->user = (uint8_t)room;
         LIST_INIT(&ch->members);
         idmap_put(&hs->nsp->channels, &ch->node, ch->name);
         if (room)
@@ -426,14 +436,15 @@ static int hub_sock_add(struct hub_sock *hs, const char *name,
     m->ch = ch;
     m->hs = hs;
     LIST_INSERT_HEAD(&ch->members, m, in_channel);
-    LIST_INSERT_HEAD(&hs->channels, m, in_sock);
+    if (u != NULL)
+        LIST_INSERT_AFTER(u, m, in_sock);
+    else
+        LIST_INSERT_HEAD(&hs->channels, m, in_sock);
     ch->count++;
     hs->nchannels++;
     log_debug("socket %s: joined channel %s", hs->s->id, name);
-    if (out != NULL)
-        *out = m;
-    else if (hs->user != NULL)
-        hub_presence(ch, hs->user->ch, 1);
+    if (u != NULL)
+        hub_presence(ch, u->ch, 1);
     return 0;
 }
 
@@ -454,7 +465,7 @@ static int hub_sock_join(struct hub_sock *hs, const char *name,
         *err = HUB_E_RESERVED;
         return -1;
     }
-    return hub_sock_add(hs, name, NULL, err);
+    return hub_sock_add(hs, name, err);
 }
 
 static void hub_channel_free(struct turn_node *n)
@@ -480,13 +491,12 @@ static void hub_member_drop(struct hub_member *m)
 {
     struct hub_channel *ch = m->ch;
     struct hub_sock *hs = m->hs;
+    struct hub_member *u;
 
     LIST_REMOVE(m, in_channel);
     LIST_REMOVE(m, in_sock);
     hs->nchannels--;
     m->hs = NULL;
-    if (hs->user == m)
-        hs->user = NULL;
     if (hub_dead_members == NULL)
         turn_defer(&hub_dead_node, hub_members_free);
     m->next_dead = hub_dead_members;
@@ -500,8 +510,8 @@ static void hub_member_drop(struct hub_member *m)
         turn_defer(&ch->dead, hub_channel_free);
     }
     /* The channel record stays readable until the end of the turn. */
-    if (hs->user != NULL)
-        hub_presence(ch, hs->user->ch, 0);
+    if ((u = hub_user_of(hs)) != NULL)
+        hub_presence(ch, u->ch, 0);
 }
 
 int hub_join(const char *sid, const char *channel, const char **err)
@@ -532,30 +542,31 @@ int hub_leave(const char *sid, const char *channel, const char **err)
 int hub_set_user(const char *sid, const char *user, const char **err)
 {
     struct hub_sock *hs = hub_find(sid);
+    struct hub_member *u;
     char room[USERS_ROOM_MAX];
 
     if (hs == NULL) {
         *err = "no such session";
         return -1;
     }
-    if (hs->user != NULL) {
-        if (user != NULL &&
-            strcmp(users_of_room(hs->user->ch->name), user) == 0)
+    if ((u = hub_user_of(hs)) != NULL) {
+        if (user != NULL && strcmp(users_of_room(u->ch->name), user) == 0)
             return 0;
-        hub_member_drop(hs->user);
+        hub_member_drop(u);
     }
     if (user == NULL)
         return 0;
     users_room(room, user);
-    return hub_sock_add(hs, room, &hs->user, err);
+    return hub_sock_add(hs, room, err);
 }
 
 const char *hub_user(const char *sid)
 {
     struct hub_sock *hs = hub_find(sid);
 
-    return hs != NULL && hs->user != NULL ? users_of_room(hs->user->ch->name)
-                                          : NULL;
+    struct hub_member *u = hs != NULL ? hub_user_of(hs) : NULL;
+
+    return u != NULL ? users_of_room(u->ch->name) : NULL;
 }
 
 /* ---- sockets ---- */
@@ -572,12 +583,12 @@ static void hub_sock_free(struct turn_node *node)
 static void hub_sock_drop(struct hub_sock *hs)
 {
     struct hub_nsp *n;
-    struct hub_member *m;
+    struct hub_member *m, *u = hub_user_of(hs);
 
     /* Its user's room last, so that its channels see the user leave. */
     while ((m = LIST_FIRST(&hs->channels)) != NULL) {
-        if (m == hs->user && (m = LIST_NEXT(m, in_sock)) == NULL)
-            m = hs->user;
+        if (m == u && (m = LIST_NEXT(m, in_sock)) == NULL)
+            m = u;
         hub_member_drop(m);
     }
     n = hs->nsp;
@@ -996,7 +1007,7 @@ static void hub_relay_publish(struct hub_sock *from,
         (rooms = malloc(from->nchannels * sizeof *rooms)) == NULL)
         return;
     LIST_FOREACH(m, &from->channels, in_sock)
-    if (m != from->user)
+    if (!m->ch->user)
         rooms[i++] = m->ch->name;
     if (i == 0) { /* its user's room alone: no room is no audience here */
         if (rooms != names)
@@ -1032,7 +1043,7 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
      * file): dead ones are skipped, links followed after each delivery. */
     LIST_FOREACH(m, &from->channels, in_sock)
     {
-        if (m->hs == NULL || m == from->user)
+        if (m->hs == NULL || m->ch->user)
             continue;
         LIST_FOREACH(rm, &m->ch->members, in_channel)
         {
@@ -1223,7 +1234,7 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
 {
     const char *port = sock_meta(hs->s, "REMOTE_PORT");
     const char *names[64], **list = names;
-    struct hub_member *m;
+    struct hub_member *m, *u;
     struct hub_info info;
     size_t i = 0;
 
@@ -1231,7 +1242,7 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
         (list = malloc(hs->nchannels * sizeof *list)) == NULL)
         return;
     LIST_FOREACH(m, &hs->channels, in_sock)
-    if (m != hs->user)
+    if (!m->ch->user)
         list[i++] = m->ch->name;
     info.sid = hs->s->id;
     info.eio_sid = sock_eio_sid(hs->s);
@@ -1246,8 +1257,9 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
     info.meta = sock_meta(hs->s, NULL);
     info.auth = hs->auth;
     info.auth_len = hs->auth_len;
-    info.user_room = hs->user ? hs->user->ch->name : NULL;
-    info.user = hs->user ? users_of_room(info.user_room) : NULL;
+    u = hub_user_of(hs);
+    info.user_room = u != NULL ? u->ch->name : NULL;
+    info.user = u != NULL ? users_of_room(info.user_room) : NULL;
     cb(arg, &info);
     if (list != names)
         free(list);
