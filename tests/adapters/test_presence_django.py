@@ -69,8 +69,8 @@ def users(django_server):
     from django.contrib.auth import get_user_model
     User = get_user_model()
     made = {}
-    for name in ("ann", "bob"):
-        made[name], _ = User.objects.get_or_create(username=name)
+    for name in ("ann", "bob"):  # names of their own: the database is shared
+        made[name], _ = User.objects.get_or_create(username="presence-" + name)
     return made
 
 
@@ -95,13 +95,13 @@ def test_two_tabs_of_ann_one_of_bob(browser, daemon, django_server,  # noqa
     ann, bob = str(users["ann"].pk), str(users["bob"].pk)
     rpc = d.rpc()
 
-    browser.open("bob", django_server.url("/presence-page/?user=bob"))
+    browser.open("bob", django_server.url("/presence-page/?user=presence-bob"))
     browser.wait("bob", "LOG.indexOf('joined') >= 0 ? LOG : null")
-    browser.open("ann1", django_server.url("/presence-page/?user=ann"))
+    browser.open("ann1", django_server.url("/presence-page/?user=presence-ann"))
     browser.wait("ann1", "LOG.indexOf('joined') >= 0 ? LOG : null")
     browser.wait("bob", "LOG.filter(function (e) { return e[0] === 'join' "
                  "&& e[1] === %s; }).length ? LOG : null" % json.dumps(ann))
-    browser.open("ann2", django_server.url("/presence-page/?user=ann"))
+    browser.open("ann2", django_server.url("/presence-page/?user=presence-ann"))
     browser.wait("ann2", "LOG.indexOf('joined') >= 0 ? LOG : null")
 
     # sessions by user, the channel's presence, the adapters' view
@@ -163,7 +163,7 @@ def test_realtime_names_the_user_and_the_setting_turns_it_off(
         by_name = clients("v4", d,
                           extra_opts={"extraHeaders": {"Cookie": cookie}})
         assert rpc.call("session", sid=by_name.sid)["session"]["user"] == \
-            "ann"
+            "presence-ann"
         settings.SOCKETIOD_USER_FIELD = None
         off = clients("v4", d, extra_opts={"extraHeaders": {"Cookie": cookie}})
         assert rpc.call("session", sid=off.sid)["session"]["user"] is None
