@@ -141,12 +141,12 @@ struct answer_fetch {
 static void answer_fetch_one(void *arg, const struct hub_info *in)
 {
     struct answer_fetch *f = arg;
-    const char *names[65], **rooms = names;
+    const char *names[66], **rooms = names;
     struct ansmsg_socket s;
     size_t i;
 
     if (in->nchannels >= 64 &&
-        (rooms = malloc((in->nchannels + 1) * sizeof *rooms)) == NULL) {
+        (rooms = malloc((in->nchannels + 2) * sizeof *rooms)) == NULL) {
         f->failed = 1;
         return;
     }
@@ -158,8 +158,11 @@ static void answer_fetch_one(void *arg, const struct hub_info *in)
     s.meta = in->meta;
     s.issued_ms = (uint64_t)(in->connected_at * 1000.0);
     s.path = answer_path;
+    /* Its app user's room too: the asking node reads the user from it. */
+    if (in->user_room != NULL)
+        rooms[i + 1] = in->user_room;
     s.rooms = rooms;
-    s.nrooms = in->nchannels + 1;
+    s.nrooms = in->nchannels + 1 + (in->user_room != NULL);
     s.auth = in->auth;
     s.auth_len = in->auth_len;
     s.data = hub_context(in->sid, &s.data_len);

@@ -50,6 +50,7 @@ struct config {
     size_t upstream_max_context;
     size_t upstream_queue_bytes; /* event bytes waiting per socket */
     int private_channels;
+    const char *presence; /* channel prefixes with presence events */
     /* Joining a Socket.IO fleet through Redis (docs/scale-out.md). */
     const char *redis; /* URL, NULL for none */
     const char *redis_key;

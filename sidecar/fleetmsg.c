@@ -12,6 +12,7 @@
 #include "jsonv.h"
 #include "mpk.h"
 #include "sio.h"
+#include "users.h"
 
 /* Appends a JSON string (cJSON escapes it). */
 static int fleetmsg_str(struct buf *out, const char *s)
@@ -142,6 +143,7 @@ static cJSON *fleetmsg_session(const cJSON *s, const char *nsp,
     const cJSON *addr = cJSON_GetObjectItemCaseSensitive(hs, "address");
     const cJSON *issued = cJSON_GetObjectItemCaseSensitive(hs, "issued");
     const cJSON *e;
+    const char *user = NULL;
     cJSON *o, *chans;
 
     if (!cJSON_IsString(id) ||
@@ -161,7 +163,11 @@ static cJSON *fleetmsg_session(const cJSON *s, const char *nsp,
             cJSON_Delete(o);
             return NULL;
         }
-        if (strcmp(e->valuestring, id->valuestring) != 0)
+        /* A socketiod node tells a socket's app user by its room. */
+        if (users_of_room(e->valuestring) != NULL &&
+            strlen(users_of_room(e->valuestring)) <= USERS_MAX_NAME)
+            user = users_of_room(e->valuestring);
+        else if (strcmp(e->valuestring, id->valuestring) != 0)
             cJSON_AddItemToArray(chans, cJSON_CreateString(e->valuestring));
     }
     cJSON_AddStringToObject(o, "remote_addr",
@@ -171,6 +177,9 @@ static cJSON *fleetmsg_session(const cJSON *s, const char *nsp,
                                     isfinite(issued->valuedouble)
                                 ? issued->valuedouble / 1000
                                 : 0);
+    cJSON_AddItemToObject(o, "user",
+                          user && *user ? cJSON_CreateString(user)
+                                        : cJSON_CreateNull());
     return o;
 }
 

@@ -12,6 +12,7 @@
 #include "sio.h"
 #include "timerq.h"
 #include "turn.h"
+#include "users.h"
 
 struct hub_stats hub_stats;
 
@@ -40,6 +41,7 @@ struct hub_channel {
     struct hub_nsp *nsp;
     LIST_HEAD(, hub_member) members;
     unsigned count;
+    uint8_t user; /* an app user's room (users.h) */
     struct turn_node dead;
 };
 
@@ -65,6 +67,9 @@ struct hub_sock {
     TAILQ_ENTRY(hub_sock) in_nsp;
     struct sock *s;
     struct hub_nsp *nsp;
+    /* Its app user's room (users.h), when it has one, comes first: the
+     * user id is stored once per user, in that room's name, and a socket
+     * without a user costs nothing (hub_user_of). */
     LIST_HEAD(, hub_member) channels;
     unsigned nchannels;
     uint32_t stamp;  /* last multi-channel emit that reached it */
@@ -238,6 +243,29 @@ static void hub_nsp_release(struct hub_nsp *n)
 
 /* ---- channels ---- */
 
+/* Writes a JSON string literal of `s` (for the few replies built here). */
+static void hub_json_string(char *out, size_t cap, const char *s)
+{
+    size_t o = 0;
+
+    if (cap < 3)
+        return;
+    out[o++] = '"';
+    for (; *s && o + 8 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20) {
+            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
 static struct hub_member *hub_membership(struct hub_sock *hs, const char *ch)
 {
     struct hub_member *m;
@@ -248,24 +276,138 @@ static struct hub_member *hub_membership(struct hub_sock *hs, const char *ch)
     return NULL;
 }
 
-static int hub_sock_join(struct hub_sock *hs, const char *name,
-                         const char **err)
+/* The socket's membership of its app user's room, NULL when none. */
+static struct hub_member *hub_user_of(const struct hub_sock *hs)
+{
+    struct hub_member *m = LIST_FIRST(&hs->channels);
+
+    return m != NULL && m->ch->user ? m : NULL;
+}
+
+/* 1 when `hs` is in channel `ch`. */
+static int hub_in(const struct hub_sock *hs, const struct hub_channel *ch)
+{
+    const struct hub_member *m;
+
+    LIST_FOREACH(m, &hs->channels, in_sock)
+    if (m->ch == ch)
+        return 1;
+    return 0;
+}
+
+/* The sockets of the user whose room is `room` in channel `ch`, counted
+ * from the smaller side: the user's tabs, or the channel's members. */
+static unsigned hub_user_in(const struct hub_channel *room,
+                            const struct hub_channel *ch)
+{
+    const struct hub_member *m, *u;
+    unsigned n = 0;
+
+    if (room->count <= ch->count) {
+        LIST_FOREACH(m, &room->members, in_channel)
+        if (m->hs != NULL && hub_in(m->hs, ch))
+            n++;
+    } else {
+        LIST_FOREACH(m, &ch->members, in_channel)
+        if (m->hs != NULL && (u = hub_user_of(m->hs)) != NULL && u->ch == room)
+            n++;
+    }
+    return n;
+}
+
+/* A presence event waiting for the end of the turn: a join or leave may
+ * happen inside a fan-out (a delivery ends a session), and an emit from
+ * there would restamp the receivers of the one under way. FIFO, so a
+ * join and a leave in one turn go out in that order. */
+struct hub_presence_ev {
+    struct hub_presence_ev *next;
+    size_t len;
+    char nsp_and_json[]; /* the namespace, its NUL, the event's JSON */
+};
+
+static struct hub_presence_ev *hub_presence_head, **hub_presence_tail;
+static struct turn_node hub_presence_node;
+static int hub_presence_queued;
+
+static void hub_presence_flush(struct turn_node *node)
+{
+    struct hub_presence_ev *e;
+    struct hub_target t;
+    const char *json;
+
+    (void)node;
+    while ((e = hub_presence_head) != NULL) {
+        hub_presence_head = e->next;
+        json = e->nsp_and_json + strlen(e->nsp_and_json) + 1;
+        memset(&t, 0, sizeof t);
+        t.nsp = e->nsp_and_json;
+        t.rooms = (const char *const[]){json + e->len + 1};
+        t.nrooms = 1;
+        hub_emit(&t, json, e->len, NULL, 0, 0, NULL, NULL);
+        free(e);
+    }
+    hub_presence_queued = 0;
+}
+
+/* Queues presence:join or presence:leave to channel `ch` about the user
+ * whose room is `room`, when --presence covers `ch` and the user's sockets
+ * in it say the first came (1) or the last went (0). */
+static void hub_presence(const struct hub_channel *ch,
+                         const struct hub_channel *room, int join)
+{
+    char qch[2 * HUB_MAX_CHANNEL_NAME + 8], quser[2 * USERS_MAX_NAME + 8];
+    struct hub_presence_ev *e;
+    size_t nsp_len, ch_len, cap;
+    unsigned n;
+    int len;
+
+    if (!users_presence(ch->name))
+        return;
+    n = hub_user_in(room, ch);
+    if (n != (join ? 1u : 0u))
+        return;
+    /* Names hold no control character: only " and \ are escaped. */
+    hub_json_string(qch, sizeof qch, ch->name);
+    hub_json_string(quser, sizeof quser, users_of_room(room->name));
+    nsp_len = strlen(ch->nsp->name);
+    ch_len = strlen(ch->name);
+    cap = strlen(qch) + strlen(quser) + 80;
+    if ((e = malloc(sizeof *e + nsp_len + 1 + cap + ch_len + 1)) == NULL)
+        return;
+    memcpy(e->nsp_and_json, ch->nsp->name, nsp_len + 1);
+    len = snprintf(e->nsp_and_json + nsp_len + 1, cap,
+                   "[\"presence:%s\",{\"channel\":%s,\"user\":%s,"
+                   "\"sockets\":%u}]",
+                   join ? "join" : "leave", qch, quser, n);
+    if (len < 0 || (size_t)len >= cap) {
+        free(e);
+        return;
+    }
+    e->len = (size_t)len;
+    memcpy(e->nsp_and_json + nsp_len + 1 + len + 1, ch->name, ch_len + 1);
+    e->next = NULL;
+    if (hub_presence_head == NULL)
+        hub_presence_tail = &hub_presence_head;
+    *hub_presence_tail = e;
+    hub_presence_tail = &e->next;
+    users_stats.presence_events++;
+    if (!hub_presence_queued) {
+        hub_presence_queued = 1;
+        turn_defer(&hub_presence_node, hub_presence_flush);
+    }
+}
+
+/* Adds `hs` to channel `name` (valid, or a user's room when it has none:
+ * hub_set_user). */
+static int hub_sock_add(struct hub_sock *hs, const char *name, const char **err)
 {
     struct hub_channel *ch;
-    struct hub_member *m;
+    struct hub_member *m, *u = hub_user_of(hs);
+    int room = users_of_room(name) != NULL;
 
-    if (name[0] == '\0' || strlen(name) > HUB_MAX_CHANNEL_NAME) {
-        *err = "channel names are 1 to 1024 bytes";
-        return -1;
-    }
-    if (!sio_name_valid(name, strlen(name))) {
-        hub_stats.names_refused++;
-        *err = HUB_E_BAD_CHANNEL;
-        return -1;
-    }
     if (hub_membership(hs, name) != NULL)
         return 0;
-    if (hs->nchannels >= hub_lim.max_channels) {
+    if (!room && hs->nchannels - (u != NULL) >= hub_lim.max_channels) {
         *err = "too many channels for one socket";
         return -1;
     }
@@ -278,9 +420,13 @@ static int hub_sock_join(struct hub_sock *hs, const char *name,
             return -1;
         }
         ch->nsp = hs->nsp;
+        ch->user = (uint8_t)room;
         LIST_INIT(&ch->members);
         idmap_put(&hs->nsp->channels, &ch->node, ch->name);
-        hub_stats.channels++;
+        if (room)
+            hub_stats.users++;
+        else
+            hub_stats.channels++;
     }
     m = malloc(sizeof *m);
     if (m == NULL) {
@@ -290,11 +436,36 @@ static int hub_sock_join(struct hub_sock *hs, const char *name,
     m->ch = ch;
     m->hs = hs;
     LIST_INSERT_HEAD(&ch->members, m, in_channel);
-    LIST_INSERT_HEAD(&hs->channels, m, in_sock);
+    if (u != NULL)
+        LIST_INSERT_AFTER(u, m, in_sock);
+    else
+        LIST_INSERT_HEAD(&hs->channels, m, in_sock);
     ch->count++;
     hs->nchannels++;
     log_debug("socket %s: joined channel %s", hs->s->id, name);
+    if (u != NULL)
+        hub_presence(ch, u->ch, 1);
     return 0;
+}
+
+static int hub_sock_join(struct hub_sock *hs, const char *name,
+                         const char **err)
+{
+    if (name[0] == '\0' || strlen(name) > HUB_MAX_CHANNEL_NAME) {
+        *err = "channel names are 1 to 1024 bytes";
+        return -1;
+    }
+    if (!sio_name_valid(name, strlen(name))) {
+        hub_stats.names_refused++;
+        *err = HUB_E_BAD_CHANNEL;
+        return -1;
+    }
+    if (users_of_room(name) != NULL) {
+        hub_stats.names_refused++;
+        *err = HUB_E_RESERVED;
+        return -1;
+    }
+    return hub_sock_add(hs, name, err);
 }
 
 static void hub_channel_free(struct turn_node *n)
@@ -319,10 +490,12 @@ static void hub_members_free(struct turn_node *n)
 static void hub_member_drop(struct hub_member *m)
 {
     struct hub_channel *ch = m->ch;
+    struct hub_sock *hs = m->hs;
+    struct hub_member *u;
 
     LIST_REMOVE(m, in_channel);
     LIST_REMOVE(m, in_sock);
-    m->hs->nchannels--;
+    hs->nchannels--;
     m->hs = NULL;
     if (hub_dead_members == NULL)
         turn_defer(&hub_dead_node, hub_members_free);
@@ -330,9 +503,15 @@ static void hub_member_drop(struct hub_member *m)
     hub_dead_members = m;
     if (--ch->count == 0) {
         idmap_del(&ch->nsp->channels, &ch->node);
-        hub_stats.channels--;
+        if (users_of_room(ch->name) != NULL)
+            hub_stats.users--;
+        else
+            hub_stats.channels--;
         turn_defer(&ch->dead, hub_channel_free);
     }
+    /* The channel record stays readable until the end of the turn. */
+    if ((u = hub_user_of(hs)) != NULL)
+        hub_presence(ch, u->ch, 0);
 }
 
 int hub_join(const char *sid, const char *channel, const char **err)
@@ -360,6 +539,36 @@ int hub_leave(const char *sid, const char *channel, const char **err)
     return 0;
 }
 
+int hub_set_user(const char *sid, const char *user, const char **err)
+{
+    struct hub_sock *hs = hub_find(sid);
+    struct hub_member *u;
+    char room[USERS_ROOM_MAX];
+
+    if (hs == NULL) {
+        *err = "no such session";
+        return -1;
+    }
+    if ((u = hub_user_of(hs)) != NULL) {
+        if (user != NULL && strcmp(users_of_room(u->ch->name), user) == 0)
+            return 0;
+        hub_member_drop(u);
+    }
+    if (user == NULL)
+        return 0;
+    users_room(room, user);
+    return hub_sock_add(hs, room, err);
+}
+
+const char *hub_user(const char *sid)
+{
+    struct hub_sock *hs = hub_find(sid);
+
+    struct hub_member *u = hs != NULL ? hub_user_of(hs) : NULL;
+
+    return u != NULL ? users_of_room(u->ch->name) : NULL;
+}
+
 /* ---- sockets ---- */
 
 static void hub_sock_free(struct turn_node *node)
@@ -374,9 +583,14 @@ static void hub_sock_free(struct turn_node *node)
 static void hub_sock_drop(struct hub_sock *hs)
 {
     struct hub_nsp *n;
+    struct hub_member *m, *u = hub_user_of(hs);
 
-    while (!LIST_EMPTY(&hs->channels))
-        hub_member_drop(LIST_FIRST(&hs->channels));
+    /* Its user's room last, so that its channels see the user leave. */
+    while ((m = LIST_FIRST(&hs->channels)) != NULL) {
+        if (m == u && (m = LIST_NEXT(m, in_sock)) == NULL)
+            m = u;
+        hub_member_drop(m);
+    }
     n = hs->nsp;
     if (!hs->pending) {
         TAILQ_REMOVE(&n->socks, hs, in_nsp);
@@ -793,7 +1007,13 @@ static void hub_relay_publish(struct hub_sock *from,
         (rooms = malloc(from->nchannels * sizeof *rooms)) == NULL)
         return;
     LIST_FOREACH(m, &from->channels, in_sock)
-    rooms[i++] = m->ch->name;
+    if (!m->ch->user)
+        rooms[i++] = m->ch->name;
+    if (i == 0) { /* its user's room alone: no room is no audience here */
+        if (rooms != names)
+            free(rooms);
+        return;
+    }
     memset(&t, 0, sizeof t);
     t.rooms = rooms;
     t.nrooms = i;
@@ -823,7 +1043,7 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
      * file): dead ones are skipped, links followed after each delivery. */
     LIST_FOREACH(m, &from->channels, in_sock)
     {
-        if (m->hs == NULL)
+        if (m->hs == NULL || m->ch->user)
             continue;
         LIST_FOREACH(rm, &m->ch->members, in_channel)
         {
@@ -855,29 +1075,6 @@ static void hub_ack_client(struct sock *s, int64_t id, const char *json)
                        s->id, NULL, 1, id, json, strlen(json), NULL, 0);
         sock_packet_release(&p);
     }
-}
-
-/* Writes a JSON string literal of `s` (for the few replies built here). */
-static void hub_json_string(char *out, size_t cap, const char *s)
-{
-    size_t o = 0;
-
-    if (cap < 3)
-        return;
-    out[o++] = '"';
-    for (; *s && o + 8 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)c;
-        } else if (c < 0x20) {
-            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
-        } else {
-            out[o++] = (char)c;
-        }
-    }
-    out[o++] = '"';
-    out[o] = '\0';
 }
 
 int hub_ack(const char *sid, int64_t id, const char *json, size_t len,
@@ -1037,7 +1234,7 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
 {
     const char *port = sock_meta(hs->s, "REMOTE_PORT");
     const char *names[64], **list = names;
-    struct hub_member *m;
+    struct hub_member *m, *u;
     struct hub_info info;
     size_t i = 0;
 
@@ -1045,7 +1242,8 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
         (list = malloc(hs->nchannels * sizeof *list)) == NULL)
         return;
     LIST_FOREACH(m, &hs->channels, in_sock)
-    list[i++] = m->ch->name;
+    if (!m->ch->user)
+        list[i++] = m->ch->name;
     info.sid = hs->s->id;
     info.eio_sid = sock_eio_sid(hs->s);
     info.nsp = hs->nsp->name;
@@ -1059,6 +1257,9 @@ static void hub_visit_one(struct hub_sock *hs, hub_visit cb, void *arg)
     info.meta = sock_meta(hs->s, NULL);
     info.auth = hs->auth;
     info.auth_len = hs->auth_len;
+    u = hub_user_of(hs);
+    info.user_room = u != NULL ? u->ch->name : NULL;
+    info.user = u != NULL ? users_of_room(info.user_room) : NULL;
     cb(arg, &info);
     if (list != names)
         free(list);
@@ -1128,7 +1329,8 @@ void hub_channels(const char *nsp,
                 for (cnode = n->channels.buckets[c]; cnode != NULL;
                      cnode = cnode->next) {
                     ch = (struct hub_channel *)cnode;
-                    cb(arg, n->name, ch->name, ch->count);
+                    if (users_of_room(ch->name) == NULL)
+                        cb(arg, n->name, ch->name, ch->count);
                 }
         }
     }

@@ -16,6 +16,8 @@
 /* The refusal of a channel name with a control character (NUL included)
  * or that is not UTF-8 (sio_name_valid). */
 #define HUB_E_BAD_CHANNEL "invalid channel name"
+/* The refusal of a join to an app user's room (users.h) by name. */
+#define HUB_E_RESERVED "reserved channel name"
 
 /* Abuse limits per socket (hub_set_limits). */
 enum hub_flood_action {
@@ -92,6 +94,8 @@ struct hub_info {
     const char *meta; /* the handshake's "KEY=value\0...\0\0" */
     const char *auth; /* the CONNECT payload (kept with a forwarder), or NULL */
     size_t auth_len;
+    const char *user;      /* its app user (hub_set_user), or NULL */
+    const char *user_room; /* that user's room (users.h), or NULL */
 };
 
 typedef void (*hub_visit)(void *arg, const struct hub_info *info);
@@ -105,6 +109,7 @@ struct hub_stats {
     uint64_t emits;
     uint64_t events_rate_limited; /* dropped, or sockets disconnected */
     uint64_t names_refused;       /* channel names with bad bytes */
+    uint64_t users;               /* distinct app users, by namespace */
 };
 
 extern struct hub_stats hub_stats;
@@ -145,6 +150,18 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
 int hub_join(const char *sid, const char *channel, const char **err);
 int hub_leave(const char *sid, const char *channel, const char **err);
 
+/* Makes socket `sid` (connected) a socket of app user `user` (checked
+ * with users_valid() by the caller; NULL: none), replacing the one it had;
+ * the user's sockets are then the room users_room(user) of its namespace.
+ * Joins made before count for presence only from the next one. Returns 0,
+ * or -1 with *err (unknown socket, out of memory). Connection state
+ * recovery calls it again with hub_user()'s answer before the loss. */
+int hub_set_user(const char *sid, const char *user, const char **err);
+
+/* The app user of connected socket `sid`, NULL when none or unknown
+ * (valid until the socket's user changes or it ends). */
+const char *hub_user(const char *sid);
+
 /* Server-side disconnect of socket `sid`. Returns 0, or -1 if unknown. */
 int hub_disconnect(const char *sid);
 
@@ -166,7 +183,7 @@ size_t hub_sessions(const char *nsp, const char *channel, hub_visit cb,
 /* Visits socket `sid`; returns 0, or -1 if unknown. */
 int hub_session(const char *sid, hub_visit cb, void *arg);
 
-/* Visits every channel (of `nsp` when not NULL). */
+/* Visits every channel (of `nsp` when not NULL), users' rooms left out. */
 void hub_channels(const char *nsp,
                   void (*cb)(void *arg, const char *nsp, const char *name,
                              unsigned members),

@@ -41,6 +41,7 @@
 #include "stats.h"
 #include "turn.h"
 #include "upstream.h"
+#include "users.h"
 
 #define MAIN_MAX_FILE (16 << 20)
 #define MAIN_FD_RESERVE 64
@@ -648,6 +649,8 @@ int main(int argc, char **argv)
     engine_setup(main_base, &ecfg, &main_engine_handler);
     sock_setup(main_base, main_cfg.connect_timeout_ms, &main_sock_handler);
     hub_setup(main_base, main_cfg.relay);
+    if (users_set_presence(main_cfg.presence, &cause) != 0)
+        fatal("--presence: %s", cause);
     main_sock_limits();
     if (main_cfg.upstream != NULL)
         main_upstream();
@@ -756,6 +759,7 @@ int main(int argc, char **argv)
     bus_shutdown();
     turn_run(); /* what the last turn closed */
     hub_shutdown();
+    users_shutdown();
     msglog_shutdown(); /* writes what is still queued */
     pfor_shutdown();
     free(main_client_js);

@@ -234,6 +234,11 @@ const struct options_entry options_table[] = {
     {"private-channels", 0, OPTIONS_BOOL, NULL, 0, 0, NULL, "no", NULL, 0, 0,
      AT(private_channels), NULL, NULL, NULL,
      "a subscribe waits for the app's allow"},
+    {"presence", 0, OPTIONS_LIST, "PREFIXES", 0, 0, NULL, NULL, NULL, 0, 0,
+     AT(presence), NULL, NULL, NULL,
+     "channels starting with one of these prefixes (comma-separated; * for "
+     "all) get presence:join and presence:leave events when an app user's "
+     "first socket joins or last one leaves (docs/presence.md; default none)"},
 
     {"redis", 0, OPTIONS_STRING, "URL", 0, 0, NULL, NULL, NULL, 0, 0, AT(redis),
      NULL, NULL, "Joining a Socket.IO fleet through Redis (docs/scale-out.md)",

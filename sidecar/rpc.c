@@ -34,6 +34,7 @@
 #include "scgiserv.h"
 #include "sio.h"
 #include "upstream.h"
+#include "users.h"
 
 struct rpc_stats rpc_stats;
 
@@ -420,7 +421,10 @@ enum rpc_fleet_kind {
     RPC_FLEET_JOIN,
     RPC_FLEET_LEAVE,
     RPC_FLEET_DISCONNECT,
+    RPC_FLEET_PRESENCE,
 };
+
+static void rpc_presence_finish(cJSON *result);
 
 /* A control request waiting for the other nodes. */
 struct rpc_fleet {
@@ -509,6 +513,17 @@ static void rpc_fleet_done(void *arg, const char *json, size_t len, long count,
     case RPC_FLEET_CHANNELS:
         rpc_fleet_channels(cJSON_GetObjectItem(r, "channels"), remote);
         break;
+    case RPC_FLEET_PRESENCE:
+        cJSON_ArrayForEach(item, remote)
+        {
+            const cJSON *u = cJSON_GetObjectItemCaseSensitive(item, "user");
+            cJSON_AddItemToArray(cJSON_GetObjectItem(r, "_users"),
+                                 cJSON_IsString(u)
+                                     ? cJSON_CreateString(u->valuestring)
+                                     : cJSON_CreateNull());
+        }
+        rpc_presence_finish(r);
+        break;
     case RPC_FLEET_SESSION:
         if ((item = cJSON_DetachItemFromArray(remote, 0)) == NULL) {
             rpc_error(f->cl, f->id, RPC_NO_SESSION,
@@ -584,6 +599,8 @@ static void rpc_fleet_fetch(struct rpc_client *cl, const cJSON *id,
                   "no such session here (the other nodes cannot be asked)");
         return;
     }
+    if (kind == RPC_FLEET_PRESENCE)
+        rpc_presence_finish(result);
     cJSON_AddBoolToObject(result, "incomplete", 1);
     rpc_reply(cl, id, result);
 }
@@ -613,6 +630,46 @@ static void rpc_fleet_remote(struct rpc_client *cl, const cJSON *id,
 }
 
 /* ---- methods ---- */
+
+/* params.user (a string, checked as users_valid() does) turned into
+ * params.channel, its room: an emit to a user or the sessions of one are
+ * those of that room, on every node. Returns 0, or -1 when refused
+ * (answered). */
+static int rpc_user_param(struct rpc_client *cl, const cJSON *id, cJSON *params)
+{
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(params, "user");
+    const char *why = "user must be a string", *raw;
+    char room[USERS_ROOM_MAX];
+    size_t raw_len;
+
+    if (u == NULL)
+        return 0;
+    if (cJSON_GetObjectItemCaseSensitive(params, "channel") != NULL ||
+        cJSON_GetObjectItemCaseSensitive(params, "to") != NULL) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS,
+                  "give user, channel or to, not two of them");
+        return -1;
+    }
+    if (!cJSON_IsString(u)) {
+        users_stats.refused++;
+        rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+        return -1;
+    }
+    /* cJSON cuts a string at "\u0000": the request's own text decides. */
+    if (rpcmsg_raw_param(rpc_cur, "user", &raw, &raw_len) &&
+        sio_json_string_name(raw, raw_len) != 1) {
+        users_stats.refused++;
+        rpc_error(cl, id, RPC_INVALID_PARAMS, USERS_E_BYTES);
+        return -1;
+    }
+    if (!users_valid(u->valuestring, strlen(u->valuestring), &why)) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS, why);
+        return -1;
+    }
+    users_room(room, u->valuestring);
+    cJSON_AddStringToObject(params, "channel", room);
+    return 0;
+}
 
 /* 1 when params.<key> is a string that cJSON cut at a "\u0000": the text
  * as written is no valid name while what cJSON made of it is. An emit to
@@ -758,6 +815,9 @@ done:
 static void rpc_m_emit(struct rpc_client *cl, const cJSON *id, cJSON *params)
 {
     const char *event = rpcmsg_str(params, "event");
+
+    if (rpc_user_param(cl, id, params) != 0)
+        return;
     cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "args");
     const char *raw = NULL;
     size_t raw_len = 0;
@@ -785,6 +845,8 @@ static void rpc_m_send(struct rpc_client *cl, const cJSON *id, cJSON *params)
         rpc_error(cl, id, RPC_INVALID_PARAMS, "send needs message");
         return;
     }
+    if (rpc_user_param(cl, id, params) != 0)
+        return;
     {
         const char *raw = NULL;
         size_t raw_len = 0;
@@ -817,6 +879,9 @@ static void rpc_add_info(void *arg, const struct hub_info *in)
     cJSON_AddStringToObject(o, "transport", in->transport);
     cJSON_AddNumberToObject(o, "protocol", in->protocol);
     cJSON_AddNumberToObject(o, "connected_at", in->connected_at);
+    cJSON_AddItemToObject(o, "user",
+                          in->user ? cJSON_CreateString(in->user)
+                                   : cJSON_CreateNull());
     if (cJSON_IsArray(list))
         cJSON_AddItemToArray(list, o);
     else
@@ -826,10 +891,14 @@ static void rpc_add_info(void *arg, const struct hub_info *in)
 static void rpc_m_sessions(struct rpc_client *cl, const cJSON *id,
                            cJSON *params)
 {
-    cJSON *result = cJSON_CreateObject();
-    cJSON *list = cJSON_AddArrayToObject(result, "sessions");
+    cJSON *result, *list;
+    const char *channel;
 
-    const char *channel = rpcmsg_str(params, "channel");
+    if (rpc_user_param(cl, id, params) != 0)
+        return;
+    result = cJSON_CreateObject();
+    list = cJSON_AddArrayToObject(result, "sessions");
+    channel = rpcmsg_str(params, "channel");
 
     hub_sessions(rpcmsg_str(params, "namespace"), channel, rpc_add_info, list);
     if (rpc_fleet_wanted(params))
@@ -857,6 +926,92 @@ static void rpc_m_session(struct rpc_client *cl, const cJSON *id, cJSON *params)
         rpc_error(cl, id, RPC_NO_SESSION, "no such session");
         return;
     }
+    rpc_reply(cl, id, result);
+}
+
+/* ---- presence ---- */
+
+/* The most users one presence answer lists ("limit"), and its default. */
+#define RPC_PRESENCE_MAX 100000
+#define RPC_PRESENCE_DEFAULT 1000
+
+/* Collects each socket's user, or null (hub_sessions' callback). */
+static void rpc_add_user(void *arg, const struct hub_info *in)
+{
+    cJSON_AddItemToArray(arg, in->user ? cJSON_CreateString(in->user)
+                                       : cJSON_CreateNull());
+}
+
+static void rpc_presence_put(void *arg, const char *user, unsigned n)
+{
+    cJSON_AddNumberToObject(arg, user, n);
+}
+
+/* Turns result._users (each socket's user or null) into the answer:
+ * "users" {user: sockets}, "sockets", "anonymous", and "truncated" when
+ * more users than "limit" were there. */
+static void rpc_presence_finish(cJSON *result)
+{
+    cJSON *list = cJSON_DetachItemFromObject(result, "_users");
+    cJSON *lim = cJSON_DetachItemFromObject(result, "_limit"), *e;
+    struct users_tally t;
+    size_t sockets = 0;
+
+    if (users_tally_init(&t, (size_t)cJSON_GetNumberValue(lim)) == 0) {
+        cJSON_ArrayForEach(e, list)
+        {
+            users_tally_add(&t, cJSON_IsString(e) ? e->valuestring : NULL);
+            sockets++;
+        }
+        users_tally_each(&t, rpc_presence_put,
+                         cJSON_AddObjectToObject(result, "users"));
+        cJSON_AddNumberToObject(result, "sockets", (double)sockets);
+        cJSON_AddNumberToObject(result, "anonymous", (double)t.anonymous);
+        cJSON_AddBoolToObject(result, "truncated", t.dropped > 0);
+        users_tally_free(&t);
+    }
+    cJSON_Delete(list);
+    cJSON_Delete(lim);
+}
+
+static void rpc_m_presence(struct rpc_client *cl, const cJSON *id,
+                           cJSON *params)
+{
+    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(params, "limit");
+    const char *channel = rpcmsg_str(params, "channel");
+    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(params, "channel");
+    const char *nsp = rpcmsg_str(params, "namespace");
+    cJSON *result;
+
+    if ((ch != NULL && !cJSON_IsNull(ch) && channel == NULL) ||
+        (lim != NULL && (!cJSON_IsNumber(lim) || lim->valuedouble < 1 ||
+                         lim->valuedouble > RPC_PRESENCE_MAX))) {
+        rpc_error(cl, id, RPC_INVALID_PARAMS,
+                  "presence takes channel (a string) and limit (1 to 100000)");
+        return;
+    }
+    if (rpc_param_cut(params, "channel") ||
+        rpc_param_cut(params, "namespace")) {
+        hub_stats.names_refused++;
+        rpc_error(cl, id, RPC_INVALID_PARAMS, "a name holds a NUL (\\u0000)");
+        return;
+    }
+    if (nsp == NULL) /* one namespace, here and on the other nodes */
+        cJSON_AddStringToObject(params, "namespace", nsp = "/");
+    result = cJSON_CreateObject();
+    cJSON_AddStringToObject(result, "namespace", nsp);
+    cJSON_AddItemToObject(result, "channel",
+                          channel ? cJSON_CreateString(channel)
+                                  : cJSON_CreateNull());
+    cJSON_AddNumberToObject(result, "_limit",
+                            lim ? lim->valuedouble : RPC_PRESENCE_DEFAULT);
+    hub_sessions(nsp, channel, rpc_add_user,
+                 cJSON_AddArrayToObject(result, "_users"));
+    if (rpc_fleet_wanted(params)) {
+        rpc_fleet_fetch(cl, id, params, RPC_FLEET_PRESENCE, result, channel);
+        return;
+    }
+    rpc_presence_finish(result);
     rpc_reply(cl, id, result);
 }
 
@@ -1024,7 +1179,7 @@ static const struct {
     {"emit", rpc_m_emit},         {"send", rpc_m_send},
     {"sessions", rpc_m_sessions}, {"session", rpc_m_session},
     {"channels", rpc_m_channels}, {"disconnect", rpc_m_disconnect},
-    {"stats", rpc_m_stats},
+    {"stats", rpc_m_stats},       {"presence", rpc_m_presence},
 };
 
 static void rpc_line(struct rpc_client *cl, const char *line, size_t len)

@@ -41,6 +41,7 @@ enum {
     CTL_O_ACK = 1 << 4,
     CTL_O_TIMEOUT = 1 << 5,
     CTL_O_LOCAL = 1 << 6,
+    CTL_O_USER = 1 << 7,
 };
 
 struct ctl {
@@ -54,6 +55,7 @@ struct ctl_args {
     const char *channel;
     const char *to;
     const char *except;
+    const char *user; /* an app user's sockets (docs/presence.md) */
     int ack;
     int local;       /* this node only (with --redis) */
     long timeout_ms; /* emit ack timeout; -1 when not given */
@@ -502,28 +504,29 @@ static long ctl_count(const cJSON *obj, const char *key)
 
 static void ctl_print_sessions(const struct ctl_args *a, const cJSON *res)
 {
-    static const char *hdr[] = {"SID",      "NAMESPACE", "TRANSPORT", "REMOTE",
-                                "CHANNELS", "SINCE",     "NODE"};
+    static const char *hdr[] = {"SID",  "NAMESPACE", "TRANSPORT", "REMOTE",
+                                "USER", "CHANNELS",  "SINCE",     "NODE"};
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(res, "sessions");
     struct ctl_table t = {0, 0, 0, NULL};
     const cJSON *s;
-    char *row[7];
+    char *row[8];
     int fleet = 0;
 
     (void)a;
     /* With --redis each session says its node: one more column. */
     cJSON_ArrayForEach(s, list) fleet |=
         cJSON_GetObjectItemCaseSensitive(s, "node") != NULL;
-    ctl_table_header(&t, hdr, fleet ? 7 : 6);
+    ctl_table_header(&t, hdr, fleet ? 8 : 7);
     cJSON_ArrayForEach(s, list)
     {
         row[0] = ctl_field(s, "sid");
         row[1] = ctl_field(s, "namespace");
         row[2] = ctl_field(s, "transport");
         row[3] = ctl_remote(s);
-        row[4] = ctl_join(cJSON_GetObjectItemCaseSensitive(s, "channels"));
-        row[5] = ctl_time(cJSON_GetObjectItemCaseSensitive(s, "connected_at"));
-        row[6] = fleet ? ctl_field(s, "node") : NULL;
+        row[4] = ctl_field(s, "user");
+        row[5] = ctl_join(cJSON_GetObjectItemCaseSensitive(s, "channels"));
+        row[6] = ctl_time(cJSON_GetObjectItemCaseSensitive(s, "connected_at"));
+        row[7] = fleet ? ctl_field(s, "node") : NULL;
         ctl_table_row(&t, row);
     }
     ctl_table_print(&t);
@@ -534,9 +537,9 @@ static void ctl_print_sessions(const struct ctl_args *a, const cJSON *res)
 
 static void ctl_print_session(const struct ctl_args *a, const cJSON *res)
 {
-    static const char *known[] = {"sid",         "eio_sid",  "namespace",
-                                  "transport",   "protocol", "remote_addr",
-                                  "remote_port", "channels", "connected_at"};
+    static const char *known[] = {
+        "sid",         "eio_sid",     "namespace", "transport",    "protocol",
+        "remote_addr", "remote_port", "channels",  "connected_at", "user"};
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(res, "session");
     const cJSON *it;
     size_t i;
@@ -549,6 +552,7 @@ static void ctl_print_session(const struct ctl_args *a, const cJSON *res)
     ctl_print_pair("transport", ctl_field(s, "transport"), 12);
     ctl_print_pair("protocol", ctl_field(s, "protocol"), 12);
     ctl_print_pair("remote", ctl_remote(s), 12);
+    ctl_print_pair("user", ctl_field(s, "user"), 12);
     ctl_print_pair("channels",
                    ctl_join(cJSON_GetObjectItemCaseSensitive(s, "channels")),
                    12);
@@ -582,6 +586,33 @@ static void ctl_print_channels(const struct ctl_args *a, const cJSON *res)
         ctl_table_row(&t, row);
     }
     ctl_table_print(&t);
+}
+
+static void ctl_print_presence(const struct ctl_args *a, const cJSON *res)
+{
+    static const char *hdr[] = {"USER", "SOCKETS"};
+    struct ctl_table t = {0, 0, 0, NULL};
+    const cJSON *u;
+    char *row[2];
+    long n;
+
+    (void)a;
+    ctl_table_header(&t, hdr, 2);
+    cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(res, "users"))
+    {
+        row[0] = ctl_strdup(u->string);
+        row[1] = ctl_text(u);
+        ctl_table_row(&t, row);
+    }
+    ctl_table_print(&t);
+    n = ctl_count(res, "sockets");
+    printf("%ld %s, %ld without a user\n", n,
+           ctl_plural(n, "socket", "sockets"), ctl_count(res, "anonymous"));
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "truncated")))
+        fprintf(stderr, "socketioctl: truncated: more users than listed\n");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "incomplete")))
+        fprintf(stderr, "socketioctl: incomplete: not every node of the "
+                        "fleet answered in time\n");
 }
 
 static void ctl_print_recipients(const cJSON *res)
@@ -711,6 +742,7 @@ static void ctl_add_target(cJSON *p, const struct ctl_args *a)
     ctl_add_str(p, "channel", a->channel);
     ctl_add_str(p, "to", a->to);
     ctl_add_str(p, "except", a->except);
+    ctl_add_str(p, "user", a->user);
 }
 
 static cJSON *ctl_build_filter(const struct ctl_args *a)
@@ -719,6 +751,16 @@ static cJSON *ctl_build_filter(const struct ctl_args *a)
 
     ctl_add_str(p, "namespace", a->nsp);
     ctl_add_str(p, "channel", a->channel);
+    ctl_add_str(p, "user", a->user);
+    return p;
+}
+
+static cJSON *ctl_build_presence(const struct ctl_args *a)
+{
+    cJSON *p = ctl_params();
+
+    ctl_add_str(p, "namespace", a->nsp);
+    ctl_add_str(p, "channel", a->npos > 0 ? a->pos[0] : NULL);
     return p;
 }
 
@@ -773,23 +815,25 @@ static cJSON *ctl_build_empty(const struct ctl_args *a)
     return ctl_params();
 }
 
-#define CTL_TARGET (CTL_O_NAMESPACE | CTL_O_CHANNEL | CTL_O_TO | CTL_O_EXCEPT)
+#define CTL_TARGET                                                             \
+    (CTL_O_NAMESPACE | CTL_O_CHANNEL | CTL_O_TO | CTL_O_EXCEPT | CTL_O_USER)
 
 static const struct ctl_cmd ctl_cmds[] = {
-    {"sessions", "sessions [--namespace N] [--channel C] [--local]",
-     CTL_O_NAMESPACE | CTL_O_CHANNEL | CTL_O_LOCAL, 0, 0, ctl_build_filter,
-     ctl_print_sessions},
+    {"sessions", "sessions [--namespace N] [--channel C | --user U] [--local]",
+     CTL_O_NAMESPACE | CTL_O_CHANNEL | CTL_O_USER | CTL_O_LOCAL, 0, 0,
+     ctl_build_filter, ctl_print_sessions},
     {"session", "session SID [--namespace N] [--local]",
      CTL_O_NAMESPACE | CTL_O_LOCAL, 1, 1, ctl_build_sid, ctl_print_session},
     {"channels", "channels [--namespace N] [--local]",
      CTL_O_NAMESPACE | CTL_O_LOCAL, 0, 0, ctl_build_filter, ctl_print_channels},
     {"emit",
-     "emit EVENT [ARG_JSON...] [--namespace N] [--channel C | --to SID]\n"
+     "emit EVENT [ARG_JSON...] [--namespace N]\n"
+     "           [--channel C | --to SID | --user U]\n"
      "           [--except SID] [--ack] [--timeout MS] [--local]",
      CTL_TARGET | CTL_O_ACK | CTL_O_TIMEOUT | CTL_O_LOCAL, 1, -1,
      ctl_build_emit, ctl_print_emit},
     {"send",
-     "send MESSAGE_JSON [--namespace N] [--channel C | --to SID]\n"
+     "send MESSAGE_JSON [--namespace N] [--channel C | --to SID | --user U]\n"
      "           [--except SID] [--local]",
      CTL_TARGET | CTL_O_LOCAL, 1, 1, ctl_build_send, ctl_print_send},
     {"join", "join SID CHANNEL [--namespace N] [--local]",
@@ -800,6 +844,9 @@ static const struct ctl_cmd ctl_cmds[] = {
      ctl_print_membership},
     {"disconnect", "disconnect SID [--namespace N] [--local]",
      CTL_O_NAMESPACE | CTL_O_LOCAL, 1, 1, ctl_build_sid, ctl_print_disconnect},
+    {"presence", "presence [CHANNEL] [--namespace N] [--local]",
+     CTL_O_NAMESPACE | CTL_O_LOCAL, 0, 1, ctl_build_presence,
+     ctl_print_presence},
     {"stats", "stats", 0, 0, 0, ctl_build_empty, ctl_print_stats},
 };
 
@@ -885,7 +932,7 @@ static void ctl_set_opt(const struct ctl_cmd *cmd, struct ctl_args *a, int opt,
 {
     static const char *names[] = {"--namespace", "--channel", "--to",
                                   "--except",    "--ack",     "--timeout",
-                                  "--local"};
+                                  "--local",     "--user"};
     int bit;
 
     if (!(cmd->opts & (unsigned)opt)) {
@@ -917,6 +964,9 @@ static void ctl_set_opt(const struct ctl_cmd *cmd, struct ctl_args *a, int opt,
     case CTL_O_LOCAL:
         a->local = 1;
         break;
+    case CTL_O_USER:
+        a->user = val;
+        break;
     }
 }
 
@@ -933,6 +983,7 @@ static void ctl_parse_cmd(struct ctl *c, const struct ctl_cmd *cmd, int argc,
         {"ack", no_argument, NULL, CTL_O_ACK},
         {"timeout", required_argument, NULL, CTL_O_TIMEOUT},
         {"local", no_argument, NULL, CTL_O_LOCAL},
+        {"user", required_argument, NULL, CTL_O_USER},
         {"socket", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
@@ -959,8 +1010,8 @@ static void ctl_parse_cmd(struct ctl *c, const struct ctl_cmd *cmd, int argc,
     a->npos = argc - optind;
     if (a->npos < cmd->min_pos || (cmd->max_pos >= 0 && a->npos > cmd->max_pos))
         ctl_usage_error(cmd, "%s: wrong number of arguments", cmd->name);
-    if (a->channel && a->to)
-        ctl_usage_error(cmd, "--channel and --to exclude each other");
+    if ((a->channel != NULL) + (a->to != NULL) + (a->user != NULL) > 1)
+        ctl_usage_error(cmd, "--channel, --to and --user exclude each other");
 }
 
 /* Parses the options before COMMAND; returns the index of COMMAND. */

@@ -29,6 +29,7 @@
 #include "scgiserv.h"
 #include "sock.h"
 #include "upstream.h"
+#include "users.h"
 
 enum { STATS_COUNTER, STATS_GAUGE };
 
@@ -171,6 +172,13 @@ static const struct stats_row stats_rows[] = {
      "Namespaces with sockets."},
     {"channels", NULL, G, &hub_stats.channels, NULL, NULL,
      "Channels with members."},
+    {"users", NULL, G, &hub_stats.users, NULL, NULL,
+     "Distinct app users with sockets here, counted per namespace."},
+    {"users_refused", NULL, C, &users_stats.refused, NULL, NULL,
+     "User ids refused: from the app's connect answers (not a string, "
+     "empty, over 256 bytes, a control character or not UTF-8) or the RPC."},
+    {"presence_events", NULL, C, &users_stats.presence_events, NULL, NULL,
+     "presence:join and presence:leave events emitted (--presence)."},
     {"messages_in", NULL, C, &hub_stats.events_in, NULL, NULL,
      "Messages received from clients."},
     {"messages_out", NULL, C, &hub_stats.messages_out, NULL, NULL,

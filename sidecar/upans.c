@@ -173,7 +173,7 @@ static void upans_shadow(struct upans *a, const char *body, size_t len)
 int upans_decode(const char *body, size_t len, struct upans *a,
                  const char **why)
 {
-    cJSON *allow, *data, *ack, *actions, *ctx;
+    cJSON *allow, *data, *ack, *actions, *ctx, *user;
     const char *ack_why, *end = NULL;
 
     memset(a, 0, sizeof *a);
@@ -232,11 +232,17 @@ int upans_decode(const char *body, size_t len, struct upans *a,
         else
             a->ack_why = ack_why;
     }
+    upans_shadow(a, body, len);
     if (cJSON_IsArray(actions)) {
         a->nactions = (size_t)cJSON_GetArraySize(actions);
         a->next = actions->child;
-        upans_shadow(a, body, len);
     }
+    user = cJSON_GetObjectItemCaseSensitive(a->shadow ? a->shadow : a->doc,
+                                            "user");
+    if (cJSON_IsString(user))
+        a->user = user->valuestring;
+    else if (user != NULL && !cJSON_IsNull(user))
+        a->user_bad = 1;
     return 0;
 }
 

@@ -57,6 +57,11 @@ struct upans {
     int has_context;
     char *context;
     size_t context_len;
+    /* "user": the app user id as sent ("\u0000" read as "\u0001", so that
+     * users_valid() refuses it), NULL when absent or null; user_bad when
+     * it is there but no string. */
+    const char *user;
+    int user_bad;
     size_t nactions;            /* members of "actions" */
     struct cJSON *next;         /* the next one upans_next() decodes */
     struct cJSON *shadow;       /* the body with "\u0000" read as "\u0001",

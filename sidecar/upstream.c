@@ -33,6 +33,7 @@
 #include "sio.h"
 #include "upans.h"
 #include "upres.h"
+#include "users.h"
 
 /* Longest response taken from the application. */
 #define UPSTREAM_MAX_RESPONSE (8u << 20)
@@ -758,6 +759,23 @@ static void upstream_set_context(struct upstream_sock *us,
     }
 }
 
+/* The app user the connect answer names (docs/presence.md): a bad one is
+ * left out, counted and logged; the socket stays, with no user. */
+static void upstream_set_user(struct upstream_sock *us, const struct upans *ans)
+{
+    const char *why = "user is not a string";
+
+    if (ans->user_bad)
+        users_stats.refused++;
+    else if (ans->user == NULL)
+        return;
+    else if (users_valid(ans->user, strlen(ans->user), &why) &&
+             hub_set_user(us->sid, ans->user, &why) == 0)
+        return;
+    log_warn_at(NULL, us->sid, "upstream: connect answer's user refused: %s",
+                why);
+}
+
 /* Tells the client what became of an event the app could not answer. */
 static void upstream_fail_job(struct upstream_job *job, const char *code,
                               const char *why)
@@ -805,8 +823,10 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
     refusal = ans.refused ? ans.message : NULL;
     switch (job->type) {
     case HUB_FWD_CONNECT:
-        if (refusal == NULL)
+        if (refusal == NULL) {
             hub_connect_done(us->sid, NULL, NULL);
+            upstream_set_user(us, &ans);
+        }
         break;
     case HUB_FWD_SUBSCRIBE:
         if (job->wait && refusal == NULL)

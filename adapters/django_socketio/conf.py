@@ -13,6 +13,7 @@ import time), with django-socketio's names where it had one.
 | SOCKETIOD_BINARY | $SOCKETIOD, PATH | the daemon runserver_socketio starts |
 | SOCKETIOD_CLIENT_JS | next to the binary | its --client-js |
 | SOCKETIOD_ARGS | [] | more daemon options for runserver_socketio |
+| SOCKETIOD_USER_FIELD | "pk" | the field of ``request.user`` a connect names as the socket's app user (docs/presence.md); None: no user |
 | SOCKETIOD_ORIGINS | the dev server's own (http://127.0.0.1:8000, ...) | the daemon's --origins under runserver_socketio: pages of another origin than the socket's may connect only when listed |
 """
 import hashlib
@@ -59,6 +60,10 @@ def secret():
     key = _get("SECRET_KEY") or ""
     return hmac.new(key.encode(), b"socketiod upstream",
                     hashlib.sha256).hexdigest()
+
+
+def user_field():
+    return _get("SOCKETIOD_USER_FIELD", "pk")
 
 
 def binary():

@@ -14,7 +14,7 @@ from socketiod import upstream
 from socketiod.exceptions import BadRequest, SignatureError
 from socketiod.signature import META_KEY
 
-from . import conf, events
+from . import conf, events, users
 from .request import socket_request
 
 log = logging.getLogger("django_socketio")
@@ -48,5 +48,6 @@ def socketio(request):
     if isinstance(ev, HttpResponse):
         return ev
     req = socket_request(request, ev)
-    return json_response(upstream.dispatch(events.registry, ev, req,
-                                           rpc=conf.rpc(), logger=log))
+    return json_response(users.add_user(
+        upstream.dispatch(events.registry, ev, req, rpc=conf.rpc(),
+                          logger=log), ev, req))

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from socketiod import upstream
 from socketiod.exceptions import Refused
 
-from django_socketio import conf
+from django_socketio import conf, users
 from django_socketio.request import socket_request
 from django_socketio.views import json_response, read_event
 
@@ -62,4 +62,5 @@ def socketio(request):
     ev = read_event(request)
     if isinstance(ev, HttpResponse):
         return ev
-    return json_response(fire(ev, socket_request(request, ev), conf.rpc()))
+    req = socket_request(request, ev)
+    return json_response(users.add_user(fire(ev, req, conf.rpc()), ev, req))

@@ -211,10 +211,11 @@ class RpcClient:
     def disconnect(self, sid):
         return self.call("disconnect", sid=sid)
 
-    def sessions(self, namespace=None, channel=None):
-        """The list of session dicts (sid, channels, remote_addr, ...)."""
+    def sessions(self, namespace=None, channel=None, user=None):
+        """The list of session dicts (sid, channels, user, remote_addr,
+        ...); ``user``: that app user's sockets only."""
         p = {}
-        _opt(p, namespace=namespace, channel=channel)
+        _opt(p, namespace=namespace, channel=channel, user=_user(user))
         return self.call("sessions", **p)["sessions"]
 
     def session(self, sid):
@@ -227,6 +228,36 @@ class RpcClient:
 
     def stats(self):
         return self.call("stats")
+
+    # -- app users (docs/presence.md) ---------------------------------------
+
+    def send_to_user(self, user, event, args=(), namespace="/"):
+        """Emits ``event`` to every socket of app ``user`` (its id, or
+        anything whose str() is: a pk), on every node of the fleet.
+        Returns the result dict ({"recipients": N on this node, ...})."""
+        return self.call("emit", event=event, args=list(args),
+                         namespace=namespace, user=_user(user))
+
+    def presence(self, channel=None, namespace="/", limit=None):
+        """{user id: sockets} of the users in ``channel`` (None: in the
+        namespace); the whole answer (sockets, anonymous, truncated) is
+        ``call("presence", ...)``."""
+        p = {"namespace": namespace}
+        _opt(p, channel=channel, limit=limit)
+        return self.call("presence", **p)["users"]
+
+    def connected_users(self, namespace="/"):
+        """The ids of the app users with a socket in ``namespace``."""
+        return set(self.presence(namespace=namespace, limit=100000))
+
+    def is_online(self, user, namespace="/"):
+        """True when app ``user`` has a socket in ``namespace``."""
+        return bool(self.sessions(namespace=namespace, user=user))
+
+
+def _user(user):
+    """A user id as the daemon keeps it: a string (a pk becomes str)."""
+    return None if user is None else str(user)
 
 
 def _opt(d, **kw):

@@ -9,6 +9,7 @@
 
 #include "binjson.h"
 #include "upans.h"
+#include "users.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -142,6 +143,16 @@ static void upans_fuzz_check(struct upans *a, const char *text, size_t len)
     if (a->context != NULL) {
         UPANS_FUZZ_CHECK(a->has_context);
         cJSON_Delete(upans_fuzz_json(a->context, a->context_len));
+    }
+    /* "user": the string as sent, or flagged; users_valid() takes it from
+     * there (a "\u0000" in it reads as "\u0001", which it refuses) */
+    UPANS_FUZZ_CHECK(a->user == NULL || !a->user_bad);
+    if (a->user != NULL) {
+        const char *why;
+        UPANS_FUZZ_CHECK(
+            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "user")));
+        if (users_valid(a->user, strlen(a->user), &why))
+            UPANS_FUZZ_CHECK(strlen(a->user) <= USERS_MAX_NAME);
     }
     UPANS_FUZZ_CHECK(a->ack == NULL || a->ack_why == NULL);
     if (a->ack != NULL) {

@@ -81,16 +81,27 @@ static void test_answers(void)
     CHECK_STR(out.data, out.len,
               "[{\"sid\":\"n1\",\"namespace\":\"/\",\"node\":null,"
               "\"channels\":[\"lobby\"],\"remote_addr\":\"::ffff:127.0.0.1\","
-              "\"connected_at\":1733000000.5},"
+              "\"connected_at\":1733000000.5,\"user\":null},"
               "{\"sid\":\"n2\",\"namespace\":\"/\",\"node\":null,"
-              "\"channels\":[],\"remote_addr\":\"\",\"connected_at\":0}]");
+              "\"channels\":[],\"remote_addr\":\"\",\"connected_at\":0,"
+              "\"user\":null}]");
     /* a socketiod answer may say its node */
     CHECK(fleetmsg_response(S("{\"requestId\":\"a\",\"uid\":\"XyZ123\","
                               "\"sockets\":[{\"id\":\"s\"}]}"),
                             "/chat", &r, &out, &why) == 0);
     CHECK_STR(out.data, out.len,
               "[{\"sid\":\"s\",\"namespace\":\"/chat\",\"node\":\"XyZ123\","
-              "\"channels\":[],\"remote_addr\":\"\",\"connected_at\":0}]");
+              "\"channels\":[],\"remote_addr\":\"\",\"connected_at\":0,"
+              "\"user\":null}]");
+    /* a socketiod socket's app user comes as its room (users.h) */
+    CHECK(fleetmsg_response(S("{\"requestId\":\"a\",\"sockets\":[{\"id\":\"s\","
+                              "\"rooms\":[\"s\",\"socketiod:user:ann\","
+                              "\"lobby\"]}]}"),
+                            "/", &r, &out, &why) == 0);
+    CHECK_STR(out.data, out.len,
+              "[{\"sid\":\"s\",\"namespace\":\"/\",\"node\":null,"
+              "\"channels\":[\"lobby\"],\"remote_addr\":\"\","
+              "\"connected_at\":0,\"user\":\"ann\"}]");
     CHECK(fleetmsg_response(S("{\"requestId\":\"b\"}"), "/", &r, &out, &why) ==
           0);
     CHECK(r.type == -1 && !r.has_sockets && strcmp(out.data, "[]") == 0);

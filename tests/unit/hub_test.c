@@ -18,6 +18,7 @@
 #include "sock.h"
 #include "t.h"
 #include "turn.h"
+#include "users.h"
 
 #define NCLIENTS 4
 #define BIG 6000
@@ -474,6 +475,66 @@ static void test_each_ack(void)
     hub_set_nsp_created(NULL, NULL);
 }
 
+static int channels_seen;
+
+static void see_channel(void *arg, const char *nsp, const char *name,
+                        unsigned members)
+{
+    (void)arg;
+    (void)nsp;
+    (void)members;
+    CHECK(users_of_room(name) == NULL);
+    channels_seen++;
+}
+
+/* App users: two sockets of ann, one of bob, a watcher of "p:x" (a
+ * --presence channel): one join and one leave per user, not per socket;
+ * the user's room reaches both of ann's and is nobody's channel. */
+static void test_users(void)
+{
+    const char *err, *ann[] = {"socketiod:user:ann", NULL};
+    int k;
+
+    CHECK(users_set_presence("p:", &err) == 0);
+    for (k = 0; k < 4; k++)
+        open_client(k, 0);
+    CHECK(hub_set_user(cl[0].sid, "ann", &err) == 0);
+    CHECK(hub_set_user(cl[1].sid, "ann", &err) == 0);
+    CHECK(hub_set_user(cl[2].sid, "bob", &err) == 0);
+    CHECK(hub_set_user(cl[2].sid, "bob", &err) == 0); /* the same: no-op */
+    CHECK(hub_set_user("nobody", "x", &err) == -1);
+    CHECK(hub_stats.users == 2);
+    CHECK(strcmp(hub_user(cl[1].sid), "ann") == 0 &&
+          hub_user(cl[3].sid) == NULL);
+    CHECK(hub_join(cl[3].sid, "socketiod:user:ann", &err) == -1 &&
+          strcmp(err, HUB_E_RESERVED) == 0);
+    join(3, "p:x");
+    join(0, "p:x"); /* ann's first: presence:join */
+    join(1, "p:x"); /* her second: nothing */
+    join(2, "p:x"); /* bob's first */
+    join(2, "other");
+    turns();
+    CHECK(count(3, "presence:join") == 2 && count(3, "\"user\":\"ann\"") == 1);
+    CHECK(emit_to("u1", ann, NULL, 0) == 2);
+    channels_seen = 0;
+    hub_channels(NULL, see_channel, NULL);
+    CHECK(channels_seen == 2); /* p:x and other */
+    close(cl[0].fd);           /* one of ann's two goes: nothing */
+    cl[0].fd = -1;
+    turns();
+    CHECK(count(3, "presence:leave") == 0);
+    CHECK(hub_leave(cl[1].sid, "p:x", &err) == 0); /* her last */
+    turns();
+    CHECK(count(3, "presence:leave") == 1 &&
+          count(3, "{\"channel\":\"p:x\",\"user\":\"ann\",\"sockets\":0}") ==
+              1);
+    CHECK(count(1, "[\"u1\"]") == 1 && count(2, "[\"u1\"]") == 0);
+    CHECK(hub_set_user(cl[2].sid, NULL, &err) == 0 && hub_stats.users == 1);
+    close_all();
+    CHECK(hub_stats.users == 0);
+    users_shutdown();
+}
+
 int main(void)
 {
     setup();
@@ -483,5 +544,6 @@ int main(void)
     test_relay_sender_disconnected();
     test_audience();
     test_each_ack();
+    test_users();
     return T_DONE();
 }
