@@ -885,7 +885,8 @@ int adminui_setup(struct event_base *base, const struct adminui_config *cfg,
     gettimeofday(&adminui_started, NULL);
     adminui_tokens_at = adminui_started;
     hub_set_own(&own);
-    hub_set_watch(&watch);
+    if (cfg->development) /* production shows no socket, room or event */
+        hub_set_watch(&watch);
     if (cfg->no_auth)
         log_warn("admin-ui: namespace %s is open to anyone "
                  "(--admin-ui-no-auth): anyone who reaches the port may list "

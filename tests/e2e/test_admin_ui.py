@@ -346,3 +346,29 @@ def test_the_real_ui_in_chromium(daemon, clients, tmp_path):
     # the client saw the dashboard's disconnect
     assert js.wait_disconnect() == "io server disconnect"
     assert py.sio.connected
+
+
+def test_dashboard_never_reaches_the_application(daemon, clients, tmp_path):
+    from test_upstream import App, SECRET
+    app = App("http", tmp_path)
+    try:
+        secret = tmp_path / "secret"
+        secret.write_text(SECRET)
+        d = admin_ui(daemon, "--upstream", app.url, "--upstream-secret",
+                     str(secret))
+        c = clients("v4", d)
+        wait_until(lambda: app.records(sid=c.sid, type="connect"),
+                   what="the app sees the ordinary client")
+        adm = login(clients, d)
+        listed = by_id(adm.wait_event("all_sockets")[0])
+        assert c.sid in listed
+        adm.emit("emit", "/", c.sid, "hello", 1)
+        assert c.wait_event("hello") == [1]
+        adm.disconnect()
+        c.emit("after", "x")
+        wait_until(lambda: app.records(sid=c.sid, event="after"),
+                   what="the app sees the client's event")
+        assert app.records(sid=adm.sid) == []
+        assert "/admin" not in app.log_path.read_text()
+    finally:
+        app.stop()
