@@ -372,3 +372,57 @@ def test_dashboard_never_reaches_the_application(daemon, clients, tmp_path):
         assert "/admin" not in app.log_path.read_text()
     finally:
         app.stop()
+
+
+def test_with_redis_the_dashboard_covers_this_node(daemon, clients, tmp_path):
+    import shutil
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server not installed (scripts/setup.sh)")
+    from test_redis import Redis, joined
+    r = Redis(tmp_path)
+    try:
+        a = admin_ui(daemon, "--redis", r.url)
+        b = daemon("--redis", r.url)
+        joined(a)
+        joined(b)
+        ka, kb = clients("v4", a), clients("v4", b)
+        adm = login(clients, a)
+        listed = by_id(adm.wait_event("all_sockets")[0])
+        assert ka.sid in listed and kb.sid not in listed
+        st = adm.wait_event("server_stats")[0]
+        assert {n["name"]: n["socketsCount"] for n in st["namespaces"]} == {
+            "/": 1, "/admin": 1}
+        # the dashboard's emit is an emit of this node: the fleet gets it
+        adm.emit("emit", "/", None, "fleet-wide", 1)
+        assert ka.wait_event("fleet-wide") == [1]
+        assert kb.wait_event("fleet-wide") == [1]
+        # a disconnect names a socket of this node; the other's is unknown
+        adm.emit("_disconnect", "/", False, kb.sid)
+        adm.emit("join", "/", "after", ka.sid)
+        wait_until(lambda: channels_of(a, ka.sid) == ["after"],
+                   what="the later action done")
+        assert kb.state()["connected"]
+    finally:
+        r.stop()
+
+
+def test_the_hash_is_never_logged_also_not_on_sighup(daemon, clients,
+                                                     tmp_path):
+    import signal
+    old, new = bcrypt_hash(PASSWORD), bcrypt_hash("another one")
+    conf = tmp_path / "socketiod.conf"
+    conf.write_text("admin-ui = yes\nadmin-ui-username = admin\n"
+                    "admin-ui-password-hash = %s\n" % old)
+    d = daemon("-c", str(conf), "-v")
+    login(clients, d).wait_event("config")
+    conf.write_text("admin-ui = yes\nadmin-ui-username = admin\n"
+                    "admin-ui-password-hash = %s\n" % new)
+    d.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "settings read again" in d.stderr(), timeout=10,
+               what="the reload")
+    log = d.stderr()
+    assert "admin-ui-password-hash changed from '(hidden)'" in log, log
+    assert old not in log and new not in log
+    assert old[7:29] not in log and new[7:29] not in log  # not even a salt
+    # (a new hash needs a restart, as every --admin-ui setting)
+    login(clients, d).wait_event("config")
