@@ -26,8 +26,9 @@
  * password), each for ADMINUI_SESSION_S; the oldest goes first. */
 #define ADMINUI_MAX_SESSIONS 64
 #define ADMINUI_SESSION_S 86400
-/* Sockets listed in one all_sockets answer. */
-#define ADMINUI_MAX_LISTED 5000
+/* Sockets listed in one all_sockets answer (about 700 bytes each: the
+ * answer stays well under --max-output). */
+#define ADMINUI_MAX_LISTED 1000
 /* Bytes of notices waiting for the next loop turn; more are dropped. */
 #define ADMINUI_MAX_QUEUE (4u << 20)
 /* Bytes of one event's arguments shown (development mode); a longer one
