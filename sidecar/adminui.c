@@ -642,13 +642,6 @@ static int adminui_filter(cJSON *a, int i, const char **out)
     return (*out = adminui_name(a, i, HUB_MAX_CHANNEL_NAME)) != NULL;
 }
 
-static void adminui_collect(void *arg, const char *sid)
-{
-    struct buf *b = arg;
-
-    buf_append(b, sid, strlen(sid) + 1);
-}
-
 static int adminui_reserved(const char *ev)
 {
     static const char *const names[] = {
@@ -662,102 +655,134 @@ static int adminui_reserved(const char *ev)
     return 0;
 }
 
-/* emit(nsp, filter, ev, ...args): to the namespace or the room/socket. */
-static int adminui_emit(cJSON *a, const char *nsp, const struct sock_event *ev)
+/* EMIT: [event, ...args] from item 3 on. */
+static int adminui_emit_args(cJSON *a, struct adminui_action *act)
 {
-    const char *filter, *name;
-    cJSON *out, *x;
-    struct hub_target t;
-    char *text;
-    long n;
+    cJSON *out = cJSON_CreateArray(), *x;
     int i, size = cJSON_GetArraySize(a);
 
-    if (!adminui_filter(a, 2, &filter) ||
-        (name = adminui_name(a, 3, HUB_MAX_CHANNEL_NAME)) == NULL ||
-        adminui_reserved(name) || (out = cJSON_CreateArray()) == NULL)
+    if (out == NULL)
         return -1;
-    cJSON_AddItemToArray(out, cJSON_CreateString(name));
-    for (i = 4; i < size; i++)
-        if ((x = cJSON_Duplicate(cJSON_GetArrayItem(a, i), 1)) != NULL)
-            cJSON_AddItemToArray(out, x);
-    text = cJSON_PrintUnformatted(out);
+    for (i = 3; i < size; i++)
+        if ((x = cJSON_Duplicate(cJSON_GetArrayItem(a, i), 1)) == NULL ||
+            !cJSON_AddItemToArray(out, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(out);
+            return -1;
+        }
+    act->args = cJSON_PrintUnformatted(out);
     cJSON_Delete(out);
-    if (text == NULL)
-        return -1;
-    memset(&t, 0, sizeof t);
-    t.nsp = nsp;
-    if (filter != NULL) {
-        t.rooms = &filter;
-        t.nrooms = 1;
-    }
-    n = hub_emit(&t, text, strlen(text), ev->attach, ev->nattach, 0, NULL,
-                 NULL);
-    free(text);
-    return n < 0 ? -1 : 0;
+    return act->args != NULL ? 0 : -1;
 }
 
-static void adminui_event(void *arg, struct sock *s,
-                          const struct sock_event *ev)
+int adminui_action_parse(const char *json, size_t len,
+                         struct adminui_action *act)
 {
-    const char *nsp = NULL, *room = NULL, *filter = NULL, *err, *p;
-    struct hub_target t;
-    struct buf sids = BUF_INIT;
-    cJSON *a = NULL;
-    int rc = -1, join = 0, leave = 0, close = 0;
+    const char *name;
+    cJSON *a;
 
-    (void)arg;
-    if (adminui_cfg.readonly ||
-        memmem(ev->data, ev->data_len, "\\u0000", 6) != NULL ||
-        (a = cJSON_ParseWithLength(ev->data, ev->data_len)) == NULL ||
-        (nsp = adminui_name(a, 1, SOCK_MAX_NSP_NAME)) == NULL || nsp[0] != '/')
-        goto done;
-    if (strcmp(ev->name, "emit") == 0) {
-        rc = adminui_emit(a, nsp, ev);
-        goto done;
-    }
-    join = strcmp(ev->name, "join") == 0;
-    leave = strcmp(ev->name, "leave") == 0;
-    if (join || leave) {
-        if ((room = adminui_name(a, 2, HUB_MAX_CHANNEL_NAME)) == NULL ||
-            !adminui_filter(a, 3, &filter))
-            goto done;
-    } else if (strcmp(ev->name, "_disconnect") == 0) {
-        close = cJSON_IsTrue(cJSON_GetArrayItem(a, 2));
-        if (!adminui_filter(a, 3, &filter))
-            goto done;
+    memset(act, 0, sizeof *act);
+    /* cJSON ends a string at "\u0000" without saying so. */
+    if (memmem(json, len, "\\u0000", 6) != NULL ||
+        (a = cJSON_ParseWithLength(json, len)) == NULL)
+        return -1;
+    act->doc = a;
+    if (!cJSON_IsArray(a) || (name = adminui_name(a, 0, 16)) == NULL ||
+        (act->nsp = adminui_name(a, 1, SOCK_MAX_NSP_NAME)) == NULL ||
+        act->nsp[0] != '/')
+        goto bad;
+    if (strcmp(name, "emit") == 0) {
+        act->verb = ADMINUI_EMIT;
+        if (!adminui_filter(a, 2, &act->filter) ||
+            (act->event = adminui_name(a, 3, HUB_MAX_CHANNEL_NAME)) == NULL ||
+            adminui_reserved(act->event) || adminui_emit_args(a, act) != 0)
+            goto bad;
+    } else if (strcmp(name, "join") == 0 || strcmp(name, "leave") == 0) {
+        act->verb = name[0] == 'j' ? ADMINUI_JOIN : ADMINUI_LEAVE;
+        if ((act->room = adminui_name(a, 2, HUB_MAX_CHANNEL_NAME)) == NULL ||
+            !adminui_filter(a, 3, &act->filter))
+            goto bad;
+    } else if (strcmp(name, "_disconnect") == 0) {
+        act->verb = ADMINUI_DISCONNECT;
+        act->close = cJSON_IsTrue(cJSON_GetArrayItem(a, 2));
+        if (!adminui_filter(a, 3, &act->filter))
+            goto bad;
     } else {
-        goto done;
+        goto bad;
     }
+    return 0;
+bad:
+    adminui_action_free(act);
+    return -1;
+}
+
+void adminui_action_free(struct adminui_action *act)
+{
+    cJSON_Delete(act->doc);
+    free(act->args);
+    memset(act, 0, sizeof *act);
+}
+
+static void adminui_collect(void *arg, const char *sid)
+{
+    struct buf *b = arg;
+
+    buf_append(b, sid, strlen(sid) + 1);
+}
+
+static int adminui_act(const struct adminui_action *act,
+                       const struct sock_event *ev)
+{
+    struct buf sids = BUF_INIT;
+    struct hub_target t;
+    const char *p, *err;
+
     memset(&t, 0, sizeof t);
-    t.nsp = nsp;
-    if (filter != NULL) {
-        t.rooms = &filter;
+    t.nsp = act->nsp;
+    if (act->filter != NULL) {
+        t.rooms = &act->filter;
         t.nrooms = 1;
     }
+    if (act->verb == ADMINUI_EMIT)
+        return hub_emit(&t, act->args, strlen(act->args), ev->attach,
+                        ev->nattach, 0, NULL, NULL) < 0
+                   ? -1
+                   : 0;
     /* Collected first: a disconnect changes what hub_audience walks. */
     hub_audience(&t, adminui_collect, &sids);
     for (p = sids.data; p != NULL && p < sids.data + sids.len;
          p += strlen(p) + 1) {
-        if (join)
-            hub_join(p, room, &err);
-        else if (leave)
-            hub_leave(p, room, &err);
-        else if (close)
+        if (act->verb == ADMINUI_JOIN)
+            hub_join(p, act->room, &err);
+        else if (act->verb == ADMINUI_LEAVE)
+            hub_leave(p, act->room, &err);
+        else if (act->close)
             hub_close(p);
         else
             hub_disconnect(p);
     }
     buf_free(&sids);
-    rc = 0;
-done:
-    cJSON_Delete(a);
-    if (rc == 0) {
-        adminui_stats.actions++;
-        log_info_at(NULL, s->id, "admin-ui: %s in %s", ev->name, nsp);
-    } else {
+    return 0;
+}
+
+static void adminui_event(void *arg, struct sock *s,
+                          const struct sock_event *ev)
+{
+    struct adminui_action act;
+
+    (void)arg;
+    if (adminui_cfg.readonly ||
+        adminui_action_parse(ev->data, ev->data_len, &act) != 0) {
         adminui_stats.actions_refused++;
         log_info_at(NULL, s->id, "admin-ui: %s refused", ev->name);
+        return;
     }
+    log_info_at(NULL, s->id, "admin-ui: %s in %s", ev->name, act.nsp);
+    if (adminui_act(&act, ev) == 0)
+        adminui_stats.actions++;
+    else
+        adminui_stats.actions_refused++;
+    adminui_action_free(&act);
 }
 
 /* ---- server_stats ---- */

@@ -67,6 +67,38 @@ int adminui_hash_valid(const char *hash);
  * Compares in constant time. */
 int adminui_password_ok(const char *hash, const char *password, size_t len);
 
+/* What the dashboard asks for, from the JSON array of one of its events:
+ * ["emit", nsp, filter, event, ...args], ["join"|"leave", nsp, room,
+ * filter], ["_disconnect", nsp, close, filter]. The filter (a room or a
+ * socket id) may be absent or null: the whole namespace. */
+enum adminui_verb {
+    ADMINUI_EMIT,
+    ADMINUI_JOIN,
+    ADMINUI_LEAVE,
+    ADMINUI_DISCONNECT
+};
+
+struct adminui_action {
+    int verb;           /* enum adminui_verb */
+    const char *nsp;    /* starts with "/" */
+    const char *filter; /* NULL: the whole namespace */
+    const char *room;   /* JOIN, LEAVE */
+    const char *event;  /* EMIT */
+    int close;          /* DISCONNECT: the whole connection */
+    char *args;         /* EMIT: the JSON array [event, ...args] */
+    void *doc;          /* what the strings point into */
+};
+
+/* Parses the event's JSON array (`len` bytes) into *act. Every name must
+ * be one a client may use (sio_name_valid, no "\u0000"): a namespace up
+ * to SOCK_MAX_NSP_NAME bytes starting with "/", rooms, filters and events
+ * up to HUB_MAX_CHANNEL_NAME; a reserved event name (connect, disconnect,
+ * ...) is refused. Returns 0 (free it with adminui_action_free()), or -1
+ * with nothing to free. */
+int adminui_action_parse(const char *json, size_t len,
+                         struct adminui_action *act);
+void adminui_action_free(struct adminui_action *act);
+
 /* Serves cfg->nsp in the hub (hub_set_own, hub_set_watch) with `cfg`
  * (copied). Returns 0, or -1 with *cause (a bad hash, no username). The
  * hash is never logged. */

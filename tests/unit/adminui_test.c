@@ -70,6 +70,56 @@ static void test_hashes(void)
     CHECK(!adminui_password_ok("$2a$04$short", "changeit", 8));
 }
 
+#define PARSE(lit, act) adminui_action_parse(lit, sizeof(lit) - 1, act)
+
+static void test_actions(void)
+{
+    struct adminui_action a;
+    char big[2100];
+
+    CHECK(PARSE("[\"emit\",\"/\",\"room\",\"ev\",1,{\"x\":[2]}]", &a) == 0);
+    CHECK(a.verb == ADMINUI_EMIT && strcmp(a.nsp, "/") == 0 &&
+          strcmp(a.filter, "room") == 0 && strcmp(a.event, "ev") == 0);
+    CHECK(strcmp(a.args, "[\"ev\",1,{\"x\":[2]}]") == 0);
+    adminui_action_free(&a);
+    CHECK(PARSE("[\"emit\",\"/chat\",null,\"ev\"]", &a) == 0);
+    CHECK(a.filter == NULL && strcmp(a.args, "[\"ev\"]") == 0);
+    adminui_action_free(&a);
+    CHECK(PARSE("[\"join\",\"/\",\"r\",\"sid1\"]", &a) == 0);
+    CHECK(a.verb == ADMINUI_JOIN && strcmp(a.room, "r") == 0 &&
+          strcmp(a.filter, "sid1") == 0);
+    adminui_action_free(&a);
+    CHECK(PARSE("[\"leave\",\"/\",\"r\"]", &a) == 0);
+    CHECK(a.verb == ADMINUI_LEAVE && a.filter == NULL);
+    adminui_action_free(&a);
+    CHECK(PARSE("[\"_disconnect\",\"/\",true,\"sid1\"]", &a) == 0);
+    CHECK(a.verb == ADMINUI_DISCONNECT && a.close == 1);
+    adminui_action_free(&a);
+    CHECK(PARSE("[\"_disconnect\",\"/\",false]", &a) == 0);
+    CHECK(a.close == 0 && a.filter == NULL);
+    adminui_action_free(&a);
+
+    CHECK(PARSE("", &a) == -1);
+    CHECK(PARSE("{}", &a) == -1);
+    CHECK(PARSE("[\"join\"]", &a) == -1);
+    CHECK(PARSE("[\"join\",\"nsp\",\"r\"]", &a) == -1);
+    CHECK(PARSE("[\"join\",\"/\",\"\"]", &a) == -1);
+    CHECK(PARSE("[\"join\",\"/\",\"a\\u0000b\"]", &a) == -1);
+    CHECK(PARSE("[\"join\",\"/\",\"a\\nb\"]", &a) == -1);
+    CHECK(PARSE("[\"join\",\"/\",\"\xff\"]", &a) == -1);
+    CHECK(PARSE("[\"join\",\"/\",7]", &a) == -1);
+    CHECK(PARSE("[\"join\",\"/\",\"r\",[\"f\"]]", &a) == -1);
+    CHECK(PARSE("[\"emit\",\"/\",null,\"disconnect\"]", &a) == -1);
+    CHECK(PARSE("[\"emit\",\"/\",null]", &a) == -1);
+    CHECK(PARSE("[\"whatever\",\"/\"]", &a) == -1);
+    memset(big, 'x', sizeof big);
+    memcpy(big, "[\"join\",\"/\",\"", 13);
+    memcpy(big + sizeof big - 3, "\"]", 2);
+    big[sizeof big - 1] = '\0';
+    CHECK(adminui_action_parse(big, strlen(big), &a) ==
+          -1); /* a room of 2084 bytes */
+}
+
 static void on_request(struct conn *c, const struct http_request *req,
                        const char *body, size_t len)
 {
@@ -317,6 +367,7 @@ int main(void)
     size_t k;
 
     test_hashes();
+    test_actions();
     setup();
     test_login();
     test_live_and_actions();
