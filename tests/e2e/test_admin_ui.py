@@ -332,7 +332,7 @@ def test_the_real_ui_in_chromium(daemon, clients, tmp_path):
     cfg = {"ui": "http://127.0.0.1:%d/admin-ui/" % aport, "server": d.url,
            "username": "admin", "password": PASSWORD, "shots": shots,
            "chromium": CHROMIUM, "sids": [js.sid, py.sid], "room": "lobby",
-           "victim": js.sid}
+           "victim": js.sid, "hostname": socket.gethostname()}
     r = subprocess.run(
         ["node", os.path.join(HERE, "node", "admin-ui-browser.js"),
          json.dumps(cfg)], env=dict(os.environ, NODE_PATH=node_modules_dir()),

@@ -6,10 +6,12 @@
 //
 //   node admin-ui-browser.js '{"ui": "http://127.0.0.1:A/admin-ui/",
 //       "server": "http://127.0.0.1:P", "username": ..., "password": ...,
-//       "sids": [...], "room": "lobby", "victim": SID, "shots": DIR}'
+//       "sids": [...], "room": "lobby", "victim": SID, "hostname": ...,
+//       "shots": DIR}'
 //
 // Logs in through the UI's connection form as an operator does, waits for
-// the sockets page to list every sid and the rooms page the room, then
+// the sockets page to list every sid, the servers page the host (from
+// server_stats) and the rooms page the room, then
 // disconnects "victim" with its button on the sockets page and waits for
 // its row to go. Requests off the two origins (the UI's web fonts and
 // icons from CDNs) are refused: the test runs offline. Screenshots go to
@@ -58,6 +60,13 @@ async function main() {
         for (const sid of cfg.sids)
             await page.getByText(sid, {exact: true}).first().waitFor({timeout: T});
         await shot("sockets");
+        await page.goto(cfg.ui + "#/servers/");
+        await page.getByText(cfg.hostname, {exact: true}).first().waitFor({timeout: T});
+        await shot("servers");
+        await page.goto(cfg.ui + "#/");
+        // the namespaces card, from server_stats
+        await page.getByText("/admin", {exact: true}).first().waitFor({timeout: T});
+        await shot("dashboard");
         await page.goto(cfg.ui + "#/rooms/");
         await page.getByText(cfg.room, {exact: true}).first().waitFor({timeout: T});
         await shot("rooms");
