@@ -313,7 +313,18 @@ void admin_set_ready(int ready, const char *why)
     admin_why = why ? why : "";
 }
 
-void admin_set_ui(const char *dir) { admin_ui_dir = dir; }
+void admin_set_ui(const char *dir)
+{
+    char index[4096];
+
+    admin_ui_dir = dir;
+    snprintf(index, sizeof index, "%s/index.html", dir);
+    if (access(index, R_OK) != 0)
+        log_warn("admin: no %s: /admin-ui/ answers 404 (docs/admin-ui.md)",
+                 index);
+    else
+        log_notice("admin: the Admin UI at /admin-ui/ (from %s)", dir);
+}
 
 void admin_shutdown(void)
 {

@@ -873,10 +873,10 @@ int adminui_setup(struct event_base *base, const struct adminui_config *cfg,
     struct timeval tv = {ADMINUI_STATS_MS / 1000,
                          (ADMINUI_STATS_MS % 1000) * 1000};
 
-    if (cfg->nsp == NULL || cfg->nsp[0] != '/' ||
+    if (cfg->nsp == NULL || cfg->nsp[0] != '/' || cfg->nsp[1] == '\0' ||
         strlen(cfg->nsp) > SOCK_MAX_NSP_NAME ||
         !sio_name_valid(cfg->nsp, strlen(cfg->nsp))) {
-        *cause = "the namespace must start with /";
+        *cause = "the namespace must start with / and be another than /";
         return -1;
     }
     if (!cfg->no_auth) {

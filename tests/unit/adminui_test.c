@@ -171,6 +171,8 @@ static void setup(void)
     acfg.username = "admin";
     acfg.nsp = "admin";
     CHECK(adminui_setup(base, &acfg, &cause) == -1);
+    acfg.nsp = "/";
+    CHECK(adminui_setup(base, &acfg, &cause) == -1);
     acfg.nsp = "/admin";
     CHECK(adminui_setup(base, &acfg, &cause) == 0);
 }
