@@ -426,3 +426,25 @@ def test_the_hash_is_never_logged_also_not_on_sighup(daemon, clients,
     assert old[7:29] not in log and new[7:29] not in log  # not even a salt
     # (a new hash needs a restart, as every --admin-ui setting)
     login(clients, d).wait_event("config")
+
+
+def test_password_never_in_logs_at_vvv(daemon, clients, tmp_path):
+    d = admin_ui(daemon, "-vvv", "--message-log", "log.sqlite3",
+                 "--message-log-format", "%(MESSAGE)s")
+    for mode in ("websocket", "polling"):
+        login(clients, d, mode=mode).wait_event("config")
+        h = clients("v4", d, namespace="/admin", mode=mode, wait=False,
+                    auth={"username": "admin", "password": PASSWORD + "x"})
+        assert connect_error(h)["message"] == "invalid credentials"
+    c = clients("v4", d)
+    assert d.rpc().call("emit", event="chat", args=[PASSWORD[::-1]],
+                        to=c.sid)["logged"] is True
+    c.wait_event("chat")
+    d.stop()
+    logs = d.stderr().encode()
+    for f in tmp_path.iterdir():
+        if f.name.startswith("log.sqlite3"):
+            logs += f.read_bytes()
+    assert PASSWORD.encode() not in logs
+    assert bcrypt_hash(PASSWORD).encode() not in logs
+    assert PASSWORD[::-1].encode() in logs  # the log does hold messages
