@@ -565,7 +565,7 @@ static void adminui_w_event_out(void *arg, const char *nsp, const char *sid,
 static const char *adminui_connect(void *arg, struct sock *s, const char *auth,
                                    size_t len)
 {
-    cJSON *a = NULL, *user, *pass, *sess;
+    cJSON *a = NULL, *user, *pass = NULL, *sess;
     char session[17] = "";
     const char *err = ADMINUI_E_CREDENTIALS;
 
@@ -594,6 +594,8 @@ static const char *adminui_connect(void *arg, struct sock *s, const char *auth,
             }
         }
     }
+    if (cJSON_IsString(pass))
+        explicit_bzero(pass->valuestring, strlen(pass->valuestring));
     cJSON_Delete(a);
     if (err != NULL) {
         if (strcmp(err, ADMINUI_E_CREDENTIALS) == 0)
