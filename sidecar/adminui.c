@@ -55,6 +55,9 @@ static struct timeval adminui_tokens_at;
 static struct timeval adminui_started;
 static char adminui_host[256];
 static struct crypt_data *adminui_crypt;
+/* Sockets last shown on polling (ADMINUI_MAX_FOLLOWED). */
+static char *adminui_followed[ADMINUI_MAX_FOLLOWED];
+static size_t adminui_nfollowed;
 /* The counters at the last server_stats, for its aggregated events. */
 static uint64_t adminui_last[4];
 
@@ -284,6 +287,59 @@ static void adminui_meta_json(cJSON *hs, const char *meta)
     }
 }
 
+/* Follows a socket shown on polling, for its socket_updated. */
+static void adminui_follow(const struct hub_info *info)
+{
+    size_t i;
+
+    if (strcmp(info->transport, "polling") != 0 ||
+        adminui_nfollowed == ADMINUI_MAX_FOLLOWED)
+        return;
+    for (i = 0; i < adminui_nfollowed; i++)
+        if (strcmp(adminui_followed[i], info->sid) == 0)
+            return;
+    if ((adminui_followed[adminui_nfollowed] = strdup(info->sid)) != NULL)
+        adminui_nfollowed++;
+}
+
+static void adminui_transport(void *arg, const struct hub_info *info)
+{
+    struct buf *b = arg;
+
+    if (strcmp(info->transport, "polling") == 0)
+        return;
+    buf_puts(b, "[\"socket_updated\",{\"id\":");
+    adminui_put_str(b, info->sid);
+    buf_puts(b, ",\"nsp\":");
+    adminui_put_str(b, info->nsp);
+    buf_puts(b, ",\"transport\":");
+    adminui_put_str(b, info->transport);
+    buf_puts(b, "}]");
+}
+
+/* Tells the dashboards of followed sockets that upgraded (as admin-ui's
+ * socket_updated); forgets those and the gone ones. */
+static void adminui_upgrades(void)
+{
+    struct buf b = BUF_INIT;
+    size_t i = 0;
+
+    while (i < adminui_nfollowed) {
+        buf_reset(&b);
+        if (adminui_stats.dashboards > 0 &&
+            hub_session(adminui_followed[i], adminui_transport, &b) == 0 &&
+            b.len == 0) {
+            i++; /* still polling */
+            continue;
+        }
+        if (b.len > 0)
+            adminui_send(NULL, b.data, b.len);
+        free(adminui_followed[i]);
+        adminui_followed[i] = adminui_followed[--adminui_nfollowed];
+    }
+    buf_free(&b);
+}
+
 static cJSON *adminui_socket_json(const struct hub_info *info)
 {
     cJSON *o = cJSON_CreateObject(), *hs, *rooms;
@@ -295,6 +351,7 @@ static cJSON *adminui_socket_json(const struct hub_info *info)
 
     if (o == NULL)
         return NULL;
+    adminui_follow(info);
     snprintf(client, sizeof client, "%s", info->eio_sid ? info->eio_sid : "");
     cJSON_AddStringToObject(o, "id", info->sid);
     cJSON_AddStringToObject(o, "clientId", client);
@@ -834,6 +891,7 @@ static void adminui_stats_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     (void)arg;
+    adminui_upgrades();
     if (adminui_stats.dashboards == 0) {
         adminui_aggregated(NULL);
         return;
@@ -938,6 +996,8 @@ void adminui_shutdown(void)
     }
     adminui_tail = &adminui_head;
     adminui_queued = 0;
+    while (adminui_nfollowed > 0)
+        free(adminui_followed[--adminui_nfollowed]);
     if (adminui_flush_ev != NULL)
         event_free(adminui_flush_ev);
     if (adminui_stats_ev != NULL)

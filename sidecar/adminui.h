@@ -34,6 +34,9 @@
 /* Bytes of one event's arguments shown (development mode); a longer one
  * is shown as ["NAME", "(N bytes, not shown)"]. */
 #define ADMINUI_MAX_SHOWN 16384
+/* Sockets shown on polling whose upgrade is looked for (each stats
+ * period: the hub tells no upgrade); more are not followed. */
+#define ADMINUI_MAX_FOLLOWED 1024
 /* server_stats period. */
 #define ADMINUI_STATS_MS 2000
 

@@ -151,6 +151,14 @@ def test_live_notices_as_clients_come_and_go(daemon, clients):
     adm.wait_event("socket_disconnected",
                    lambda a: a[:3] == ["/", c.sid,
                                        "client namespace disconnect"])
+    # a socket that connected on polling is shown upgraded
+    u = clients("v4", d, mode="upgrade")
+    first = adm.wait_event("socket_connected",
+                           lambda a: a[0]["id"] == u.sid)[0]
+    if first["transport"] == "polling":
+        adm.wait_event("socket_updated",
+                       lambda a: a[0] == {"id": u.sid, "nsp": "/",
+                                          "transport": "websocket"})
     # an emit to one socket is shown as sent to it
     d.rpc().call("emit", event="note", args=[7], to=p.sid)
     adm.wait_event("event_sent", lambda a: a[:3] == ["/", p.sid, ["note", 7]])
