@@ -130,18 +130,22 @@ static int adminui_login_take(void)
 
 /* ---- login sessions (what lets the UI reconnect) ---- */
 
+/* Compared in constant time: a session id is as good as the password. */
 static int adminui_session_known(const char *id)
 {
     time_t now = time(NULL);
-    size_t i;
+    unsigned char diff;
+    size_t i, k;
+    int found = 0;
 
     if (strlen(id) != 16)
         return 0;
-    for (i = 0; i < ADMINUI_MAX_SESSIONS; i++)
-        if (adminui_sessions[i].expires > now &&
-            strcmp(adminui_sessions[i].id, id) == 0)
-            return 1;
-    return 0;
+    for (i = 0; i < ADMINUI_MAX_SESSIONS; i++) {
+        for (diff = 0, k = 0; k < 16; k++)
+            diff |= (unsigned char)(adminui_sessions[i].id[k] ^ id[k]);
+        found |= diff == 0 && adminui_sessions[i].expires > now;
+    }
+    return found;
 }
 
 /* A new session id in `out` (16 hex digits, as admin-ui's); "" when the
