@@ -263,6 +263,9 @@ static void adminui_meta_json(cJSON *hs, const char *meta)
             continue;
         v++;
         klen = (size_t)(v - 1 - p);
+        /* A client's bytes: only text a WebSocket frame may carry. */
+        if (*v != '\0' && !sio_name_valid(v, strlen(v)))
+            continue;
         if (klen == 12 && memcmp(p, "QUERY_STRING", 12) == 0) {
             if ((q = strdup(v)) == NULL)
                 continue;

@@ -456,3 +456,33 @@ def test_password_never_in_logs_at_vvv(daemon, clients, tmp_path):
     assert PASSWORD.encode() not in logs
     assert bcrypt_hash(PASSWORD).encode() not in logs
     assert PASSWORD[::-1].encode() in logs  # the log does hold messages
+
+
+def test_hostile_handshake_bytes_do_not_break_the_dashboard(daemon, clients):
+    """A client whose User-Agent and Accept-Language hold bytes that are not
+    UTF-8 (the HTTP parser takes them in header values): listed without
+    them, and the dashboard's WebSocket (which must carry UTF-8 text) stays
+    up."""
+    d = admin_ui(daemon)
+    s = socket.create_connection(d.addr, timeout=5)
+    s.sendall(b"GET /socket.io/?EIO=4&transport=polling&x=%FF HTTP/1.1\r\n"
+              b"Host: 127.0.0.1\r\nUser-Agent: bad \xff\xc0 agent\r\n"
+              b"Accept-Language: \xed\xa0\x80\r\n\r\n")
+    head = s.recv(65536)
+    s.close()
+    assert b" 200 " in head.split(b"\r\n")[0], head[:200]
+    eio_sid = re.search(rb'"sid":"([^"]+)"', head).group(1).decode()
+    r = requests.post(d.url + "/socket.io/?EIO=4&transport=polling&sid=" +
+                      eio_sid, data="40", timeout=5)
+    assert r.status_code == 200
+    wait_until(lambda: len(d.rpc().call("sessions")["sessions"]) == 1,
+               what="the hostile client's socket")
+    adm = login(clients, d)
+    listed = adm.wait_event("all_sockets")[0]
+    bad = [s for s in listed if s["nsp"] == "/"]
+    assert len(bad) == 1
+    assert "user-agent" not in bad[0]["handshake"]["headers"]
+    assert "accept-language" not in bad[0]["handshake"]["headers"]
+    assert bad[0]["handshake"]["query"]["x"] == "%FF"  # as sent
+    adm.wait_event("server_stats")
+    assert adm.state()["connected"]
