@@ -36,6 +36,7 @@ APT_PACKAGES=(
     clang clang-format                       # --enable-fuzzing (libFuzzer); .clang-format
     libevent-dev libcjson-dev libsqlite3-dev libssl-dev libfcgi-dev # libraries
     libhiredis-dev                           # --redis: Redis connections (docs/scale-out.md)
+    libcrypt-dev                             # --admin-ui: bcrypt (docs/admin-ui.md)
     redis-server python3-redis               # the Redis of the scale-out tests, python-socketio's RedisManager
     libsystemd-dev                           # sd_notify: Type=notify, the watchdog (optional)
     libfcgi-bin socat                        # cgi-fcgi and socat: test peers

@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
-/* admin: the --admin HTTP listener: /metrics, /healthz, /readyz. Its own
- * socket and server, so the public port never serves these paths. */
+/* admin: the --admin HTTP listener: /metrics, /healthz, /readyz (and the
+ * Admin UI's files). Its own socket and server, so the public port never
+ * serves these paths. */
 #include "admin.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "listener.h"
 #include "log.h"
 #include "stats.h"
+#include "uifiles.h"
 #include "upstream.h"
 
 #define ADMIN_MAX_HEAD 8192
@@ -39,6 +41,7 @@ static struct event *admin_beat;
 static time_t admin_last_beat;
 static int admin_ready;
 static const char *admin_why = "not listening yet";
+static const char *admin_ui_dir;
 
 static void admin_free(struct admin_client *a)
 {
@@ -83,6 +86,25 @@ static void admin_respond(struct admin_client *a, int status, const char *type,
 static void admin_text(struct admin_client *a, int status, const char *text)
 {
     admin_respond(a, status, "text/plain; charset=utf-8", text, strlen(text));
+}
+
+static void admin_redirect(struct admin_client *a, const char *to)
+{
+    struct buf h = BUF_INIT;
+
+    bufferevent_disable(a->bev, EV_READ);
+    buf_printf(&h,
+               "HTTP/1.1 301 Moved Permanently\r\nLocation: %s\r\n"
+               "Content-Length: 0\r\nConnection: close\r\n\r\n",
+               to);
+    if (h.data == NULL || bufferevent_write(a->bev, h.data, h.len) != 0) {
+        buf_free(&h);
+        admin_free(a);
+        return;
+    }
+    buf_free(&h);
+    bufferevent_setcb(a->bev, NULL, admin_written, admin_event_cb, a);
+    bufferevent_enable(a->bev, EV_WRITE);
 }
 
 static void admin_probe_cb(struct bufferevent *bev, short what, void *arg)
@@ -140,6 +162,35 @@ static void admin_readyz(struct admin_client *a)
     }
 }
 
+/* A file of the Admin UI: /admin-ui/NAME. */
+static void admin_ui_file(struct admin_client *a,
+                          const struct http_request *req)
+{
+    char rel[UIFILES_MAX_NAME + 1];
+    const char *type;
+    char *data;
+    size_t len;
+    long n;
+    int status;
+
+    if (req->path_len - 10 > UIFILES_MAX_NAME ||
+        (n = http_url_decode(rel, req->path + 10, req->path_len - 10)) < 0) {
+        admin_text(a, 404, "not found\n");
+        return;
+    }
+    rel[n] = '\0';
+    if (uifiles_read(admin_ui_dir, rel, (size_t)n, &data, &len, &type,
+                     &status) != 0) {
+        admin_text(a, status,
+                   status == 413   ? "file too large\n"
+                   : status == 500 ? "cannot read the file\n"
+                                   : "not found\n");
+        return;
+    }
+    admin_respond(a, 200, type, data, len);
+    free(data);
+}
+
 static int admin_is(const struct http_request *req, const char *path)
 {
     size_t n = strlen(path);
@@ -172,6 +223,11 @@ static void admin_route(struct admin_client *a, const struct http_request *req)
             admin_text(a, 200, "ok\n");
     } else if (admin_is(req, "/readyz")) {
         admin_readyz(a);
+    } else if (admin_ui_dir != NULL && admin_is(req, "/admin-ui")) {
+        admin_redirect(a, "/admin-ui/");
+    } else if (admin_ui_dir != NULL && req->path_len >= 10 &&
+               memcmp(req->path, "/admin-ui/", 10) == 0) {
+        admin_ui_file(a, req);
     } else {
         admin_text(a, 404, "not found: /metrics, /healthz, /readyz\n");
     }
@@ -255,6 +311,19 @@ void admin_set_ready(int ready, const char *why)
 {
     admin_ready = ready;
     admin_why = why ? why : "";
+}
+
+void admin_set_ui(const char *dir)
+{
+    char index[4096];
+
+    admin_ui_dir = dir;
+    snprintf(index, sizeof index, "%s/index.html", dir);
+    if (access(index, R_OK) != 0)
+        log_warn("admin: no %s: /admin-ui/ answers 404 (docs/admin-ui.md)",
+                 index);
+    else
+        log_notice("admin: the Admin UI at /admin-ui/ (from %s)", dir);
 }
 
 void admin_shutdown(void)

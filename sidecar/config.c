@@ -210,6 +210,10 @@ int config_update(struct config *cur, const struct config *next)
         snprintf(nl, sizeof nl, "%s", now);
         config_redact(wl, sizeof wl);
         config_redact(nl, sizeof nl);
+        if (strstr(o->name, "password") != NULL) {
+            snprintf(wl, sizeof wl, "(hidden)");
+            snprintf(nl, sizeof nl, "(hidden)");
+        }
         if (!o->reload) {
             log_warn("SIGHUP: %s changed from '%s' to '%s': that needs a "
                      "restart; still '%s'",

@@ -92,7 +92,15 @@ struct config {
     unsigned first_poll_timeout_ms; /* polling session's first request */
     size_t max_handshake_meta;      /* handshake values kept per session */
     const char *admin;              /* --admin: /metrics etc. (NULL: off) */
-    int log_format;                 /* --log-format: 0 text, 1 json */
+    int admin_ui;                   /* --admin-ui: the dashboard's namespace */
+    const char *admin_ui_namespace;
+    const char *admin_ui_username;
+    const char *admin_ui_password_hash;
+    int admin_ui_no_auth;
+    int admin_ui_mode; /* 0 production, 1 development */
+    int admin_ui_readonly;
+    const char *admin_ui_dir;
+    int log_format; /* --log-format: 0 text, 1 json */
 };
 
 /* Every string in a struct config is its own copy (options_set()).

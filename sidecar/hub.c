@@ -33,6 +33,7 @@ struct hub_nsp {
     unsigned nsocks;
     struct idmap channels;
     struct turn_node dead;
+    uint8_t own; /* hub_set_own's namespace */
 };
 
 struct hub_channel {
@@ -113,6 +114,9 @@ static void (*hub_nsp_cb)(void *arg, const char *nsp);
 static void *hub_nsp_arg;
 static struct hub_member *hub_dead_members;
 static struct turn_node hub_dead_node;
+static struct hub_own hub_own;
+static char *hub_own_nsp;
+static struct hub_watch hub_w;
 
 void hub_set_limits(const struct hub_limits *lim)
 {
@@ -216,6 +220,7 @@ static struct hub_nsp *hub_nsp_get(const char *name, int create)
         return NULL;
     }
     TAILQ_INIT(&n->socks);
+    n->own = hub_own_nsp != NULL && strcmp(name, hub_own_nsp) == 0;
     idmap_put(&hub_nsps, &n->node, n->name);
     hub_stats.namespaces++;
     if (hub_nsp_cb != NULL)
@@ -445,6 +450,8 @@ static int hub_sock_add(struct hub_sock *hs, const char *name, const char **err)
     log_debug("socket %s: joined channel %s", hs->s->id, name);
     if (u != NULL)
         hub_presence(ch, u->ch, 1);
+    if (hub_w.joined != NULL && !room)
+        hub_w.joined(hub_w.arg, hs->nsp->name, name, hs->s->id);
     return 0;
 }
 
@@ -493,6 +500,8 @@ static void hub_member_drop(struct hub_member *m)
     struct hub_sock *hs = m->hs;
     struct hub_member *u;
 
+    if (hub_w.left != NULL && !ch->user)
+        hub_w.left(hub_w.arg, ch->nsp->name, ch->name, hs->s->id);
     LIST_REMOVE(m, in_channel);
     LIST_REMOVE(m, in_sock);
     hs->nchannels--;
@@ -624,9 +633,16 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     n->nsocks++;
     idmap_put(&hub_socks, &hs->node, s->id);
     s->data = hs;
-    if (hub_fwd_cb == NULL) {
+    if (n->own && (err = hub_own.connect(hub_own.arg, s, auth, len)) != NULL) {
+        hs->pending = 1; /* never listed */
+        hub_sock_drop(hs);
+        return err;
+    }
+    if (hub_fwd_cb == NULL || n->own) {
         TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
         hub_stats.sockets++;
+        if (hub_w.connected != NULL)
+            hub_w.connected(hub_w.arg, n->name, s->id);
         return NULL;
     }
     /* The application decides: the socket waits, out of every listing. */
@@ -659,6 +675,8 @@ void hub_connect_done(const char *sid, const char *refusal, const char *data)
     hs->pending = 0;
     TAILQ_INSERT_TAIL(&hs->nsp->socks, hs, in_nsp);
     hub_stats.sockets++;
+    if (hub_w.connected != NULL)
+        hub_w.connected(hub_w.arg, hs->nsp->name, sid);
     sock_connect_done(s, NULL, NULL);
 }
 
@@ -670,11 +688,16 @@ void hub_sock_disconnect(struct sock *s, const char *reason)
     if (hs == NULL)
         return;
     log_debug("socket %s: left %s (%s)", s->id, s->nsp, reason);
-    if (hub_fwd_cb != NULL) {
+    if (hs->nsp->own) {
+        if (!hs->pending)
+            hub_own.disconnect(hub_own.arg, s, reason);
+    } else if (hub_fwd_cb != NULL) {
         hub_fwd_init(&f, HUB_FWD_DISCONNECT, hs);
         f.reason = reason;
         hub_fwd_cb(hub_fwd_arg, &f);
     }
+    if (hub_w.disconnected != NULL && !hs->pending)
+        hub_w.disconnected(hub_w.arg, hs->nsp->name, s->id, reason);
     hub_sock_drop(hs);
 }
 
@@ -950,6 +973,8 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
     sock_packet_release(&p);
     if (!(t->flags & HUB_F_SIDS))
         hist_observe(&hub_fanout, n ? n->name : "/", (double)count);
+    else if (hub_w.event_out != NULL && found == 1 && count == 1 && !n->own)
+        hub_w.event_out(hub_w.arg, n->name, one->s->id, json, len);
     if (msglog_enabled) {
         int to = (t->flags & HUB_F_SIDS) && t->nrooms == 1;
         const char *room = t->nrooms == 1 ? t->rooms[0] : NULL;
@@ -979,6 +1004,27 @@ void hub_set_publish(hub_publish_cb cb, void *arg)
 {
     hub_pub_cb = cb;
     hub_pub_arg = arg;
+}
+
+void hub_set_own(const struct hub_own *own)
+{
+    free(hub_own_nsp);
+    hub_own_nsp = NULL;
+    memset(&hub_own, 0, sizeof hub_own);
+    if (own == NULL)
+        return;
+    hub_own = *own;
+    if ((hub_own_nsp = strdup(own->nsp)) == NULL)
+        abort(); /* start-up only */
+    hub_own.nsp = hub_own_nsp;
+}
+
+void hub_set_watch(const struct hub_watch *w)
+{
+    if (w != NULL)
+        hub_w = *w;
+    else
+        memset(&hub_w, 0, sizeof hub_w);
 }
 
 void hub_set_nsp_created(void (*cb)(void *arg, const char *nsp), void *arg)
@@ -1155,6 +1201,12 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev)
         }
         return; /* dropped: not handled, not acked */
     }
+    if (hs->nsp->own) {
+        hub_own.event(hub_own.arg, s, ev);
+        return;
+    }
+    if (hub_w.event_in != NULL)
+        hub_w.event_in(hub_w.arg, hs->nsp->name, s->id, ev->data, ev->data_len);
     if (msglog_enabled)
         msglog_in(0, s->id, sock_meta(s, NULL), s->nsp, ev->ack_id, ev->data,
                   ev->data_len, ev->attach, ev->nattach);
@@ -1336,6 +1388,18 @@ void hub_channels(const char *nsp,
     }
 }
 
+void hub_namespaces(void (*cb)(void *arg, const char *nsp, unsigned sockets),
+                    void *arg)
+{
+    struct idmap_node *node;
+    size_t b;
+
+    for (b = 0; b <= hub_nsps.mask; b++)
+        for (node = hub_nsps.buckets[b]; node != NULL; node = node->next)
+            cb(arg, ((struct hub_nsp *)node)->name,
+               ((struct hub_nsp *)node)->nsocks);
+}
+
 int hub_disconnect(const char *sid)
 {
     struct hub_sock *hs = hub_find(sid);
@@ -1401,6 +1465,7 @@ void hub_shutdown(void)
 {
     idmap_free(&hub_socks);
     idmap_free(&hub_nsps);
+    hub_set_own(NULL);
 }
 
 size_t hub_sizeof_socket(void) { return sizeof(struct hub_sock); }

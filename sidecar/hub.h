@@ -189,6 +189,11 @@ void hub_channels(const char *nsp,
                              unsigned members),
                   void *arg);
 
+/* Visits every namespace with its number of sockets (those whose CONNECT
+ * awaits the application included). */
+void hub_namespaces(void (*cb)(void *arg, const char *nsp, unsigned sockets),
+                    void *arg);
+
 /* ---- forwarding client events to the application (upstream) ---- */
 
 enum hub_fwd_type {
@@ -275,6 +280,50 @@ void hub_set_publish(hub_publish_cb cb, void *arg);
  * socket to connect to it), after the record exists; `cb` must not call
  * back into the hub. NULL: none. */
 void hub_set_nsp_created(void (*cb)(void *arg, const char *nsp), void *arg);
+
+/* A namespace the daemon answers itself (the Admin UI's, adminui.c):
+ * its sockets are the hub's like any (listed, emitted to), but their
+ * CONNECT, events and disconnect go to these callbacks, never to the
+ * forwarder, the relay or the other nodes. `connect` decides at once: NULL
+ * accepts (the CONNECT packet leaves after it returns), else the refusal
+ * sent in CONNECT_ERROR. `event` gets every event, subscribe included.
+ * `disconnect` runs once for an accepted socket that ends. Pointers are
+ * valid during the call only. */
+struct hub_own {
+    const char *nsp;
+    const char *(*connect)(void *arg, struct sock *s, const char *auth,
+                           size_t len);
+    void (*event)(void *arg, struct sock *s, const struct sock_event *ev);
+    void (*disconnect)(void *arg, struct sock *s, const char *reason);
+    void *arg;
+};
+
+/* Serves `own->nsp` with `own` from now on (copied; NULL: none, the
+ * default). Call before any client connects. */
+void hub_set_own(const struct hub_own *own);
+
+/* Told of what happens to sockets, for the Admin UI's live view: a socket
+ * connected (its CONNECT accepted) or ended, joined or left a channel
+ * (leaving every channel as it ends too), sent an event (`json`: its
+ * array, name first; not the own namespace's), or was sent one as the
+ * single socket an emit named. Every pointer is valid during the call
+ * only, and no callback may call into the hub (queue, act later). */
+struct hub_watch {
+    void (*connected)(void *arg, const char *nsp, const char *sid);
+    void (*disconnected)(void *arg, const char *nsp, const char *sid,
+                         const char *reason);
+    void (*joined)(void *arg, const char *nsp, const char *room,
+                   const char *sid);
+    void (*left)(void *arg, const char *nsp, const char *room, const char *sid);
+    void (*event_in)(void *arg, const char *nsp, const char *sid,
+                     const char *json, size_t len);
+    void (*event_out)(void *arg, const char *nsp, const char *sid,
+                      const char *json, size_t len);
+    void *arg;
+};
+
+/* Installs `w` (copied; NULL: none, the default). */
+void hub_set_watch(const struct hub_watch *w);
 
 /* The namespace of connected socket `sid`, or NULL when unknown. */
 const char *hub_socket_nsp(const char *sid);

@@ -19,6 +19,7 @@
 #endif
 
 #include "admin.h"
+#include "adminui.h"
 #include "bus.h"
 #include "config.h"
 #include "conn.h"
@@ -651,6 +652,14 @@ int main(int argc, char **argv)
     hub_setup(main_base, main_cfg.relay);
     if (users_set_presence(main_cfg.presence, &cause) != 0)
         fatal("--presence: %s", cause);
+    if (main_cfg.admin_ui) {
+        struct adminui_config ucfg = {
+            main_cfg.admin_ui_namespace,     main_cfg.admin_ui_username,
+            main_cfg.admin_ui_password_hash, main_cfg.admin_ui_no_auth,
+            main_cfg.admin_ui_mode == 1,     main_cfg.admin_ui_readonly};
+        if (adminui_setup(main_base, &ucfg, &cause) != 0)
+            fatal("--admin-ui: %s", cause);
+    }
     main_sock_limits();
     if (main_cfg.upstream != NULL)
         main_upstream();
@@ -726,6 +735,8 @@ int main(int argc, char **argv)
     if (main_cfg.admin != NULL &&
         admin_setup(main_base, main_cfg.admin, &cause) != 0)
         fatal("--admin %s: %s", main_cfg.admin, cause);
+    if (main_cfg.admin_ui && main_cfg.admin != NULL)
+        admin_set_ui(main_cfg.admin_ui_dir);
     main_rpc_access();
     rpc_path = main_cfg.rpc_path ? main_cfg.rpc_path : rpc_default_path(0);
     if (rpc_setup(main_base, rpc_path, main_cfg.rpc_mode, main_cfg.max_rpc_line,
@@ -753,6 +764,7 @@ int main(int argc, char **argv)
     if (main_drain_ev != NULL)
         event_free(main_drain_ev);
     admin_shutdown();
+    adminui_shutdown();
     notify_shutdown();
     upstream_shutdown();
     fleet_shutdown();

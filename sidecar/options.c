@@ -54,6 +54,8 @@ static void options_get_threads(const struct config *cfg, char *buf,
 
 static const char *const options_rate_actions[] = {"drop", "disconnect", NULL};
 static const char *const options_log_formats[] = {"text", "json", NULL};
+static const char *const options_ui_modes[] = {"production", "development",
+                                               NULL};
 
 /* Every option, in --help order. Defaults are text parsed like a value, so
  * the docs print what the daemon uses. `reload` marks what SIGHUP applies
@@ -297,6 +299,37 @@ const struct options_entry options_table[] = {
      "serve /metrics, /healthz and /readyz over HTTP on HOST:PORT (loopback "
      "recommended), unix:PATH or /PATH; never on the public port (default: "
      "off)"},
+
+    {"admin-ui", 0, OPTIONS_BOOL, NULL, 0, 0, NULL, "no", NULL, 0, 0,
+     AT(admin_ui), NULL, NULL, "Admin UI (docs/admin-ui.md)",
+     "serve the namespace of @socket.io/admin-ui's dashboard on the public "
+     "port (this node's sockets), and its files at /admin-ui/ of --admin"},
+    {"admin-ui-namespace", 0, OPTIONS_STRING, "NSP", 0, 0, NULL, "/admin", NULL,
+     0, 0, AT(admin_ui_namespace), NULL, NULL, NULL,
+     "the dashboard's namespace (never forwarded to the app)"},
+    {"admin-ui-username", 0, OPTIONS_STRING, "NAME", 0, 0, NULL, NULL,
+     "SOCKETIOD_ADMIN_UI_USERNAME", 0, 0, AT(admin_ui_username), NULL, NULL,
+     NULL, "the dashboard's login name"},
+    {"admin-ui-password-hash", 0, OPTIONS_STRING, "HASH", 0, 0, NULL, NULL,
+     "SOCKETIOD_ADMIN_UI_PASSWORD_HASH", 0, 0, AT(admin_ui_password_hash), NULL,
+     NULL, NULL,
+     "bcrypt hash ($2a$/$2b$/$2y$) of its password, e.g. from htpasswd "
+     "-nbBC 10 '' PASSWORD (never logged)"},
+    {"admin-ui-no-auth", 0, OPTIONS_BOOL, NULL, 0, 0, NULL, "no", NULL, 0, 0,
+     AT(admin_ui_no_auth), NULL, NULL, NULL,
+     "DANGEROUS: no login at all (admin-ui's auth: false); anyone reaching "
+     "the public port may list and disconnect every socket"},
+    {"admin-ui-mode", 0, OPTIONS_ENUM, "MODE", 0, 0, options_ui_modes,
+     "development", NULL, 0, 0, AT(admin_ui_mode), NULL, NULL, NULL,
+     "development: live sockets, rooms and events (as admin-ui's default); "
+     "production: server stats only"},
+    {"admin-ui-readonly", 0, OPTIONS_BOOL, NULL, 0, 0, NULL, "no", NULL, 0, 0,
+     AT(admin_ui_readonly), NULL, NULL, NULL,
+     "the dashboard may look, not disconnect, join, leave or emit"},
+    {"admin-ui-dir", 0, OPTIONS_PATH, "DIR", 0, 0, NULL,
+     SIOD_DATADIR "/admin-ui", NULL, 0, 0, AT(admin_ui_dir), NULL, NULL, NULL,
+     "the UI's files (admin-ui's ui/dist; make install puts them here when "
+     "tests/node_modules has them)"},
 
     {"verbose", 'v', OPTIONS_COUNT, "LEVEL", 0, 3, NULL, "0", NULL, 1, 0,
      AT(verbose), NULL, NULL, "Logging",

@@ -13,6 +13,7 @@
 #include <malloc.h>
 #endif
 
+#include "adminui.h"
 #include "answer.h"
 #include "bus.h"
 #include "conn.h"
@@ -262,6 +263,20 @@ static const struct stats_row stats_rows[] = {
      "Control clients refused by their credentials."},
     {"rpc_paused", NULL, C, &rpc_stats.paused, NULL, NULL,
      "Times a control client's requests waited over --max-rpc-unread."},
+    {"admin_ui_dashboards", NULL, G, &adminui_stats.dashboards, NULL, NULL,
+     "Admin UI dashboards connected now (--admin-ui)."},
+    {"admin_ui_logins", NULL, C, &adminui_stats.logins, NULL, NULL,
+     "Admin UI dashboards let in (password or session id)."},
+    {"admin_ui_logins_refused", NULL, C, &adminui_stats.logins_refused, NULL,
+     NULL, "Admin UI logins refused: invalid credentials."},
+    {"admin_ui_logins_limited", NULL, C, &adminui_stats.logins_limited, NULL,
+     NULL, "Admin UI logins refused over the password-check rate."},
+    {"admin_ui_actions", NULL, C, &adminui_stats.actions, NULL, NULL,
+     "Admin UI disconnect/join/leave/emit requests carried out."},
+    {"admin_ui_actions_refused", NULL, C, &adminui_stats.actions_refused, NULL,
+     NULL, "Admin UI requests refused (malformed, bad names, read-only)."},
+    {"admin_ui_notices_dropped", NULL, C, &adminui_stats.notices_dropped, NULL,
+     NULL, "Admin UI live notices dropped over their queue's cap."},
 };
 
 static double stats_outbox_messages(void) { return (double)redis_outbox.count; }
