@@ -32,7 +32,8 @@ struct journal_entry {
     size_t len;
     size_t ctx_off; /* where its context starts; "context": just before */
     char *cookie, *remote, *host;
-    size_t bytes; /* counted against --journal-bytes */
+    size_t bytes;   /* counted against --journal-bytes */
+    unsigned fails; /* 5xx answers while the app answered others */
 };
 
 static TAILQ_HEAD(,
@@ -43,9 +44,10 @@ static journal_deliver_cb journal_deliver;
 static void *journal_arg;
 static struct event journal_timer;
 static int journal_on;
-static int journal_down;            /* the last request to the app failed */
-static int journal_busy;            /* the first entry is with the deliverer */
-static int journal_stopped;         /* SIGTERM: no new delivery */
+static int journal_down;    /* the last request to the app failed */
+static int journal_busy;    /* the first entry is with the deliverer */
+static int journal_stopped; /* SIGTERM: no new delivery */
+static int journal_seen_up; /* a request was answered since the last try */
 static struct timeval journal_last; /* when the last delivery started */
 static char *journal_head;          /* the late body being delivered */
 static sqlite3 *journal_db;
@@ -189,6 +191,7 @@ static void journal_fire(evutil_socket_t fd, short what, void *arg)
     ev.host = e->host;
     event_base_gettimeofday_cached(journal_base, &journal_last);
     journal_busy = 1;
+    journal_seen_up = 0;
     if (journal_deliver(journal_arg, &ev) != 0) {
         journal_busy = 0;
         journal_down = 1;
@@ -231,6 +234,17 @@ void journal_settle(enum journal_outcome outcome)
                     "journal: the application refused a late disconnect; "
                     "it is dropped");
         break;
+    case JOURNAL_FAILED:
+        if (journal_seen_up &&
+            ++TAILQ_FIRST(&journal_q)->fails >= JOURNAL_MAX_FAILS) {
+            journal_stats.refused++;
+            log_warn_at(NULL, TAILQ_FIRST(&journal_q)->sid,
+                        "journal: a late disconnect failed %d times while "
+                        "the application answered others; it is dropped",
+                        JOURNAL_MAX_FAILS);
+            break;
+        }
+        /* fall through */
     case JOURNAL_DOWN:
         journal_down = 1;
         journal_schedule();
@@ -268,6 +282,7 @@ int journal_put(const char *sid, const char *doc, size_t len, size_t ctx_off,
 
 void journal_app_up(void)
 {
+    journal_seen_up = 1;
     if (!journal_down || !journal_on)
         return;
     journal_down = 0;
@@ -528,6 +543,7 @@ void journal_shutdown(void)
     journal_busy = 0;
     journal_down = 0;
     journal_stopped = 0;
+    journal_seen_up = 0;
     journal_file_rows = 0;
     journal_from_file = 0;
 }

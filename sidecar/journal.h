@@ -12,6 +12,10 @@
 /* Longest sid, cookie, remote address and host taken back from the file. */
 #define JOURNAL_MAX_SID 64
 #define JOURNAL_MAX_META 16384
+/* A late event answered 5xx this many times while the app answered other
+ * requests meanwhile is the app failing on it, not the app being down:
+ * it is dropped so that it does not hold the others back forever. */
+#define JOURNAL_MAX_FAILS 3
 
 struct journal_config {
     unsigned max;           /* events kept; past it a new one is dropped */
@@ -74,7 +78,9 @@ void journal_app_up(void);
 /* How the late event handed to the deliverer ended. */
 enum journal_outcome {
     JOURNAL_DELIVERED, /* answered 2xx: forgotten */
-    JOURNAL_DOWN,      /* unreachable, timed out or 5xx: kept, first */
+    JOURNAL_DOWN,      /* unreachable or timed out: kept, first */
+    JOURNAL_FAILED,    /* answered 5xx: kept, first, unless the app answered
+                          others meanwhile JOURNAL_MAX_FAILS times */
     JOURNAL_REFUSED,   /* any other answer: forgotten, counted */
 };
 void journal_settle(enum journal_outcome outcome);

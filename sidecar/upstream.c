@@ -955,7 +955,7 @@ static void upstream_done(struct upstream_job *job, const char *code,
 {
     struct upstream_sock *us = job->us;
     char reason[96];
-    int down;
+    int down, status5xx = code == NULL && status >= 500;
 
     if (code == NULL && status == 503 && upstream_retry(job))
         return;
@@ -991,6 +991,7 @@ static void upstream_done(struct upstream_job *job, const char *code,
     }
     if (job->late)
         journal_settle(code == NULL ? JOURNAL_DELIVERED
+                       : status5xx  ? JOURNAL_FAILED
                        : down       ? JOURNAL_DOWN
                                     : JOURNAL_REFUSED);
     upstream_job_free(job);

@@ -67,8 +67,8 @@ def test_disconnects_while_the_app_is_down_arrive_late(
         time.sleep(1)  # probes meet a dead app: nothing is lost
         assert rpc.call("stats")["journal_pending"] == 6
 
+        back = time.time()  # the app may answer before App() returns
         app = app_in(transport, tmp_path / "after", port=port)
-        back = time.time()
         recs = late_records(app, 6)
         wait_until(lambda: rpc.call("stats")["journal_pending"] == 0,
                    what="the journal to empty")

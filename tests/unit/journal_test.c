@@ -18,12 +18,15 @@ static char t_got[16][512]; /* the late bodies handed over, in order */
 static int t_ngot;
 static enum journal_outcome t_answer = JOURNAL_DELIVERED;
 static int t_stop_after; /* break the loop after this many */
+static int t_others_up;  /* the app answers other requests meanwhile */
 
 static void t_settle(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     (void)arg;
+    if (t_others_up)
+        journal_app_up();
     journal_settle(t_answer);
     if (t_ngot >= t_stop_after)
         event_base_loopbreak(t_base);
@@ -84,6 +87,7 @@ static void t_reset(void)
     memset(t_got, 0, sizeof t_got);
     t_ngot = 0;
     t_answer = JOURNAL_DELIVERED;
+    t_others_up = 0;
 }
 
 /* Down, then back: in order, late, at the rate; the probe while down. */
@@ -162,6 +166,33 @@ static void test_bounds(void)
     journal_app_up();
     t_run(1, 200);
     CHECK(t_ngot == 0);
+    t_reset();
+}
+
+/* A 5xx holds the event while the app is down (a proxy's 502), but one
+ * the app keeps failing on while it answers others is dropped after
+ * JOURNAL_MAX_FAILS, so it cannot hold the rest back forever. */
+static void test_poison(void)
+{
+    struct journal_config cfg = {100, 1 << 20, 1000, 100, NULL};
+    const char *cause;
+
+    CHECK(journal_setup(t_base, &cfg, t_deliver, NULL, &cause) == 0);
+    t_put("p1", "null");
+    t_put("p2", "null");
+    t_answer = JOURNAL_FAILED;
+    t_run(JOURNAL_MAX_FAILS + 1, 5000);
+    CHECK(t_ngot == JOURNAL_MAX_FAILS + 1);
+    CHECK(journal_stats.pending == 2 && journal_stats.refused == 0);
+    t_others_up = 1;
+    t_ngot = 0;
+    t_run(JOURNAL_MAX_FAILS, 5000);
+    CHECK(journal_stats.pending == 1 && journal_stats.refused == 1);
+    t_answer = JOURNAL_DELIVERED;
+    t_ngot = 0;
+    t_run(1, 5000);
+    CHECK(strstr(t_got[0], "p2|") == t_got[0]);
+    CHECK(journal_stats.pending == 0 && journal_stats.delivered == 1);
     t_reset();
 }
 
@@ -254,6 +285,7 @@ int main(void)
     t_base = event_base_new();
     test_order_rate_probe();
     test_bounds();
+    test_poison();
     test_state_file();
     event_base_free(t_base);
     return T_DONE();
