@@ -435,7 +435,7 @@ static int journal_open(const char **cause)
      * never memory. */
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         rows++;
-        if (journal_stats.pending >= journal_cfg.max) {
+        if (journal_stats.pending + journal_stats.bad_rows >= journal_cfg.max) {
             journal_stats.dropped++;
             continue;
         }

@@ -91,7 +91,9 @@ struct upstream_sock {
     int busy;
     int ready; /* on upstream_ready */
     TAILQ_ENTRY(upstream_sock) ready_link;
-    int gone; /* disconnected: the context lives here now */
+    int gone;    /* disconnected: the context lives here now */
+    int refused; /* its connect failed or was refused: the app never had
+                    it, so a disconnect is not owed to it */
     char *ctx;
     size_t ctx_len;
 };
@@ -773,6 +775,7 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     case HUB_FWD_CONNECT:
         hub_connect_done(job->us->sid, code, NULL);
         job->us->gone = 1; /* refused: no disconnect will follow */
+        job->us->refused = 1;
         break;
     case HUB_FWD_SUBSCRIBE:
         if (job->wait)
@@ -832,6 +835,7 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
             /* No socket, so no disconnect will come: we are done with it. */
             hub_connect_done(us->sid, refusal, ans.data);
             us->gone = 1;
+            us->refused = 1;
         }
         break;
     case HUB_FWD_SUBSCRIBE:
@@ -863,7 +867,7 @@ static void upstream_owe(struct upstream_job *job)
     struct upstream_sock *us = job->us;
     struct buf doc = BUF_INIT;
 
-    if (job->type != HUB_FWD_DISCONNECT || job->late)
+    if (job->type != HUB_FWD_DISCONNECT || job->late || us->refused)
         return;
     if (buf_append(&doc, job->body, job->len) == 0 &&
         (us->ctx ? buf_append(&doc, us->ctx, us->ctx_len)
@@ -1384,8 +1388,7 @@ void upstream_shutdown(void)
             /* The drain is over: what the app still owes is kept for the
              * next daemon (one in flight may have reached it: at least
              * once). */
-            TAILQ_FOREACH(job, &us->jobs, link)
-            upstream_owe(job);
+            TAILQ_FOREACH(job, &us->jobs, link) { upstream_owe(job); }
             upstream_sock_free(us);
         }
     }

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from e2e_lib import HERE, free_port, wait_until
+from e2e_lib import HERE, NodeHandle, free_port, wait_until
 from test_upstream import SECRET, App, secret_file, start  # noqa: F401
 
 REPO = HERE.parents[1]
@@ -250,7 +250,7 @@ class Gateway:
         self.srv.server_close()
 
 
-def test_502_and_timeouts_are_kept_a_refusal_is_not(daemon, clients):
+def test_502_and_timeouts_are_kept_a_refusal_is_not(daemon, clients, node):
     """A 502 (the proxy's answer while the app is down) and no answer
     within --upstream-timeout keep the disconnect; a 403 is the app's own
     answer and is not tried again. Back up: the two kept ones, late."""
@@ -272,6 +272,17 @@ def test_502_and_timeouts_are_kept_a_refusal_is_not(daemon, clients):
         journaled(rpc, 2)
         st = rpc.call("stats")
         assert st["journal_journaled"] == 2 and st["upstream_timeouts"] >= 1
+        # A client that leaves while its connect waits for the hanging app:
+        # the app never had that socket, so no disconnect is owed to it.
+        p = NodeHandle(node("v4"), "pending")
+        p.connect(d.url, wait=False)
+        wait_until(lambda: rpc.call("stats")["upstream_requests"] >
+                   st["upstream_requests"], what="the pending connect")
+        p.disconnect()
+        wait_until(lambda: rpc.call("stats")["sessions"] == 0,
+                   what="the pending client to go")
+        time.sleep(2.5)  # its connect, then its disconnect, time out (1 s)
+        assert rpc.call("stats")["journal_journaled"] == 2
         gw.mode = "up"
         wait_until(lambda: rpc.call("stats")["journal_pending"] == 0,
                    what="the journal to empty")
@@ -409,6 +420,9 @@ def test_django_socketio_on_finish_sees_the_late_finish(
         assert len(fin) == 1 and len(dis) == 1
         assert fin[0]["late"] is True and dis[0]["late"] is True
         assert fin[0]["context"] == {"n": 1}  # what "count" left
-        assert rpc.call("stats")["journal_delivered"] == 1
+        # Counted once Django's answer is in (the handlers ran before it).
+        wait_until(lambda: rpc.call("stats")["journal_delivered"] == 1,
+                   what="the late finish counted as delivered")
+        assert rpc.call("stats")["journal_pending"] == 0
     finally:
         dj.stop()
