@@ -12,6 +12,7 @@
 #include <cJSON.h>
 #include <event2/event_struct.h>
 
+#include "jsonv.h"
 #include "log.h"
 
 /* The key a late event carries, inserted before its "context". */
@@ -342,25 +343,58 @@ static const char *journal_col(sqlite3_stmt *st, int col, const char *extra,
     return s;
 }
 
-/* Takes back one row: the body must be a disconnect the daemon could have
- * built (an object, "type":"disconnect", a sid, a namespace, a time, a
- * context, not late yet); it is printed again, so what is sent is the
- * daemon's own JSON. Returns 0, or -1 (counted). */
-static int journal_take_row(sqlite3_stmt *st)
-{
-    const char *body = (const char *)sqlite3_column_blob(st, 0);
-    int n = sqlite3_column_bytes(st, 0), ok = 1, rc = -1;
-    const char *cookie = journal_col(st, 1, NULL, &ok);
-    const char *remote = journal_col(st, 2, ".:", &ok);
-    const char *host = journal_col(st, 3, ".-_:[]", &ok);
-    cJSON *doc = NULL, *ctx = NULL, *sid, *v;
-    char *head = NULL, *ctxs = NULL, *out = NULL;
-    size_t hl, cl, i;
+/* The members of a body read back: what the daemon builds, with their
+ * types (the adapters take them as they come), each once. Members of a
+ * later version are let through, at most JOURNAL_MAX_MEMBERS in all. */
+#define JOURNAL_MAX_MEMBERS 64
 
-    if (!ok || body == NULL || n <= 0 || (size_t)n > journal_cfg.max_bytes)
-        goto done;
-    doc = cJSON_ParseWithLength(body, (size_t)n);
-    if (!cJSON_IsObject(doc) ||
+static int journal_members_ok(const cJSON *doc)
+{
+    static const struct {
+        const char *name;
+        int (*is)(const cJSON *const);
+    } want[] = {
+        {"type", cJSON_IsString},      {"sid", cJSON_IsString},
+        {"eio_sid", cJSON_IsString},   {"namespace", cJSON_IsString},
+        {"transport", cJSON_IsString}, {"protocol", cJSON_IsNumber},
+        {"time", cJSON_IsNumber},      {"handshake", cJSON_IsObject},
+        {"reason", cJSON_IsString},
+    };
+    const cJSON *m, *o, *h;
+    size_t i, count = 0;
+
+    for (m = doc->child; m != NULL; m = m->next) {
+        if (++count > JOURNAL_MAX_MEMBERS || m->string == NULL)
+            return 0;
+        for (o = doc->child; o != m; o = o->next)
+            if (strcmp(o->string, m->string) == 0)
+                return 0;
+    }
+    for (i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!want[i].is(cJSON_GetObjectItemCaseSensitive(doc, want[i].name)))
+            return 0;
+    h = cJSON_GetObjectItemCaseSensitive(doc, "handshake");
+    for (m = h->child; m != NULL; m = m->next)
+        if (!cJSON_IsString(m))
+            return 0;
+    return 1;
+}
+
+int journal_row_check(const char *body, size_t n, size_t max,
+                      struct journal_row *row)
+{
+    cJSON *doc = NULL, *ctx = NULL, *sid, *v;
+    char *head = NULL, *ctxs = NULL;
+    size_t hl, cl, i;
+    int rc = -1;
+
+    memset(row, 0, sizeof *row);
+    /* Strict JSON first: cJSON would take bytes browsers refuse (raw
+     * control characters, bad UTF-8) and pass them on. */
+    if (body == NULL || n == 0 || n > max || !jsonv_valid(body, n))
+        return -1;
+    doc = cJSON_ParseWithLength(body, n);
+    if (!cJSON_IsObject(doc) || !journal_members_ok(doc) ||
         !cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "type")) ||
         strcmp(v->valuestring, "disconnect") != 0 ||
         !cJSON_IsString(sid = cJSON_GetObjectItemCaseSensitive(doc, "sid")) ||
@@ -370,9 +404,10 @@ static int journal_take_row(sqlite3_stmt *st)
         (ctx = cJSON_DetachItemFromObjectCaseSensitive(doc, "context")) == NULL)
         goto done;
     hl = strlen(sid->valuestring);
-    if (hl == 0 || hl > JOURNAL_MAX_SID)
+    if (hl == 0 || hl > JOURNAL_MAX_SID ||
+        !journal_meta_ok(sid->valuestring, (int)hl, "-_"))
         goto done;
-    if (!journal_meta_ok(sid->valuestring, (int)hl, "-_"))
+    if ((row->sid = strdup(sid->valuestring)) == NULL)
         goto done;
     head = cJSON_PrintUnformatted(doc);
     ctxs = cJSON_PrintUnformatted(ctx);
@@ -380,33 +415,62 @@ static int journal_take_row(sqlite3_stmt *st)
         goto done;
     hl = strlen(head);
     cl = strlen(ctxs);
-    /* head is "{...}": drop its brace, add ,"context":<ctx>} */
-    out = malloc(hl + sizeof JOURNAL_CTX_KEY + cl + 2);
-    if (out == NULL || hl < 2)
+    /* head is "{...}" with at least a type: drop its brace, add
+     * ,"context":<ctx>} */
+    row->doc = malloc(hl + sizeof JOURNAL_CTX_KEY + cl + 2);
+    if (row->doc == NULL || hl < 3)
         goto done;
-    memcpy(out, head, hl - 1);
+    memcpy(row->doc, head, hl - 1);
     i = hl - 1;
-    if (hl > 2)
-        out[i++] = ',';
-    memcpy(out + i, JOURNAL_CTX_KEY, sizeof JOURNAL_CTX_KEY - 1);
+    row->doc[i++] = ',';
+    memcpy(row->doc + i, JOURNAL_CTX_KEY, sizeof JOURNAL_CTX_KEY - 1);
     i += sizeof JOURNAL_CTX_KEY - 1;
-    memcpy(out + i, ctxs, cl);
-    out[i + cl] = '}';
-    rc =
-        journal_add(sid->valuestring, out, i + cl + 1, i, cookie, remote, host);
-    if (rc == 0)
-        journal_stats.loaded++;
-    else
-        rc = -2; /* dropped past the bound, counted there */
+    row->ctx_off = i;
+    memcpy(row->doc + i, ctxs, cl);
+    row->doc[i + cl] = '}';
+    row->doc[i + cl + 1] = '\0';
+    row->len = i + cl + 1;
+    rc = 0;
 done:
-    if (rc == -1)
-        journal_stats.bad_rows++;
-    free(out);
+    if (rc != 0)
+        journal_row_free(row);
     cJSON_free(head);
     cJSON_free(ctxs);
     cJSON_Delete(ctx);
     cJSON_Delete(doc);
     return rc;
+}
+
+void journal_row_free(struct journal_row *row)
+{
+    free(row->sid);
+    free(row->doc);
+    memset(row, 0, sizeof *row);
+}
+
+/* Takes back one row of the file (doc, cookie, remote, host). Returns 0,
+ * -1 when malformed (counted), -2 past the bound (counted there). */
+static int journal_take_row(sqlite3_stmt *st)
+{
+    const char *body = (const char *)sqlite3_column_blob(st, 0);
+    int n = sqlite3_column_bytes(st, 0), ok = 1, rc;
+    const char *cookie = journal_col(st, 1, NULL, &ok);
+    const char *remote = journal_col(st, 2, ".:", &ok);
+    const char *host = journal_col(st, 3, ".-_:[]", &ok);
+    struct journal_row row;
+
+    if (!ok || n <= 0 ||
+        journal_row_check(body, (size_t)n, journal_cfg.max_bytes, &row) != 0) {
+        journal_stats.bad_rows++;
+        return -1;
+    }
+    rc = journal_add(row.sid, row.doc, row.len, row.ctx_off, cookie, remote,
+                     host);
+    journal_row_free(&row);
+    if (rc != 0)
+        return -2;
+    journal_stats.loaded++;
+    return 0;
 }
 
 static int journal_open(const char **cause)

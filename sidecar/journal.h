@@ -85,6 +85,25 @@ enum journal_outcome {
 };
 void journal_settle(enum journal_outcome outcome);
 
+/* A row of the state file made usable: the body as the daemon prints it
+ * (NUL-ended), where its context starts, its sid. */
+struct journal_row {
+    char *doc;
+    size_t len;
+    size_t ctx_off;
+    char *sid;
+};
+
+/* Checks a body read back from the state file (untrusted): strict JSON of
+ * at most `max` bytes, an object with "type":"disconnect", a "sid" of at
+ * most JOURNAL_MAX_SID letters, digits, '-' or '_', a string "namespace",
+ * a number "time", one "context", no "late". Fills `row` with it printed
+ * again, "context" last (so the late marker goes just before it). Returns
+ * 0 (free with journal_row_free()), or -1 with `row` empty. */
+int journal_row_check(const char *body, size_t n, size_t max,
+                      struct journal_row *row);
+void journal_row_free(struct journal_row *row);
+
 /* Counts actions in the answer to a late event, which are not run. */
 void journal_ignored(unsigned nactions);
 

@@ -50,9 +50,10 @@ static void t_put(const char *sid, const char *ctx)
 {
     char doc[256];
     int n = snprintf(doc, sizeof doc,
-                     "{\"type\":\"disconnect\",\"sid\":\"%s\",\"namespace\":"
-                     "\"/\",\"time\":1.5,\"reason\":\"transport close\","
-                     "\"context\":",
+                     "{\"type\":\"disconnect\",\"sid\":\"%s\",\"eio_sid\":"
+                     "\"e\",\"namespace\":\"/\",\"transport\":\"polling\","
+                     "\"protocol\":4,\"time\":1.5,\"handshake\":{},"
+                     "\"reason\":\"transport close\",\"context\":",
                      sid);
     size_t off = (size_t)n;
 
@@ -117,7 +118,9 @@ static void test_order_rate_probe(void)
     CHECK(t_ngot == 3);
     CHECK(t_now() - t0 >= 0.09); /* three starts, 50 ms apart */
     CHECK(strcmp(t_got[0], "s1|{\"type\":\"disconnect\",\"sid\":\"s1\","
-                           "\"namespace\":\"/\",\"time\":1.5,\"reason\":"
+                           "\"eio_sid\":\"e\",\"namespace\":\"/\","
+                           "\"transport\":\"polling\",\"protocol\":4,"
+                           "\"time\":1.5,\"handshake\":{},\"reason\":"
                            "\"transport close\",\"late\":true,\"context\":"
                            "{\"v\":1}}|a=1") == 0);
     CHECK(strstr(t_got[1], "s2|") == t_got[1] &&
@@ -223,12 +226,43 @@ static int t_count(const char *path)
 
 /* Kept at exit, taken back at start; malformed rows refused and counted;
  * the rows leave the file once delivered. */
+/* A row the daemon would write for `sid`, with `more` members. */
+#define T_ROW(sid, more)                                                       \
+    "'{\"type\":\"disconnect\",\"sid\":\"" sid "\",\"eio_sid\":\"e\","         \
+    "\"namespace\":\"/\",\"transport\":\"polling\",\"protocol\":4,"            \
+    "\"time\":1,\"handshake\":{\"A\":\"b\"},\"reason\":\"r\"" more             \
+    ",\"context\":null}'"
+#define T_INSERT "INSERT INTO journal_events (doc) VALUES "
+
+static const char *const t_bad_rows[] = {
+    T_INSERT "('[1]')",
+    T_INSERT "(replace(" T_ROW("x", "") ", 'disconnect', 'connect'))",
+    T_INSERT "(" T_ROW("x", ",\"late\":true") ")",
+    T_INSERT "(x'00ff')",
+    T_INSERT "(replace(" T_ROW("x", "") ", 'r\"', 'r' || x'c8' || '\"'))",
+    T_INSERT "(" T_ROW("01234567890123456789012345678901234567890123456789"
+                       "012345678901234",
+                       "") ")",
+    T_INSERT "(" T_ROW("x", ",\"type\":\"connect\"") ")",
+    T_INSERT "(replace(" T_ROW("x", "") ", '\"b\"', '7'))",
+    T_INSERT "(replace(" T_ROW("x", "") ", '\"eio_sid\"', '\"eio\"'))",
+    "INSERT INTO journal_events (doc, cookie) VALUES (" T_ROW(
+        "y", "") ", 'a=1' || char(13) || char(10) || 'X: y')",
+    "INSERT INTO journal_events (doc, host) VALUES (" T_ROW("y", "") ", 'a b')",
+    T_INSERT "('{ \"type\" : \"disconnect\", \"sid\":\"k3\",\"namespace\":"
+             "\"/x\",\"time\":2.25,\"context\":{ \"a\" : [ 1 ] },\"eio_sid\":"
+             "\"e\",\"transport\":\"websocket\",\"protocol\":3,"
+             "\"handshake\":{},\"reason\":\"r\"}')",
+    T_INSERT "(" T_ROW("k4", "") ")", /* the bad ones' model is good */
+};
+
 static void test_state_file(void)
 {
     char path[] = "/tmp/journal_test_XXXXXX";
     int fd = mkstemp(path);
     struct journal_config cfg = {100, 1 << 20, 1000, 100, path};
     const char *cause;
+    size_t i;
 
     CHECK(fd >= 0);
     close(fd);
@@ -239,41 +273,28 @@ static void test_state_file(void)
     t_reset(); /* the exit: written */
     CHECK(t_count(path) == 2);
     /* What another hand put there: not an object, not a disconnect, a
-     * late one, a header-breaking cookie, a sid too long, a bad host. */
-    CHECK(t_exec(path,
-                 "INSERT INTO journal_events (doc) VALUES ('[1]'), "
-                 "('{\"type\":\"connect\",\"sid\":\"x\",\"namespace\":\"/\","
-                 "\"time\":1,\"context\":null}'), "
-                 "('{\"type\":\"disconnect\",\"sid\":\"x\",\"namespace\":\"/\","
-                 "\"time\":1,\"late\":true,\"context\":null}'), "
-                 "(x'00ff');"
-                 "INSERT INTO journal_events (doc, cookie) VALUES "
-                 "('{\"type\":\"disconnect\",\"sid\":\"y\",\"namespace\":\"/\","
-                 "\"time\":1,\"context\":null}', 'a=1' || char(13) || "
-                 "char(10) || 'X: y');"
-                 "INSERT INTO journal_events (doc, host) VALUES "
-                 "('{\"type\":\"disconnect\",\"sid\":\"y\",\"namespace\":\"/\","
-                 "\"time\":1,\"context\":null}', 'a b');"
-                 "INSERT INTO journal_events (doc) VALUES "
-                 "('{\"type\":\"disconnect\",\"sid\":\""
-                 "0123456789012345678901234567890123456789012345678901234567890"
-                 "123456789\",\"namespace\":\"/\",\"time\":1,\"context\":1}'),"
-                 "('{ \"type\" : \"disconnect\", \"sid\":\"k3\",\"namespace\":"
-                 "\"/x\",\"time\":2.25,\"context\":{ \"a\" : [ 1 ] },"
-                 "\"reason\":\"r\"}');"));
+     * late one, not bytes of JSON, bad UTF-8, a sid too long, a second
+     * "type", a handshake value that is not a string, a member missing, a
+     * header-breaking cookie, a bad host; then two good rows. */
+    for (i = 0; i < sizeof t_bad_rows / sizeof t_bad_rows[0]; i++)
+        CHECK(t_exec(path, t_bad_rows[i]));
     CHECK(journal_setup(t_base, &cfg, t_deliver, NULL, &cause) == 0);
-    CHECK(journal_stats.loaded == 3 && journal_stats.bad_rows == 7);
-    CHECK(journal_stats.pending == 3);
-    t_run(3, 3000);
-    CHECK(t_ngot == 3);
+    CHECK(journal_stats.loaded == 4 && journal_stats.bad_rows == 11);
+    CHECK(journal_stats.pending == 4);
+    t_run(4, 3000);
+    CHECK(t_ngot == 4);
+    CHECK(strstr(t_got[3], "k4|") == t_got[3]);
     CHECK(strstr(t_got[0], "k1|") == t_got[0] &&
           strstr(t_got[0], "\"late\":true,\"context\":{\"u\":\"ann\"}}|a=1"));
     CHECK(strstr(t_got[1], "k2|") == t_got[1]);
     /* Printed again by the daemon: its own compact JSON, context last. */
-    CHECK(strcmp(t_got[2],
-                 "k3|{\"type\":\"disconnect\",\"sid\":\"k3\","
-                 "\"namespace\":\"/x\",\"time\":2.25,\"reason\":"
-                 "\"r\",\"late\":true,\"context\":{\"a\":[1]}}|-") == 0);
+    CHECK(strcmp(
+              t_got[2],
+              "k3|{\"type\":\"disconnect\",\"sid\":\"k3\","
+              "\"namespace\":\"/x\",\"time\":2.25,\"eio_sid\":\"e\","
+              "\"transport\":\"websocket\",\"protocol\":3,\"handshake\":"
+              "{},\"reason\":\"r\",\"late\":true,\"context\":{\"a\":[1]}}|-") ==
+          0);
     CHECK(t_count(path) == 0); /* delivered: gone from the file too */
     t_reset();
     CHECK(t_count(path) == 0);
