@@ -1388,7 +1388,9 @@ void upstream_shutdown(void)
             /* The drain is over: what the app still owes is kept for the
              * next daemon (one in flight may have reached it: at least
              * once). */
-            TAILQ_FOREACH(job, &us->jobs, link) { upstream_owe(job); }
+            for (job = TAILQ_FIRST(&us->jobs); job != NULL;
+                 job = TAILQ_NEXT(job, link))
+                upstream_owe(job);
             upstream_sock_free(us);
         }
     }
