@@ -36,6 +36,8 @@ struct config {
     const char *client_js;
     const char *static_dir;
     int relay;
+    const char
+        *state_file; /* --state-file: NULL keeps nothing across a restart */
     struct msglog_config message_log; /* --message-log-* */
     int verbose;
     /* Forwarding client events to the application (docs/upstream.md). */
@@ -49,6 +51,10 @@ struct config {
     unsigned upstream_retries;  /* times a 503 answer is tried again */
     size_t upstream_max_context;
     size_t upstream_queue_bytes; /* event bytes waiting per socket */
+    unsigned journal_max;        /* owed disconnects kept (docs/upstream.md) */
+    size_t journal_bytes;        /* their bytes */
+    unsigned journal_rate;       /* late deliveries per second */
+    unsigned journal_probe_ms;   /* one try this often while the app is down */
     int private_channels;
     const char *presence; /* channel prefixes with presence events */
     /* Joining a Socket.IO fleet through Redis (docs/scale-out.md). */

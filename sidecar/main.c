@@ -30,6 +30,7 @@
 #include "front.h"
 #include "http.h"
 #include "hub.h"
+#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "msglog.h"
@@ -255,6 +256,7 @@ static void main_upstream_tuning(struct upstream_config *ucfg)
 static void main_upstream(void)
 {
     struct upstream_config ucfg;
+    struct journal_config jcfg;
     const char *cause, *env = getenv("SOCKETIOD_UPSTREAM_SECRET");
     char *secret = NULL;
     size_t len = 0;
@@ -286,6 +288,13 @@ static void main_upstream(void)
         memset(secret, 0, len);
         free(secret);
     }
+    jcfg.max = main_cfg.journal_max;
+    jcfg.max_bytes = main_cfg.journal_bytes;
+    jcfg.rate = main_cfg.journal_rate;
+    jcfg.probe_ms = main_cfg.journal_probe_ms;
+    jcfg.state_file = main_cfg.state_file;
+    if (journal_setup(main_base, &jcfg, upstream_late, NULL, &cause) != 0)
+        fatal("--state-file %s: %s", main_cfg.state_file, cause);
     main_upstream_on = 1;
     hub_set_forward(upstream_forward, NULL, main_cfg.private_channels);
     log_info("upstream: forwarding client events to %s", main_cfg.upstream);
@@ -457,6 +466,7 @@ static void main_stop(evutil_socket_t sig, short what, void *arg)
     listener_shutdown();
     rpc_shutdown();
     engine_shutdown();
+    journal_stop();
     event_base_gettimeofday_cached(main_base, &main_drain_t0);
     main_drain_ev = event_new(main_base, -1, EV_PERSIST, main_drain_tick, NULL);
     if (main_drain_ev == NULL || event_add(main_drain_ev, &tick) != 0)
@@ -767,6 +777,7 @@ int main(int argc, char **argv)
     adminui_shutdown();
     notify_shutdown();
     upstream_shutdown();
+    journal_shutdown(); /* after the upstream's last owed disconnects */
     fleet_shutdown();
     bus_shutdown();
     turn_run(); /* what the last turn closed */

@@ -23,6 +23,7 @@
 #include "front.h"
 #include "hist.h"
 #include "hub.h"
+#include "journal.h"
 #include "msglog.h"
 #include "pfor.h"
 #include "redis.h"
@@ -247,6 +248,24 @@ static const struct stats_row stats_rows[] = {
      "Upstream requests in flight."},
     {"upstream_queued", NULL, G, &upstream_stats.queued, NULL, NULL,
      "Sockets with events waiting for an upstream slot."},
+    {"journal_journaled", NULL, C, &journal_stats.journaled, NULL, NULL,
+     "Disconnects kept for an application that was down."},
+    {"journal_delivered", NULL, C, &journal_stats.delivered, NULL, NULL,
+     "Kept disconnects the application answered, marked late."},
+    {"journal_dropped", NULL, C, &journal_stats.dropped, NULL, NULL,
+     "Disconnects not kept: past --journal-max or --journal-bytes."},
+    {"journal_refused", NULL, C, &journal_stats.refused, NULL, NULL,
+     "Late disconnects the application answered with a 4xx or a bad body."},
+    {"journal_ignored_actions", NULL, C, &journal_stats.ignored_actions, NULL,
+     NULL, "Actions in answers to late disconnects, not run."},
+    {"journal_bad_rows", NULL, C, &journal_stats.bad_rows, NULL, NULL,
+     "Rows of --state-file not taken back as malformed."},
+    {"journal_loaded", NULL, C, &journal_stats.loaded, NULL, NULL,
+     "Kept disconnects taken back from --state-file at start-up."},
+    {"journal_pending", NULL, G, &journal_stats.pending, NULL, NULL,
+     "Disconnects kept now, owed to the application."},
+    {"journal_pending_bytes", NULL, G, &journal_stats.pending_bytes, NULL, NULL,
+     "Their bytes."},
     {"rpc_requests", NULL, C, &rpc_stats.requests, NULL, NULL,
      "Control RPC request lines."},
     {"rpc_errors", NULL, C, &rpc_stats.errors, NULL, NULL,

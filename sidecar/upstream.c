@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "fcgi.h"
 #include "idmap.h"
+#include "journal.h"
 #include "log.h"
 #include "scgi.h"
 #include "sio.h"
@@ -77,6 +78,7 @@ struct upstream_job {
     char *remote;       /* the client's REMOTE_ADDR, for FastCGI/SCGI */
     char *host;         /* the handshake's Host, sent as the request's */
     unsigned tries;     /* sent again after a 503 this many times */
+    int late;           /* a disconnect from the journal */
     struct event again; /* the wait before the next try; set once used */
 };
 
@@ -90,7 +92,9 @@ struct upstream_sock {
     int busy;
     int ready; /* on upstream_ready */
     TAILQ_ENTRY(upstream_sock) ready_link;
-    int gone; /* disconnected: the context lives here now */
+    int gone;    /* disconnected: the context lives here now */
+    int refused; /* its connect failed or was refused: the app never had
+                    it, so a disconnect is not owed to it */
     char *ctx;
     size_t ctx_len;
 };
@@ -789,6 +793,7 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     case HUB_FWD_CONNECT:
         hub_connect_done(job->us->sid, code, NULL);
         job->us->gone = 1; /* refused: no disconnect will follow */
+        job->us->refused = 1;
         break;
     case HUB_FWD_SUBSCRIBE:
         if (job->wait)
@@ -818,6 +823,16 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
         return why;
     }
     upstream_stats.responses++;
+    if (job->late) {
+        /* Its socket is long gone and the world moved on: what the app
+         * asks for now is not done (docs/upstream.md, late). */
+        unsigned n = 0;
+        while (upans_next(&ans) != NULL)
+            n++;
+        journal_ignored(n);
+        upans_free(&ans);
+        return NULL;
+    }
     if (ans.has_context)
         upstream_set_context(us, &ans);
     refusal = ans.refused ? ans.message : NULL;
@@ -840,6 +855,7 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
             /* No socket, so no disconnect will come: we are done with it. */
             hub_connect_done(us->sid, refusal, ans.data);
             us->gone = 1;
+            us->refused = 1;
         }
         break;
     case HUB_FWD_SUBSCRIBE:
@@ -862,6 +878,64 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
     }
     upans_free(&ans);
     return NULL;
+}
+
+/* A disconnect the app could not take goes to the journal, with the
+ * context it was sent with. */
+static void upstream_owe(struct upstream_job *job)
+{
+    struct upstream_sock *us = job->us;
+    struct buf doc = BUF_INIT;
+
+    if (job->type != HUB_FWD_DISCONNECT || job->late || us->refused)
+        return;
+    if (buf_append(&doc, job->body, job->len) == 0 &&
+        (us->ctx ? buf_append(&doc, us->ctx, us->ctx_len)
+                 : buf_puts(&doc, "null")) == 0 &&
+        buf_putc(&doc, '}') == 0)
+        journal_put(us->sid, doc.data, doc.len, job->len, job->cookie,
+                    job->remote, job->host);
+    buf_free(&doc);
+}
+
+int upstream_late(void *arg, const struct journal_event *ev)
+{
+    struct upstream_sock *us;
+    struct upstream_job *job;
+    char key[JOURNAL_MAX_SID + 8];
+
+    (void)arg;
+    if (!upstream_on)
+        return -1;
+    /* Its own queue, apart from any live socket (a sid read back from the
+     * state file is only as good as the file). */
+    snprintf(key, sizeof key, "late:%s", ev->sid);
+    if (upstream_sock_get(key, 0) != NULL)
+        return -1;
+    job = calloc(1, sizeof *job);
+    if (job == NULL || (job->body = buf_dup(ev->head, ev->head_len)) == NULL ||
+        (job->what = strdup("late disconnect")) == NULL ||
+        (ev->cookie && (job->cookie = strdup(ev->cookie)) == NULL) ||
+        (ev->remote && (job->remote = strdup(ev->remote)) == NULL) ||
+        (ev->host && (job->host = strdup(ev->host)) == NULL) ||
+        (us = upstream_sock_get(key, 1)) == NULL) {
+        if (job != NULL)
+            upstream_job_free(job);
+        return -1;
+    }
+    us->gone = 1;
+    if (ev->ctx != NULL && (us->ctx = buf_dup(ev->ctx, ev->ctx_len)) != NULL)
+        us->ctx_len = ev->ctx_len;
+    job->type = HUB_FWD_DISCONNECT;
+    job->ack_id = SIO_NO_ID;
+    job->late = 1;
+    job->len = ev->head_len;
+    job->us = us;
+    TAILQ_INSERT_TAIL(&us->jobs, job, link);
+    us->njobs++;
+    us->bytes += job->len;
+    upstream_sock_ready(us);
+    return 0;
 }
 
 static void upstream_again_cb(evutil_socket_t fd, short what, void *arg)
@@ -905,9 +979,14 @@ static void upstream_done(struct upstream_job *job, const char *code,
 {
     struct upstream_sock *us = job->us;
     char reason[96];
+    int down, status5xx = code == NULL && status >= 500;
 
     if (code == NULL && status == 503 && upstream_retry(job))
         return;
+    /* What says the app is not there (as opposed to: it answered no). */
+    down = code == NULL ? status >= 500
+                        : strcmp(code, UPSTREAM_E_TIMEOUT) == 0 ||
+                              strcmp(code, UPSTREAM_E_UNAVAILABLE) == 0;
     TAILQ_REMOVE(&us->jobs, job, link);
     us->njobs--;
     us->bytes -= job->len;
@@ -928,9 +1007,17 @@ static void upstream_done(struct upstream_job *job, const char *code,
         else if (strcmp(code, UPSTREAM_E_BAD_RESPONSE) == 0)
             upstream_stats.bad_responses++;
         upstream_fail_job(job, code, why);
+        if (down && !job->late)
+            upstream_owe(job);
     } else {
         log_debug("upstream: socket %s: %s answered", us->sid, job->what);
+        journal_app_up();
     }
+    if (job->late)
+        journal_settle(code == NULL ? JOURNAL_DELIVERED
+                       : status5xx  ? JOURNAL_FAILED
+                       : down       ? JOURNAL_DOWN
+                                    : JOURNAL_REFUSED);
     upstream_job_free(job);
     if (us->njobs > 0)
         upstream_sock_ready(us);
@@ -1314,9 +1401,19 @@ void upstream_shutdown(void)
     }
     while (!TAILQ_EMPTY(&upstream_idle))
         upstream_conn_free(TAILQ_FIRST(&upstream_idle));
-    for (b = 0; b <= upstream_socks.mask; b++)
-        while ((n = upstream_socks.buckets[b]) != NULL)
-            upstream_sock_free((struct upstream_sock *)n);
+    for (b = 0; b <= upstream_socks.mask; b++) {
+        while ((n = upstream_socks.buckets[b]) != NULL) {
+            struct upstream_sock *us = (struct upstream_sock *)n;
+            struct upstream_job *job;
+            /* The drain is over: what the app still owes is kept for the
+             * next daemon (one in flight may have reached it: at least
+             * once). */
+            for (job = TAILQ_FIRST(&us->jobs); job != NULL;
+                 job = TAILQ_NEXT(job, link))
+                upstream_owe(job);
+            upstream_sock_free(us);
+        }
+    }
     idmap_free(&upstream_socks);
     if (upstream_secret != NULL) {
         OPENSSL_cleanse(upstream_secret, upstream_cfg.secret_len);

@@ -13,6 +13,7 @@
 
 #include "hist.h"
 #include "hub.h"
+#include "journal.h"
 
 /* Error codes a client sees when the application cannot answer
  * (docs/upstream.md): the CONNECT_ERROR message, the subscribe refusal,
@@ -97,11 +98,17 @@ void upstream_set_tuning(const struct upstream_config *cfg);
 /* The hub_forward_cb to give hub_set_forward(). */
 const char *upstream_forward(void *arg, const struct hub_fwd *f);
 
-/* Drops every connection and waiting event (at exit). */
+/* The journal_deliver_cb to give journal_setup(): sends a late disconnect
+ * (its answer's actions are counted, not run) and settles it with
+ * journal_settle(). */
+int upstream_late(void *arg, const struct journal_event *ev);
+
 /* The application's address (for a readiness probe), NULL when nothing is
  * forwarded. */
 const struct sockaddr *upstream_sockaddr(socklen_t *len);
 
+/* Drops every connection and waiting event (at exit); disconnects still
+ * owed to the app go to the journal. */
 void upstream_shutdown(void);
 
 #endif

@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.dispatch import Signal
 
 socket_connected = Signal()          # request
-socket_disconnected = Signal()       # request
+socket_disconnected = Signal()       # request, late (the app was down: docs/upstream.md)
 socket_client_message = Signal()     # request, message
 socket_client_event = Signal()       # request, event
 # indexed by event name: fires for that event only (request, event)

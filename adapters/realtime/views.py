@@ -32,7 +32,8 @@ def fire(ev, request, rpc=None):
         if ev.type == "connect":
             signals.socket_connected.send(socket, request=request)
         elif ev.type == "disconnect":
-            signals.socket_disconnected.send_robust(socket, request=request)
+            signals.socket_disconnected.send_robust(socket, request=request,
+                                                    late=ev.late)
         elif ev.type == "event" and ev.event == "message":
             msg = ev.args[0] if len(ev.args) == 1 else list(ev.args)
             signals.socket_client_message.send_robust(

@@ -107,6 +107,9 @@ class Socket:
         self.rpc = rpc
         self.info = info or {}          # a `sessions` entry, when known
         self.session = Session(sid)
+        # A disconnect delivered late (docs/upstream.md): the app was down
+        # when the socket went; sends from its handlers reach nobody.
+        self.late = False
         self.ack_args = None            # set by ack()
         # Streaming (see the module's doc): the time after which the
         # handler's sends go out at once, a timer, and a lock that keeps

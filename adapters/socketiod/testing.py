@@ -101,8 +101,13 @@ class EventClient:
             self.channels.remove(channel)
         return self.request("unsubscribe", channel=channel)
 
-    def disconnect(self, reason="client namespace disconnect"):
-        """The socket is gone (``reason`` as docs/upstream.md lists)."""
+    def disconnect(self, reason="client namespace disconnect", late=False):
+        """The socket is gone (``reason`` as docs/upstream.md lists);
+        ``late``: delivered after an outage of the app, as the daemon
+        delivers a disconnect it kept (docs/upstream.md, late
+        disconnects)."""
+        if late:
+            return self.request("disconnect", reason=reason, late=True)
         return self.request("disconnect", reason=reason)
 
     # -- what the app asked for -------------------------------------------

@@ -29,7 +29,10 @@ class UpstreamEvent:
     ``namespace``, ``transport``, ``protocol``, ``time``, ``handshake``
     (CGI-style dict), ``auth``, ``event``, ``args`` (binary values as
     bytes), ``ack_id``, ``channel``, ``wait``, ``reason``, ``raw_context``,
-    and the adapter state ``data`` (dict) and ``channels`` (list)."""
+    ``late`` (a disconnect the daemon kept while the app was down and
+    delivers now: ``time`` is still when it happened, the socket is long
+    gone and the daemon does not run the answer's actions), and the
+    adapter state ``data`` (dict) and ``channels`` (list)."""
 
     def __init__(self, body):
         self.body = body
@@ -48,6 +51,7 @@ class UpstreamEvent:
         self.channel = body.get("channel")
         self.wait = bool(body.get("wait"))
         self.reason = body.get("reason")
+        self.late = body.get("late") is True
         self.raw_context = body.get("context")
         self.data, self.channels = load_context(self.raw_context)
 
@@ -122,9 +126,11 @@ def stream_after(ev):
 
 def new_socket(ev, rpc=None, cls=Socket):
     """The handler socket of ``ev`` (collecting actions)."""
-    return cls(ev.sid, ev.namespace, ev.channels, actions=[], rpc=rpc,
-               info={"handshake": ev.handshake, "transport": ev.transport},
-               stream_after=stream_after(ev))
+    socket = cls(ev.sid, ev.namespace, ev.channels, actions=[], rpc=rpc,
+                 info={"handshake": ev.handshake, "transport": ev.transport},
+                 stream_after=stream_after(ev))
+    socket.late = ev.late
+    return socket
 
 
 def answer(ev, socket, context, ack=None, refused=None):
@@ -169,7 +175,9 @@ def dispatch(registry, ev, request, rpc=None, logger=None):
     handlers, the first non-None return value being the ack; subscribe /
     unsubscribe -> on_subscribe / on_unsubscribe(channel) (a subscribe to
     a channel the socket is in already runs nothing); disconnect ->
-    on_disconnect, on_unsubscribe for each channel, on_finish. A handler
+    on_disconnect, on_unsubscribe for each channel, on_finish, also when
+    the disconnect is late (``socket.late``: the app was down when it
+    happened; what the handlers send then is not done). A handler
     that raises Refused refuses (connect, or a waiting subscribe); any
     other exception is logged and handed to on_error(exception)."""
     logger = logger or log

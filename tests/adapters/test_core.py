@@ -139,6 +139,34 @@ def test_event_client_against_django(django_server, calls):
         EventClient(WSGIHandler(), "wrong secret").connect()
 
 
+def test_a_late_disconnect_runs_on_disconnect_and_on_finish(django_server,
+                                                           calls):
+    """A disconnect the daemon kept while Django was down: the handlers run
+    as for any disconnect, with the socket's sid, context and channels and
+    socket.late true; what they send goes in the answer (the daemon does
+    not run it) and nothing chokes on the socket being gone."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from socketiod.testing import EventClient
+    from conftest import SECRET
+    c = EventClient(WSGIHandler(), SECRET)
+    c.connect()
+    c.send("one")
+    c.subscribe("room-7")
+    del calls[:]
+    resp = c.disconnect(reason="transport close", late=True)
+    # In a room: its channel= handlers run (django-socketio's rule).
+    assert [x["name"] for x in calls] == [
+        "room_disconnect", "room_unsubscribe", "room_finish"]
+    assert all(x["late"] is True and x["sid"] == c.sid for x in calls)
+    assert all(x["context"]["n"] == 1 for x in calls)
+    assert resp["actions"][0]["channel"] == "room-7"  # room_finish's send
+    c2 = EventClient(WSGIHandler(), SECRET)
+    c2.connect()
+    del calls[:]
+    c2.disconnect()
+    assert calls and all(x["late"] is False for x in calls)
+
+
 def test_testing_daemon(clients):
     from socketiod.testing import Daemon
     from e2e_lib import daemon_command

@@ -82,6 +82,23 @@ def test_signals_fire_with_their_arguments(daemon, clients, received):
     assert of(received, "disconnected")[0][1] == a.sid
 
 
+def test_a_late_disconnect_fires_socket_disconnected(django_server,
+                                                    received):
+    """A disconnect the daemon kept while Django was down: the signal
+    fires with the socket's sid and late=True (False for a live one)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from socketiod.testing import EventClient
+    from conftest import SECRET
+    late = EventClient(WSGIHandler(), SECRET, path="/realtime/events")
+    live = EventClient(WSGIHandler(), SECRET, path="/realtime/events")
+    for c in (late, live):
+        c.connect()
+    late.disconnect(reason="ping timeout", late=True)
+    live.disconnect()
+    got = [(sid, kw["late"]) for _, sid, kw in of(received, "disconnected")]
+    assert got == [(late.sid, True), (live.sid, False)]
+
+
 def test_connected_sockets(daemon, clients):
     import realtime
     d = daemon("/realtime/events")

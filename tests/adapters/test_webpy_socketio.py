@@ -24,7 +24,8 @@ def record(name, request, socket, context, *args):
     CALLS.append({"name": name, "sid": socket.session.session_id,
                   "args": list(args), "context": dict(context),
                   "channels": list(socket.channels),
-                  "cookie": request.get("HTTP_COOKIE")})
+                  "cookie": request.get("HTTP_COOKIE"),
+                  "late": socket.late})
 
 
 @on_connect
@@ -127,6 +128,27 @@ def test_out_of_band_and_nosocket(wdaemon, clients):
         webpy_socketio.broadcast_channel("x", "empty")
     with pytest.raises(NoSocket):
         webpy_socketio.send("nope", "x")
+
+
+def test_a_late_disconnect_runs_on_finish(webpy_server):
+    """A disconnect kept while the app was down (docs/upstream.md): web.py's
+    on_finish runs with the sid, context and channels, socket.late true;
+    its broadcast goes in the answer (the daemon does not run it)."""
+    from conftest import SECRET
+    from socketiod.testing import EventClient
+    web.config.SOCKETIOD_SECRET = SECRET
+    app = web.application(webpy_socketio.socketio_urls,
+                          {"socketio": webpy_socketio.socketio}).wsgifunc()
+    del CALLS[:]
+    c = EventClient(app, SECRET)
+    c.connect()
+    c.subscribe("room-3")
+    resp = c.disconnect(reason="transport close", late=True)
+    fin = [x for x in CALLS if x["name"] == "finish"]
+    assert len(fin) == 1 and fin[0]["sid"] == c.sid and fin[0]["late"]
+    assert fin[0]["channels"] == ["room-3"] and fin[0]["context"] == {
+        "seen": 0}
+    assert resp["actions"][0]["channel"] == "room-3"
 
 
 def test_endpoint_signature_and_snippet(webpy_server):

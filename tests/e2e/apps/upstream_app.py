@@ -80,6 +80,13 @@ def handle(req, environ):
             return {"allow": False, "message": "not allowed: " + ch}
         return {"actions": [{"action": "emit", "event": "subscribed",
                              "args": [ch]}]}
+    if kind == "disconnect" and req.get("late"):
+        # What an app may answer a late disconnect with: the daemon runs
+        # none of it (the socket is gone; counted).
+        return {"actions": [{"action": "emit", "event": "left",
+                             "args": [req["sid"]], "broadcast": True},
+                            {"action": "join", "channel": "ghost"}],
+                "context": {"after": "late"}}
     if kind in ("unsubscribe", "disconnect"):
         return {}
     ev, args = req["event"], req["args"]
@@ -154,6 +161,7 @@ def application(environ, start_response):
     log({"type": req["type"], "sid": req["sid"], "event": req.get("event"),
          "args": req.get("args"), "channel": req.get("channel"),
          "reason": req.get("reason"), "ack_id": req.get("ack_id"),
+         "late": req.get("late"), "time": req.get("time"),
          "context": req.get("context"), "pid": os.getpid(),
          "cookie": environ.get("HTTP_COOKIE"),
          "content_type": environ.get("CONTENT_TYPE"),

@@ -1,5 +1,7 @@
 """Handlers of the adapter tests: each records its call in CALLS (and some
 answer), so the tests can check what ran with which arguments."""
+import json
+import os
 import threading
 
 from django_socketio import events
@@ -10,15 +12,20 @@ _lock = threading.Lock()
 
 
 def record(name, request, socket, context, *args):
+    call = {"name": name, "sid": socket.session.session_id,
+            "args": list(args), "context": dict(context),
+            "channels": list(socket.channels),
+            "user": (request.user.username
+                     if request.user.is_authenticated else None),
+            "cookie": request.COOKIES.get("flavour"),
+            "remote": request.META.get("REMOTE_ADDR"),
+            "path": request.path, "late": socket.late}
     with _lock:
-        CALLS.append({"name": name, "sid": socket.session.session_id,
-                      "args": list(args), "context": dict(context),
-                      "channels": list(socket.channels),
-                      "user": (request.user.username
-                               if request.user.is_authenticated else None),
-                      "cookie": request.COOKIES.get("flavour"),
-                      "remote": request.META.get("REMOTE_ADDR"),
-                      "path": request.path})
+        CALLS.append(call)
+        # Served in another process (tests/e2e/test_journal.py): a file.
+        if os.environ.get("ADAPTER_CALLS_LOG"):
+            with open(os.environ["ADAPTER_CALLS_LOG"], "a") as f:
+                f.write(json.dumps(call, default=str) + "\n")
 
 
 @events.on_connect
