@@ -36,6 +36,8 @@ struct config {
     const char *client_js;
     const char *static_dir;
     int relay;
+    const char
+        *state_file; /* --state-file: NULL keeps nothing across a restart */
     struct msglog_config message_log; /* --message-log-* */
     int verbose;
     /* Forwarding client events to the application (docs/upstream.md). */
@@ -50,6 +52,11 @@ struct config {
     size_t upstream_max_context;
     size_t upstream_queue_bytes; /* event bytes waiting per socket */
     int private_channels;
+    /* Connection state recovery (docs/recovery.md). */
+    unsigned recovery; /* seconds; 0: off */
+    size_t recovery_max_bytes;
+    unsigned recovery_max_sessions;
+    int recovery_authorize;
     /* Joining a Socket.IO fleet through Redis (docs/scale-out.md). */
     const char *redis; /* URL, NULL for none */
     const char *redis_key;

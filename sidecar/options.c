@@ -235,6 +235,22 @@ const struct options_entry options_table[] = {
      AT(private_channels), NULL, NULL, NULL,
      "a subscribe waits for the app's allow"},
 
+    {"recovery", 0, OPTIONS_INT, "SECONDS", 0, 86400, NULL, "0", NULL, 0, 0,
+     AT(recovery), NULL, NULL, "Connection state recovery (docs/recovery.md)",
+     "the longest disconnection after which a socket.io >= 4.6 client gets "
+     "its id, channels and missed events back (0: off)"},
+    {"recovery-max-bytes", 0, OPTIONS_SIZE, "BYTES", 1024, 1UL << 34, NULL,
+     "16777216", NULL, 0, 0, AT(recovery_max_bytes), NULL, NULL, NULL,
+     "events kept for reconnects (the oldest dropped beyond: their "
+     "sessions start afresh)"},
+    {"recovery-max-sessions", 0, OPTIONS_INT, "N", 1, 10000000, NULL, "100000",
+     NULL, 0, 0, AT(recovery_max_sessions), NULL, NULL, NULL,
+     "disconnected sessions kept at once (the oldest dropped beyond)"},
+    {"recovery-authorize", 0, OPTIONS_BOOL, NULL, 0, 0, NULL, "no", NULL, 0, 0,
+     AT(recovery_authorize), NULL, NULL, NULL,
+     "a recovered connect waits for the app's answer like a new one (no: the "
+     "app is told, not asked, as socket.io's skipMiddlewares)"},
+
     {"redis", 0, OPTIONS_STRING, "URL", 0, 0, NULL, NULL, NULL, 0, 0, AT(redis),
      NULL, NULL, "Joining a Socket.IO fleet through Redis (docs/scale-out.md)",
      "redis://[user:pass@]host:port/db or unix:///path?db=N (off when unset)"},
@@ -265,6 +281,9 @@ const struct options_entry options_table[] = {
      "Message log (docs/message-log.md)",
      "log every message to SQLite, rendering %(KEY)s lines (unset or None: "
      "no log)"},
+    {"state-file", 0, OPTIONS_PATH, "FILE", 0, 0, NULL, NULL, NULL, 0, 0,
+     AT(state_file), NULL, NULL, NULL,
+     "SQLite file keeping what survives a restart (unset: nothing)"},
     {"message-log", 0, OPTIONS_PATH, "FILE", 0, 0, NULL, MSGLOG_DEFAULT_PATH,
      NULL, 0, 0, AT(message_log.path), NULL, NULL, NULL, "the database"},
     {"message-log-queue", 0, OPTIONS_INT, "N", 1, 1UL << 24, NULL,
