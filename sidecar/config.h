@@ -57,6 +57,7 @@ struct config {
     size_t recovery_max_bytes;
     unsigned recovery_max_sessions;
     int recovery_authorize;
+    unsigned recovery_save_ms; /* --recovery-save-interval */
     /* Joining a Socket.IO fleet through Redis (docs/scale-out.md). */
     const char *redis; /* URL, NULL for none */
     const char *redis_key;

@@ -35,6 +35,7 @@
 #include "notify.h"
 #include "pfor.h"
 #include "recover.h"
+#include "recstore.h"
 #include "req.h"
 #include "rpc.h"
 #include "scgiserv.h"
@@ -416,6 +417,7 @@ static void main_recover_tick(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     recover_tick(main_wall_ms());
+    recstore_tick(main_wall_ms());
 }
 
 static void main_recovery(void)
@@ -431,6 +433,10 @@ static void main_recovery(void)
     if (recover_setup(&rcfg, main_wall_ms(), &cause) != 0)
         fatal("--recovery: %s", cause);
     hub_set_recovery(main_cfg.recovery_authorize);
+    if (main_cfg.state_file != NULL &&
+        recstore_open(main_cfg.state_file, main_cfg.recovery_save_ms,
+                      main_wall_ms(), &cause) != 0)
+        fatal("--state-file %s: %s", main_cfg.state_file, cause);
     main_recover_ev =
         event_new(main_base, -1, EV_PERSIST, main_recover_tick, NULL);
     if (main_recover_ev == NULL || event_add(main_recover_ev, &tv) != 0)
@@ -800,6 +806,7 @@ int main(int argc, char **argv)
     turn_run(); /* what the last turn closed */
     if (main_recover_ev != NULL)
         event_free(main_recover_ev);
+    recstore_close(main_wall_ms()); /* what SIGTERM kept, for the next run */
     recover_shutdown();
     hub_shutdown();
     msglog_shutdown(); /* writes what is still queued */

@@ -246,6 +246,10 @@ const struct options_entry options_table[] = {
     {"recovery-max-sessions", 0, OPTIONS_INT, "N", 1, 10000000, NULL, "100000",
      NULL, 0, 0, AT(recovery_max_sessions), NULL, NULL, NULL,
      "disconnected sessions kept at once (the oldest dropped beyond)"},
+    {"recovery-save-interval", 0, OPTIONS_DURATION, "MS", 100, 3600000, NULL,
+     "2000", NULL, 0, 0, AT(recovery_save_ms), NULL, NULL, NULL,
+     "with --state-file: how often the sessions, connected sockets and new "
+     "events are written (a kill -9 loses at most this much)"},
     {"recovery-authorize", 0, OPTIONS_BOOL, NULL, 0, 0, NULL, "no", NULL, 0, 0,
      AT(recovery_authorize), NULL, NULL, NULL,
      "a recovered connect waits for the app's answer like a new one (no: the "

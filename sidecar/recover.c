@@ -18,8 +18,8 @@ struct recover_stats recover_stats;
 int recover_enabled;
 
 static struct recover_config recover_cfg;
-static unsigned char recover_key[32];
-static uint64_t recover_epoch, recover_seq;
+static unsigned char recover_key_bytes[RECOVER_KEY_LEN];
+static uint64_t recover_epoch, recover_seq, recover_ord;
 static TAILQ_HEAD(recover_packet_q, recover_packet)
     recover_ring = TAILQ_HEAD_INITIALIZER(recover_ring);
 static TAILQ_HEAD(, recover_session)
@@ -29,7 +29,7 @@ static struct idmap recover_by_pid, recover_by_sid;
 int recover_setup(const struct recover_config *cfg, uint64_t now_ms,
                   const char **cause)
 {
-    if (RAND_bytes(recover_key, sizeof recover_key) != 1) {
+    if (RAND_bytes(recover_key_bytes, sizeof recover_key_bytes) != 1) {
         *cause = "no random bytes for the recovery key";
         return -1;
     }
@@ -105,7 +105,7 @@ void recover_pid(const char *sid, char *out)
     unsigned int n = 0;
     int i;
 
-    HMAC(EVP_sha256(), recover_key, (int)sizeof recover_key,
+    HMAC(EVP_sha256(), recover_key_bytes, (int)sizeof recover_key_bytes,
          (const unsigned char *)sid, strlen(sid), mac, &n);
     for (i = 0; i < RECOVER_PID_LEN; i++)
         out[i] = abc[mac[i] & 63];
@@ -185,14 +185,16 @@ static void recover_ring_clear(void)
     }
 }
 
-const char *recover_store(const struct recover_audience *a, const char *json,
-                          size_t len, struct frame *const *attach,
-                          unsigned nattach, uint64_t now_ms, size_t *out_len)
+/* A packet of audience `a` with room for its JSON and the offset (at
+ * *json_at, `*room` bytes); NULL when out of memory. */
+static struct recover_packet *
+recover_packet_new(const struct recover_audience *a, size_t len,
+                   struct frame *const *attach, unsigned nattach,
+                   char **json_at, size_t *room)
 {
     size_t nrooms = a->nrooms + a->nexcept, size, i, strs = 0, extra = 0;
-    struct recover_packet *p, *head;
+    struct recover_packet *p;
     char *at;
-    long n;
 
     strs += strlen(a->nsp) + 1;
     for (i = 0; i < a->nrooms; i++)
@@ -202,10 +204,8 @@ const char *recover_store(const struct recover_audience *a, const char *json,
     size = sizeof *p + nrooms * sizeof(char *) +
            nattach * sizeof(struct frame *) + strs + len + RECOVER_MAX_OFFSET +
            4;
-    if ((p = malloc(size)) == NULL) {
-        recover_ring_clear();
+    if ((p = malloc(size)) == NULL)
         return NULL;
-    }
     p->rooms = (const char **)(p + 1);
     p->attach = (struct frame **)(p->rooms + nrooms);
     at = (char *)(p->attach + nattach);
@@ -217,18 +217,6 @@ const char *recover_store(const struct recover_audience *a, const char *json,
             stpcpy(at, i < a->nrooms ? a->rooms[i] : a->except[i - a->nrooms]) +
             1;
     }
-    n = recover_append_offset(json, len, recover_epoch, recover_seq + 1, at,
-                              size - (size_t)(at - (char *)p));
-    if (n < 0) {
-        free(p);
-        recover_ring_clear();
-        return NULL;
-    }
-    p->json = at;
-    p->len = (size_t)n;
-    p->epoch = recover_epoch;
-    p->seq = ++recover_seq;
-    p->at_ms = now_ms;
     p->sids_only = a->sids_only;
     p->nrooms = a->nrooms;
     p->nexcept = a->nexcept;
@@ -238,6 +226,25 @@ const char *recover_store(const struct recover_audience *a, const char *json,
         extra += attach[i]->len;
     }
     p->bytes = size + extra;
+    *json_at = at;
+    *room = size - (size_t)(at - (char *)p);
+    return p;
+}
+
+static void recover_packet_discard(struct recover_packet *p)
+{
+    unsigned i;
+
+    for (i = 0; i < p->nattach; i++)
+        frame_unref(p->attach[i]);
+    free(p);
+}
+
+/* Links `p` at the newest end; the oldest go while over the byte cap. */
+static void recover_ring_push(struct recover_packet *p)
+{
+    struct recover_packet *head;
+
     TAILQ_INSERT_TAIL(&recover_ring, p, link);
     recover_stats.packets++;
     recover_stats.ring_bytes += p->bytes;
@@ -246,6 +253,35 @@ const char *recover_store(const struct recover_audience *a, const char *json,
         recover_stats.ring_drops++;
         recover_packet_free(head);
     }
+}
+
+const char *recover_store(const struct recover_audience *a, const char *json,
+                          size_t len, struct frame *const *attach,
+                          unsigned nattach, uint64_t now_ms, size_t *out_len)
+{
+    struct recover_packet *p;
+    size_t room;
+    char *at;
+    long n;
+
+    if ((p = recover_packet_new(a, len, attach, nattach, &at, &room)) == NULL) {
+        recover_ring_clear();
+        return NULL;
+    }
+    n = recover_append_offset(json, len, recover_epoch, recover_seq + 1, at,
+                              room);
+    if (n < 0) {
+        recover_packet_discard(p);
+        recover_ring_clear();
+        return NULL;
+    }
+    p->json = at;
+    p->len = (size_t)n;
+    p->epoch = recover_epoch;
+    p->seq = ++recover_seq;
+    p->ord = ++recover_ord;
+    p->at_ms = now_ms;
+    recover_ring_push(p);
     *out_len = p->len;
     return p->json;
 }
@@ -468,4 +504,106 @@ void recover_tick(uint64_t now_ms)
         recover_stats.expired++;
         recover_session_free(rs);
     }
+}
+
+/* ---- across a restart ---- */
+
+const unsigned char *recover_key(void) { return recover_key_bytes; }
+
+uint64_t recover_epoch_now(void) { return recover_epoch; }
+
+uint64_t recover_window_ms(void) { return recover_cfg.window_ms; }
+
+void recover_restore_key(const unsigned char *key, uint64_t last_epoch)
+{
+    memcpy(recover_key_bytes, key, RECOVER_KEY_LEN);
+    if (recover_epoch <= last_epoch)
+        recover_epoch = last_epoch + 1;
+}
+
+int recover_load_packet(const struct recover_audience *a, uint64_t ord,
+                        uint64_t epoch, uint64_t seq, uint64_t at_ms,
+                        const char *json, size_t len,
+                        struct frame *const *attach, unsigned nattach)
+{
+    struct recover_packet *p,
+        *last = TAILQ_LAST(&recover_ring, recover_packet_q);
+    char tail[RECOVER_MAX_OFFSET + 8];
+    size_t room;
+    char *at;
+    int n;
+
+    /* In order, of an epoch before this run's, ending with its offset. */
+    if ((last != NULL && (ord <= last->ord || epoch < last->epoch ||
+                          (epoch == last->epoch && seq <= last->seq))) ||
+        epoch >= recover_epoch || seq == 0)
+        return -1;
+    n = snprintf(tail, sizeof tail, "\"%" PRIu64 "-%" PRIu64 "\"]", epoch, seq);
+    if (n < 0 || (size_t)n >= sizeof tail || len < (size_t)n + 2 ||
+        json[0] != '[' || memcmp(json + len - (size_t)n, tail, (size_t)n) != 0)
+        return -1;
+    if ((p = recover_packet_new(a, len, attach, nattach, &at, &room)) == NULL)
+        return -1;
+    memcpy(at, json, len);
+    at[len] = '\0';
+    p->json = at;
+    p->len = len;
+    p->epoch = epoch;
+    p->seq = seq;
+    p->ord = ord;
+    p->at_ms = at_ms;
+    if (recover_ord < ord)
+        recover_ord = ord;
+    recover_ring_push(p);
+    return 0;
+}
+
+int recover_load_session(const char *pid, const char *sid, const char *nsp,
+                         const char *const *channels, size_t nchannels,
+                         const char *context, size_t context_len,
+                         uint64_t disconnected_ms)
+{
+    char want[RECOVER_PID_LEN + 1];
+
+    recover_pid(sid, want);
+    if (strcmp(pid, want) != 0)
+        return -1;
+    if (recover_keep(sid, nsp, channels, nchannels, context, context_len,
+                     disconnected_ms) != 0)
+        return -1;
+    recover_stats.stored--; /* kept by the run before */
+    return 0;
+}
+
+uint64_t recover_first_ord(void)
+{
+    struct recover_packet *p = TAILQ_FIRST(&recover_ring);
+
+    return p ? p->ord : recover_ord + 1;
+}
+
+void recover_each_packet(uint64_t ord,
+                         void (*cb)(void *arg, const struct recover_packet *p),
+                         void *arg)
+{
+    struct recover_packet *p;
+
+    TAILQ_FOREACH_REVERSE(p, &recover_ring, recover_packet_q, link)
+    {
+        if (p->ord < ord)
+            break;
+    }
+    for (p = p ? TAILQ_NEXT(p, link) : TAILQ_FIRST(&recover_ring); p != NULL;
+         p = TAILQ_NEXT(p, link))
+        cb(arg, p);
+}
+
+void recover_each_session(void (*cb)(void *arg,
+                                     const struct recover_session *rs),
+                          void *arg)
+{
+    struct recover_session *rs;
+
+    TAILQ_FOREACH(rs, &recover_waiting, link)
+    cb(arg, rs);
 }

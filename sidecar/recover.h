@@ -63,6 +63,7 @@ struct recover_audience {
 
 struct recover_packet {
     TAILQ_ENTRY(recover_packet) link;
+    uint64_t ord; /* the ring's order across restarts (the state file's) */
     uint64_t epoch, seq;
     uint64_t at_ms; /* when stored */
     size_t bytes;   /* what it counts in the ring's cap */
@@ -163,5 +164,47 @@ const char *recover_session_nsp(const char *sid);
 
 /* Drops packets and sessions whose window passed by `now_ms`. */
 void recover_tick(uint64_t now_ms);
+
+/* ---- across a restart (recstore.c keeps these in the state file) ---- */
+
+#define RECOVER_KEY_LEN 32
+
+/* The pid key, to keep; this run's epoch; the window in ms. */
+const unsigned char *recover_key(void);
+uint64_t recover_epoch_now(void);
+uint64_t recover_window_ms(void);
+
+/* Takes a kept key (so the pids of restored sessions still match) and
+ * starts the epoch after `last_epoch` when the clock has not passed it.
+ * Call before loading. */
+void recover_restore_key(const unsigned char *key, uint64_t last_epoch);
+
+/* Appends a packet read back from the state file: ord, epoch and seq must
+ * rise over the ones loaded before, and `json` must end with its offset,
+ * else it is refused. Returns 0, or -1. */
+int recover_load_packet(const struct recover_audience *a, uint64_t ord,
+                        uint64_t epoch, uint64_t seq, uint64_t at_ms,
+                        const char *json, size_t len,
+                        struct frame *const *attach, unsigned nattach);
+
+/* Keeps a session read back from the state file (as recover_keep()),
+ * refused (-1) unless `pid` is the pid of `sid` under the key. */
+int recover_load_session(const char *pid, const char *sid, const char *nsp,
+                         const char *const *channels, size_t nchannels,
+                         const char *context, size_t context_len,
+                         uint64_t disconnected_ms);
+
+/* The ord of the oldest packet in the ring (the next one's when empty). */
+uint64_t recover_first_ord(void);
+
+/* Runs `cb` for each packet of the ring whose ord is at least `ord`. */
+void recover_each_packet(uint64_t ord,
+                         void (*cb)(void *arg, const struct recover_packet *p),
+                         void *arg);
+
+/* Runs `cb` for each kept session not taken. */
+void recover_each_session(void (*cb)(void *arg,
+                                     const struct recover_session *rs),
+                          void *arg);
 
 #endif

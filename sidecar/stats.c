@@ -24,6 +24,7 @@
 #include "msglog.h"
 #include "pfor.h"
 #include "recover.h"
+#include "recstore.h"
 #include "redis.h"
 #include "rpc.h"
 #include "scgiserv.h"
@@ -194,6 +195,22 @@ static const struct stats_row stats_rows[] = {
      "Bytes of the events kept for reconnects."},
     {"recovery_ring_drops", NULL, C, &recover_stats.ring_drops, NULL, NULL,
      "Events dropped over --recovery-max-bytes before their window passed."},
+    {"recovery_saves", NULL, C, &recstore_stats.saves, NULL, NULL,
+     "Snapshots of the recovery state written to --state-file."},
+    {"recovery_save_errors", NULL, C, &recstore_stats.save_errors, NULL, NULL,
+     "Snapshots of the recovery state that failed."},
+    {"recovery_saves_skipped", NULL, C, &recstore_stats.saves_skipped, NULL,
+     NULL, "Snapshot ticks skipped while the writer was still busy."},
+    {"recovery_save_ms", NULL, G, &recstore_stats.save_ms, NULL, NULL,
+     "How long the last snapshot took to write, in milliseconds."},
+    {"recovery_loaded_sessions", NULL, C, &recstore_stats.loaded_sessions, NULL,
+     NULL, "Sessions read back from --state-file at start."},
+    {"recovery_loaded_packets", NULL, C, &recstore_stats.loaded_packets, NULL,
+     NULL, "Events read back from --state-file at start."},
+    {"recovery_load_rejected", NULL, C, &recstore_stats.load_rejected, NULL,
+     NULL,
+     "Rows of --state-file refused at start (malformed, too big, or a "
+     "pid that does not verify)."},
     {"redis_answers", NULL, C, &answer_stats.answers, NULL, NULL,
      "Answers to other nodes' requests published on Redis."},
     {"redis_answers_dropped", NULL, C, &answer_stats.dropped, NULL, NULL,

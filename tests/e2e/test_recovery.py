@@ -361,3 +361,128 @@ def test_upstream_sees_recovered(daemon, rc, app, authorize):
     rc.send("emit", cid="b", event="shout", args=["user:ann", "again"])
     rc.wait_for(lambda e: e.get("cid") == "a" and e.get("event") == "shout",
                 since=mark, what="the live shout")
+
+
+# ---- across a daemon restart (--state-file) ----
+
+def test_recovered_across_a_sigterm_restart(daemon, rc, tmp_path):
+    """Sessions kept at SIGTERM ("server shutting down"), those that had
+    left before, and the events stored for them are in the state file: the
+    restarted daemon recovers them, with what was emitted while it was
+    down and after it came back."""
+    state = tmp_path / "state.db"
+    d = daemon("--recovery", "60", "--state-file", state)
+    rpc = d.rpc()
+    a = rc.connect("a", d.url)
+    b = rc.connect("b", d.url, mode="polling")
+    rpc.call("join", sid=a["sid"], channel="room")
+    rpc.call("join", sid=b["sid"], channel="room")
+    first_event(rc, d, "a", a["sid"])
+    first_event(rc, d, "b", b["sid"])
+    rc.cut("a")  # a is away before the restart, b connected at SIGTERM
+    wait_stat(d, "recovery_sessions", 1)
+    rpc.call("emit", event="m", args=[1], channel="room")
+    mark_b = rc.mark()
+    rc.wait_for(lambda e: e.get("cid") == "b" and e.get("event") == "m",
+                since=mark_b - 1, what="b's live event")
+    d.restart()
+    rc.wait_for(lambda e: e.get("cid") == "b" and e["ev"] == "disconnect",
+                since=mark_b, what="b's disconnect at SIGTERM")
+    st = stats(d)
+    assert st["recovery_loaded_sessions"] == 2, st
+    assert st["recovery_load_rejected"] == 0
+    rpc = d.rpc()
+    rpc.call("emit", event="m", args=[2], channel="room")
+    rpc.call("emit", event="m", args=[3], to=a["sid"])
+    mark = rc.mark()
+    back_a = rc.reopen("a")
+    back_b = rc.reopen("b")
+    assert back_a["recovered"] is True and back_a["sid"] == a["sid"]
+    assert back_b["recovered"] is True and back_b["sid"] == b["sid"]
+    assert back_a["pid"] == a["pid"]
+    rpc.call("emit", event="m", args=[4], channel="room")
+    for cid, want in (("a", [1, 2, 3, 4]), ("b", [2, 4])):
+        rc.wait_for(lambda e: e.get("cid") == cid and e.get("event") == "m"
+                    and e["args"][0] == 4, since=mark, what=cid + "'s m 4")
+        got = [e["args"][0] for e in rc.events_of(cid, mark, "m")]
+        assert got == want, (cid, got)
+    assert stats(d)["recovery_recovered"] == 2
+
+
+def test_recovered_across_kill_9(daemon, rc, tmp_path):
+    """A kill -9 loses at most the last --recovery-save-interval: a socket
+    connected at the last snapshot recovers after it."""
+    state = tmp_path / "state.db"
+    d = daemon("--recovery", "60", "--state-file", state,
+               "--recovery-save-interval", "200")
+    a = rc.connect("a", d.url)
+    d.rpc().call("join", sid=a["sid"], channel="room")
+    first_event(rc, d, "a", a["sid"])
+    saves = stats(d)["recovery_saves"]
+    wait_until(lambda: stats(d)["recovery_saves"] >= saves + 2,
+               what="two snapshots after the event")
+    mark = rc.mark()
+    d.kill_and_start()
+    rc.wait_for(lambda e: e.get("cid") == "a" and e["ev"] == "disconnect",
+                since=mark, what="a's disconnect at the kill")
+    assert stats(d)["recovery_loaded_sessions"] == 1
+    d.rpc().call("emit", event="m", args=[1], channel="room")
+    back = rc.reopen("a")
+    assert back["recovered"] is True and back["sid"] == a["sid"]
+    got = rc.wait_for(lambda e: e.get("cid") == "a" and
+                      e.get("event") == "m", since=mark)
+    assert got["args"][0] == 1
+
+
+def test_kill_9_before_a_snapshot_starts_afresh(daemon, rc, tmp_path):
+    """What came after the last snapshot is lost: a client whose offset
+    the file never saw gets a new session, never a recovery that skips."""
+    state = tmp_path / "state.db"
+    d = daemon("--recovery", "60", "--state-file", state,
+               "--recovery-save-interval", "3600000")
+    a = rc.connect("a", d.url)
+    first_event(rc, d, "a", a["sid"])
+    mark = rc.mark()
+    d.kill_and_start()
+    rc.wait_for(lambda e: e.get("cid") == "a" and e["ev"] == "disconnect",
+                since=mark, what="a's disconnect at the kill")
+    back = rc.reopen("a")
+    assert back["recovered"] is False and back["sid"] != a["sid"]
+
+
+def test_a_hostile_state_file_is_refused_row_by_row(daemon, rc, tmp_path):
+    """Rows that do not validate (a forged pid, bad names, an offset that
+    is not the packet's, non-JSON) are skipped and counted; the daemon
+    starts."""
+    import sqlite3
+    state = tmp_path / "state.db"
+    d = daemon("--recovery", "60", "--state-file", state)
+    a = rc.connect("a", d.url)
+    first_event(rc, d, "a", a["sid"])
+    rc.cut("a")
+    wait_stat(d, "recovery_sessions", 1)
+    d.stop()
+    db = sqlite3.connect(str(state))
+    now = int(time.time() * 1000)
+    db.execute("INSERT INTO recovery_sessions VALUES "
+               "('AAAAAAAAAAAAAAAAAAAA', 'forged', '/', '[]', NULL, ?)",
+               (now,))
+    db.execute("INSERT INTO recovery_sessions VALUES "
+               "(?, 'x\x01y', '/', '[]', NULL, ?)", ("B" * 20, now))
+    db.execute("INSERT INTO recovery_packets VALUES "
+               "(999999, 1, 5, ?, '/', 0, '[]', '[]', '[\"e\",\"1-4\"]', 0)",
+               (now,))
+    db.execute("INSERT INTO recovery_packets VALUES "
+               "(1000000, 1, 6, ?, '/', 0, '[1]', '[]', '[\"e\",\"1-6\"]', 0)",
+               (now,))
+    db.execute("INSERT INTO recovery_packets VALUES "
+               "(1000001, 1, 7, ?, '/', 0, '[]', '[]', 'nope\"1-7\"]', 0)",
+               (now,))
+    db.commit()
+    db.close()
+    d.start()
+    st = stats(d)
+    assert st["recovery_load_rejected"] == 5, st
+    assert st["recovery_loaded_sessions"] == 1
+    back = rc.reopen("a")
+    assert back["recovered"] is True and back["sid"] == a["sid"]
