@@ -5,10 +5,12 @@
  * every interval and once more at exit. */
 #include "recstore.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 #include <sqlite3.h>
@@ -695,8 +697,13 @@ int recstore_open(const char *path, uint64_t interval_ms, uint64_t now_ms,
 {
     static char why[256];
     sqlite3_stmt *st = NULL;
+    int fd;
 
     *cause = NULL;
+    /* The file holds the pid key: readable by its owner only when we
+     * create it (SQLite gives its -wal and -shm files the same mode). */
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+        close(fd);
     if (sqlite3_open_v2(path, &recstore_db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                         NULL) != SQLITE_OK)
