@@ -184,6 +184,31 @@ def test_binary_events_recover(daemon, rc):
     assert ev["args"][1] == {"type": "Buffer", "data": [0, 1, 2, 3]}
 
 
+def test_relayed_events_recover(daemon, rc):
+    """--relay: a client's event re-emitted to its channels is kept for a
+    member that is away, as any broadcast."""
+    d = daemon("--recovery", "60", "--relay")
+    a = rc.connect("a", d.url)
+    b = rc.connect("b", d.url)
+    for cid in ("a", "b"):
+        rc.send("emit", cid=cid, event="subscribe", args=["room"])
+    wait_until(lambda: stats(d)["channels"] == 1 and
+               len(d.rpc().call("sessions", channel="room")["sessions"]) == 2,
+               what="both in the room")
+    first_event(rc, d, "a", a["sid"])
+    rc.cut("a")
+    wait_stat(d, "recovery_sessions", 1)
+    rc.send("emit", cid="b", event="chat", args=["hi from b"])
+    wait_until(lambda: stats(d)["recovery_packets"] >= 2,
+               what="the relayed event kept")
+    mark = rc.mark()
+    assert rc.reopen("a")["recovered"] is True
+    ev = rc.wait_for(lambda e: e.get("cid") == "a" and
+                     e.get("event") == "chat", since=mark)
+    assert ev["args"][0] == "hi from b" and is_offset(ev["args"][-1])
+    assert not [e for e in rc.events_of("b", event="chat")]
+
+
 def test_expired_after_the_window(daemon, rc):
     d = daemon("--recovery", "1")
     a = rc.connect("a", d.url)
