@@ -380,8 +380,9 @@ static void hub_sock_drop(struct hub_sock *hs)
 
     while (!LIST_EMPTY(&hs->channels))
         hub_member_drop(LIST_FIRST(&hs->channels));
+    /* Gone while the application decided: a retry may still recover. */
     if (hs->pending && (rs = recover_taken(hs->s->id)) != NULL)
-        recover_done(rs, 0); /* refused, or gone before the answer */
+        recover_untake(rs);
     n = hs->nsp;
     if (!hs->pending) {
         TAILQ_REMOVE(&n->socks, hs, in_nsp);
@@ -551,6 +552,8 @@ void hub_connect_done(const char *sid, const char *refusal, const char *data)
     s = hs->s;
     if (refusal != NULL) {
         log_debug("socket %s: connect to %s refused: %s", sid, s->nsp, refusal);
+        if ((rs = recover_taken(sid)) != NULL)
+            recover_done(rs, 0);
         hub_sock_drop(hs);
         sock_connect_done(s, refusal, data);
         return;
@@ -558,7 +561,7 @@ void hub_connect_done(const char *sid, const char *refusal, const char *data)
     rs = recover_taken(sid);
     hs->pending = 0;
     if (rs != NULL && hub_recover_finish(hs, rs) != 0) {
-        hs->pending = 1;
+        hs->pending = 1; /* the session is spent: nothing left to untake */
         hub_sock_drop(hs);
         sock_connect_done(s, "recovery window passed", NULL);
         return;

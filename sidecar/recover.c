@@ -469,6 +469,22 @@ void recover_done(struct recover_session *rs, int ok)
     recover_session_free(rs);
 }
 
+void recover_untake(struct recover_session *rs)
+{
+    struct recover_session *o;
+
+    rs->taken = 0;
+    idmap_put(&recover_by_pid, &rs->by_pid, rs->pid);
+    /* By disconnect time, so that the oldest still expire first. */
+    TAILQ_FOREACH(o, &recover_waiting, link)
+    if (o->disconnected_ms > rs->disconnected_ms)
+        break;
+    if (o != NULL)
+        TAILQ_INSERT_BEFORE(o, rs, link);
+    else
+        TAILQ_INSERT_TAIL(&recover_waiting, rs, link);
+}
+
 struct recover_session *recover_taken(const char *sid)
 {
     struct recover_session *rs;

@@ -156,6 +156,10 @@ long recover_replay(const struct recover_session *rs,
 /* Ends a taken session: `ok` counts it recovered, else refused. */
 void recover_done(struct recover_session *rs, int ok);
 
+/* Puts a taken session back as it was (its client went away before the
+ * recovery finished), for a later reconnect within its window. */
+void recover_untake(struct recover_session *rs);
+
 /* The taken session of socket `sid`, or NULL. */
 struct recover_session *recover_taken(const char *sid);
 

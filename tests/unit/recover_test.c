@@ -128,6 +128,11 @@ static void test_session_roundtrip(void)
     /* taken: a second reconnect with the same pid is refused */
     CHECK(recover_take(auth, strlen(auth), "/", 1300, &refused) == NULL);
     CHECK(recover_taken("SID1") == rs);
+    /* its client went away before the end: a retry recovers */
+    recover_untake(rs);
+    CHECK(recover_taken("SID1") == NULL && recover_stats.sessions == 1);
+    rs = recover_take(auth, strlen(auth), "/", 1300, &refused);
+    CHECK(rs != NULL && recover_taken("SID1") == rs);
     replayed[0] = '\0';
     CHECK(recover_replay(rs, collect, NULL) == 4);
     CHECK(strcmp(replayed, "[\"all\",\"1000-2\"]|[\"room\",\"1000-3\"]|"
