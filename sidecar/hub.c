@@ -682,6 +682,41 @@ static void hub_ack_got(void *arg, struct sock *s, const char *data, size_t len,
 
 /* ---- fan-out ---- */
 
+/* An emit kept for reconnects carries its offset; socket.io-client 2.x
+ * (Engine.IO 3) never recovers, so it gets the event as sent, encoded at
+ * its first such receiver: one more encoding per emit at most. Set by the
+ * emit being delivered (saved and restored around it). */
+struct hub_plain {
+    const char *nsp, *json;
+    size_t len;
+    struct frame *const *attach;
+    unsigned nattach;
+    struct sock_packet p;
+    int state; /* 0 not built, 1 built, -1 failed (the offset goes) */
+};
+
+static struct hub_plain *hub_plain;
+
+static struct sock_packet *hub_plain_packet(struct sock_packet *p)
+{
+    struct hub_plain *pl = hub_plain;
+
+    if (pl->state == 0)
+        pl->state =
+            sock_packet_init(&pl->p, SIO_EVENT, pl->nsp, SIO_NO_ID, pl->json,
+                             pl->len, pl->attach, pl->nattach) == 0
+                ? 1
+                : -1;
+    return pl->state == 1 ? &pl->p : p;
+}
+
+static void hub_plain_end(struct hub_plain *pl, struct hub_plain *prev)
+{
+    hub_plain = prev;
+    if (pl->state == 1)
+        sock_packet_release(&pl->p);
+}
+
 /* Delivers to one socket; registers the ack first so a synchronous answer
  * cannot be missed. Returns 1 when delivered. */
 static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
@@ -689,6 +724,8 @@ static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
 {
     struct hub_ack_result *res;
 
+    if (hub_plain != NULL && sock_eio_version(hs->s) == 3)
+        p = hub_plain_packet(p);
     if (r != NULL) {
         if (r->n == r->cap)
             return 0; /* joined during the fan-out: not counted on */
@@ -815,6 +852,7 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
     struct hub_member *m;
     struct hub_ackreq *r = NULL;
     struct sock_packet p;
+    struct hub_plain plain, *prev = hub_plain;
     uint32_t stamp;
     size_t i, cap = 0, found = 0, slen = len;
     long count = 0;
@@ -889,6 +927,13 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
         }
         return -1;
     }
+    memset(&plain, 0, sizeof plain);
+    plain.nsp = n ? n->name : "/";
+    plain.json = json;
+    plain.len = len;
+    plain.attach = attach;
+    plain.nattach = nattach;
+    hub_plain = sjson != json ? &plain : NULL;
     /* One stamp per emit: the excluded are stamped first, then each
      * receiver as it is reached, so a socket in several rooms gets the
      * packet once, at the cost of one store per socket and no memory. */
@@ -912,6 +957,7 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
         TAILQ_FOREACH(hs, &n->socks, in_nsp)
     count += hub_deliver_once(hs, stamp, t->flags, &p, r);
     sock_packet_release(&p);
+    hub_plain_end(&plain, prev);
     if (!(t->flags & HUB_F_SIDS))
         hist_observe(&hub_fanout, n ? n->name : "/", (double)count);
     if (msglog_enabled) {
@@ -1016,6 +1062,7 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
 {
     struct hub_member *m, *rm;
     struct sock_packet p;
+    struct hub_plain plain, *prev = hub_plain;
     uint32_t stamp = ++hub_next_stamp;
     long count = 0;
     const char *json = ev->data;
@@ -1028,6 +1075,13 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
     if (sock_packet_init(&p, SIO_EVENT, from->nsp->name, SIO_NO_ID, json, len,
                          ev->attach, ev->nattach) != 0)
         return 0;
+    memset(&plain, 0, sizeof plain);
+    plain.nsp = from->nsp->name;
+    plain.json = ev->data;
+    plain.len = ev->data_len;
+    plain.attach = ev->attach;
+    plain.nattach = ev->nattach;
+    hub_plain = json != ev->data ? &plain : NULL;
     from->stamp = stamp;
     /* Deliveries may drop members, the sender's too (see the top of the
      * file): dead ones are skipped, links followed after each delivery. */
@@ -1044,6 +1098,7 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
         }
     }
     sock_packet_release(&p);
+    hub_plain_end(&plain, prev);
     hist_observe(&hub_fanout, from->nsp->name, (double)count);
     if (msglog_enabled && count > 0)
         msglog_out(MSGLOG_RELAY, 0, NULL, NULL, from->nsp->name, NULL, NULL,

@@ -268,17 +268,33 @@ def test_off_by_default(daemon, rc):
     assert ev["args"] == [1]
 
 
-def test_v2_and_python_clients_still_work(daemon, clients):
-    """Clients without recovery connect and receive as before; a stored
-    event carries its offset as a trailing argument (as socket.io's does),
-    after the arguments they expect."""
-    d = daemon("--recovery", "60")
+def test_v2_and_python_clients_still_work(daemon, clients, rc):
+    """Clients without recovery connect and receive as before:
+    socket.io-client 2.x gets every event as sent (never an offset, from
+    the same emits as the 4.x clients beside it, relayed ones too);
+    python-socketio (protocol v5, which cannot be told from a 4.x client)
+    gets the offset as a trailing argument after the ones it expects, as
+    from Node socket.io with recovery on."""
+    d = daemon("--recovery", "60", "--relay")
     v2 = clients("v2", d)
     py = clients("py", d)
-    d.rpc().call("emit", event="news", args=["hi", 1])
+    a = rc.connect("a", d.url)
+    rpc = d.rpc()
+    rpc.call("emit", event="news", args=["hi", 1])
+    rpc.call("emit", event="bin", args=[{"_binary": "AAE="}])
     e2 = v2.wait_event("news")
     ep = py.wait_event("news")
-    assert e2[:2] == ["hi", 1] and ep[:2] == ["hi", 1]
+    assert e2 == ["hi", 1], e2
+    assert ep[:2] == ["hi", 1] and is_offset(ep[-1]), ep
+    assert len(v2.wait_event("bin")) == 1
+    ev = rc.wait_for(lambda e: e.get("cid") == "a" and
+                     e.get("event") == "news")
+    assert ev["args"][:2] == ["hi", 1] and is_offset(ev["args"][-1])
+    # a relayed event: the 2.x client in the room gets it as sent
+    rpc.call("join", sid=a["sid"], channel="room")
+    rpc.call("join", sid=v2.sid, channel="room")
+    rc.send("emit", cid="a", event="chat", args=["from a"])
+    assert v2.wait_event("chat") == ["from a"]
     v2.drop_transport()
     v2.wait_connect(2)
     assert stats(d)["recovery_recovered"] == 0
