@@ -1004,11 +1004,14 @@ const char *hub_socket_nsp(const char *sid)
     return hs ? hs->nsp->name : NULL;
 }
 
-/* Relay mode, other nodes: the sender's channels less the sender. */
-static void hub_relay_publish(struct hub_sock *from,
-                              const struct sock_event *ev)
+/* Relay mode: the audience of a relayed event is the sender's channels
+ * less the sender. It is published to the other nodes, and kept for
+ * reconnects (recover.c): *json and *len become the kept text. */
+static void hub_relay_audience(struct hub_sock *from,
+                               const struct sock_event *ev, const char **json,
+                               size_t *len)
 {
-    const char *names[64], **rooms = names;
+    const char *names[64], **rooms = names, *kept;
     struct hub_member *m;
     struct hub_target t;
     size_t i = 0;
@@ -1023,36 +1026,13 @@ static void hub_relay_publish(struct hub_sock *from,
     t.nrooms = i;
     t.except = (const char *const *)&from->s->id;
     t.nexcept = 1;
-    hub_pub_cb(hub_pub_arg, from->nsp->name, &t, ev->data, ev->data_len,
-               ev->attach, ev->nattach);
-    if (rooms != names)
-        free(rooms);
-}
-
-/* Relay mode, reconnects: the event is stored for the sender's channels
- * less the sender; *json and *len become the stored text. */
-static void hub_relay_store(struct hub_sock *from, const struct sock_event *ev,
-                            const char **json, size_t *len)
-{
-    const char *names[64], **rooms = names, *stored;
-    struct hub_member *m;
-    struct hub_target t;
-    size_t i = 0;
-
-    if (from->nchannels > 64 &&
-        (rooms = malloc(from->nchannels * sizeof *rooms)) == NULL)
-        return;
-    LIST_FOREACH(m, &from->channels, in_sock)
-    rooms[i++] = m->ch->name;
-    memset(&t, 0, sizeof t);
-    t.rooms = rooms;
-    t.nrooms = i;
-    t.except = (const char *const *)&from->s->id;
-    t.nexcept = 1;
-    stored = hub_recover_store(&t, from->nsp->name, ev->data, ev->data_len,
-                               ev->attach, ev->nattach, len);
-    if (stored != NULL)
-        *json = stored;
+    if (hub_pub_cb != NULL)
+        hub_pub_cb(hub_pub_arg, from->nsp->name, &t, ev->data, ev->data_len,
+                   ev->attach, ev->nattach);
+    if (recover_enabled &&
+        (kept = hub_recover_store(&t, from->nsp->name, ev->data, ev->data_len,
+                                  ev->attach, ev->nattach, len)) != NULL)
+        *json = kept;
     if (rooms != names)
         free(rooms);
 }
@@ -1068,10 +1048,8 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
     const char *json = ev->data;
     size_t len = ev->data_len;
 
-    if (hub_pub_cb != NULL && from->nchannels > 0)
-        hub_relay_publish(from, ev);
-    if (recover_enabled && from->nchannels > 0)
-        hub_relay_store(from, ev, &json, &len);
+    if ((hub_pub_cb != NULL || recover_enabled) && from->nchannels > 0)
+        hub_relay_audience(from, ev, &json, &len);
     if (sock_packet_init(&p, SIO_EVENT, from->nsp->name, SIO_NO_ID, json, len,
                          ev->attach, ev->nattach) != 0)
         return 0;
