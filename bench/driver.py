@@ -416,6 +416,16 @@ class Socketiod(Server):
         return self.direct(kind, count, interval, first)
 
 
+class SocketiodRecovery(Socketiod):
+    """socketiod with connection state recovery on (--recovery): each
+    broadcast also stored, with its offset, in the ring (issue 19)."""
+    name, label = "socketiod-recovery", "socketiod --recovery"
+
+    def argv(self):
+        return super().argv() + ["--recovery",
+                                 str(self.args.recovery or 120)]
+
+
 class RedisPeer(Server):
     """A peer with /__bench/ endpoints whose out-of-band path is its Redis
     emitter: `emitter` is the emitting process's argv prefix."""
@@ -478,7 +488,8 @@ class Ceiling(Server):
                     stoppable=False)
 
 
-SERVERS = {c.name: c for c in (Socketiod, Node, Python, Ceiling)}
+SERVERS = {c.name: c for c in (Socketiod, SocketiodRecovery, Node, Python,
+                                Ceiling)}
 
 
 class Run:
@@ -951,6 +962,9 @@ def main():
     ap.add_argument("--rpc-scale", type=float, default=1,
                     help="scales the RPC measurement's counts")
     ap.add_argument("--note", default="")
+    ap.add_argument("--recovery", type=int, default=0,
+                    help="--recovery SECONDS of the socketiod-recovery "
+                    "server (0: 120)")
     ap.add_argument("--phases", default="single",
                     help="single (each server alone, over --ns) and/or "
                     "twonode (two nodes through Redis, over --twonode-ns)")

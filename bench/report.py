@@ -193,8 +193,36 @@ def targets(doc):
                                  min(a, b) >= 50000)))
         else:
             rows.append((what, absent(n), ""))
+    recovery_rows(doc, rows, absent, verdict)
     return ["| target | measured | |", "|---|---|---|"] + \
         ["| %s | %s | %s |" % r for r in rows]
+
+
+def recovery_rows(doc, rows, absent, verdict):
+    """Issue 19's targets for --recovery, when the run has its row
+    (RECOVERY=SECONDS): memory and fan-out beside socketiod without it."""
+    if not any(r["server"] == "socketiod-recovery" for r in doc["runs"]):
+        return
+    r19 = find(doc, "socketiod-recovery", 19000)
+    what = "idle WebSocket ≤ 1.5 KB user-space RSS per connection at 19k " \
+        "with --recovery"
+    if r19:
+        v = r19["memory"]["rss_per_conn"]
+        rows.append((what, "%.2f KB" % (v / KB), verdict(v <= 1.5 * KB)))
+    else:
+        rows.append((what, absent(19000, "socketiod-recovery"), ""))
+    for n in doc["meta"]["ns"]:
+        what = "fan-out msgs per server CPU-s with --recovery ≥ 0.85× " \
+            "without, at {:,}".format(n)
+        on, off = find(doc, "socketiod-recovery", n), find(doc, "socketiod", n)
+        a = on and on["fanout"].get("msgs_per_cpu_s")
+        b = off and off["fanout"].get("msgs_per_cpu_s")
+        if not a or not b:
+            rows.append((what, absent(n, "socketiod or socketiod-recovery"),
+                         ""))
+            continue
+        rows.append((what, "%s vs %s: %.3f×" % (num(a), num(b), a / b),
+                     verdict(a / b >= 0.85)))
 
 
 def notes(doc):

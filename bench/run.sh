@@ -15,7 +15,10 @@
 # OUT (docs/benchmark: the .json and .md written),
 # SOCKETIOD (a built daemon to measure instead of building build-bench/),
 # CEILING_SRC (/work/shared/bench/ceiling-server.c; its rows are skipped
-# when it is missing), PHASE_SECONDS (5), NOTE (a line for the report).
+# when it is missing), PHASE_SECONDS (5), NOTE (a line for the report),
+# RECOVERY (SECONDS: adds a socketiod-recovery row, the daemon with
+# --recovery SECONDS, measured in the same run as socketiod: memory per
+# idle connection and fan-out per CPU-second with recovery on vs off).
 # Installs what it needs first (see bench/README.md), as root or with sudo.
 # Run it on a quiet machine: the servers and the load generator share the
 # cores, and CPU-second figures are the ones to compare.
@@ -113,7 +116,8 @@ trap stop_driver EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 /usr/bin/python3 bench/driver.py \
-    --servers "${SERVERS:-socketiod,node,python,ceiling}" --ns "$ns" \
+    --servers "${SERVERS:-socketiod${RECOVERY:+,socketiod-recovery},node,python,ceiling}" \
+    --ns "$ns" --recovery "${RECOVERY:-0}" \
     --phases "${PHASES:-single,twonode}" --twonode-ns "${TWONODE_NS:-1000}" \
     --twonode-bcasts "${TWONODE_BCASTS:-200}" \
     --twonode-fanout "${TWONODE_FANOUT:-500}" \

@@ -57,6 +57,12 @@ struct config {
     unsigned journal_probe_ms;   /* one try this often while the app is down */
     int private_channels;
     const char *presence; /* channel prefixes with presence events */
+    /* Connection state recovery (docs/recovery.md). */
+    unsigned recovery; /* seconds; 0: off */
+    size_t recovery_max_bytes;
+    unsigned recovery_max_sessions;
+    int recovery_authorize;
+    unsigned recovery_save_ms; /* --recovery-save-interval */
     /* Joining a Socket.IO fleet through Redis (docs/scale-out.md). */
     const char *redis; /* URL, NULL for none */
     const char *redis_key;

@@ -9,6 +9,7 @@
 #include "idmap.h"
 #include "log.h"
 #include "msglog.h"
+#include "recover.h"
 #include "sio.h"
 #include "timerq.h"
 #include "turn.h"
@@ -117,6 +118,7 @@ static struct turn_node hub_dead_node;
 static struct hub_own hub_own;
 static char *hub_own_nsp;
 static struct hub_watch hub_w;
+static int hub_recover_authorize;
 
 void hub_set_limits(const struct hub_limits *lim)
 {
@@ -591,6 +593,7 @@ static void hub_sock_free(struct turn_node *node)
 
 static void hub_sock_drop(struct hub_sock *hs)
 {
+    struct recover_session *rs;
     struct hub_nsp *n;
     struct hub_member *m, *u = hub_user_of(hs);
 
@@ -600,6 +603,9 @@ static void hub_sock_drop(struct hub_sock *hs)
             m = u;
         hub_member_drop(m);
     }
+    /* Gone while the application decided: a retry may still recover. */
+    if (hs->pending && (rs = recover_taken(hs->s->id)) != NULL)
+        recover_untake(rs);
     n = hs->nsp;
     if (!hs->pending) {
         TAILQ_REMOVE(&n->socks, hs, in_nsp);
@@ -613,9 +619,104 @@ static void hub_sock_drop(struct hub_sock *hs)
     hub_nsp_release(n);
 }
 
+/* ---- connection state recovery (recover.c) ---- */
+
+/* Wall-clock ms: kept sessions and packets outlive the process. */
+static uint64_t hub_wall_ms(void)
+{
+    struct timeval tv;
+
+    event_base_gettimeofday_cached(hub_base, &tv);
+    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+void hub_set_recovery(int authorize) { hub_recover_authorize = authorize; }
+
+/* A reconnect asking for its session: the socket takes the old id, or
+ * NULL when nothing is recovered (a new session, as socket.io does). */
+static struct recover_session *hub_recover_take(struct sock *s,
+                                                const char *auth, size_t len)
+{
+    struct recover_session *rs;
+    int refused;
+
+    if (sock_eio_version(s) != 4 ||
+        (rs = recover_take(auth, len, s->nsp, hub_wall_ms(), &refused)) == NULL)
+        return NULL;
+    /* The old socket still connected (its end not yet seen) keeps it. */
+    if (hub_find_any(rs->sid) != NULL || sock_set_id(s, rs->sid) != 0) {
+        recover_done(rs, 0);
+        return NULL;
+    }
+    return rs;
+}
+
+static void hub_recover_send(void *arg, const struct recover_packet *rp)
+{
+    struct hub_sock *hs = arg;
+    struct sock_packet p;
+
+    if (sock_packet_init(&p, SIO_EVENT, hs->nsp->name, SIO_NO_ID, rp->json,
+                         rp->len, rp->attach, rp->nattach) != 0)
+        return;
+    if (sock_send(hs->s, &p) == 0)
+        hub_stats.messages_out++;
+    sock_packet_release(&p);
+}
+
+/* Rejoins the session's channels and sends what it missed, before the
+ * CONNECT answer (as socket.io; the client holds events until then).
+ * Returns 0, or -1 when the ring lost the offset meanwhile. */
+static int hub_recover_finish(struct hub_sock *hs, struct recover_session *rs)
+{
+    const char *err, *user;
+    size_t i;
+    long n;
+
+    /* The user's room is reserved to the daemon: hub_sock_join refuses
+     * it, the session's own record gives it back. */
+    for (i = 0; i < rs->nchannels; i++)
+        if ((user = users_of_room(rs->channels[i])) == NULL)
+            hub_sock_join(hs, rs->channels[i], &err);
+        else if (users_valid(user, strlen(user), &err))
+            hub_sock_add(hs, rs->channels[i], &err);
+    n = recover_replay(rs, hub_recover_send, hs);
+    recover_done(rs, n >= 0);
+    if (n >= 0)
+        log_debug("socket %s: recovered, %ld events missed", hs->s->id, n);
+    return n >= 0 ? 0 : -1;
+}
+
+/* A recoverable end: the session is kept for a reconnect. */
+static void hub_recover_keep(struct hub_sock *hs)
+{
+    const char *names[64], **list = names;
+    struct hub_member *m;
+    size_t i = 0;
+
+    if (hs->nchannels > 64 &&
+        (list = malloc(hs->nchannels * sizeof *list)) == NULL)
+        return;
+    LIST_FOREACH(m, &hs->channels, in_sock)
+    list[i++] = m->ch->name;
+    recover_keep(hs->s->id, hs->nsp->name, list, i, hs->context,
+                 hs->context_len, hub_wall_ms());
+    if (list != names)
+        free(list);
+}
+
+const char *hub_sock_pid(struct sock *s, char *out)
+{
+    if (!recover_enabled)
+        return NULL;
+    recover_pid(s->id, out);
+    return out;
+}
+
 const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
 {
     struct hub_nsp *n = hub_nsp_get(s->nsp, 1);
+    struct recover_session *rs = NULL;
     struct hub_sock *hs;
     struct hub_fwd f;
     const char *err;
@@ -625,6 +726,9 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
             hub_nsp_release(n);
         return "server out of memory";
     }
+    /* The daemon's own namespace (the Admin UI) keeps nothing. */
+    if (recover_enabled && auth != NULL && !n->own)
+        rs = hub_recover_take(s, auth, len);
     hs->s = s;
     hs->nsp = n;
     hs->tokens_milli = hub_lim.event_burst * 1000; /* a full bucket */
@@ -638,11 +742,26 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
         hub_sock_drop(hs);
         return err;
     }
-    if (hub_fwd_cb == NULL || n->own) {
+    if (rs != NULL && rs->context != NULL &&
+        (hs->context = buf_dup(rs->context, rs->context_len)) != NULL)
+        hs->context_len = rs->context_len;
+    if (hub_fwd_cb == NULL || n->own ||
+        (rs != NULL && !hub_recover_authorize)) {
+        if (rs != NULL)
+            hub_recover_finish(hs, rs); /* cannot fail: nothing ran since */
         TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
         hub_stats.sockets++;
         if (hub_w.connected != NULL)
             hub_w.connected(hub_w.arg, n->name, s->id);
+        if (hub_fwd_cb == NULL || n->own)
+            return NULL;
+        /* The application is told, not asked (socket.io's
+         * skipMiddlewares). */
+        if (auth != NULL && len > 0 && (hs->auth = buf_dup(auth, len)) != NULL)
+            hs->auth_len = len;
+        hub_fwd_init(&f, HUB_FWD_CONNECT, hs);
+        f.recovered = 1;
+        hub_fwd_cb(hub_fwd_arg, &f);
         return NULL;
     }
     /* The application decides: the socket waits, out of every listing. */
@@ -650,6 +769,7 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     if (auth != NULL && len > 0 && (hs->auth = buf_dup(auth, len)) != NULL)
         hs->auth_len = len;
     hub_fwd_init(&f, HUB_FWD_CONNECT, hs);
+    f.recovered = rs != NULL;
     err = hub_fwd_cb(hub_fwd_arg, &f);
     if (err != NULL) {
         hub_sock_drop(hs);
@@ -661,6 +781,7 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
 void hub_connect_done(const char *sid, const char *refusal, const char *data)
 {
     struct hub_sock *hs = hub_find_any(sid);
+    struct recover_session *rs;
     struct sock *s;
 
     if (hs == NULL || !hs->pending)
@@ -668,11 +789,20 @@ void hub_connect_done(const char *sid, const char *refusal, const char *data)
     s = hs->s;
     if (refusal != NULL) {
         log_debug("socket %s: connect to %s refused: %s", sid, s->nsp, refusal);
+        if ((rs = recover_taken(sid)) != NULL)
+            recover_done(rs, 0);
         hub_sock_drop(hs);
         sock_connect_done(s, refusal, data);
         return;
     }
+    rs = recover_taken(sid);
     hs->pending = 0;
+    if (rs != NULL && hub_recover_finish(hs, rs) != 0) {
+        hs->pending = 1; /* the session is spent: nothing left to untake */
+        hub_sock_drop(hs);
+        sock_connect_done(s, "recovery window passed", NULL);
+        return;
+    }
     TAILQ_INSERT_TAIL(&hs->nsp->socks, hs, in_nsp);
     hub_stats.sockets++;
     if (hub_w.connected != NULL)
@@ -698,6 +828,9 @@ void hub_sock_disconnect(struct sock *s, const char *reason)
     }
     if (hub_w.disconnected != NULL && !hs->pending)
         hub_w.disconnected(hub_w.arg, hs->nsp->name, s->id, reason);
+    if (recover_enabled && !hs->pending && !hs->nsp->own &&
+        sock_eio_version(s) == 4 && recover_reason_ok(reason))
+        hub_recover_keep(hs);
     hub_sock_drop(hs);
 }
 
@@ -793,6 +926,41 @@ static void hub_ack_got(void *arg, struct sock *s, const char *data, size_t len,
 
 /* ---- fan-out ---- */
 
+/* An emit kept for reconnects carries its offset; socket.io-client 2.x
+ * (Engine.IO 3) never recovers, so it gets the event as sent, encoded at
+ * its first such receiver: one more encoding per emit at most. Set by the
+ * emit being delivered (saved and restored around it). */
+struct hub_plain {
+    const char *nsp, *json;
+    size_t len;
+    struct frame *const *attach;
+    unsigned nattach;
+    struct sock_packet p;
+    int state; /* 0 not built, 1 built, -1 failed (the offset goes) */
+};
+
+static struct hub_plain *hub_plain;
+
+static struct sock_packet *hub_plain_packet(struct sock_packet *p)
+{
+    struct hub_plain *pl = hub_plain;
+
+    if (pl->state == 0)
+        pl->state =
+            sock_packet_init(&pl->p, SIO_EVENT, pl->nsp, SIO_NO_ID, pl->json,
+                             pl->len, pl->attach, pl->nattach) == 0
+                ? 1
+                : -1;
+    return pl->state == 1 ? &pl->p : p;
+}
+
+static void hub_plain_end(struct hub_plain *pl, struct hub_plain *prev)
+{
+    hub_plain = prev;
+    if (pl->state == 1)
+        sock_packet_release(&pl->p);
+}
+
 /* Delivers to one socket; registers the ack first so a synchronous answer
  * cannot be missed. Returns 1 when delivered. */
 static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
@@ -800,6 +968,8 @@ static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
 {
     struct hub_ack_result *res;
 
+    if (hub_plain != NULL && sock_eio_version(hs->s) == 3)
+        p = hub_plain_packet(p);
     if (r != NULL) {
         if (r->n == r->cap)
             return 0; /* joined during the fan-out: not counted on */
@@ -861,6 +1031,39 @@ static void hub_stamp_room(struct hub_nsp *n, const char *name, uint32_t stamp)
         hs->stamp = stamp;
 }
 
+/* Whether a room of a sids-only audience is a kept session's id: an emit
+ * to it is stored for its reconnect. Returns its namespace, or NULL. */
+static const char *hub_target_kept(const struct hub_target *t)
+{
+    const char *nsp;
+    size_t i;
+
+    for (i = 0; recover_enabled && i < t->nrooms; i++)
+        if ((nsp = recover_session_nsp(t->rooms[i])) != NULL &&
+            (t->nsp == NULL || strcmp(t->nsp, nsp) == 0))
+            return nsp;
+    return NULL;
+}
+
+/* Stores an emit for reconnects (recover.c): the JSON with its offset
+ * last, or NULL (sent as it is). */
+static const char *hub_recover_store(const struct hub_target *t,
+                                     const char *nsp, const char *json,
+                                     size_t len, struct frame *const *attach,
+                                     unsigned nattach, size_t *out_len)
+{
+    struct recover_audience a;
+
+    a.nsp = nsp;
+    a.rooms = t->rooms;
+    a.nrooms = t->nrooms;
+    a.except = t->except;
+    a.nexcept = t->nexcept;
+    a.sids_only = (t->flags & HUB_F_SIDS) != 0;
+    return recover_store(&a, json, len, attach, nattach, hub_wall_ms(),
+                         out_len);
+}
+
 /* Delivers to `hs` unless it is dead, stamped already (excluded, or
  * reached through another room) or, for a volatile emit, not writable. */
 static int hub_deliver_once(struct hub_sock *hs, uint32_t stamp, unsigned flags,
@@ -893,10 +1096,12 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
     struct hub_member *m;
     struct hub_ackreq *r = NULL;
     struct sock_packet p;
+    struct hub_plain plain, *prev = hub_plain;
     uint32_t stamp;
-    size_t i, cap = 0, found = 0;
+    size_t i, cap = 0, found = 0, slen = len;
     long count = 0;
     struct timeval tv;
+    const char *kept = NULL, *sjson = json;
 
     hub_stats.emits++;
     for (i = 0; n != NULL && i < t->nrooms; i++) {
@@ -909,11 +1114,17 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
                 NULL)
             cap += ch->count;
     }
-    if ((t->flags & HUB_F_SIDS) && found == 0)
+    /* A kept session (recover.c) gets the emit when it comes back; an
+     * acked one is not kept, as in socket.io. */
+    if ((t->flags & HUB_F_SIDS) && found == 0 &&
+        (done != NULL || (kept = hub_target_kept(t)) == NULL))
         return -1;
+    if (kept != NULL)
+        n = hub_nsp_get(kept, 0); /* only kept sessions: nobody here now */
     if (hub_pub_cb != NULL && !(t->flags & HUB_F_LOCAL) && done == NULL) {
         int rc = hub_pub_cb(hub_pub_arg,
                             n        ? n->name
+                            : kept   ? kept
                             : t->nsp ? t->nsp
                                      : "/",
                             t, json, len, attach, nattach);
@@ -939,8 +1150,21 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
         r->arg = arg;
         evtimer_assign(&r->timer, hub_base, hub_ack_timeout, r);
     }
+    /* Acked and volatile emits are not kept, as in socket.io. */
+    if (recover_enabled && done == NULL && !(t->flags & HUB_F_VOLATILE) &&
+        !(n != NULL && n->own) &&
+        (sjson = hub_recover_store(t,
+                                   n        ? n->name
+                                   : kept   ? kept
+                                   : t->nsp ? t->nsp
+                                            : "/",
+                                   json, len, attach, nattach, &slen)) ==
+            NULL) {
+        sjson = json;
+        slen = len;
+    }
     if (sock_packet_init(&p, SIO_EVENT, n ? n->name : "/",
-                         r ? r->id : SIO_NO_ID, json, len, attach,
+                         r ? r->id : SIO_NO_ID, sjson, slen, attach,
                          nattach) != 0) {
         if (r != NULL) {
             free(r->results);
@@ -948,6 +1172,13 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
         }
         return -1;
     }
+    memset(&plain, 0, sizeof plain);
+    plain.nsp = n ? n->name : "/";
+    plain.json = json;
+    plain.len = len;
+    plain.attach = attach;
+    plain.nattach = nattach;
+    hub_plain = sjson != json ? &plain : NULL;
     /* One stamp per emit: the excluded are stamped first, then each
      * receiver as it is reached, so a socket in several rooms gets the
      * packet once, at the cost of one store per socket and no memory. */
@@ -971,6 +1202,7 @@ long hub_emit_each(const struct hub_target *t, const char *json, size_t len,
         TAILQ_FOREACH(hs, &n->socks, in_nsp)
     count += hub_deliver_once(hs, stamp, t->flags, &p, r);
     sock_packet_release(&p);
+    hub_plain_end(&plain, prev);
     if (!(t->flags & HUB_F_SIDS))
         hist_observe(&hub_fanout, n ? n->name : "/", (double)count);
     else if (hub_w.event_out != NULL && found == 1 && count == 1 && !n->own)
@@ -1040,11 +1272,14 @@ const char *hub_socket_nsp(const char *sid)
     return hs ? hs->nsp->name : NULL;
 }
 
-/* Relay mode, other nodes: the sender's channels less the sender. */
-static void hub_relay_publish(struct hub_sock *from,
-                              const struct sock_event *ev)
+/* Relay mode: the audience of a relayed event is the sender's channels
+ * less the sender. It is published to the other nodes, and kept for
+ * reconnects (recover.c): *json and *len become the kept text. */
+static void hub_relay_audience(struct hub_sock *from,
+                               const struct sock_event *ev, const char **json,
+                               size_t *len)
 {
-    const char *names[64], **rooms = names;
+    const char *names[64], **rooms = names, *kept;
     struct hub_member *m;
     struct hub_target t;
     size_t i = 0;
@@ -1065,8 +1300,13 @@ static void hub_relay_publish(struct hub_sock *from,
     t.nrooms = i;
     t.except = (const char *const *)&from->s->id;
     t.nexcept = 1;
-    hub_pub_cb(hub_pub_arg, from->nsp->name, &t, ev->data, ev->data_len,
-               ev->attach, ev->nattach);
+    if (hub_pub_cb != NULL)
+        hub_pub_cb(hub_pub_arg, from->nsp->name, &t, ev->data, ev->data_len,
+                   ev->attach, ev->nattach);
+    if (recover_enabled &&
+        (kept = hub_recover_store(&t, from->nsp->name, ev->data, ev->data_len,
+                                  ev->attach, ev->nattach, len)) != NULL)
+        *json = kept;
     if (rooms != names)
         free(rooms);
 }
@@ -1076,14 +1316,24 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
 {
     struct hub_member *m, *rm;
     struct sock_packet p;
+    struct hub_plain plain, *prev = hub_plain;
     uint32_t stamp = ++hub_next_stamp;
     long count = 0;
+    const char *json = ev->data;
+    size_t len = ev->data_len;
 
-    if (hub_pub_cb != NULL && from->nchannels > 0)
-        hub_relay_publish(from, ev);
-    if (sock_packet_init(&p, SIO_EVENT, from->nsp->name, SIO_NO_ID, ev->data,
-                         ev->data_len, ev->attach, ev->nattach) != 0)
+    if ((hub_pub_cb != NULL || recover_enabled) && from->nchannels > 0)
+        hub_relay_audience(from, ev, &json, &len);
+    if (sock_packet_init(&p, SIO_EVENT, from->nsp->name, SIO_NO_ID, json, len,
+                         ev->attach, ev->nattach) != 0)
         return 0;
+    memset(&plain, 0, sizeof plain);
+    plain.nsp = from->nsp->name;
+    plain.json = ev->data;
+    plain.len = ev->data_len;
+    plain.attach = ev->attach;
+    plain.nattach = ev->nattach;
+    hub_plain = json != ev->data ? &plain : NULL;
     from->stamp = stamp;
     /* Deliveries may drop members, the sender's too (see the top of the
      * file): dead ones are skipped, links followed after each delivery. */
@@ -1100,6 +1350,7 @@ static long hub_relay_event(struct hub_sock *from, const struct sock_event *ev)
         }
     }
     sock_packet_release(&p);
+    hub_plain_end(&plain, prev);
     hist_observe(&hub_fanout, from->nsp->name, (double)count);
     if (msglog_enabled && count > 0)
         msglog_out(MSGLOG_RELAY, 0, NULL, NULL, from->nsp->name, NULL, NULL,

@@ -125,10 +125,20 @@ void hub_setup(struct event_base *base, int relay);
  * channels, no event rate limit). Call after hub_setup(). */
 void hub_set_limits(const struct hub_limits *lim);
 
-/* sock_handler callbacks. */
+/* sock_handler callbacks. With recovery on (recover_setup()), `connect`
+ * gives a reconnect whose auth names a kept session ("pid", "offset") its
+ * old id, channels and context and sends it the events it missed, and
+ * `disconnect` keeps the session of a socket that left for a recoverable
+ * reason; `pid` writes the socket's pid (NULL when recovery is off). */
 const char *hub_sock_connect(struct sock *s, const char *auth, size_t len);
 void hub_sock_event(struct sock *s, const struct sock_event *ev);
 void hub_sock_disconnect(struct sock *s, const char *reason);
+const char *hub_sock_pid(struct sock *s, char *out);
+
+/* Recovery: `authorize` 1 makes a recovered CONNECT wait for the
+ * forwarder's answer like a new one; 0 (the default, as socket.io's
+ * skipMiddlewares) accepts it at once and forwards it as a notice. */
+void hub_set_recovery(int authorize);
 
 /* Sends the event whose JSON array (name first, placeholders for the
  * attachments) is `json` to the audience; the packet is encoded once.
@@ -224,6 +234,8 @@ struct hub_fwd {
     const char *channel; /* SUBSCRIBE / UNSUBSCRIBE */
     const char *reason;  /* DISCONNECT */
     int wait;            /* SUBSCRIBE: hub_subscribe_done() decides */
+    int recovered;       /* CONNECT: a reconnect that got its session back
+                            (recover.h); its context is the restored one */
 };
 
 /* Takes a client event. Returns NULL when taken (a CONNECT and a waiting

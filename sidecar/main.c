@@ -36,6 +36,8 @@
 #include "msglog.h"
 #include "notify.h"
 #include "pfor.h"
+#include "recover.h"
+#include "recstore.h"
 #include "req.h"
 #include "rpc.h"
 #include "scgiserv.h"
@@ -237,6 +239,7 @@ static const struct sock_handler main_sock_handler = {
     hub_sock_connect,
     hub_sock_event,
     hub_sock_disconnect,
+    hub_sock_pid,
 };
 
 /* The --upstream-* settings SIGHUP may change. */
@@ -407,6 +410,50 @@ static struct event *main_trim_ev;
  * steady churn of a few sessions costs nothing. */
 #define MAIN_TRIM_MS 5000
 #define MAIN_TRIM_SESSIONS 1000
+
+/* Connection state recovery: the ring and the sessions age out. */
+static struct event *main_recover_ev;
+
+static uint64_t main_wall_ms(void)
+{
+    struct timeval tv;
+
+    event_base_gettimeofday_cached(main_base, &tv);
+    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static void main_recover_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    recover_tick(main_wall_ms());
+    recstore_tick(main_wall_ms());
+}
+
+static void main_recovery(void)
+{
+    struct recover_config rcfg;
+    struct timeval tv = {1, 0};
+    const char *cause;
+
+    memset(&rcfg, 0, sizeof rcfg);
+    rcfg.window_ms = (uint64_t)main_cfg.recovery * 1000;
+    rcfg.max_bytes = main_cfg.recovery_max_bytes;
+    rcfg.max_sessions = main_cfg.recovery_max_sessions;
+    if (recover_setup(&rcfg, main_wall_ms(), &cause) != 0)
+        fatal("--recovery: %s", cause);
+    hub_set_recovery(main_cfg.recovery_authorize);
+    if (main_cfg.state_file != NULL &&
+        recstore_open(main_cfg.state_file, main_cfg.recovery_save_ms,
+                      main_wall_ms(), &cause) != 0)
+        fatal("--state-file %s: %s", main_cfg.state_file, cause);
+    main_recover_ev =
+        event_new(main_base, -1, EV_PERSIST, main_recover_tick, NULL);
+    if (main_recover_ev == NULL || event_add(main_recover_ev, &tv) != 0)
+        fatal("out of memory");
+    log_info("recovery: sessions kept %u s", main_cfg.recovery);
+}
 
 static void main_trim_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -671,6 +718,8 @@ int main(int argc, char **argv)
             fatal("--admin-ui: %s", cause);
     }
     main_sock_limits();
+    if (main_cfg.recovery > 0)
+        main_recovery();
     if (main_cfg.upstream != NULL)
         main_upstream();
     if (main_cfg.redis != NULL) {
@@ -781,6 +830,10 @@ int main(int argc, char **argv)
     fleet_shutdown();
     bus_shutdown();
     turn_run(); /* what the last turn closed */
+    if (main_recover_ev != NULL)
+        event_free(main_recover_ev);
+    recstore_close(main_wall_ms()); /* what SIGTERM kept, for the next run */
+    recover_shutdown();
     hub_shutdown();
     users_shutdown();
     msglog_shutdown(); /* writes what is still queued */

@@ -254,6 +254,26 @@ const struct options_entry options_table[] = {
      "all) get presence:join and presence:leave events when an app user's "
      "first socket joins or last one leaves (docs/presence.md; default none)"},
 
+    {"recovery", 0, OPTIONS_INT, "SECONDS", 0, 86400, NULL, "0", NULL, 0, 0,
+     AT(recovery), NULL, NULL, "Connection state recovery (docs/recovery.md)",
+     "the longest disconnection after which a socket.io >= 4.6 client gets "
+     "its id, channels and missed events back (0: off)"},
+    {"recovery-max-bytes", 0, OPTIONS_SIZE, "BYTES", 1024, 1UL << 34, NULL,
+     "16777216", NULL, 0, 0, AT(recovery_max_bytes), NULL, NULL, NULL,
+     "events kept for reconnects (the oldest dropped beyond: their "
+     "sessions start afresh)"},
+    {"recovery-max-sessions", 0, OPTIONS_INT, "N", 1, 10000000, NULL, "100000",
+     NULL, 0, 0, AT(recovery_max_sessions), NULL, NULL, NULL,
+     "disconnected sessions kept at once (the oldest dropped beyond)"},
+    {"recovery-save-interval", 0, OPTIONS_DURATION, "MS", 100, 3600000, NULL,
+     "2000", NULL, 0, 0, AT(recovery_save_ms), NULL, NULL, NULL,
+     "with --state-file: how often the sessions, connected sockets and new "
+     "events are written (a kill -9 loses at most this much)"},
+    {"recovery-authorize", 0, OPTIONS_BOOL, NULL, 0, 0, NULL, "no", NULL, 0, 0,
+     AT(recovery_authorize), NULL, NULL, NULL,
+     "a recovered connect waits for the app's answer like a new one (no: the "
+     "app is told, not asked, as socket.io's skipMiddlewares)"},
+
     {"redis", 0, OPTIONS_STRING, "URL", 0, 0, NULL, NULL, NULL, 0, 0, AT(redis),
      NULL, NULL, "Joining a Socket.IO fleet through Redis (docs/scale-out.md)",
      "redis://[user:pass@]host:port/db or unix:///path?db=N (off when unset)"},

@@ -373,6 +373,17 @@ static char *sock_new_id(struct sock_client *cl, const char *nsp)
 
 const char sock_connect_pending[] = "(pending)";
 
+int sock_set_id(struct sock *s, const char *id)
+{
+    char *copy = strdup(id);
+
+    if (copy == NULL)
+        return -1;
+    free(s->id);
+    s->id = copy;
+    return 0;
+}
+
 /* CONNECT_ERROR: v5 {"message": ..., "data": ...}, v4 the message string. */
 static void sock_refuse(struct sock_client *cl, const char *nsp,
                         const char *refusal, const char *data)
@@ -401,8 +412,12 @@ static void sock_accepted(struct sock *s)
 
     log_debug("session %s: socket %s joined %s", cl->es->sid, s->id, s->nsp);
     if (sock_protocol(cl) == 5) {
-        char json[64];
-        snprintf(json, sizeof json, "{\"sid\":\"%s\"}", s->id);
+        char json[96], pid[32];
+        if (sock_h->pid != NULL && sock_h->pid(s, pid) != NULL)
+            snprintf(json, sizeof json, "{\"sid\":\"%s\",\"pid\":\"%s\"}",
+                     s->id, pid);
+        else
+            snprintf(json, sizeof json, "{\"sid\":\"%s\"}", s->id);
         sock_send_control(cl, SIO_CONNECT, s->nsp, json);
     } else {
         sock_send_control(cl, SIO_CONNECT, s->nsp, NULL);

@@ -92,7 +92,14 @@ struct sock_handler {
     const char *(*connect)(struct sock *s, const char *auth, size_t len);
     void (*event)(struct sock *s, const struct sock_event *ev);
     void (*disconnect)(struct sock *s, const char *reason);
+    /* Optional: the private id a v5 CONNECT answer carries ("pid", for
+     * connection state recovery), written to `out` (32 bytes), or NULL. */
+    const char *(*pid)(struct sock *s, char *out);
 };
+
+/* Gives socket `s` the id `id` (a recovered session's), from inside the
+ * `connect` callback only. Returns 0, or -1 out of memory. */
+int sock_set_id(struct sock *s, const char *id);
 
 /* Called with the client's ack arguments (JSON array text and its
  * attachments), or with data NULL when the socket went away first. */

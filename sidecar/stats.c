@@ -26,6 +26,8 @@
 #include "journal.h"
 #include "msglog.h"
 #include "pfor.h"
+#include "recover.h"
+#include "recstore.h"
 #include "redis.h"
 #include "rpc.h"
 #include "scgiserv.h"
@@ -186,6 +188,40 @@ static const struct stats_row stats_rows[] = {
     {"messages_out", NULL, C, &hub_stats.messages_out, NULL, NULL,
      "Messages sent to clients, per receiver."},
     {"emits", NULL, C, &hub_stats.emits, NULL, NULL, "Emits and sends."},
+    {"recovery_sessions", NULL, G, &recover_stats.sessions, NULL, NULL,
+     "Disconnected sessions kept for a reconnect (--recovery)."},
+    {"recovery_stored", NULL, C, &recover_stats.stored, NULL, NULL,
+     "Sessions kept at a recoverable disconnect."},
+    {"recovery_recovered", NULL, C, &recover_stats.recovered, NULL, NULL,
+     "Reconnects that got their id, channels and missed events back."},
+    {"recovery_expired", NULL, C, &recover_stats.expired, NULL, NULL,
+     "Kept sessions whose --recovery window passed."},
+    {"recovery_refused", NULL, C, &recover_stats.refused, NULL, NULL,
+     "Reconnects with pid and offset given a new session instead."},
+    {"recovery_sessions_dropped", NULL, C, &recover_stats.sessions_dropped,
+     NULL, NULL, "Kept sessions dropped over --recovery-max-sessions."},
+    {"recovery_packets", NULL, G, &recover_stats.packets, NULL, NULL,
+     "Events kept for reconnects."},
+    {"recovery_ring_bytes", NULL, G, &recover_stats.ring_bytes, NULL, NULL,
+     "Bytes of the events kept for reconnects."},
+    {"recovery_ring_drops", NULL, C, &recover_stats.ring_drops, NULL, NULL,
+     "Events dropped over --recovery-max-bytes before their window passed."},
+    {"recovery_saves", NULL, C, &recstore_stats.saves, NULL, NULL,
+     "Snapshots of the recovery state written to --state-file."},
+    {"recovery_save_errors", NULL, C, &recstore_stats.save_errors, NULL, NULL,
+     "Snapshots of the recovery state that failed."},
+    {"recovery_saves_skipped", NULL, C, &recstore_stats.saves_skipped, NULL,
+     NULL, "Snapshot ticks skipped while the writer was still busy."},
+    {"recovery_save_ms", NULL, G, &recstore_stats.save_ms, NULL, NULL,
+     "How long the last snapshot took to write, in milliseconds."},
+    {"recovery_loaded_sessions", NULL, C, &recstore_stats.loaded_sessions, NULL,
+     NULL, "Sessions read back from --state-file at start."},
+    {"recovery_loaded_packets", NULL, C, &recstore_stats.loaded_packets, NULL,
+     NULL, "Events read back from --state-file at start."},
+    {"recovery_load_rejected", NULL, C, &recstore_stats.load_rejected, NULL,
+     NULL,
+     "Rows of --state-file refused at start (malformed, too big, or a "
+     "pid that does not verify)."},
     {"redis_answers", NULL, C, &answer_stats.answers, NULL, NULL,
      "Answers to other nodes' requests published on Redis."},
     {"redis_answers_dropped", NULL, C, &answer_stats.dropped, NULL, NULL,

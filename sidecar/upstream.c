@@ -444,6 +444,10 @@ static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
     case HUB_FWD_DISCONNECT:
         cJSON_AddStringToObject(doc, "reason", f->reason ? f->reason : "");
         break;
+    case HUB_FWD_CONNECT:
+        if (f->recovered)
+            cJSON_AddBoolToObject(doc, "recovered", 1);
+        break;
     }
     if (f->type == HUB_FWD_SUBSCRIBE)
         cJSON_AddBoolToObject(doc, "wait", f->wait);
@@ -526,6 +530,14 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
         return UPSTREAM_E_OVERLOADED;
     }
     job->us = us;
+    if (f->type == HUB_FWD_CONNECT && us->gone) {
+        /* A recovered socket back under its old id: the hub holds its
+         * context again. */
+        us->gone = 0;
+        free(us->ctx);
+        us->ctx = NULL;
+        us->ctx_len = 0;
+    }
     TAILQ_INSERT_TAIL(&us->jobs, job, link);
     us->njobs++;
     us->bytes += job->len;
@@ -792,8 +804,12 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     switch (job->type) {
     case HUB_FWD_CONNECT:
         hub_connect_done(job->us->sid, code, NULL);
-        job->us->gone = 1; /* refused: no disconnect will follow */
-        job->us->refused = 1;
+        /* Refused: no disconnect will follow (unless it was a recovered
+         * socket's notice, accepted without asking). */
+        if (hub_socket_nsp(job->us->sid) == NULL) {
+            job->us->gone = 1;
+            job->us->refused = 1;
+        }
         break;
     case HUB_FWD_SUBSCRIBE:
         if (job->wait)
@@ -854,8 +870,10 @@ static const char *upstream_apply(struct upstream_job *job, const char *body,
         if (refusal != NULL) {
             /* No socket, so no disconnect will come: we are done with it. */
             hub_connect_done(us->sid, refusal, ans.data);
-            us->gone = 1;
-            us->refused = 1;
+            if (hub_socket_nsp(us->sid) == NULL) {
+                us->gone = 1;
+                us->refused = 1;
+            }
         }
         break;
     case HUB_FWD_SUBSCRIBE:

@@ -1,0 +1,625 @@
+/* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
+/* recover: connection state recovery (socket.io's connectionStateRecovery):
+ * offsets, the ring of stored packets, the sessions kept after a
+ * recoverable disconnect. */
+#include "recover.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+struct recover_stats recover_stats;
+int recover_enabled;
+
+static struct recover_config recover_cfg;
+static unsigned char recover_key_bytes[RECOVER_KEY_LEN];
+static uint64_t recover_epoch, recover_seq, recover_ord;
+static TAILQ_HEAD(recover_packet_q, recover_packet)
+    recover_ring = TAILQ_HEAD_INITIALIZER(recover_ring);
+static TAILQ_HEAD(, recover_session)
+    recover_waiting = TAILQ_HEAD_INITIALIZER(recover_waiting);
+static struct idmap recover_by_pid, recover_by_sid;
+
+int recover_setup(const struct recover_config *cfg, uint64_t now_ms,
+                  const char **cause)
+{
+    if (RAND_bytes(recover_key_bytes, sizeof recover_key_bytes) != 1) {
+        *cause = "no random bytes for the recovery key";
+        return -1;
+    }
+    if (idmap_init(&recover_by_pid) != 0 || idmap_init(&recover_by_sid) != 0) {
+        *cause = "out of memory";
+        return -1;
+    }
+    recover_cfg = *cfg;
+    recover_epoch = now_ms;
+    recover_seq = 0;
+    recover_enabled = 1;
+    return 0;
+}
+
+static void recover_packet_free(struct recover_packet *p)
+{
+    unsigned i;
+
+    TAILQ_REMOVE(&recover_ring, p, link);
+    recover_stats.packets--;
+    recover_stats.ring_bytes -= p->bytes;
+    for (i = 0; i < p->nattach; i++)
+        frame_unref(p->attach[i]);
+    free(p);
+}
+
+static void recover_session_free(struct recover_session *rs)
+{
+    size_t i;
+
+    if (!rs->taken) {
+        idmap_del(&recover_by_pid, &rs->by_pid);
+        TAILQ_REMOVE(&recover_waiting, rs, link);
+    }
+    idmap_del(&recover_by_sid, &rs->by_sid);
+    recover_stats.sessions--;
+    for (i = 0; i < rs->nchannels; i++)
+        free(rs->channels[i]);
+    free(rs->channels);
+    free(rs->context);
+    free(rs->sid);
+    free(rs->nsp);
+    free(rs);
+}
+
+void recover_shutdown(void)
+{
+    struct idmap_node *n, *next;
+    size_t b;
+
+    if (!recover_enabled)
+        return;
+    while (!TAILQ_EMPTY(&recover_ring))
+        recover_packet_free(TAILQ_FIRST(&recover_ring));
+    for (b = 0; b <= recover_by_sid.mask; b++)
+        for (n = recover_by_sid.buckets[b]; n != NULL; n = next) {
+            next = n->next;
+            recover_session_free(
+                (struct recover_session *)((char *)n -
+                                           offsetof(struct recover_session,
+                                                    by_sid)));
+        }
+    idmap_free(&recover_by_pid);
+    idmap_free(&recover_by_sid);
+    recover_enabled = 0;
+}
+
+void recover_pid(const char *sid, char *out)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int i;
+
+    HMAC(EVP_sha256(), recover_key_bytes, (int)sizeof recover_key_bytes,
+         (const unsigned char *)sid, strlen(sid), mac, &n);
+    for (i = 0; i < RECOVER_PID_LEN; i++)
+        out[i] = abc[mac[i] & 63];
+    out[RECOVER_PID_LEN] = '\0';
+}
+
+int recover_reason_ok(const char *reason)
+{
+    static const char *const ok[] = {
+        "transport error", "transport close",      "forced close",
+        "ping timeout",    "server shutting down", "forced server close",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(reason, ok[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 to 20 digits that fit in 64 bits; returns the bytes taken, or 0. */
+static size_t recover_u64(const char *s, size_t len, uint64_t *v)
+{
+    size_t i;
+
+    *v = 0;
+    for (i = 0; i < len && i < 21 && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (*v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+            return 0;
+        *v = *v * 10 + (uint64_t)(s[i] - '0');
+    }
+    return i > 20 ? 0 : i;
+}
+
+int recover_offset_parse(const char *s, size_t len, uint64_t *epoch,
+                         uint64_t *seq)
+{
+    size_t a, b;
+
+    a = recover_u64(s, len, epoch);
+    if (a == 0 || a >= len || s[a] != '-')
+        return -1;
+    b = recover_u64(s + a + 1, len - a - 1, seq);
+    return b == 0 || a + 1 + b != len ? -1 : 0;
+}
+
+long recover_append_offset(const char *json, size_t len, uint64_t epoch,
+                           uint64_t seq, char *out, size_t cap)
+{
+    size_t end = len, body;
+    int empty, n;
+
+    while (end > 0 && strchr(" \t\r\n", json[end - 1]) != NULL)
+        end--;
+    if (end < 2 || json[0] != '[' || json[end - 1] != ']')
+        return -1;
+    body = end - 1;
+    while (body > 1 && strchr(" \t\r\n", json[body - 1]) != NULL)
+        body--;
+    empty = body == 1;
+    if (cap < body + RECOVER_MAX_OFFSET + 4)
+        return -1;
+    memcpy(out, json, body);
+    n = snprintf(out + body, cap - body, "%s\"%" PRIu64 "-%" PRIu64 "\"]",
+                 empty ? "" : ",", epoch, seq);
+    if (n < 0 || (size_t)n >= cap - body)
+        return -1;
+    return (long)(body + (size_t)n);
+}
+
+/* Empties the ring: what was in it is a gap no offset recovers over. */
+static void recover_ring_clear(void)
+{
+    while (!TAILQ_EMPTY(&recover_ring)) {
+        recover_stats.ring_drops++;
+        recover_packet_free(TAILQ_FIRST(&recover_ring));
+    }
+}
+
+/* A packet of audience `a` with room for its JSON and the offset (at
+ * *json_at, `*room` bytes); NULL when out of memory. */
+static struct recover_packet *
+recover_packet_new(const struct recover_audience *a, size_t len,
+                   struct frame *const *attach, unsigned nattach,
+                   char **json_at, size_t *room)
+{
+    size_t nrooms = a->nrooms + a->nexcept, size, i, strs = 0, extra = 0;
+    struct recover_packet *p;
+    char *at;
+
+    strs += strlen(a->nsp) + 1;
+    for (i = 0; i < a->nrooms; i++)
+        strs += strlen(a->rooms[i]) + 1;
+    for (i = 0; i < a->nexcept; i++)
+        strs += strlen(a->except[i]) + 1;
+    size = sizeof *p + nrooms * sizeof(char *) +
+           nattach * sizeof(struct frame *) + strs + len + RECOVER_MAX_OFFSET +
+           4;
+    if ((p = malloc(size)) == NULL)
+        return NULL;
+    p->rooms = (const char **)(p + 1);
+    p->attach = (struct frame **)(p->rooms + nrooms);
+    at = (char *)(p->attach + nattach);
+    p->nsp = at;
+    at = stpcpy(at, a->nsp) + 1;
+    for (i = 0; i < nrooms; i++) {
+        p->rooms[i] = at;
+        at =
+            stpcpy(at, i < a->nrooms ? a->rooms[i] : a->except[i - a->nrooms]) +
+            1;
+    }
+    p->sids_only = a->sids_only;
+    p->nrooms = a->nrooms;
+    p->nexcept = a->nexcept;
+    p->nattach = nattach;
+    for (i = 0; i < nattach; i++) {
+        p->attach[i] = frame_ref(attach[i]);
+        extra += attach[i]->len;
+    }
+    p->bytes = size + extra;
+    *json_at = at;
+    *room = size - (size_t)(at - (char *)p);
+    return p;
+}
+
+static void recover_packet_discard(struct recover_packet *p)
+{
+    unsigned i;
+
+    for (i = 0; i < p->nattach; i++)
+        frame_unref(p->attach[i]);
+    free(p);
+}
+
+/* Links `p` at the newest end; the oldest go while over the byte cap. */
+static void recover_ring_push(struct recover_packet *p)
+{
+    struct recover_packet *head;
+
+    TAILQ_INSERT_TAIL(&recover_ring, p, link);
+    recover_stats.packets++;
+    recover_stats.ring_bytes += p->bytes;
+    while (recover_stats.ring_bytes > recover_cfg.max_bytes &&
+           (head = TAILQ_FIRST(&recover_ring)) != p) {
+        recover_stats.ring_drops++;
+        recover_packet_free(head);
+    }
+}
+
+const char *recover_store(const struct recover_audience *a, const char *json,
+                          size_t len, struct frame *const *attach,
+                          unsigned nattach, uint64_t now_ms, size_t *out_len)
+{
+    struct recover_packet *p;
+    size_t room;
+    char *at;
+    long n;
+
+    if ((p = recover_packet_new(a, len, attach, nattach, &at, &room)) == NULL) {
+        recover_ring_clear();
+        return NULL;
+    }
+    n = recover_append_offset(json, len, recover_epoch, recover_seq + 1, at,
+                              room);
+    if (n < 0) {
+        recover_packet_discard(p);
+        recover_ring_clear();
+        return NULL;
+    }
+    p->json = at;
+    p->len = (size_t)n;
+    p->epoch = recover_epoch;
+    p->seq = ++recover_seq;
+    p->ord = ++recover_ord;
+    p->at_ms = now_ms;
+    recover_ring_push(p);
+    *out_len = p->len;
+    return p->json;
+}
+
+static struct recover_session *recover_sid_find(const char *sid)
+{
+    struct idmap_node *n = idmap_get(&recover_by_sid, sid);
+
+    return n ? (struct recover_session *)((char *)n -
+                                          offsetof(struct recover_session,
+                                                   by_sid))
+             : NULL;
+}
+
+int recover_keep(const char *sid, const char *nsp, const char *const *channels,
+                 size_t nchannels, const char *context, size_t context_len,
+                 uint64_t now_ms)
+{
+    struct recover_session *rs, *old;
+    size_t i;
+
+    if ((old = recover_sid_find(sid)) != NULL)
+        recover_session_free(old);
+    if ((rs = calloc(1, sizeof *rs)) == NULL)
+        return -1;
+    if ((rs->sid = strdup(sid)) == NULL || (rs->nsp = strdup(nsp)) == NULL ||
+        (nchannels > 0 &&
+         (rs->channels = calloc(nchannels, sizeof *rs->channels)) == NULL) ||
+        (context != NULL && (rs->context = malloc(context_len + 1)) == NULL))
+        goto fail;
+    for (i = 0; i < nchannels; i++) {
+        if ((rs->channels[i] = strdup(channels[i])) == NULL)
+            goto fail;
+        rs->nchannels++;
+    }
+    if (context != NULL) {
+        memcpy(rs->context, context, context_len);
+        rs->context[context_len] = '\0';
+        rs->context_len = context_len;
+    }
+    recover_pid(sid, rs->pid);
+    rs->disconnected_ms = now_ms;
+    while (recover_stats.sessions >= recover_cfg.max_sessions &&
+           !TAILQ_EMPTY(&recover_waiting)) {
+        recover_stats.sessions_dropped++;
+        recover_session_free(TAILQ_FIRST(&recover_waiting));
+    }
+    if (recover_stats.sessions >= recover_cfg.max_sessions)
+        goto fail; /* every one is being taken */
+    idmap_put(&recover_by_pid, &rs->by_pid, rs->pid);
+    idmap_put(&recover_by_sid, &rs->by_sid, rs->sid);
+    TAILQ_INSERT_TAIL(&recover_waiting, rs, link);
+    recover_stats.sessions++;
+    recover_stats.stored++;
+    return 0;
+fail:
+    for (i = 0; i < rs->nchannels; i++)
+        free(rs->channels[i]);
+    free(rs->channels);
+    free(rs->context);
+    free(rs->sid);
+    free(rs->nsp);
+    free(rs);
+    return -1;
+}
+
+/* The packet at offset (epoch, seq), searched from the newest. */
+static struct recover_packet *recover_find(uint64_t epoch, uint64_t seq)
+{
+    struct recover_packet *p;
+
+    TAILQ_FOREACH_REVERSE(p, &recover_ring, recover_packet_q, link)
+    {
+        if (p->epoch == epoch && p->seq == seq)
+            return p;
+        if (p->epoch == epoch && p->seq < seq)
+            return NULL; /* seqs rise within an epoch */
+    }
+    return NULL;
+}
+
+struct recover_session *recover_take(const char *auth, size_t len,
+                                     const char *nsp, uint64_t now_ms,
+                                     int *refused)
+{
+    cJSON *doc, *pid, *off;
+    struct recover_session *rs = NULL;
+    struct idmap_node *n;
+    uint64_t epoch, seq;
+
+    *refused = 0;
+    if (!recover_enabled || auth == NULL || len == 0)
+        return NULL;
+    doc = cJSON_ParseWithLength(auth, len);
+    pid = cJSON_GetObjectItemCaseSensitive(doc, "pid");
+    off = cJSON_GetObjectItemCaseSensitive(doc, "offset");
+    if (!cJSON_IsString(pid) || !cJSON_IsString(off)) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    *refused = 1;
+    if (strlen(pid->valuestring) == RECOVER_PID_LEN &&
+        recover_offset_parse(off->valuestring, strlen(off->valuestring), &epoch,
+                             &seq) == 0 &&
+        (n = idmap_get(&recover_by_pid, pid->valuestring)) != NULL) {
+        rs = (struct recover_session *)((char *)n -
+                                        offsetof(struct recover_session,
+                                                 by_pid));
+        if (rs->disconnected_ms + recover_cfg.window_ms < now_ms) {
+            recover_stats.expired++;
+            recover_session_free(rs);
+            rs = NULL;
+        } else if (strcmp(rs->nsp, nsp) != 0 ||
+                   recover_find(epoch, seq) == NULL) {
+            rs = NULL;
+        }
+    }
+    cJSON_Delete(doc);
+    if (rs == NULL) {
+        recover_stats.refused++;
+        return NULL;
+    }
+    *refused = 0;
+    idmap_del(&recover_by_pid, &rs->by_pid);
+    TAILQ_REMOVE(&recover_waiting, rs, link);
+    rs->taken = 1;
+    rs->epoch = epoch;
+    rs->seq = seq;
+    return rs;
+}
+
+/* Whether room `room` is one of the session's (its id, or a channel). */
+static int recover_in(const struct recover_session *rs, const char *room,
+                      int sids_only)
+{
+    size_t i;
+
+    if (strcmp(room, rs->sid) == 0)
+        return 1;
+    for (i = 0; !sids_only && i < rs->nchannels; i++)
+        if (strcmp(room, rs->channels[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int recover_reaches(const struct recover_session *rs,
+                           const struct recover_packet *p)
+{
+    size_t i;
+    int in = p->nrooms == 0;
+
+    if (strcmp(p->nsp, rs->nsp) != 0)
+        return 0;
+    for (i = 0; !in && i < p->nrooms; i++)
+        in = recover_in(rs, p->rooms[i], p->sids_only);
+    for (i = 0; in && i < p->nexcept; i++)
+        if (recover_in(rs, p->rooms[p->nrooms + i], 0))
+            return 0;
+    return in;
+}
+
+long recover_replay(const struct recover_session *rs,
+                    void (*cb)(void *arg, const struct recover_packet *p),
+                    void *arg)
+{
+    struct recover_packet *p = recover_find(rs->epoch, rs->seq);
+    long count = 0;
+
+    if (p == NULL)
+        return -1;
+    while ((p = TAILQ_NEXT(p, link)) != NULL)
+        if (recover_reaches(rs, p)) {
+            cb(arg, p);
+            count++;
+        }
+    return count;
+}
+
+void recover_done(struct recover_session *rs, int ok)
+{
+    if (ok)
+        recover_stats.recovered++;
+    else
+        recover_stats.refused++;
+    recover_session_free(rs);
+}
+
+void recover_untake(struct recover_session *rs)
+{
+    struct recover_session *o;
+
+    rs->taken = 0;
+    idmap_put(&recover_by_pid, &rs->by_pid, rs->pid);
+    /* By disconnect time, so that the oldest still expire first. */
+    TAILQ_FOREACH(o, &recover_waiting, link)
+    if (o->disconnected_ms > rs->disconnected_ms)
+        break;
+    if (o != NULL)
+        TAILQ_INSERT_BEFORE(o, rs, link);
+    else
+        TAILQ_INSERT_TAIL(&recover_waiting, rs, link);
+}
+
+struct recover_session *recover_taken(const char *sid)
+{
+    struct recover_session *rs;
+
+    if (!recover_enabled)
+        return NULL;
+    rs = recover_sid_find(sid);
+    return rs != NULL && rs->taken ? rs : NULL;
+}
+
+const char *recover_session_nsp(const char *sid)
+{
+    struct recover_session *rs;
+
+    if (!recover_enabled)
+        return NULL;
+    rs = recover_sid_find(sid);
+    return rs ? rs->nsp : NULL;
+}
+
+void recover_tick(uint64_t now_ms)
+{
+    struct recover_packet *p;
+    struct recover_session *rs;
+
+    if (!recover_enabled)
+        return;
+    while ((p = TAILQ_FIRST(&recover_ring)) != NULL &&
+           p->at_ms + recover_cfg.window_ms < now_ms)
+        recover_packet_free(p);
+    while ((rs = TAILQ_FIRST(&recover_waiting)) != NULL &&
+           rs->disconnected_ms + recover_cfg.window_ms < now_ms) {
+        recover_stats.expired++;
+        recover_session_free(rs);
+    }
+}
+
+/* ---- across a restart ---- */
+
+const unsigned char *recover_key(void) { return recover_key_bytes; }
+
+uint64_t recover_epoch_now(void) { return recover_epoch; }
+
+uint64_t recover_window_ms(void) { return recover_cfg.window_ms; }
+
+void recover_restore_key(const unsigned char *key, uint64_t last_epoch)
+{
+    memcpy(recover_key_bytes, key, RECOVER_KEY_LEN);
+    if (recover_epoch <= last_epoch)
+        recover_epoch = last_epoch + 1;
+}
+
+int recover_load_packet(const struct recover_audience *a, uint64_t ord,
+                        uint64_t epoch, uint64_t seq, uint64_t at_ms,
+                        const char *json, size_t len,
+                        struct frame *const *attach, unsigned nattach)
+{
+    struct recover_packet *p,
+        *last = TAILQ_LAST(&recover_ring, recover_packet_q);
+    char tail[RECOVER_MAX_OFFSET + 8];
+    size_t room;
+    char *at;
+    int n;
+
+    /* In order, of an epoch before this run's, ending with its offset. */
+    if ((last != NULL && (ord <= last->ord || epoch < last->epoch ||
+                          (epoch == last->epoch && seq <= last->seq))) ||
+        epoch >= recover_epoch || seq == 0)
+        return -1;
+    n = snprintf(tail, sizeof tail, "\"%" PRIu64 "-%" PRIu64 "\"]", epoch, seq);
+    if (n < 0 || (size_t)n >= sizeof tail || len < (size_t)n + 2 ||
+        json[0] != '[' || memcmp(json + len - (size_t)n, tail, (size_t)n) != 0)
+        return -1;
+    if ((p = recover_packet_new(a, len, attach, nattach, &at, &room)) == NULL)
+        return -1;
+    memcpy(at, json, len);
+    at[len] = '\0';
+    p->json = at;
+    p->len = len;
+    p->epoch = epoch;
+    p->seq = seq;
+    p->ord = ord;
+    p->at_ms = at_ms;
+    if (recover_ord < ord)
+        recover_ord = ord;
+    recover_ring_push(p);
+    return 0;
+}
+
+int recover_load_session(const char *pid, const char *sid, const char *nsp,
+                         const char *const *channels, size_t nchannels,
+                         const char *context, size_t context_len,
+                         uint64_t disconnected_ms)
+{
+    char want[RECOVER_PID_LEN + 1];
+
+    recover_pid(sid, want);
+    if (strcmp(pid, want) != 0)
+        return -1;
+    if (recover_keep(sid, nsp, channels, nchannels, context, context_len,
+                     disconnected_ms) != 0)
+        return -1;
+    recover_stats.stored--; /* kept by the run before */
+    return 0;
+}
+
+uint64_t recover_first_ord(void)
+{
+    struct recover_packet *p = TAILQ_FIRST(&recover_ring);
+
+    return p ? p->ord : recover_ord + 1;
+}
+
+void recover_each_packet(uint64_t ord,
+                         void (*cb)(void *arg, const struct recover_packet *p),
+                         void *arg)
+{
+    struct recover_packet *p;
+
+    TAILQ_FOREACH_REVERSE(p, &recover_ring, recover_packet_q, link)
+    {
+        if (p->ord < ord)
+            break;
+    }
+    for (p = p ? TAILQ_NEXT(p, link) : TAILQ_FIRST(&recover_ring); p != NULL;
+         p = TAILQ_NEXT(p, link))
+        cb(arg, p);
+}
+
+void recover_each_session(void (*cb)(void *arg,
+                                     const struct recover_session *rs),
+                          void *arg)
+{
+    struct recover_session *rs;
+
+    TAILQ_FOREACH(rs, &recover_waiting, link)
+    cb(arg, rs);
+}
