@@ -5,9 +5,12 @@
 #include "adminui.h"
 
 #include <crypt.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
@@ -54,7 +57,23 @@ static double adminui_tokens = ADMINUI_LOGIN_BURST;
 static struct timeval adminui_tokens_at;
 static struct timeval adminui_started;
 static char adminui_host[256];
-static struct crypt_data *adminui_crypt;
+/* Password checks in flight: bcrypt spends ~0.1 s of CPU by design, so
+ * each runs on a thread of its own (at most ADMINUI_LOGIN_BURST at once,
+ * the login bucket's size) and wakes the loop through an eventfd; the
+ * loop alone touches this list and answers the waiting CONNECT. */
+struct adminui_check {
+    struct adminui_check *next;
+    pthread_t thread;
+    int done; /* set last by the thread (atomic, release) */
+    int ok;
+    size_t len;
+    char sid[64];  /* a socket id: 20 characters */
+    char addr[64]; /* its peer, for the log */
+    char password[ADMINUI_MAX_PASSWORD + 1];
+};
+static struct adminui_check *adminui_checks;
+static int adminui_check_fd = -1;
+static struct event *adminui_check_ev;
 /* Sockets last shown on polling (ADMINUI_MAX_FOLLOWED). */
 static char *adminui_followed[ADMINUI_MAX_FOLLOWED];
 static size_t adminui_nfollowed;
@@ -84,27 +103,45 @@ int adminui_hash_valid(const char *hash)
     return 1;
 }
 
+/* crypt(3) of `phrase` under `hash`'s salt into out (60 characters):
+ * 0, or -1 when libxcrypt does not take the hash or is out of memory. */
+static int adminui_bcrypt(const char *hash, const char *phrase, char out[61])
+{
+    struct crypt_data *cd = calloc(1, sizeof *cd);
+    const char *r;
+    int rc = -1;
+
+    if (cd == NULL)
+        return -1;
+    r = crypt_rn(phrase, hash, cd, (int)sizeof *cd);
+    if (r != NULL && strlen(r) == 60) {
+        memcpy(out, r, 61);
+        rc = 0;
+    }
+    explicit_bzero(cd, sizeof *cd);
+    free(cd);
+    return rc;
+}
+
 int adminui_password_ok(const char *hash, const char *password, size_t len)
 {
-    char phrase[ADMINUI_MAX_PASSWORD + 1];
-    const char *out;
+    char phrase[ADMINUI_MAX_PASSWORD + 1], out[61];
     unsigned char diff = 0;
-    size_t i, n;
+    size_t i;
+    int rc;
 
     if (!adminui_hash_valid(hash) || len > ADMINUI_MAX_PASSWORD ||
         memchr(password, '\0', len) != NULL)
         return 0;
-    if (adminui_crypt == NULL &&
-        (adminui_crypt = calloc(1, sizeof *adminui_crypt)) == NULL)
-        return 0;
     memcpy(phrase, password, len);
     phrase[len] = '\0';
-    out = crypt_rn(phrase, hash, adminui_crypt, (int)sizeof *adminui_crypt);
+    rc = adminui_bcrypt(hash, phrase, out);
     explicit_bzero(phrase, sizeof phrase);
-    if (out == NULL || (n = strlen(out)) != 60)
+    if (rc != 0)
         return 0;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < 60; i++)
         diff |= (unsigned char)(out[i] ^ hash[i]);
+    explicit_bzero(out, sizeof out);
     return diff == 0;
 }
 
@@ -626,6 +663,109 @@ static void adminui_w_event_out(void *arg, const char *nsp, const char *sid,
 
 /* ---- the dashboard's namespace (hub_own) ---- */
 
+static void adminui_refused(const char *addr, const char *sid, const char *err)
+{
+    if (strcmp(err, ADMINUI_E_CREDENTIALS) == 0)
+        adminui_stats.logins_refused++;
+    log_info_at(addr, sid, "admin-ui: login to %s refused: %s", adminui_cfg.nsp,
+                err);
+}
+
+/* A dashboard let in; `session`: its new login session id, or "". */
+static void adminui_let_in(const char *addr, const char *sid,
+                           const char *session)
+{
+    adminui_stats.logins++;
+    adminui_stats.dashboards++;
+    log_notice("admin-ui: dashboard %s logged in from %s", sid,
+               addr != NULL ? addr : "?");
+    adminui_queue(ADMINUI_NOTE_GREET, sid, strlen(sid), session);
+}
+
+static void *adminui_check_run(void *arg)
+{
+    struct adminui_check *c = arg;
+    uint64_t one = 1;
+
+    c->ok = adminui_password_ok(adminui_cfg.password_hash, c->password, c->len);
+    explicit_bzero(c->password, sizeof c->password);
+    __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+    if (write(adminui_check_fd, &one, sizeof one) < 0) {
+        /* the counter is full: the loop is awake already */
+    }
+    return NULL;
+}
+
+/* Starts checking `password` for socket `sid`: sock_connect_pending, or
+ * the refusal when it cannot be checked now. */
+static const char *adminui_check_start(const char *addr, const char *sid,
+                                       const char *password)
+{
+    struct adminui_check *c;
+    size_t len = strlen(password);
+
+    if (len > ADMINUI_MAX_PASSWORD || strlen(sid) >= sizeof c->sid)
+        return ADMINUI_E_CREDENTIALS;
+    if (adminui_stats.checking >= ADMINUI_LOGIN_BURST) {
+        adminui_stats.logins_limited++;
+        return ADMINUI_E_TOO_MANY;
+    }
+    if ((c = calloc(1, sizeof *c)) == NULL)
+        return "server out of memory";
+    memcpy(c->sid, sid, strlen(sid) + 1);
+    snprintf(c->addr, sizeof c->addr, "%s", addr != NULL ? addr : "?");
+    memcpy(c->password, password, len);
+    c->len = len;
+    if (pthread_create(&c->thread, NULL, adminui_check_run, c) != 0) {
+        explicit_bzero(c, sizeof *c);
+        free(c);
+        return "server out of memory";
+    }
+    c->next = adminui_checks;
+    adminui_checks = c;
+    adminui_stats.checking++;
+    return sock_connect_pending;
+}
+
+/* Joins the finished checks and answers their sockets' CONNECT (a socket
+ * gone meanwhile is not counted). `wait`: every check, finished or not. */
+static void adminui_checks_end(int wait)
+{
+    struct adminui_check **p = &adminui_checks, *c;
+    char session[17];
+
+    while ((c = *p) != NULL) {
+        if (!wait && !__atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
+            p = &c->next;
+            continue;
+        }
+        *p = c->next;
+        adminui_stats.checking--;
+        pthread_join(c->thread, NULL);
+        if (!wait && c->ok) {
+            adminui_session_new(session);
+            if (hub_connect_done(c->sid, NULL, NULL) == 0)
+                adminui_let_in(c->addr, c->sid, session);
+        } else if (!wait &&
+                   hub_connect_done(c->sid, ADMINUI_E_CREDENTIALS, NULL) == 0) {
+            adminui_refused(c->addr, c->sid, ADMINUI_E_CREDENTIALS);
+        }
+        free(c);
+    }
+}
+
+static void adminui_checked(evutil_socket_t fd, short what, void *arg)
+{
+    uint64_t n;
+
+    (void)what;
+    (void)arg;
+    if (read(fd, &n, sizeof n) < 0) {
+        /* nothing counted: a spurious wake-up */
+    }
+    adminui_checks_end(0);
+}
+
 static const char *adminui_connect(void *arg, struct sock *s, const char *auth,
                                    size_t len)
 {
@@ -650,29 +790,22 @@ static const char *adminui_connect(void *arg, struct sock *s, const char *auth,
             if (!adminui_login_take()) {
                 adminui_stats.logins_limited++;
                 err = ADMINUI_E_TOO_MANY;
-            } else if (adminui_password_ok(adminui_cfg.password_hash,
-                                           pass->valuestring,
-                                           strlen(pass->valuestring))) {
-                err = NULL;
-                adminui_session_new(session);
+            } else {
+                err = adminui_check_start(sock_meta(s, "REMOTE_ADDR"), s->id,
+                                          pass->valuestring);
             }
         }
     }
     if (cJSON_IsString(pass))
         explicit_bzero(pass->valuestring, strlen(pass->valuestring));
     cJSON_Delete(a);
+    if (err == sock_connect_pending)
+        return err;
     if (err != NULL) {
-        if (strcmp(err, ADMINUI_E_CREDENTIALS) == 0)
-            adminui_stats.logins_refused++;
-        log_info_at(sock_meta(s, "REMOTE_ADDR"), s->id,
-                    "admin-ui: login to %s refused: %s", s->nsp, err);
+        adminui_refused(sock_meta(s, "REMOTE_ADDR"), s->id, err);
         return err;
     }
-    adminui_stats.logins++;
-    adminui_stats.dashboards++;
-    log_notice("admin-ui: dashboard %s logged in from %s", s->id,
-               sock_meta(s, "REMOTE_ADDR") ? sock_meta(s, "REMOTE_ADDR") : "?");
-    adminui_queue(ADMINUI_NOTE_GREET, s->id, strlen(s->id), session);
+    adminui_let_in(sock_meta(s, "REMOTE_ADDR"), s->id, session);
     return NULL;
 }
 
@@ -939,6 +1072,7 @@ int adminui_setup(struct event_base *base, const struct adminui_config *cfg,
                           adminui_disconnect, NULL};
     struct timeval tv = {ADMINUI_STATS_MS / 1000,
                          (ADMINUI_STATS_MS % 1000) * 1000};
+    char probe[61];
 
     if (cfg->nsp == NULL || cfg->nsp[0] != '/' || cfg->nsp[1] == '\0' ||
         strlen(cfg->nsp) > SOCK_MAX_NSP_NAME ||
@@ -956,10 +1090,18 @@ int adminui_setup(struct event_base *base, const struct adminui_config *cfg,
                      "($2a$, $2b$ or $2y$, 60 characters)";
             return -1;
         }
-        /* libxcrypt must take it too: an empty password is checked once. */
-        adminui_password_ok(cfg->password_hash, "", 0);
-        if (adminui_crypt == NULL) {
-            *cause = "out of memory";
+        if (adminui_bcrypt(cfg->password_hash, "", probe) != 0) {
+            *cause = "libxcrypt does not take --admin-ui-password-hash";
+            return -1;
+        }
+        explicit_bzero(probe, sizeof probe);
+        adminui_check_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (adminui_check_fd < 0 ||
+            (adminui_check_ev =
+                 event_new(base, adminui_check_fd, EV_READ | EV_PERSIST,
+                           adminui_checked, NULL)) == NULL ||
+            event_add(adminui_check_ev, NULL) != 0) {
+            *cause = "cannot watch an eventfd for password checks";
             return -1;
         }
     }
@@ -1010,9 +1152,12 @@ void adminui_shutdown(void)
     if (adminui_stats_ev != NULL)
         event_free(adminui_stats_ev);
     adminui_flush_ev = adminui_stats_ev = NULL;
-    if (adminui_crypt != NULL)
-        explicit_bzero(adminui_crypt, sizeof *adminui_crypt);
-    free(adminui_crypt);
-    adminui_crypt = NULL;
+    adminui_checks_end(1);
+    if (adminui_check_ev != NULL)
+        event_free(adminui_check_ev);
+    adminui_check_ev = NULL;
+    if (adminui_check_fd >= 0)
+        close(adminui_check_fd);
+    adminui_check_fd = -1;
     memset(adminui_sessions, 0, sizeof adminui_sessions);
 }

@@ -57,6 +57,7 @@ struct adminui_stats {
     uint64_t actions_refused; /* malformed, bad names, or read-only */
     uint64_t notices_dropped; /* over ADMINUI_MAX_QUEUE */
     uint64_t dashboards;      /* connected now (a gauge) */
+    uint64_t checking;        /* password checks running now (a gauge) */
 };
 
 extern struct adminui_stats adminui_stats;

@@ -738,8 +738,9 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     idmap_put(&hub_socks, &hs->node, s->id);
     s->data = hs;
     if (n->own && (err = hub_own.connect(hub_own.arg, s, auth, len)) != NULL) {
-        hs->pending = 1; /* never listed */
-        hub_sock_drop(hs);
+        hs->pending = 1;                 /* never listed */
+        if (err != sock_connect_pending) /* else hub_connect_done() later */
+            hub_sock_drop(hs);
         return err;
     }
     if (rs != NULL && rs->context != NULL &&
@@ -778,14 +779,14 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     return sock_connect_pending;
 }
 
-void hub_connect_done(const char *sid, const char *refusal, const char *data)
+int hub_connect_done(const char *sid, const char *refusal, const char *data)
 {
     struct hub_sock *hs = hub_find_any(sid);
     struct recover_session *rs;
     struct sock *s;
 
     if (hs == NULL || !hs->pending)
-        return;
+        return -1;
     s = hs->s;
     if (refusal != NULL) {
         log_debug("socket %s: connect to %s refused: %s", sid, s->nsp, refusal);
@@ -793,7 +794,7 @@ void hub_connect_done(const char *sid, const char *refusal, const char *data)
             recover_done(rs, 0);
         hub_sock_drop(hs);
         sock_connect_done(s, refusal, data);
-        return;
+        return 0;
     }
     rs = recover_taken(sid);
     hs->pending = 0;
@@ -801,13 +802,14 @@ void hub_connect_done(const char *sid, const char *refusal, const char *data)
         hs->pending = 1; /* the session is spent: nothing left to untake */
         hub_sock_drop(hs);
         sock_connect_done(s, "recovery window passed", NULL);
-        return;
+        return 0;
     }
     TAILQ_INSERT_TAIL(&hs->nsp->socks, hs, in_nsp);
     hub_stats.sockets++;
     if (hub_w.connected != NULL)
         hub_w.connected(hub_w.arg, hs->nsp->name, sid);
     sock_connect_done(s, NULL, NULL);
+    return 0;
 }
 
 void hub_sock_disconnect(struct sock *s, const char *reason)

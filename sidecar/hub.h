@@ -165,7 +165,7 @@ int hub_leave(const char *sid, const char *channel, const char **err);
  * the user's sockets are then the room users_room(user) of its namespace.
  * Joins made before count for presence only from the next one. Returns 0,
  * or -1 with *err (unknown socket, out of memory). Connection state
- * recovery calls it again with hub_user()'s answer before the loss. */
+ * recovery gives a recovered socket its user back with its channels. */
 int hub_set_user(const char *sid, const char *user, const char **err);
 
 /* The app user of connected socket `sid`, NULL when none or unknown
@@ -250,10 +250,11 @@ typedef const char *(*hub_forward_cb)(void *arg, const struct hub_fwd *f);
  * `private_channels`: a subscribe waits for hub_subscribe_done(). */
 void hub_set_forward(hub_forward_cb cb, void *arg, int private_channels);
 
-/* Answers a forwarded CONNECT of socket `sid`: refusal NULL accepts it,
- * else CONNECT_ERROR with that message and `data` (JSON text or NULL).
- * A socket that went away meanwhile is ignored. */
-void hub_connect_done(const char *sid, const char *refusal, const char *data);
+/* Answers a pending CONNECT of socket `sid` (forwarded, or one the own
+ * namespace's connect left pending): refusal NULL accepts it, else
+ * CONNECT_ERROR with that message and `data` (JSON text or NULL).
+ * Returns 0, or -1 when the socket went away meanwhile (nothing done). */
+int hub_connect_done(const char *sid, const char *refusal, const char *data);
 
 /* Answers a waiting SUBSCRIBE: joins `channel` when refusal is NULL; the
  * client's ack (when ack_id is not SIO_NO_ID) gets [null, channel] or
@@ -296,11 +297,12 @@ void hub_set_nsp_created(void (*cb)(void *arg, const char *nsp), void *arg);
 /* A namespace the daemon answers itself (the Admin UI's, adminui.c):
  * its sockets are the hub's like any (listed, emitted to), but their
  * CONNECT, events and disconnect go to these callbacks, never to the
- * forwarder, the relay or the other nodes. `connect` decides at once: NULL
- * accepts (the CONNECT packet leaves after it returns), else the refusal
- * sent in CONNECT_ERROR. `event` gets every event, subscribe included.
- * `disconnect` runs once for an accepted socket that ends. Pointers are
- * valid during the call only. */
+ * forwarder, the relay or the other nodes. `connect` answers NULL to
+ * accept (the CONNECT packet leaves after it returns), the refusal sent in
+ * CONNECT_ERROR, or sock_connect_pending to answer later through
+ * hub_connect_done() (the socket waits, out of every listing). `event` gets
+ * every event, subscribe included. `disconnect` runs once for an accepted
+ * socket that ends. Pointers are valid during the call only. */
 struct hub_own {
     const char *nsp;
     const char *(*connect)(void *arg, struct sock *s, const char *auth,

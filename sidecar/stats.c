@@ -320,6 +320,8 @@ static const struct stats_row stats_rows[] = {
      "Times a control client's requests waited over --max-rpc-unread."},
     {"admin_ui_dashboards", NULL, G, &adminui_stats.dashboards, NULL, NULL,
      "Admin UI dashboards connected now (--admin-ui)."},
+    {"admin_ui_logins_checking", NULL, G, &adminui_stats.checking, NULL, NULL,
+     "Admin UI password checks running now (each on a thread)."},
     {"admin_ui_logins", NULL, C, &adminui_stats.logins, NULL, NULL,
      "Admin UI dashboards let in (password or session id)."},
     {"admin_ui_logins_refused", NULL, C, &adminui_stats.logins_refused, NULL,

@@ -27,15 +27,15 @@ _hashes = {}
 
 def bcrypt_hash(password, cost=8):
     """A bcrypt hash as admin-ui's README makes one (bcryptjs)."""
-    if password not in _hashes:
+    if (password, cost) not in _hashes:
         out = subprocess.run(
             ["node", "-e",
              "process.stdout.write(require('bcryptjs').hashSync("
              "process.argv[1], %d))" % cost, password],
             env=dict(os.environ, NODE_PATH=node_modules_dir()),
             capture_output=True, check=True, timeout=30)
-        _hashes[password] = out.stdout.decode()
-    return _hashes[password]
+        _hashes[password, cost] = out.stdout.decode()
+    return _hashes[password, cost]
 
 
 def admin_ui(daemon, *extra, admin_port=None):
@@ -95,6 +95,23 @@ def test_wrong_credentials_refused_as_admin_ui_does(daemon, clients):
     assert stats(d)["admin_ui_logins"] == 0
     # the hash is never logged
     assert bcrypt_hash(PASSWORD) not in d.stderr()
+
+
+def test_a_password_check_leaves_the_loop_free(daemon, clients):
+    """bcrypt is slow by design (cost 13: most of a second of CPU): the
+    check runs beside the event loop, which answers everyone meanwhile.
+    The gauge can read 1 only in an answer given while a check runs."""
+    d = daemon("--admin-ui", "--admin-ui-username", "admin",
+               "--admin-ui-password-hash", bcrypt_hash(PASSWORD, cost=13))
+    other = clients("v4", d)
+    h = login(clients, d, wait=False)
+    wait_until(lambda: stats(d)["admin_ui_logins_checking"] == 1,
+               what="a stats answer while the check runs", timeout=10)
+    d.rpc().call("emit", event="still", args=[1], to=other.sid)
+    assert other.wait_event("still") == [1]
+    assert connect_error(h)["ev"] == "connect"
+    assert stats(d)["admin_ui_logins_checking"] == 0
+    assert stats(d)["admin_ui_logins"] == 1
 
 
 def test_login_gets_config_stats_and_every_socket(daemon, clients):

@@ -184,7 +184,10 @@ static void turns(void)
     size_t k;
     int i;
 
-    for (i = 0; i < 8; i++) {
+    /* A password check runs on a thread: wait for it (up to ~5 s). */
+    for (i = 0; i < 8 || (adminui_stats.checking > 0 && i < 5000); i++) {
+        if (i >= 8)
+            usleep(1000);
         event_base_loop(base, EVLOOP_NONBLOCK);
         for (k = 0; k < sizeof cl / sizeof cl[0]; k++) {
             if (cl[k].fd <= 0)
