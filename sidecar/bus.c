@@ -14,6 +14,7 @@
 #include "adapter.h"
 #include "answer.h"
 #include "buf.h"
+#include "conn.h"
 #include "fleet.h"
 #include "hub.h"
 #include "idmap.h"
@@ -497,6 +498,11 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
     t.nexcept = m.nexcept;
     t.flags = HUB_F_LOCAL | (m.flags & ADAPTER_F_VOLATILE ? HUB_F_VOLATILE : 0);
     bus_stats.received++;
+    /* Broadcasts that came in one read (a node or an emitter ahead of
+     * us): each receiver gets one write for all of them, not the first
+     * written through and the rest in a second. */
+    if (redis_more_read())
+        conn_coalesce_turn();
     hub_emit(&t, m.json, m.json_len, attach, (unsigned)m.nbins, 0, NULL, NULL);
 done:
     for (i = 0; i < n; i++)

@@ -54,6 +54,7 @@ static int conn_flusher_due;
  * dirty list this long is worth waking the threads for (a burst's). */
 #define CONN_SPREAD_DIRTY 128
 static uint32_t conn_turn_through; /* write-throughs this turn */
+static int conn_coalescing;        /* conn_coalesce_turn() this turn */
 static size_t conn_ndirty;
 
 /* One connection's write in a spread flush. */
@@ -621,6 +622,7 @@ static void conn_flush_dirty(evutil_socket_t fd, short what, void *arg)
     (void)arg;
     conn_turn++;
     conn_turn_through = 0;
+    conn_coalescing = 0;
     conn_flusher_due = 0;
     if (conn_ndirty >= CONN_SPREAD_DIRTY && pfor_threads() > 0 &&
         conn_flush_spread() == 0)
@@ -649,7 +651,7 @@ int conn_send(struct conn *c, struct frame *f)
 
     if (c->state == CONN_CLOSED || c->state == CONN_DRAINING)
         return -1;
-    if (c->out_n == 0 && c->wrote_turn != conn_turn &&
+    if (c->out_n == 0 && c->wrote_turn != conn_turn && !conn_coalescing &&
         (conn_turn_through < conn_lim.spread_min || pfor_threads() == 0)) {
         c->wrote_turn = conn_turn;
         conn_turn_through++;
@@ -695,6 +697,12 @@ int conn_send(struct conn *c, struct frame *f)
         conn_turn_used();
     }
     return 0;
+}
+
+void conn_coalesce_turn(void)
+{
+    conn_coalescing = 1;
+    conn_turn_used(); /* the flush that ends it runs even with nothing sent */
 }
 
 int conn_send_bytes(struct conn *c, const void *data, size_t len)

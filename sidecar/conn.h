@@ -144,6 +144,13 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len);
  * and `closed` runs). */
 int conn_send(struct conn *c, struct frame *f);
 
+/* Until the current callback returns, conn_send() writes nothing through:
+ * every frame is queued, and each connection gets one write for all of
+ * them at the end. For a caller that knows more frames for the same
+ * connections follow in this callback (a read that brought several
+ * broadcasts), so that K of them cost one write per connection, not two. */
+void conn_coalesce_turn(void);
+
 /* Copies `len` bytes and sends them. Same returns as conn_send(). */
 int conn_send_bytes(struct conn *c, const void *data, size_t len);
 

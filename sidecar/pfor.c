@@ -2,7 +2,6 @@
 /* pfor: a parallel for over a few helper threads, for a fan-out's syscalls. */
 #include "pfor.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -14,7 +13,8 @@
 #define PFOR_CHUNK 32
 
 static pthread_t *pfor_tids;
-static unsigned pfor_n;
+static unsigned pfor_want; /* asked for; started by the first large job */
+static unsigned pfor_n;    /* running */
 
 static pthread_mutex_t pfor_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pfor_go = PTHREAD_COND_INITIALIZER;
@@ -67,39 +67,43 @@ static void *pfor_main(void *unused)
 
 int pfor_setup(unsigned threads)
 {
-    sigset_t all, old;
-    unsigned i;
-    int rc = 0, err;
-
     if (threads == 0)
         return 0;
     pfor_tids = calloc(threads, sizeof *pfor_tids);
     if (pfor_tids == NULL)
         return -1;
+    pfor_want = threads;
+    return 0;
+}
+
+/* Starts the helpers. Not before a job needs them: while the process has
+ * one thread, the kernel looks its file descriptors up without taking a
+ * reference (fdget's fast path), which a loopback write's cost shows
+ * (about 3 % of a small fan-out's CPU); most daemons never fan out wide
+ * enough to spread. A helper that cannot be started leaves the work to
+ * the others, and to the caller. */
+static void pfor_start(void)
+{
+    sigset_t all, old;
+
     /* Signals belong to the loop thread (libevent's signal events). */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    for (i = 0; i < threads; i++) {
-        if ((err = pthread_create(&pfor_tids[i], NULL, pfor_main, NULL)) != 0) {
-            rc = -1;
-            break;
-        }
+    while (pfor_n < pfor_want &&
+           pthread_create(&pfor_tids[pfor_n], NULL, pfor_main, NULL) == 0)
         pfor_n++;
-    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        pfor_shutdown();
-        errno = err;
-    }
-    return rc;
+    pfor_want = pfor_n;
 }
 
-unsigned pfor_threads(void) { return pfor_n; }
+unsigned pfor_threads(void) { return pfor_want; }
 
 void pfor_run(size_t n, void (*fn)(void *arg, size_t i), void *arg)
 {
     size_t i;
 
+    if (pfor_n < pfor_want && n > PFOR_CHUNK)
+        pfor_start();
     if (pfor_n == 0 || n <= PFOR_CHUNK) {
         for (i = 0; i < n; i++)
             fn(arg, i);
@@ -135,6 +139,6 @@ void pfor_shutdown(void)
         pthread_join(pfor_tids[i], NULL);
     free(pfor_tids);
     pfor_tids = NULL;
-    pfor_n = 0;
+    pfor_n = pfor_want = 0;
     pfor_stop = 0;
 }

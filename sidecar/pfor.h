@@ -5,12 +5,13 @@
 
 #include <stddef.h>
 
-/* Starts `threads` helper threads (0: none; pfor_run then runs everything
- * on the caller). Returns 0, or -1 with errno when a thread could not be
- * started (the ones that did are stopped again). */
+/* Allows `threads` helper threads (0: none; pfor_run then runs everything
+ * on the caller), started by the first pfor_run with work for them: until
+ * then the process keeps one thread. Returns 0, or -1 with errno. */
 int pfor_setup(unsigned threads);
 
-/* How many helper threads run. */
+/* How many helper threads a large job is spread over (started or not
+ * yet; fewer once some could not be started). */
 unsigned pfor_threads(void);
 
 /* Calls fn(arg, i) for every i in [0, n), on the caller and the helpers,

@@ -261,14 +261,18 @@ static void redis_auth_cb(redisAsyncContext *ac, void *r, void *priv)
 
 static int redis_subscribed_len(const char *channel, size_t len);
 
+static int redis_more; /* see redis_more_read() */
+
+int redis_more_read(void) { return redis_more; }
+
 static void redis_message(redisAsyncContext *ac, void *r, void *priv)
 {
     redisReply *reply = r, **e;
 
-    (void)ac;
     (void)priv;
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
         return;
+    redis_more = ac->c.reader->pos < ac->c.reader->len;
     e = reply->element;
     /* ["pmessage", pattern, channel, data] or ["message", channel, data] */
     if (reply->elements == 4 && e[0]->type == REDIS_REPLY_STRING &&

@@ -64,6 +64,10 @@ int redis_setup(struct event_base *base, const struct redis_url *u,
                 unsigned timeout_ms, redis_message_cb cb, void *arg,
                 const char **cause);
 
+/* Inside the message callback: 1 when the read that brought this message
+ * holds more after it (its next messages come in this same callback). */
+int redis_more_read(void);
+
 /* Subscribes to a pattern / a channel, now and after each reconnect.
  * 0 or -1. */
 int redis_psubscribe(const char *pattern);

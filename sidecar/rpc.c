@@ -149,15 +149,48 @@ static void rpc_client_close(struct rpc_client *cl)
     rpc_client_release(cl);
 }
 
+/* The answers of the client whose requests are being read (rpc_reader),
+ * written at the end of its read callback: see rpc_answers_flush. */
+static struct rpc_client *rpc_reader;
+static struct evbuffer *rpc_answers;
+
 static void rpc_write(struct rpc_client *cl, cJSON *msg)
 {
     char *text = cJSON_PrintUnformatted(msg);
 
     if (text != NULL && cl->bev != NULL) {
-        bufferevent_write(cl->bev, text, strlen(text));
-        bufferevent_write(cl->bev, "\n", 1);
+        if (cl == rpc_reader) {
+            evbuffer_add(rpc_answers, text, strlen(text));
+            evbuffer_add(rpc_answers, "\n", 1);
+        } else {
+            bufferevent_write(cl->bev, text, strlen(text));
+            bufferevent_write(cl->bev, "\n", 1);
+        }
     }
     cJSON_free(text);
+}
+
+/* Writes the answers of one read callback to the socket at once when
+ * nothing is queued before them: a request costs no write event (two
+ * epoll_ctl) and no second loop turn, and pipelined requests read
+ * together are answered by one write. What the socket does not take
+ * goes through the bufferevent, as every later answer does. */
+static void rpc_answers_flush(struct rpc_client *cl)
+{
+    struct evbuffer *out;
+
+    rpc_reader = NULL;
+    if (cl->bev == NULL) {
+        evbuffer_drain(rpc_answers, evbuffer_get_length(rpc_answers));
+        return;
+    }
+    out = bufferevent_get_output(cl->bev);
+    if (!cl->paused && evbuffer_get_length(out) == 0)
+        while (evbuffer_get_length(rpc_answers) > 0 &&
+               evbuffer_write(rpc_answers, bufferevent_getfd(cl->bev)) > 0)
+            ;
+    if (evbuffer_get_length(rpc_answers) > 0)
+        bufferevent_write_buffer(cl->bev, rpc_answers);
 }
 
 static void rpc_reply(struct rpc_client *cl, const cJSON *id, cJSON *result)
@@ -1233,8 +1266,11 @@ static void rpc_read_cb(struct bufferevent *bev, void *arg)
     char *line;
 
     cl->refs++; /* a method may drop the last other reference */
+    rpc_reader = cl;
     while (cl->bev != NULL && !cl->eof) {
-        if (evbuffer_get_length(bufferevent_get_output(bev)) > rpc_max_unread) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) +
+                evbuffer_get_length(rpc_answers) >
+            rpc_max_unread) {
             cl->paused = 1;
             rpc_stats.paused++;
             log_debug("rpc: a client's unread answers passed %zu bytes, "
@@ -1261,6 +1297,12 @@ static void rpc_read_cb(struct bufferevent *bev, void *arg)
             rpc_line(cl, line, (size_t)eol.pos);
         evbuffer_drain(in, (size_t)eol.pos + len);
     }
+    rpc_answers_flush(cl);
+    /* Closing after the last answer is rpc_write_cb's, unless nothing was
+     * left for it to write. */
+    if (cl->eof && cl->refs == 2 && cl->bev != NULL &&
+        evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0)
+        rpc_client_close(cl);
     rpc_client_release(cl);
 }
 
@@ -1442,6 +1484,10 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     if (rpc_check_dir(path, cause) != 0 ||
         listener_claim_path(&sun, cause) != 0)
         return -1;
+    if (rpc_answers == NULL && (rpc_answers = evbuffer_new()) == NULL) {
+        *cause = "out of memory";
+        return -1;
+    }
     /* Bound as 0600 and only then given its group and mode, so the file
      * never exists with looser permissions than asked for. */
     old_mask = umask(0177);
@@ -1475,6 +1521,10 @@ void rpc_shutdown(void)
     if (rpc_listener != NULL) {
         evconnlistener_free(rpc_listener);
         rpc_listener = NULL;
+    }
+    if (rpc_answers != NULL) {
+        evbuffer_free(rpc_answers);
+        rpc_answers = NULL;
     }
     /* Their clients are closed now; what the log still writes is kept. */
     while (!TAILQ_EMPTY(&rpc_held))

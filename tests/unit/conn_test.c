@@ -111,6 +111,37 @@ static void test_write_through_then_coalesce(void)
     close(peer);
 }
 
+/* Told that more frames follow in this callback, the first one waits
+ * too: one write for all, and the next turn writes through again. */
+static void test_coalesce_turn(void)
+{
+    char got[256];
+    int peer;
+    struct conn *c = t_pair(&peer);
+    uint64_t w0;
+
+    t_turn();
+    w0 = conn_stats.writes;
+    conn_coalesce_turn();
+    CHECK(t_send(c, "one") == 0);
+    CHECK(t_send(c, "two") == 0);
+    CHECK(t_drain(peer, got, sizeof got) == 0);
+    CHECK(c->out_n == 2 && c->dirty);
+    t_turn();
+    CHECK_STR(got, t_drain(peer, got, sizeof got), "onetwo");
+    CHECK(conn_stats.writes - w0 == 1);
+    CHECK(t_send(c, "three") == 0);
+    CHECK_STR(got, t_drain(peer, got, sizeof got), "three");
+    /* Said with nothing sent, it ends with its callback all the same. */
+    conn_coalesce_turn();
+    t_turn();
+    CHECK(t_send(c, "four") == 0);
+    CHECK_STR(got, t_drain(peer, got, sizeof got), "four");
+    conn_close(c);
+    t_turn();
+    close(peer);
+}
+
 static void test_many_connections_one_write_each(void)
 {
     enum { N = 8, K = 5 };
@@ -296,6 +327,7 @@ int main(void)
         return 1;
     conn_setup(base, &t_handler, &lim);
     test_write_through_then_coalesce();
+    test_coalesce_turn();
     test_many_connections_one_write_each();
     test_long_burst_goes_out_early();
     test_slow_reader_hits_the_cap();

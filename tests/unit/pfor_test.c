@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* pfor_test: every index runs exactly once, on the caller and the helpers,
  * over many back-to-back jobs, and what the calls wrote is seen after. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -45,6 +46,21 @@ static size_t t_run(size_t n, size_t *others)
     return once;
 }
 
+/* The threads of this process. */
+static int t_tasks(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int n = 0;
+
+    if (d == NULL)
+        abort();
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
 int main(void)
 {
     size_t others, total_others = 0;
@@ -57,8 +73,12 @@ int main(void)
 
     CHECK(pfor_setup(3) == 0);
     CHECK(pfor_threads() == 3);
-    /* A job no bigger than one chunk is not worth waking anyone. */
+    /* A job no bigger than one chunk is not worth waking anyone, nor
+     * starting them: the process keeps its one thread. */
     CHECK(t_run(5, &others) == 5 && others == 0);
+    CHECK(t_tasks() == 1);
+    CHECK(t_run(1000, &others) == 1000);
+    CHECK(t_tasks() == 4);
     /* Large jobs back to back: each index once, every time, and the
      * helpers take part (a sleeping helper could miss one job, not all). */
     for (k = 0; k < 2000; k++) {
