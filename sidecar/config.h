@@ -36,8 +36,8 @@ struct config {
     const char *client_js;
     const char *static_dir;
     int relay;
-    const char
-        *state_file; /* --state-file: NULL keeps nothing across a restart */
+    /* --state-file: NULL keeps nothing across a restart */
+    const char *state_file;
     struct msglog_config message_log; /* --message-log-* */
     int verbose;
     /* Forwarding client events to the application (docs/upstream.md). */

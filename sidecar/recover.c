@@ -56,16 +56,11 @@ static void recover_packet_free(struct recover_packet *p)
     free(p);
 }
 
-static void recover_session_free(struct recover_session *rs)
+/* Frees what a session record holds, listed or not. */
+static void recover_session_release(struct recover_session *rs)
 {
     size_t i;
 
-    if (!rs->taken) {
-        idmap_del(&recover_by_pid, &rs->by_pid);
-        TAILQ_REMOVE(&recover_waiting, rs, link);
-    }
-    idmap_del(&recover_by_sid, &rs->by_sid);
-    recover_stats.sessions--;
     for (i = 0; i < rs->nchannels; i++)
         free(rs->channels[i]);
     free(rs->channels);
@@ -73,6 +68,17 @@ static void recover_session_free(struct recover_session *rs)
     free(rs->sid);
     free(rs->nsp);
     free(rs);
+}
+
+static void recover_session_free(struct recover_session *rs)
+{
+    if (!rs->taken) {
+        idmap_del(&recover_by_pid, &rs->by_pid);
+        TAILQ_REMOVE(&recover_waiting, rs, link);
+    }
+    idmap_del(&recover_by_sid, &rs->by_sid);
+    recover_stats.sessions--;
+    recover_session_release(rs);
 }
 
 void recover_shutdown(void)
@@ -338,13 +344,7 @@ int recover_keep(const char *sid, const char *nsp, const char *const *channels,
     recover_stats.stored++;
     return 0;
 fail:
-    for (i = 0; i < rs->nchannels; i++)
-        free(rs->channels[i]);
-    free(rs->channels);
-    free(rs->context);
-    free(rs->sid);
-    free(rs->nsp);
-    free(rs);
+    recover_session_release(rs);
     return -1;
 }
 
