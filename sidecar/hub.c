@@ -514,7 +514,7 @@ static void hub_member_drop(struct hub_member *m)
     hub_dead_members = m;
     if (--ch->count == 0) {
         idmap_del(&ch->nsp->channels, &ch->node);
-        if (users_of_room(ch->name) != NULL)
+        if (ch->user)
             hub_stats.users--;
         else
             hub_stats.channels--;
