@@ -933,6 +933,10 @@ static void engine_handshake(struct req *r, struct conn *c,
         http_query_get(req->query, req->query_len, "b64", &v, &vlen) &&
         !(vlen == 1 && v[0] == '0'))
         s->b64 = 1;
+    if (req->query != NULL &&
+        http_query_get(req->query, req->query_len, "t", &v, &vlen) &&
+        memchr(v, '.', vlen) != NULL)
+        s->float_stamp = 1;
     engine_open_packet(s, &b);
     if (transport == ENGINE_WEBSOCKET) {
         s->conn = c;

@@ -33,6 +33,8 @@ struct engine_session {
     uint8_t b64;            /* v3 polling client without binary support */
     uint8_t flushing;       /* on the flush list */
     uint8_t probed;         /* the probe WebSocket answered "3probe" */
+    uint8_t float_stamp;    /* the handshake's t= is a decimal fraction:
+                               python-engineio's time.time() */
     struct conn *conn;      /* the WebSocket */
     struct req *poll;       /* the long-poll GET being held (any front) */
     struct conn *probe;     /* a WebSocket being probed for upgrade */

@@ -640,7 +640,7 @@ static struct recover_session *hub_recover_take(struct sock *s,
     struct recover_session *rs;
     int refused;
 
-    if (sock_eio_version(s) != 4 ||
+    if (!sock_recovers(s) ||
         (rs = recover_take(auth, len, s->nsp, hub_wall_ms(), &refused)) == NULL)
         return NULL;
     /* The old socket still connected (its end not yet seen) keeps it. */
@@ -707,7 +707,7 @@ static void hub_recover_keep(struct hub_sock *hs)
 
 const char *hub_sock_pid(struct sock *s, char *out)
 {
-    if (!recover_enabled)
+    if (!recover_enabled || !sock_recovers(s))
         return NULL;
     recover_pid(s->id, out);
     return out;
@@ -830,8 +830,8 @@ void hub_sock_disconnect(struct sock *s, const char *reason)
     }
     if (hub_w.disconnected != NULL && !hs->pending)
         hub_w.disconnected(hub_w.arg, hs->nsp->name, s->id, reason);
-    if (recover_enabled && !hs->pending && !hs->nsp->own &&
-        sock_eio_version(s) == 4 && recover_reason_ok(reason))
+    if (recover_enabled && !hs->pending && !hs->nsp->own && sock_recovers(s) &&
+        recover_reason_ok(reason))
         hub_recover_keep(hs);
     hub_sock_drop(hs);
 }
@@ -928,10 +928,11 @@ static void hub_ack_got(void *arg, struct sock *s, const char *data, size_t len,
 
 /* ---- fan-out ---- */
 
-/* An emit kept for reconnects carries its offset; socket.io-client 2.x
- * (Engine.IO 3) never recovers, so it gets the event as sent, encoded at
- * its first such receiver: one more encoding per emit at most. Set by the
- * emit being delivered (saved and restored around it). */
+/* An emit kept for reconnects carries its offset; a client that never
+ * recovers (socket.io-client 2.x, python-socketio: sock_recovers()) gets
+ * the event as sent, encoded at its first such receiver: one more
+ * encoding per emit at most. Set by the emit being delivered (saved and
+ * restored around it). */
 struct hub_plain {
     const char *nsp, *json;
     size_t len;
@@ -970,7 +971,7 @@ static int hub_deliver(struct hub_sock *hs, struct sock_packet *p,
 {
     struct hub_ack_result *res;
 
-    if (hub_plain != NULL && sock_eio_version(hs->s) == 3)
+    if (hub_plain != NULL && !sock_recovers(hs->s))
         p = hub_plain_packet(p);
     if (r != NULL) {
         if (r->n == r->cap)

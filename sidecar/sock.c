@@ -210,6 +210,11 @@ const char *sock_eio_sid(const struct sock *s) { return s->client->es->sid; }
 
 int sock_eio_version(const struct sock *s) { return s->client->es->version; }
 
+int sock_recovers(const struct sock *s)
+{
+    return s->client->es->version == 4 && !s->client->es->float_stamp;
+}
+
 uint64_t sock_connected_at_ms(const struct sock *s)
 {
     return s->client->es->connected_at_ms;

@@ -179,4 +179,11 @@ uint64_t sock_connected_at_ms(const struct sock *s);
 const char *sock_meta(const struct sock *s, const char *key);
 int sock_writable(const struct sock *s);
 
+/* 1 when the client can recover its Socket.IO session after a cut
+ * (socket.io-client 4.6+ can): not an Engine.IO 3 client, nor
+ * python-engineio's (recognised by its handshake's timestamp, time.time()
+ * with a fraction), whose handlers would take an offset appended to
+ * every event as one more argument. Only these get a pid and offsets. */
+int sock_recovers(const struct sock *s);
+
 #endif
