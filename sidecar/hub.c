@@ -119,6 +119,8 @@ static struct hub_own hub_own;
 static char *hub_own_nsp;
 static struct hub_watch hub_w;
 static int hub_recover_authorize;
+static hub_presence_cb hub_pres_cb;
+static void *hub_pres_arg;
 
 void hub_set_limits(const struct hub_limits *lim)
 {
@@ -356,32 +358,23 @@ static void hub_presence_flush(struct turn_node *node)
     hub_presence_queued = 0;
 }
 
-/* Queues presence:join or presence:leave to channel `ch` about the user
- * whose room is `room`, when --presence covers `ch` and the user's sockets
- * in it say the first came (1) or the last went (0). */
-static void hub_presence(const struct hub_channel *ch,
-                         const struct hub_channel *room, int join)
+void hub_presence_emit(const char *nsp, const char *chname, const char *user,
+                       int join, unsigned n)
 {
     char qch[2 * HUB_MAX_CHANNEL_NAME + 8], quser[2 * USERS_MAX_NAME + 8];
     struct hub_presence_ev *e;
     size_t nsp_len, ch_len, cap;
-    unsigned n;
     int len;
 
-    if (!users_presence(ch->name))
-        return;
-    n = hub_user_in(room, ch);
-    if (n != (join ? 1u : 0u))
-        return;
     /* Names hold no control character: only " and \ are escaped. */
-    hub_json_string(qch, sizeof qch, ch->name);
-    hub_json_string(quser, sizeof quser, users_of_room(room->name));
-    nsp_len = strlen(ch->nsp->name);
-    ch_len = strlen(ch->name);
+    hub_json_string(qch, sizeof qch, chname);
+    hub_json_string(quser, sizeof quser, user);
+    nsp_len = strlen(nsp);
+    ch_len = strlen(chname);
     cap = strlen(qch) + strlen(quser) + 80;
     if ((e = malloc(sizeof *e + nsp_len + 1 + cap + ch_len + 1)) == NULL)
         return;
-    memcpy(e->nsp_and_json, ch->nsp->name, nsp_len + 1);
+    memcpy(e->nsp_and_json, nsp, nsp_len + 1);
     len = snprintf(e->nsp_and_json + nsp_len + 1, cap,
                    "[\"presence:%s\",{\"channel\":%s,\"user\":%s,"
                    "\"sockets\":%u}]",
@@ -391,7 +384,7 @@ static void hub_presence(const struct hub_channel *ch,
         return;
     }
     e->len = (size_t)len;
-    memcpy(e->nsp_and_json + nsp_len + 1 + len + 1, ch->name, ch_len + 1);
+    memcpy(e->nsp_and_json + nsp_len + 1 + len + 1, chname, ch_len + 1);
     e->next = NULL;
     if (hub_presence_head == NULL)
         hub_presence_tail = &hub_presence_head;
@@ -402,6 +395,51 @@ static void hub_presence(const struct hub_channel *ch,
         hub_presence_queued = 1;
         turn_defer(&hub_presence_node, hub_presence_flush);
     }
+}
+
+/* Queues presence:join or presence:leave to channel `ch` about the user
+ * whose room is `room`, when --presence covers `ch` and the user's sockets
+ * in it say the first came (1) or the last went (0); the presence
+ * callback (the fleet's) may take it to decide later. */
+static void hub_presence(const struct hub_channel *ch,
+                         const struct hub_channel *room, int join)
+{
+    const char *user;
+    unsigned n;
+
+    if (!users_presence(ch->name))
+        return;
+    n = hub_user_in(room, ch);
+    if (n != (join ? 1u : 0u))
+        return;
+    user = users_of_room(room->name);
+    if (hub_pres_cb != NULL &&
+        hub_pres_cb(hub_pres_arg, ch->nsp->name, ch->name, user, join, n))
+        return;
+    hub_presence_emit(ch->nsp->name, ch->name, user, join, n);
+}
+
+void hub_set_presence(hub_presence_cb cb, void *arg)
+{
+    hub_pres_cb = cb;
+    hub_pres_arg = arg;
+}
+
+unsigned hub_user_sockets(const char *nsp, const char *channel,
+                          const char *user)
+{
+    struct hub_nsp *n = hub_nsp_get(nsp, 0);
+    struct hub_channel *ch, *room;
+    char rname[USERS_ROOM_MAX];
+
+    if (n == NULL)
+        return 0;
+    users_room(rname, user);
+    ch = (struct hub_channel *)idmap_get(&n->channels, channel);
+    room = (struct hub_channel *)idmap_get(&n->channels, rname);
+    if (ch == NULL || ch->user || room == NULL || !room->user)
+        return 0;
+    return hub_user_in(room, ch);
 }
 
 /* Adds `hs` to channel `name` (valid, or a user's room when it has none:

@@ -289,6 +289,30 @@ typedef int (*hub_publish_cb)(void *arg, const char *nsp,
                               unsigned nattach);
 void hub_set_publish(hub_publish_cb cb, void *arg);
 
+/* Runs when a user's first socket here joined a --presence channel
+ * (join 1) or the last here left it (join 0), `sockets` the user's
+ * sockets in it here (1 or 0), before the hub queues the event: returns
+ * 1 when it takes the event (to emit it, or not, later through
+ * hub_presence_emit(), e.g. once the other nodes of the fleet said
+ * whether the user is in the channel there), 0 to let the hub emit it as
+ * it does without one. Pointers are valid during the call only, and it
+ * must not call into the hub. NULL: none, the default. */
+typedef int (*hub_presence_cb)(void *arg, const char *nsp, const char *channel,
+                               const char *user, int join, unsigned sockets);
+void hub_set_presence(hub_presence_cb cb, void *arg);
+
+/* Emits presence:join (join 1) or presence:leave (0) about `user` to
+ * channel `channel` of `nsp` ({"channel","user","sockets"}), at the end
+ * of the turn after the events queued before it, counted in
+ * presence_events. */
+void hub_presence_emit(const char *nsp, const char *channel, const char *user,
+                       int join, unsigned sockets);
+
+/* The sockets of user `user` (valid: users_valid()) in channel `channel`
+ * of `nsp` on this node; 0 when any of them is unknown. */
+unsigned hub_user_sockets(const char *nsp, const char *channel,
+                          const char *user);
+
 /* Runs `cb` with the name of each namespace the hub creates (on the first
  * socket to connect to it), after the record exists; `cb` must not call
  * back into the hub. NULL: none. */
