@@ -21,6 +21,7 @@
 #include "jsonv.h"
 #include "log.h"
 #include "pickle.h"
+#include "presence.h"
 #include "redis.h"
 #include "sio.h"
 
@@ -451,7 +452,7 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
     struct frame *att[64], **attach = att;
     struct adapter_msg m;
     struct hub_target t;
-    const char *why, *uid;
+    const char *why, *uid, *pch;
     size_t uid_len, i, n = 0;
 
     (void)arg;
@@ -464,6 +465,11 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
     if (bus_py_channel != NULL && clen == strlen(bus_py_channel) &&
         memcmp(channel, bus_py_channel, clen) == 0) {
         bus_python(data, len);
+        return;
+    }
+    if ((pch = fleet_presence_channel()) != NULL && clen == strlen(pch) &&
+        memcmp(channel, pch, clen) == 0) {
+        presence_message(data, len);
         return;
     }
     if (bus_channel_nsp(channel, clen, bus_req_prefix, nsp) == 0) {

@@ -4,6 +4,7 @@
  * requests by id, their deadline, and the answers gathered. */
 #include "fleet.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -32,9 +33,10 @@ struct fleet_group {
 struct fleet_req {
     TAILQ_ENTRY(fleet_req) link;
     char id[FLEETMSG_MAX_ID + 1];
-    int type;      /* ADAPTER_REQ_REMOTE_FETCH, _REMOTE_*, _BROADCAST */
+    int type;      /* ADAPTER_REQ_REMOTE_FETCH, _REMOTE_*, _BROADCAST,
+                      FLEET_REQ_PRESENCE */
     char *nsp;     /* for the sessions of a fetch answer */
-    char *channel; /* "<key>-request#<nsp>#" */
+    char *channel; /* "<key>-request#<nsp>#", or the presence channel */
     struct buf msg;
     struct fleet_group *g;
     struct event *timer;
@@ -53,6 +55,11 @@ static const char *fleet_uid;
 static unsigned fleet_timeout_ms;
 static int fleet_on;
 static struct buf fleet_scratch;
+static char *fleet_pres_channel; /* "<key>-presence#" */
+
+/* A presence question (presence.c): no adapter request type, as no Node
+ * node reads its channel. */
+#define FLEET_REQ_PRESENCE (-2)
 
 void fleet_setup(struct event_base *base, const char *key, const char *uid,
                  unsigned timeout_ms)
@@ -62,9 +69,18 @@ void fleet_setup(struct event_base *base, const char *key, const char *uid,
     fleet_uid = uid;
     fleet_timeout_ms = timeout_ms;
     fleet_on = 1;
+    free(fleet_pres_channel);
+    fleet_pres_channel = malloc(strlen(key) + sizeof "-presence#");
+    if (fleet_pres_channel != NULL)
+        sprintf(fleet_pres_channel, "%s-presence#", key);
 }
 
 int fleet_enabled(void) { return fleet_on; }
+
+const char *fleet_presence_channel(void)
+{
+    return fleet_on ? fleet_pres_channel : NULL;
+}
 
 static void fleet_req_free(struct fleet_req *r)
 {
@@ -152,7 +168,9 @@ static void fleet_numsub_cb(void *arg, long n)
         return;
     }
     r->expected = fleet_expected(r->channel, n);
-    fleet_stats.nodes = r->expected + 1;
+    /* The presence channel counts socketiod nodes only. */
+    if (r->type != FLEET_REQ_PRESENCE)
+        fleet_stats.nodes = r->expected + 1;
     if (r->expected <= 0) {
         fleet_end(r, 0);
         return;
@@ -180,9 +198,11 @@ static int fleet_new_id(char *id)
     return 0;
 }
 
-/* A request of `type` on namespace `nsp`'s request channel, its message
- * still to be written to r->msg by the caller. */
-static struct fleet_req *fleet_req_new(int type, const char *nsp)
+/* A request of `type` on namespace `nsp`'s request channel (`channel`
+ * when not NULL), its message still to be written to r->msg by the
+ * caller. */
+static struct fleet_req *fleet_req_new(int type, const char *nsp,
+                                       const char *channel)
 {
     struct fleet_req *r;
     struct buf ch = BUF_INIT;
@@ -197,7 +217,9 @@ static struct fleet_req *fleet_req_new(int type, const char *nsp)
     r->type = type;
     r->expected = -1;
     if (fleet_new_id(r->id) != 0 || (r->nsp = strdup(nsp)) == NULL ||
-        buf_printf(&ch, "%s-request#%s#", fleet_key, nsp) != 0 ||
+        (channel != NULL
+             ? buf_puts(&ch, channel)
+             : buf_printf(&ch, "%s-request#%s#", fleet_key, nsp)) != 0 ||
         (r->channel = buf_dup(ch.data, ch.len)) == NULL) {
         buf_free(&ch);
         fleet_req_free(r);
@@ -248,7 +270,8 @@ int fleet_fetch(const char *const *nsps, size_t nnsp, const char *const *rooms,
     if (g == NULL)
         return -1;
     for (i = 0; i < nnsp; i++) {
-        if ((r = fleet_req_new(ADAPTER_REQ_REMOTE_FETCH, nsps[i])) == NULL ||
+        if ((r = fleet_req_new(ADAPTER_REQ_REMOTE_FETCH, nsps[i], NULL)) ==
+                NULL ||
             fleetmsg_fetch(&r->msg, fleet_uid, r->id, rooms, nrooms) != 0 ||
             fleet_start(r, g, fleet_timeout_ms) != 0) {
             if (r != NULL)
@@ -275,7 +298,7 @@ int fleet_remote(int type, const char *nsp, const char *sid, const char *room,
 
     if (g == NULL)
         return -1;
-    if ((r = fleet_req_new(type, nsp)) == NULL ||
+    if ((r = fleet_req_new(type, nsp, NULL)) == NULL ||
         fleetmsg_remote(&r->msg, type, fleet_uid, r->id, sid, room, close) !=
             0 ||
         fleet_start(r, g, fleet_timeout_ms) != 0) {
@@ -298,7 +321,7 @@ int fleet_broadcast(const char *nsp, const char *const *rooms, size_t nrooms,
 
     if (g == NULL)
         return -1;
-    if ((r = fleet_req_new(ADAPTER_REQ_BROADCAST, nsp)) == NULL ||
+    if ((r = fleet_req_new(ADAPTER_REQ_BROADCAST, nsp, NULL)) == NULL ||
         fleetmsg_broadcast(&r->msg, fleet_uid, r->id, nsp, json, len, attach,
                            nattach, rooms, nrooms, except, nexcept,
                            timeout_ms) != 0 ||
@@ -309,6 +332,51 @@ int fleet_broadcast(const char *nsp, const char *const *rooms, size_t nrooms,
         return -1;
     }
     return 0;
+}
+
+int fleet_presence(const char *nsp, const char *channel, const char *user,
+                   int join, fleet_done done, void *arg)
+{
+    struct fleet_group *g;
+    struct fleet_req *r;
+
+    if (fleet_pres_channel == NULL || (g = fleet_group_new(done, arg)) == NULL)
+        return -1;
+    if ((r = fleet_req_new(FLEET_REQ_PRESENCE, nsp, fleet_pres_channel)) ==
+            NULL ||
+        fleetmsg_presence_ask(&r->msg, fleet_uid, r->id, nsp, channel, user,
+                              join) != 0 ||
+        fleet_start(r, g, fleet_timeout_ms) != 0) {
+        if (r != NULL)
+            fleet_req_free(r);
+        free(g);
+        return -1;
+    }
+    return 0;
+}
+
+void fleet_presence_answer(const char *request_id, long sockets)
+{
+    struct fleet_req *r;
+
+    if (!fleet_on)
+        return;
+    TAILQ_FOREACH(r, &fleet_pending, link)
+    if (r->type == FLEET_REQ_PRESENCE && strcmp(r->id, request_id) == 0)
+        break;
+    if (r == NULL) {
+        fleet_stats.unknown++;
+        return;
+    }
+    fleet_stats.answers++;
+    r->answered++;
+    /* One node with the user there settles it: no need to hear the rest. */
+    if (sockets > 0) {
+        r->g->count = sockets;
+        fleet_end(r, 0);
+    } else if (r->expected >= 0 && r->answered >= r->expected) {
+        fleet_end(r, 0);
+    }
 }
 
 /* Appends the items of JSON array text a[0..len) to the group's (past
@@ -387,5 +455,7 @@ void fleet_shutdown(void)
     while ((r = TAILQ_FIRST(&fleet_pending)) != NULL)
         fleet_end(r, 1);
     buf_free(&fleet_scratch);
+    free(fleet_pres_channel);
+    fleet_pres_channel = NULL;
     fleet_on = 0;
 }

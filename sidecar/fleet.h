@@ -71,6 +71,25 @@ int fleet_broadcast(const char *nsp, const char *const *rooms, size_t nrooms,
                     size_t len, struct frame *const *attach, unsigned nattach,
                     unsigned timeout_ms, fleet_done done, void *arg);
 
+/* The channel of presence questions and their answers, "<key>-presence#"
+ * (socketiod nodes only: PUBSUB NUMSUB counts them and no Node node);
+ * NULL before fleet_setup(). */
+const char *fleet_presence_channel(void);
+
+/* Asks every other socketiod node how many sockets user `user` has in
+ * channel `channel` of `nsp`, for a join (`join` 1) or a leave (0)
+ * (fleetmsg_presence_ask()). `done` runs with
+ * `count` the sockets of the first node that has some (the question ends
+ * there), 0 when every node said none (or none was asked: no other
+ * node); `incomplete` when a node did not answer in time. Returns 0 or
+ * -1 as fleet_fetch(). */
+int fleet_presence(const char *nsp, const char *channel, const char *user,
+                   int join, fleet_done done, void *arg);
+
+/* An answer to presence question `request_id`: the answering node has
+ * `sockets` of the user there (presence.c hands it on; untrusted). */
+void fleet_presence_answer(const char *request_id, long sockets);
+
 /* An answer from channel "<key>-response#<nsp>#[<uid>#]" (bus.c hands it
  * on; untrusted). */
 void fleet_response(const char *nsp, const char *data, size_t len);

@@ -338,3 +338,121 @@ int fleetmsg_response(const char *data, size_t len, const char *nsp,
         return fleetmsg_json(data, len, nsp, r, out, why);
     return fleetmsg_mpk(data, len, r, out, why);
 }
+
+int fleetmsg_presence_ask(struct buf *out, const char *uid, const char *req_id,
+                          const char *nsp, const char *channel,
+                          const char *user, int join)
+{
+    return buf_puts(out, "{\"uid\":") != 0 || fleetmsg_str(out, uid) != 0 ||
+                   buf_puts(out, ",\"requestId\":") != 0 ||
+                   fleetmsg_str(out, req_id) != 0 ||
+                   buf_puts(out, ",\"nsp\":") != 0 ||
+                   fleetmsg_str(out, nsp) != 0 ||
+                   buf_puts(out, ",\"channel\":") != 0 ||
+                   fleetmsg_str(out, channel) != 0 ||
+                   buf_puts(out, ",\"user\":") != 0 ||
+                   fleetmsg_str(out, user) != 0 ||
+                   buf_printf(out, ",\"join\":%s}", join ? "true" : "false") !=
+                       0
+               ? -1
+               : 0;
+}
+
+int fleetmsg_presence_answer(struct buf *out, const char *uid,
+                             const char *req_id, unsigned sockets)
+{
+    return buf_puts(out, "{\"uid\":") != 0 || fleetmsg_str(out, uid) != 0 ||
+                   buf_puts(out, ",\"requestId\":") != 0 ||
+                   fleetmsg_str(out, req_id) != 0 ||
+                   buf_printf(out, ",\"sockets\":%u}", sockets) != 0
+               ? -1
+               : 0;
+}
+
+/* A request id or uid of a presence message into out[FLEETMSG_MAX_ID +
+ * 1]: 1 to FLEETMSG_MAX_ID printable ASCII bytes, as fleetmsg_id().
+ * Returns 0 or -1. */
+static int fleetmsg_pres_id(const cJSON *v, char *out)
+{
+    struct fleetmsg_resp r;
+
+    if (!cJSON_IsString(v) ||
+        fleetmsg_id(&r, v->valuestring, strlen(v->valuestring)) != 0)
+        return -1;
+    strcpy(out, r.request_id);
+    return 0;
+}
+
+/* A name of a presence question: a string of 1 to `max` bytes that
+ * sio_name_valid() takes. */
+static const char *fleetmsg_pres_name(const cJSON *v, size_t max)
+{
+    size_t n;
+
+    if (!cJSON_IsString(v))
+        return NULL;
+    n = strlen(v->valuestring);
+    return n > 0 && n <= max && sio_name_valid(v->valuestring, n)
+               ? v->valuestring
+               : NULL;
+}
+
+int fleetmsg_presence_decode(const char *data, size_t len,
+                             struct fleetmsg_presence *m, struct buf *scratch,
+                             const char **why)
+{
+    const cJSON *id, *uid, *nsp, *ch, *user, *sockets, *join;
+    const char *n = NULL, *c = NULL, *u = NULL, *w;
+    cJSON *root;
+    int rc = -1;
+
+    memset(m, 0, sizeof *m);
+    buf_reset(scratch);
+    if (!jsonv_valid(data, len) || memmem(data, len, "\\u0000", 6) != NULL ||
+        (root = cJSON_ParseWithLength(data, len)) == NULL) {
+        *why = "not JSON, or a NUL (\\u0000) in it";
+        return -1;
+    }
+    id = cJSON_GetObjectItemCaseSensitive(root, "requestId");
+    uid = cJSON_GetObjectItemCaseSensitive(root, "uid");
+    nsp = cJSON_GetObjectItemCaseSensitive(root, "nsp");
+    ch = cJSON_GetObjectItemCaseSensitive(root, "channel");
+    user = cJSON_GetObjectItemCaseSensitive(root, "user");
+    sockets = cJSON_GetObjectItemCaseSensitive(root, "sockets");
+    join = cJSON_GetObjectItemCaseSensitive(root, "join");
+    *why = "a bad requestId or uid";
+    if (!cJSON_IsObject(root) || fleetmsg_pres_id(id, m->request_id) != 0 ||
+        fleetmsg_pres_id(uid, m->uid) != 0)
+        goto done;
+    if (ch != NULL) {
+        m->question = 1;
+        *why = "a bad namespace, channel or user";
+        if ((n = fleetmsg_pres_name(nsp, FLEETMSG_MAX_NAME)) == NULL ||
+            n[0] != '/' ||
+            (c = fleetmsg_pres_name(ch, FLEETMSG_MAX_NAME)) == NULL ||
+            !cJSON_IsString(user) ||
+            !users_valid(user->valuestring, strlen(user->valuestring), &w) ||
+            !cJSON_IsBool(join))
+            goto done;
+        m->join = cJSON_IsTrue(join);
+        u = user->valuestring;
+        *why = "out of memory";
+        if (buf_append(scratch, n, strlen(n) + 1) != 0 ||
+            buf_append(scratch, c, strlen(c) + 1) != 0 ||
+            buf_append(scratch, u, strlen(u) + 1) != 0)
+            goto done;
+        m->nsp = scratch->data;
+        m->channel = m->nsp + strlen(m->nsp) + 1;
+        m->user = m->channel + strlen(m->channel) + 1;
+    } else {
+        *why = "a bad sockets count";
+        if (!cJSON_IsNumber(sockets) || !(sockets->valuedouble >= 0) ||
+            sockets->valuedouble > 1e9)
+            goto done;
+        m->sockets = (long)sockets->valuedouble;
+    }
+    rc = 0;
+done:
+    cJSON_Delete(root);
+    return rc;
+}

@@ -62,4 +62,43 @@ int fleetmsg_response(const char *data, size_t len, const char *nsp,
                       struct fleetmsg_resp *r, struct buf *out,
                       const char **why);
 
+/* Presence questions (presence.c) and their answers, JSON on
+ * "<key>-presence#", which only socketiod nodes read:
+ *   {"uid","requestId","nsp","channel","user","join":bool}
+ *                                  how many sockets has the user in the
+ *                                  channel? (asked for a join or a leave)
+ *   {"uid","requestId","sockets":N}  the answering node's
+ * Names longer than this are refused. */
+#define FLEETMSG_MAX_NAME 1024
+
+/* Appends the question about user `user` in channel `channel` of `nsp`,
+ * for a join (1) or a leave (0), with no NUL after it. Returns 0 or -1
+ * (out of memory). */
+int fleetmsg_presence_ask(struct buf *out, const char *uid, const char *req_id,
+                          const char *nsp, const char *channel,
+                          const char *user, int join);
+
+/* Appends the answer `sockets` to question `req_id` (no NUL). Returns 0
+ * or -1. */
+int fleetmsg_presence_answer(struct buf *out, const char *uid,
+                             const char *req_id, unsigned sockets);
+
+struct fleetmsg_presence {
+    char request_id[FLEETMSG_MAX_ID + 1];
+    char uid[FLEETMSG_MAX_ID + 1]; /* the sender's */
+    int question; /* 1: nsp, channel, user, join set; 0: sockets */
+    int join;     /* asked for a join (1) or a leave (0) */
+    const char *nsp, *channel, *user; /* in the scratch buffer */
+    long sockets;                     /* 0 to 1e9 */
+};
+
+/* Decodes a question or an answer (untrusted): ids of 1 to
+ * FLEETMSG_MAX_ID printable ASCII bytes, names sio_name_valid() and at most
+ * FLEETMSG_MAX_NAME bytes (the namespace starting with "/"), the user
+ * users_valid(); the names are copied to `scratch` (reset first).
+ * Returns 0, or -1 with *why. */
+int fleetmsg_presence_decode(const char *data, size_t len,
+                             struct fleetmsg_presence *m, struct buf *scratch,
+                             const char **why);
+
 #endif

@@ -36,6 +36,7 @@
 #include "msglog.h"
 #include "notify.h"
 #include "pfor.h"
+#include "presence.h"
 #include "recover.h"
 #include "recstore.h"
 #include "req.h"
@@ -735,6 +736,8 @@ int main(int argc, char **argv)
                   cause); /* never the URL: it may hold a password */
         fleet_setup(main_base, main_cfg.redis_key, bus_uid,
                     main_cfg.redis_requests_timeout_ms);
+        if (presence_setup(bus_uid) != 0)
+            fatal("--redis: out of memory");
         log_info("redis: node %s in the fleet of key %s", bus_uid,
                  main_cfg.redis_key);
     }
@@ -827,6 +830,7 @@ int main(int argc, char **argv)
     notify_shutdown();
     upstream_shutdown();
     journal_shutdown(); /* after the upstream's last owed disconnects */
+    presence_shutdown();
     fleet_shutdown();
     bus_shutdown();
     turn_run(); /* what the last turn closed */

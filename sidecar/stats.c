@@ -26,6 +26,7 @@
 #include "journal.h"
 #include "msglog.h"
 #include "pfor.h"
+#include "presence.h"
 #include "recover.h"
 #include "recstore.h"
 #include "redis.h"
@@ -408,6 +409,20 @@ static const struct stats_row stats_cluster_rows[] = {
      "Fleet calls answered locally at once (Redis down, too many pending)."},
     {"pending", NULL, G, &fleet_stats.pending, NULL, NULL,
      "Requests waiting for answers now."},
+    {"presence_asked", NULL, C, &presence_stats.asked, NULL, NULL,
+     "Presence events asked about: is the user in the channel elsewhere?"},
+    {"presence_suppressed", NULL, C, &presence_stats.suppressed, NULL, NULL,
+     "Presence events not sent: the user is in the channel on another node."},
+    {"presence_unanswered", NULL, C, &presence_stats.unanswered, NULL, NULL,
+     "Presence events sent without every node's answer (at-least-once)."},
+    {"presence_overflow", NULL, C, &presence_stats.overflow, NULL, NULL,
+     "Presence events decided by this node alone: 4096 already waiting."},
+    {"presence_answered", NULL, C, &presence_stats.answered, NULL, NULL,
+     "Presence questions of other nodes answered."},
+    {"presence_malformed", NULL, C, &presence_stats.malformed, NULL, NULL,
+     "Presence questions or answers dropped as not decodable."},
+    {"presence_pending", NULL, G, &presence_stats.pending, NULL, NULL,
+     "Presence events waiting for the fleet's answer now."},
 };
 #undef C
 #undef G

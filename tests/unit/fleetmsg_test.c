@@ -158,10 +158,75 @@ static void test_refused(void)
     buf_free(&out);
 }
 
+/* Presence questions and answers: what one node writes the other reads
+ * back; hostile names, ids and counts refused. */
+static void test_presence(void)
+{
+    struct fleetmsg_presence m;
+    struct buf b = BUF_INIT, sc = BUF_INIT;
+    const char *why;
+
+    CHECK(fleetmsg_presence_ask(&b, "Mo1pRo", "R1", "/", "chat:\"x\"", "ann",
+                                1) == 0);
+    CHECK(b.len == strlen("{\"uid\":\"Mo1pRo\",\"requestId\":\"R1\","
+                          "\"nsp\":\"/\",\"channel\":\"chat:\\\"x\\\"\","
+                          "\"user\":\"ann\",\"join\":true}"));
+    CHECK(fleetmsg_presence_decode(b.data, b.len, &m, &sc, &why) == 0);
+    CHECK(m.question && m.join && strcmp(m.uid, "Mo1pRo") == 0 &&
+          strcmp(m.request_id, "R1") == 0 && strcmp(m.nsp, "/") == 0 &&
+          strcmp(m.channel, "chat:\"x\"") == 0 && strcmp(m.user, "ann") == 0);
+    buf_reset(&b);
+    CHECK(fleetmsg_presence_ask(&b, "u", "R2", "/a", "c", "bob", 0) == 0);
+    CHECK(fleetmsg_presence_decode(b.data, b.len, &m, &sc, &why) == 0);
+    CHECK(m.question && !m.join && strcmp(m.nsp, "/a") == 0);
+    buf_reset(&b);
+    CHECK(fleetmsg_presence_answer(&b, "u", "R2", 3) == 0);
+    CHECK(fleetmsg_presence_decode(b.data, b.len, &m, &sc, &why) == 0);
+    CHECK(!m.question && m.sockets == 3 && strcmp(m.request_id, "R2") == 0);
+    /* refused: no uid, a bad id, a NUL, a negative or huge count, a
+     * namespace without "/", a control character in a channel, a user
+     * that is no user id, no join */
+    CHECK(fleetmsg_presence_decode(S("{\"requestId\":\"a\",\"sockets\":1}"), &m,
+                                   &sc, &why) != 0);
+    CHECK(fleetmsg_presence_decode(
+              S("{\"uid\":\"u\",\"requestId\":\"a b\",\"sockets\":1}"), &m, &sc,
+              &why) != 0);
+    CHECK(fleetmsg_presence_decode(
+              S("{\"uid\":\"u\",\"requestId\":\"a\",\"sockets\":-1}"), &m, &sc,
+              &why) != 0);
+    CHECK(fleetmsg_presence_decode(
+              S("{\"uid\":\"u\",\"requestId\":\"a\",\"sockets\":1e10}"), &m,
+              &sc, &why) != 0);
+    CHECK(fleetmsg_presence_decode(
+              S("{\"uid\":\"u\",\"requestId\":\"a\",\"nsp\":\"x\","
+                "\"channel\":\"c\",\"user\":\"v\",\"join\":true}"),
+              &m, &sc, &why) != 0);
+    CHECK(fleetmsg_presence_decode(
+              S("{\"uid\":\"u\",\"requestId\":\"a\",\"nsp\":\"/\","
+                "\"channel\":\"c\\u0001\",\"user\":\"v\",\"join\":true}"),
+              &m, &sc, &why) != 0);
+    CHECK(fleetmsg_presence_decode(
+              S("{\"uid\":\"u\",\"requestId\":\"a\",\"nsp\":\"/\","
+                "\"channel\":\"c\",\"user\":\"v\\u0000w\",\"join\":true}"),
+              &m, &sc, &why) != 0);
+    CHECK(fleetmsg_presence_decode(
+              S("{\"uid\":\"u\",\"requestId\":\"a\",\"nsp\":\"/\","
+                "\"channel\":\"c\",\"user\":\"\",\"join\":true}"),
+              &m, &sc, &why) != 0);
+    CHECK(fleetmsg_presence_decode(
+              S("{\"uid\":\"u\",\"requestId\":\"a\",\"nsp\":\"/\","
+                "\"channel\":\"c\",\"user\":\"v\"}"),
+              &m, &sc, &why) != 0);
+    CHECK(fleetmsg_presence_decode(S("[1]"), &m, &sc, &why) != 0);
+    buf_free(&b);
+    buf_free(&sc);
+}
+
 int main(void)
 {
     test_requests();
     test_answers();
     test_refused();
+    test_presence();
     return T_DONE();
 }
