@@ -1,0 +1,167 @@
+# Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
+"""Presence events decided across the fleet (docs/presence.md, "Across the
+fleet"): two socketiod nodes on one redis-server, --presence chat:. A user
+with a tab on each node makes one presence:join, seen by the channel's
+members on either node; closing one tab sends no presence:leave, closing
+the last one sends one. A node that stops answering (SIGSTOP) makes the
+other send its events after --redis-requests-timeout (at-least-once); a
+killed node (SIGKILL) leaves the fleet, and the events come at once.
+
+Clients: socket.io-client 4.x (tests/e2e/node) and python-socketio; the
+application is test_presence.py's upstream, which names auth.user."""
+import os
+import signal
+
+from e2e_lib import wait_until
+from test_presence import start, upstream  # noqa: F401 (fixture)
+from test_redis import joined, redis  # noqa: F401 (fixture)
+
+CH = "chat:x"
+
+
+def cluster(rpc):
+    return rpc.call("stats")["cluster"]
+
+
+def fleet(daemon, upstream, redis, *args):  # noqa: F811
+    nodes = []
+    for name in ("a", "b"):
+        d = start(daemon, upstream, "--redis", redis.url, "--presence",
+                  "chat:", *args, name=name)
+        nodes.append((d, joined(d)))
+    return nodes
+
+
+def kinds(h, kind):
+    return [a[0] for a in h.events("presence:" + kind)]
+
+
+def barrier(rpc, watchers, n=[0]):
+    """An emit to the channel from `rpc`'s node, seen by every watcher:
+    whatever that node sent to the channel before is there too."""
+    n[0] += 1
+    rpc.call("emit", channel=CH, event="mark", args=[n[0]])
+    for w in watchers:
+        wait_until(lambda: [n[0]] in w.events("mark"),
+                   what="mark %d" % n[0])
+
+
+def test_one_join_and_one_leave_for_tabs_on_two_nodes(daemon, upstream,
+                                                      clients,
+                                                      redis):  # noqa: F811
+    (a, ra), (b, rb) = fleet(daemon, upstream, redis)
+    wa = clients("v4", a, auth={})
+    wb = clients("py", b, auth={})
+    wa.subscribe(CH)
+    wb.subscribe(CH)
+    ann_a = clients("v4", a, auth={"user": "ann"})
+    ann_b = clients("v4", b, auth={"user": "ann"})
+    join = {"channel": CH, "user": "ann", "sockets": 1}
+
+    ann_a.subscribe(CH)
+    for w in (wa, wb):
+        wait_until(lambda: kinds(w, "join") == [join], what="ann's join")
+    # her second tab, on the other node: asked, and no event
+    ann_b.subscribe(CH)
+    wait_until(lambda: cluster(rb)["presence_suppressed"] == 1,
+               what="b: ann is in the channel on a")
+    barrier(rb, (wa, wb))
+    barrier(ra, (wa, wb))
+    assert kinds(wa, "join") == [join] and kinds(wb, "join") == [join]
+    assert cluster(ra)["presence_answered"] >= 1
+
+    # closing her tab on a: she is still there on b
+    ann_a.disconnect()
+    wait_until(lambda: cluster(ra)["presence_suppressed"] == 1,
+               what="a: ann is still in the channel on b")
+    barrier(ra, (wa, wb))
+    barrier(rb, (wa, wb))
+    assert kinds(wa, "leave") == [] and kinds(wb, "leave") == []
+
+    # closing the last one: one leave, everywhere
+    ann_b.disconnect()
+    leave = {"channel": CH, "user": "ann", "sockets": 0}
+    for w in (wa, wb):
+        wait_until(lambda: kinds(w, "leave") == [leave], what="ann's leave")
+    barrier(rb, (wa, wb))
+    barrier(ra, (wa, wb))
+    assert kinds(wa, "leave") == [leave] and kinds(wb, "leave") == [leave]
+    assert kinds(wa, "join") == [join] and kinds(wb, "join") == [join]
+    for r in (ra, rb):
+        c = cluster(r)
+        assert c["presence_unanswered"] == 0 and c["presence_pending"] == 0
+        assert c["presence_malformed"] == 0
+
+
+def test_a_join_and_leave_in_one_turn_keep_their_order(daemon, upstream,
+                                                       clients,
+                                                       redis):  # noqa: F811
+    """Subscribe then unsubscribe at once: the leave waits behind the join's
+    question and leaves after it; both are sent (nobody else has her)."""
+    (a, ra), (b, rb) = fleet(daemon, upstream, redis)
+    wb = clients("py", b, auth={})
+    wb.subscribe(CH)
+    bob = clients("v4", a, auth={"user": "bob"})
+    for _ in range(3):
+        bob.subscribe(CH)
+        bob.unsubscribe(CH)
+    def seq():
+        return [a[0]["sockets"] for a in wb.events()
+                if a and isinstance(a[0], dict) and "sockets" in a[0]]
+    wait_until(lambda: len(seq()) == 6, what="six events")
+    assert seq() == [1, 0] * 3
+    assert kinds(wb, "join") == [{"channel": CH, "user": "bob",
+                                  "sockets": 1}] * 3
+
+
+def test_a_stopped_node_delays_but_does_not_lose_events(daemon, upstream,
+                                                        clients,
+                                                        redis):  # noqa: F811
+    """b stopped (SIGSTOP): still subscribed, answers nothing. a's
+    questions wait --redis-requests-timeout, then a sends its events anyway
+    (counted in presence_unanswered)."""
+    (a, ra), (b, rb) = fleet(daemon, upstream, redis,
+                             "--redis-requests-timeout", "700")
+    wa = clients("v4", a, auth={})
+    wa.subscribe(CH)
+    ann_b = clients("py", b, auth={"user": "ann"})
+    ann_b.subscribe(CH)
+    wait_until(lambda: len(kinds(wa, "join")) == 1, what="ann's join from b")
+    os.kill(b.proc.pid, signal.SIGSTOP)
+    try:
+        ann_a = clients("v4", a, auth={"user": "ann"})
+        ann_a.subscribe(CH)
+        wait_until(lambda: len(kinds(wa, "join")) == 2,
+                   what="ann's join from a, unanswered by b")
+        ann_a.disconnect()
+        wait_until(lambda: len(kinds(wa, "leave")) == 1,
+                   what="ann's leave from a, unanswered by b")
+        c = cluster(ra)
+        assert c["presence_unanswered"] == 2 and c["presence_pending"] == 0
+        assert c["incomplete"] >= 2
+    finally:
+        os.kill(b.proc.pid, signal.SIGCONT)
+
+
+def test_a_killed_node_leaves_the_decision_to_the_others(daemon, upstream,
+                                                         clients,
+                                                         redis):  # noqa: F811
+    (a, ra), (b, rb) = fleet(daemon, upstream, redis)
+    wa = clients("v4", a, auth={})
+    wa.subscribe(CH)
+    ann_a = clients("v4", a, auth={"user": "ann"})
+    ann_b = clients("py", b, auth={"user": "ann"})
+    ann_b.subscribe(CH)
+    wait_until(lambda: len(kinds(wa, "join")) == 1, what="ann's join from b")
+    ann_a.subscribe(CH)
+    wait_until(lambda: cluster(ra)["presence_suppressed"] == 1,
+               what="a: ann is in the channel on b")
+    b.kill()
+    b.proc = None  # killed on purpose: not a crash at teardown
+    # b's tab died with b, without a word; her tab on a is the last
+    ann_a.disconnect()
+    wait_until(lambda: len(kinds(wa, "leave")) == 1, what="ann's leave")
+    ann_a2 = clients("v4", a, auth={"user": "ann"})
+    ann_a2.subscribe(CH)
+    wait_until(lambda: len(kinds(wa, "join")) == 2, what="ann back on a")
+    assert cluster(ra)["presence_pending"] == 0
