@@ -397,8 +397,9 @@ static void main_rpc_access(void)
 
 /* SIGTERM's drain: at least a moment for close frames and final polls to
  * be written, then until the application has answered every event still
- * owed to it (the disconnects of the sessions just closed among them), for
- * at most --upstream-drain ms. */
+ * owed to it (the disconnects of the sessions just closed among them) and
+ * the fleet every presence question (the leaves of the users whose last
+ * socket was here), for at most --upstream-drain ms. */
 #define MAIN_DRAIN_MIN_MS 200
 #define MAIN_DRAIN_TICK_MS 50
 
@@ -485,12 +486,18 @@ static void main_drain_tick(evutil_socket_t fd, short what, void *arg)
     ms = (unsigned long)d.tv_sec * 1000 + (unsigned long)d.tv_usec / 1000;
     if (ms < MAIN_DRAIN_MIN_MS)
         return;
-    if (owed == 0) {
+    if (owed == 0 && presence_stats.pending == 0) {
         event_base_loopbreak(main_base);
     } else if (ms >= MAIN_DRAIN_MIN_MS + main_cfg.upstream_drain_ms) {
-        log_warn("shutdown: %llu upstream events still unanswered after "
-                 "%u ms (--upstream-drain): dropped",
-                 (unsigned long long)owed, main_cfg.upstream_drain_ms);
+        if (owed > 0)
+            log_warn("shutdown: %llu upstream events still unanswered after "
+                     "%u ms (--upstream-drain): dropped",
+                     (unsigned long long)owed, main_cfg.upstream_drain_ms);
+        if (presence_stats.pending > 0)
+            log_warn("shutdown: %llu presence events still waiting for the "
+                     "fleet after %u ms (--upstream-drain): dropped",
+                     (unsigned long long)presence_stats.pending,
+                     main_cfg.upstream_drain_ms);
         event_base_loopbreak(main_base);
     }
 }

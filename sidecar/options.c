@@ -226,7 +226,8 @@ const struct options_entry options_table[] = {
      "connect and send, and the response, each"},
     {"upstream-drain", 0, OPTIONS_DURATION, "MS", 0, 86400000, NULL, "5000",
      NULL, 1, 0, AT(upstream_drain_ms), NULL, NULL, NULL,
-     "on SIGTERM, the longest wait for events still going to the app"},
+     "on SIGTERM, the longest wait for events still going to the app "
+     "(and presence questions to the fleet)"},
     {"upstream-retries", 0, OPTIONS_INT, "N", 0, 10, NULL, "4", NULL, 1, 0,
      AT(upstream_retries), NULL, NULL, NULL,
      "times an event answered 503 goes again, after 100, 200, 400... ms"},

@@ -165,3 +165,88 @@ def test_a_killed_node_leaves_the_decision_to_the_others(daemon, upstream,
     ann_a2.subscribe(CH)
     wait_until(lambda: len(kinds(wa, "join")) == 2, what="ann back on a")
     assert cluster(ra)["presence_pending"] == 0
+
+
+def test_a_node_that_stops_sends_its_users_leaves(daemon, upstream, clients,
+                                                  redis):  # noqa: F811
+    """SIGTERM on b (a restart): ann's only tab was there; the drain waits
+    for a's answer, and a's watcher gets her leave. Bob, with a tab on
+    each node, gets none."""
+    (a, ra), (b, rb) = fleet(daemon, upstream, redis)
+    wa = clients("v4", a, auth={})
+    wa.subscribe(CH)
+    ann_b = clients("py", b, auth={"user": "ann"})
+    ann_b.subscribe(CH)
+    bob_a = clients("v4", a, auth={"user": "bob"})
+    bob_b = clients("v4", b, auth={"user": "bob"})
+    bob_a.subscribe(CH)
+    wait_until(lambda: sorted(j["user"] for j in kinds(wa, "join")) ==
+               ["ann", "bob"], what="ann's and bob's joins")
+    bob_b.subscribe(CH)
+    wait_until(lambda: cluster(rb)["presence_suppressed"] == 1,
+               what="b: bob is in the channel on a")
+    assert b.stop() == []
+    wait_until(lambda: [x["user"] for x in kinds(wa, "leave")] == ["ann"],
+               what="ann's leave from the stopping node")
+    barrier(ra, (wa,))
+    assert [x["user"] for x in kinds(wa, "leave")] == ["ann"]
+
+
+def test_simultaneous_joins_on_two_nodes_make_one_or_two(daemon, upstream,
+                                                         clients,
+                                                         redis):  # noqa: F811
+    """The documented race: ann's tabs on a and b join (and later leave)
+    at the same moment, through both nodes' RPC at once. Each node answers
+    "not here" while its own question is open, so the watchers get one or
+    two joins, never none; then one or two leaves, never none."""
+    import threading
+
+    (a, ra), (b, rb) = fleet(daemon, upstream, redis)
+    wa = clients("v4", a, auth={})
+    wb = clients("py", b, auth={})
+    wa.subscribe(CH)
+    wb.subscribe(CH)
+    ann_a = clients("py", a, auth={"user": "ann"})
+    ann_b = clients("v4", b, auth={"user": "ann"})
+    ra2, rb2 = a.rpc(), b.rpc()
+
+    def both(method):
+        go = threading.Barrier(2)
+
+        def one(rpc, sid):
+            go.wait()
+            rpc.call(method, sid=sid, channel=CH)
+        ts = [threading.Thread(target=one, args=(r, h.sid))
+              for r, h in ((ra2, ann_a), (rb2, ann_b))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    def settled():
+        return all(cluster(r)["presence_pending"] == 0 for r in (ra, rb))
+
+    for rounds in range(1, 4):
+        both("join")
+        for w in (wa, wb):
+            wait_until(lambda: len(kinds(w, "join")) >= rounds,
+                       what="a join in round %d" % rounds)
+        wait_until(settled, what="no question open")
+        barrier(ra, (wa, wb))
+        barrier(rb, (wa, wb))
+        for w in (wa, wb):
+            assert 1 <= len(kinds(w, "join")) - len(kinds(w, "leave")) <= 2
+        joins = len(kinds(wa, "join"))
+        both("leave")
+        for w in (wa, wb):
+            wait_until(lambda: len(kinds(w, "leave")) >= rounds,
+                       what="a leave in round %d" % rounds)
+        wait_until(settled, what="no question open")
+        barrier(ra, (wa, wb))
+        barrier(rb, (wa, wb))
+        assert len(kinds(wa, "join")) == joins
+        assert p_users(ra) == {}
+
+
+def p_users(rpc):
+    return rpc.call("presence", channel=CH)["users"]
