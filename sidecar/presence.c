@@ -119,6 +119,23 @@ static void presence_done(void *arg, const char *json, size_t len, long count,
     presence_ask(next);
 }
 
+/* An event opposite to the last one queued behind `head` (a tab that
+ * subscribes and unsubscribes while the fleet is asked about an earlier
+ * one): the two cancel out, neither asked nor sent, so a flapping socket
+ * holds at most two events, however fast it goes. */
+static void presence_cancel(struct presence_item *head)
+{
+    struct presence_item *p = head;
+
+    while (p->next != head->last)
+        p = p->next;
+    free(head->last);
+    p->next = NULL;
+    head->last = p;
+    presence_stats.pending--;
+    presence_stats.coalesced += 2;
+}
+
 /* The hub's presence callback: every event is taken, to ask the fleet,
  * unless past PRESENCE_MAX_PENDING. */
 static int presence_hub_cb(void *arg, const char *nsp, const char *channel,
@@ -129,6 +146,11 @@ static int presence_hub_cb(void *arg, const char *nsp, const char *channel,
     struct presence_item *it, *head;
 
     (void)arg;
+    head = presence_find(nsp, channel, user);
+    if (head != NULL && head->last != head && head->last->join != join) {
+        presence_cancel(head);
+        return 1;
+    }
     if (presence_stats.pending >= PRESENCE_MAX_PENDING) {
         presence_stats.overflow++;
         return 0;
@@ -145,7 +167,7 @@ static int presence_hub_cb(void *arg, const char *nsp, const char *channel,
     it->next = NULL;
     it->last = it;
     presence_stats.pending++;
-    if ((head = presence_find(nsp, channel, user)) != NULL) {
+    if (head != NULL) {
         head->last->next = it;
         head->last = it;
         return 1;

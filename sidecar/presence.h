@@ -21,6 +21,8 @@ struct presence_stats {
                             not answer in time, or no question could go
                             (Redis unreachable, too many pending) */
     uint64_t overflow;   /* decided here alone: PRESENCE_MAX_PENDING */
+    uint64_t coalesced;  /* a join and a leave (or a leave and a join)
+                            that cancelled out while waiting, neither sent */
     uint64_t answered;   /* other nodes' questions answered */
     uint64_t malformed;  /* questions or answers dropped: not decodable */
     uint64_t pending;    /* now */

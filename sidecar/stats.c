@@ -417,6 +417,8 @@ static const struct stats_row stats_cluster_rows[] = {
      "Presence events sent without every node's answer (at-least-once)."},
     {"presence_overflow", NULL, C, &presence_stats.overflow, NULL, NULL,
      "Presence events decided by this node alone: 4096 already waiting."},
+    {"presence_coalesced", NULL, C, &presence_stats.coalesced, NULL, NULL,
+     "Presence events that cancelled out while waiting (a join and a leave)."},
     {"presence_answered", NULL, C, &presence_stats.answered, NULL, NULL,
      "Presence questions of other nodes answered."},
     {"presence_malformed", NULL, C, &presence_stats.malformed, NULL, NULL,
