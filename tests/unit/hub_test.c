@@ -535,6 +535,66 @@ static void test_users(void)
     users_shutdown();
 }
 
+static int pres_calls, pres_join, pres_take;
+static unsigned pres_sockets;
+static char pres_user[32];
+
+static int on_presence(void *arg, const char *nsp, const char *channel,
+                       const char *user, int join, unsigned sockets)
+{
+    (void)arg;
+    CHECK(strcmp(nsp, "/") == 0 && strcmp(channel, "p:x") == 0);
+    snprintf(pres_user, sizeof pres_user, "%s", user);
+    pres_calls++;
+    pres_join = join;
+    pres_sockets = sockets;
+    return pres_take;
+}
+
+/* The presence callback (the fleet's, presence.c): it gets a user's first
+ * and last socket only; an event it takes goes out when it says so
+ * (hub_presence_emit); one it leaves goes out as without it. */
+static void test_presence_callback(void)
+{
+    const char *err;
+    int k;
+
+    CHECK(users_set_presence("p:", &err) == 0);
+    for (k = 0; k < 3; k++)
+        open_client(k, 0);
+    CHECK(hub_set_user(cl[0].sid, "ann", &err) == 0);
+    CHECK(hub_set_user(cl[1].sid, "ann", &err) == 0);
+    hub_set_presence(on_presence, NULL);
+    pres_take = 1;
+    join(2, "p:x");
+    join(0, "p:x");
+    CHECK(pres_calls == 1 && pres_join == 1 && pres_sockets == 1 &&
+          strcmp(pres_user, "ann") == 0);
+    join(1, "p:x"); /* her second: not asked */
+    turns();
+    CHECK(pres_calls == 1 && count(2, "presence:join") == 0);
+    CHECK(hub_user_sockets("/", "p:x", "ann") == 2);
+    CHECK(hub_user_sockets("/", "p:x", "bob") == 0);
+    CHECK(hub_user_sockets("/", "p:y", "ann") == 0);
+    CHECK(hub_user_sockets("/nope", "p:x", "ann") == 0);
+    /* a user's room is no channel */
+    CHECK(hub_user_sockets("/", "socketiod:user:ann", "ann") == 0);
+    hub_presence_emit("/", "p:x", "ann", 1, 1);
+    turns();
+    CHECK(count(2, "{\"channel\":\"p:x\",\"user\":\"ann\",\"sockets\":1}") ==
+          1);
+    CHECK(hub_leave(cl[0].sid, "p:x", &err) == 0);
+    CHECK(pres_calls == 1);
+    pres_take = 0; /* left to the hub */
+    CHECK(hub_leave(cl[1].sid, "p:x", &err) == 0);
+    CHECK(pres_calls == 2 && pres_join == 0 && pres_sockets == 0);
+    turns();
+    CHECK(count(2, "presence:leave") == 1);
+    hub_set_presence(NULL, NULL);
+    close_all();
+    users_shutdown();
+}
+
 int main(void)
 {
     setup();
@@ -545,5 +605,6 @@ int main(void)
     test_audience();
     test_each_ack();
     test_users();
+    test_presence_callback();
     return T_DONE();
 }
