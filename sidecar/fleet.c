@@ -55,7 +55,9 @@ static const char *fleet_uid;
 static unsigned fleet_timeout_ms;
 static int fleet_on;
 static struct buf fleet_scratch;
-static char *fleet_pres_channel; /* "<key>-presence#" */
+static char *fleet_pres_channel;    /* "<key>-presence#" */
+static unsigned fleet_pres_pending; /* of fleet_stats.pending: presence.c
+                                       bounds them, not FLEET_MAX_PENDING */
 
 /* A presence question (presence.c): no adapter request type, as no Node
  * node reads its channel. */
@@ -123,6 +125,8 @@ static void fleet_end(struct fleet_req *r, int incomplete)
         evtimer_del(r->timer);
     TAILQ_REMOVE(&fleet_pending, r, link);
     fleet_stats.pending--;
+    if (r->type == FLEET_REQ_PRESENCE)
+        fleet_pres_pending--;
     if (incomplete) {
         g->incomplete = 1;
         fleet_stats.incomplete++;
@@ -208,7 +212,8 @@ static struct fleet_req *fleet_req_new(int type, const char *nsp,
     struct buf ch = BUF_INIT;
 
     if (!fleet_on || !redis_stats.connected ||
-        fleet_stats.pending >= FLEET_MAX_PENDING) {
+        (type != FLEET_REQ_PRESENCE &&
+         fleet_stats.pending - fleet_pres_pending >= FLEET_MAX_PENDING)) {
         fleet_stats.refused++;
         return NULL;
     }
@@ -246,6 +251,8 @@ static int fleet_start(struct fleet_req *r, struct fleet_group *g,
     g->left++;
     TAILQ_INSERT_TAIL(&fleet_pending, r, link);
     fleet_stats.pending++;
+    if (r->type == FLEET_REQ_PRESENCE)
+        fleet_pres_pending++;
     return 0;
 }
 

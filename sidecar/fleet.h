@@ -26,7 +26,9 @@ struct fleet_stats {
 
 extern struct fleet_stats fleet_stats;
 
-/* Requests pending at once; more are refused (answered locally). */
+/* Requests pending at once; more are refused (answered locally).
+ * Presence questions are bounded by presence.c instead, and do not count
+ * here, so a wave of joins does not starve the control RPC. */
 #define FLEET_MAX_PENDING 1024
 /* Bytes of answers gathered for one question (sessions of every node, or
  * remote acks); more are dropped and the answer is incomplete. */
@@ -81,8 +83,9 @@ const char *fleet_presence_channel(void);
  * (fleetmsg_presence_ask()). `done` runs with
  * `count` the sockets of the first node that has some (the question ends
  * there), 0 when every node said none (or none was asked: no other
- * node); `incomplete` when a node did not answer in time. Returns 0 or
- * -1 as fleet_fetch(). */
+ * node); `incomplete` when a node did not answer in time. Not bounded by
+ * FLEET_MAX_PENDING (the caller bounds them). Returns 0 or -1 as
+ * fleet_fetch(). */
 int fleet_presence(const char *nsp, const char *channel, const char *user,
                    int join, fleet_done done, void *arg);
 
