@@ -266,3 +266,37 @@ def test_simultaneous_joins_on_two_nodes_make_one_or_two(daemon, upstream,
 
 def p_users(rpc):
     return rpc.call("presence", channel=CH)["users"]
+
+
+def test_a_wave_of_users(daemon, upstream, clients, redis):  # noqa: F811
+    """30 users with a tab on each node, joined and left in waves through
+    the RPC (their questions overlapping): 30 joins when a's tabs join,
+    none when b's do; none when a's leave, 30 leaves when b's do."""
+    (a, ra), (b, rb) = fleet(daemon, upstream, redis)
+    wa = clients("v4", a, auth={})
+    wa.subscribe(CH)
+    users = ["u%02d" % i for i in range(30)]
+    tabs = {(n, u): clients("v4", d, auth={"user": u})
+            for n, d in (("a", a), ("b", b)) for u in users}
+
+    def wave(node, rpc, method):
+        for u in users:
+            rpc.call(method, sid=tabs[(node, u)].sid, channel=CH)
+        wait_until(lambda: all(cluster(r)["presence_pending"] == 0
+                               for r in (ra, rb)), what="answers")
+        barrier(ra, (wa,))
+        barrier(rb, (wa,))
+
+    def seen(kind):
+        return sorted(x["user"] for x in kinds(wa, kind))
+
+    wave("a", ra, "join")
+    assert seen("join") == users
+    wave("b", rb, "join")
+    assert seen("join") == users
+    assert cluster(rb)["presence_suppressed"] == 30
+    wave("a", ra, "leave")
+    assert seen("leave") == []
+    wave("b", rb, "leave")
+    assert seen("leave") == users and seen("join") == users
+    assert cluster(ra)["presence_unanswered"] == 0
