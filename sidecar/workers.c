@@ -197,6 +197,21 @@ static int *workers_slot(int w, int kind, int i)
     return kind == 'l' ? &wk->lfd[i] : kind == 'f' ? &wk->ffd[i] : &wk->sfd[i];
 }
 
+/* SO_REUSEPORT would let a second daemon of the same user bind a port
+ * this one uses, and take a share of its connections: the port is first
+ * bound alone, as a single process binds it, so that a port in use is
+ * refused. `addr` becomes the address bound (port 0 resolved). */
+static int workers_claim(char *addr, size_t cap, const char **cause)
+{
+    int fd = listener_bind(addr, 0, cause);
+
+    if (fd < 0)
+        return -1;
+    listener_fd_name(fd, addr, cap);
+    close(fd);
+    return 0;
+}
+
 /* One listening socket per worker for `addr`: per worker when it has %i;
  * else TCP sockets bound to one address with SO_REUSEPORT (port 0 resolved
  * by the first), or one Unix socket all workers share. */
@@ -217,6 +232,9 @@ static void workers_bind(const char *opt, const char *addr, int i, int kind)
         if (workers_expand(per || w == 1 ? addr : bound, w, one, sizeof one) !=
             0)
             fatal("--%s %s: too long", opt, addr);
+        if (!unix_sock && (per || w == 1) &&
+            workers_claim(one, sizeof one, &cause) != 0)
+            fatal("--%s %s: %s", opt, one, cause);
         fd = listener_bind(one, !unix_sock, &cause);
         if (fd < 0)
             fatal("--%s %s: %s", opt, one, cause);
@@ -474,7 +492,7 @@ static void workers_read_ready(void)
         all = all && workers_all[w].ready;
     if (all && !workers_all_ready && !workers_stopping) {
         workers_all_ready = 1;
-        log_notice("%d workers ready", workers_n);
+        log_notice("%d worker%s ready", workers_n, workers_n > 1 ? "s" : "");
         snprintf(status, sizeof status, "READY=1\nSTATUS=%d workers",
                  workers_n);
         notify_send(status);

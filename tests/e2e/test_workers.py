@@ -389,3 +389,46 @@ def test_a_worker_that_cannot_start_fails_the_service(tmp_path, redis):  # noqa
     assert p.returncode == 1, p.stderr
     assert "failed while starting: stopping the others" in p.stderr
     assert not os.path.exists(tmp_path / "c.sock")
+
+
+def test_a_port_in_use_is_refused(daemon, redis, tmp_path):  # noqa: F811
+    """SO_REUSEPORT would let a second daemon of the same user share the
+    port (and take a share of its connections): refused as without
+    --workers."""
+    d = start_workers(daemon, redis, 2)
+    p = subprocess.run(
+        daemon_command() + ["--listen", "%s:%d" % d.addr,
+                            "--rpc", str(tmp_path / "second.sock"),
+                            "--workers", "2", "--redis", redis.url],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert "Address already in use" in p.stderr, p.stderr
+    assert not os.path.exists(tmp_path / "second.sock")
+    d.assert_alive()
+
+
+def test_one_worker_without_redis_is_restarted(daemon, clients):
+    """--workers 1: one worker under a supervisor that restarts it; no
+    Redis needed. Its lines name it, in JSON too."""
+    d = daemon("--workers", "1", "--log-format", "json", "-v")
+    wait_until(lambda: "1 worker ready" in d.stderr(), timeout=30,
+               what="the worker ready")
+    v4, py = clients("v4", d), clients("py", d)
+    assert tag_of(v4.sid) == "w1" and tag_of(py.sid) == "w1"
+    old = worker_pids(d)["w1"]
+    os.kill(old, signal.SIGKILL)
+    wait_until(lambda: worker_pids(d).get("w1", old) != old, timeout=30,
+               what="w1 started again")
+    v4.wait_connect(2, timeout=30)
+    wait_until(lambda: py.connects >= 2, timeout=30,
+               what="python client reconnected")
+    assert tag_of(v4.sid) == "w1"
+    r = d.rpc().call("emit", event="back", args=[1])
+    assert r["recipients"] == 2
+    v4.wait_event("back")
+    py.wait_event("back")
+    lines = [json.loads(x) for x in d.stderr().splitlines()
+             if x.startswith("{")]
+    assert any(x.get("worker") == "w1" for x in lines)
+    # the supervisor's own lines name no worker
+    assert any("worker" not in x and "w1" in x["msg"] for x in lines)
