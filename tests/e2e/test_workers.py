@@ -21,6 +21,7 @@ import time
 import pytest
 
 from e2e_lib import daemon_command, wait_until
+from test_observe import notify_socket, recv_until
 from test_redis import joined, redis  # noqa: F401 (fixture)
 
 KINDS = ("v4", "v2", "py")
@@ -432,3 +433,39 @@ def test_one_worker_without_redis_is_restarted(daemon, clients):
     assert any(x.get("worker") == "w1" for x in lines)
     # the supervisor's own lines name no worker
     assert any("worker" not in x and "w1" in x["msg"] for x in lines)
+
+
+def test_systemd_hears_the_supervisor_once(daemon, redis, tmp_path,  # noqa
+                                           monkeypatch):
+    """READY=1 once, when every worker is up, from the supervisor (the
+    workers never talk to systemd); the watchdog from the supervisor;
+    no second READY when a worker is restarted; STOPPING=1 on SIGTERM."""
+    s, path = notify_socket(tmp_path)
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    monkeypatch.setenv("WATCHDOG_USEC", "400000")
+    d = start_workers(daemon, redis, 2)
+    got = recv_until(s, "READY=1", [])
+    assert [m for m in got if "READY=1" in m] == ["READY=1\nSTATUS=2 workers"]
+    os.kill(worker_pids(d)["w2"], signal.SIGKILL)
+    wait_until(lambda: "worker w2 restarted and ready" in d.stderr(),
+               timeout=30, what="w2 back")
+    s.settimeout(0.05)
+    try:
+        while True:  # what came before
+            s.recv(4096)
+    except socket.timeout:
+        pass
+    t0, msgs = time.monotonic(), []
+    while time.monotonic() - t0 < 1.0:
+        s.settimeout(0.5)
+        try:
+            msgs.append(s.recv(4096).decode())
+        except socket.timeout:
+            pass
+    assert not any("READY=1" in m for m in msgs), msgs
+    # every 200 ms (half of WATCHDOG_USEC): about 5 in a second
+    assert 3 <= sum(m == "WATCHDOG=1" for m in msgs) <= 7, msgs
+    assert d.stop() == []
+    got = recv_until(s, "STOPPING=1", [])
+    assert not any("READY=1" in m for m in got), got
+    s.close()
