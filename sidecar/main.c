@@ -616,6 +616,32 @@ static void main_reload(evutil_socket_t sig, short what, void *arg)
     log_warn("SIGHUP: settings read again");
 }
 
+/* %i is a worker's number: without --workers there is none, and an
+ * address with it would bind a name with "%i" in it, or not parse. */
+static void main_no_per_worker(void)
+{
+    int i;
+
+    for (i = 0; i < main_cfg.nlisten; i++)
+        if (workers_per_worker(main_cfg.listen[i]))
+            fatal("--listen %s: %%i is the worker's number, for --workers",
+                  main_cfg.listen[i]);
+    for (i = 0; i < main_cfg.nfcgi; i++)
+        if (workers_per_worker(main_cfg.fcgi[i]))
+            fatal("--fcgi %s: %%i is the worker's number, for --workers",
+                  main_cfg.fcgi[i]);
+    for (i = 0; i < main_cfg.nscgi; i++)
+        if (workers_per_worker(main_cfg.scgi[i]))
+            fatal("--scgi %s: %%i is the worker's number, for --workers",
+                  main_cfg.scgi[i]);
+    if (workers_per_worker(main_cfg.admin))
+        fatal("--admin %s: %%i is the worker's number, for --workers",
+              main_cfg.admin);
+    if (workers_per_worker(main_cfg.state_file))
+        fatal("--state-file %s: %%i is the worker's number, for --workers",
+              main_cfg.state_file);
+}
+
 /* A single daemon's listeners: it binds them. Listeners first: a second
  * instance that cannot bind must leave the first one's control socket
  * alone. */
@@ -711,8 +737,10 @@ int main(int argc, char **argv)
             config_free(&main_cfg);
             return rc;
         }
-    } else if (route_set(main_cfg.route, &cause) != 0) {
-        fatal("--route %s: %s", main_cfg.route, cause);
+    } else {
+        main_no_per_worker();
+        if (route_set(main_cfg.route, &cause) != 0)
+            fatal("--route %s: %s", main_cfg.route, cause);
     }
     main_state_file = main_cfg.state_file;
     if (main_state_file != NULL) {

@@ -272,6 +272,9 @@ def test_route_alone_tags_every_id(daemon, clients):
       "redis://127.0.0.1:1"], "tag ab10 is longer than 3"),
     (["--workers", "17"], "from 0 to 16"),
     (["--route", "a.b"], "only letters"),
+    (["--listen", "127.0.0.1:81%i"], "%i is the worker's number, for "
+     "--workers"),
+    (["--state-file", "s.%i.db"], "%i is the worker's number"),
 ])
 def test_refused_settings(tmp_path, args, says):
     p = subprocess.run(daemon_command() + ["--listen", "127.0.0.1:0",
