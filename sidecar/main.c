@@ -38,6 +38,7 @@
 #include "pfor.h"
 #include "recover.h"
 #include "recstore.h"
+#include "redis.h"
 #include "req.h"
 #include "route.h"
 #include "rpc.h"
@@ -642,6 +643,37 @@ static void main_no_per_worker(void)
               main_cfg.state_file);
 }
 
+/* A worker is ready once it is in the fleet (both Redis connections up,
+ * its channels subscribed first on the one), so that the supervisor's
+ * READY=1 means every worker's clients get the fleet's broadcasts; a Redis
+ * that does not answer within --redis-timeout delays it no longer. */
+#define MAIN_READY_TICK_MS 20
+
+static void main_worker_ready(evutil_socket_t fd, short what, void *arg)
+{
+    static struct event *tick;
+    static unsigned waited;
+    struct timeval tv = {0, MAIN_READY_TICK_MS * 1000};
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    if (main_cfg.redis != NULL && !redis_stats.connected &&
+        waited < main_cfg.redis_timeout_ms) {
+        if (tick == NULL &&
+            (tick = evtimer_new(main_base, main_worker_ready, NULL)) == NULL)
+            fatal("out of memory");
+        waited += MAIN_READY_TICK_MS;
+        evtimer_add(tick, &tv);
+        return;
+    }
+    if (tick != NULL) {
+        event_free(tick);
+        tick = NULL;
+    }
+    workers_ready();
+}
+
 /* A single daemon's listeners: it binds them. Listeners first: a second
  * instance that cannot bind must leave the first one's control socket
  * alone. */
@@ -903,7 +935,7 @@ int main(int argc, char **argv)
         fatal("--message-log %s", cause);
     admin_set_ready(1, NULL);
     if (workers_self())
-        workers_ready();
+        main_worker_ready(-1, 0, NULL);
     else
         notify_ready(main_base, "listening");
 

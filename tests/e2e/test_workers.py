@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from e2e_lib import daemon_command, wait_until
+from e2e_lib import daemon_command, free_port, wait_until
 from test_observe import notify_socket, recv_until
 from test_redis import joined, redis  # noqa: F401 (fixture)
 
@@ -472,3 +472,16 @@ def test_systemd_hears_the_supervisor_once(daemon, redis, tmp_path,  # noqa
     got = recv_until(s, "STOPPING=1", [])
     assert not any("READY=1" in m for m in got), got
     s.close()
+
+
+def test_ready_waits_for_the_fleet_but_not_for_ever(daemon, tmp_path):
+    """A worker tells the supervisor it is ready once its Redis connections
+    are up; a Redis that does not answer delays READY by --redis-timeout at
+    most (the workers then serve their own clients and keep retrying)."""
+    dead = "redis://127.0.0.1:%d" % free_port()
+    t0 = time.monotonic()
+    d = daemon("--workers", "2", "--redis", dead, "--redis-timeout", "800")
+    wait_until(lambda: "2 workers ready" in d.stderr(), timeout=30,
+               what="ready without Redis")
+    assert time.monotonic() - t0 >= 0.7
+    assert d.rpc().call("stats")["redis"]["connected"] is False
