@@ -227,6 +227,7 @@ static const struct conn_handler main_conn_handler = {
     main_request,
     engine_ws_message,
     engine_conn_closed,
+    NULL,
 };
 
 static const struct engine_handler main_engine_handler = {
