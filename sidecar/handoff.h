@@ -24,7 +24,7 @@
 #define HANDOFF_MAX_CARRY (128 * 1024)
 
 struct handoff_stats {
-    uint64_t sid_requests; /* Engine.IO requests with a sid read here */
+    uint64_t sid_requests; /* Engine.IO requests with a sid answered here */
     uint64_t sent;         /* connections handed to another worker */
     uint64_t failed;       /* hand-offs that failed: answered here */
     uint64_t received;     /* connections adopted from another worker */

@@ -161,7 +161,7 @@ static const struct stats_row stats_rows[] = {
     {"socket_writes_spread", NULL, C, &conn_stats.spread, NULL, NULL,
      "Writes made across the send threads."},
     {"handoff_sid_requests", NULL, C, &handoff_stats.sid_requests, NULL, NULL,
-     "Engine.IO requests with a sid read here (--workers)."},
+     "Engine.IO requests with a sid answered here (--workers)."},
     {"handoffs_sent", NULL, C, &handoff_stats.sent, NULL, NULL,
      "Connections handed to the worker owning their sid."},
     {"handoffs_failed", NULL, C, &handoff_stats.failed, NULL, NULL,
