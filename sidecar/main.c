@@ -945,6 +945,7 @@ int main(int argc, char **argv)
     }
     event_base_dispatch(main_base);
 
+    handoff_stop();
     event_free(main_trim_ev);
     event_free(sigterm);
     event_free(sigint);
