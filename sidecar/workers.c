@@ -337,7 +337,7 @@ static int workers_spawn(int w)
     wk->ready = 0;
     wk->restart_ms = 0;
     wk->started_ms = workers_now_ms();
-    log_info("worker %s: started (pid %ld)", wk->tag, (long)pid);
+    log_notice("worker %s started (pid %ld)", wk->tag, (long)pid);
     return 0;
 }
 
