@@ -7,10 +7,14 @@ Clients here use WebSocket only: a WebSocket session lives on the one
 connection that reached a worker, so no hand-off is needed (polling across
 workers is test_handoff's)."""
 
+import json
 import os
 import re
 import signal
+import socket
+import sqlite3
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -126,10 +130,12 @@ def test_workers_share_the_port_and_the_fleet(daemon, redis, clients,  # noqa
     assert seen <= tags
     # broadcasts: to all, then to a channel with members on every worker
     broadcast_once(rpc, made, "news")
-    members = made[::2]
+    # members on every worker: the first client of each, and every third
+    members = [next(c for c in made if tag_of(c.sid) == t)
+               for t in sorted(tags)]
+    members += [c for c in made[::3] if c not in members]
     for c in members:
         assert c.subscribe("room") is not None
-    assert {tag_of(c.sid) for c in members} == tags or n == 3
     broadcast_once(rpc, made, "room-news", channel="room", members=members)
     # nobody was disconnected meanwhile
     for c in made:
@@ -273,4 +279,113 @@ def test_refused_settings(tmp_path, args, says):
                        text=True, timeout=20)
     assert p.returncode != 0
     assert says in p.stderr, p.stderr
+    assert not os.path.exists(tmp_path / "c.sock")
+
+
+def handshake_over_unix(path):
+    """A polling handshake over a Unix listener: the sid."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\n"
+              b"Host: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return json.loads(data[data.index(b"0{") + 1:])["sid"]
+
+
+def test_per_worker_and_shared_addresses(daemon, redis, tmp_path):  # noqa
+    sock_dir = str(tmp_path)
+    if len(sock_dir) > 90:  # sun_path holds 108 bytes
+        sock_dir = tempfile.mkdtemp(prefix="siodw-")
+    d = start_workers(daemon, redis, 2,
+                      "--listen", "unix:%s/own.%%i" % sock_dir,
+                      "--listen", "unix:%s/all" % sock_dir,
+                      "--recovery", "30",
+                      "--state-file", str(tmp_path / "state.%i.db"),
+                      "--message-log-format", "%(EVENT)s",
+                      "--message-log", str(tmp_path / "log.sqlite3"))
+    # %i: worker w's own address; its sessions carry its tag
+    for w in (1, 2):
+        for _ in range(3):
+            assert tag_of(handshake_over_unix(
+                "%s/own.%d" % (sock_dir, w))) == "w%d" % w
+    # without: one socket both accept on
+    for _ in range(4):
+        assert tag_of(handshake_over_unix(sock_dir + "/all")) in ("w1", "w2")
+    # one state file per worker
+    for w in (1, 2):
+        assert (tmp_path / ("state.%d.db" % w)).exists()
+    assert not (tmp_path / "state.%i.db").exists()
+    # the supervisor logged where each listens
+    err = d.stderr()
+    assert "listening on unix:%s/own.1 for worker 1" % sock_dir in err
+    assert "listening on unix:%s/own.2 for worker 2" % sock_dir in err
+    assert "listening on unix:%s/all for workers 1-2" % sock_dir in err
+
+
+def test_one_message_log_for_all_workers(daemon, redis, clients,  # noqa
+                                         tmp_path):
+    log = tmp_path / "log.sqlite3"
+    d = start_workers(daemon, redis, 2, "--message-log-format", "%(EVENT)s",
+                      "--message-log", str(log))
+    made = connect_all(clients, d, 3, {"w1", "w2"})
+    for c in made:
+        c.emit("hello", c.sid)
+
+    def logged():
+        try:
+            db = sqlite3.connect("file:%s?mode=ro" % log, uri=True,
+                                 timeout=5)
+            try:
+                return {r[0] for r in db.execute(
+                    "SELECT sid FROM messages WHERE event = 'hello' AND "
+                    "direction = 'in'")}
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return set()
+    # both workers' writers commit into the one file (WAL, busy timeout)
+    wait_until(lambda: logged() >= {c.sid for c in made}, timeout=20,
+               what="every client's event logged")
+    for _ in range(6):  # whichever worker answers
+        st = d.rpc().call("stats")
+        assert st["messages_log_errors"] == 0
+        assert st["messages_log_dropped"] == 0
+
+
+def test_crash_loop_backs_off(daemon, redis):  # noqa: F811
+    d = start_workers(daemon, redis, 2)
+    w2 = worker_pids(d)["w2"]
+    for _ in range(3):
+        pid = worker_pids(d)["w1"]
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda pid=pid: worker_pids(d)["w1"] != pid, timeout=30,
+                   what="w1 started again")
+    err = d.stderr()
+    # each death within 2 s of its start doubles the wait
+    assert "worker w1 died 2 times in a row right after starting: " \
+        "starting it again in 200 ms" in err
+    assert "worker w1 died 3 times in a row right after starting: " \
+        "starting it again in 400 ms" in err
+    wait_until(lambda: "worker w1 restarted and ready" in d.stderr(),
+               timeout=20, what="w1 ready")
+    assert worker_pids(d)["w2"] == w2
+    d.assert_alive()
+
+
+def test_a_worker_that_cannot_start_fails_the_service(tmp_path, redis):  # noqa
+    p = subprocess.run(
+        daemon_command() + ["--listen", "127.0.0.1:0",
+                            "--rpc", str(tmp_path / "c.sock"),
+                            "--workers", "2", "--redis", redis.url,
+                            "--admin", "unix:%s/no/such/dir/a.%%i" % tmp_path],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, p.stderr
+    assert "failed while starting: stopping the others" in p.stderr
     assert not os.path.exists(tmp_path / "c.sock")
