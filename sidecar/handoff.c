@@ -174,7 +174,9 @@ int handoff_receive(int inbox, int max,
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            /* Out of kernel memory: the record stays for the next wake. */
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOMEM ||
+                errno == ENOBUFS)
                 break;
             log_warn("handoff: recvmsg: %s", strerror(errno));
             return got ? got : -1;
