@@ -56,8 +56,10 @@ int handoff_send(int peer, int fd, const char *data, size_t len,
  * and the bytes to parse before reading from it); a record that is not valid
  * (see handoff_parse, a truncated record, no descriptor, more than one, not a
  * stream socket) has every descriptor it brought closed and is counted in
- * handoff_stats.bad. Returns the records read, or -1 when the sending side is
- * gone. */
+ * handoff_stats.bad. Returns the records read, or -1 when the sending side
+ * is gone or the inbox fails (not for EAGAIN or a lack of kernel memory).
+ * A worker at its descriptor limit gets a record without its descriptor
+ * (MSG_CTRUNC): counted as bad, that connection is lost. */
 int handoff_receive(int inbox, int max,
                     void (*adopt)(int fd, const char *data, size_t len));
 
