@@ -1,0 +1,338 @@
+"""Several workers behind nginx and Apache (issue 18, item 4).
+
+socketiod --workers N (with Redis, as every fleet of workers) serves
+FastCGI on one Unix socket per worker and HTTP on one port per worker
+(%i); the web server routes each request by the route tag at the end of
+its sid (`?sid=<random>.wK`): etc/nginx/socketiod-workers.conf with a
+`map $arg_sid`, etc/apache2/socketiod-workers.conf with
+mod_proxy_balancer's stickysession=sid and route=wK members. Both files
+run here as shipped, only ports and the socket directory replaced (and,
+for three workers, the lines of worker 2 copied for worker 3, as their
+comments tell). socket.io-client 4.x and 2.x and python-socketio connect
+through the web server over polling, WebSocket and polling upgraded to
+WebSocket; sessions land on every worker; every client stays connected
+and gets every RPC broadcast exactly once; the web server's log shows
+each request with a sid served by the worker its tag names, no request
+was answered 400, and every worker's own FastCGI counters moved. A sid
+whose tag names no worker is answered by some worker with Engine.IO's
+"Session ID unknown" at once."""
+
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bridge_lib import APACHE_MODULES, Apache, Nginx, templated
+from e2e_lib import wait_until
+from test_redis import redis  # noqa: F401 (fixture)
+
+BALANCER_MODULES = APACHE_MODULES + ("proxy_balancer", "lbmethod_byrequests",
+                                     "slotmem_shm")
+EVENTS = 20
+
+
+@pytest.fixture
+def servers():
+    made = []
+
+    def make(cls, workdir):
+        s = cls(workdir)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.stop()
+
+
+@pytest.fixture
+def rundir():
+    """The sockets' directory: Apache's children (www-data when the tests
+    run as root) must reach them, so a short world-traversable path."""
+    d = Path(tempfile.mkdtemp(prefix="siod-wr-"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def worker_port_base(n):
+    """B such that the ports B1..Bn ("127.0.0.1:B%i") are free."""
+    for _ in range(200):
+        base = random.randrange(2000, 6500)
+        if all(_free(base * 10 + i) for i in range(1, n + 1)):
+            return base
+    raise AssertionError("no free run of worker ports")
+
+
+def more_workers(text, n):
+    """The config extended from 2 to n workers the way its comment says:
+    each line naming worker 2 (w2, fcgi.2, :9102) copied with the number
+    changed."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        out.append(line)
+        if line.lstrip().startswith("#") or not re.search(
+                r"w2|fcgi\.2|:9102", line):
+            continue
+        for k in range(3, n + 1):
+            out.append(line.replace("w2", "w%d" % k)
+                       .replace("fcgi.2", "fcgi.%d" % k)
+                       .replace(":9102", ":910%d" % k))
+    return "".join(out)
+
+
+def tag_of(sid):
+    """The route tag of an id (after its last '.'), None without one."""
+    return sid.rsplit(".", 1)[1] if sid and "." in sid else None
+
+
+def metrics(path):
+    """{name: value} of a worker's /metrics on its admin Unix socket."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), head
+    out = {}
+    for line in body.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
+class Box:
+    """socketiod --workers n behind one web server, with its route log."""
+
+    def __init__(self, daemon, fleet_redis, servers, run, tmp_path, web_kind,
+                 n):
+        self.n, self.run, self.kind = n, run, web_kind
+        base = worker_port_base(n)
+        self.http_ports = {base * 10 + k: k for k in range(1, n + 1)}
+        self.d = daemon(
+            "--workers", str(n), "--redis", fleet_redis.url,
+            "--fcgi", "unix:%s/fcgi.%%i" % run,
+            "--listen", "127.0.0.1:%d%%i" % base,
+            "--admin", "unix:%s/admin.%%i" % run,
+            "--trusted-proxies", "127.0.0.1",
+            # polls come back (and pongs go) every 2 s
+            "--ping-interval", "2000", "--ping-timeout", "10000")
+        wait_until(lambda: all(self._up(k) for k in range(1, n + 1)),
+                   timeout=20, what="every worker's sockets")
+        self.route_log = tmp_path / ("%s-routes.log" % web_kind)
+        ports = {":910%d" % k: ":%d%d" % (base, k) for k in range(1, n + 1)}
+        if web_kind == "nginx":
+            text = more_workers(templated("nginx/socketiod-workers.conf",
+                                          {}), n)
+            web_port = _free_port()
+            subst = {"listen 80;": "listen 127.0.0.1:%d;" % web_port,
+                     "/run/socketiod/": "%s/" % run}
+            subst.update({k + ";": v + ";" for k, v in ports.items()})
+            site = _replace(text, subst)
+            # what the test reads: which upstream served which sid
+            site = ("log_format socketiod_routes "
+                    "'$arg_sid $upstream_addr $status $request_method';\n"
+                    "access_log %s socketiod_routes;\n" % self.route_log
+                    ) + site
+            self.web = servers(Nginx, tmp_path / "nginx").start(site,
+                                                                web_port)
+        else:
+            text = more_workers(templated("apache2/socketiod-workers.conf",
+                                          {}), n)
+            subst = {"/run/socketiod/": "%s/" % run}
+            subst.update({k + '"': v + '"' for k, v in ports.items()})
+            site = _replace(text, subst)
+            top = ('LogFormat "%%{BALANCER_SESSION_ROUTE}e '
+                   '%%{BALANCER_WORKER_ROUTE}e %%>s %%m %%q" '
+                   "socketiod_routes\n"
+                   "CustomLog %s socketiod_routes\n" % self.route_log)
+            self.web = servers(Apache, tmp_path / "apache").start(
+                site, _free_port(), modules=BALANCER_MODULES, top_text=top)
+        self.url = self.web.url
+
+    def _up(self, k):
+        if not os.path.exists("%s/fcgi.%d" % (self.run, k)):
+            return False
+        port = [p for p, w in self.http_ports.items() if w == k][0]
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return True
+        except OSError:
+            return False
+
+    def metrics(self, k):
+        return metrics("%s/admin.%d" % (self.run, k))
+
+    def routes(self):
+        """(tag of the request's sid or None, worker that served it,
+        status, method) per logged request."""
+        out = []
+        try:
+            text = self.route_log.read_text()
+        except FileNotFoundError:
+            return out
+        for line in text.splitlines():
+            f = line.split()
+            if self.kind == "nginx":
+                sid, addr, status, method = f[0], f[-3], f[-2], f[-1]
+                tag = tag_of(sid) if sid != "-" else None
+                addr = addr.split(",")[-1].strip()   # after a retry: the last
+                m = re.search(r"(?:fcgi\.|:)(\d+)$", addr)
+                worker = None if m is None else int(m.group(1)) \
+                    if "fcgi." in addr else self.http_ports.get(
+                        int(m.group(1)))
+            else:
+                session, member, status, method = f[:4]
+                sid = re.search(r"[?&]sid=([^&]*)", f[4] if len(f) > 4
+                                else "")
+                tag = tag_of(sid.group(1)) if sid else None
+                assert session == (tag or "-"), line
+                worker = int(member[1:]) if member != "-" else None
+            out.append((tag, worker, int(status), method))
+        return out
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _replace(text, subst):
+    for k, v in subst.items():
+        assert k in text, "the config does not contain %r" % k
+        text = text.replace(k, v)
+    return text
+
+
+def connected(h):
+    """(connects so far, connected now) of a handle."""
+    if h.kind == "py":
+        return h.connects, h.sio.connected and h.disconnects == 0
+    st = h.state()
+    return st["connects"], st["connected"] and st["sid"] == h.sid
+
+
+MODES = ("polling", "upgrade", "websocket")
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None,
+                    reason="no redis-server")
+@pytest.mark.parametrize("web_kind,workers", [
+    pytest.param("nginx", 2, marks=pytest.mark.skipif(
+        shutil.which("nginx") is None, reason="no nginx")),
+    pytest.param("apache", 2, marks=pytest.mark.skipif(
+        shutil.which("apache2") is None, reason="no apache2")),
+    pytest.param("nginx", 3, marks=pytest.mark.skipif(
+        shutil.which("nginx") is None, reason="no nginx")),
+    pytest.param("apache", 3, marks=pytest.mark.skipif(
+        shutil.which("apache2") is None, reason="no apache2")),
+])
+@pytest.mark.timeout(150)
+def test_routed_by_tag(redis, daemon, clients, servers, rundir,  # noqa: F811
+                       tmp_path, web_kind, workers):
+    box = Box(daemon, redis, servers, rundir, tmp_path, web_kind, workers)
+    handles = []
+    for kind in ("v4", "v2", "py"):
+        for mode in MODES:
+            h = clients(kind, box, mode=mode)
+            h.mode = mode
+            handles.append(h)
+    # New sessions go to any worker; more polling clients until every
+    # worker holds some (round robin makes that quick).
+    while {tag_of(h.sid) for h in handles} != \
+            {"w%d" % k for k in range(1, workers + 1)}:
+        assert len(handles) < 9 + 4 * workers, \
+            "sessions never reached every worker: %r" % (
+                sorted(tag_of(h.sid) for h in handles))
+        h = clients("py", box, mode="polling")
+        h.mode = "polling"
+        handles.append(h)
+    for h in handles:
+        assert h.subscribe("room") == [None, "room"], h.kind
+        assert h.transport() == ("polling" if h.mode == "polling"
+                                 else "websocket"), (h.kind, h.mode)
+
+    # Broadcasts from the control socket (any worker answers it; Redis
+    # carries them to the others) while polls and pongs go back and forth.
+    rpc = box.d.rpc()
+    for k in range(EVENTS):
+        rpc.call("emit", event="seq", args=[k], channel="room")
+        time.sleep(0.25)
+    rpc.call("emit", event="done", args=[], channel="room")
+    for h in handles:
+        h.wait_event("done", timeout=30)
+        assert h.events("seq") == [[k] for k in range(EVENTS)], \
+            (h.kind, h.mode, h.sid, h.events("seq"))
+        assert connected(h) == (1, True), (h.kind, h.mode, h.sid)
+    # The fleet lists each of them once.
+    listed = [s["sid"] for s in rpc.call("sessions")["sessions"]]
+    assert sorted(listed) == sorted(h.sid for h in handles)
+
+    # Every request with a sid went to the worker its tag names, none was
+    # answered 400 ("Session ID unknown": a request at the wrong worker),
+    # and polling traffic reached every worker by its tag.
+    routes = wait_until(lambda: [r for r in box.routes() if r[0]],
+                        what="logged requests with a sid")
+    assert all(r[2] != 400 for r in box.routes()), box.routes()
+    wrong = [r for r in routes if r[0] != "w%d" % r[1]]
+    assert not wrong, wrong
+    by_worker = {k: sum(1 for r in routes if r[1] == k)
+                 for k in range(1, workers + 1)}
+    assert all(by_worker.values()), by_worker
+    posts = [r for r in routes if r[3] == "POST"]
+    assert posts, routes
+    for k in range(1, workers + 1):
+        m = box.metrics(k)
+        assert m["socketiod_fcgi_requests_total"] > 0, (k, m)
+        assert m["socketiod_bad_requests_total"] == 0, (k, m)
+
+    # A sid whose tag names no worker (or a worker that never issued it)
+    # is answered at once by some worker, not held.
+    for sid in ("A" * 17 + ".w9", "B" * 17 + ".w1", "C" * 20):
+        for method, body in (("GET", None), ("POST", b"1:6")):
+            url = box.url + "/socket.io/?EIO=4&transport=polling&sid=" + sid
+            t0 = time.monotonic()
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(urllib.request.Request(
+                    url, data=body, method=method), timeout=15)
+            assert e.value.code == 400, (sid, method)
+            assert json.loads(e.value.read()) == \
+                {"code": 1, "message": "Session ID unknown"}, (sid, method)
+            assert time.monotonic() - t0 < 10
+    import websocket  # Debian's python3-websocket
+    ws_url = box.url.replace("http:", "ws:") + \
+        "/socket.io/?EIO=4&transport=websocket&sid=" + "D" * 17 + ".w9"
+    with pytest.raises(websocket.WebSocketBadStatusException) as e:
+        websocket.create_connection(ws_url, timeout=15)
+    assert e.value.status_code == 400
+    # The clients carried on meanwhile.
+    rpc.call("emit", event="after", args=[1], channel="room")
+    for h in handles:
+        assert h.wait_event("after", timeout=30) == [1]
