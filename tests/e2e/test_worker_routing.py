@@ -13,9 +13,11 @@ through the web server over polling, WebSocket and polling upgraded to
 WebSocket; sessions land on every worker; every client stays connected
 and gets every RPC broadcast exactly once; the web server's log shows
 each request with a sid served by the worker its tag names, no request
-was answered 400, and every worker's own FastCGI counters moved. A sid
+was answered 400, and each worker's own counters (its /metrics) count
+exactly the sessions, upgrades and polling sessions its tag names. A sid
 whose tag names no worker is answered by some worker with Engine.IO's
-"Session ID unknown" at once."""
+"Session ID unknown" at once. A worker killed under the web server is
+started again and its clients come back through the web server."""
 
 import json
 import os
@@ -33,6 +35,7 @@ import pytest
 
 from bridge_lib import APACHE_MODULES, Apache, Nginx, templated
 from e2e_lib import wait_until
+from test_bridge_servers import servers  # noqa: F401 (fixture)
 from test_redis import redis  # noqa: F401 (fixture)
 
 BALANCER_MODULES = APACHE_MODULES + ("proxy_balancer", "lbmethod_byrequests",
@@ -41,23 +44,10 @@ EVENTS = 20
 
 
 @pytest.fixture
-def servers():
-    made = []
-
-    def make(cls, workdir):
-        s = cls(workdir)
-        made.append(s)
-        return s
-
-    yield make
-    for s in made:
-        s.stop()
-
-
-@pytest.fixture
 def rundir():
     """The sockets' directory: Apache's children (www-data when the tests
-    run as root) must reach them, so a short world-traversable path."""
+    run as root) must reach them, so a short world-traversable path. (The
+    tests take it first, so that it goes last, after the daemon.)"""
     d = Path(tempfile.mkdtemp(prefix="siod-wr-"))
     os.chmod(d, 0o755)
     yield d
@@ -255,8 +245,8 @@ MODES = ("polling", "upgrade", "websocket")
         shutil.which("apache2") is None, reason="no apache2")),
 ])
 @pytest.mark.timeout(150)
-def test_routed_by_tag(redis, daemon, clients, servers, rundir,  # noqa: F811
-                       tmp_path, web_kind, workers):
+def test_routed_by_tag(rundir, redis, daemon, clients,  # noqa: F811
+                       servers, tmp_path, web_kind, workers):  # noqa: F811
     box = Box(daemon, redis, servers, rundir, tmp_path, web_kind, workers)
     handles = []
     for kind in ("v4", "v2", "py"):
@@ -347,3 +337,93 @@ def test_routed_by_tag(redis, daemon, clients, servers, rundir,  # noqa: F811
     rpc.call("emit", event="after", args=[1], channel="room")
     for h in handles:
         assert h.wait_event("after", timeout=30) == [1]
+
+
+def again(h):
+    """The new sid of a handle connected a second time, else None."""
+    if h.kind == "py":
+        return h.connects >= 2 and h.sio.connected and \
+            h.sio.get_sid(h.namespace)
+    st = h.state()
+    return st["connects"] >= 2 and st["connected"] and st["sid"]
+
+
+def worker_pid(box, k):
+    """The pid of worker k: the process holding its admin socket, which
+    the worker itself binds (the supervisor keeps only the public ones)."""
+    path = "%s/admin.%d" % (box.run, k)
+    inodes = set()
+    with open("/proc/net/unix") as f:
+        for line in f.read().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 8 and fields[7] == path:
+                inodes.add("socket:[%s]" % fields[6])
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+            if any(os.readlink("/proc/%s/fd/%s" % (pid, fd)) in inodes
+                   for fd in fds):
+                return int(pid)
+        except OSError:
+            continue
+    return None
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None,
+                    reason="no redis-server")
+@pytest.mark.parametrize("web_kind", [
+    pytest.param("nginx", marks=pytest.mark.skipif(
+        shutil.which("nginx") is None, reason="no nginx")),
+    pytest.param("apache", marks=pytest.mark.skipif(
+        shutil.which("apache2") is None, reason="no apache2")),
+])
+@pytest.mark.timeout(150)
+def test_worker_killed_behind_web_server(
+        rundir, redis, daemon, clients, servers,  # noqa: F811
+        tmp_path, web_kind):
+    """Worker 1 dies (SIGKILL) under the web server: the supervisor starts
+    it again behind the same sockets, its clients connect again through
+    the web server (to any worker), a request with one of its old sids is
+    answered "Session ID unknown", and worker 2's clients never notice."""
+    box = Box(daemon, redis, servers, rundir, tmp_path, web_kind, 2)
+    handles = []
+    kinds = ("v4", "v2", "py")
+    while not all(sum(1 for h in handles if tag_of(h.sid) == t) >= 2
+                  for t in ("w1", "w2")):
+        assert len(handles) < 16, sorted(tag_of(h.sid) for h in handles)
+        h = clients(kinds[len(handles) % 3], box,
+                    mode=MODES[len(handles) % 2])   # polling, upgrade
+        handles.append(h)
+    for h in handles:
+        assert h.subscribe("room") == [None, "room"]
+    old = {h: h.sid for h in handles}
+    victims = [h for h in handles if tag_of(h.sid) == "w1"]
+    pid = worker_pid(box, 1)
+    assert pid not in (None, box.d.proc.pid)
+    os.kill(pid, 9)
+    wait_until(lambda: worker_pid(box, 1) not in (None, pid), timeout=30,
+               what="worker 1 started again")
+    # Its clients come back with new sessions, wherever the handshake
+    # lands; worker 2's keep theirs.
+    for h in victims:
+        h.sid = wait_until(lambda: again(h), timeout=60, interval=0.5,
+                           what="%s back" % h.kind)
+        assert h.sid != old[h]
+    for h in handles:
+        if h not in victims:
+            assert connected(h) == (1, True), (h.kind, h.sid)
+    url = box.url + "/socket.io/?EIO=4&transport=polling&sid=" + \
+        old[victims[0]]
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(url, timeout=15)
+    assert e.value.code == 400
+    assert json.loads(e.value.read())["message"] == "Session ID unknown"
+    rpc = box.d.rpc()
+    wait_until(lambda: len(rpc.call("sessions")["sessions"]) == len(handles),
+               timeout=30, what="every client listed again")
+    rpc.call("emit", event="after", args=[2], channel="room")
+    for h in handles:
+        assert h.wait_event("after", timeout=30) == [2], (h.kind, h.sid)
+        assert len(h.events("after")) == 1
