@@ -74,17 +74,18 @@ def worker_port_base(n):
 
 def more_workers(text, n):
     """The config extended from 2 to n workers the way its comment says:
-    each line naming worker 2 (w2, fcgi.2, :9102) copied with the number
-    changed."""
+    each line naming worker 2 (w2, fcgi.2 or scgi.2, :9102) copied with
+    the number changed."""
     out = []
     for line in text.splitlines(keepends=True):
         out.append(line)
         if line.lstrip().startswith("#") or not re.search(
-                r"w2|fcgi\.2|:9102", line):
+                r"w2|[fs]cgi\.2|:9102", line):
             continue
         for k in range(3, n + 1):
             out.append(line.replace("w2", "w%d" % k)
                        .replace("fcgi.2", "fcgi.%d" % k)
+                       .replace("scgi.2", "scgi.%d" % k)
                        .replace(":9102", ":910%d" % k))
     return "".join(out)
 
@@ -118,16 +119,18 @@ def metrics(path):
 
 
 class Box:
-    """socketiod --workers n behind one web server, with its route log."""
+    """socketiod --workers n behind one web server, its fronts "fcgi" or
+    "scgi", with the server's route log."""
 
     def __init__(self, daemon, fleet_redis, servers, run, tmp_path, web_kind,
-                 n):
-        self.n, self.run, self.kind = n, run, web_kind
+                 front, n):
+        self.n, self.run, self.kind, self.front = n, run, web_kind, front
+        suffix = "" if front == "fcgi" else "-scgi"
         base = worker_port_base(n)
         self.http_ports = {base * 10 + k: k for k in range(1, n + 1)}
         self.d = daemon(
             "--workers", str(n), "--redis", fleet_redis.url,
-            "--fcgi", "unix:%s/fcgi.%%i" % run,
+            "--" + front, "unix:%s/%s.%%i" % (run, front),
             "--listen", "127.0.0.1:%d%%i" % base,
             "--admin", "unix:%s/admin.%%i" % run,
             "--trusted-proxies", "127.0.0.1",
@@ -138,8 +141,8 @@ class Box:
         self.route_log = tmp_path / ("%s-routes.log" % web_kind)
         ports = {":910%d" % k: ":%d%d" % (base, k) for k in range(1, n + 1)}
         if web_kind == "nginx":
-            text = more_workers(templated("nginx/socketiod-workers.conf",
-                                          {}), n)
+            text = more_workers(templated(
+                "nginx/socketiod-workers%s.conf" % suffix, {}), n)
             web_port = _free_port()
             subst = {"listen 80;": "listen 127.0.0.1:%d;" % web_port,
                      "/run/socketiod/": "%s/" % run}
@@ -153,8 +156,8 @@ class Box:
             self.web = servers(Nginx, tmp_path / "nginx").start(site,
                                                                 web_port)
         else:
-            text = more_workers(templated("apache2/socketiod-workers.conf",
-                                          {}), n)
+            text = more_workers(templated(
+                "apache2/socketiod-workers%s.conf" % suffix, {}), n)
             subst = {"/run/socketiod/": "%s/" % run}
             subst.update({k + '"': v + '"' for k, v in ports.items()})
             site = _replace(text, subst)
@@ -167,7 +170,7 @@ class Box:
         self.url = self.web.url
 
     def _up(self, k):
-        if not os.path.exists("%s/fcgi.%d" % (self.run, k)):
+        if not os.path.exists("%s/%s.%d" % (self.run, self.front, k)):
             return False
         port = [p for p, w in self.http_ports.items() if w == k][0]
         try:
@@ -193,9 +196,9 @@ class Box:
                 sid, addr, status, method = f[0], f[-3], f[-2], f[-1]
                 tag = tag_of(sid) if sid != "-" else None
                 addr = addr.split(",")[-1].strip()   # after a retry: the last
-                m = re.search(r"(?:fcgi\.|:)(\d+)$", addr)
+                m = re.search(r"(?:[fs]cgi\.|:)(\d+)$", addr)
                 worker = None if m is None else int(m.group(1)) \
-                    if "fcgi." in addr else self.http_ports.get(
+                    if "cgi." in addr else self.http_ports.get(
                         int(m.group(1)))
             else:
                 session, member, status, method = f[:4]
@@ -234,20 +237,22 @@ MODES = ("polling", "upgrade", "websocket")
 
 @pytest.mark.skipif(shutil.which("redis-server") is None,
                     reason="no redis-server")
-@pytest.mark.parametrize("web_kind,workers", [
-    pytest.param("nginx", 2, marks=pytest.mark.skipif(
+@pytest.mark.parametrize("web_kind,front,workers", [
+    pytest.param("nginx", "fcgi", 2, marks=pytest.mark.skipif(
         shutil.which("nginx") is None, reason="no nginx")),
-    pytest.param("apache", 2, marks=pytest.mark.skipif(
+    pytest.param("apache", "fcgi", 2, marks=pytest.mark.skipif(
         shutil.which("apache2") is None, reason="no apache2")),
-    pytest.param("nginx", 3, marks=pytest.mark.skipif(
+    pytest.param("nginx", "scgi", 3, marks=pytest.mark.skipif(
         shutil.which("nginx") is None, reason="no nginx")),
-    pytest.param("apache", 3, marks=pytest.mark.skipif(
+    pytest.param("apache", "scgi", 3, marks=pytest.mark.skipif(
         shutil.which("apache2") is None, reason="no apache2")),
 ])
 @pytest.mark.timeout(150)
 def test_routed_by_tag(rundir, redis, daemon, clients,  # noqa: F811
-                       servers, tmp_path, web_kind, workers):  # noqa: F811
-    box = Box(daemon, redis, servers, rundir, tmp_path, web_kind, workers)
+                       servers, tmp_path, web_kind, front,  # noqa: F811
+                       workers):
+    box = Box(daemon, redis, servers, rundir, tmp_path, web_kind, front,
+              workers)
     handles = []
     for kind in ("v4", "v2", "py"):
         for mode in MODES:
@@ -300,7 +305,7 @@ def test_routed_by_tag(rundir, redis, daemon, clients,  # noqa: F811
     assert posts, routes
     # Each worker's own counters: it made exactly the sessions whose ids
     # carry its tag, upgraded those of them that upgraded, and served
-    # FastCGI requests.
+    # FastCGI (SCGI) requests.
     for k in range(1, workers + 1):
         m = box.metrics(k)
         mine = [h for h in handles if tag_of(h.sid) == "w%d" % k]
@@ -311,7 +316,7 @@ def test_routed_by_tag(rundir, redis, daemon, clients,  # noqa: F811
             1 for h in mine if h.mode != "polling"), (k, m)
         assert m["socketiod_upgrades_total"] == sum(
             1 for h in mine if h.mode == "upgrade"), (k, m)
-        assert m["socketiod_fcgi_requests_total"] > 0, (k, m)
+        assert m["socketiod_%s_requests_total" % front] > 0, (k, m)
         assert m["socketiod_bad_requests_total"] == 0, (k, m)
 
     # A sid whose tag names no worker (or a worker that never issued it)
@@ -387,7 +392,7 @@ def test_worker_killed_behind_web_server(
     it again behind the same sockets, its clients connect again through
     the web server (to any worker), a request with one of its old sids is
     answered "Session ID unknown", and worker 2's clients never notice."""
-    box = Box(daemon, redis, servers, rundir, tmp_path, web_kind, 2)
+    box = Box(daemon, redis, servers, rundir, tmp_path, web_kind, "fcgi", 2)
     handles = []
     kinds = ("v4", "v2", "py")
     while not all(sum(1 for h in handles if tag_of(h.sid) == t) >= 2
