@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from bridge_lib import APACHE_MODULES, Apache, Nginx, templated
-from e2e_lib import wait_until
+from e2e_lib import free_port, wait_until
 from test_bridge_servers import servers  # noqa: F401 (fixture)
 from test_redis import redis  # noqa: F401 (fixture)
 
@@ -143,7 +143,7 @@ class Box:
         if web_kind == "nginx":
             text = more_workers(templated(
                 "nginx/socketiod-workers%s.conf" % suffix, {}), n)
-            web_port = _free_port()
+            web_port = free_port()
             subst = {"listen 80;": "listen 127.0.0.1:%d;" % web_port,
                      "/run/socketiod/": "%s/" % run}
             subst.update({k + ";": v + ";" for k, v in ports.items()})
@@ -166,7 +166,7 @@ class Box:
                    "socketiod_routes\n"
                    "CustomLog %s socketiod_routes\n" % self.route_log)
             self.web = servers(Apache, tmp_path / "apache").start(
-                site, _free_port(), modules=BALANCER_MODULES, top_text=top)
+                site, free_port(), modules=BALANCER_MODULES, top_text=top)
         self.url = self.web.url
 
     def _up(self, k):
@@ -196,10 +196,10 @@ class Box:
                 sid, addr, status, method = f[0], f[-3], f[-2], f[-1]
                 tag = tag_of(sid) if sid != "-" else None
                 addr = addr.split(",")[-1].strip()   # after a retry: the last
-                m = re.search(r"(?:[fs]cgi\.|:)(\d+)$", addr)
-                worker = None if m is None else int(m.group(1)) \
-                    if "cgi." in addr else self.http_ports.get(
-                        int(m.group(1)))
+                sock = re.search(r"[fs]cgi\.(\d+)$", addr)
+                port = re.search(r":(\d+)$", addr)
+                worker = int(sock.group(1)) if sock else \
+                    self.http_ports.get(int(port.group(1))) if port else None
             else:
                 session, member, status, method = f[:4]
                 sid = re.search(r"[?&]sid=([^&]*)", f[4] if len(f) > 4
@@ -209,12 +209,6 @@ class Box:
                 worker = int(member[1:]) if member != "-" else None
             out.append((tag, worker, int(status), method))
         return out
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _replace(text, subst):
