@@ -17,7 +17,8 @@ was answered 400, and each worker's own counters (its /metrics) count
 exactly the sessions, upgrades and polling sessions its tag names. A sid
 whose tag names no worker is answered by some worker with Engine.IO's
 "Session ID unknown" at once. A worker killed under the web server is
-started again and its clients come back through the web server."""
+started again and its clients come back through the web server. 300
+sessions polling at once are routed without a miss."""
 
 import json
 import os
@@ -426,3 +427,51 @@ def test_worker_killed_behind_web_server(
     for h in handles:
         assert h.wait_event("after", timeout=30) == [2], (h.kind, h.sid)
         assert len(h.events("after")) == 1
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None,
+                    reason="no redis-server")
+@pytest.mark.parametrize("web_kind", [
+    pytest.param("nginx", marks=pytest.mark.skipif(
+        shutil.which("nginx") is None, reason="no nginx")),
+    pytest.param("apache", marks=pytest.mark.skipif(
+        shutil.which("apache2") is None, reason="no apache2")),
+])
+@pytest.mark.timeout(150)
+def test_many_polling_sessions_routed(
+        rundir, redis, daemon, node, servers,  # noqa: F811
+        tmp_path, web_kind):
+    """300 socket.io-client sessions long-polling through the web server
+    at once, on two workers: their requests interleave on the web
+    server's connections to each worker; none reaches the wrong worker,
+    none is refused, and each session gets each broadcast once, in
+    order."""
+    count, events = 300, 20
+    box = Box(daemon, redis, servers, rundir, tmp_path, web_kind, "fcgi", 2)
+    n = node("v4")
+    ready = n.connect_many("p", count, box.url, concurrency=50,
+                           channel="room", opts={"transports": ["polling"],
+                                                 "forceNew": True})
+    assert ready["connected"] == count and ready["failed"] == 0, ready
+    rpc = box.d.rpc()
+    for k in range(1, events + 1):
+        rpc.call("emit", event="seq", args=[k], channel="room")
+
+    def counts():
+        req, mark = n.send("counts", prefix="p", event="seq")
+        return n.wait_for(lambda e: e["ev"] == "counts" and
+                          e.get("req") == req, since=mark)
+    wait_until(lambda: set(counts()["counts"].values()) == {events},
+               timeout=60, interval=0.5,
+               what="%d broadcasts at each of %d sessions" % (events, count))
+    last = counts()
+    assert len(last["counts"]) == count
+    assert set(last["disorder"].values()) == {0}
+    sessions = [box.metrics(k)["socketiod_sessions_polling"] for k in (1, 2)]
+    assert sum(sessions) == count and min(sessions) > 0, sessions
+    routes = [r for r in box.routes() if r[0]]
+    assert len(routes) > 2 * count, len(routes)
+    assert not [r for r in routes if r[0] != "w%d" % r[1]]
+    assert not [r for r in box.routes() if r[2] >= 400]
+    for k in (1, 2):
+        assert box.metrics(k)["socketiod_bad_requests_total"] == 0
