@@ -197,6 +197,21 @@ static int *workers_slot(int w, int kind, int i)
     return kind == 'l' ? &wk->lfd[i] : kind == 'f' ? &wk->ffd[i] : &wk->sfd[i];
 }
 
+/* SO_REUSEPORT would let a second daemon of the same user bind a port
+ * this one uses, and take a share of its connections: the port is first
+ * bound alone, as a single process binds it, so that a port in use is
+ * refused. `addr` becomes the address bound (port 0 resolved). */
+static int workers_claim(char *addr, size_t cap, const char **cause)
+{
+    int fd = listener_bind(addr, 0, cause);
+
+    if (fd < 0)
+        return -1;
+    listener_fd_name(fd, addr, cap);
+    close(fd);
+    return 0;
+}
+
 /* One listening socket per worker for `addr`: per worker when it has %i;
  * else TCP sockets bound to one address with SO_REUSEPORT (port 0 resolved
  * by the first), or one Unix socket all workers share. */
@@ -217,6 +232,9 @@ static void workers_bind(const char *opt, const char *addr, int i, int kind)
         if (workers_expand(per || w == 1 ? addr : bound, w, one, sizeof one) !=
             0)
             fatal("--%s %s: too long", opt, addr);
+        if (!unix_sock && (per || w == 1) &&
+            workers_claim(one, sizeof one, &cause) != 0)
+            fatal("--%s %s: %s", opt, one, cause);
         fd = listener_bind(one, !unix_sock, &cause);
         if (fd < 0)
             fatal("--%s %s: %s", opt, one, cause);
@@ -474,7 +492,7 @@ static void workers_read_ready(void)
         all = all && workers_all[w].ready;
     if (all && !workers_all_ready && !workers_stopping) {
         workers_all_ready = 1;
-        log_notice("%d workers ready", workers_n);
+        log_notice("%d worker%s ready", workers_n, workers_n > 1 ? "s" : "");
         snprintf(status, sizeof status, "READY=1\nSTATUS=%d workers",
                  workers_n);
         notify_send(status);
@@ -488,7 +506,7 @@ static int workers_watch(void)
     struct signalfd_siginfo si;
     struct pollfd pfd[2];
     unsigned dog = notify_watchdog_ms();
-    uint64_t now, next;
+    uint64_t now, next, dog_at = workers_now_ms() + dog;
     int w, timeout, status;
     pid_t pid;
 
@@ -509,17 +527,19 @@ static int workers_watch(void)
                 next = wk->restart_ms;
             }
         }
+        if (dog > 0 && dog_at <= now) {
+            notify_send("WATCHDOG=1");
+            dog_at = now + dog;
+        }
+        if (dog > 0 && (next == 0 || dog_at < next))
+            next = dog_at;
         timeout = next ? (int)(next - now) : -1;
-        if (dog > 0 && (timeout < 0 || (unsigned)timeout > dog))
-            timeout = (int)dog;
         pfd[0].fd = workers_signal_fd;
         pfd[0].events = POLLIN;
         pfd[1].fd = workers_ready_fd[0];
         pfd[1].events = POLLIN;
         if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
             fatal("poll: %s", strerror(errno));
-        if (dog > 0)
-            notify_send("WATCHDOG=1");
         if (pfd[1].revents & POLLIN)
             workers_read_ready();
         if (!(pfd[0].revents & POLLIN))
