@@ -168,7 +168,7 @@ static void workers_check(const struct config *cfg)
     for (i = 0; i < cfg->nfcgi; i++)
         if (!workers_per_worker(cfg->fcgi[i]))
             fatal("--fcgi %s with --workers: give one socket per worker "
-                  "with %%i (e.g. /run/socketiod/fcgi.%%i): FastCGI "
+                  "with %%i (e.g. unix:/run/socketiod/fcgi.%%i): FastCGI "
                   "multiplexes requests, a connection cannot be handed to "
                   "the worker that owns a session",
                   cfg->fcgi[i]);
