@@ -63,7 +63,8 @@ int fcgi_append(struct buf *out, int type, unsigned id, const void *data,
             out->len = start;
             return -1;
         }
-        p += piece;
+        if (piece > 0) /* NULL + 0 is undefined: the empty record */
+            p += piece;
         len -= piece;
     } while (len > 0);
     return 0;

@@ -1,10 +1,9 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* upstream: forwards client events to the application over HTTP, FastCGI
- * or SCGI: request building and signing, a connection pool, per-socket
- * order, a concurrency limit, timeouts, and applying the answers. */
+ * or SCGI (the requests are upreq.c's): a connection pool, per-socket
+ * order, a concurrency limit, timeouts, retries, and applying the answers. */
 #include "upstream.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -21,24 +20,22 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event_struct.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/crypto.h>
 
-#include "binjson.h"
 #include "buf.h"
 #include "fcgi.h"
 #include "idmap.h"
 #include "journal.h"
 #include "log.h"
-#include "scgi.h"
 #include "sio.h"
 #include "upans.h"
+#include "upreq.h"
 #include "upres.h"
 #include "users.h"
 
 /* Longest response taken from the application. */
 #define UPSTREAM_MAX_RESPONSE (8u << 20)
-#define UPSTREAM_FCGI_ID 1 /* one request per connection at a time */
+#define UPREQ_FCGI_ID 1 /* one request per connection at a time */
 
 struct upstream_stats upstream_stats;
 
@@ -66,17 +63,12 @@ struct upstream_sock;
 struct upstream_job {
     TAILQ_ENTRY(upstream_job) link;
     struct upstream_sock *us;
-    int type;   /* enum hub_fwd_type */
-    char *body; /* the JSON document up to `"context":` (added when sent) */
-    size_t len;
+    int type;              /* enum hub_fwd_type */
+    struct upreq_event ev; /* what the request carries, but the context */
     int64_t ack_id;
     char *channel;      /* SUBSCRIBE / UNSUBSCRIBE */
     int wait;           /* a SUBSCRIBE the hub waits for */
-    char *cookie;       /* the handshake's Cookie, passed on as a real one */
-    char *what;         /* for the log: "event chat", "connect", ... */
     char *nsp;          /* the socket's namespace, for actions naming none */
-    char *remote;       /* the client's REMOTE_ADDR, for FastCGI/SCGI */
-    char *host;         /* the handshake's Host, sent as the request's */
     unsigned tries;     /* sent again after a 503 this many times */
     int late;           /* a disconnect from the journal */
     struct event again; /* the wait before the next try; set once used */
@@ -127,7 +119,7 @@ TAILQ_HEAD(upstream_conns, upstream_conn);
 
 static struct event_base *upstream_base;
 static struct upstream_config upstream_cfg;
-static struct upstream_url upstream_u;
+static struct upreq_url upstream_u;
 static char *upstream_secret;
 static struct sockaddr_storage upstream_addr;
 static socklen_t upstream_addrlen;
@@ -145,110 +137,6 @@ static int upstream_on;
 
 static void upstream_start(struct upstream_job *job);
 static void upstream_conn_free(struct upstream_conn *c);
-
-/* ---- URL, signature ---- */
-
-int upstream_parse_url(const char *url, struct upstream_url *u,
-                       const char **cause)
-{
-    static const struct {
-        const char *scheme;
-        int proto, is_unix;
-    } schemes[] = {
-        {"http://", UPSTREAM_HTTP, 0}, {"http+unix:", UPSTREAM_HTTP, 1},
-        {"fcgi://", UPSTREAM_FCGI, 0}, {"fcgi+unix:", UPSTREAM_FCGI, 1},
-        {"scgi://", UPSTREAM_SCGI, 0}, {"scgi+unix:", UPSTREAM_SCGI, 1},
-    };
-    const char *p = NULL, *e, *colon;
-    size_t i, n;
-
-    memset(u, 0, sizeof *u);
-    for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
-        n = strlen(schemes[i].scheme);
-        if (strncmp(url, schemes[i].scheme, n) == 0) {
-            p = url + n;
-            u->proto = schemes[i].proto;
-            u->is_unix = schemes[i].is_unix;
-            break;
-        }
-    }
-    if (p == NULL) {
-        *cause = "the URL must start with http://, fcgi://, scgi:// or "
-                 "http+unix:, fcgi+unix:, scgi+unix:";
-        return -1;
-    }
-    if (u->is_unix) {
-        /* unix:/run/app.sock:/path (the path part is optional) */
-        e = strstr(p, ":/");
-        n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 0 || n >= sizeof u->sock || p[0] != '/') {
-            *cause = "a unix upstream names an absolute socket path";
-            return -1;
-        }
-        memcpy(u->sock, p, n);
-        p = e ? e + 1 : p + n;
-        strcpy(u->host, "localhost");
-    } else {
-        e = p + strcspn(p, "/");
-        if (*p == '[') {
-            const char *rb = memchr(p, ']', (size_t)(e - p));
-            if (rb == NULL || rb - p - 1 >= (long)sizeof u->host) {
-                *cause = "bad [IPv6] host";
-                return -1;
-            }
-            memcpy(u->host, p + 1, (size_t)(rb - p - 1));
-            colon = rb + 1 < e && rb[1] == ':' ? rb + 1 : NULL;
-        } else {
-            colon = memchr(p, ':', (size_t)(e - p));
-            n = (size_t)((colon ? colon : e) - p);
-            if (n == 0 || n >= sizeof u->host) {
-                *cause = "the URL names no host";
-                return -1;
-            }
-            memcpy(u->host, p, n);
-        }
-        if (colon == NULL || e - colon - 1 < 1 ||
-            e - colon - 1 >= (long)sizeof u->port ||
-            strspn(colon + 1, "0123456789") != (size_t)(e - colon - 1)) {
-            *cause = "the URL needs a numeric :port";
-            return -1;
-        }
-        memcpy(u->port, colon + 1, (size_t)(e - colon - 1));
-        p = e;
-    }
-    if (*p == '\0')
-        p = "/";
-    if (*p != '/' || strlen(p) >= sizeof u->path ||
-        strpbrk(p, " \r\n\t") != NULL) {
-        *cause = "bad path in the URL";
-        return -1;
-    }
-    strcpy(u->path, p);
-    return 0;
-}
-
-int upstream_sign(const char *secret, size_t secret_len, long t,
-                  const char *body, size_t len, char *out, size_t cap)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0, i;
-    struct buf msg = BUF_INIT;
-    int n;
-
-    if (buf_printf(&msg, "%ld.", t) != 0 || buf_append(&msg, body, len) != 0 ||
-        HMAC(EVP_sha256(), secret, (int)secret_len,
-             (const unsigned char *)msg.data, msg.len, md, &mdlen) == NULL) {
-        buf_free(&msg);
-        return -1;
-    }
-    buf_free(&msg);
-    n = snprintf(out, cap, "t=%ld,v1=", t);
-    if (n < 0 || (size_t)n + 2 * mdlen + 1 > cap)
-        return -1;
-    for (i = 0; i < mdlen; i++)
-        snprintf(out + n + 2 * i, 3, "%02x", md[i]);
-    return 0;
-}
 
 /* ---- per-socket queues and the scheduler ---- */
 
@@ -273,13 +161,9 @@ static void upstream_job_free(struct upstream_job *job)
 {
     if (job->tries > 0)
         event_del(&job->again);
-    free(job->body);
+    upreq_event_free(&job->ev);
     free(job->channel);
-    free(job->cookie);
-    free(job->what);
     free(job->nsp);
-    free(job->remote);
-    free(job->host);
     free(job);
 }
 
@@ -340,155 +224,27 @@ static void upstream_pump(evutil_socket_t fd, short what, void *arg)
 
 /* ---- building a request ---- */
 
-/* The handshake's META as an object of strings. */
-static cJSON *upstream_handshake(const char *meta)
-{
-    cJSON *o = cJSON_CreateObject();
-    const char *p, *eq;
-    char key[128];
-
-    for (p = meta; o != NULL && p != NULL && *p; p += strlen(p) + 1) {
-        eq = strchr(p, '=');
-        if (eq == NULL || (size_t)(eq - p) >= sizeof key)
-            continue;
-        memcpy(key, p, (size_t)(eq - p));
-        key[eq - p] = '\0';
-        cJSON_AddStringToObject(o, key, eq + 1);
-    }
-    return o;
-}
-
-static const char *upstream_type_name(int type)
-{
-    static const char *const names[] = {"connect", "disconnect", "event",
-                                        "subscribe", "unsubscribe"};
-    return type >= 0 && type <= HUB_FWD_UNSUBSCRIBE ? names[type] : "?";
-}
-
-static const char *upstream_meta(const char *meta, const char *key)
-{
-    size_t klen = strlen(key);
-    const char *p;
-
-    for (p = meta; p != NULL && *p; p += strlen(p) + 1)
-        if (strncmp(p, key, klen) == 0 && p[klen] == '=')
-            return p + klen + 1;
-    return NULL;
-}
-
-/* A Host the request to the app may carry: the browser's, so the app
- * checks it (ALLOWED_HOSTS) and builds URLs as for its own pages. Only a
- * host name or address with a port passes; anything else (it is the
- * client's text) leaves the upstream's own Host. */
-static int upstream_host_ok(const char *h)
-{
-    size_t i, n = h ? strlen(h) : 0;
-
-    if (n == 0 || n > 255)
-        return 0;
-    for (i = 0; i < n; i++)
-        if (!isalnum((unsigned char)h[i]) && strchr(".-_:[]", h[i]) == NULL)
-            return 0;
-    return 1;
-}
-
-/* The JSON document of one event, without its context and closing brace. */
+/* A job for forwarded event `f`. */
 static struct upstream_job *upstream_job_new(const struct hub_fwd *f)
 {
     struct upstream_job *job = calloc(1, sizeof *job);
-    cJSON *doc = cJSON_CreateObject(), *arr = NULL, *name, *auth;
-    const char *cookie;
     struct timespec ts;
-    char *text = NULL;
-    size_t n;
 
-    if (job == NULL || doc == NULL)
-        goto fail;
+    if (job == NULL)
+        return NULL;
     job->type = f->type;
     job->ack_id = f->ack_id;
-    if ((job->nsp = strdup(f->nsp)) == NULL)
-        goto fail;
     job->wait = f->wait;
     clock_gettime(CLOCK_REALTIME, &ts);
-    cJSON_AddStringToObject(doc, "type", upstream_type_name(f->type));
-    cJSON_AddStringToObject(doc, "sid", f->sid);
-    cJSON_AddStringToObject(doc, "eio_sid", f->eio_sid);
-    cJSON_AddStringToObject(doc, "namespace", f->nsp);
-    cJSON_AddStringToObject(doc, "transport", f->transport);
-    cJSON_AddNumberToObject(doc, "protocol", f->protocol);
-    cJSON_AddNumberToObject(doc, "time", (double)ts.tv_sec + ts.tv_nsec / 1e9);
-    cJSON_AddItemToObject(doc, "handshake", upstream_handshake(f->meta));
-    auth = f->auth ? cJSON_ParseWithLength(f->auth, f->auth_len) : NULL;
-    cJSON_AddItemToObject(doc, "auth", auth ? auth : cJSON_CreateNull());
-    switch (f->type) {
-    case HUB_FWD_EVENT:
-        arr = cJSON_ParseWithLength(f->data, f->data_len);
-        if (!cJSON_IsArray(arr) ||
-            !cJSON_IsString(name = cJSON_GetArrayItem(arr, 0)))
-            goto fail;
-        cJSON_AddStringToObject(doc, "event", name->valuestring);
-        job->what = malloc(strlen(name->valuestring) + 7);
-        if (job->what != NULL)
-            sprintf(job->what, "event %s", name->valuestring);
-        cJSON_DeleteItemFromArray(arr, 0);
-        binjson_insert(arr, f->attach, f->nattach);
-        cJSON_AddItemToObject(doc, "args", arr);
-        arr = NULL;
-        break;
-    case HUB_FWD_SUBSCRIBE:
-    case HUB_FWD_UNSUBSCRIBE:
-        cJSON_AddStringToObject(doc, "channel", f->channel);
-        if ((job->channel = strdup(f->channel)) == NULL)
-            goto fail;
-        break;
-    case HUB_FWD_DISCONNECT:
-        cJSON_AddStringToObject(doc, "reason", f->reason ? f->reason : "");
-        break;
-    case HUB_FWD_CONNECT:
-        if (f->recovered)
-            cJSON_AddBoolToObject(doc, "recovered", 1);
-        break;
-    }
-    if (f->type == HUB_FWD_SUBSCRIBE)
-        cJSON_AddBoolToObject(doc, "wait", f->wait);
-    if (f->ack_id != SIO_NO_ID && f->type == HUB_FWD_EVENT)
-        cJSON_AddNumberToObject(doc, "ack_id", (double)f->ack_id);
-    else
-        cJSON_AddNullToObject(doc, "ack_id");
-    if (job->what == NULL &&
-        (job->what = strdup(upstream_type_name(f->type))) == NULL)
-        goto fail;
-    if ((cookie = upstream_meta(f->meta, "HTTP_COOKIE")) != NULL &&
-        (job->cookie = strdup(cookie)) == NULL)
-        goto fail;
-    if ((cookie = upstream_meta(f->meta, "REMOTE_ADDR")) != NULL &&
-        (job->remote = strdup(cookie)) == NULL)
-        goto fail;
-    if (upstream_host_ok(cookie = upstream_meta(f->meta, "HTTP_HOST")) &&
-        (job->host = strdup(cookie)) == NULL)
-        goto fail;
-    text = cJSON_PrintUnformatted(doc);
-    if (text == NULL)
-        goto fail;
-    /* Drop the closing brace: the context is appended when it is sent, as
-     * the answer to the event before may change it. */
-    n = strlen(text);
-    job->body = malloc(n + 16);
-    if (job->body == NULL)
-        goto fail;
-    memcpy(job->body, text, n - 1);
-    memcpy(job->body + n - 1, ",\"context\":", 11);
-    job->len = n - 1 + 11;
-    cJSON_free(text);
-    cJSON_Delete(doc);
-    return job;
-fail:
-    cJSON_free(text);
-    cJSON_Delete(arr);
-    cJSON_Delete(doc);
-    if (job != NULL)
+    if ((job->nsp = strdup(f->nsp)) == NULL ||
+        ((f->type == HUB_FWD_SUBSCRIBE || f->type == HUB_FWD_UNSUBSCRIBE) &&
+         (job->channel = strdup(f->channel)) == NULL) ||
+        upreq_event_build(&job->ev, f, (double)ts.tv_sec + ts.tv_nsec / 1e9) !=
+            0) {
         upstream_job_free(job);
-    return NULL;
+        return NULL;
+    }
+    return job;
 }
 
 const char *upstream_forward(void *arg, const struct hub_fwd *f)
@@ -506,13 +262,13 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
         upstream_stats.overflows++;
         log_countf(&upstream_full, NULL, f->sid,
                    "%s refused, %u events wait already",
-                   upstream_type_name(f->type), us->njobs);
+                   upreq_type_name(f->type), us->njobs);
         return UPSTREAM_E_OVERLOADED;
     }
     job = upstream_job_new(f);
     if (job == NULL) {
         log_warn_at(NULL, f->sid, "upstream: cannot build the %s request",
-                    upstream_type_name(f->type));
+                    upreq_type_name(f->type));
         if (us->njobs == 0 &&
             (f->type == HUB_FWD_CONNECT || f->type == HUB_FWD_DISCONNECT))
             upstream_sock_free(us);
@@ -521,11 +277,11 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
     /* A queue of large events would pin memory the count cannot see. */
     if (f->type != HUB_FWD_DISCONNECT && us->njobs > 0 &&
         (us->bytes >= upstream_cfg.max_queue_bytes ||
-         job->len > upstream_cfg.max_queue_bytes - us->bytes)) {
+         job->ev.len > upstream_cfg.max_queue_bytes - us->bytes)) {
         upstream_stats.overflows++;
         log_countf(&upstream_full, NULL, f->sid,
                    "%s of %zu bytes refused, %zu bytes wait already",
-                   upstream_type_name(f->type), job->len, us->bytes);
+                   upreq_type_name(f->type), job->ev.len, us->bytes);
         upstream_job_free(job);
         return UPSTREAM_E_OVERLOADED;
     }
@@ -540,7 +296,7 @@ const char *upstream_forward(void *arg, const struct hub_fwd *f)
     }
     TAILQ_INSERT_TAIL(&us->jobs, job, link);
     us->njobs++;
-    us->bytes += job->len;
+    us->bytes += job->ev.len;
     if (f->type == HUB_FWD_DISCONNECT) {
         /* The hub forgets the socket now; its context stays with us for
          * the events still queued. */
@@ -589,110 +345,14 @@ static void upstream_conn_free(struct upstream_conn *c)
 static int upstream_request(struct upstream_job *job, struct buf *out)
 {
     struct upstream_sock *us = job->us;
-    struct buf body = BUF_INIT, hdrs = BUF_INIT, params = BUF_INIT;
-    const char *ctx = NULL;
-    size_t ctx_len = 0;
-    char sig[160] = "", cl[24], host[300];
-    int rc = -1;
+    const char *ctx = us->ctx;
+    size_t ctx_len = us->ctx_len;
 
-    if (!us->gone) {
+    if (!us->gone)
         ctx = hub_context(us->sid, &ctx_len);
-    } else {
-        ctx = us->ctx;
-        ctx_len = us->ctx_len;
-    }
-    if (buf_append(&body, job->body, job->len) != 0 ||
-        (ctx ? buf_append(&body, ctx, ctx_len) : buf_puts(&body, "null")) !=
-            0 ||
-        buf_putc(&body, '}') != 0)
-        goto done;
-    if (upstream_secret != NULL &&
-        upstream_sign(upstream_secret, upstream_cfg.secret_len,
-                      (long)time(NULL), body.data, body.len, sig,
-                      sizeof sig) != 0)
-        goto done;
-    snprintf(cl, sizeof cl, "%zu", body.len);
-    if (job->host != NULL)
-        snprintf(host, sizeof host, "%s", job->host);
-    else
-        snprintf(host, sizeof host, "%s%s%s", upstream_u.host,
-                 upstream_u.is_unix ? "" : ":",
-                 upstream_u.is_unix ? "" : upstream_u.port);
-    if (upstream_u.proto == UPSTREAM_HTTP) {
-        if (buf_printf(out,
-                       "POST %s HTTP/1.1\r\nHost: %s\r\n"
-                       "Content-Type: application/json\r\n"
-                       "Content-Length: %zu\r\n"
-                       "X-Socketiod-Event: %s\r\n",
-                       upstream_u.path, host, body.len,
-                       upstream_type_name(job->type)) != 0 ||
-            (sig[0] &&
-             buf_printf(out, "X-Socketiod-Signature: %s\r\n", sig) != 0) ||
-            (job->cookie &&
-             buf_printf(out, "Cookie: %s\r\n", job->cookie) != 0) ||
-            buf_puts(out, "Connection: keep-alive\r\n\r\n") != 0 ||
-            buf_append(out, body.data, body.len) != 0)
-            goto done;
-        rc = 0;
-        goto done;
-    }
-    /* FastCGI and SCGI: CGI variables, the body on stdin. */
-    {
-        const char *kv[][2] = {
-            {"REQUEST_METHOD", "POST"},
-            {"SCRIPT_NAME", ""},
-            {"PATH_INFO", upstream_u.path},
-            {"REQUEST_URI", upstream_u.path},
-            {"QUERY_STRING", ""},
-            {"CONTENT_TYPE", "application/json"},
-            {"CONTENT_LENGTH", cl},
-            {"SERVER_NAME", upstream_u.host},
-            {"SERVER_PORT", upstream_u.is_unix ? "0" : upstream_u.port},
-            {"SERVER_PROTOCOL", "HTTP/1.1"},
-            {"GATEWAY_INTERFACE", "CGI/1.1"},
-            {"REMOTE_ADDR", job->remote},
-            {"HTTP_HOST", host},
-            {"HTTP_X_SOCKETIOD_EVENT", upstream_type_name(job->type)},
-            {"HTTP_X_SOCKETIOD_SIGNATURE", sig[0] ? sig : NULL},
-            {"HTTP_COOKIE", job->cookie},
-        };
-        size_t i;
-        for (i = 0; i < sizeof kv / sizeof kv[0]; i++) {
-            int r;
-            if (kv[i][1] == NULL)
-                continue;
-            if (upstream_u.proto == UPSTREAM_SCGI) {
-                if (strcmp(kv[i][0], "CONTENT_LENGTH") == 0)
-                    continue; /* scgi_append_request puts it first */
-                r = scgi_append_header(&hdrs, kv[i][0], strlen(kv[i][0]),
-                                       kv[i][1], strlen(kv[i][1]));
-            } else {
-                r = fcgi_append_param(&params, kv[i][0], strlen(kv[i][0]),
-                                      kv[i][1], strlen(kv[i][1]));
-            }
-            if (r != 0)
-                goto done;
-        }
-        if (upstream_u.proto == UPSTREAM_SCGI) {
-            rc = scgi_append_request(out, &hdrs, body.data, body.len);
-        } else if (fcgi_append_begin(out, UPSTREAM_FCGI_ID, FCGI_RESPONDER,
-                                     FCGI_KEEP_CONN) == 0 &&
-                   fcgi_append(out, FCGI_PARAMS, UPSTREAM_FCGI_ID, params.data,
-                               params.len) == 0 &&
-                   fcgi_append(out, FCGI_PARAMS, UPSTREAM_FCGI_ID, NULL, 0) ==
-                       0 &&
-                   fcgi_append(out, FCGI_STDIN, UPSTREAM_FCGI_ID, body.data,
-                               body.len) == 0 &&
-                   fcgi_append(out, FCGI_STDIN, UPSTREAM_FCGI_ID, NULL, 0) ==
-                       0) {
-            rc = 0;
-        }
-    }
-done:
-    buf_free(&body);
-    buf_free(&hdrs);
-    buf_free(&params);
-    return rc;
+    return upreq_append(out, &upstream_u, job->type, &job->ev, ctx, ctx_len,
+                        upstream_secret, upstream_cfg.secret_len,
+                        (long)time(NULL));
 }
 
 /* ---- answers ---- */
@@ -799,8 +459,8 @@ static void upstream_fail_job(struct upstream_job *job, const char *code,
     char reply[96];
 
     upstream_stats.errors++;
-    log_countf(&upstream_failed, NULL, job->us->sid, "%s: %s (%s)", job->what,
-               why, code);
+    log_countf(&upstream_failed, NULL, job->us->sid, "%s: %s (%s)",
+               job->ev.what, why, code);
     switch (job->type) {
     case HUB_FWD_CONNECT:
         hub_connect_done(job->us->sid, code, NULL);
@@ -907,12 +567,12 @@ static void upstream_owe(struct upstream_job *job)
 
     if (job->type != HUB_FWD_DISCONNECT || job->late || us->refused)
         return;
-    if (buf_append(&doc, job->body, job->len) == 0 &&
+    if (buf_append(&doc, job->ev.head, job->ev.len) == 0 &&
         (us->ctx ? buf_append(&doc, us->ctx, us->ctx_len)
                  : buf_puts(&doc, "null")) == 0 &&
         buf_putc(&doc, '}') == 0)
-        journal_put(us->sid, doc.data, doc.len, job->len, job->cookie,
-                    job->remote, job->host);
+        journal_put(us->sid, doc.data, doc.len, job->ev.len, job->ev.cookie,
+                    job->ev.remote, job->ev.host);
     buf_free(&doc);
 }
 
@@ -931,11 +591,12 @@ int upstream_late(void *arg, const struct journal_event *ev)
     if (upstream_sock_get(key, 0) != NULL)
         return -1;
     job = calloc(1, sizeof *job);
-    if (job == NULL || (job->body = buf_dup(ev->head, ev->head_len)) == NULL ||
-        (job->what = strdup("late disconnect")) == NULL ||
-        (ev->cookie && (job->cookie = strdup(ev->cookie)) == NULL) ||
-        (ev->remote && (job->remote = strdup(ev->remote)) == NULL) ||
-        (ev->host && (job->host = strdup(ev->host)) == NULL) ||
+    if (job == NULL ||
+        (job->ev.head = buf_dup(ev->head, ev->head_len)) == NULL ||
+        (job->ev.what = strdup("late disconnect")) == NULL ||
+        (ev->cookie && (job->ev.cookie = strdup(ev->cookie)) == NULL) ||
+        (ev->remote && (job->ev.remote = strdup(ev->remote)) == NULL) ||
+        (ev->host && (job->ev.host = strdup(ev->host)) == NULL) ||
         (us = upstream_sock_get(key, 1)) == NULL) {
         if (job != NULL)
             upstream_job_free(job);
@@ -947,11 +608,11 @@ int upstream_late(void *arg, const struct journal_event *ev)
     job->type = HUB_FWD_DISCONNECT;
     job->ack_id = SIO_NO_ID;
     job->late = 1;
-    job->len = ev->head_len;
+    job->ev.len = ev->head_len;
     job->us = us;
     TAILQ_INSERT_TAIL(&us->jobs, job, link);
     us->njobs++;
-    us->bytes += job->len;
+    us->bytes += job->ev.len;
     upstream_sock_ready(us);
     return 0;
 }
@@ -983,7 +644,7 @@ static int upstream_retry(struct upstream_job *job)
     evtimer_add(&job->again, &tv);
     upstream_stats.retries++;
     log_info_at(NULL, job->us->sid, "upstream: %s answered 503; again in %u ms",
-                job->what, ms);
+                job->ev.what, ms);
     return 1;
 }
 
@@ -1007,7 +668,7 @@ static void upstream_done(struct upstream_job *job, const char *code,
                               strcmp(code, UPSTREAM_E_UNAVAILABLE) == 0;
     TAILQ_REMOVE(&us->jobs, job, link);
     us->njobs--;
-    us->bytes -= job->len;
+    us->bytes -= job->ev.len;
     us->busy = 0;
     upstream_stats.in_flight--;
     if (code == NULL && (status < 200 || status > 299)) {
@@ -1028,7 +689,7 @@ static void upstream_done(struct upstream_job *job, const char *code,
         if (down && !job->late)
             upstream_owe(job);
     } else {
-        log_debug("upstream: socket %s: %s answered", us->sid, job->what);
+        log_debug("upstream: socket %s: %s answered", us->sid, job->ev.what);
         journal_app_up();
     }
     if (job->late)
@@ -1145,9 +806,8 @@ static int upstream_try_fcgi(struct upstream_conn *c, int eof)
 
     if (avail == 0)
         return 0;
-    r = upres_fcgi((const char *)evbuffer_pullup(in, -1), avail,
-                   UPSTREAM_FCGI_ID, &c->out, &used, upstream_fcgi_stderr, NULL,
-                   &why);
+    r = upres_fcgi((const char *)evbuffer_pullup(in, -1), avail, UPREQ_FCGI_ID,
+                   &c->out, &used, upstream_fcgi_stderr, NULL, &why);
     evbuffer_drain(in, used);
     switch (r) {
     case UPRES_MORE:
@@ -1183,9 +843,9 @@ static void upstream_read_cb(struct bufferevent *bev, void *arg)
                         NULL, 0, 0, 0);
         return;
     }
-    if (upstream_u.proto == UPSTREAM_HTTP)
+    if (upstream_u.proto == UPREQ_HTTP)
         upstream_try_http(c, 0);
-    else if (upstream_u.proto == UPSTREAM_FCGI)
+    else if (upstream_u.proto == UPREQ_FCGI)
         upstream_try_fcgi(c, 0);
     /* SCGI: the answer runs to the close. */
 }
@@ -1228,11 +888,11 @@ static void upstream_event_cb(struct bufferevent *bev, short what, void *arg)
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
         if (evbuffer_get_length(in) > 0)
             c->got = 1;
-        if (upstream_u.proto == UPSTREAM_HTTP && upstream_try_http(c, 1))
+        if (upstream_u.proto == UPREQ_HTTP && upstream_try_http(c, 1))
             return;
-        if (upstream_u.proto == UPSTREAM_FCGI && upstream_try_fcgi(c, 1))
+        if (upstream_u.proto == UPREQ_FCGI && upstream_try_fcgi(c, 1))
             return;
-        if (upstream_u.proto == UPSTREAM_SCGI && c->got) {
+        if (upstream_u.proto == UPREQ_SCGI && c->got) {
             char *data = (char *)evbuffer_pullup(in, -1);
             upstream_cgi_done(c, data, evbuffer_get_length(in), 0);
             return;
@@ -1292,7 +952,7 @@ static void upstream_start(struct upstream_job *job)
     struct buf req = BUF_INIT;
     int fresh = 0;
 
-    if (upstream_u.proto != UPSTREAM_SCGI &&
+    if (upstream_u.proto != UPREQ_SCGI &&
         (c = TAILQ_FIRST(&upstream_idle)) != NULL) {
         TAILQ_REMOVE(&upstream_idle, c, link);
         upstream_nidle--;
@@ -1320,7 +980,7 @@ static void upstream_start(struct upstream_job *job)
     }
     buf_free(&req);
     log_debug("upstream conn %u: socket %s: %s sent%s", c->id, job->us->sid,
-              job->what, fresh ? " (new connection)" : "");
+              job->ev.what, fresh ? " (new connection)" : "");
     if (fresh &&
         bufferevent_socket_connect(c->bev, (struct sockaddr *)&upstream_addr,
                                    (int)upstream_addrlen) != 0) {
@@ -1339,7 +999,7 @@ int upstream_setup(struct event_base *base, const struct upstream_config *cfg,
     struct sockaddr_un *sun;
     int rc;
 
-    if (upstream_parse_url(cfg->url, &upstream_u, cause) != 0)
+    if (upreq_parse_url(cfg->url, &upstream_u, cause) != 0)
         return -1;
     upstream_base = base;
     upstream_cfg = *cfg;

@@ -1,7 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* upstream: forwards client events to the application over HTTP, FastCGI
- * or SCGI: request building and signing, a connection pool, per-socket
- * order, a concurrency limit, timeouts, and applying the answers. */
+ * or SCGI (the requests are upreq.c's): a connection pool, per-socket
+ * order, a concurrency limit, timeouts, retries, and applying the answers. */
 #ifndef SOCKETIOD_UPSTREAM_H
 #define SOCKETIOD_UPSTREAM_H
 
@@ -23,19 +23,6 @@
 #define UPSTREAM_E_BAD_RESPONSE "upstream_bad_response"
 #define UPSTREAM_E_OVERLOADED "upstream_overloaded"
 #define UPSTREAM_E_SERVER "server_error"
-
-enum upstream_proto { UPSTREAM_HTTP, UPSTREAM_FCGI, UPSTREAM_SCGI };
-
-/* A parsed --upstream URL: http://host:port/path, http+unix:/sock:/path,
- * and the same with fcgi and scgi. */
-struct upstream_url {
-    int proto; /* enum upstream_proto */
-    int is_unix;
-    char host[256]; /* TCP: the host (brackets stripped from [v6]) */
-    char port[8];
-    char sock[108];  /* Unix: the socket path */
-    char path[1024]; /* the request path, "/" when none */
-};
 
 struct upstream_config {
     const char *url;
@@ -74,15 +61,6 @@ extern struct upstream_stats upstream_stats;
 /* Each try of a request, sent to answered or failed, by transport (http,
  * fcgi, scgi): `socketiod_upstream_request_duration_seconds`. */
 extern struct hist_family upstream_latency;
-
-/* Parses an --upstream URL. Returns 0, or -1 with *cause. */
-int upstream_parse_url(const char *url, struct upstream_url *u,
-                       const char **cause);
-
-/* Writes the X-Socketiod-Signature value "t=<t>,v1=<hex HMAC-SHA256 of
- * "<t>.<body>">" into out (at least 96 bytes). Returns 0 or -1. */
-int upstream_sign(const char *secret, size_t secret_len, long t,
-                  const char *body, size_t len, char *out, size_t cap);
 
 /* Starts forwarding with `cfg` (copied; the URL is resolved now, which may
  * block: start-up only). Returns 0, or -1 with *cause. */
