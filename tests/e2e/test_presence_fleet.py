@@ -13,6 +13,7 @@ import os
 import signal
 
 from e2e_lib import wait_until
+from test_handoff import total, workers  # noqa: F401 (fixture)
 from test_presence import start, upstream  # noqa: F401 (fixture)
 from test_redis import joined, redis  # noqa: F401 (fixture)
 
@@ -300,3 +301,66 @@ def test_a_wave_of_users(daemon, upstream, clients, redis):  # noqa: F811
     wave("b", rb, "leave")
     assert seen("leave") == users and seen("join") == users
     assert cluster(ra)["presence_unanswered"] == 0
+
+
+def on_each_worker(connect, n=2, tries=40):
+    """Connects clients until one sits on each of workers w1..wn (the
+    kernel spreads connections by address and port); the others are
+    closed. Returns them by worker number."""
+    got, spare = {}, []
+    for _ in range(tries):
+        h = connect()
+        w = int(h.sid.rsplit(".w", 1)[1])
+        if w in got:
+            spare.append(h)
+        else:
+            got[w] = h
+        if len(got) == n:
+            break
+    for h in spare:
+        h.disconnect()
+    assert sorted(got) == list(range(1, n + 1)), "no client on every worker"
+    return got
+
+
+def test_two_tabs_on_two_workers(workers, upstream, clients,
+                                 redis):  # noqa: F811
+    """--workers 2 (each worker a node of the fleet through Redis): ann's
+    two tabs on two workers make one join and one leave, heard by a
+    member on each worker."""
+    d = workers(2, "--upstream", upstream, "--presence", "chat:")
+    w = on_each_worker(lambda: clients("v4", d, auth={}))
+    for h in w.values():
+        h.subscribe(CH)
+    ann = on_each_worker(lambda: clients("py", d, auth={"user": "ann"}))
+    rpc = d.rpc()
+    join = {"channel": CH, "user": "ann", "sockets": 1}
+    leave = {"channel": CH, "user": "ann", "sockets": 0}
+
+    def suppressed(n):
+        wait_until(lambda: total(
+            d, "socketiod_cluster_presence_suppressed_total") == n,
+            what="%d events suppressed" % n)
+
+    def mark(k):
+        rpc.call("emit", channel=CH, event="mark", args=[k])
+        wait_until(lambda: all([k] in h.events("mark") for h in w.values()),
+                   what="mark %d" % k)
+
+    ann[1].subscribe(CH)
+    for h in w.values():
+        wait_until(lambda: kinds(h, "join") == [join], what="ann's join")
+    ann[2].subscribe(CH)
+    suppressed(1)  # w2 asked, w1 has her
+    mark(1)
+    ann[1].disconnect()
+    suppressed(2)  # w1 asked, w2 has her
+    mark(2)
+    assert all(kinds(h, "join") == [join] for h in w.values())
+    assert all(kinds(h, "leave") == [] for h in w.values())
+    ann[2].disconnect()
+    for h in w.values():
+        wait_until(lambda: kinds(h, "leave") == [leave], what="ann's leave")
+    mark(3)
+    assert all(kinds(h, "leave") == [leave] for h in w.values())
+    assert all(kinds(h, "join") == [join] for h in w.values())
