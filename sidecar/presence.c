@@ -53,9 +53,9 @@ static struct presence_item *presence_find(const char *nsp, const char *channel,
 static void presence_done(void *arg, const char *json, size_t len, long count,
                           int incomplete);
 
-/* Asks the fleet about `it` (asked, at the head of its chain); when no
- * question can go, decides at once and goes on with the next of the
- * chain. */
+/* Asks the fleet about `it` (at the head of its chain, after the one
+ * before it was decided, outside the hub); when no question can go,
+ * decides at once and goes on with the next of the chain. */
 static void presence_ask(struct presence_item *it)
 {
     struct presence_item *next;
@@ -166,15 +166,22 @@ static int presence_hub_cb(void *arg, const char *nsp, const char *channel,
     it->sockets = sockets;
     it->next = NULL;
     it->last = it;
-    presence_stats.pending++;
     if (head != NULL) {
         head->last->next = it;
         head->last = it;
+        presence_stats.pending++;
         return 1;
     }
+    /* fleet_presence() answers later, never from inside this call; when
+     * it cannot ask, the hub sends the event now, as without a fleet. */
+    if (fleet_presence(nsp, channel, user, join, presence_done, it) != 0) {
+        free(it);
+        presence_stats.unanswered++;
+        return 0;
+    }
+    presence_stats.asked++;
+    presence_stats.pending++;
     TAILQ_INSERT_TAIL(&presence_asked, it, link);
-    /* fleet_presence() answers later, never from inside this call. */
-    presence_ask(it);
     return 1;
 }
 
