@@ -156,6 +156,28 @@ def test_a_stopped_node_delays_but_does_not_lose_events(daemon, upstream,
         os.kill(b.proc.pid, signal.SIGCONT)
 
 
+def test_a_stop_past_the_drain_drops_waiting_events(daemon, upstream, clients,
+                                                    redis):  # noqa: F811
+    """b stopped (SIGSTOP), a's questions wait 5 s, a's drain is the
+    shortest (--upstream-drain 0): SIGTERM on a ends at once, the events
+    still waiting dropped and logged, nothing leaked (ASan)."""
+    (a, ra), (b, rb) = fleet(daemon, upstream, redis,
+                             "--redis-requests-timeout", "5000",
+                             "--upstream-drain", "0")
+    os.kill(b.proc.pid, signal.SIGSTOP)
+    try:
+        ann = clients("v4", a, auth={"user": "ann"})
+        ann.subscribe(CH)
+        ann.unsubscribe(CH)
+        ann.subscribe(CH)  # a join asked, a leave and a join cancelled
+        wait_until(lambda: cluster(ra)["presence_pending"] >= 1,
+                   what="a question waiting")
+        assert a.stop() == []
+        assert "presence events still waiting for the fleet" in a.stderr()
+    finally:
+        os.kill(b.proc.pid, signal.SIGCONT)
+
+
 def test_a_killed_node_leaves_the_decision_to_the_others(daemon, upstream,
                                                          clients,
                                                          redis):  # noqa: F811
