@@ -741,9 +741,18 @@ static void main_worker_ready(evutil_socket_t fd, short what, void *arg)
  * alone. */
 static void main_listeners(int inherited, int nlisten)
 {
+    const struct {
+        const char *option, *name;
+        const char *const *addrs;
+        int n;
+        listener_accept_fn accept;
+    } fronts[] = {
+        {"fcgi", "FastCGI", main_cfg.fcgi, main_cfg.nfcgi, fcgiserv_accept},
+        {"scgi", "SCGI", main_cfg.scgi, main_cfg.nscgi, scgiserv_accept},
+    };
     const char *cause;
     char bound[300];
-    int i;
+    int f, i;
 
     if (inherited) {
         if (listener_add_fd(main_base, FCGI_LISTENSOCK_FILENO, fcgiserv_accept,
@@ -751,20 +760,15 @@ static void main_listeners(int inherited, int nlisten)
             fatal("FastCGI socket on fd 0: %s", cause);
         log_notice("FastCGI on the inherited socket (fd 0)");
     }
-    for (i = 0; i < main_cfg.nfcgi; i++) {
-        if (listener_add_to(main_base, main_cfg.fcgi[i], fcgiserv_accept,
-                            &cause) != 0)
-            fatal("--fcgi %s: %s", main_cfg.fcgi[i], cause);
-        listener_last_name(bound, sizeof bound);
-        log_notice("FastCGI on %s", bound);
-    }
-    for (i = 0; i < main_cfg.nscgi; i++) {
-        if (listener_add_to(main_base, main_cfg.scgi[i], scgiserv_accept,
-                            &cause) != 0)
-            fatal("--scgi %s: %s", main_cfg.scgi[i], cause);
-        listener_last_name(bound, sizeof bound);
-        log_notice("SCGI on %s", bound);
-    }
+    for (f = 0; f < 2; f++)
+        for (i = 0; i < fronts[f].n; i++) {
+            if (listener_add_to(main_base, fronts[f].addrs[i], fronts[f].accept,
+                                &cause) != 0)
+                fatal("--%s %s: %s", fronts[f].option, fronts[f].addrs[i],
+                      cause);
+            listener_last_name(bound, sizeof bound);
+            log_notice("%s on %s", fronts[f].name, bound);
+        }
     for (i = 0; i < nlisten; i++) {
         if (listener_add(main_base, main_cfg.listen[i], &cause) != 0)
             fatal("--listen %s: %s", main_cfg.listen[i], cause);

@@ -41,6 +41,13 @@ from test_redis import redis  # noqa: F401 (fixture)
 
 BALANCER_MODULES = APACHE_MODULES + ("proxy_balancer", "lbmethod_byrequests",
                                      "slotmem_shm")
+# Each test runs behind both web servers (either skipped when missing).
+WEB_KINDS = pytest.mark.parametrize("web_kind", [
+    pytest.param("nginx", marks=pytest.mark.skipif(
+        shutil.which("nginx") is None, reason="no nginx")),
+    pytest.param("apache", marks=pytest.mark.skipif(
+        shutil.which("apache2") is None, reason="no apache2")),
+])
 EVENTS = 20
 
 
@@ -373,12 +380,7 @@ def worker_pid(box, k):
 
 @pytest.mark.skipif(shutil.which("redis-server") is None,
                     reason="no redis-server")
-@pytest.mark.parametrize("web_kind", [
-    pytest.param("nginx", marks=pytest.mark.skipif(
-        shutil.which("nginx") is None, reason="no nginx")),
-    pytest.param("apache", marks=pytest.mark.skipif(
-        shutil.which("apache2") is None, reason="no apache2")),
-])
+@WEB_KINDS
 @pytest.mark.timeout(150)
 def test_worker_killed_behind_web_server(
         rundir, redis, daemon, clients, servers,  # noqa: F811
@@ -431,12 +433,7 @@ def test_worker_killed_behind_web_server(
 
 @pytest.mark.skipif(shutil.which("redis-server") is None,
                     reason="no redis-server")
-@pytest.mark.parametrize("web_kind", [
-    pytest.param("nginx", marks=pytest.mark.skipif(
-        shutil.which("nginx") is None, reason="no nginx")),
-    pytest.param("apache", marks=pytest.mark.skipif(
-        shutil.which("apache2") is None, reason="no apache2")),
-])
+@WEB_KINDS
 @pytest.mark.timeout(150)
 def test_many_polling_sessions_routed(
         rundir, redis, daemon, node, servers,  # noqa: F811
