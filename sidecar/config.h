@@ -112,7 +112,9 @@ struct config {
     int admin_ui_mode; /* 0 production, 1 development */
     int admin_ui_readonly;
     const char *admin_ui_dir;
-    int log_format; /* --log-format: 0 text, 1 json */
+    int log_format;    /* --log-format: 0 text, 1 json */
+    unsigned workers;  /* --workers: 0 one process, no supervisor */
+    const char *route; /* --route: the ids' tag (with --workers its prefix) */
 };
 
 /* Every string in a struct config is its own copy (options_set()).

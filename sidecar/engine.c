@@ -9,12 +9,11 @@
 #include <strings.h>
 #include <sys/time.h>
 
-#include <openssl/rand.h>
-
 #include "b64.h"
 #include "buf.h"
 #include "eio.h"
 #include "log.h"
+#include "route.h"
 #include "ws.h"
 
 struct engine_stats engine_stats;
@@ -656,20 +655,6 @@ static void engine_error(struct req *r, const struct http_request *req,
     buf_free(&h);
 }
 
-static void engine_new_sid(char sid[21])
-{
-    static const char abc[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char r[20];
-    int i;
-
-    if (RAND_bytes(r, sizeof r) != 1)
-        abort();
-    for (i = 0; i < 20; i++)
-        sid[i] = abc[r[i] & 63];
-    sid[20] = '\0';
-}
-
 /* Counts one more session from `addr`. Returns 0 with *out set (NULL when
  * not counted), or -1 when the address is at its limit or out of memory. */
 static int engine_ip_take(const char *addr, struct engine_ip **out)
@@ -820,7 +805,7 @@ engine_new(struct req *r, const struct http_request *req, int version,
         return NULL;
     }
     s->ip = ip;
-    engine_new_sid(s->sid);
+    route_new_id(s->sid);
     s->version = (uint8_t)version;
     s->transport = (uint8_t)transport;
     gettimeofday(&tv, NULL);

@@ -405,7 +405,7 @@ int journal_row_check(const char *body, size_t n, size_t max,
         goto done;
     hl = strlen(sid->valuestring);
     if (hl == 0 || hl > JOURNAL_MAX_SID ||
-        !journal_meta_ok(sid->valuestring, (int)hl, "-_"))
+        !journal_meta_ok(sid->valuestring, (int)hl, "-_."))
         goto done;
     if ((row->sid = strdup(sid->valuestring)) == NULL)
         goto done;

@@ -96,7 +96,7 @@ struct journal_row {
 
 /* Checks a body read back from the state file (untrusted): strict JSON of
  * at most `max` bytes, an object with "type":"disconnect", a "sid" of at
- * most JOURNAL_MAX_SID letters, digits, '-' or '_', a string "namespace",
+ * most JOURNAL_MAX_SID letters, digits, '-', '_' or '.', a string "namespace",
  * a number "time", one "context", no "late". Fills `row` with it printed
  * again, "context" last (so the late marker goes just before it). Returns
  * 0 (free with journal_row_free()), or -1 with `row` empty. */

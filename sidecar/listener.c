@@ -89,7 +89,8 @@ int listener_claim_path(const struct sockaddr_un *sun, const char **cause)
     return 0;
 }
 
-static int listener_open(const char *addr, int *tcp, const char **cause)
+static int listener_open(const char *addr, int reuseport, int *tcp,
+                         const char **cause)
 {
     static char why[256];
     struct addrinfo hints, *res = NULL;
@@ -158,6 +159,9 @@ static int listener_open(const char *addr, int *tcp, const char **cause)
     if (fd < 0)
         goto fail;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuseport &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        goto fail;
     if (bind(fd, res->ai_addr, res->ai_addrlen) != 0)
         goto fail;
 listen:
@@ -181,6 +185,13 @@ static void listener_conn_new(int fd, const struct sockaddr *sa, socklen_t len)
     conn_new(fd, sa, len);
 }
 
+int listener_bind(const char *addr, int reuseport, const char **cause)
+{
+    int tcp;
+
+    return listener_open(addr, reuseport, &tcp, cause);
+}
+
 int listener_add(struct event_base *base, const char *addr, const char **cause)
 {
     return listener_add_to(base, addr, listener_conn_new, cause);
@@ -198,7 +209,7 @@ int listener_add_to(struct event_base *base, const char *addr,
         *cause = "too many listeners";
         return -1;
     }
-    if ((fd = listener_open(addr, &tcp, cause)) < 0)
+    if ((fd = listener_open(addr, 0, &tcp, cause)) < 0)
         return -1;
     return listener_watch(base, fd, tcp, accept, cause);
 }
@@ -221,7 +232,7 @@ int listener_add_fd(struct event_base *base, int fd, listener_accept_fn accept,
     evutil_make_socket_closeonexec(fd);
     return listener_watch(base, fd,
                           ss.ss_family == AF_INET || ss.ss_family == AF_INET6,
-                          accept, cause);
+                          accept != NULL ? accept : listener_conn_new, cause);
 }
 
 static int listener_watch(struct event_base *base, int fd, int tcp,
@@ -248,7 +259,7 @@ static int listener_watch(struct event_base *base, int fd, int tcp,
     return 0;
 }
 
-void listener_last_name(char *buf, size_t cap)
+void listener_fd_name(int fd, char *buf, size_t cap)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
@@ -256,9 +267,7 @@ void listener_last_name(char *buf, size_t cap)
     unsigned port = 0;
 
     snprintf(buf, cap, "?");
-    if (listener_n == 0 ||
-        getsockname(evconnlistener_get_fd(listener_all[listener_n - 1].l),
-                    (struct sockaddr *)&ss, &sl) != 0)
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
         return;
     if (ss.ss_family == AF_UNIX) {
         snprintf(buf, cap, "unix:%s", ((struct sockaddr_un *)&ss)->sun_path);
@@ -275,6 +284,14 @@ void listener_last_name(char *buf, size_t cap)
         port = ntohs(in6->sin6_port);
         snprintf(buf, cap, "[%s]:%u", host, port);
     }
+}
+
+void listener_last_name(char *buf, size_t cap)
+{
+    listener_fd_name(
+        listener_n == 0 ? -1
+                        : evconnlistener_get_fd(listener_all[listener_n - 1].l),
+        buf, cap);
 }
 
 void listener_shutdown(void)

@@ -16,6 +16,9 @@
 int log_level = LOG_WARN;
 
 static int log_json;
+/* "socketiod" or, in a --workers worker, "socketiod[w1]". */
+static char log_name[32] = "socketiod";
+static char log_worker[16];
 static struct log_summary *log_pending;
 static struct event *log_timer;
 
@@ -127,9 +130,11 @@ static void log_line(const char *lvl, const char *peer, const char *sid,
         }
         if (count >= 0)
             fprintf(f, ",\"count\":%lld", count);
+        if (log_worker[0])
+            fprintf(f, ",\"worker\":\"%s\"", log_worker);
         fputs("}\n", f);
     } else {
-        fprintf(f, "%s %s socketiod:", stamp, lvl);
+        fprintf(f, "%s %s %s:", stamp, lvl, log_name);
         if (peer != NULL && *peer)
             fprintf(f, " peer=%s", peer);
         if (sid != NULL && *sid)
@@ -139,6 +144,12 @@ static void log_line(const char *lvl, const char *peer, const char *sid,
     fclose(f);
     fwrite(line, 1, size, stderr);
     free(line);
+}
+
+void log_set_worker(const char *name)
+{
+    snprintf(log_worker, sizeof log_worker, "%s", name);
+    snprintf(log_name, sizeof log_name, "socketiod[%s]", name);
 }
 
 static void log_vat(int level, const char *peer, const char *sid,
@@ -185,7 +196,7 @@ static void log_plain(const char *lvl, const char *fmt, va_list ap)
     if (log_json)
         log_line(lvl, NULL, NULL, -1, msg);
     else
-        fprintf(stderr, "socketiod: %s\n", msg);
+        fprintf(stderr, "%s: %s\n", log_name, msg);
 }
 
 void log_notice(const char *fmt, ...)

@@ -20,6 +20,10 @@ void log_init(int level);
  * level, msg and the fields. Returns 0, or -1 for another name. */
 int log_set_format(const char *name);
 
+/* In a --workers worker: every line names it, "socketiod[w1]:" in text,
+ * "worker":"w1" in JSON. `name` is at most 15 characters of [A-Za-z0-9]. */
+void log_set_worker(const char *name);
+
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

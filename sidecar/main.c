@@ -39,6 +39,7 @@
 #include "recover.h"
 #include "recstore.h"
 #include "req.h"
+#include "route.h"
 #include "rpc.h"
 #include "scgiserv.h"
 #include "sock.h"
@@ -46,11 +47,15 @@
 #include "turn.h"
 #include "upstream.h"
 #include "users.h"
+#include "workers.h"
 
 #define MAIN_MAX_FILE (16 << 20)
 #define MAIN_FD_RESERVE 64
 
 static struct config main_cfg;
+/* --state-file with a worker's %i replaced; NULL: none. */
+static const char *main_state_file;
+static char main_state_buf[4096];
 /* argv as given, read again on SIGHUP with the config file it names. */
 static int main_argc;
 static char **main_argv;
@@ -295,9 +300,9 @@ static void main_upstream(void)
     jcfg.max_bytes = main_cfg.journal_bytes;
     jcfg.rate = main_cfg.journal_rate;
     jcfg.probe_ms = main_cfg.journal_probe_ms;
-    jcfg.state_file = main_cfg.state_file;
+    jcfg.state_file = main_state_file;
     if (journal_setup(main_base, &jcfg, upstream_late, NULL, &cause) != 0)
-        fatal("--state-file %s: %s", main_cfg.state_file, cause);
+        fatal("--state-file %s: %s", main_state_file, cause);
     main_upstream_on = 1;
     hub_set_forward(upstream_forward, NULL, main_cfg.private_channels);
     log_info("upstream: forwarding client events to %s", main_cfg.upstream);
@@ -444,10 +449,10 @@ static void main_recovery(void)
     if (recover_setup(&rcfg, main_wall_ms(), &cause) != 0)
         fatal("--recovery: %s", cause);
     hub_set_recovery(main_cfg.recovery_authorize);
-    if (main_cfg.state_file != NULL &&
-        recstore_open(main_cfg.state_file, main_cfg.recovery_save_ms,
+    if (main_state_file != NULL &&
+        recstore_open(main_state_file, main_cfg.recovery_save_ms,
                       main_wall_ms(), &cause) != 0)
-        fatal("--state-file %s: %s", main_cfg.state_file, cause);
+        fatal("--state-file %s: %s", main_state_file, cause);
     main_recover_ev =
         event_new(main_base, -1, EV_PERSIST, main_recover_tick, NULL);
     if (main_recover_ev == NULL || event_add(main_recover_ev, &tv) != 0)
@@ -611,6 +616,63 @@ static void main_reload(evutil_socket_t sig, short what, void *arg)
     log_warn("SIGHUP: settings read again");
 }
 
+/* A single daemon's listeners: it binds them. Listeners first: a second
+ * instance that cannot bind must leave the first one's control socket
+ * alone. */
+static void main_listeners(int inherited, int nlisten)
+{
+    const char *cause;
+    char bound[300];
+    int i;
+
+    if (inherited) {
+        if (listener_add_fd(main_base, FCGI_LISTENSOCK_FILENO, fcgiserv_accept,
+                            &cause) != 0)
+            fatal("FastCGI socket on fd 0: %s", cause);
+        log_notice("FastCGI on the inherited socket (fd 0)");
+    }
+    for (i = 0; i < main_cfg.nfcgi; i++) {
+        if (listener_add_to(main_base, main_cfg.fcgi[i], fcgiserv_accept,
+                            &cause) != 0)
+            fatal("--fcgi %s: %s", main_cfg.fcgi[i], cause);
+        listener_last_name(bound, sizeof bound);
+        log_notice("FastCGI on %s", bound);
+    }
+    for (i = 0; i < main_cfg.nscgi; i++) {
+        if (listener_add_to(main_base, main_cfg.scgi[i], scgiserv_accept,
+                            &cause) != 0)
+            fatal("--scgi %s: %s", main_cfg.scgi[i], cause);
+        listener_last_name(bound, sizeof bound);
+        log_notice("SCGI on %s", bound);
+    }
+    for (i = 0; i < nlisten; i++) {
+        if (listener_add(main_base, main_cfg.listen[i], &cause) != 0)
+            fatal("--listen %s: %s", main_cfg.listen[i], cause);
+        listener_last_name(bound, sizeof bound);
+        log_notice("listening on %s", bound);
+    }
+}
+
+/* A worker's: the sockets the supervisor bound (and logged). */
+static void main_worker_listeners(void)
+{
+    const char *cause;
+    int i;
+
+    for (i = 0; i < main_cfg.nfcgi; i++)
+        if (listener_add_fd(main_base, workers_listen_fd('f', i),
+                            fcgiserv_accept, &cause) != 0)
+            fatal("--fcgi %s: %s", main_cfg.fcgi[i], cause);
+    for (i = 0; i < main_cfg.nscgi; i++)
+        if (listener_add_fd(main_base, workers_listen_fd('s', i),
+                            scgiserv_accept, &cause) != 0)
+            fatal("--scgi %s: %s", main_cfg.scgi[i], cause);
+    for (i = 0; i < main_cfg.nlisten; i++)
+        if (listener_add_fd(main_base, workers_listen_fd('l', i), NULL,
+                            &cause) != 0)
+            fatal("--listen %s: %s", main_cfg.listen[i], cause);
+}
+
 int main(int argc, char **argv)
 {
     struct event *sigterm, *sigint, *sighup;
@@ -618,8 +680,7 @@ int main(int argc, char **argv)
     struct fcgiserv_limits flim;
     struct engine_config ecfg;
     const char *cause, *rpc_path;
-    char bound[300];
-    int i, rc, inherited, nlisten;
+    int rc, inherited, nlisten;
     struct event_config *evcfg;
 
     main_argc = argc;
@@ -638,6 +699,28 @@ int main(int argc, char **argv)
      * file is a failed write (EFBIG), not the end of the daemon. (The
      * message log's writer thread blocks every signal anyway.) */
     signal(SIGXFSZ, SIG_IGN);
+    main_rpc_access();
+    if (main_cfg.workers > 0) {
+        if (main_inherited_fcgi())
+            fatal("--workers: not with a FastCGI socket inherited on fd 0 "
+                  "(give --fcgi ADDR with %%i instead)");
+        /* The supervisor returns here when its workers have stopped; each
+         * worker goes on below as a daemon of its own on the sockets it
+         * inherited. */
+        if (workers_run(&main_cfg, &rc) == 0) {
+            config_free(&main_cfg);
+            return rc;
+        }
+    } else if (route_set(main_cfg.route, &cause) != 0) {
+        fatal("--route %s: %s", main_cfg.route, cause);
+    }
+    main_state_file = main_cfg.state_file;
+    if (main_state_file != NULL) {
+        if (workers_expand(main_state_file, workers_self(), main_state_buf,
+                           sizeof main_state_buf) != 0)
+            fatal("--state-file: too long");
+        main_state_file = main_state_buf;
+    }
 
     /* Heartbeat deadlines are the protocol's: with libevent's default
      * coarse clock and millisecond epoll timeouts a 500 ms ping timeout
@@ -758,54 +841,43 @@ int main(int argc, char **argv)
     scgiserv_setup(main_base, &main_req_handler, main_cfg.max_http_buffer_size,
                    main_cfg.max_header_size + MAIN_CGI_SLACK,
                    main_cfg.handshake_timeout_ms);
-    inherited = main_inherited_fcgi();
+    inherited = !workers_self() && main_inherited_fcgi();
     nlisten = main_cfg.nlisten;
     if (inherited && main_cfg.listen_default)
         nlisten = 0; /* spawned: the web server is the front */
 
-    /* Listeners first: a second instance that cannot bind must leave the
-     * first one's control socket alone. */
-    if (inherited) {
-        if (listener_add_fd(main_base, FCGI_LISTENSOCK_FILENO, fcgiserv_accept,
-                            &cause) != 0)
-            fatal("FastCGI socket on fd 0: %s", cause);
-        log_notice("FastCGI on the inherited socket (fd 0)");
+    if (workers_self())
+        main_worker_listeners();
+    else
+        main_listeners(inherited, nlisten);
+    if (main_cfg.admin != NULL) {
+        char admin[300];
+        if (workers_expand(main_cfg.admin, workers_self(), admin,
+                           sizeof admin) != 0 ||
+            admin_setup(main_base, admin, &cause) != 0)
+            fatal("--admin %s: %s", main_cfg.admin, cause);
     }
-    for (i = 0; i < main_cfg.nfcgi; i++) {
-        if (listener_add_to(main_base, main_cfg.fcgi[i], fcgiserv_accept,
-                            &cause) != 0)
-            fatal("--fcgi %s: %s", main_cfg.fcgi[i], cause);
-        listener_last_name(bound, sizeof bound);
-        log_notice("FastCGI on %s", bound);
-    }
-    for (i = 0; i < main_cfg.nscgi; i++) {
-        if (listener_add_to(main_base, main_cfg.scgi[i], scgiserv_accept,
-                            &cause) != 0)
-            fatal("--scgi %s: %s", main_cfg.scgi[i], cause);
-        listener_last_name(bound, sizeof bound);
-        log_notice("SCGI on %s", bound);
-    }
-    for (i = 0; i < nlisten; i++) {
-        if (listener_add(main_base, main_cfg.listen[i], &cause) != 0)
-            fatal("--listen %s: %s", main_cfg.listen[i], cause);
-        listener_last_name(bound, sizeof bound);
-        log_notice("listening on %s", bound);
-    }
-    if (main_cfg.admin != NULL &&
-        admin_setup(main_base, main_cfg.admin, &cause) != 0)
-        fatal("--admin %s: %s", main_cfg.admin, cause);
     if (main_cfg.admin_ui && main_cfg.admin != NULL)
         admin_set_ui(main_cfg.admin_ui_dir);
-    main_rpc_access();
     rpc_path = main_cfg.rpc_path ? main_cfg.rpc_path : rpc_default_path(0);
-    if (rpc_setup(main_base, rpc_path, main_cfg.rpc_mode, main_cfg.max_rpc_line,
-                  main_cfg.max_rpc_unread, &cause) != 0)
-        fatal("--rpc %s: %s", rpc_path, cause);
-    log_notice("control socket %s", rpc_path);
+    if (workers_self()) {
+        if (rpc_setup_fd(main_base, workers_rpc_fd(), main_cfg.max_rpc_line,
+                         main_cfg.max_rpc_unread, &cause) != 0)
+            fatal("--rpc %s: %s", rpc_path, cause);
+    } else {
+        if (rpc_setup(main_base, rpc_path, main_cfg.rpc_mode,
+                      main_cfg.max_rpc_line, main_cfg.max_rpc_unread,
+                      &cause) != 0)
+            fatal("--rpc %s: %s", rpc_path, cause);
+        log_notice("control socket %s", rpc_path);
+    }
     if (msglog_setup(&main_cfg.message_log, &cause) != 0)
         fatal("--message-log %s", cause);
     admin_set_ready(1, NULL);
-    notify_ready(main_base, "listening");
+    if (workers_self())
+        workers_ready();
+    else
+        notify_ready(main_base, "listening");
 
     main_trim_ev = event_new(main_base, -1, EV_PERSIST, main_trim_tick, NULL);
     if (main_trim_ev == NULL)

@@ -91,6 +91,29 @@ void notify_stopping(const char *status)
 #endif
 }
 
+int notify_send(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+    if (getenv("NOTIFY_SOCKET") == NULL)
+        return 0;
+    return sd_notify(0, state) > 0;
+#else
+    (void)state;
+    return 0;
+#endif
+}
+
+unsigned notify_watchdog_ms(void)
+{
+#ifdef HAVE_LIBSYSTEMD
+    uint64_t usec = 0;
+
+    if (getenv("NOTIFY_SOCKET") != NULL && sd_watchdog_enabled(0, &usec) > 0)
+        return (unsigned)(usec / 2000);
+#endif
+    return 0;
+}
+
 void notify_shutdown(void)
 {
     if (notify_timer != NULL) {

@@ -16,6 +16,15 @@ void notify_ready(struct event_base *base, const char *status);
 /* STOPPING=1 with a STATUS (SIGTERM: draining). */
 void notify_stopping(const char *status);
 
+/* Sends `state` ("READY=1\nSTATUS=...", "WATCHDOG=1") as it is: for the
+ * --workers supervisor, which runs no loop. Returns 1 when sent, 0 when no
+ * service manager listens or it failed. */
+int notify_send(const char *state);
+
+/* Half the service manager's watchdog interval in ms (how often to send
+ * WATCHDOG=1), 0 when it set none. */
+unsigned notify_watchdog_ms(void);
+
 /* Stops the watchdog timer. */
 void notify_shutdown(void);
 

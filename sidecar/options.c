@@ -299,6 +299,18 @@ const struct options_entry options_table[] = {
      "broadcasts kept while Redis is unreachable, replayed in order (the "
      "oldest dropped beyond; 0: none kept)"},
 
+    {"workers", 0, OPTIONS_INT, "N", 0, 16, NULL, "0", NULL, 0, 0, AT(workers),
+     NULL, NULL, "Workers on one box (docs/scale-out.md)",
+     "run N worker processes on the same port under a supervisor that "
+     "restarts a dead one (0: one process, no supervisor; 2 or more need "
+     "--redis); %i in --listen, --fcgi, --scgi, --admin and --state-file is "
+     "the worker's number"},
+    {"route", 0, OPTIONS_STRING, "ID", 0, 0, NULL, NULL, NULL, 0, 0, AT(route),
+     NULL, NULL, NULL,
+     "route tag (1 to 3 of A-Z a-z 0-9) every session and socket id ends "
+     "with, `<random>.<ID>`, for a web server to route by; with --workers "
+     "worker N's tag is <ID>N (default: none; wN with --workers)"},
+
     {"message-log-format", 0, OPTIONS_STRING, "FMT", 0, 0, NULL, NULL,
      "SOCKETIO_MESSAGE_LOG_FORMAT", 0, 0, AT(message_log.format), NULL, NULL,
      "Message log (docs/message-log.md)",
@@ -467,7 +479,30 @@ static const unsigned long options_time_factors[] = {1, 1000, 60000, 3600000};
 /* Checks an address as the listener will take it, so a typo fails at
  * start-up with the option's name, not later or on another port. `slash`:
  * "/PATH" is a Unix socket too. */
+static int options_address_one(const char *val, int slash);
+
+/* An address with "%i" (one per worker, --workers) is checked as worker
+ * 1's. */
 static int options_address(const char *val, int slash)
+{
+    char one[256];
+    size_t i, n = 0;
+
+    for (i = 0; val[i] != '\0' && n + 1 < sizeof one; i++) {
+        if (val[i] == '%' && val[i + 1] == 'i') {
+            one[n++] = '1';
+            i++;
+        } else {
+            one[n++] = val[i];
+        }
+    }
+    if (val[i] != '\0')
+        return -1;
+    one[n] = '\0';
+    return options_address_one(one, slash);
+}
+
+static int options_address_one(const char *val, int slash)
 {
     const char *port;
     unsigned long n;

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "msglog.h"
 #include "pfor.h"
+#include "route.h"
 #include "rpcmsg.h"
 #include "scgiserv.h"
 #include "sio.h"
@@ -1195,6 +1196,9 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
 
     (void)params;
     rpc_stats_each(RPC_STATS_TOP, rpc_stats_add, r);
+    cJSON_AddItemToObject(r, "route",
+                          route_tag()[0] ? cJSON_CreateString(route_tag())
+                                         : cJSON_CreateNull());
     cJSON_AddItemToObject(r, "message_log",
                           msglog_path() ? cJSON_CreateString(msglog_path())
                                         : cJSON_CreateNull());
@@ -1468,11 +1472,11 @@ static int rpc_check_dir(const char *path, const char **cause)
     return 0;
 }
 
-int rpc_setup(struct event_base *base, const char *path, mode_t mode,
-              size_t max_line, size_t max_unread, const char **cause)
+int rpc_bind(const char *path, mode_t mode, const char **cause)
 {
     struct sockaddr_un sun;
     mode_t old_mask;
+    int fd;
 
     memset(&sun, 0, sizeof sun);
     sun.sun_family = AF_UNIX;
@@ -1484,33 +1488,66 @@ int rpc_setup(struct event_base *base, const char *path, mode_t mode,
     if (rpc_check_dir(path, cause) != 0 ||
         listener_claim_path(&sun, cause) != 0)
         return -1;
-    if (rpc_answers == NULL && (rpc_answers = evbuffer_new()) == NULL) {
-        *cause = "out of memory";
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *cause = strerror(errno);
         return -1;
     }
     /* Bound as 0600 and only then given its group and mode, so the file
      * never exists with looser permissions than asked for. */
     old_mask = umask(0177);
-    rpc_listener =
-        evconnlistener_new_bind(base, rpc_accept_cb, NULL,
-                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                                128, (struct sockaddr *)&sun, sizeof sun);
-    umask(old_mask);
-    if (rpc_listener == NULL) {
+    if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
         *cause = strerror(errno);
+        umask(old_mask);
+        close(fd);
         return -1;
     }
-    if ((rpc_access.group != (gid_t)-1 &&
+    umask(old_mask);
+    if (listen(fd, 128) != 0 ||
+        (rpc_access.group != (gid_t)-1 &&
          chown(path, (uid_t)-1, rpc_access.group) != 0) ||
         chmod(path, mode) != 0) {
         *cause = strerror(errno);
-        evconnlistener_free(rpc_listener);
-        rpc_listener = NULL;
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    return fd;
+}
+
+int rpc_setup_fd(struct event_base *base, int fd, size_t max_line,
+                 size_t max_unread, const char **cause)
+{
+    if (rpc_answers == NULL && (rpc_answers = evbuffer_new()) == NULL) {
+        *cause = "out of memory";
+        return -1;
+    }
+    /* Backlog 0: already listening. */
+    rpc_listener = evconnlistener_new(
+        base, rpc_accept_cb, NULL,
+        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+    if (rpc_listener == NULL) {
+        *cause = "cannot watch the control socket";
+        return -1;
+    }
+    rpc_max_line = max_line;
+    rpc_max_unread = max_unread;
+    return 0;
+}
+
+int rpc_setup(struct event_base *base, const char *path, mode_t mode,
+              size_t max_line, size_t max_unread, const char **cause)
+{
+    int fd = rpc_bind(path, mode, cause);
+
+    if (fd < 0)
+        return -1;
+    if (rpc_setup_fd(base, fd, max_line, max_unread, cause) != 0) {
+        close(fd);
+        unlink(path);
         return -1;
     }
     rpc_path = strdup(path);
-    rpc_max_line = max_line;
-    rpc_max_unread = max_unread;
     return 0;
 }
 

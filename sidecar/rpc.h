@@ -75,7 +75,19 @@ const char *rpc_default_path(int client);
 int rpc_setup(struct event_base *base, const char *path, mode_t mode,
               size_t max_line, size_t max_unread, const char **cause);
 
-/* Stops listening, closes clients and removes the socket file. */
+/* The listening half of rpc_setup(): checks the directory, binds `path`
+ * with `mode` and listens, without watching (the --workers supervisor's,
+ * for its workers to inherit). Returns the descriptor, or -1 with *cause. */
+int rpc_bind(const char *path, mode_t mode, const char **cause);
+
+/* As rpc_setup() on control socket `fd`, already listening (inherited from
+ * the --workers supervisor, which removes the file at its end: here
+ * rpc_shutdown() leaves it). Returns 0, or -1 with *cause. */
+int rpc_setup_fd(struct event_base *base, int fd, size_t max_line,
+                 size_t max_unread, const char **cause);
+
+/* Stops listening, closes clients and removes the socket file (the one
+ * rpc_setup() made). */
 void rpc_shutdown(void);
 
 #endif

@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include <cJSON.h>
-#include <openssl/rand.h>
 
 #include "idmap.h"
 #include "jsonv.h"
 #include "log.h"
+#include "route.h"
 #include "sio.h"
 
 /* A session keeps its sockets in a list; from this many on, also in a map
@@ -349,11 +349,7 @@ void sock_disconnect(struct sock *s, const char *reason)
 
 static char *sock_new_id(struct sock_client *cl, const char *nsp)
 {
-    static const char abc[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char r[20];
     char *id;
-    int i;
 
     if (sock_protocol(cl) == 4) {
         if (strcmp(nsp, "/") == 0)
@@ -363,11 +359,8 @@ static char *sock_new_id(struct sock_client *cl, const char *nsp)
             sprintf(id, "%s#%s", nsp, cl->es->sid);
         return id;
     }
-    if (RAND_bytes(r, sizeof r) != 1 || (id = malloc(21)) == NULL)
-        return NULL;
-    for (i = 0; i < 20; i++)
-        id[i] = abc[r[i] & 63];
-    id[20] = '\0';
+    if ((id = malloc(21)) != NULL)
+        route_new_id(id);
     return id;
 }
 

@@ -34,6 +34,7 @@
 #include "sock.h"
 #include "upstream.h"
 #include "users.h"
+#include "workers.h"
 
 enum { STATS_COUNTER, STATS_GAUGE };
 
@@ -67,6 +68,8 @@ static double stats_uptime(void)
 
 static double stats_sessions(void) { return (double)engine_count(); }
 
+static double stats_worker(void) { return (double)workers_self(); }
+
 static double stats_send_threads(void) { return (double)pfor_threads(); }
 
 #define STATS_MSGLOG(field)                                                    \
@@ -97,6 +100,9 @@ static double stats_heap_free(void) { return (double)mallinfo2().fordblks; }
 static const struct stats_row stats_rows[] = {
     {"uptime", "socketiod_uptime_seconds", G, NULL, NULL, stats_uptime,
      "Seconds since the daemon started."},
+    {"worker", "socketiod_worker", G, NULL, NULL, stats_worker,
+     "This worker's number under --workers (its ids' route tag is in the "
+     "stats RPC's \"route\"); 0 for a single process."},
     {"connections", NULL, G, &conn_stats.open, NULL, NULL,
      "Open client connections (HTTP and WebSocket)."},
 #ifdef STATS_HEAP

@@ -253,7 +253,8 @@ static const char *const t_bad_rows[] = {
              "\"/x\",\"time\":2.25,\"context\":{ \"a\" : [ 1 ] },\"eio_sid\":"
              "\"e\",\"transport\":\"websocket\",\"protocol\":3,"
              "\"handshake\":{},\"reason\":\"r\"}')",
-    T_INSERT "(" T_ROW("k4", "") ")", /* the bad ones' model is good */
+    /* the bad ones' model is good, with a worker's tagged sid */
+    T_INSERT "(" T_ROW("k4-_abcdefghijkl.w1", "") ")",
 };
 
 static void test_state_file(void)
@@ -283,7 +284,7 @@ static void test_state_file(void)
     CHECK(journal_stats.pending == 4);
     t_run(4, 3000);
     CHECK(t_ngot == 4);
-    CHECK(strstr(t_got[3], "k4|") == t_got[3]);
+    CHECK(strstr(t_got[3], "k4-_abcdefghijkl.w1|") == t_got[3]);
     CHECK(strstr(t_got[0], "k1|") == t_got[0] &&
           strstr(t_got[0], "\"late\":true,\"context\":{\"u\":\"ann\"}}|a=1"));
     CHECK(strstr(t_got[1], "k2|") == t_got[1]);
