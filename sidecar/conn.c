@@ -96,6 +96,7 @@ static void conn_process(struct conn *c);
 static const struct req_ops conn_req_ops;
 static void conn_fail(struct conn *c);
 static void conn_flush_dirty(evutil_socket_t fd, short what, void *arg);
+static int conn_keep_input(struct conn *c, const char *data, size_t len);
 
 static void conn_set_state(struct conn *c, enum conn_state st)
 {
@@ -356,6 +357,31 @@ struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len)
     log_debug("conn %u: accepted fd %d", c->id, fd);
     return c;
 }
+
+struct conn *conn_adopt(int fd, const char *data, size_t len)
+{
+    union conn_addr peer;
+    socklen_t plen = sizeof peer;
+    struct conn *c;
+
+    memset(&peer, 0, sizeof peer);
+    if (getpeername(fd, &peer.sa, &plen) != 0) {
+        close(fd);
+        return NULL;
+    }
+    if ((c = conn_new(fd, &peer.sa, plen)) == NULL)
+        return NULL;
+    if (len == 0)
+        return c;
+    if (conn_keep_input(c, data, len) != 0) {
+        conn_close(c);
+        return NULL;
+    }
+    conn_process(c);
+    return c;
+}
+
+int conn_idle_output(const struct conn *c) { return c->out_n == 0; }
 
 /* Takes c off the dirty list: it is being flushed or closed now. */
 static void conn_undirty(struct conn *c)
@@ -816,6 +842,7 @@ static void conn_http_fail(struct conn *c, int status, const char *why)
     char peer[INET6_ADDRSTRLEN];
 
     conn_stats.bad_requests++;
+    c->head_ok = 0;
     log_info_at(conn_peer_text(c, peer), NULL, "conn %u: %d %s", c->id, status,
                 why);
     if (c->data != NULL && conn_h->closed != NULL)
@@ -852,6 +879,13 @@ static long conn_http_one(struct conn *c, const char *data, size_t len)
         conn_http_fail(c, 431, "request head too large");
         return -1;
     }
+    /* Once per request, before its body: whoever decides to hand the
+     * connection on must do it before its body is read here. */
+    if (!c->head_ok && conn_h->head != NULL) {
+        if (conn_h->head(c, &req, data, len) != 0 || c->state != CONN_HTTP)
+            return -1;
+        c->head_ok = 1;
+    }
     if ((te = http_find_header(&req, "Transfer-Encoding")) != NULL) {
         conn_http_fail(c, 501, "chunked request bodies are not supported");
         return -1;
@@ -867,6 +901,7 @@ static long conn_http_one(struct conn *c, const char *data, size_t len)
     if (len - (size_t)n < body_len)
         return 0;
     c->keep_alive = (uint8_t)http_keep_alive(&req);
+    c->head_ok = 0;
     conn_set_state(c, CONN_HTTP_WAIT);
     conn_h->request(c, &req, data + n, body_len);
     return (long)((size_t)n + body_len);

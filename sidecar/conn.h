@@ -65,7 +65,8 @@ struct conn {
     void *data;               /* the owner's (an Engine.IO session) */
     struct req req; /* the request in flight, as the layers above see it */
     union conn_addr peer;
-    uint8_t dirty; /* on the list flushed at the end of the callback */
+    uint8_t dirty;   /* on the list flushed at the end of the callback */
+    uint8_t head_ok; /* `head` let the request being read go on */
     /* The turn of its last write-through, in 16 bits to fit the struct's
      * tail padding: a false match after a wrap only sends that one frame
      * at the end of the callback instead of at once. */
@@ -76,12 +77,20 @@ struct conn {
  * during the call; it must answer with conn_respond() now or later, or
  * upgrade with conn_ws_accept(). `message` gets a whole WebSocket message.
  * `closed` runs when the connection ends by itself (peer gone, I/O error,
- * protocol error, output over the cap), never for conn_close(). */
+ * protocol error, output over the cap), never for conn_close().
+ * `head` (may be NULL) runs once per request, as soon as its head is parsed
+ * and before its body is read or checked against the limits; `data`/`len`
+ * is all the unparsed input from the request's first byte on (the head,
+ * any body bytes and pipelined requests that came with it), valid only
+ * during the call. It returns 0 to go on, or 1 when it took the connection
+ * away (handed it to another process and closed it with conn_close()). */
 struct conn_handler {
     void (*request)(struct conn *c, const struct http_request *req,
                     const char *body, size_t len);
     void (*message)(struct conn *c, int binary, char *data, size_t len);
     void (*closed)(struct conn *c);
+    int (*head)(struct conn *c, const struct http_request *req,
+                const char *data, size_t len);
 };
 
 struct conn_limits {
@@ -131,6 +140,18 @@ void conn_set_limits(const struct conn_limits *lim);
  * when the connection limits (in all, per peer address) are reached: the fd
  * is closed then, and a refusal is counted in conn_stats.refused. */
 struct conn *conn_new(int fd, const struct sockaddr *sa, socklen_t len);
+
+/* Takes over a connection another process accepted and read from (a
+ * hand-off): as conn_new() (same limits, same refusals, the fd closed when
+ * refused), then parses `len` bytes of `data` as if just read from it.
+ * NULL when refused, when the fd is not a connected socket, or when the
+ * bytes are more than a connection may hold unparsed; the fd is closed
+ * then. */
+struct conn *conn_adopt(int fd, const char *data, size_t len);
+
+/* 1 when nothing is queued for `c`: it may be closed and handed on without
+ * losing output. */
+int conn_idle_output(const struct conn *c);
 
 /* Queues a reference to `f`. The first frame a connection gets in a loop
  * callback is written at once when nothing is queued (write-through); later

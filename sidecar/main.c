@@ -28,6 +28,7 @@
 #include "fcgiserv.h"
 #include "fleet.h"
 #include "front.h"
+#include "handoff.h"
 #include "http.h"
 #include "hub.h"
 #include "journal.h"
@@ -211,6 +212,58 @@ static void main_request(struct conn *c, const struct http_request *req,
     main_serve(conn_req(c), c, req, body, len);
 }
 
+static struct log_summary main_handoff_failures =
+    LOG_SUMMARY_INIT("hand-offs failed, answered as unknown sids");
+
+/* With --workers, before a request's body: a sid carrying another
+ * worker's tag sends the connection there (its fd and what was read of it)
+ * and forgets it here. Each request of a keep-alive connection is decided
+ * anew. A hand-off that cannot go is answered here: the sid is not ours,
+ * so the engine says "Session ID unknown" and the client reconnects. */
+static int main_head(struct conn *c, const struct http_request *req,
+                     const char *data, size_t len)
+{
+    const char *sid, *tag, *cause = "output still queued";
+    size_t sid_len, tag_len;
+    int w, peer;
+
+    if (workers_count() < 2 || !engine_owns(req) ||
+        !http_query_get(req->query ? req->query : "", req->query_len, "sid",
+                        &sid, &sid_len))
+        return 0;
+    /* Counted where it is answered, so that the workers' sum is every
+     * such request once and the share handed on is sent / that sum. */
+    tag = route_of(sid, sid_len, &tag_len);
+    if (tag == NULL || (w = workers_by_tag(tag, tag_len)) == 0 ||
+        w == workers_self()) {
+        handoff_stats.sid_requests++;
+        return 0;
+    }
+    peer = workers_peer_fd(w);
+    if (peer < 0 || !conn_idle_output(c) ||
+        handoff_send(peer, c->fd, data, len, &cause) != 0) {
+        char addr[INET6_ADDRSTRLEN];
+        int port;
+        handoff_stats.failed++;
+        handoff_stats.sid_requests++;
+        conn_peer(c, addr, sizeof addr, &port);
+        log_count(&main_handoff_failures, addr, NULL);
+        log_debug("conn %u: hand-off to worker %d failed: %s", c->id, w,
+                  peer < 0 ? "no peer" : cause);
+        return 0;
+    }
+    handoff_stats.sent++;
+    log_debug("conn %u: handed to worker %d", c->id, w);
+    conn_close(c);
+    return 1;
+}
+
+/* A connection another worker handed here. */
+static void main_adopt(int fd, const char *data, size_t len)
+{
+    conn_adopt(fd, data, len);
+}
+
 static const struct req_handler main_req_handler = {
     main_serve,
     engine_req_closed,
@@ -232,6 +285,7 @@ static const struct conn_handler main_conn_handler = {
     main_request,
     engine_ws_message,
     engine_conn_closed,
+    main_head,
 };
 
 static const struct engine_handler main_engine_handler = {
@@ -764,6 +818,9 @@ int main(int argc, char **argv)
 
     main_conn_limits(&lim);
     conn_setup(main_base, &main_conn_handler, &lim);
+    if (workers_inbox_fd() >= 0 &&
+        handoff_listen(main_base, workers_inbox_fd(), main_adopt, &cause) != 0)
+        fatal("--workers: %s", cause);
     main_send_threads();
 
     memset(&ecfg, 0, sizeof ecfg);
@@ -888,6 +945,7 @@ int main(int argc, char **argv)
     }
     event_base_dispatch(main_base);
 
+    handoff_stop();
     event_free(main_trim_ev);
     event_free(sigterm);
     event_free(sigint);

@@ -21,6 +21,7 @@
 #include "fcgiserv.h"
 #include "fleet.h"
 #include "front.h"
+#include "handoff.h"
 #include "hist.h"
 #include "hub.h"
 #include "journal.h"
@@ -159,6 +160,16 @@ static const struct stats_row stats_rows[] = {
      "Frames written in one writev with an earlier one."},
     {"socket_writes_spread", NULL, C, &conn_stats.spread, NULL, NULL,
      "Writes made across the send threads."},
+    {"handoff_sid_requests", NULL, C, &handoff_stats.sid_requests, NULL, NULL,
+     "Engine.IO requests with a sid answered here (--workers)."},
+    {"handoffs_sent", NULL, C, &handoff_stats.sent, NULL, NULL,
+     "Connections handed to the worker owning their sid."},
+    {"handoffs_failed", NULL, C, &handoff_stats.failed, NULL, NULL,
+     "Hand-offs that could not be sent: answered as an unknown sid."},
+    {"handoffs_received", NULL, C, &handoff_stats.received, NULL, NULL,
+     "Connections adopted from another worker."},
+    {"handoffs_bad", NULL, C, &handoff_stats.bad, NULL, NULL,
+     "Hand-off records refused (size, header, descriptors)."},
     {"send_threads", NULL, G, NULL, NULL, stats_send_threads,
      "Threads besides the loop that write a large fan-out."},
     {"sio_protocol_errors", NULL, C, &sock_stats.protocol_errors, NULL, NULL,

@@ -42,6 +42,7 @@ static const struct conn_handler conn_fuzz_conn_h = {
     conn_fuzz_request,
     engine_ws_message,
     engine_conn_closed,
+    NULL,
 };
 
 static const struct engine_handler conn_fuzz_engine_h = {

@@ -111,6 +111,7 @@ static const struct conn_handler fanout_conn_h = {
     fanout_request,
     engine_ws_message,
     engine_conn_closed,
+    NULL,
 };
 
 static const struct engine_handler fanout_engine_h = {

@@ -130,7 +130,7 @@ static void on_request(struct conn *c, const struct http_request *req,
 }
 
 static const struct conn_handler conn_h = {on_request, engine_ws_message,
-                                           engine_conn_closed};
+                                           engine_conn_closed, NULL};
 static const struct engine_handler engine_h = {
     sock_engine_open, sock_engine_message, sock_engine_close};
 static const struct sock_handler sock_h = {hub_sock_connect, hub_sock_event,

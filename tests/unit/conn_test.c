@@ -1,7 +1,8 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* conn_test: the output path over a real socket pair: write-through, frames
  * of one callback coalesced into one writev, the cap, closing while dirty,
- * the drain deadline, and a large fan-out written across the send threads. */
+ * the drain deadline, a large fan-out written across the send threads; the
+ * `head` hook and adopting a handed-off connection. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,10 +18,40 @@
 static struct event_base *base;
 static int closed_calls;
 
+/* Requests seen, the last body, and whether to answer them. */
+static int t_requests, t_answer;
+static char t_body[64];
+static size_t t_body_len;
+
 static void t_request(struct conn *c, const struct http_request *req,
                       const char *body, size_t len)
 {
-    (void)c, (void)req, (void)body, (void)len;
+    (void)req;
+    t_requests++;
+    t_body_len = len < sizeof t_body ? len : sizeof t_body;
+    memcpy(t_body, body, t_body_len);
+    if (t_answer)
+        conn_respond(c, 200, "text/plain", NULL, "ok", 2);
+}
+
+/* `head` calls, and when t_take is set, a hand-off: the connection's fd
+ * kept (as a record in flight would) with the bytes read so far. */
+static int t_heads, t_take, t_taken_fd = -1;
+static char t_taken[256];
+static size_t t_taken_len;
+
+static int t_head(struct conn *c, const struct http_request *req,
+                  const char *data, size_t len)
+{
+    (void)req;
+    t_heads++;
+    if (!t_take)
+        return 0;
+    t_taken_fd = dup(c->fd);
+    t_taken_len = len < sizeof t_taken ? len : sizeof t_taken;
+    memcpy(t_taken, data, t_taken_len);
+    conn_close(c);
+    return 1;
 }
 
 static void t_message(struct conn *c, int binary, char *data, size_t len)
@@ -42,7 +73,8 @@ static void t_closed(struct conn *c)
         conn_send_bytes(closed_tell, closed_news, sizeof closed_news);
 }
 
-static const struct conn_handler t_handler = {t_request, t_message, t_closed};
+static const struct conn_handler t_handler = {t_request, t_message, t_closed,
+                                              t_head};
 
 /* A connection on one end of a socket pair; *peer is the other end. */
 static struct conn *t_pair(int *peer)
@@ -314,6 +346,119 @@ static void test_drain_deadline(void)
     close(peer);
 }
 
+static struct conn *t_plain(int *peer)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int sv[2];
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0)
+        abort();
+    *peer = sv[1];
+    return conn_new(sv[0], (struct sockaddr *)&sa, sizeof sa);
+}
+
+static void t_write(int fd, const char *s)
+{
+    CHECK(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
+}
+
+/* `head` runs once per request, before its body, and again for the next
+ * request of a keep-alive connection. */
+static void test_head_once_per_request(void)
+{
+    char got[256];
+    int peer;
+    struct conn *c = t_plain(&peer);
+
+    t_heads = t_requests = 0;
+    t_answer = 1;
+    t_write(peer, "POST /a HTTP/1.1\r\nContent-Length: 6\r\n\r\nab");
+    t_turn();
+    CHECK(t_heads == 1 && t_requests == 0);
+    t_write(peer, "cd");
+    t_turn();
+    CHECK(t_heads == 1 && t_requests == 0);
+    t_write(peer, "ef");
+    t_turn();
+    CHECK(t_heads == 1 && t_requests == 1);
+    CHECK_STR(t_body, t_body_len, "abcdef");
+    CHECK(t_drain(peer, got, sizeof got) > 0);
+    t_write(peer, "GET /b HTTP/1.1\r\n\r\n");
+    t_turn();
+    CHECK(t_heads == 2 && t_requests == 2);
+    t_answer = 0;
+    conn_close(c);
+    t_turn();
+    close(peer);
+}
+
+/* A connection taken at its head: no body read, no shutdown, its count
+ * released; adopted with the bytes it carried, it is served as if read. */
+static void test_take_and_adopt(void)
+{
+    const char req[] = "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhel";
+    char got[256];
+    int peer;
+    struct conn *c = t_plain(&peer);
+    uint64_t open = conn_stats.open;
+    ssize_t n;
+
+    t_heads = t_requests = 0;
+    t_take = 1;
+    t_write(peer, req);
+    t_turn();
+    t_take = 0;
+    CHECK(t_heads == 1 && t_requests == 0);
+    CHECK(conn_stats.open == open - 1);
+    CHECK_STR(t_taken, t_taken_len, req);
+    /* The peer sees neither an end nor a reset. */
+    n = read(peer, got, sizeof got);
+    CHECK(n < 0 && errno == EAGAIN);
+    t_turn();
+    c = conn_adopt(t_taken_fd, t_taken, t_taken_len);
+    CHECK(c != NULL && conn_stats.open == open);
+    CHECK(t_heads == 2 && t_requests == 0);
+    t_write(peer, "lo");
+    t_turn();
+    CHECK(t_requests == 1);
+    CHECK_STR(t_body, t_body_len, "hello");
+    conn_close(c);
+    t_turn();
+    close(peer);
+}
+
+/* Adoption obeys the limits of an accepted socket and takes only a
+ * connected socket; what it refuses is closed. */
+static void test_adopt_refusals(void)
+{
+    struct conn_limits lim = {.max_head = 8192,
+                              .max_body = 1 << 20,
+                              .max_output = 1 << 20,
+                              .drain_timeout_ms = 100,
+                              .spread_min = 64};
+    int sv[2], pfd[2], peer;
+    uint64_t refused = conn_stats.refused;
+    struct conn *c = t_plain(&peer);
+    char got[8];
+
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+    lim.max_conns = (uint32_t)conn_stats.open;
+    conn_set_limits(&lim);
+    CHECK(conn_adopt(sv[0], "GET / HTTP/1.1\r\n", 16) == NULL);
+    CHECK(conn_stats.refused == refused + 1);
+    CHECK(read(sv[1], got, sizeof got) == 0); /* closed */
+    close(sv[1]);
+    lim.max_conns = 0;
+    conn_set_limits(&lim);
+    CHECK(pipe(pfd) == 0);
+    CHECK(conn_adopt(pfd[0], "", 0) == NULL);
+    CHECK(fcntl(pfd[0], F_GETFD) < 0);
+    close(pfd[1]);
+    conn_close(c);
+    t_turn();
+    close(peer);
+}
+
 int main(void)
 {
     struct conn_limits lim = {.max_head = 8192,
@@ -333,6 +478,9 @@ int main(void)
     test_slow_reader_hits_the_cap();
     test_close_while_dirty();
     test_drain_deadline();
+    test_head_once_per_request();
+    test_take_and_adopt();
+    test_adopt_refusals();
     CHECK(pfor_setup(1) == 0);
     test_spread_fanout();
     pfor_shutdown();
