@@ -621,11 +621,12 @@ def workers_notes(doc):
         fo = r.get("fanout") or {}
         if fo.get("server_cpu_s"):
             out.append("- %s, {:,} clients: fan-out of %d broadcasts, CPU-s "
-                       "per process (supervisor first) %s, load generators "
-                       "%.2f (%.2f× the server's); completion p50 per load "
-                       "generator in the sparse phase %s ms.".format(
-                           r["n"]) % (
-                r["label"], fo["broadcasts"], " / ".join(
+                       "%s%s, load generators %.2f (%.2f× the server's); "
+                       "completion p50 per load generator in the sparse "
+                       "phase %s ms.".format(r["n"]) % (
+                r["label"], fo["broadcasts"],
+                "per process (supervisor first) " if r["workers"] else "",
+                " / ".join(
                     "%.2f" % c for c in fo["server_cpu_s_per_process"]),
                 fo.get("client_cpu_s", 0),
                 fo.get("client_cpu_s", 0) / fo["server_cpu_s"],
