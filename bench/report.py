@@ -537,8 +537,8 @@ def poll_table(doc):
             continue
         p = r["poll"]
         c = p.get("counters", {})
-        sent = c.get("socketiod_handoffs_sent")
-        failed = c.get("socketiod_handoffs_failed")
+        sent = c.get("socketiod_handoffs_sent_total")
+        failed = c.get("socketiod_handoffs_failed_total")
         ref = workers_find(doc, 0, r["keepalive"])
         vs = "–"
         if r["workers"] and ref and ref["poll"].get("cpu_us_per_request") \
@@ -668,7 +668,7 @@ def workers_section(doc):
             "SO_REUSEPORT each lands on any worker) or keeping both "
             "connections alive; %d broadcasts %d ms apart, each answering "
             "every held GET. *handed off*: the workers' "
-            "`socketiod_handoffs_sent` (their /metrics, `--admin` per "
+            "`socketiod_handoffs_sent_total` (their /metrics, `--admin` per "
             "worker) over the requests the clients made in that time; *µs "
             "per request*: CPU of every server process over the requests; "
             "*vs one process*: that against the one process's with the "

@@ -182,13 +182,13 @@ def test_bench_workers_smoke(tmp_path):
         assert p["errors"] == 0 and p["dropped"] == 0, p
         assert p["delivered"] == 4 * 20 and p["requests"] >= 4 * 20, p
         if r["workers"]:
-            assert p["counters"].get("socketiod_handoffs_failed", 0) == 0, p
+            assert p["counters"].get("socketiod_handoffs_failed_total", 0) == 0, p
         else:
-            assert not p["counters"].get("socketiod_handoffs_sent"), p
+            assert not p["counters"].get("socketiod_handoffs_sent_total"), p
     # With a new connection per request about half the requests land on
     # the worker that does not own the sid; with keep-alive almost none do.
     close = polls[1]["poll"]
-    assert close["counters"].get("socketiod_handoffs_sent", 0) > 0, close
+    assert close["counters"].get("socketiod_handoffs_sent_total", 0) > 0, close
     md = subprocess.run([sys.executable, str(SRCDIR / "bench" / "report.py"),
                          str(out)], capture_output=True, text=True,
                         check=True).stdout
