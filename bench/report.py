@@ -635,6 +635,50 @@ def workers_notes(doc):
     return out
 
 
+def handoff_cost_notes(doc):
+    """The workers' extra server CPU over one process's, per request and,
+    without keep-alive, per hand-off."""
+    out = []
+    extra = {}
+    for keepalive in (False, True):
+        ref = workers_find(doc, 0, keepalive)
+        w = workers_find(doc, doc["meta"].get("workers", 2), keepalive)
+        if not (ref and w and ref["poll"].get("cpu_us_per_request") and
+                w["poll"].get("cpu_us_per_request")):
+            continue
+        extra[keepalive] = (w["poll"]["cpu_us_per_request"] -
+                            ref["poll"]["cpu_us_per_request"])
+        sent = w["poll"].get("counters", {}).get(
+            "socketiod_handoffs_sent_total")
+        if not keepalive and sent:
+            out.append(
+                "- Polling with a new connection per request: the workers "
+                "spent %.1f µs more server CPU per request than one process, "
+                "%.1f µs per hand-off (%s hand-offs over %s requests). That "
+                "is an upper bound on a hand-off's cost: it also holds what "
+                "two workers cost without any hand-off." % (
+                    extra[False], extra[False] * w["poll"]["requests"] / sent,
+                    "{:,.0f}".format(sent),
+                    "{:,}".format(w["poll"]["requests"])))
+    if True in extra:
+        out.append("- With keep-alive (no hand-offs) the workers spent %.1f "
+                   "µs more server CPU per request than one process: two "
+                   "loops waking on two cores, and each broadcast published "
+                   "to Redis." % extra[True])
+    if True in extra and False in extra:
+        ref = workers_find(doc, 0, False)
+        w = workers_find(doc, doc["meta"].get("workers", 2), False)
+        sent = w["poll"].get("counters", {}).get(
+            "socketiod_handoffs_sent_total")
+        if sent:
+            out.append("- Taking that keep-alive difference off, a hand-off cost "
+                       "about %.1f µs of server CPU (an estimate; the sender's accept, "
+                       "read and parse of the head are in it)." % (
+                           (extra[False] - extra[True]) *
+                           w["poll"]["requests"] / sent))
+    return out
+
+
 def workers_section(doc):
     if not doc.get("workers"):
         return []
@@ -677,7 +721,7 @@ def workers_section(doc):
         lines += poll_table(doc) + [""]
     lines += ["### Targets (issue 18), from this run", ""] + \
         workers_targets(doc) + [""]
-    nt = workers_notes(doc)
+    nt = workers_notes(doc) + handoff_cost_notes(doc)
     if nt:
         lines += ["### Notes", ""] + nt + [""]
     return lines
