@@ -934,6 +934,15 @@ def child_pids(pid):
     return sorted(kids)
 
 
+def machine_cpu():
+    """(busy, steal) CPU-seconds of the whole machine since boot, from
+    /proc/stat: what every process ran (user, nice, system, irq, softirq)
+    and what the hypervisor took."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[0:3]) + v[5] + v[6]) / TICK, v[7] / TICK
+
+
 def fd_count(pid):
     try:
         return len(os.listdir("/proc/%d/fd" % pid))
@@ -1004,7 +1013,19 @@ class Workers:
             raise RuntimeError("a server process is gone")
         return {"server": per,
                 "redis": cpu_s(self.srv.redis.pid) if self.srv.redis else 0.0,
-                "clients": [cpu_s(lg.p.pid) for lg in self.lgs]}
+                "clients": [cpu_s(lg.p.pid) for lg in self.lgs],
+                "machine": machine_cpu()}
+
+    @staticmethod
+    def others(r, c0, c1):
+        """The CPU the rest of the machine (the other engineers' work, the
+        driver) used during a measurement, and the hypervisor's steal: how
+        noisy it was."""
+        busy = c1["machine"][0] - c0["machine"][0]
+        r["machine_cpu_s"] = busy
+        r["steal_s"] = c1["machine"][1] - c0["machine"][1]
+        r["others_cpu_s"] = max(0.0, busy - r["server_cpu_s"] -
+                                r["redis_cpu_s"] - r["client_cpu_s"])
 
     def rss(self):
         return sum(rss_bytes(p) for p in self.pids)
@@ -1085,6 +1106,7 @@ class Workers:
         r["redis_cpu_s"] = c1["redis"] - c0["redis"]
         r["client_cpu_s"] = sum(b - a for a, b in zip(c0["clients"],
                                                       c1["clients"]))
+        self.others(r, c0, c1)
         last_rx = max(st["last_rx_us"] for st in sts)
         if total and last_rx > t0:
             r["secs"] = (last_rx - t0) / 1e6
@@ -1352,6 +1374,7 @@ class WorkersPoll(Workers):
             r["redis_cpu_s"] = c1["redis"] - c0["redis"]
             r["client_cpu_s"] = sum(y - x for x, y in zip(c0["clients"],
                                                           c1["clients"]))
+            self.others(r, c0, c1)
             r["counters"] = {key: h1[key] - h0.get(key, 0) for key in h1}
             requests = st["gets"] + st["posts"]
             r["requests"] = requests

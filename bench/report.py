@@ -635,6 +635,31 @@ def workers_notes(doc):
     return out
 
 
+def noise_notes(doc):
+    """How busy the rest of the machine was in each measurement."""
+    parts = []
+    for r in doc.get("workers", []):
+        if not r.get("ok"):
+            continue
+        phs = [("polling", r["poll"])] if r.get("transport") == "polling" \
+            else [("sparse", r.get("sparse")), ("fan-out", r.get("fanout"))]
+        for name, ph in phs:
+            if ph and ph.get("secs") and ph.get("others_cpu_s") is not None:
+                parts.append("%s %s %.0f %%" % (
+                    r["label"] if r.get("transport") != "polling"
+                    else "%s, %s" % (
+                        "--workers %d" % r["workers"] if r["workers"]
+                        else "one process",
+                        "keep-alive" if r["keepalive"] else "new connections"),
+                    name, 100.0 * ph["others_cpu_s"] / ph["secs"]))
+    if not parts:
+        return []
+    return ["- The rest of the machine (other work, the driver; /proc/stat's "
+            "busy time less the server's, Redis's and the load generators') "
+            "in each measurement, in % of one core: " + "; ".join(parts) +
+            "."]
+
+
 def handoff_cost_notes(doc):
     """The workers' extra server CPU over one process's, per request and,
     without keep-alive, per hand-off."""
@@ -721,7 +746,7 @@ def workers_section(doc):
         lines += poll_table(doc) + [""]
     lines += ["### Targets (issue 18), from this run", ""] + \
         workers_targets(doc) + [""]
-    nt = workers_notes(doc) + handoff_cost_notes(doc)
+    nt = workers_notes(doc) + handoff_cost_notes(doc) + noise_notes(doc)
     if nt:
         lines += ["### Notes", ""] + nt + [""]
     return lines
