@@ -1213,11 +1213,21 @@ class Workers:
                 "once: %s" % (self.workers, n,
                               res["sparse"].get("comp_p50_ms", 0),
                               res["sparse"]["exactly_once"]))
-            res["fanout"] = self.fanout(self.srv.direct, a.workers_seconds)
-            log("workers=%d n=%d: fan-out %.0f msgs/server CPU-s, exactly "
-                "once: %s" % (self.workers, n,
-                              res["fanout"].get("msgs_per_cpu_s", 0),
-                              res["fanout"]["exactly_once"]))
+            # The cores are shared with whatever else runs: the fan-out is
+            # measured --workers-repeats times and the median one reported
+            # (all of them are kept).
+            runs = []
+            for _ in range(max(1, a.workers_repeats)):
+                runs.append(self.fanout(self.srv.direct, a.workers_seconds))
+                log("workers=%d n=%d: fan-out %.0f msgs/server CPU-s, "
+                    "exactly once: %s" % (self.workers, n,
+                                          runs[-1].get("msgs_per_cpu_s", 0),
+                                          runs[-1]["exactly_once"]))
+            ranked = sorted(runs, key=lambda x: x.get("msgs_per_cpu_s", 0))
+            res["fanout"] = dict(ranked[len(ranked) // 2])
+            res["fanout"]["exactly_once"] = all(x["exactly_once"]
+                                                for x in runs)
+            res["fanout_runs"] = runs
             res["held"] = sum(lg.stats()["ready"] for lg in self.lgs)
             res["ok"] = True
         except Exception as e:  # recorded, and the run goes on
@@ -1484,6 +1494,9 @@ def main():
                     help="clients per load generator process")
     ap.add_argument("--workers-seconds", type=float, default=8,
                     help="length the workers phase's fan-out is sized to")
+    ap.add_argument("--workers-repeats", type=int, default=3,
+                    help="fan-out measurements per configuration (the "
+                    "median is reported)")
     ap.add_argument("--poll-n", type=int, default=2000,
                     help="long-polling clients of the workers phase (0: "
                     "no polling part)")
@@ -1539,6 +1552,7 @@ def main():
             "workers_ref_n": args.workers_ref_n,
             "workers_per_lg": args.workers_per_lg,
             "workers_seconds": args.workers_seconds,
+            "workers_repeats": args.workers_repeats,
             "poll_n": args.poll_n, "poll_bcasts": args.poll_bcasts,
             "poll_interval": args.poll_interval})
 

@@ -619,6 +619,13 @@ def workers_notes(doc):
                                p["redis_cpu_s"], p["client_cpu_s"]))
             continue
         fo = r.get("fanout") or {}
+        if len(r.get("fanout_runs", [])) > 1:
+            out.append("- %s, {:,} clients: fan-out msgs per server CPU-s "
+                       "in each of the %d measurements: %s (the median is "
+                       "in the table).".format(r["n"]) % (
+                           r["label"], len(r["fanout_runs"]), ", ".join(
+                               num(x.get("msgs_per_cpu_s"))
+                               for x in r["fanout_runs"])))
         if fo.get("server_cpu_s"):
             out.append("- %s, {:,} clients: fan-out of %d broadcasts, CPU-s "
                        "%s%s, load generators %.2f (%.2f× the server's); "
@@ -642,7 +649,8 @@ def noise_notes(doc):
         if not r.get("ok"):
             continue
         phs = [("polling", r["poll"])] if r.get("transport") == "polling" \
-            else [("sparse", r.get("sparse")), ("fan-out", r.get("fanout"))]
+            else [("sparse", r.get("sparse"))] + [
+                ("fan-out", x) for x in r.get("fanout_runs", [])]
         for name, ph in phs:
             if ph and ph.get("secs") and ph.get("others_cpu_s") is not None:
                 parts.append("%s %s %.0f %%" % (
@@ -723,10 +731,12 @@ def workers_section(doc):
         "from the trigger's CLOCK_MONOTONIC stamp. *fan-out*: RPC emits, "
         "each once the last one was answered (the worker that took the RPC "
         "delivers to its clients and publishes; the other delivers what "
-        "Redis brings it), lazy clients, sized to about %g s.".format(
+        "Redis brings it), lazy clients, sized to about %g s, measured "
+        "%d times (the median in the table, each in the notes).".format(
             m.get("workers_n", 0), m.get("workers_ref_n", 0),
             m.get("workers_per_lg", 0)) % (
-                m.get("workers", 2), m.get("workers_seconds", 0)), ""]
+                m.get("workers", 2), m.get("workers_seconds", 0),
+                m.get("workers_repeats", 1)), ""]
     lines += workers_table(doc) + [""]
     if any(r.get("transport") == "polling" for r in doc["workers"]):
         lines += [
