@@ -6,7 +6,7 @@
 #   bash bench/run.sh              N = 1k, 5k, 19k; about 12-15 minutes
 #   QUICK=1 bash bench/run.sh      N = 1k, 5k; about 5 minutes
 #   PHASES=twonode bash bench/run.sh   the two-node phase alone
-#   PHASES=workers bash bench/run.sh   the workers phase alone (issue 18)
+#   PHASES=workers bash bench/run.sh   the workers phase alone (issue 18), ~3 min
 #
 # Environment: SERVERS (socketiod,node,python,ceiling), NS (comma list,
 # overrides QUICK), PHASES (single,twonode,workers: each server alone over
