@@ -39,6 +39,7 @@
 #include "pfor.h"
 #include "recover.h"
 #include "recstore.h"
+#include "redis.h"
 #include "req.h"
 #include "route.h"
 #include "rpc.h"
@@ -675,6 +676,63 @@ static void main_reload(evutil_socket_t sig, short what, void *arg)
     log_warn("SIGHUP: settings read again");
 }
 
+/* %i is a worker's number: without --workers there is none, and an
+ * address with it would bind a name with "%i" in it, or not parse. */
+static void main_no_per_worker(void)
+{
+    int i;
+
+    for (i = 0; i < main_cfg.nlisten; i++)
+        if (workers_per_worker(main_cfg.listen[i]))
+            fatal("--listen %s: %%i is the worker's number, for --workers",
+                  main_cfg.listen[i]);
+    for (i = 0; i < main_cfg.nfcgi; i++)
+        if (workers_per_worker(main_cfg.fcgi[i]))
+            fatal("--fcgi %s: %%i is the worker's number, for --workers",
+                  main_cfg.fcgi[i]);
+    for (i = 0; i < main_cfg.nscgi; i++)
+        if (workers_per_worker(main_cfg.scgi[i]))
+            fatal("--scgi %s: %%i is the worker's number, for --workers",
+                  main_cfg.scgi[i]);
+    if (workers_per_worker(main_cfg.admin))
+        fatal("--admin %s: %%i is the worker's number, for --workers",
+              main_cfg.admin);
+    if (workers_per_worker(main_cfg.state_file))
+        fatal("--state-file %s: %%i is the worker's number, for --workers",
+              main_cfg.state_file);
+}
+
+/* A worker is ready once it is in the fleet (both Redis connections up,
+ * its channels subscribed first on the one), so that the supervisor's
+ * READY=1 means every worker's clients get the fleet's broadcasts; a Redis
+ * that does not answer within --redis-timeout delays it no longer. */
+#define MAIN_READY_TICK_MS 20
+
+static void main_worker_ready(evutil_socket_t fd, short what, void *arg)
+{
+    static struct event *tick;
+    static unsigned waited;
+    struct timeval tv = {0, MAIN_READY_TICK_MS * 1000};
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    if (main_cfg.redis != NULL && !redis_stats.connected &&
+        waited < main_cfg.redis_timeout_ms) {
+        if (tick == NULL &&
+            (tick = evtimer_new(main_base, main_worker_ready, NULL)) == NULL)
+            fatal("out of memory");
+        waited += MAIN_READY_TICK_MS;
+        evtimer_add(tick, &tv);
+        return;
+    }
+    if (tick != NULL) {
+        event_free(tick);
+        tick = NULL;
+    }
+    workers_ready();
+}
+
 /* A single daemon's listeners: it binds them. Listeners first: a second
  * instance that cannot bind must leave the first one's control socket
  * alone. */
@@ -770,8 +828,10 @@ int main(int argc, char **argv)
             config_free(&main_cfg);
             return rc;
         }
-    } else if (route_set(main_cfg.route, &cause) != 0) {
-        fatal("--route %s: %s", main_cfg.route, cause);
+    } else {
+        main_no_per_worker();
+        if (route_set(main_cfg.route, &cause) != 0)
+            fatal("--route %s: %s", main_cfg.route, cause);
     }
     main_state_file = main_cfg.state_file;
     if (main_state_file != NULL) {
@@ -937,7 +997,7 @@ int main(int argc, char **argv)
         fatal("--message-log %s", cause);
     admin_set_ready(1, NULL);
     if (workers_self())
-        workers_ready();
+        main_worker_ready(-1, 0, NULL);
     else
         notify_ready(main_base, "listening");
 

@@ -520,7 +520,7 @@ static int workers_watch(void)
     struct signalfd_siginfo si;
     struct pollfd pfd[2];
     unsigned dog = notify_watchdog_ms();
-    uint64_t now, next;
+    uint64_t now, next, dog_at = workers_now_ms() + dog;
     int w, timeout, status;
     pid_t pid;
 
@@ -541,17 +541,19 @@ static int workers_watch(void)
                 next = wk->restart_ms;
             }
         }
+        if (dog > 0 && dog_at <= now) {
+            notify_send("WATCHDOG=1");
+            dog_at = now + dog;
+        }
+        if (dog > 0 && (next == 0 || dog_at < next))
+            next = dog_at;
         timeout = next ? (int)(next - now) : -1;
-        if (dog > 0 && (timeout < 0 || (unsigned)timeout > dog))
-            timeout = (int)dog;
         pfd[0].fd = workers_signal_fd;
         pfd[0].events = POLLIN;
         pfd[1].fd = workers_ready_fd[0];
         pfd[1].events = POLLIN;
         if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
             fatal("poll: %s", strerror(errno));
-        if (dog > 0)
-            notify_send("WATCHDOG=1");
         if (pfd[1].revents & POLLIN)
             workers_read_ready();
         if (!(pfd[0].revents & POLLIN))

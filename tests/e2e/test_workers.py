@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from e2e_lib import daemon_command, wait_until
+from e2e_lib import daemon_command, free_port, wait_until
+from test_observe import notify_socket, recv_until
 from test_redis import joined, redis  # noqa: F401 (fixture)
 
 KINDS = ("v4", "v2", "py")
@@ -271,6 +272,9 @@ def test_route_alone_tags_every_id(daemon, clients):
       "redis://127.0.0.1:1"], "tag ab10 is longer than 3"),
     (["--workers", "17"], "from 0 to 16"),
     (["--route", "a.b"], "only letters"),
+    (["--listen", "127.0.0.1:81%i"], "%i is the worker's number, for "
+     "--workers"),
+    (["--state-file", "s.%i.db"], "%i is the worker's number"),
 ])
 def test_refused_settings(tmp_path, args, says):
     p = subprocess.run(daemon_command() + ["--listen", "127.0.0.1:0",
@@ -433,6 +437,54 @@ def test_one_worker_without_redis_is_restarted(daemon, clients):
     # the supervisor's own lines name no worker
     assert any("worker" not in x and "w1" in x["msg"] for x in lines)
 
+
+def test_systemd_hears_the_supervisor_once(daemon, redis, tmp_path,  # noqa
+                                           monkeypatch):
+    """READY=1 once, when every worker is up, from the supervisor (the
+    workers never talk to systemd); the watchdog from the supervisor;
+    no second READY when a worker is restarted; STOPPING=1 on SIGTERM."""
+    s, path = notify_socket(tmp_path)
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    monkeypatch.setenv("WATCHDOG_USEC", "400000")
+    d = start_workers(daemon, redis, 2)
+    got = recv_until(s, "READY=1", [])
+    assert [m for m in got if "READY=1" in m] == ["READY=1\nSTATUS=2 workers"]
+    os.kill(worker_pids(d)["w2"], signal.SIGKILL)
+    wait_until(lambda: "worker w2 restarted and ready" in d.stderr(),
+               timeout=30, what="w2 back")
+    s.settimeout(0.05)
+    try:
+        while True:  # what came before
+            s.recv(4096)
+    except socket.timeout:
+        pass
+    t0, msgs = time.monotonic(), []
+    while time.monotonic() - t0 < 1.0:
+        s.settimeout(0.5)
+        try:
+            msgs.append(s.recv(4096).decode())
+        except socket.timeout:
+            pass
+    assert not any("READY=1" in m for m in msgs), msgs
+    # every 200 ms (half of WATCHDOG_USEC): about 5 in a second
+    assert 3 <= sum(m == "WATCHDOG=1" for m in msgs) <= 7, msgs
+    assert d.stop() == []
+    got = recv_until(s, "STOPPING=1", [])
+    assert not any("READY=1" in m for m in got), got
+    s.close()
+
+
+def test_ready_waits_for_the_fleet_but_not_for_ever(daemon, tmp_path):
+    """A worker tells the supervisor it is ready once its Redis connections
+    are up; a Redis that does not answer delays READY by --redis-timeout at
+    most (the workers then serve their own clients and keep retrying)."""
+    dead = "redis://127.0.0.1:%d" % free_port()
+    t0 = time.monotonic()
+    d = daemon("--workers", "2", "--redis", dead, "--redis-timeout", "800")
+    wait_until(lambda: "2 workers ready" in d.stderr(), timeout=30,
+               what="ready without Redis")
+    assert time.monotonic() - t0 >= 0.7
+    assert d.rpc().call("stats")["redis"]["connected"] is False
 
 def test_send_threads_share_the_cpus_among_workers(daemon, redis):  # noqa
     """--send-threads auto gives each of N workers CPUs / N - 1 (at most
