@@ -1156,98 +1156,145 @@ class Workers:
             count = r["bcasts_per_s"] * secs
         return r
 
-    def execute(self):
+    def setup(self):
+        """Starts the server and the clients; measures memory and the
+        sparse phase. Raises on failure."""
         a, n, res = self.args, self.n, self.res
+        if self.workers:
+            cls = type("W", (SocketiodWorkers,),
+                       {"workers": self.workers})
+        else:
+            cls = Socketiod
+        self.srv = cls(a, self.workdir)
+        self.srv.start()
+        self.pids = self.find_pids()
+        time.sleep(1)
+        rss0 = sum(rss_bytes(p) for p in self.pids)
+        sock0 = socket_slab_bytes()
+        nlg = max(1, math.ceil(n / a.workers_per_lg))
+        t = time.monotonic()
+        for i in range(nlg):
+            k = n // nlg + (1 if i < n % nlg else 0)
+            base = 2 + ((self.index * 8 + i) * 4 + 60) % 240
+            srcs = ["127.0.0.%d" % (base + j) for j in range(4)]
+            self.lgs.append(Loadgen(a.loadgen, self.srv.port, k, srcs,
+                                    max(60, n // 100)))
+        res["connect"] = []
+        for lg in self.lgs:
+            ready = lg.wait("ready", max(60, n // 100) + 30)
+            if ready is None:
+                raise RuntimeError("clients never got ready")
+            res["connect"].append({"ready": ready["ready"],
+                                   "failed": ready["failed"],
+                                   "secs": ready["connect_us"] / 1e6})
+        ready = sum(c["ready"] for c in res["connect"])
+        secs = time.monotonic() - t
+        res["ready"] = ready
+        res["connect_per_s"] = ready / secs
+        log("workers=%d n=%d: %d ready, %d failed in %.1f s over %d "
+            "load generators" % (self.workers, n, ready,
+                                 sum(c["failed"] for c in res["connect"]),
+                                 secs, nlg))
+        if ready == 0:
+            raise RuntimeError("no client connected")
+        time.sleep(a.settle)
+        self.check_pids()
+        rss1 = self.rss()
+        sock1 = socket_slab_bytes()
+        res["pids"] = self.pids
+        res["fds"] = [fd_count(p) for p in self.pids]
+        res["memory"] = {"rss_base": rss0, "rss_idle": rss1,
+                         "rss_per_conn": (rss1 - rss0) / ready,
+                         "rss_per_process": [rss_bytes(p)
+                                             for p in self.pids]}
+        if sock0 is not None:
+            res["memory"]["kernel_per_conn"] = (sock1 - sock0) / ready
+        res["sparse"] = self.sparse(self.srv.direct)
+        log("workers=%d n=%d: sparse completion p50 %.1f ms, exactly "
+            "once: %s" % (self.workers, n,
+                          res["sparse"].get("comp_p50_ms", 0),
+                          res["sparse"]["exactly_once"]))
+
+    def fanout_once(self):
+        runs = self.res.setdefault("fanout_runs", [])
+        runs.append(self.fanout(self.srv.direct, self.args.workers_seconds))
+        log("workers=%d n=%d: fan-out %.0f msgs/server CPU-s, exactly once: "
+            "%s" % (self.workers, self.n, runs[-1].get("msgs_per_cpu_s", 0),
+                    runs[-1]["exactly_once"]))
+
+    def finish(self):
+        """The median fan-out of those measured (the cores are shared with
+        whatever else runs; all are kept), and what is still held."""
+        res = self.res
+        runs = res["fanout_runs"]
+        ranked = sorted(runs, key=lambda x: x.get("msgs_per_cpu_s", 0))
+        res["fanout"] = dict(ranked[len(ranked) // 2])
+        res["fanout"]["exactly_once"] = all(x["exactly_once"] for x in runs)
+        res["held"] = sum(lg.stats()["ready"] for lg in self.lgs)
+        res["ok"] = True
+
+    def fail(self, e):
+        res = self.res
+        res["ok"] = False
+        res["error"] = str(e)
+        if self.srv:
+            tail = self.srv.log_tail(10)
+            if tail:
+                res["server_log"] = tail
+        log("workers=%d n=%d: FAILED: %s" % (self.workers, self.n, e))
         try:
-            if self.workers:
-                cls = type("W", (SocketiodWorkers,),
-                           {"workers": self.workers})
-            else:
-                cls = Socketiod
-            self.srv = cls(a, self.workdir)
-            self.srv.start()
-            self.pids = self.find_pids()
-            time.sleep(1)
-            rss0 = sum(rss_bytes(p) for p in self.pids)
-            sock0 = socket_slab_bytes()
-            nlg = max(1, math.ceil(n / a.workers_per_lg))
-            t = time.monotonic()
-            for i in range(nlg):
-                k = n // nlg + (1 if i < n % nlg else 0)
-                base = 2 + ((self.index * 8 + i) * 4 + 60) % 240
-                srcs = ["127.0.0.%d" % (base + j) for j in range(4)]
-                self.lgs.append(Loadgen(a.loadgen, self.srv.port, k, srcs,
-                                        max(60, n // 100)))
-            res["connect"] = []
-            for lg in self.lgs:
-                ready = lg.wait("ready", max(60, n // 100) + 30)
-                if ready is None:
-                    raise RuntimeError("clients never got ready")
-                res["connect"].append({"ready": ready["ready"],
-                                       "failed": ready["failed"],
-                                       "secs": ready["connect_us"] / 1e6})
-            ready = sum(c["ready"] for c in res["connect"])
-            secs = time.monotonic() - t
-            res["ready"] = ready
-            res["connect_per_s"] = ready / secs
-            log("workers=%d n=%d: %d ready, %d failed in %.1f s over %d "
-                "load generators" % (self.workers, n, ready,
-                                     sum(c["failed"] for c in res["connect"]),
-                                     secs, nlg))
-            if ready == 0:
-                raise RuntimeError("no client connected")
-            time.sleep(a.settle)
-            self.check_pids()
-            rss1 = self.rss()
-            sock1 = socket_slab_bytes()
-            res["pids"] = self.pids
-            res["fds"] = [fd_count(p) for p in self.pids]
-            res["memory"] = {"rss_base": rss0, "rss_idle": rss1,
-                             "rss_per_conn": (rss1 - rss0) / ready,
-                             "rss_per_process": [rss_bytes(p)
-                                                 for p in self.pids]}
-            if sock0 is not None:
-                res["memory"]["kernel_per_conn"] = (sock1 - sock0) / ready
-            res["sparse"] = self.sparse(self.srv.direct)
-            log("workers=%d n=%d: sparse completion p50 %.1f ms, exactly "
-                "once: %s" % (self.workers, n,
-                              res["sparse"].get("comp_p50_ms", 0),
-                              res["sparse"]["exactly_once"]))
-            # The cores are shared with whatever else runs: the fan-out is
-            # measured --workers-repeats times and the median one reported
-            # (all of them are kept).
-            runs = []
-            for _ in range(max(1, a.workers_repeats)):
-                runs.append(self.fanout(self.srv.direct, a.workers_seconds))
-                log("workers=%d n=%d: fan-out %.0f msgs/server CPU-s, "
-                    "exactly once: %s" % (self.workers, n,
-                                          runs[-1].get("msgs_per_cpu_s", 0),
-                                          runs[-1]["exactly_once"]))
-            ranked = sorted(runs, key=lambda x: x.get("msgs_per_cpu_s", 0))
-            res["fanout"] = dict(ranked[len(ranked) // 2])
-            res["fanout"]["exactly_once"] = all(x["exactly_once"]
-                                                for x in runs)
-            res["fanout_runs"] = runs
             res["held"] = sum(lg.stats()["ready"] for lg in self.lgs)
-            res["ok"] = True
+        except Exception:
+            pass
+
+    def teardown(self):
+        for lg in self.lgs:
+            lg.close()
+        self.lgs = []
+        if self.srv:
+            self.srv.stop()
+
+    def execute(self):
+        try:
+            self.setup()
+            for _ in range(max(1, self.args.workers_repeats)):
+                self.fanout_once()
+            self.finish()
         except Exception as e:  # recorded, and the run goes on
-            res["ok"] = False
-            res["error"] = str(e)
-            if self.srv:
-                tail = self.srv.log_tail(10)
-                if tail:
-                    res["server_log"] = tail
-            log("workers=%d n=%d: FAILED: %s" % (self.workers, n, e))
-            try:
-                res["held"] = sum(lg.stats()["ready"] for lg in self.lgs)
-            except Exception:
-                pass
+            self.fail(e)
         finally:
-            for lg in self.lgs:
-                lg.close()
-            if self.srv:
-                self.srv.stop()
-        return res
+            self.teardown()
+        return self.res
+
+
+def workers_interleaved(runs, repeats):
+    """The reference and the workers up at the same time (the clients of
+    the one not measured stay connected and idle), their fan-out
+    measurements alternating, so that what else runs on the machine at a
+    given minute weighs on both alike."""
+    live = []
+    try:
+        for run in runs:
+            try:
+                run.setup()
+                live.append(run)
+            except Exception as e:  # recorded, and the run goes on
+                run.fail(e)
+        for _ in range(max(1, repeats)):
+            for run in list(live):
+                try:
+                    run.fanout_once()
+                except Exception as e:
+                    run.fail(e)
+                    live.remove(run)
+        for run in live:
+            try:
+                run.finish()
+            except Exception as e:
+                run.fail(e)
+    finally:
+        for run in reversed(runs):
+            run.teardown()
 
 
 def metrics(port):
@@ -1494,6 +1541,10 @@ def main():
                     help="clients per load generator process")
     ap.add_argument("--workers-seconds", type=float, default=8,
                     help="length the workers phase's fan-out is sized to")
+    ap.add_argument("--workers-interleave", type=int, default=1,
+                    help="1: the reference and the workers up at once, "
+                    "their fan-out measurements alternating; 0: one after "
+                    "the other")
     ap.add_argument("--workers-repeats", type=int, default=3,
                     help="fan-out measurements per configuration (the "
                     "median is reported)")
@@ -1553,6 +1604,7 @@ def main():
             "workers_per_lg": args.workers_per_lg,
             "workers_seconds": args.workers_seconds,
             "workers_repeats": args.workers_repeats,
+            "workers_interleave": args.workers_interleave,
             "poll_n": args.poll_n, "poll_bcasts": args.poll_bcasts,
             "poll_interval": args.poll_interval})
 
@@ -1580,11 +1632,17 @@ def main():
     if "workers" in phases:
         configs = [(0, args.workers_ref_n)] if args.workers_ref_n else []
         configs += [(args.workers, args.workers_n)] if args.workers_n else []
+        runs = []
         for workers, n in configs:
-            run = Workers(args, workers, n, index, workdir)
+            runs.append(Workers(args, workers, n, index, workdir))
             index += 1
-            doc["workers"].append(run.execute())
-            save()
+        if len(runs) == 2 and args.workers_interleave:
+            workers_interleaved(runs, args.workers_repeats)
+        else:
+            for run in runs:
+                run.execute()
+        doc["workers"] += [run.res for run in runs]
+        save()
         for keepalive in (False, True) if args.poll_n and args.pollgen \
                 else ():
             for workers in (0, args.workers):

@@ -732,11 +732,14 @@ def workers_section(doc):
         "each once the last one was answered (the worker that took the RPC "
         "delivers to its clients and publishes; the other delivers what "
         "Redis brings it), lazy clients, sized to about %g s, measured "
-        "%d times (the median in the table, each in the notes).".format(
+        "%d times (the median in the table, each in the notes)%s.".format(
             m.get("workers_n", 0), m.get("workers_ref_n", 0),
             m.get("workers_per_lg", 0)) % (
                 m.get("workers", 2), m.get("workers_seconds", 0),
-                m.get("workers_repeats", 1)), ""]
+                m.get("workers_repeats", 1),
+                ", alternating with the other configuration's (both were up "
+                "at the same time, the one not measured idle)"
+                if m.get("workers_interleave") else ""), ""]
     lines += workers_table(doc) + [""]
     if any(r.get("transport") == "polling" for r in doc["workers"]):
         lines += [

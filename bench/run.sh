@@ -17,7 +17,8 @@
 # phase's socketiod --workers N, on a Redis of its own), WORKERS_N (39000
 # WebSocket clients), WORKERS_REF_N (19000: one process's, the reference;
 # 0: none), WORKERS_SECONDS (8: its fan-out's length), WORKERS_REPEATS
-# (3: fan-out measurements, the median reported), POLL_N (2000
+# (3: fan-out measurements, the median reported), WORKERS_INTERLEAVE (1:
+# the reference and the workers up at once, fan-outs alternating), POLL_N (2000
 # long-polling clients; 0: no polling part), POLL_BCASTS (20),
 # POLL_INTERVAL (500 ms),
 # OUT (docs/benchmark: the .json and .md written),
@@ -134,7 +135,8 @@ trap 'exit 143' TERM HUP
     --workers "${WORKERS:-2}" --workers-n "${WORKERS_N:-39000}" \
     --workers-ref-n "${WORKERS_REF_N:-19000}" \
     --workers-seconds "${WORKERS_SECONDS:-8}" \
-    --workers-repeats "${WORKERS_REPEATS:-3}" --poll-n "${POLL_N:-2000}" \
+    --workers-repeats "${WORKERS_REPEATS:-3}" \
+    --workers-interleave "${WORKERS_INTERLEAVE:-1}" --poll-n "${POLL_N:-2000}" \
     --poll-bcasts "${POLL_BCASTS:-20}" \
     --poll-interval "${POLL_INTERVAL:-500}" --pollgen "$BUILD/bench/pollgen" \
     --socketiod "$SOCKETIOD" --loadgen "$BUILD/bench/loadgen" \
