@@ -31,6 +31,17 @@ deliveries per CPU-second of the nodes, with and without Redis's; plus one
 socketiod without --redis as the single-node reference. Those counts are
 fixed (--twonode-bcasts, --twonode-fanout), the same for both sides.
 
+With --phases workers (issue 18): socketiod --workers N on a redis-server
+of its own holding --workers-n WebSocket clients (39,000: several load
+generators on source addresses of their own, each under the 20,000 files a
+process may open), beside one process holding --workers-ref-n (19,000):
+memory per client over all the server processes, sparse completion over
+all the clients, fan-out per CPU-second of the supervisor and its workers
+(Redis's apart), every broadcast exactly once over all load generators;
+then --poll-n long-polling clients (bench/pollgen), a new connection per
+request and keep-alive, against one process and against the workers: the
+requests handed off and the server CPU per request.
+
 Counts are sized from a short probe so every phase lasts a few seconds
 whatever the server's speed, and each phase is bounded in time as well;
 a phase that did not deliver everything says so ("complete": false).
@@ -44,6 +55,7 @@ import math
 import os
 import platform
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -178,10 +190,10 @@ def stop_proc(p, secs=10):
 class Loadgen:
     """bench/loadgen driven over its stdin/stdout."""
 
-    def __init__(self, exe, port, n, srcs, connect_s):
+    def __init__(self, exe, port, n, srcs, connect_s, extra=()):
         self.p = spawn(
             [exe, "-p", str(port), "-n", str(n), "-s", ",".join(srcs),
-             "-t", str(connect_s)],
+             "-t", str(connect_s)] + list(extra),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             bufsize=1)
         self.q = queue.Queue()
@@ -909,6 +921,547 @@ class TwoNode:
         return res
 
 
+def child_pids(pid):
+    """The processes whose parent is `pid` (a --workers supervisor's
+    workers), from /proc/PID/task/*/children."""
+    kids = []
+    try:
+        for t in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, t)) as f:
+                kids += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return sorted(kids)
+
+
+def machine_cpu():
+    """(busy, steal) CPU-seconds of the whole machine since boot, from
+    /proc/stat: what every process ran (user, nice, system, irq, softirq)
+    and what the hypervisor took."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[0:3]) + v[5] + v[6]) / TICK, v[7] / TICK
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return None
+
+
+class SocketiodWorkers(Socketiod):
+    """socketiod --workers N on a Redis of its own (N >= 2 needs one)."""
+    name, label = "socketiod-workers", "socketiod --workers"
+    uses_redis = True
+    workers = 2
+
+    def argv(self):
+        return super().argv() + ["--workers", str(self.workers)]
+
+
+class Workers:
+    """The workers phase (issue 18) for one configuration: one socketiod
+    process (workers=0: the reference, no --redis) or `socketiod --workers
+    N` with a redis-server of its own, holding n WebSocket clients from
+    several load generators (each at most --workers-per-lg clients, so that
+    none comes near the 20,000 fds a process may open, on source addresses
+    of its own). Every phase counts deliveries over all the load generators
+    (every client, every broadcast, exactly once) and the CPU of every
+    server process (the supervisor and its workers); Redis's is kept apart.
+    The completion of a sparse broadcast is when the last client of all the
+    load generators got it."""
+
+    def __init__(self, args, workers, n, index, workdir):
+        self.args, self.n, self.workers = args, n, workers
+        self.index, self.workdir = index, workdir
+        self.srv = None
+        self.lgs = []
+        self.pids = []
+        self.seq = 0
+        self.res = {"workers": workers, "n": n,
+                    "label": ("socketiod --workers %d" % workers) if workers
+                    else "socketiod, one process"}
+
+    def next_first(self):
+        self.seq += 1000000
+        return self.seq
+
+    def find_pids(self, secs=30):
+        """The supervisor and its workers, once all N have started."""
+        sup = self.srv.pid
+        end = time.monotonic() + secs
+        while True:
+            kids = child_pids(sup) if self.workers else []
+            if len(kids) >= self.workers:
+                return [sup] + kids
+            if time.monotonic() > end:
+                raise RuntimeError("%d of %d workers running" % (
+                    len(kids), self.workers))
+            time.sleep(0.1)
+
+    def check_pids(self):
+        if self.workers and [self.srv.pid] + child_pids(self.srv.pid) != \
+                self.pids:
+            raise RuntimeError("a worker exited or was restarted (pids %s, "
+                               "now %s)" % (self.pids, [self.srv.pid] +
+                                            child_pids(self.srv.pid)))
+
+    def cpus(self):
+        per = [cpu_s(p) for p in self.pids]
+        if any(c is None for c in per):
+            raise RuntimeError("a server process is gone")
+        return {"server": per,
+                "redis": cpu_s(self.srv.redis.pid) if self.srv.redis else 0.0,
+                "clients": [cpu_s(lg.p.pid) for lg in self.lgs],
+                "machine": machine_cpu()}
+
+    @staticmethod
+    def others(r, c0, c1):
+        """The CPU the rest of the machine (the other engineers' work, the
+        driver) used during a measurement, and the hypervisor's steal: how
+        noisy it was."""
+        busy = c1["machine"][0] - c0["machine"][0]
+        r["machine_cpu_s"] = busy
+        r["steal_s"] = c1["machine"][1] - c0["machine"][1]
+        r["others_cpu_s"] = max(0.0, busy - r["server_cpu_s"] -
+                                r["redis_cpu_s"] - r["client_cpu_s"])
+
+    def rss(self):
+        return sum(rss_bytes(p) for p in self.pids)
+
+    def ticks(self):
+        return [lg.stats()["ticks"] for lg in self.lgs]
+
+    def drain(self, quiet=1.0, bound=30):
+        last, end = None, time.monotonic() + bound
+        while time.monotonic() < end:
+            t = self.ticks()
+            if t == last:
+                return
+            last = t
+            time.sleep(quiet)
+
+    def completions(self, total):
+        """Completion (µs) of each broadcast that every one of the `total`
+        clients got: the last receiver over all load generators."""
+        seen = {}
+        for lg in self.lgs:
+            lg.cmd("comps")
+            m = lg.wait("comps", 30)
+            if m is None:
+                raise RuntimeError("loadgen does not answer")
+            for seq, t_us, last_us, count in m["b"]:
+                s = seen.setdefault(seq, [t_us, 0, 0])
+                s[1] = max(s[1], last_us)
+                s[2] += count
+        return sorted(last - t for t, last, c in seen.values()
+                      if c == total)
+
+    def phase(self, name, make, count, lazy, timeout):
+        """`count` broadcasts from the trigger `make` makes; waits until
+        every client of every load generator has them all (or the
+        timeout: then the trigger is stopped and what is queued let
+        through)."""
+        readies = [lg.stats()["ready"] for lg in self.lgs]
+        for lg, k in zip(self.lgs, readies):
+            lg.reset(lazy)
+            lg.cmd("expect %d" % (count * k))
+        c0 = self.cpus()
+        t0 = now_us()
+        trig = make(count, self.next_first())
+        end = time.monotonic() + timeout
+        reached = True
+        for lg in self.lgs:
+            if lg.wait("reached", max(0.1, end - time.monotonic())) is None:
+                reached = False
+                break
+        if not reached:
+            trig.stop()
+            self.drain()
+        c1 = self.cpus()
+        out = trig.finish()
+        self.check_pids()
+        sts = [lg.stats() for lg in self.lgs]
+        total = sum(st["ticks"] for st in sts)
+        want = count * sum(readies)
+        r = {"broadcasts": count, "complete": reached, "trigger": out,
+             "receivers": sum(readies), "want": want, "delivered": total,
+             "per_conn_min": min(st["per_conn_min"] for st in sts),
+             "per_conn_max": max(st["per_conn_max"] for st in sts),
+             "dropped": sum(st["dropped"] for st in sts),
+             "lat_p50_ms_per_lg": [st["lat_p50_us"] / 1e3 for st in sts],
+             "comp_p50_ms_per_lg": [st["comp_p50_us"] / 1e3 for st in sts]}
+        r["exactly_once"] = (total == want and r["per_conn_min"] == count
+                             and r["per_conn_max"] == count)
+        comps = self.completions(sum(readies))
+        if comps:
+            r["comp_p50_ms"] = comps[len(comps) // 2] / 1e3
+            r["comp_p99_ms"] = comps[min(len(comps) - 1,
+                                         int(len(comps) * 0.99))] / 1e3
+            r["bcasts_complete"] = len(comps)
+        server = [b - a for a, b in zip(c0["server"], c1["server"])]
+        r["server_cpu_s_per_process"] = server
+        r["server_cpu_s"] = sum(server)
+        r["redis_cpu_s"] = c1["redis"] - c0["redis"]
+        r["client_cpu_s"] = sum(b - a for a, b in zip(c0["clients"],
+                                                      c1["clients"]))
+        self.others(r, c0, c1)
+        last_rx = max(st["last_rx_us"] for st in sts)
+        if total and last_rx > t0:
+            r["secs"] = (last_rx - t0) / 1e6
+            r["msgs_per_s"] = total / r["secs"]
+            r["bcasts_per_s"] = total / sum(readies) / r["secs"]
+        if total and r["server_cpu_s"] > 0:
+            r["msgs_per_cpu_s"] = total / r["server_cpu_s"]
+            r["msgs_per_cpu_s_with_redis"] = total / (r["server_cpu_s"] +
+                                                      r["redis_cpu_s"])
+        return r
+
+    def sparse(self, make):
+        """As Run.sparse, over all load generators: two single warm-ups
+        give the completion time, the measured broadcasts are spaced 1.6
+        times that apart (at least 100 ms); again, spaced from what it
+        measured, if they overlapped after all."""
+        comp = 1
+        for _ in range(2):
+            w = self.phase("warm-up", lambda c, f: make("sparse", c, 100, f),
+                           1, 0, 60)
+            comp = max(comp, w.get("comp_p99_ms", 0))
+        for attempt in range(2):
+            interval = max(100, int(math.ceil(comp * 1.6 / 50.0)) * 50)
+            k = max(3, min(self.args.sparse_count,
+                           int(self.args.sparse_seconds * 1000 / interval)))
+            r = self.phase("sparse",
+                           lambda c, f: make("sparse", c, interval, f),
+                           k, 0, k * interval / 1000.0 + 60)
+            r["interval_ms"], r["attempt"] = interval, attempt + 1
+            if r.get("comp_p50_ms", 0) <= interval * 0.8:
+                break
+            comp = r.get("comp_p50_ms", comp)
+        return r
+
+    def fanout(self, make, secs):
+        """One broadcast after the other (the next RPC emit once the last
+        was answered), lazy clients; sized to last about `secs`."""
+        count = max(3, math.ceil(30000 / self.n))
+        for attempt in range(3):
+            count = int(min(max(3, count), 200000))
+            r = self.phase("fan-out", lambda c, f: make("fanout", c, 0, f),
+                           count, LAZY_US, 2 * secs + 20)
+            r["attempt"] = attempt + 1
+            if not r["complete"] or r.get("secs", 0) >= secs / 2 or \
+                    not r.get("bcasts_per_s"):
+                break
+            count = r["bcasts_per_s"] * secs
+        return r
+
+    def setup(self):
+        """Starts the server and the clients; measures memory and the
+        sparse phase. Raises on failure."""
+        a, n, res = self.args, self.n, self.res
+        if self.workers:
+            cls = type("W", (SocketiodWorkers,),
+                       {"workers": self.workers})
+        else:
+            cls = Socketiod
+        self.srv = cls(a, self.workdir)
+        self.srv.start()
+        self.pids = self.find_pids()
+        time.sleep(1)
+        rss0 = sum(rss_bytes(p) for p in self.pids)
+        sock0 = socket_slab_bytes()
+        nlg = max(1, math.ceil(n / a.workers_per_lg))
+        t = time.monotonic()
+        for i in range(nlg):
+            k = n // nlg + (1 if i < n % nlg else 0)
+            base = 2 + ((self.index * 8 + i) * 4 + 60) % 240
+            srcs = ["127.0.0.%d" % (base + j) for j in range(4)]
+            self.lgs.append(Loadgen(a.loadgen, self.srv.port, k, srcs,
+                                    max(60, n // 100)))
+        res["connect"] = []
+        for lg in self.lgs:
+            ready = lg.wait("ready", max(60, n // 100) + 30)
+            if ready is None:
+                raise RuntimeError("clients never got ready")
+            res["connect"].append({"ready": ready["ready"],
+                                   "failed": ready["failed"],
+                                   "secs": ready["connect_us"] / 1e6})
+        ready = sum(c["ready"] for c in res["connect"])
+        secs = time.monotonic() - t
+        res["ready"] = ready
+        res["connect_per_s"] = ready / secs
+        log("workers=%d n=%d: %d ready, %d failed in %.1f s over %d "
+            "load generators" % (self.workers, n, ready,
+                                 sum(c["failed"] for c in res["connect"]),
+                                 secs, nlg))
+        if ready == 0:
+            raise RuntimeError("no client connected")
+        time.sleep(a.settle)
+        self.check_pids()
+        rss1 = self.rss()
+        sock1 = socket_slab_bytes()
+        res["pids"] = self.pids
+        res["fds"] = [fd_count(p) for p in self.pids]
+        res["memory"] = {"rss_base": rss0, "rss_idle": rss1,
+                         "rss_per_conn": (rss1 - rss0) / ready,
+                         "rss_per_process": [rss_bytes(p)
+                                             for p in self.pids]}
+        if sock0 is not None:
+            res["memory"]["kernel_per_conn"] = (sock1 - sock0) / ready
+        res["sparse"] = self.sparse(self.srv.direct)
+        log("workers=%d n=%d: sparse completion p50 %.1f ms, exactly "
+            "once: %s" % (self.workers, n,
+                          res["sparse"].get("comp_p50_ms", 0),
+                          res["sparse"]["exactly_once"]))
+
+    def fanout_once(self):
+        runs = self.res.setdefault("fanout_runs", [])
+        runs.append(self.fanout(self.srv.direct, self.args.workers_seconds))
+        log("workers=%d n=%d: fan-out %.0f msgs/server CPU-s, exactly once: "
+            "%s" % (self.workers, self.n, runs[-1].get("msgs_per_cpu_s", 0),
+                    runs[-1]["exactly_once"]))
+
+    def finish(self):
+        """The median fan-out of those measured (the cores are shared with
+        whatever else runs; all are kept), and what is still held."""
+        res = self.res
+        runs = res["fanout_runs"]
+        ranked = sorted(runs, key=lambda x: x.get("msgs_per_cpu_s", 0))
+        res["fanout"] = dict(ranked[len(ranked) // 2])
+        res["fanout"]["exactly_once"] = all(x["exactly_once"] for x in runs)
+        res["held"] = sum(lg.stats()["ready"] for lg in self.lgs)
+        res["ok"] = True
+
+    def fail(self, e):
+        res = self.res
+        res["ok"] = False
+        res["error"] = str(e)
+        if self.srv:
+            tail = self.srv.log_tail(10)
+            if tail:
+                res["server_log"] = tail
+        log("workers=%d n=%d: FAILED: %s" % (self.workers, self.n, e))
+        try:
+            res["held"] = sum(lg.stats()["ready"] for lg in self.lgs)
+        except Exception:
+            pass
+
+    def teardown(self):
+        for lg in self.lgs:
+            lg.close()
+        self.lgs = []
+        if self.srv:
+            self.srv.stop()
+
+    def execute(self):
+        try:
+            self.setup()
+            for _ in range(max(1, self.args.workers_repeats)):
+                self.fanout_once()
+            self.finish()
+        except Exception as e:  # recorded, and the run goes on
+            self.fail(e)
+        finally:
+            self.teardown()
+        return self.res
+
+
+def workers_interleaved(runs, repeats):
+    """The reference and the workers up at the same time (the clients of
+    the one not measured stay connected and idle), their fan-out
+    measurements alternating, so that what else runs on the machine at a
+    given minute weighs on both alike."""
+    live = []
+    try:
+        for run in runs:
+            try:
+                run.setup()
+                live.append(run)
+            except Exception as e:  # recorded, and the run goes on
+                run.fail(e)
+        for _ in range(max(1, repeats)):
+            for run in list(live):
+                try:
+                    run.fanout_once()
+                except Exception as e:
+                    run.fail(e)
+                    live.remove(run)
+        for run in live:
+            try:
+                run.finish()
+            except Exception as e:
+                run.fail(e)
+    finally:
+        for run in reversed(runs):
+            run.teardown()
+
+
+def metrics(port):
+    """The counters of one socketiod's /metrics (--admin) as a dict."""
+    out = {}
+    for line in http_get(port, "/metrics", 10).decode().splitlines():
+        if line.startswith("#") or " " not in line:
+            continue
+        k, v = line.rsplit(" ", 1)
+        try:
+            out[k] = float(v)
+        except ValueError:
+            pass
+    return out
+
+
+def free_port_base(count):
+    """B such that B*10+1 .. B*10+count are free loopback ports: the
+    --admin 127.0.0.1:B%i of `count` workers."""
+    for _ in range(200):
+        b = random.randint(2000, 6000)
+        ports = [b * 10 + i for i in range(1, count + 1)]
+        try:
+            for p in ports:
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        return b, ports
+    raise RuntimeError("no free admin ports")
+
+
+class WorkersPoll(Workers):
+    """The polling part of the workers phase: one process (workers=0) or
+    `socketiod --workers N`, --poll-n long-polling clients (bench/pollgen)
+    that open a new TCP connection per request (keepalive=False: with
+    SO_REUSEPORT each lands on any worker) or keep theirs (keepalive=True),
+    and --poll-bcasts broadcasts --poll-interval ms apart, each answering
+    every client's held GET (so each client polls again). Measured: every
+    client got every broadcast once, the requests the clients made, the CPU
+    of every server process per request, and the workers' hand-off
+    counters from their /metrics (--admin per worker)."""
+
+    def __init__(self, args, workers, keepalive, index, workdir):
+        super().__init__(args, workers, args.poll_n, index, workdir)
+        self.keepalive = keepalive
+        self.admin = []
+        self.res.update({"transport": "polling", "keepalive": keepalive,
+                         "label": "%s, polling, %s" % (
+                             self.res["label"],
+                             "keep-alive" if keepalive
+                             else "a new connection per request")})
+
+    def handoffs(self):
+        tot = {}
+        for port in self.admin:
+            for k, v in metrics(port).items():
+                if "handoff" in k or k.startswith("socketiod_http_requests"):
+                    tot[k] = tot.get(k, 0) + v
+        return tot
+
+    def execute(self):
+        a, n, res = self.args, self.n, self.res
+        try:
+            workers = self.workers
+            if workers:
+                base, self.admin = free_port_base(workers)
+                admin = "127.0.0.1:%d%%i" % base
+                parent = type("W", (SocketiodWorkers,), {"workers": workers})
+            else:
+                port = free_port()
+                self.admin = [port]
+                admin = "127.0.0.1:%d" % port
+                parent = Socketiod
+
+            def argv(srv):
+                v = parent.argv(srv) + ["--admin", admin]
+                i = v.index("--transports")
+                v[i + 1] = "polling"
+                return v
+            self.srv = type("P", (parent,), {"argv": argv})(a, self.workdir)
+            self.srv.start()
+            self.pids = self.find_pids()
+            for port in self.admin:
+                wait_port(port, self.srv.proc)
+            base = 2 + (self.index * 8 + 100) % 240
+            srcs = ["127.0.0.%d" % (base + j) for j in range(8)]
+            lg = Loadgen(a.pollgen, self.srv.port, n, srcs, max(60, n // 100),
+                         ["-k"] if self.keepalive else [])
+            self.lgs = [lg]
+            ready = lg.wait("ready", max(60, n // 100) + 30)
+            if ready is None or ready["ready"] == 0:
+                raise RuntimeError("polling clients never got ready")
+            res["ready"] = ready["ready"]
+            res["failed"] = ready["failed"]
+            log("workers=%d polling%s n=%d: %d ready, %d failed" % (
+                workers, " keep-alive" if self.keepalive else "", n,
+                ready["ready"], ready["failed"]))
+            time.sleep(a.settle)
+            k = ready["ready"]
+            lg.reset(0)
+            lg.cmd("expect %d" % (a.poll_bcasts * k))
+            h0, c0 = self.handoffs(), self.cpus()
+            t0 = now_us()
+            trig = self.srv.emit("-n", a.poll_bcasts, "-i", a.poll_interval,
+                                 "-w", 1000, "-S", self.next_first())
+            reached = lg.wait("reached",
+                              a.poll_bcasts * a.poll_interval / 1000.0 + 60)
+            if reached is None:
+                trig.stop()
+                self.drain()
+            c1, h1 = self.cpus(), self.handoffs()
+            trig.finish()
+            self.check_pids()
+            st = lg.stats()
+            want = a.poll_bcasts * k
+            r = {"broadcasts": a.poll_bcasts, "interval_ms": a.poll_interval,
+                 "complete": reached is not None, "receivers": k,
+                 "want": want, "delivered": st["ticks"],
+                 "per_conn_min": st["per_conn_min"],
+                 "per_conn_max": st["per_conn_max"],
+                 "dropped": st["dropped"], "errors": st["errors"],
+                 "gets": st["gets"], "posts": st["posts"],
+                 "conns": st["conns"], "retries": st["retries"],
+                 "lat_p50_ms": st["lat_p50_us"] / 1e3,
+                 "lat_p99_ms": st["lat_p99_us"] / 1e3,
+                 "secs": (now_us() - t0) / 1e6}
+            r["exactly_once"] = (st["ticks"] == want and
+                                 st["per_conn_min"] == a.poll_bcasts and
+                                 st["per_conn_max"] == a.poll_bcasts)
+            server = [y - x for x, y in zip(c0["server"], c1["server"])]
+            r["server_cpu_s_per_process"] = server
+            r["server_cpu_s"] = sum(server)
+            r["redis_cpu_s"] = c1["redis"] - c0["redis"]
+            r["client_cpu_s"] = sum(y - x for x, y in zip(c0["clients"],
+                                                          c1["clients"]))
+            self.others(r, c0, c1)
+            r["counters"] = {key: h1[key] - h0.get(key, 0) for key in h1}
+            requests = st["gets"] + st["posts"]
+            r["requests"] = requests
+            if requests and r["server_cpu_s"] > 0:
+                r["cpu_us_per_request"] = r["server_cpu_s"] * 1e6 / requests
+            res["poll"] = r
+            log("workers=%d polling%s n=%d: %d requests, %.1f µs server CPU "
+                "each, exactly once: %s, counters %s" % (
+                    workers, " keep-alive" if self.keepalive else "", n,
+                    requests, r.get("cpu_us_per_request", 0),
+                    r["exactly_once"],
+                    {key: v for key, v in r["counters"].items() if v}))
+            res["held"] = lg.stats()["ready"]
+            res["ok"] = True
+        except Exception as e:  # recorded, and the run goes on
+            res["ok"] = False
+            res["error"] = str(e)
+            if self.srv:
+                tail = self.srv.log_tail(10)
+                if tail:
+                    res["server_log"] = tail
+            log("workers=%d polling n=%d: FAILED: %s" % (self.workers, n, e))
+        finally:
+            for lg in self.lgs:
+                lg.close()
+            if self.srv:
+                self.srv.stop()
+        return res
+
+
 def versions(args):
     def run(argv):
         try:
@@ -950,6 +1503,7 @@ def main():
     ap.add_argument("--socketiod", required=True)
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--rpcemit", required=True)
+    ap.add_argument("--pollgen")
     ap.add_argument("--ceiling")
     ap.add_argument("--node", default="node")
     ap.add_argument("--redis-server", default="redis-server")
@@ -976,6 +1530,31 @@ def main():
                     help="broadcasts of each two-node fan-out measurement")
     ap.add_argument("--twonode-warmup", type=int, default=20,
                     help="uncounted broadcasts before each trigger path")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="workers of the workers phase's socketiod")
+    ap.add_argument("--workers-n", type=int, default=39000,
+                    help="WebSocket clients of socketiod --workers")
+    ap.add_argument("--workers-ref-n", type=int, default=19000,
+                    help="WebSocket clients of the one-process reference "
+                    "(0: none)")
+    ap.add_argument("--workers-per-lg", type=int, default=13000,
+                    help="clients per load generator process")
+    ap.add_argument("--workers-seconds", type=float, default=8,
+                    help="length the workers phase's fan-out is sized to")
+    ap.add_argument("--workers-interleave", type=int, default=1,
+                    help="1: the reference and the workers up at once, "
+                    "their fan-out measurements alternating; 0: one after "
+                    "the other")
+    ap.add_argument("--workers-repeats", type=int, default=3,
+                    help="fan-out measurements per configuration (the "
+                    "median is reported)")
+    ap.add_argument("--poll-n", type=int, default=2000,
+                    help="long-polling clients of the workers phase (0: "
+                    "no polling part)")
+    ap.add_argument("--poll-bcasts", type=int, default=20,
+                    help="broadcasts to the polling clients")
+    ap.add_argument("--poll-interval", type=int, default=500,
+                    help="ms between those broadcasts")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
@@ -992,8 +1571,8 @@ def main():
     ns = [int(x) for x in args.ns.split(",") if x]
     phases = [p for p in args.phases.split(",") if p]
     for p in phases:
-        if p not in ("single", "twonode"):
-            ap.error("unknown phase %s (have single,twonode)" % p)
+        if p not in ("single", "twonode", "workers"):
+            ap.error("unknown phase %s (have single,twonode,workers)" % p)
     twonode_ns = [int(x) for x in args.twonode_ns.split(",") if x]
     workdir = tempfile.mkdtemp(prefix="socketiod-bench-")
     atexit.register(shutil.rmtree, workdir, True)
@@ -1016,7 +1595,18 @@ def main():
         },
         "runs": [],
         "twonode": [],
+        "workers": [],
     }
+    if "workers" in phases:
+        doc["meta"].update({
+            "workers": args.workers, "workers_n": args.workers_n,
+            "workers_ref_n": args.workers_ref_n,
+            "workers_per_lg": args.workers_per_lg,
+            "workers_seconds": args.workers_seconds,
+            "workers_repeats": args.workers_repeats,
+            "workers_interleave": args.workers_interleave,
+            "poll_n": args.poll_n, "poll_bcasts": args.poll_bcasts,
+            "poll_interval": args.poll_interval})
 
     def save():
         with open(args.out, "w") as f:
@@ -1039,6 +1629,27 @@ def main():
             index += 1
             doc["twonode"].append(run.execute())
             save()
+    if "workers" in phases:
+        configs = [(0, args.workers_ref_n)] if args.workers_ref_n else []
+        configs += [(args.workers, args.workers_n)] if args.workers_n else []
+        runs = []
+        for workers, n in configs:
+            runs.append(Workers(args, workers, n, index, workdir))
+            index += 1
+        if len(runs) == 2 and args.workers_interleave:
+            workers_interleaved(runs, args.workers_repeats)
+        else:
+            for run in runs:
+                run.execute()
+        doc["workers"] += [run.res for run in runs]
+        save()
+        for keepalive in (False, True) if args.poll_n and args.pollgen \
+                else ():
+            for workers in (0, args.workers):
+                run = WorkersPoll(args, workers, keepalive, index, workdir)
+                index += 1
+                doc["workers"].append(run.execute())
+                save()
     doc["meta"]["minutes"] = (time.monotonic() - t0) / 60
     with open(args.out, "w") as f:
         json.dump(doc, f, indent=1)

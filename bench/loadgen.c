@@ -21,6 +21,10 @@
  *                  many (throughput phases: the client must cost less than
  *                  the server)
  *   expect TOTAL   print {"ev":"reached"} once TOTAL ticks arrived since reset
+ *   comps          each broadcast seen since the reset (the newest 16,384):
+ *                  [seq, t_us, last_us, receivers], so that a driver running
+ *                  several load generators can tell when the last client of
+ *                  all of them got it
  *   quit
  * Once every client has connected (or failed, or the connect time ran out)
  * it prints {"ev":"ready",...} by itself.
@@ -505,11 +509,30 @@ static void lg_stats(void)
     fflush(stdout);
 }
 
+static void lg_comps(void)
+{
+    printf("{\"ev\":\"comps\",\"ready\":%d,\"b\":[", lg_ready);
+    const char *sep = "";
+    for (int i = 0; i < LG_BCAST_SLOTS; i++) {
+        const struct lg_bcast *b = &lg_bcasts[i];
+        if (b->seq < 0)
+            continue;
+        printf("%s[%lld,%llu,%llu,%u]", sep, (long long)b->seq,
+               (unsigned long long)b->t_us, (unsigned long long)b->last_us,
+               b->count);
+        sep = ",";
+    }
+    printf("]}\n");
+    fflush(stdout);
+}
+
 /* Returns 1 on "quit" or end of input. */
 static int lg_command(char *line)
 {
     if (!strcmp(line, "stats")) {
         lg_stats();
+    } else if (!strcmp(line, "comps")) {
+        lg_comps();
     } else if (!strcmp(line, "reset")) {
         lg_reset();
         printf("{\"ev\":\"reset\"}\n");

@@ -468,6 +468,303 @@ def twonode_section(doc):
     return lines
 
 
+def workers_find(doc, workers, poll=None):
+    for r in doc.get("workers", []):
+        if r["workers"] != workers or not r.get("ok"):
+            continue
+        if poll is None and r.get("transport") != "polling":
+            return r
+        if poll is not None and r.get("transport") == "polling" and \
+                r["keepalive"] == poll:
+            return r
+    return None
+
+
+def once(ph):
+    if not ph:
+        return "–"
+    return "yes" if ph.get("exactly_once") else "**no** (%s of %s, per " \
+        "client %s–%s)" % (ph.get("delivered"), ph.get("want"),
+                          ph.get("per_conn_min"), ph.get("per_conn_max"))
+
+
+def workers_table(doc):
+    out = ["| server | clients | held | server processes: open fds | user "
+           "RSS / conn | kernel / conn (both ends) | connect / s | sparse "
+           "completion p50 / p99 ms (all clients) | fan-out msgs/s | fan-out "
+           "msgs / server CPU-s | with Redis's CPU | CPU-s in the fan-out: "
+           "server / Redis | every broadcast exactly once (sparse, fan-out) |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in doc.get("workers", []):
+        if r.get("transport") == "polling":
+            continue
+        if not r.get("ok"):
+            out.append("| %s | {:,} | %s | failed: %s |||||||||||".format(
+                r["n"]) % (r["label"], r.get("held", "–"),
+                           r.get("error", "?").replace("|", "/")))
+            continue
+        m, sp, fo = r["memory"], r.get("sparse"), r.get("fanout")
+        out.append("| %s | {:,} | {:,} | %s | %.2f KB | %s | {:,.0f} | %s | "
+                   "%s | %s | %s | %.2f / %s | %s, %s |".format(
+                       r["n"], r["held"], r["connect_per_s"]) % (
+            r["label"], " + ".join("{:,}".format(f) for f in r["fds"]),
+            m["rss_per_conn"] / KB,
+            "%.1f KB" % (m["kernel_per_conn"] / KB)
+            if m.get("kernel_per_conn") is not None else "–",
+            pair(sp, "comp_p50_ms", "comp_p99_ms"),
+            rate(fo, "msgs_per_s"), rate(fo, "msgs_per_cpu_s"),
+            rate(fo, "msgs_per_cpu_s_with_redis") if r["workers"] else "–",
+            fo.get("server_cpu_s", 0),
+            "%.2f" % fo["redis_cpu_s"] if r["workers"] else "–",
+            once(sp), once(fo)))
+    return out
+
+
+def poll_table(doc):
+    out = ["| server | connections | clients | requests (GET + POST) | TCP "
+           "connections opened | handed off (share of requests) | hand-offs "
+           "failed | server CPU-s | server µs per request | vs one process "
+           "| delivery p50 / p99 ms | every broadcast exactly once |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in doc.get("workers", []):
+        if r.get("transport") != "polling":
+            continue
+        how = "keep-alive" if r["keepalive"] else "new per request"
+        if not r.get("ok"):
+            out.append("| %s | %s | {:,} | failed: %s |||||||||".format(
+                r["n"]) % (r["label"], how,
+                           r.get("error", "?").replace("|", "/")))
+            continue
+        p = r["poll"]
+        c = p.get("counters", {})
+        sent = c.get("socketiod_handoffs_sent_total")
+        failed = c.get("socketiod_handoffs_failed_total")
+        ref = workers_find(doc, 0, r["keepalive"])
+        vs = "–"
+        if r["workers"] and ref and ref["poll"].get("cpu_us_per_request") \
+                and p.get("cpu_us_per_request"):
+            vs = "%.2f×" % (p["cpu_us_per_request"] /
+                            ref["poll"]["cpu_us_per_request"])
+        out.append("| %s | %s | {:,} | {:,} | {:,} | %s | %s | %.2f | %.1f | "
+                   "%s | %s | %s |".format(r["ready"], p["requests"],
+                                           p["conns"]) % (
+            "socketiod --workers %d" % r["workers"] if r["workers"]
+            else "socketiod, one process", how,
+            "{:,.0f} ({:.1f} %)".format(sent, 100.0 * sent / p["requests"])
+            if sent is not None and p["requests"] else "–",
+            "{:,.0f}".format(failed) if failed is not None else "–",
+            p["server_cpu_s"], p.get("cpu_us_per_request", 0), vs,
+            pair(p, "lat_p50_ms", "lat_p99_ms"), once(p)))
+    return out
+
+
+def workers_targets(doc):
+    m = doc["meta"]
+    n, ref_n = m.get("workers_n"), m.get("workers_ref_n")
+    w = workers_find(doc, m.get("workers", 2))
+    ref = workers_find(doc, 0)
+
+    def verdict(ok):
+        return "**met**" if ok else "**not met**"
+    rows = ["| target | measured | |", "|---|---|---|"]
+    if not w:
+        rows.append("| socketiod --workers %d holds {:,} WebSocket clients "
+                    "| the run failed or did not run | **not met** |".format(
+                        n or 0) % m.get("workers", 2))
+        return rows
+    fo, sp = w.get("fanout", {}), w.get("sparse", {})
+    rows.append("| socketiod --workers %d holds {:,} WebSocket clients, "
+                "every broadcast delivered exactly once | {:,} held; sparse "
+                "%s, fan-out %s | %s |".format(n, w["held"]) % (
+                    w["workers"], once(sp), once(fo),
+                    verdict(w["held"] >= n and sp.get("exactly_once") and
+                            fo.get("exactly_once"))))
+    per = w["memory"]["rss_per_conn"] / KB
+    rows.append("| user RSS per connection (supervisor and workers) ≤ 1.2 KB "
+                "at {:,} | %.2f KB | %s |".format(n) % (per,
+                                                        verdict(per <= 1.2)))
+    if ref and ref.get("fanout", {}).get("msgs_per_cpu_s") and \
+            fo.get("msgs_per_cpu_s"):
+        a, b = fo["msgs_per_cpu_s"], ref["fanout"]["msgs_per_cpu_s"]
+        rows.append("| fan-out msgs per server CPU-s (supervisor + workers, "
+                    "Redis's CPU not in it) at {:,} ≥ 0.9× one process's at "
+                    "{:,} | %s vs %s: %.3f× (with Redis's CPU: %s, "
+                    "%.3f×) | %s |".format(n, ref_n) % (
+                        num(a), num(b), a / b,
+                        num(fo.get("msgs_per_cpu_s_with_redis")),
+                        fo.get("msgs_per_cpu_s_with_redis", 0) / b,
+                        verdict(a / b >= 0.9)))
+    if sp.get("comp_p50_ms") is not None:
+        rows.append("| sparse completion p50 at {:,} (reported; one "
+                    "process at {:,}: %s ms) | %s ms | – |".format(
+                        n, ref_n) % (
+                            ms(ref["sparse"].get("comp_p50_ms"))
+                            if ref else "–", ms(sp["comp_p50_ms"])))
+    return rows
+
+
+def workers_notes(doc):
+    out = []
+    for r in doc.get("workers", []):
+        if not r.get("ok"):
+            continue
+        if r.get("transport") == "polling":
+            p = r["poll"]
+            if p.get("server_cpu_s_per_process") and r["workers"]:
+                out.append("- %s: CPU-s per process (supervisor first) "
+                           "%s; Redis %.2f; pollgen %.2f." % (
+                               r["label"], " / ".join(
+                                   "%.2f" % c
+                                   for c in p["server_cpu_s_per_process"]),
+                               p["redis_cpu_s"], p["client_cpu_s"]))
+            continue
+        fo = r.get("fanout") or {}
+        if len(r.get("fanout_runs", [])) > 1:
+            out.append("- %s, {:,} clients: fan-out msgs per server CPU-s "
+                       "in each of the %d measurements: %s (the median is "
+                       "in the table).".format(r["n"]) % (
+                           r["label"], len(r["fanout_runs"]), ", ".join(
+                               num(x.get("msgs_per_cpu_s"))
+                               for x in r["fanout_runs"])))
+        if fo.get("server_cpu_s"):
+            out.append("- %s, {:,} clients: fan-out of %d broadcasts, CPU-s "
+                       "%s%s, load generators %.2f (%.2f× the server's); "
+                       "completion p50 per load generator in the sparse "
+                       "phase %s ms.".format(r["n"]) % (
+                r["label"], fo["broadcasts"],
+                "per process (supervisor first) " if r["workers"] else "",
+                " / ".join(
+                    "%.2f" % c for c in fo["server_cpu_s_per_process"]),
+                fo.get("client_cpu_s", 0),
+                fo.get("client_cpu_s", 0) / fo["server_cpu_s"],
+                " / ".join(ms(x) for x in
+                           r["sparse"].get("comp_p50_ms_per_lg", []))))
+    return out
+
+
+def noise_notes(doc):
+    """How busy the rest of the machine was in each measurement."""
+    parts = []
+    for r in doc.get("workers", []):
+        if not r.get("ok"):
+            continue
+        phs = [("polling", r["poll"])] if r.get("transport") == "polling" \
+            else [("sparse", r.get("sparse"))] + [
+                ("fan-out", x) for x in r.get("fanout_runs", [])]
+        for name, ph in phs:
+            if ph and ph.get("secs") and ph.get("others_cpu_s") is not None:
+                parts.append("%s %s %.0f %%" % (
+                    r["label"] if r.get("transport") != "polling"
+                    else "%s, %s" % (
+                        "--workers %d" % r["workers"] if r["workers"]
+                        else "one process",
+                        "keep-alive" if r["keepalive"] else "new connections"),
+                    name, 100.0 * ph["others_cpu_s"] / ph["secs"]))
+    if not parts:
+        return []
+    return ["- The rest of the machine (other work, the driver; /proc/stat's "
+            "busy time less the server's, Redis's and the load generators') "
+            "in each measurement, in % of one core: " + "; ".join(parts) +
+            "."]
+
+
+def handoff_cost_notes(doc):
+    """The workers' extra server CPU over one process's, per request and,
+    without keep-alive, per hand-off."""
+    out = []
+    extra = {}
+    for keepalive in (False, True):
+        ref = workers_find(doc, 0, keepalive)
+        w = workers_find(doc, doc["meta"].get("workers", 2), keepalive)
+        if not (ref and w and ref["poll"].get("cpu_us_per_request") and
+                w["poll"].get("cpu_us_per_request")):
+            continue
+        extra[keepalive] = (w["poll"]["cpu_us_per_request"] -
+                            ref["poll"]["cpu_us_per_request"])
+        sent = w["poll"].get("counters", {}).get(
+            "socketiod_handoffs_sent_total")
+        if not keepalive and sent:
+            out.append(
+                "- Polling with a new connection per request: the workers "
+                "spent %.1f µs more server CPU per request than one process, "
+                "%.1f µs per hand-off (%s hand-offs over %s requests). That "
+                "is an upper bound on a hand-off's cost: it also holds what "
+                "two workers cost without any hand-off." % (
+                    extra[False], extra[False] * w["poll"]["requests"] / sent,
+                    "{:,.0f}".format(sent),
+                    "{:,}".format(w["poll"]["requests"])))
+    if True in extra:
+        out.append("- With keep-alive (no hand-offs) the workers spent %.1f "
+                   "µs more server CPU per request than one process: two "
+                   "loops waking on two cores, and each broadcast published "
+                   "to Redis." % extra[True])
+    if True in extra and False in extra:
+        ref = workers_find(doc, 0, False)
+        w = workers_find(doc, doc["meta"].get("workers", 2), False)
+        sent = w["poll"].get("counters", {}).get(
+            "socketiod_handoffs_sent_total")
+        if sent:
+            out.append("- Taking that keep-alive difference off, a hand-off cost "
+                       "about %.1f µs of server CPU (an estimate; the sender's accept, "
+                       "read and parse of the head are in it)." % (
+                           (extra[False] - extra[True]) *
+                           w["poll"]["requests"] / sent))
+    return out
+
+
+def workers_section(doc):
+    if not doc.get("workers"):
+        return []
+    m = doc["meta"]
+    lines = [
+        "## Many workers on one port (issue 18)", "",
+        "`socketiod --workers %d --redis URL` (a redis-server of its own) "
+        "holding {:,} WebSocket clients beside one socketiod process (no "
+        "`--redis`) holding {:,}, in the same run. The clients come from "
+        "several load generator processes of at most {:,} clients each, "
+        "each on four source addresses of its own (one process may open "
+        "20,000 files, the load generator's too); deliveries are summed "
+        "over them and every client is checked to get every broadcast "
+        "exactly once. *server*: the supervisor and its workers (RSS and "
+        "`utime+stime` summed over the processes; Redis's CPU apart). "
+        "*sparse completion*: the last receiver among all the clients, "
+        "from the trigger's CLOCK_MONOTONIC stamp. *fan-out*: RPC emits, "
+        "each once the last one was answered (the worker that took the RPC "
+        "delivers to its clients and publishes; the other delivers what "
+        "Redis brings it), lazy clients, sized to about %g s, measured "
+        "%d times (the median in the table, each in the notes)%s.".format(
+            m.get("workers_n", 0), m.get("workers_ref_n", 0),
+            m.get("workers_per_lg", 0)) % (
+                m.get("workers", 2), m.get("workers_seconds", 0),
+                m.get("workers_repeats", 1),
+                ", alternating with the other configuration's (both were up "
+                "at the same time, the one not measured idle)"
+                if m.get("workers_interleave") else ""), ""]
+    lines += workers_table(doc) + [""]
+    if any(r.get("transport") == "polling" for r in doc["workers"]):
+        lines += [
+            "### Long-polling on the shared port", "",
+            "{:,} Engine.IO long-polling clients (`bench/pollgen`: a GET "
+            "channel and a POST channel each, as a browser), either opening "
+            "a new TCP connection for every request (so that with "
+            "SO_REUSEPORT each lands on any worker) or keeping both "
+            "connections alive; %d broadcasts %d ms apart, each answering "
+            "every held GET. *handed off*: the workers' "
+            "`socketiod_handoffs_sent_total` (their /metrics, `--admin` per "
+            "worker) over the requests the clients made in that time; *µs "
+            "per request*: CPU of every server process over the requests; "
+            "*vs one process*: that against the one process's with the "
+            "same clients and connections.".format(m.get("poll_n", 0)) % (
+                m.get("poll_bcasts", 0), m.get("poll_interval", 0)), ""]
+        lines += poll_table(doc) + [""]
+    lines += ["### Targets (issue 18), from this run", ""] + \
+        workers_targets(doc) + [""]
+    nt = workers_notes(doc) + handoff_cost_notes(doc) + noise_notes(doc)
+    if nt:
+        lines += ["### Notes", ""] + nt + [""]
+    return lines
+
+
 def single(doc):
     """The single-server sections: table, RPC, targets of issue 8, notes."""
     m = doc["meta"]
@@ -545,6 +842,7 @@ def main():
     if doc["runs"]:
         lines += single(doc)
     lines += twonode_section(doc)
+    lines += workers_section(doc)
     print("\n".join(lines))
 
 

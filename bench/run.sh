@@ -6,12 +6,21 @@
 #   bash bench/run.sh              N = 1k, 5k, 19k; about 12-15 minutes
 #   QUICK=1 bash bench/run.sh      N = 1k, 5k; about 5 minutes
 #   PHASES=twonode bash bench/run.sh   the two-node phase alone
+#   PHASES=workers bash bench/run.sh   the workers phase alone (issue 18), ~3 min
 #
 # Environment: SERVERS (socketiod,node,python,ceiling), NS (comma list,
-# overrides QUICK), PHASES (single,twonode: each server alone over NS; two
-# nodes of socketiod and of Node through Redis), TWONODE_NS (1000: clients
+# overrides QUICK), PHASES (single,twonode,workers: each server alone over
+# NS; two nodes of socketiod and of Node through Redis; socketiod --workers
+# N, issue 18), TWONODE_NS (1000: clients
 # per node, comma list), TWONODE_BCASTS (200 per completion measurement),
-# TWONODE_FANOUT (500 per fan-out measurement),
+# TWONODE_FANOUT (500 per fan-out measurement), WORKERS (2: the workers
+# phase's socketiod --workers N, on a Redis of its own), WORKERS_N (39000
+# WebSocket clients), WORKERS_REF_N (19000: one process's, the reference;
+# 0: none), WORKERS_SECONDS (8: its fan-out's length), WORKERS_REPEATS
+# (3: fan-out measurements, the median reported), WORKERS_INTERLEAVE (1:
+# the reference and the workers up at once, fan-outs alternating), POLL_N (2000
+# long-polling clients; 0: no polling part), POLL_BCASTS (20),
+# POLL_INTERVAL (500 ms),
 # OUT (docs/benchmark: the .json and .md written),
 # SOCKETIOD (a built daemon to measure instead of building build-bench/),
 # CEILING_SRC (/work/shared/bench/ceiling-server.c; its rows are skipped
@@ -77,6 +86,7 @@ fi
 # instruments, built only here, and need nothing but libc).
 cc -O2 -Wall -Wextra -o "$BUILD/bench/loadgen" bench/loadgen.c
 cc -O2 -Wall -Wextra -o "$BUILD/bench/rpcemit" bench/rpcemit.c
+cc -O2 -Wall -Wextra -o "$BUILD/bench/pollgen" bench/pollgen.c
 ceiling_args=()
 CEILING_SRC=${CEILING_SRC:-/work/shared/bench/ceiling-server.c}
 if [ -f "$CEILING_SRC" ]; then
@@ -90,8 +100,8 @@ fi
 # One process holds at most ~19,930 sockets here; the loadgen and each
 # server get all of the hard limit.
 ulimit -n "$(ulimit -Hn)"
-if [ "$(ulimit -n)" -lt 20000 ] && [[ ",${NS:-}," == *19000* || -z "${NS:-}${QUICK:-}" ]]; then
-    say "fd limit $(ulimit -n) is below 20000: N=19000 will fail"
+if [ "$(ulimit -n)" -lt 20000 ] && [[ ",${NS:-}," == *19000* || -z "${NS:-}${QUICK:-}" || ",${PHASES:-workers}," == *,workers,* ]]; then
+    say "fd limit $(ulimit -n) is below 20000: N=19000 (and 39,000 over two workers) will fail"
 fi
 
 if [ -n "${NS:-}" ]; then
@@ -118,9 +128,17 @@ trap 'exit 143' TERM HUP
 /usr/bin/python3 bench/driver.py \
     --servers "${SERVERS:-socketiod${RECOVERY:+,socketiod-recovery},node,python,ceiling}" \
     --ns "$ns" --recovery "${RECOVERY:-0}" \
-    --phases "${PHASES:-single,twonode}" --twonode-ns "${TWONODE_NS:-1000}" \
+    --phases "${PHASES:-single,twonode,workers}" \
+    --twonode-ns "${TWONODE_NS:-1000}" \
     --twonode-bcasts "${TWONODE_BCASTS:-200}" \
     --twonode-fanout "${TWONODE_FANOUT:-500}" \
+    --workers "${WORKERS:-2}" --workers-n "${WORKERS_N:-39000}" \
+    --workers-ref-n "${WORKERS_REF_N:-19000}" \
+    --workers-seconds "${WORKERS_SECONDS:-8}" \
+    --workers-repeats "${WORKERS_REPEATS:-3}" \
+    --workers-interleave "${WORKERS_INTERLEAVE:-1}" --poll-n "${POLL_N:-2000}" \
+    --poll-bcasts "${POLL_BCASTS:-20}" \
+    --poll-interval "${POLL_INTERVAL:-500}" --pollgen "$BUILD/bench/pollgen" \
     --socketiod "$SOCKETIOD" --loadgen "$BUILD/bench/loadgen" \
     --rpcemit "$BUILD/bench/rpcemit" "${ceiling_args[@]}" \
     --phase-seconds "${PHASE_SECONDS:-5}" --note "${NOTE:-}" \

@@ -590,7 +590,10 @@ static void main_stop(evutil_socket_t sig, short what, void *arg)
 
 /* Threads that write a large fan-out beside the loop (conn.c): by default
  * one per CPU but the loop's, and at most 3 (only 1 was measured, on the
- * 2-CPU machine of docs/performance.md). */
+ * 2-CPU machine of docs/performance.md). With --workers N the N loops
+ * write the same broadcast at the same time, so a worker counts only its
+ * share of the CPUs: a send thread beside each of 2 workers on 2 CPUs only
+ * competed with the other worker's loop. */
 static void main_send_threads(void)
 {
     long cpus;
@@ -598,6 +601,8 @@ static void main_send_threads(void)
 
     if (n < 0) {
         cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        if (workers_count() > 1)
+            cpus /= workers_count();
         n = cpus > 1 ? (int)(cpus - 1 < 3 ? cpus - 1 : 3) : 0;
     }
     if (pfor_setup((unsigned)n) != 0)

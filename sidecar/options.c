@@ -123,7 +123,7 @@ const struct options_entry options_table[] = {
      "auto", NULL, 0, 0, 0, 0, 0, options_set_threads, options_get_threads,
      NULL,
      "threads besides the loop that write a large fan-out (auto: CPUs - 1, "
-     "at most 3; 0: none)"},
+     "at most 3, and with --workers N each worker CPUs / N - 1; 0: none)"},
     {"send-threads-min", 0, OPTIONS_INT, "N", 0, UINT32_MAX, NULL, "2048", NULL,
      0, 0, AT(send_threads_min), NULL, NULL, NULL,
      "connections a broadcast writes from the loop before the rest goes to "

@@ -24,6 +24,15 @@
 #include "route.h"
 #include "rpc.h"
 
+/* The send buffer asked for on each worker's hand-off pair. A broadcast to
+ * N polling clients answers N held GETs at once and their next polls,
+ * on new connections, land half on the wrong worker together: with the
+ * default buffer (212,992 bytes, about 170 poll records) a busy owner
+ * made the sender refuse ~2 % of them (bench/run.sh's workers phase,
+ * 2,000 clients). The kernel caps it at net.core.wmem_max (and doubles
+ * it); it costs memory only while records wait. */
+#define WORKERS_HANDOFF_SNDBUF (4 * 1024 * 1024)
+
 /* A worker that dies within this long of its start died "at once": each
  * such death in a row doubles the wait before the next start, from
  * WORKERS_BACKOFF_MIN_MS up to WORKERS_BACKOFF_MAX_MS, so a crash loop does
@@ -269,6 +278,11 @@ static void workers_setup(const struct config *cfg)
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
                        0, wk->pair) != 0)
             fatal("hand-off socket pair: %s", strerror(errno));
+        /* Best effort: a smaller buffer only fails more hand-offs. The
+         * records are charged to the sending end, pair[0]. */
+        int sndbuf = WORKERS_HANDOFF_SNDBUF;
+        (void)setsockopt(wk->pair[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+                         sizeof sndbuf);
     }
     /* Listeners before the control socket: a second instance that cannot
      * bind leaves the first one's control socket alone. */

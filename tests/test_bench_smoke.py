@@ -125,3 +125,73 @@ def test_bench_twonode_smoke(tmp_path):
     assert "### Targets (issue 17), from this run" in md
     assert "| socketiod, two nodes | %d | RPC emit on node A |" % n in md
     assert "| Node socket.io, two nodes | %d | io.emit on node A |" % n in md
+
+
+def test_bench_workers_smoke(tmp_path):
+    """The workers phase (issue 18) on a small scale: one process with 40
+    WebSocket clients over two load generators, then socketiod --workers 2
+    on a redis-server of its own with 60 over three, then 20 long-polling
+    clients (bench/pollgen) against each, with a new connection per request
+    and with keep-alive. Every client of every load generator gets every
+    broadcast exactly once, the broadcasts' completion is taken over all of
+    them, the CPU and RSS of the supervisor and both workers are summed, the
+    workers hand polling requests off, and the report prints the targets."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server (scripts/setup.sh)")
+    exe = {}
+    for name in ("loadgen", "rpcemit", "pollgen"):
+        exe[name] = tmp_path / name
+        subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c"))],
+                       check=True)
+    out = tmp_path / "bench.json"
+    res = subprocess.run(
+        [sys.executable, str(SRCDIR / "bench" / "driver.py"),
+         "--phases", "workers", "--servers", "socketiod",
+         "--workers", "2", "--workers-n", "60", "--workers-ref-n", "40",
+         "--workers-per-lg", "20", "--workers-seconds", "0.5",
+         "--poll-n", "20", "--poll-bcasts", "4", "--poll-interval", "100",
+         "--sparse-count", "5", "--sparse-seconds", "0.5",
+         "--settle", "0.2", "--socketiod", daemon(),
+         "--loadgen", str(exe["loadgen"]), "--rpcemit", str(exe["rpcemit"]),
+         "--pollgen", str(exe["pollgen"]), "--out", str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    runs = json.loads(out.read_text())["workers"]
+    ws = [r for r in runs if r.get("transport") != "polling"]
+    polls = [r for r in runs if r.get("transport") == "polling"]
+    assert [(r["workers"], r["n"]) for r in ws] == [(0, 40), (2, 60)], runs
+    assert [(r["workers"], r["keepalive"]) for r in polls] == [
+        (0, False), (2, False), (0, True), (2, True)], runs
+    for r in ws:
+        assert r["ok"], (r.get("error"), r.get("server_log"))
+        assert r["held"] == r["n"] and len(r["connect"]) == r["n"] // 20
+        assert len(r["pids"]) == 1 + r["workers"]
+        for ph in ("sparse", "fanout"):
+            p = r[ph]
+            assert p["complete"] and p["exactly_once"], (r["workers"], ph, p)
+            assert p["delivered"] == p["broadcasts"] * r["n"]
+            assert p["bcasts_complete"] == p["broadcasts"], (ph, p)
+            assert 0 < p["comp_p50_ms"] <= p["comp_p99_ms"], (ph, p)
+            assert len(p["server_cpu_s_per_process"]) == 1 + r["workers"]
+        assert r["fanout"]["msgs_per_cpu_s"] > 0
+    for r in polls:
+        assert r["ok"], (r.get("error"), r.get("server_log"))
+        p = r["poll"]
+        assert p["complete"] and p["exactly_once"], p
+        assert p["errors"] == 0 and p["dropped"] == 0, p
+        assert p["delivered"] == 4 * 20 and p["requests"] >= 4 * 20, p
+        if r["workers"]:
+            assert p["counters"].get("socketiod_handoffs_failed_total", 0) == 0, p
+        else:
+            assert not p["counters"].get("socketiod_handoffs_sent_total"), p
+    # With a new connection per request about half the requests land on
+    # the worker that does not own the sid; with keep-alive almost none do.
+    close = polls[1]["poll"]
+    assert close["counters"].get("socketiod_handoffs_sent_total", 0) > 0, close
+    md = subprocess.run([sys.executable, str(SRCDIR / "bench" / "report.py"),
+                         str(out)], capture_output=True, text=True,
+                        check=True).stdout
+    assert "### Targets (issue 18), from this run" in md
+    assert "| socketiod --workers 2 | 60 | 60 |" in md
+    assert "### Long-polling on the shared port" in md

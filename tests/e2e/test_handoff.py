@@ -327,7 +327,10 @@ def test_sigkill_owner_answers_unknown_sid_and_client_comes_back(workers,
 def test_full_inbox_answers_unknown_sid_here(workers):
     """A stopped owner reads nothing: once its inbox is full, the sender
     answers the request itself (400 Session ID unknown, counted) instead
-    of waiting; when the owner runs again it serves what was queued."""
+    of waiting; when the owner runs again it serves what was queued. Each
+    request carries a 12 KB header, so that the pair's send buffer (4 MiB
+    asked, doubled by the kernel: ~700 such records) fills with the
+    ~1,200 of them that reach the running worker."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 4096:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
@@ -337,10 +340,11 @@ def test_full_inbox_answers_unknown_sid_here(workers):
     os.kill(pid, signal.SIGSTOP)
     socks = []
     try:
-        for _ in range(1600):
+        pad = "x" * 12000
+        for _ in range(2400):
             s = socket.create_connection(d.addr, timeout=30)
-            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n"
-                       % eio(sid)).encode())
+            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nX-Pad: %s\r\n\r\n"
+                       % (eio(sid), pad)).encode())
             socks.append(s)
         # (worker 2 answers nothing while stopped, its admin socket too)
         wait_until(lambda: metrics(d.admins[0]).get(

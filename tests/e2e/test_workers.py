@@ -485,3 +485,17 @@ def test_ready_waits_for_the_fleet_but_not_for_ever(daemon, tmp_path):
                what="ready without Redis")
     assert time.monotonic() - t0 >= 0.7
     assert d.rpc().call("stats")["redis"]["connected"] is False
+
+def test_send_threads_share_the_cpus_among_workers(daemon, redis):  # noqa
+    """--send-threads auto gives each of N workers CPUs / N - 1 (at most
+    3): the N loops write the same broadcast at once, so a send thread
+    beyond a worker's share of the CPUs only competes with another
+    worker's loop. An explicit count is each worker's."""
+    cpus = os.sysconf("SC_NPROCESSORS_ONLN")
+    d = start_workers(daemon, redis, 2)
+    want = max(0, min(3, cpus // 2 - 1))
+    for _ in range(4):  # whichever worker answers
+        assert d.rpc().call("stats")["send_threads"] == want
+    d2 = start_workers(daemon, redis, 2, "--send-threads", "1")
+    for _ in range(4):
+        assert d2.rpc().call("stats")["send_threads"] == 1
