@@ -409,7 +409,10 @@ static void workers_close_slot(int w, int kind, int i)
 /* Stops restarting: the public sockets and the control socket close with
  * the last worker's copy, so that nothing waits on a socket no one will
  * accept from. */
-static void workers_stop(int sig)
+/* `forward`: 0 when the workers were sent `sig` with the supervisor (a
+ * terminal's Ctrl-C reaches its whole process group): passed on too, it would
+ * be their second signal, which cuts their drain short. */
+static void workers_stop(int sig, int forward)
 {
     int w, i;
 
@@ -431,7 +434,8 @@ static void workers_stop(int sig)
         workers_rpc = -1;
     }
     workers_stopping = 1;
-    workers_signal_all(sig);
+    if (forward)
+        workers_signal_all(sig);
 }
 
 static void workers_exited(pid_t pid, int status)
@@ -466,7 +470,7 @@ static void workers_exited(pid_t pid, int status)
         log_warn("worker %s failed while starting: stopping the others",
                  wk->tag);
         workers_failed = 1;
-        workers_stop(SIGTERM);
+        workers_stop(SIGTERM, 1);
         return;
     }
     wk->quick = now - wk->started_ms < WORKERS_QUICK_MS ? wk->quick + 1 : 0;
@@ -570,7 +574,9 @@ static int workers_watch(void)
             workers_signal_all(SIGHUP);
             break;
         default:
-            workers_stop((int)si.ssi_signo);
+            /* The kernel's own signals (SI_KERNEL) are a terminal's, sent to
+             * the process group; kill(2)'s are SI_USER. */
+            workers_stop((int)si.ssi_signo, si.ssi_code != SI_KERNEL);
         }
     }
 }

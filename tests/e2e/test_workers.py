@@ -8,13 +8,17 @@ connection that reached a worker, so no hand-off is needed (polling across
 workers is test_handoff's)."""
 
 import json
+import fcntl
 import os
+import pty
 import re
+import select
 import signal
 import socket
 import sqlite3
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 
@@ -22,7 +26,7 @@ import pytest
 
 from e2e_lib import daemon_command, free_port, wait_until
 from test_observe import notify_socket, recv_until
-from test_redis import joined, redis  # noqa: F401 (fixture)
+from test_redis import Url, joined, redis  # noqa: F401 (fixture)
 
 KINDS = ("v4", "v2", "py")
 
@@ -233,6 +237,56 @@ def test_sigterm_drains_every_worker(daemon, redis, clients):  # noqa: F811
                        what="python client told")
         else:
             c.wait_disconnect()
+
+
+def test_ctrl_c_in_a_terminal_drains_once(redis, clients, tmp_path):  # noqa
+    """socketiod --workers 2 run in a terminal and stopped with Ctrl-C: the
+    terminal sends SIGINT to every process of the group, workers too, so the
+    supervisor must not pass it on again (a second signal ends a drain at
+    once). Each worker shuts down once, drains and exits 0."""
+    port = free_port()
+    master, slave = pty.openpty()
+
+    def own_terminal():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        daemon_command() + ["--workers", "2", "--redis", redis.url,
+                            "--listen", "127.0.0.1:%d" % port,
+                            "--rpc", str(tmp_path / "ctl.sock"), "-v"],
+        stdin=slave, stdout=slave, stderr=slave, preexec_fn=own_terminal)
+    os.close(slave)
+    out = bytearray()
+
+    def read_some():
+        if select.select([master], [], [], 0.1)[0]:
+            try:
+                out.extend(os.read(master, 65536))
+            except OSError:  # EIO: every process let go of the terminal
+                return True
+        return False
+
+    try:
+        wait_until(lambda: read_some() or b"2 workers ready" in out,
+                   timeout=30, what="2 workers ready")
+        c = clients("v4", Url("http://127.0.0.1:%d" % port))
+        os.write(master, b"\x03")
+        assert proc.wait(timeout=30) == 0
+        while not read_some() and select.select([master], [], [], 0)[0]:
+            pass
+        c.wait_disconnect()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    log = out.decode(errors="replace")
+    assert "exiting without waiting any longer" not in log, log
+    for w in (1, 2):
+        assert log.count("socketiod[w%d]: signal 2: shutting down" % w) == 1, log
+        assert "socketiod: worker w%d: stopped" % w in log, log
+    assert "Sanitizer" not in log, log
 
 
 def test_sighup_reaches_every_worker(daemon, redis):  # noqa: F811
