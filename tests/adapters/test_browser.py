@@ -5,7 +5,6 @@ README command. Screenshots are kept in tests/artifacts/ (or
 $SOCKETIOD_ARTIFACTS)."""
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess

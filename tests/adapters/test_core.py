@@ -3,7 +3,6 @@ reconnecting), signatures, the registry's channel rules, the context
 round trip, and the testing helpers (EventClient against Django and
 web.py apps, Daemon)."""
 import threading
-import time
 
 import pytest
 

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from e2e_lib import Daemon, free_port, wait_until
+from e2e_lib import Daemon, free_port
 
 import web
 import webpy_socketio

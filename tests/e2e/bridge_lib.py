@@ -8,6 +8,8 @@ import socket
 import struct
 import time
 
+from e2e_lib import exchange
+
 FCGI_BEGIN_REQUEST = 1
 FCGI_ABORT_REQUEST = 2
 FCGI_END_REQUEST = 3
@@ -221,17 +223,7 @@ def scgi_request(method, uri, body=b"", remote_addr="127.0.0.1",
 
 def scgi_call(addr, method, uri, body=b"", timeout=10.0, **kw):
     """One SCGI request; returns (status, headers, body) after the close."""
-    s = socket.create_connection(addr, timeout=timeout)
-    try:
-        s.sendall(scgi_request(method, uri, body, **kw))
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        s.close()
+    data = exchange(addr, scgi_request(method, uri, body, **kw), timeout)
     r = Response()
     r.stdout = data
     return r.parsed()
@@ -241,7 +233,6 @@ def scgi_call(addr, method, uri, body=b"", timeout=10.0, **kw):
 # real web servers started by the tests, with the configs from etc/
 
 import os
-import re
 import shutil
 import signal
 import subprocess

@@ -63,6 +63,30 @@ def unbinary(v):
     return base64.b64decode(v["_binary"])
 
 
+def read_to_close(s):
+    """Every byte the peer sends on socket s until it closes."""
+    data = bytearray()
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return bytes(data)
+        data += chunk
+
+
+def exchange(addr, request, timeout=10.0):
+    """Sends `request` on a new connection to `addr`, (host, port) or a Unix
+    socket's path, and returns all that is answered until the peer closes."""
+    if isinstance(addr, str):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(addr)
+    else:
+        s = socket.create_connection(addr, timeout=timeout)
+    with s:
+        s.sendall(request)
+        return read_to_close(s)
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

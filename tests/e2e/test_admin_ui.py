@@ -14,7 +14,7 @@ import subprocess
 import pytest
 import requests
 
-from e2e_lib import free_port, node_modules_dir, wait_until
+from e2e_lib import exchange, free_port, node_modules_dir, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -293,15 +293,9 @@ def test_off_by_default(daemon, clients):
 
 
 def raw_get(port, path):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
+    data = exchange(("127.0.0.1", port),
+                    ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode(),
+                    timeout=5)
     return int(data.split(b" ", 2)[1]), data
 
 

@@ -16,7 +16,7 @@ from bridge_lib import (FCGI_GET_VALUES, FCGI_GET_VALUES_RESULT,
                         FCGI_PARAMS, FCGI_STDIN, FCGI_UNKNOWN_ROLE,
                         FCGI_UNKNOWN_TYPE, FCGI_AUTHORIZER, FcgiConn,
                         eio_open, nv_pairs, parse_nv, record, scgi_call)
-from e2e_lib import SANITIZER_MARKS, free_port, wait_until
+from e2e_lib import SANITIZER_MARKS, free_port, read_to_close, wait_until
 
 POLL = "/socket.io/?EIO=4&transport=polling"
 
@@ -356,12 +356,7 @@ def test_scgi_malformed(front, raw):
     s.sendall(raw)
     if raw == b"5:xy":
         s.shutdown(socket.SHUT_WR)  # a cut-off netstring: just closed
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
+    data = read_to_close(s)
     s.close()
     if raw != b"5:xy":
         assert data.startswith(b"Status: 400"), data

@@ -343,7 +343,6 @@ def test_systemd_unit(tmp_path):
     socket that the web server's group can use and others cannot."""
     import grp
     import pwd
-    import socket
     import stat
     import subprocess
     unit = (Path(__file__).resolve().parents[2] / "etc" / "systemd" /

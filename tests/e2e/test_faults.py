@@ -13,7 +13,6 @@ mid-record, SCGI cut mid-netstring: test_bridge_fcgi.py. SIGTERM's drain of
 WebSockets and polls: test_drain.py; SIGKILL under load:
 test_faults_kill.py."""
 
-import json
 import resource
 import signal
 import socket

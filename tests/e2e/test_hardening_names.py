@@ -9,7 +9,6 @@ socket are capped. Every refusal is counted in `stats`."""
 
 import json
 import os
-import socket
 import sys
 import threading
 import time

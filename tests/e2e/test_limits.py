@@ -11,10 +11,10 @@ import socket
 import subprocess
 import time
 
-import pytest
 import requests
 
-from e2e_lib import Daemon, RawWs, assert_still_serving, wait_until
+from e2e_lib import (Daemon, RawWs, assert_still_serving, read_to_close,
+                     wait_until)
 
 from test_ws_conformance import Ws, frame
 
@@ -45,12 +45,7 @@ def handshake_ok(d, source=None):
     try:
         s.sendall(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\n"
                   b"Host: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_to_close(s)
         return data.startswith(b"HTTP/1.1 200") and b'0{"sid"' in data
     except (ConnectionResetError, BrokenPipeError):
         return False

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from e2e_lib import free_port, wait_until
+from e2e_lib import exchange, free_port, wait_until
 from test_ws_conformance import Ws, frame
 
 parser = pytest.importorskip("prometheus_client.parser")
@@ -138,16 +138,7 @@ def test_public_port_never_serves_admin_paths(daemon, tmp_path):
 def test_admin_on_a_unix_socket(daemon, tmp_path):
     path = str(tmp_path / "admin.sock")
     daemon("--admin", path)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(path)
-    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-    got = b""
-    while True:
-        b = s.recv(4096)
-        if not b:
-            break
-        got += b
+    got = exchange(path, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 5)
     assert got.startswith(b"HTTP/1.1 200 "), got
     assert got.endswith(b"\r\n\r\nok\n"), got
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from e2e_lib import (HERE, NodeClient, NodeHandle, PyHandle, _raise_nofile,
-                     node_modules_dir, wait_until)
+from e2e_lib import (HERE, NodeClient, _raise_nofile, node_modules_dir,
+                     wait_until)
 
 DRIVER = HERE / "node" / "recovery-client.js"
 
@@ -310,7 +310,7 @@ def test_python_handlers_with_fixed_arguments(daemon, transport):
     and its session is not kept for a recovery it can never ask for."""
     import socketio
     d = daemon("--recovery", "60")
-    got, errors = [], []
+    got = []
     sio = socketio.Client(reconnection=False)
 
     @sio.on("news")

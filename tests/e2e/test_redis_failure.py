@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from e2e_lib import free_port, wait_until
-from test_redis import (NodePeer, Redis, Url, joined, node_peer, redis,
+from test_redis import (Redis, Url, joined, node_peer, redis,
                         redis_stats)
 
 __all__ = ["node_peer", "redis"]  # fixtures, used by name

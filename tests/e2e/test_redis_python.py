@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from e2e_lib import b64, wait_until
+from e2e_lib import b64
 from test_redis import joined, redis, redis_stats  # noqa: F401 (fixture)
 
 socketio = pytest.importorskip("socketio")

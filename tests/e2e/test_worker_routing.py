@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from bridge_lib import APACHE_MODULES, Apache, Nginx, templated
-from e2e_lib import free_port, wait_until
+from e2e_lib import exchange, free_port, wait_until
 from test_bridge_servers import servers  # noqa: F401 (fixture)
 from test_redis import redis  # noqa: F401 (fixture)
 
@@ -105,17 +105,7 @@ def tag_of(sid):
 
 def metrics(path):
     """{name: value} of a worker's /metrics on its admin Unix socket."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(path)
-    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-    got = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        got += b
-    s.close()
+    got = exchange(path, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
     head, _, body = got.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 "), head
     out = {}

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from e2e_lib import daemon_command, free_port, wait_until
+from e2e_lib import daemon_command, exchange, free_port, wait_until
 from test_observe import notify_socket, recv_until
 from test_redis import Url, joined, redis  # noqa: F401 (fixture)
 
@@ -342,18 +342,8 @@ def test_refused_settings(tmp_path, args, says):
 
 def handshake_over_unix(path):
     """A polling handshake over a Unix listener: the sid."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(path)
-    s.sendall(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\n"
-              b"Host: x\r\nConnection: close\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
+    data = exchange(path, b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1"
+                          b"\r\nHost: x\r\nConnection: close\r\n\r\n")
     return json.loads(data[data.index(b"0{") + 1:])["sid"]
 
 
