@@ -826,6 +826,30 @@ static int upstream_try_fcgi(struct upstream_conn *c, int eof)
     }
 }
 
+/* SCGI: the answer runs to the close. */
+static int upstream_try_scgi(struct upstream_conn *c, int eof)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+
+    if (!eof || !c->got)
+        return 0;
+    upstream_cgi_done(c, (char *)evbuffer_pullup(in, -1),
+                      evbuffer_get_length(in), 0);
+    return 1;
+}
+
+/* One row per protocol (upreq's enum): how its answer is read (`eof` when
+ * the app closed; 1 once the job is finished), and whether a connection
+ * carries more than one request. */
+static const struct upstream_proto {
+    int (*try_answer)(struct upstream_conn *c, int eof);
+    int reuses;
+} upstream_protos[] = {
+    [UPREQ_HTTP] = {upstream_try_http, 1},
+    [UPREQ_FCGI] = {upstream_try_fcgi, 1},
+    [UPREQ_SCGI] = {upstream_try_scgi, 0},
+};
+
 static void upstream_read_cb(struct bufferevent *bev, void *arg)
 {
     struct upstream_conn *c = arg;
@@ -843,11 +867,7 @@ static void upstream_read_cb(struct bufferevent *bev, void *arg)
                         NULL, 0, 0, 0);
         return;
     }
-    if (upstream_u.proto == UPREQ_HTTP)
-        upstream_try_http(c, 0);
-    else if (upstream_u.proto == UPREQ_FCGI)
-        upstream_try_fcgi(c, 0);
-    /* SCGI: the answer runs to the close. */
+    upstream_protos[upstream_u.proto].try_answer(c, 0);
 }
 
 static void upstream_write_cb(struct bufferevent *bev, void *arg)
@@ -888,15 +908,8 @@ static void upstream_event_cb(struct bufferevent *bev, short what, void *arg)
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
         if (evbuffer_get_length(in) > 0)
             c->got = 1;
-        if (upstream_u.proto == UPREQ_HTTP && upstream_try_http(c, 1))
+        if (upstream_protos[upstream_u.proto].try_answer(c, 1))
             return;
-        if (upstream_u.proto == UPREQ_FCGI && upstream_try_fcgi(c, 1))
-            return;
-        if (upstream_u.proto == UPREQ_SCGI && c->got) {
-            char *data = (char *)evbuffer_pullup(in, -1);
-            upstream_cgi_done(c, data, evbuffer_get_length(in), 0);
-            return;
-        }
         upstream_broken(c, c->got ? "closed before a whole response"
                                   : "closed without a response");
         return;
@@ -952,7 +965,7 @@ static void upstream_start(struct upstream_job *job)
     struct buf req = BUF_INIT;
     int fresh = 0;
 
-    if (upstream_u.proto != UPREQ_SCGI &&
+    if (upstream_protos[upstream_u.proto].reuses &&
         (c = TAILQ_FIRST(&upstream_idle)) != NULL) {
         TAILQ_REMOVE(&upstream_idle, c, link);
         upstream_nidle--;
