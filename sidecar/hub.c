@@ -456,11 +456,17 @@ static int hub_sock_add(struct hub_sock *hs, const char *name, const char **err)
         *err = "too many channels for one socket";
         return -1;
     }
+    /* The membership first: a channel is never made that none is in. */
+    if ((m = malloc(sizeof *m)) == NULL) {
+        *err = "out of memory";
+        return -1;
+    }
     ch = (struct hub_channel *)idmap_get(&hs->nsp->channels, name);
     if (ch == NULL) {
         ch = calloc(1, sizeof *ch);
         if (ch == NULL || (ch->name = strdup(name)) == NULL) {
             free(ch);
+            free(m);
             *err = "out of memory";
             return -1;
         }
@@ -472,11 +478,6 @@ static int hub_sock_add(struct hub_sock *hs, const char *name, const char **err)
             hub_stats.users++;
         else
             hub_stats.channels++;
-    }
-    m = malloc(sizeof *m);
-    if (m == NULL) {
-        *err = "out of memory";
-        return -1;
     }
     m->ch = ch;
     m->hs = hs;
