@@ -386,7 +386,7 @@ static void adminui_upgrades(void)
 
 static cJSON *adminui_socket_json(const struct hub_info *info)
 {
-    cJSON *o = cJSON_CreateObject(), *hs, *rooms;
+    cJSON *o = cJSON_CreateObject(), *data, *hs, *rooms;
     const char *secure = NULL;
     char client[13], when[64];
     time_t t = (time_t)info->connected_at;
@@ -401,7 +401,10 @@ static cJSON *adminui_socket_json(const struct hub_info *info)
     cJSON_AddStringToObject(o, "clientId", client);
     cJSON_AddStringToObject(o, "transport", info->transport);
     cJSON_AddStringToObject(o, "nsp", info->nsp);
-    cJSON_AddObjectToObject(o, "data");
+    /* socket.data in Node; the dashboard shows it: the app user here. */
+    data = cJSON_AddObjectToObject(o, "data");
+    if (data != NULL && info->user != NULL)
+        cJSON_AddStringToObject(data, "user", info->user);
     hs = cJSON_AddObjectToObject(o, "handshake");
     if (hs != NULL) {
         cJSON_AddStringToObject(hs, "address",

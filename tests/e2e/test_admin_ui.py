@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from e2e_lib import exchange, free_port, node_modules_dir, wait_until
+from test_presence import upstream  # noqa: F401 (fixture)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -146,6 +147,19 @@ def test_login_gets_config_stats_and_every_socket(daemon, clients):
     assert again.wait_event("config")[0] == cfg
     assert stats(d)["admin_ui_dashboards"] == 2
     assert stats(d)["admin_ui_logins"] == 2
+
+
+def test_a_socket_shows_its_app_user(daemon, clients, upstream):  # noqa
+    """A socket whose application named its user (presence, docs/presence.md)
+    shows it in the dashboard as Node's socket.data would: {"user": ...};
+    one without a user shows {}."""
+    d = admin_ui(daemon, "--upstream", upstream)
+    alice = clients("v4", d, auth={"user": "alice"})
+    anon = clients("v4", d)
+    adm = login(clients, d)
+    listed = by_id(adm.wait_event("all_sockets")[0])
+    assert listed[alice.sid]["data"] == {"user": "alice"}
+    assert listed[anon.sid]["data"] == {}
 
 
 def test_live_notices_as_clients_come_and_go(daemon, clients):
