@@ -29,25 +29,20 @@
  * Once every client has connected (or failed, or the connect time ran out)
  * it prints {"ev":"ready",...} by itself.
  *
- * Built by bench/run.sh with cc -O2; no dependencies. */
+ * Built by bench/run.sh with cc -O2 together with genlib.c; no
+ * dependencies. */
 #define _GNU_SOURCE
+#include "genlib.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-#ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT 24
-#endif
 
 enum lg_state {
     LG_IDLE,       /* not started yet */
@@ -67,15 +62,6 @@ struct lg_conn {
     uint32_t ticks; /* since the last reset */
 };
 
-/* Log-linear histogram of microseconds: exact below 64, then 32 buckets per
- * power of two (about 3 % wide). */
-#define LG_HSUB 32
-#define LG_HBUCKETS (64 + 40 * LG_HSUB)
-struct lg_hist {
-    uint64_t b[LG_HBUCKETS];
-    uint64_t n, max;
-};
-
 /* One broadcast as seen by all clients: when it was emitted, how many
  * received it, when the last one did. Indexed by seq modulo the size, so
  * only the newest LG_BCAST_SLOTS can be reported incomplete; completions
@@ -88,87 +74,26 @@ struct lg_bcast {
 };
 
 static struct lg_conn *lg_conns;
-static int lg_n, lg_inflight_max = 200, lg_port;
-static int lg_next;     /* next connection to start */
-static int lg_inflight; /* started, not yet ready or dead */
-static int lg_ready, lg_failed, lg_dropped, lg_ready_sent;
 static int lg_epfd;
-static struct sockaddr_in lg_dst;
-static struct in_addr *lg_srcs;
-static int lg_nsrcs;
 static char lg_request[512];
 static int lg_request_len;
-static uint64_t lg_start_us, lg_last_ready_us, lg_connect_deadline_us;
 static char lg_sid0[64];
 static long lg_lazy_us;
-static uint64_t lg_ticks, lg_other, lg_first_rx_us, lg_last_rx_us;
-static uint64_t lg_expect; /* 0: not armed */
-static struct lg_hist lg_lat;
-static struct lg_hist lg_comp; /* completion times, since the last reset */
+static struct gl_hist lg_comp; /* completion times, since the last reset */
 static struct lg_bcast lg_bcasts[LG_BCAST_SLOTS];
 static uint32_t lg_rng = 0x9e3779b9u;
 static char lg_rbuf[1 << 18];
 
-static uint64_t lg_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int lg_hist_index(uint64_t v)
-{
-    if (v < 64)
-        return (int)v;
-    int e = 63 - __builtin_clzll(v); /* >= 6 */
-    int idx = 64 + (e - 6) * LG_HSUB + (int)((v >> (e - 5)) & (LG_HSUB - 1));
-    return idx < LG_HBUCKETS ? idx : LG_HBUCKETS - 1;
-}
-
-/* The middle of bucket idx. */
-static uint64_t lg_hist_value(int idx)
-{
-    if (idx < 64)
-        return (uint64_t)idx;
-    int e = (idx - 64) / LG_HSUB + 6, sub = (idx - 64) % LG_HSUB;
-    uint64_t lo = (uint64_t)(LG_HSUB + sub) << (e - 5);
-    return lo + ((uint64_t)1 << (e - 5)) / 2;
-}
-
-static void lg_hist_add(struct lg_hist *h, uint64_t v)
-{
-    h->b[lg_hist_index(v)]++;
-    h->n++;
-    if (v > h->max)
-        h->max = v;
-}
-
-static uint64_t lg_hist_pct(const struct lg_hist *h, double p)
-{
-    if (h->n == 0)
-        return 0;
-    uint64_t want = (uint64_t)(p / 100.0 * (double)h->n + 0.5), acc = 0;
-    if (want < 1)
-        want = 1;
-    for (int i = 0; i < LG_HBUCKETS; i++) {
-        acc += h->b[i];
-        if (acc >= want) {
-            uint64_t v = lg_hist_value(i);
-            return v > h->max ? h->max : v;
-        }
-    }
-    return h->max;
-}
+static void lg_start(int i);
+static struct gl_run lg_run = GL_RUN_INIT(lg_start);
 
 static void lg_reset(void)
 {
-    memset(&lg_lat, 0, sizeof lg_lat);
+    gl_run_reset(&lg_run);
     memset(&lg_comp, 0, sizeof lg_comp);
     for (int i = 0; i < LG_BCAST_SLOTS; i++)
         lg_bcasts[i].seq = -1;
-    lg_ticks = lg_other = lg_first_rx_us = lg_last_rx_us = 0;
-    lg_expect = 0;
-    for (int i = 0; i < lg_n; i++)
+    for (int i = 0; i < lg_run.n; i++)
         lg_conns[i].ticks = 0;
 }
 
@@ -191,29 +116,6 @@ static int lg_send_text(struct lg_conn *c, const char *s, size_t n)
     return send(c->fd, f, 6 + n, MSG_NOSIGNAL) == (ssize_t)(6 + n) ? 0 : -1;
 }
 
-static void lg_print_ready(void)
-{
-    uint64_t span =
-        (lg_last_ready_us > lg_start_us ? lg_last_ready_us : lg_now_us()) -
-        lg_start_us;
-    printf("{\"ev\":\"ready\",\"want\":%d,\"ready\":%d,\"failed\":%d,"
-           "\"connect_us\":%llu,\"sid0\":\"%s\"}\n",
-           lg_n, lg_ready, lg_failed, (unsigned long long)span, lg_sid0);
-    fflush(stdout);
-    lg_ready_sent = 1;
-}
-
-static void lg_start_more(void);
-
-/* A client that stops being in flight: it is ready or it failed. */
-static void lg_settled(void)
-{
-    lg_inflight--;
-    lg_start_more();
-    if (!lg_ready_sent && lg_next == lg_n && lg_inflight == 0)
-        lg_print_ready();
-}
-
 static void lg_kill(struct lg_conn *c)
 {
     if (c->state == LG_DEAD)
@@ -225,87 +127,32 @@ static void lg_kill(struct lg_conn *c)
     c->keep = NULL;
     c->nkeep = 0;
     c->state = LG_DEAD;
-    if (was == LG_READY) {
-        lg_ready--;
-        lg_dropped++;
-    } else {
-        lg_failed++;
-        lg_settled();
-    }
+    gl_run_lost(&lg_run, was == LG_READY);
 }
 
 static void lg_start(int i)
 {
     struct lg_conn *c = &lg_conns[i];
-    int one = 1;
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    c->fd = gl_connect(&lg_run, (unsigned)i);
     if (c->fd < 0)
         goto fail;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (lg_nsrcs > 0) {
-        struct sockaddr_in src = {.sin_family = AF_INET,
-                                  .sin_addr = lg_srcs[i % lg_nsrcs]};
-        setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
-                   sizeof one);
-        if (bind(c->fd, (struct sockaddr *)&src, sizeof src) < 0)
-            goto fail_fd;
-    }
-    if (connect(c->fd, (struct sockaddr *)&lg_dst, sizeof lg_dst) < 0 &&
-        errno != EINPROGRESS)
-        goto fail_fd;
     struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN,
                              .data.u32 = (uint32_t)i};
     if (epoll_ctl(lg_epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
         goto fail_fd;
     c->state = LG_CONNECTING;
-    lg_inflight++;
+    lg_run.inflight++;
     return;
 fail_fd:
     close(c->fd);
 fail:
     c->state = LG_DEAD;
-    lg_failed++;
+    lg_run.failed++;
 }
 
-static void lg_start_more(void)
+/* A tick (seq, emitted at t) one more client received at now. */
+static void lg_bcast(long long seq, uint64_t t, uint64_t now)
 {
-    while (lg_inflight < lg_inflight_max && lg_next < lg_n)
-        lg_start(lg_next++);
-}
-
-static void lg_tick(struct lg_conn *c, const char *p, size_t n, uint64_t now)
-{
-    /* p: what follows 42["tick", up to the end of the payload */
-    char tmp[64];
-    if (n >= sizeof tmp) {
-        lg_other++;
-        return;
-    }
-    memcpy(tmp, p, n);
-    tmp[n] = 0;
-    char *end;
-    char *q = tmp;
-    while (*q == ' ' || *q == ',')
-        q++;
-    long long seq = strtoll(q, &end, 10);
-    if (end == q) {
-        lg_other++;
-        return;
-    }
-    q = end;
-    while (*q == ' ' || *q == ',')
-        q++;
-    unsigned long long t = strtoull(q, &end, 10);
-    if (end == q) {
-        lg_other++;
-        return;
-    }
-    c->ticks++;
-    lg_ticks++;
-    if (lg_first_rx_us == 0)
-        lg_first_rx_us = now;
-    lg_last_rx_us = now;
-    lg_hist_add(&lg_lat, now > t ? now - t : 0);
     struct lg_bcast *b = &lg_bcasts[(uint64_t)seq % LG_BCAST_SLOTS];
     if (b->seq != seq) {
         b->seq = seq;
@@ -314,18 +161,20 @@ static void lg_tick(struct lg_conn *c, const char *p, size_t n, uint64_t now)
     }
     b->count++;
     b->last_us = now;
-    if (b->count == (uint32_t)lg_ready)
-        lg_hist_add(&lg_comp, now > b->t_us ? now - b->t_us : 0);
+    if (b->count == (uint32_t)lg_run.ready)
+        gl_hist_add(&lg_comp, now > b->t_us ? now - b->t_us : 0);
 }
 
 /* One Engine.IO packet from a text frame. Returns -1 to drop the client. */
 static int lg_packet(struct lg_conn *c, const char *p, size_t n, uint64_t now)
 {
-    static const char tick[] = "42[\"tick\"";
-    if (n >= sizeof tick - 1 && memcmp(p, tick, sizeof tick - 1) == 0) {
-        lg_tick(c, p + sizeof tick - 1, n - (sizeof tick - 1), now);
+    long long seq;
+    uint64_t t;
+    int tick = gl_run_tick(&lg_run, &c->ticks, p, n, now, &seq, &t);
+    if (tick > 0)
+        lg_bcast(seq, t, now);
+    if (tick)
         return 0;
-    }
     if (n == 1 && p[0] == '2')
         return lg_send_text(c, "3", 1);
     if (c->state == LG_OPENING && n > 0 && p[0] == '0') {
@@ -334,25 +183,14 @@ static int lg_packet(struct lg_conn *c, const char *p, size_t n, uint64_t now)
     }
     if (c->state == LG_JOINING && n >= 2 && p[0] == '4' && p[1] == '0') {
         c->state = LG_READY;
-        lg_ready++;
-        lg_last_ready_us = now;
-        if (!lg_sid0[0]) {
-            const char *s = memmem(p, n, "\"sid\":\"", 7);
-            if (s) {
-                s += 7;
-                size_t k = 0;
-                while (s + k < p + n && s[k] != '"' && k < sizeof lg_sid0 - 1)
-                    k++;
-                memcpy(lg_sid0, s, k);
-                lg_sid0[k] = 0;
-            }
-        }
-        lg_settled();
+        if (!lg_sid0[0])
+            gl_sid(p, n, lg_sid0, sizeof lg_sid0);
+        gl_run_ready(&lg_run, now);
         return 0;
     }
     if (n > 0 && p[0] == '1') /* Engine.IO close */
         return -1;
-    lg_other++;
+    lg_run.other++;
     return 0;
 }
 
@@ -474,10 +312,10 @@ static void lg_stats(void)
 {
     uint64_t incomplete = 0;
     for (int i = 0; i < LG_BCAST_SLOTS; i++)
-        if (lg_bcasts[i].seq >= 0 && (int)lg_bcasts[i].count < lg_ready)
+        if (lg_bcasts[i].seq >= 0 && (int)lg_bcasts[i].count < lg_run.ready)
             incomplete++;
     uint32_t mn = UINT32_MAX, mx = 0;
-    for (int i = 0; i < lg_n; i++) {
+    for (int i = 0; i < lg_run.n; i++) {
         if (lg_conns[i].state != LG_READY)
             continue;
         if (lg_conns[i].ticks < mn)
@@ -495,23 +333,24 @@ static void lg_stats(void)
            "\"lat_p50_us\":%llu,\"lat_p99_us\":%llu,\"lat_max_us\":%llu,"
            "\"bcasts_complete\":%llu,\"bcasts_incomplete\":%llu,"
            "\"comp_p50_us\":%llu,\"comp_p99_us\":%llu,\"comp_max_us\":%llu}\n",
-           (unsigned long long)lg_now_us(), lg_ready, lg_failed, lg_dropped,
-           (unsigned long long)lg_ticks, (unsigned long long)lg_other,
-           (unsigned long long)lg_first_rx_us,
-           (unsigned long long)lg_last_rx_us, mn, mx,
-           (unsigned long long)lg_hist_pct(&lg_lat, 50),
-           (unsigned long long)lg_hist_pct(&lg_lat, 99),
-           (unsigned long long)lg_lat.max, (unsigned long long)lg_comp.n,
+           (unsigned long long)gl_now_us(), lg_run.ready, lg_run.failed,
+           lg_run.dropped, (unsigned long long)lg_run.ticks,
+           (unsigned long long)lg_run.other,
+           (unsigned long long)lg_run.first_rx_us,
+           (unsigned long long)lg_run.last_rx_us, mn, mx,
+           (unsigned long long)gl_hist_pct(&lg_run.lat, 50),
+           (unsigned long long)gl_hist_pct(&lg_run.lat, 99),
+           (unsigned long long)lg_run.lat.max, (unsigned long long)lg_comp.n,
            (unsigned long long)incomplete,
-           (unsigned long long)lg_hist_pct(&lg_comp, 50),
-           (unsigned long long)lg_hist_pct(&lg_comp, 99),
+           (unsigned long long)gl_hist_pct(&lg_comp, 50),
+           (unsigned long long)gl_hist_pct(&lg_comp, 99),
            (unsigned long long)lg_comp.max);
     fflush(stdout);
 }
 
 static void lg_comps(void)
 {
-    printf("{\"ev\":\"comps\",\"ready\":%d,\"b\":[", lg_ready);
+    printf("{\"ev\":\"comps\",\"ready\":%d,\"b\":[", lg_run.ready);
     const char *sep = "";
     for (int i = 0; i < LG_BCAST_SLOTS; i++) {
         const struct lg_bcast *b = &lg_bcasts[i];
@@ -526,8 +365,8 @@ static void lg_comps(void)
     fflush(stdout);
 }
 
-/* Returns 1 on "quit" or end of input. */
-static int lg_command(char *line)
+/* The commands that are loadgen's own (gl_stdin). */
+static int lg_command(const char *line)
 {
     if (!strcmp(line, "stats")) {
         lg_stats();
@@ -541,112 +380,36 @@ static int lg_command(char *line)
         lg_lazy_us = atol(line + 5);
         printf("{\"ev\":\"lazy\",\"us\":%ld}\n", lg_lazy_us);
         fflush(stdout);
-    } else if (!strncmp(line, "expect ", 7)) {
-        lg_expect = strtoull(line + 7, NULL, 10);
-    } else if (!strcmp(line, "quit")) {
-        return 1;
-    } else if (line[0]) {
-        printf("{\"ev\":\"error\",\"what\":\"unknown command\"}\n");
-        fflush(stdout);
+    } else {
+        return 0;
     }
-    return 0;
-}
-
-static int lg_stdin(void)
-{
-    static char buf[4096];
-    static size_t have;
-    ssize_t r = read(0, buf + have, sizeof buf - 1 - have);
-    if (r <= 0)
-        return 1;
-    have += (size_t)r;
-    char *s = buf, *nl;
-    while ((nl = memchr(s, '\n', have - (size_t)(s - buf)))) {
-        *nl = 0;
-        if (lg_command(s))
-            return 1;
-        s = nl + 1;
-    }
-    have -= (size_t)(s - buf);
-    memmove(buf, s, have);
-    if (have == sizeof buf - 1)
-        have = 0; /* a line that long is no command */
-    return 0;
-}
-
-static int lg_parse_srcs(const char *list)
-{
-    char *dup = strdup(list), *save = NULL;
-    for (char *t = strtok_r(dup, ",", &save); t;
-         t = strtok_r(NULL, ",", &save)) {
-        lg_srcs = realloc(lg_srcs, sizeof *lg_srcs * (size_t)(lg_nsrcs + 1));
-        if (inet_pton(AF_INET, t, &lg_srcs[lg_nsrcs]) != 1) {
-            free(dup);
-            return -1;
-        }
-        lg_nsrcs++;
-    }
-    free(dup);
-    return 0;
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *path = "/socket.io/";
-    long connect_s = 120;
     int opt;
-    while ((opt = getopt(argc, argv, "h:p:n:s:c:P:t:")) != -1) {
-        switch (opt) {
-        case 'h':
-            host = optarg;
-            break;
-        case 'p':
-            lg_port = atoi(optarg);
-            break;
-        case 'n':
-            lg_n = atoi(optarg);
-            break;
-        case 's':
-            if (lg_parse_srcs(optarg) < 0) {
-                fprintf(stderr, "loadgen: bad source address list %s\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'c':
-            lg_inflight_max = atoi(optarg);
-            break;
-        case 'P':
-            path = optarg;
-            break;
-        case 't':
-            connect_s = atol(optarg);
-            break;
-        default:
+    while ((opt = getopt(argc, argv, GL_RUN_OPTS)) != -1) {
+        int took = gl_run_opt(&lg_run, opt, optarg, "loadgen");
+        if (took < 0)
+            return 2;
+        if (!took) {
             fprintf(stderr, "usage: loadgen -p PORT -n N [-h HOST] [-s "
                             "SRC,...] [-c INFLIGHT] "
                             "[-P PATH] [-t CONNECT_SECONDS]\n");
             return 2;
         }
     }
-    if (lg_port <= 0 || lg_n <= 0 || lg_inflight_max <= 0) {
-        fprintf(stderr, "loadgen: -p PORT and -n N are required\n");
+    if (gl_run_opts_done(&lg_run, "loadgen") < 0)
         return 2;
-    }
-    lg_dst.sin_family = AF_INET;
-    lg_dst.sin_port = htons((uint16_t)lg_port);
-    if (inet_pton(AF_INET, host, &lg_dst.sin_addr) != 1) {
-        fprintf(stderr, "loadgen: bad host %s\n", host);
-        return 2;
-    }
     lg_request_len =
         snprintf(lg_request, sizeof lg_request,
                  "GET %s?EIO=4&transport=websocket HTTP/1.1\r\n"
                  "Host: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                  "Sec-WebSocket-Key: bG9hZGdlbiBzaW1wbGUhIQ==\r\n"
                  "Sec-WebSocket-Version: 13\r\n\r\n",
-                 path, host, lg_port);
-    lg_conns = calloc((size_t)lg_n, sizeof *lg_conns);
+                 lg_run.path, lg_run.host, lg_run.port);
+    lg_conns = calloc((size_t)lg_run.n, sizeof *lg_conns);
     lg_epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!lg_conns || lg_epfd < 0) {
         perror("loadgen");
@@ -656,11 +419,8 @@ int main(int argc, char **argv)
     epoll_ctl(lg_epfd, EPOLL_CTL_ADD, 0, &in);
     lg_reset();
 
-    lg_start_us = lg_now_us();
-    lg_connect_deadline_us = lg_start_us + (uint64_t)connect_s * 1000000u;
-    lg_start_more();
-    if (lg_inflight == 0)
-        lg_print_ready();
+    lg_run.sid0 = lg_sid0;
+    gl_run_begin(&lg_run);
 
     static struct epoll_event evs[1024];
     long since_sleep = 0; /* events handled since the last lazy sleep */
@@ -670,11 +430,11 @@ int main(int argc, char **argv)
             perror("loadgen: epoll_wait");
             return 1;
         }
-        uint64_t now = lg_now_us();
+        uint64_t now = gl_now_us();
         for (int i = 0; i < k; i++) {
             uint32_t idx = evs[i].data.u32;
             if (idx == UINT32_MAX) {
-                if (lg_stdin())
+                if (gl_stdin(&lg_run, lg_command))
                     return 0;
                 continue;
             }
@@ -686,30 +446,21 @@ int main(int argc, char **argv)
                 lg_readable(c, now);
             }
         }
-        if (lg_expect && lg_ticks >= lg_expect) {
-            printf("{\"ev\":\"reached\",\"ticks\":%llu,\"last_rx_us\":%llu}\n",
-                   (unsigned long long)lg_ticks,
-                   (unsigned long long)lg_last_rx_us);
-            fflush(stdout);
-            lg_expect = 0;
-        }
-        if (!lg_ready_sent && now > lg_connect_deadline_us) {
+        gl_run_reached(&lg_run);
+        if (gl_run_expired(&lg_run, now)) {
             /* whoever has not made it by now counts as failed */
-            lg_failed += lg_n - lg_next;
-            lg_next = lg_n;
-            for (int i = 0; i < lg_n; i++)
+            for (int i = 0; i < lg_run.n; i++)
                 if (lg_conns[i].state != LG_READY &&
                     lg_conns[i].state != LG_DEAD &&
                     lg_conns[i].state != LG_IDLE)
                     lg_kill(&lg_conns[i]);
-            if (!lg_ready_sent)
-                lg_print_ready();
+            gl_run_print_ready(&lg_run);
         }
         /* A full batch may leave ready sockets behind: they are read
          * before sleeping, or 19k clients would take 19 sleeps to go round. */
         since_sleep += k > 0 ? k : 0;
         if (lg_lazy_us > 0 && since_sleep > 0 &&
-            (k < 1024 || since_sleep >= lg_n)) {
+            (k < 1024 || since_sleep >= lg_run.n)) {
             usleep((useconds_t)lg_lazy_us);
             since_sleep = 0;
         }

@@ -28,24 +28,20 @@
  * Once every client is ready (or failed, or the connect time ran out) it
  * prints {"ev":"ready",...} by itself.
  *
- * Built by bench/run.sh with cc -O2; no dependencies. */
+ * Built by bench/run.sh with cc -O2 together with genlib.c; no
+ * dependencies. */
 #define _GNU_SOURCE
+#include "genlib.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-#ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT 24
-#endif
 
 enum pg_chan_state {
     PG_C_IDLE,       /* no request outstanding (fd may be a kept connection) */
@@ -74,93 +70,21 @@ struct pg_client {
     uint32_t ticks;
 };
 
-#define PG_HSUB 32
-#define PG_HBUCKETS (64 + 40 * PG_HSUB)
-struct pg_hist {
-    uint64_t b[PG_HBUCKETS];
-    uint64_t n, max;
-};
-
 static struct pg_client *pg_clients;
-static int pg_n, pg_inflight_max = 200, pg_port, pg_keepalive;
-static int pg_next, pg_inflight, pg_ready, pg_failed, pg_dropped;
-static int pg_ready_sent;
+static int pg_keepalive;
 static int pg_epfd;
-static struct sockaddr_in pg_dst;
-static struct in_addr *pg_srcs;
-static int pg_nsrcs, pg_src_next;
-static const char *pg_path = "/socket.io/", *pg_host = "127.0.0.1";
-static uint64_t pg_start_us, pg_last_ready_us, pg_deadline_us;
-static uint64_t pg_ticks, pg_other, pg_last_rx_us, pg_expect;
+static unsigned pg_src_next; /* sources go round by connection, not client */
 static uint64_t pg_gets, pg_posts, pg_conns, pg_errors, pg_retries;
-static struct pg_hist pg_lat;
 
-static uint64_t pg_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int pg_hist_index(uint64_t v)
-{
-    if (v < 64)
-        return (int)v;
-    int e = 63 - __builtin_clzll(v);
-    int idx = 64 + (e - 6) * PG_HSUB + (int)((v >> (e - 5)) & (PG_HSUB - 1));
-    return idx < PG_HBUCKETS ? idx : PG_HBUCKETS - 1;
-}
-
-static uint64_t pg_hist_pct(const struct pg_hist *h, double p)
-{
-    if (h->n == 0)
-        return 0;
-    uint64_t want = (uint64_t)(p / 100.0 * (double)h->n + 0.5), acc = 0;
-    if (want < 1)
-        want = 1;
-    for (int i = 0; i < PG_HBUCKETS; i++) {
-        acc += h->b[i];
-        if (acc >= want) {
-            if (i < 64)
-                return (uint64_t)i;
-            int e = (i - 64) / PG_HSUB + 6, sub = (i - 64) % PG_HSUB;
-            uint64_t v = ((uint64_t)(PG_HSUB + sub) << (e - 5)) +
-                         ((uint64_t)1 << (e - 5)) / 2;
-            return v > h->max ? h->max : v;
-        }
-    }
-    return h->max;
-}
+static void pg_start(int i);
+static struct gl_run pg_run = GL_RUN_INIT(pg_start);
 
 static void pg_reset(void)
 {
-    memset(&pg_lat, 0, sizeof pg_lat);
-    pg_ticks = pg_other = pg_last_rx_us = pg_expect = 0;
+    gl_run_reset(&pg_run);
     pg_gets = pg_posts = pg_conns = pg_errors = pg_retries = 0;
-    for (int i = 0; i < pg_n; i++)
+    for (int i = 0; i < pg_run.n; i++)
         pg_clients[i].ticks = 0;
-}
-
-static void pg_print_ready(void)
-{
-    uint64_t end =
-        pg_last_ready_us > pg_start_us ? pg_last_ready_us : pg_now_us();
-    printf("{\"ev\":\"ready\",\"want\":%d,\"ready\":%d,\"failed\":%d,"
-           "\"connect_us\":%llu,\"sid0\":\"%s\"}\n",
-           pg_n, pg_ready, pg_failed, (unsigned long long)(end - pg_start_us),
-           pg_n > 0 ? pg_clients[0].sid : "");
-    fflush(stdout);
-    pg_ready_sent = 1;
-}
-
-static void pg_start_more(void);
-
-static void pg_settled(void)
-{
-    pg_inflight--;
-    pg_start_more();
-    if (!pg_ready_sent && pg_next == pg_n && pg_inflight == 0)
-        pg_print_ready();
 }
 
 static uint32_t pg_token(struct pg_client *c, int w)
@@ -189,38 +113,18 @@ static void pg_kill(struct pg_client *c)
         c->ch[w].buf = NULL;
         c->ch[w].cap = 0;
     }
-    if (c->state == PG_READY) {
-        pg_ready--;
-        pg_dropped++;
-    } else {
-        pg_failed++;
-    }
     int was = c->state;
     c->state = PG_DEAD;
-    if (was == PG_OPENING || was == PG_JOINING)
-        pg_settled();
+    gl_run_lost(&pg_run, was == PG_READY);
 }
 
 /* Opens a new connection for the channel's request. */
 static int pg_connect(struct pg_client *c, int w)
 {
     struct pg_chan *ch = &c->ch[w];
-    int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = gl_connect(&pg_run, pg_src_next++);
     if (fd < 0)
         return -1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (pg_nsrcs > 0) {
-        struct sockaddr_in src = {.sin_family = AF_INET,
-                                  .sin_addr =
-                                      pg_srcs[pg_src_next++ % pg_nsrcs]};
-        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-        if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0)
-            goto fail;
-    }
-    if (connect(fd, (struct sockaddr *)&pg_dst, sizeof pg_dst) < 0 &&
-        errno != EINPROGRESS)
-        goto fail;
     struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = pg_token(c, w)};
     if (epoll_ctl(pg_epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
         goto fail;
@@ -274,13 +178,13 @@ static int pg_get(struct pg_client *c)
             ch->req, sizeof ch->req,
             "GET %s?EIO=4&transport=polling&sid=%s HTTP/1.1\r\n"
             "Host: %s:%d\r\nConnection: %s\r\n\r\n",
-            pg_path, c->sid, pg_host, pg_port, conn);
+            pg_run.path, c->sid, pg_run.host, pg_run.port, conn);
     else
         ch->reqlen =
             (uint32_t)snprintf(ch->req, sizeof ch->req,
                                "GET %s?EIO=4&transport=polling HTTP/1.1\r\n"
                                "Host: %s:%d\r\nConnection: %s\r\n\r\n",
-                               pg_path, pg_host, pg_port, conn);
+                               pg_run.path, pg_run.host, pg_run.port, conn);
     return pg_issue(c, 0);
 }
 
@@ -295,7 +199,7 @@ static int pg_post_flush(struct pg_client *c)
                            "Host: %s:%d\r\nConnection: %s\r\n"
                            "Content-Type: text/plain;charset=UTF-8\r\n"
                            "Content-Length: %u\r\n\r\n%.*s",
-                           pg_path, c->sid, pg_host, pg_port,
+                           pg_run.path, c->sid, pg_run.host, pg_run.port,
                            pg_keepalive ? "keep-alive" : "close", c->npend,
                            (int)c->npend, c->pend);
     c->npend = 0;
@@ -313,63 +217,25 @@ static int pg_post(struct pg_client *c, const char *p, size_t n)
     return pg_post_flush(c);
 }
 
-static void pg_tick(struct pg_client *c, const char *p, size_t n, uint64_t now)
-{
-    char tmp[64];
-    if (n >= sizeof tmp) {
-        pg_other++;
-        return;
-    }
-    memcpy(tmp, p, n);
-    tmp[n] = 0;
-    char *q = tmp, *end;
-    while (*q == ' ' || *q == ',')
-        q++;
-    strtoll(q, &end, 10);
-    if (end == q) {
-        pg_other++;
-        return;
-    }
-    q = end;
-    while (*q == ' ' || *q == ',')
-        q++;
-    unsigned long long t = strtoull(q, &end, 10);
-    if (end == q) {
-        pg_other++;
-        return;
-    }
-    c->ticks++;
-    pg_ticks++;
-    pg_last_rx_us = now;
-    uint64_t v = now > t ? now - t : 0;
-    pg_lat.b[pg_hist_index(v)]++;
-    pg_lat.n++;
-    if (v > pg_lat.max)
-        pg_lat.max = v;
-}
-
 /* One packet of a GET's payload. Returns -1 to end the client. */
 static int pg_packet(struct pg_client *c, const char *p, size_t n, uint64_t now)
 {
-    static const char tick[] = "42[\"tick\"";
-    if (n >= sizeof tick - 1 && memcmp(p, tick, sizeof tick - 1) == 0) {
-        pg_tick(c, p + sizeof tick - 1, n - (sizeof tick - 1), now);
+    long long seq;
+    uint64_t t;
+    if (gl_run_tick(&pg_run, &c->ticks, p, n, now, &seq, &t))
         return 0;
-    }
     if (n == 1 && p[0] == '2')
         return pg_post(c, "3", 1);
     if (n == 1 && p[0] == '6')
         return 0;
     if (c->state == PG_JOINING && n >= 2 && p[0] == '4' && p[1] == '0') {
         c->state = PG_READY;
-        pg_ready++;
-        pg_last_ready_us = now;
-        pg_settled();
+        gl_run_ready(&pg_run, now);
         return 0;
     }
     if (n > 0 && p[0] == '1')
         return -1;
-    pg_other++;
+    pg_run.other++;
     return 0;
 }
 
@@ -385,15 +251,8 @@ static int pg_answer(struct pg_client *c, int w, int status, const char *b,
     if (w == 1)
         return pg_post_flush(c);
     if (c->state == PG_OPENING) {
-        const char *s = memmem(b, n, "\"sid\":\"", 7);
-        if (n == 0 || b[0] != '0' || !s)
+        if (n == 0 || b[0] != '0' || gl_sid(b, n, c->sid, sizeof c->sid) < 0)
             return -1;
-        s += 7;
-        size_t k = 0;
-        while (s + k < b + n && s[k] != '"' && k < sizeof c->sid - 1)
-            k++;
-        memcpy(c->sid, s, k);
-        c->sid[k] = 0;
         c->state = PG_JOINING;
         if (pg_post(c, "40", 2) < 0)
             return -1;
@@ -444,7 +303,7 @@ static void pg_readable(struct pg_client *c, int w, uint64_t now)
         goto dead;
     }
     if (ch->state != PG_C_WAITING) {
-        pg_other++;
+        pg_run.other++;
         return;
     }
     ch->have += (uint32_t)r;
@@ -494,21 +353,15 @@ static void pg_start(int i)
 {
     struct pg_client *c = &pg_clients[i];
     c->state = PG_OPENING;
-    pg_inflight++;
+    pg_run.inflight++;
     if (pg_get(c) < 0)
         pg_kill(c);
-}
-
-static void pg_start_more(void)
-{
-    while (pg_inflight < pg_inflight_max && pg_next < pg_n)
-        pg_start(pg_next++);
 }
 
 static void pg_stats(void)
 {
     uint32_t mn = UINT32_MAX, mx = 0;
-    for (int i = 0; i < pg_n; i++) {
+    for (int i = 0; i < pg_run.n; i++) {
         if (pg_clients[i].state != PG_READY)
             continue;
         if (pg_clients[i].ticks < mn)
@@ -523,18 +376,20 @@ static void pg_stats(void)
            "\"per_conn_min\":%u,\"per_conn_max\":%u,\"gets\":%llu,"
            "\"posts\":%llu,\"conns\":%llu,\"errors\":%llu,\"retries\":%llu,"
            "\"lat_p50_us\":%llu,\"lat_p99_us\":%llu}\n",
-           (unsigned long long)pg_now_us(), pg_ready, pg_failed, pg_dropped,
-           (unsigned long long)pg_ticks, (unsigned long long)pg_other,
-           (unsigned long long)pg_last_rx_us, mn, mx,
+           (unsigned long long)gl_now_us(), pg_run.ready, pg_run.failed,
+           pg_run.dropped, (unsigned long long)pg_run.ticks,
+           (unsigned long long)pg_run.other,
+           (unsigned long long)pg_run.last_rx_us, mn, mx,
            (unsigned long long)pg_gets, (unsigned long long)pg_posts,
            (unsigned long long)pg_conns, (unsigned long long)pg_errors,
            (unsigned long long)pg_retries,
-           (unsigned long long)pg_hist_pct(&pg_lat, 50),
-           (unsigned long long)pg_hist_pct(&pg_lat, 99));
+           (unsigned long long)gl_hist_pct(&pg_run.lat, 50),
+           (unsigned long long)gl_hist_pct(&pg_run.lat, 99));
     fflush(stdout);
 }
 
-static int pg_command(char *line)
+/* The commands that are pollgen's own (gl_stdin). */
+static int pg_command(const char *line)
 {
     if (!strcmp(line, "stats")) {
         pg_stats();
@@ -545,122 +400,44 @@ static int pg_command(char *line)
     } else if (!strncmp(line, "lazy ", 5)) {
         printf("{\"ev\":\"lazy\",\"us\":0}\n");
         fflush(stdout);
-    } else if (!strncmp(line, "expect ", 7)) {
-        pg_expect = strtoull(line + 7, NULL, 10);
-    } else if (!strcmp(line, "quit")) {
-        return 1;
-    } else if (line[0]) {
-        printf("{\"ev\":\"error\",\"what\":\"unknown command\"}\n");
-        fflush(stdout);
+    } else {
+        return 0;
     }
-    return 0;
-}
-
-static int pg_stdin(void)
-{
-    static char buf[4096];
-    static size_t have;
-    ssize_t r = read(0, buf + have, sizeof buf - 1 - have);
-    if (r <= 0)
-        return 1;
-    have += (size_t)r;
-    char *s = buf, *nl;
-    while ((nl = memchr(s, '\n', have - (size_t)(s - buf)))) {
-        *nl = 0;
-        if (pg_command(s))
-            return 1;
-        s = nl + 1;
-    }
-    have -= (size_t)(s - buf);
-    memmove(buf, s, have);
-    if (have == sizeof buf - 1)
-        have = 0;
-    return 0;
-}
-
-static int pg_parse_srcs(const char *list)
-{
-    char *dup = strdup(list), *save = NULL;
-    for (char *t = strtok_r(dup, ",", &save); t;
-         t = strtok_r(NULL, ",", &save)) {
-        pg_srcs = realloc(pg_srcs, sizeof *pg_srcs * (size_t)(pg_nsrcs + 1));
-        if (inet_pton(AF_INET, t, &pg_srcs[pg_nsrcs]) != 1) {
-            free(dup);
-            return -1;
-        }
-        pg_nsrcs++;
-    }
-    free(dup);
-    return 0;
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
-    long connect_s = 120;
     int opt;
-    while ((opt = getopt(argc, argv, "h:p:n:s:c:P:t:k")) != -1) {
-        switch (opt) {
-        case 'h':
-            pg_host = optarg;
-            break;
-        case 'p':
-            pg_port = atoi(optarg);
-            break;
-        case 'n':
-            pg_n = atoi(optarg);
-            break;
-        case 's':
-            if (pg_parse_srcs(optarg) < 0) {
-                fprintf(stderr, "pollgen: bad source address list %s\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'c':
-            pg_inflight_max = atoi(optarg);
-            break;
-        case 'P':
-            pg_path = optarg;
-            break;
-        case 't':
-            connect_s = atol(optarg);
-            break;
-        case 'k':
-            pg_keepalive = 1;
-            break;
-        default:
+    while ((opt = getopt(argc, argv, GL_RUN_OPTS "k")) != -1) {
+        int took = gl_run_opt(&pg_run, opt, optarg, "pollgen");
+        if (took < 0)
+            return 2;
+        if (took)
+            continue;
+        if (opt != 'k') {
             fprintf(stderr, "usage: pollgen -p PORT -n N [-k] [-h HOST] "
                             "[-s SRC,...] [-c INFLIGHT] [-P PATH] "
                             "[-t CONNECT_SECONDS]\n");
             return 2;
         }
+        pg_keepalive = 1;
     }
-    if (pg_port <= 0 || pg_n <= 0 || pg_inflight_max <= 0) {
-        fprintf(stderr, "pollgen: -p PORT and -n N are required\n");
+    if (gl_run_opts_done(&pg_run, "pollgen") < 0)
         return 2;
-    }
-    pg_dst.sin_family = AF_INET;
-    pg_dst.sin_port = htons((uint16_t)pg_port);
-    if (inet_pton(AF_INET, pg_host, &pg_dst.sin_addr) != 1) {
-        fprintf(stderr, "pollgen: bad host %s\n", pg_host);
-        return 2;
-    }
-    pg_clients = calloc((size_t)pg_n, sizeof *pg_clients);
+    pg_clients = calloc((size_t)pg_run.n, sizeof *pg_clients);
     pg_epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!pg_clients || pg_epfd < 0) {
         perror("pollgen");
         return 1;
     }
-    for (int i = 0; i < pg_n; i++)
+    pg_run.sid0 = pg_clients[0].sid;
+    for (int i = 0; i < pg_run.n; i++)
         pg_clients[i].ch[0].fd = pg_clients[i].ch[1].fd = -1;
     struct epoll_event in = {.events = EPOLLIN, .data.u32 = UINT32_MAX};
     epoll_ctl(pg_epfd, EPOLL_CTL_ADD, 0, &in);
     pg_reset();
-    pg_start_us = pg_now_us();
-    pg_deadline_us = pg_start_us + (uint64_t)connect_s * 1000000u;
-    pg_start_more();
-    if (pg_inflight == 0 && !pg_ready_sent)
-        pg_print_ready();
+    gl_run_begin(&pg_run);
 
     static struct epoll_event evs[1024];
     for (;;) {
@@ -669,11 +446,11 @@ int main(int argc, char **argv)
             perror("pollgen: epoll_wait");
             return 1;
         }
-        uint64_t now = pg_now_us();
+        uint64_t now = gl_now_us();
         for (int i = 0; i < k; i++) {
             uint32_t tok = evs[i].data.u32;
             if (tok == UINT32_MAX) {
-                if (pg_stdin())
+                if (gl_stdin(&pg_run, pg_command))
                     return 0;
                 continue;
             }
@@ -686,22 +463,13 @@ int main(int argc, char **argv)
             else
                 pg_readable(c, w, now);
         }
-        if (pg_expect && pg_ticks >= pg_expect) {
-            printf("{\"ev\":\"reached\",\"ticks\":%llu,\"last_rx_us\":%llu}\n",
-                   (unsigned long long)pg_ticks,
-                   (unsigned long long)pg_last_rx_us);
-            fflush(stdout);
-            pg_expect = 0;
-        }
-        if (!pg_ready_sent && now > pg_deadline_us) {
-            pg_failed += pg_n - pg_next;
-            pg_next = pg_n;
-            for (int i = 0; i < pg_n; i++)
+        gl_run_reached(&pg_run);
+        if (gl_run_expired(&pg_run, now)) {
+            for (int i = 0; i < pg_run.n; i++)
                 if (pg_clients[i].state == PG_OPENING ||
                     pg_clients[i].state == PG_JOINING)
                     pg_kill(&pg_clients[i]);
-            if (!pg_ready_sent)
-                pg_print_ready();
+            gl_run_print_ready(&pg_run);
         }
     }
 }

@@ -14,9 +14,12 @@
  * Prints one JSON line: sent, answered, errors, recipients (summed), secs
  * (first send to last answer), rate (answers/s), rtt_p50_us / rtt_p99_us.
  *
- * Built by bench/run.sh with cc -O2; no dependencies. A C trigger, so that
+ * Built by bench/run.sh with cc -O2 together with genlib.c (the clock the
+ * load generators measure against); no dependencies. A C trigger, so that
  * it is not what limits the rate it measures. */
 #define _GNU_SOURCE
+#include "genlib.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,17 +29,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t re_stop;
-
-static uint64_t re_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void re_on_term(int sig)
 {
@@ -136,11 +131,11 @@ int main(int argc, char **argv)
     static char out[1 << 16], in[1 << 16];
     size_t inlen = 0;
     long long sent = 0, answered = 0, errors = 0, recipients = 0;
-    uint64_t t0 = re_now_us(), t_last = t0, t_sent = 0;
+    uint64_t t0 = gl_now_us(), t_last = t0, t_sent = 0;
     uint64_t deadline = dur_s > 0 ? t0 + (uint64_t)(dur_s * 1e6) : 0;
     uint64_t next_due = t0;
     for (;;) {
-        uint64_t now = re_now_us();
+        uint64_t now = gl_now_us();
         if (deadline && now >= deadline)
             re_stop = 1;
         size_t olen = 0;
@@ -168,7 +163,7 @@ int main(int argc, char **argv)
             break;
         int timeout = 100;
         if (answered == sent && interval_ms > 0) {
-            now = re_now_us();
+            now = gl_now_us();
             timeout = next_due > now ? (int)((next_due - now + 999) / 1000) : 0;
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -182,7 +177,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "rpcemit: the daemon closed the connection\n");
             break;
         }
-        uint64_t t_read = re_now_us();
+        uint64_t t_read = gl_now_us();
         inlen += (size_t)r;
         char *s = in, *nl;
         while ((nl = memchr(s, '\n', inlen - (size_t)(s - in)))) {

@@ -84,9 +84,9 @@ fi
 
 # The bench's own C programs: not part of the daemon's build (they are
 # instruments, built only here, and need nothing but libc).
-cc -O2 -Wall -Wextra -o "$BUILD/bench/loadgen" bench/loadgen.c
-cc -O2 -Wall -Wextra -o "$BUILD/bench/rpcemit" bench/rpcemit.c
-cc -O2 -Wall -Wextra -o "$BUILD/bench/pollgen" bench/pollgen.c
+cc -O2 -Wall -Wextra -o "$BUILD/bench/loadgen" bench/loadgen.c bench/genlib.c
+cc -O2 -Wall -Wextra -o "$BUILD/bench/rpcemit" bench/rpcemit.c bench/genlib.c
+cc -O2 -Wall -Wextra -o "$BUILD/bench/pollgen" bench/pollgen.c bench/genlib.c
 ceiling_args=()
 CEILING_SRC=${CEILING_SRC:-/work/shared/bench/ceiling-server.c}
 if [ -f "$CEILING_SRC" ]; then

@@ -34,7 +34,8 @@ def test_bench_smoke(tmp_path):
     for name in ("loadgen", "rpcemit"):
         exe[name] = tmp_path / name
         subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c"))],
+                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c")),
+                        str(SRCDIR / "bench" / "genlib.c")],
                        check=True)
     out = tmp_path / "bench.json"
     res = subprocess.run(
@@ -84,7 +85,8 @@ def test_bench_twonode_smoke(tmp_path):
     for name in ("loadgen", "rpcemit"):
         exe[name] = tmp_path / name
         subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c"))],
+                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c")),
+                        str(SRCDIR / "bench" / "genlib.c")],
                        check=True)
     out = tmp_path / "bench.json"
     # bench/node-server.js finds socket.io and the adapter through NODE_PATH
@@ -142,7 +144,8 @@ def test_bench_workers_smoke(tmp_path):
     for name in ("loadgen", "rpcemit", "pollgen"):
         exe[name] = tmp_path / name
         subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c"))],
+                        str(exe[name]), str(SRCDIR / "bench" / (name + ".c")),
+                        str(SRCDIR / "bench" / "genlib.c")],
                        check=True)
     out = tmp_path / "bench.json"
     res = subprocess.run(
