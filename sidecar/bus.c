@@ -24,6 +24,7 @@
 #include "presence.h"
 #include "redis.h"
 #include "sio.h"
+#include "svcstats.h"
 
 struct bus_stats bus_stats;
 char bus_uid[7];
@@ -470,6 +471,11 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
     if ((pch = fleet_presence_channel()) != NULL && clen == strlen(pch) &&
         memcmp(channel, pch, clen) == 0) {
         presence_message(data, len);
+        return;
+    }
+    if ((pch = svcstats_channel()) != NULL && clen == strlen(pch) &&
+        memcmp(channel, pch, clen) == 0) {
+        svcstats_message(data, len);
         return;
     }
     if (bus_channel_nsp(channel, clen, bus_req_prefix, nsp) == 0) {

@@ -47,6 +47,7 @@
 #include "scgiserv.h"
 #include "sock.h"
 #include "stats.h"
+#include "svcstats.h"
 #include "turn.h"
 #include "upstream.h"
 #include "users.h"
@@ -954,6 +955,12 @@ int main(int argc, char **argv)
                     main_cfg.redis_requests_timeout_ms);
         if (presence_setup(bus_uid) != 0)
             fatal("--redis: out of memory");
+        if (workers_count() >= 2 &&
+            svcstats_setup(main_base, main_cfg.redis_key, workers_service(),
+                           workers_self(), workers_count(),
+                           main_cfg.redis_requests_timeout_ms,
+                           rpc_stats_text) != 0)
+            fatal("--redis: out of memory");
         log_info("redis: node %s in the fleet of key %s", bus_uid,
                  main_cfg.redis_key);
     }
@@ -1037,6 +1044,7 @@ int main(int argc, char **argv)
     upstream_shutdown();
     journal_shutdown(); /* after the upstream's last owed disconnects */
     presence_shutdown();
+    svcstats_shutdown();
     fleet_shutdown();
     bus_shutdown();
     turn_run(); /* what the last turn closed */

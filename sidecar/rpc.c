@@ -34,6 +34,7 @@
 #include "rpcmsg.h"
 #include "scgiserv.h"
 #include "sio.h"
+#include "svcstats.h"
 #include "upstream.h"
 #include "users.h"
 
@@ -456,6 +457,7 @@ enum rpc_fleet_kind {
     RPC_FLEET_LEAVE,
     RPC_FLEET_DISCONNECT,
     RPC_FLEET_PRESENCE,
+    RPC_FLEET_STATS,
 };
 
 static void rpc_presence_finish(cJSON *result);
@@ -1189,12 +1191,12 @@ static void rpc_add_group(cJSON *r, const char *key, enum rpc_stats_group group,
     rpc_stats_each(group, add, o);
 }
 
-/* The numbers come from stats.c's table, the one /metrics renders too. */
-static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
+/* This worker's stats object. The numbers come from stats.c's table, the
+ * one /metrics renders too. */
+static cJSON *rpc_stats_object(void)
 {
     cJSON *r = cJSON_CreateObject();
 
-    (void)params;
     rpc_stats_each(RPC_STATS_TOP, rpc_stats_add, r);
     cJSON_AddItemToObject(r, "route",
                           route_tag()[0] ? cJSON_CreateString(route_tag())
@@ -1206,7 +1208,55 @@ static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
         rpc_add_group(r, "redis", RPC_STATS_REDIS, rpc_redis_add);
     if (fleet_enabled())
         rpc_add_group(r, "cluster", RPC_STATS_CLUSTER, rpc_cluster_add);
-    rpc_reply(cl, id, r);
+    return r;
+}
+
+int rpc_stats_text(struct buf *out)
+{
+    cJSON *r = rpc_stats_object();
+    char *text = cJSON_PrintUnformatted(r);
+    int rc = text != NULL ? buf_puts(out, text) : -1;
+
+    free(text);
+    cJSON_Delete(r);
+    return rc;
+}
+
+/* The whole service's stats (svcstats_ask()) for the call `arg`. */
+static void rpc_stats_done(void *arg, const char *json, size_t len)
+{
+    struct rpc_fleet *f = arg;
+    cJSON *r;
+
+    if (f->cl->bev != NULL) {
+        if ((r = cJSON_ParseWithLength(json, len)) == NULL) {
+            r = rpc_stats_object();
+            cJSON_AddBoolToObject(r, "incomplete", 1);
+        }
+        rpc_reply(f->cl, f->id, r);
+    }
+    rpc_fleet_free(f);
+}
+
+/* Under --workers the whole service answers (svcstats.c), unless "local". */
+static void rpc_m_stats(struct rpc_client *cl, const cJSON *id, cJSON *params)
+{
+    struct rpc_fleet *f;
+    cJSON *r;
+
+    if (svcstats_enabled() &&
+        !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "local"))) {
+        f = rpc_fleet_new(cl, id, RPC_FLEET_STATS, NULL, NULL);
+        if (f != NULL && svcstats_ask(rpc_stats_done, f) == 0)
+            return;
+        if (f != NULL)
+            rpc_fleet_free(f);
+        r = rpc_stats_object();
+        cJSON_AddBoolToObject(r, "incomplete", 1);
+        rpc_reply(cl, id, r);
+        return;
+    }
+    rpc_reply(cl, id, rpc_stats_object());
 }
 
 static const struct {

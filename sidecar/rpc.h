@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "hist.h"
 #include "rpcmsg.h" /* the error codes of the answers, RPC_* */
 
@@ -48,6 +49,11 @@ enum rpc_stats_group { RPC_STATS_TOP, RPC_STATS_REDIS, RPC_STATS_CLUSTER };
 void rpc_set_stats(void (*each)(enum rpc_stats_group group,
                                 void (*fn)(void *, const char *, double),
                                 void *arg));
+
+/* Writes this worker's own stats object (the stats method's "local"
+ * answer) to `out` as JSON, without a NUL: svcstats.c's answer to the
+ * other workers. Returns 0, or -1 when out of memory. */
+int rpc_stats_text(struct buf *out);
 
 /* Sets who may connect (default: root and the daemon's uid; the socket
  * file keeps the daemon's group). Call before rpc_setup(). */

@@ -34,6 +34,7 @@
 #include "rpc.h"
 #include "scgiserv.h"
 #include "sock.h"
+#include "svcstats.h"
 #include "upstream.h"
 #include "users.h"
 #include "workers.h"
@@ -442,6 +443,22 @@ static const struct stats_row stats_cluster_rows[] = {
      "Presence questions or answers dropped as not decodable."},
     {"presence_pending", NULL, G, &presence_stats.pending, NULL, NULL,
      "Presence events waiting for the fleet's answer now."},
+    {"stats_requests", NULL, C, &svcstats_stats.requests, NULL, NULL,
+     "stats calls that asked the other workers (--workers)."},
+    {"stats_incomplete", NULL, C, &svcstats_stats.incomplete, NULL, NULL,
+     "Of those, answered before every worker did."},
+    {"stats_answers", NULL, C, &svcstats_stats.answers, NULL, NULL,
+     "Other workers' stats taken."},
+    {"stats_answered", NULL, C, &svcstats_stats.answered, NULL, NULL,
+     "Other workers' stats questions answered."},
+    {"stats_unknown", NULL, C, &svcstats_stats.unknown, NULL, NULL,
+     "Stats answers to no pending question (late)."},
+    {"stats_malformed", NULL, C, &svcstats_stats.malformed, NULL, NULL,
+     "Stats messages dropped: invalid, or not this service's."},
+    {"stats_refused", NULL, C, &svcstats_stats.refused, NULL, NULL,
+     "stats calls answered by one worker alone: Redis down, or 8 pending."},
+    {"stats_pending", NULL, G, &svcstats_stats.pending, NULL, NULL,
+     "stats calls waiting for the other workers now."},
 };
 #undef C
 #undef G

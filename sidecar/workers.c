@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "config.h"
 #include "listener.h"
 #include "log.h"
@@ -76,6 +78,24 @@ static uint64_t workers_now_ms(void)
 int workers_self(void) { return workers_me; }
 
 int workers_count(void) { return workers_n; }
+
+/* 16 random letters and digits, made before the first fork. */
+static char workers_svc[17];
+
+const char *workers_service(void) { return workers_svc; }
+
+static void workers_new_service(void)
+{
+    static const char alnum[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char b[16];
+    size_t i;
+
+    if (RAND_bytes(b, sizeof b) != 1)
+        fatal("--workers: no random bytes for the service id");
+    for (i = 0; i < sizeof b; i++)
+        workers_svc[i] = alnum[b[i] % 62];
+}
 
 int workers_by_tag(const char *tag, size_t len)
 {
@@ -605,6 +625,7 @@ int workers_run(const struct config *cfg, int *exit_code)
 
     workers_check(cfg);
     workers_setup(cfg);
+    workers_new_service();
     /* Signals are read from a descriptor between polls, never by a
      * handler; the workers get the old mask back. */
     sigemptyset(&mask);

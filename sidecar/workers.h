@@ -27,6 +27,12 @@ int workers_self(void);
 /* N with --workers, 0 without. */
 int workers_count(void);
 
+/* The id of this --workers service, the same in each of its workers and
+ * new at each start of the supervisor (16 letters and digits): what tells
+ * its workers from other services' on the same Redis; "" without
+ * --workers. */
+const char *workers_service(void);
+
 /* The worker whose route tag is `tag` (`len` bytes): 1..N, 0 when none. */
 int workers_by_tag(const char *tag, size_t len);
 
