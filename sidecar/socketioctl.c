@@ -694,10 +694,40 @@ static void ctl_print_disconnect(const struct ctl_args *a, const cJSON *res)
     free(sid);
 }
 
+/* Under --workers, one row per worker after the totals. */
+static void ctl_print_workers(const cJSON *workers)
+{
+    static const char *hdr[] = {"WORKER",  "PID",         "ROUTE",
+                                "UPTIME",  "CONNECTIONS", "SESSIONS",
+                                "SOCKETS", "MESSAGES_IN", "MESSAGES_OUT"};
+    struct ctl_table t = {0, 0, 0, NULL};
+    const cJSON *w;
+    char *row[9];
+
+    ctl_table_header(&t, hdr, 9);
+    cJSON_ArrayForEach(w, workers)
+    {
+        row[0] = ctl_field(w, "worker");
+        row[1] = ctl_field(w, "pid");
+        row[2] = ctl_field(w, "route");
+        row[3] = ctl_duration(cJSON_GetObjectItemCaseSensitive(w, "uptime"));
+        row[4] = ctl_field(w, "connections");
+        row[5] = ctl_field(w, "sessions");
+        row[6] = ctl_field(w, "sockets");
+        row[7] = ctl_field(w, "messages_in");
+        row[8] = ctl_field(w, "messages_out");
+        ctl_table_row(&t, row);
+    }
+    printf("\n");
+    ctl_table_print(&t);
+}
+
 static void ctl_print_stats(const struct ctl_args *a, const cJSON *res)
 {
-    const cJSON *it;
+    const cJSON *it,
+        *workers = cJSON_GetObjectItemCaseSensitive(res, "workers");
     int w = 0, n;
+    char *missing;
 
     (void)a;
     cJSON_ArrayForEach(it, res)
@@ -708,12 +738,24 @@ static void ctl_print_stats(const struct ctl_args *a, const cJSON *res)
     }
     cJSON_ArrayForEach(it, res)
     {
-        if (it->string == NULL)
+        if (it->string == NULL || (workers != NULL && it == workers) ||
+            strcmp(it->string, "missing") == 0 ||
+            strcmp(it->string, "incomplete") == 0)
             continue;
         ctl_print_pair(it->string,
                        strcmp(it->string, "uptime") == 0 ? ctl_duration(it)
                                                          : ctl_text(it),
                        w);
+    }
+    if (cJSON_IsArray(workers))
+        ctl_print_workers(workers);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "incomplete"))) {
+        missing = ctl_text(cJSON_GetObjectItemCaseSensitive(res, "missing"));
+        fprintf(stderr,
+                "socketioctl: incomplete: worker(s) %s did not answer in "
+                "time; the totals leave them out\n",
+                missing);
+        free(missing);
     }
 }
 
@@ -847,7 +889,8 @@ static const struct ctl_cmd ctl_cmds[] = {
     {"presence", "presence [CHANNEL] [--namespace N] [--local]",
      CTL_O_NAMESPACE | CTL_O_LOCAL, 0, 1, ctl_build_presence,
      ctl_print_presence},
-    {"stats", "stats", 0, 0, 0, ctl_build_empty, ctl_print_stats},
+    {"stats", "stats [--local]", CTL_O_LOCAL, 0, 0, ctl_build_empty,
+     ctl_print_stats},
 };
 
 #define CTL_NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
@@ -1070,10 +1113,14 @@ static void ctl_extend_wait(struct ctl *c, const struct ctl_args *a)
 static char *ctl_log_locate(const char *path)
 {
     struct ctl c = {path, 0, CTL_DEFAULT_WAIT};
-    cJSON *resp = ctl_call(&c, "stats", ctl_params());
-    const cJSON *p =
-        cJSON_GetObjectItemCaseSensitive(ctl_result(&c, resp), "message_log");
+    cJSON *params = ctl_params(), *resp;
+    const cJSON *p;
     char *s = NULL;
+
+    /* The accepting worker's own answer is enough, and asks nobody. */
+    ctl_check(cJSON_AddTrueToObject(params, "local"));
+    resp = ctl_call(&c, "stats", params);
+    p = cJSON_GetObjectItemCaseSensitive(ctl_result(&c, resp), "message_log");
 
     if (cJSON_IsString(p))
         s = ctl_strdup(p->valuestring);
