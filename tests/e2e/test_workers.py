@@ -129,7 +129,7 @@ def test_workers_share_the_port_and_the_fleet(daemon, redis, clients,  # noqa
     # any worker answers the control socket, each with its own stats
     seen = set()
     for _ in range(8):
-        st = d.rpc().call("stats")
+        st = d.rpc().call("stats", local=True)
         assert st["route"] == "w%d" % st["worker"]
         seen.add(st["route"])
     assert seen <= tags
@@ -538,8 +538,10 @@ def test_send_threads_share_the_cpus_among_workers(daemon, redis):  # noqa
     cpus = os.sysconf("SC_NPROCESSORS_ONLN")
     d = start_workers(daemon, redis, 2)
     want = max(0, min(3, cpus // 2 - 1))
-    for _ in range(4):  # whichever worker answers
-        assert d.rpc().call("stats")["send_threads"] == want
+    for _ in range(4):  # whichever worker answers, for itself
+        assert d.rpc().call("stats", local=True)["send_threads"] == want
+    # the whole service's: the sum
+    assert d.rpc().call("stats")["send_threads"] == 2 * want
     d2 = start_workers(daemon, redis, 2, "--send-threads", "1")
     for _ in range(4):
-        assert d2.rpc().call("stats")["send_threads"] == 1
+        assert d2.rpc().call("stats", local=True)["send_threads"] == 1
