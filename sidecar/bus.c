@@ -22,6 +22,7 @@
 #include "log.h"
 #include "pickle.h"
 #include "presence.h"
+#include "recfleet.h"
 #include "redis.h"
 #include "sio.h"
 
@@ -467,6 +468,8 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
         bus_python(data, len);
         return;
     }
+    if (recfleet_message(channel, clen, data, len))
+        return;
     if ((pch = fleet_presence_channel()) != NULL && clen == strlen(pch) &&
         memcmp(channel, pch, clen) == 0) {
         presence_message(data, len);

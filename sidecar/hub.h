@@ -135,6 +135,28 @@ void hub_sock_event(struct sock *s, const struct sock_event *ev);
 void hub_sock_disconnect(struct sock *s, const char *reason);
 const char *hub_sock_pid(struct sock *s, char *out);
 
+struct recover_session;
+
+/* Runs when a CONNECT names a pid no session here has (recovery on): the
+ * fleet may hold it. `sid` is the waiting socket's id for now, `pid` and
+ * `offset` the client's. Returns 0 when it asks (hub_recover_remote(sid,
+ * ...) follows, never from inside this call), -1 when it cannot (the
+ * socket gets a new session at once). Must not call into the hub. NULL:
+ * none, the default. */
+typedef int (*hub_recfleet_cb)(void *arg, const char *sid, const char *nsp,
+                               const char *pid, const char *offset);
+void hub_set_recfleet(hub_recfleet_cb cb, void *arg);
+
+/* The fleet's answer for the socket waiting as `sid`: `rs` the session
+ * another node held (recover_adopt()), taken over here whatever happens
+ * (recovered, or refused when the socket left or its old id is in use
+ * here), or NULL: a new session. The CONNECT goes on as it does after a
+ * local recovery. */
+void hub_recover_remote(const char *sid, struct recover_session *rs);
+
+/* 1 when a socket of id `sid` is here (connected or waiting). */
+int hub_sock_alive(const char *sid);
+
 /* Recovery: `authorize` 1 makes a recovered CONNECT wait for the
  * forwarder's answer like a new one; 0 (the default, as socket.io's
  * skipMiddlewares) accepts it at once and forwards it as a notice. */

@@ -38,6 +38,7 @@
 #include "notify.h"
 #include "pfor.h"
 #include "presence.h"
+#include "recfleet.h"
 #include "recover.h"
 #include "recstore.h"
 #include "redis.h"
@@ -954,6 +955,11 @@ int main(int argc, char **argv)
                     main_cfg.redis_requests_timeout_ms);
         if (presence_setup(bus_uid) != 0)
             fatal("--redis: out of memory");
+        if (main_cfg.recovery > 0 &&
+            recfleet_setup(main_base, main_cfg.redis_key, bus_uid,
+                           main_cfg.redis_requests_timeout_ms,
+                           main_cfg.redis_max_message) != 0)
+            fatal("--redis: out of memory");
         log_info("redis: node %s in the fleet of key %s", bus_uid,
                  main_cfg.redis_key);
     }
@@ -1036,6 +1042,7 @@ int main(int argc, char **argv)
     notify_shutdown();
     upstream_shutdown();
     journal_shutdown(); /* after the upstream's last owed disconnects */
+    recfleet_shutdown();
     presence_shutdown();
     fleet_shutdown();
     bus_shutdown();

@@ -26,6 +26,16 @@ static TAILQ_HEAD(, recover_session)
     recover_waiting = TAILQ_HEAD_INITIALIZER(recover_waiting);
 static struct idmap recover_by_pid, recover_by_sid;
 
+/* The pid of a socket here whose session began on another node (the pid
+ * is its first node's, and the client checks it never changes): by sid,
+ * while the socket is here. */
+struct recover_foreign {
+    struct idmap_node node;
+    char pid[RECOVER_PID_LEN + 1];
+    char sid[];
+};
+static struct idmap recover_foreign_pids;
+
 int recover_setup(const struct recover_config *cfg, uint64_t now_ms,
                   const char **cause)
 {
@@ -33,7 +43,8 @@ int recover_setup(const struct recover_config *cfg, uint64_t now_ms,
         *cause = "no random bytes for the recovery key";
         return -1;
     }
-    if (idmap_init(&recover_by_pid) != 0 || idmap_init(&recover_by_sid) != 0) {
+    if (idmap_init(&recover_by_pid) != 0 || idmap_init(&recover_by_sid) != 0 ||
+        idmap_init(&recover_foreign_pids) != 0) {
         *cause = "out of memory";
         return -1;
     }
@@ -56,10 +67,18 @@ static void recover_packet_free(struct recover_packet *p)
     free(p);
 }
 
+static void recover_packet_discard(struct recover_packet *p);
+
 /* Frees what a session record holds, listed or not. */
 static void recover_session_release(struct recover_session *rs)
 {
+    struct recover_packet *p;
     size_t i;
+
+    while ((p = TAILQ_FIRST(&rs->adopted)) != NULL) {
+        TAILQ_REMOVE(&rs->adopted, p, link);
+        recover_packet_discard(p);
+    }
 
     for (i = 0; i < rs->nchannels; i++)
         free(rs->channels[i]);
@@ -98,12 +117,19 @@ void recover_shutdown(void)
                                            offsetof(struct recover_session,
                                                     by_sid)));
         }
+    for (b = 0; b <= recover_foreign_pids.mask; b++)
+        for (n = recover_foreign_pids.buckets[b]; n != NULL; n = next) {
+            next = n->next;
+            free(n);
+        }
     idmap_free(&recover_by_pid);
     idmap_free(&recover_by_sid);
+    idmap_free(&recover_foreign_pids);
     recover_enabled = 0;
 }
 
-void recover_pid(const char *sid, char *out)
+/* The pid of `sid` under this node's key. */
+static void recover_own_pid(const char *sid, char *out)
 {
     static const char abc[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -116,6 +142,30 @@ void recover_pid(const char *sid, char *out)
     for (i = 0; i < RECOVER_PID_LEN; i++)
         out[i] = abc[mac[i] & 63];
     out[RECOVER_PID_LEN] = '\0';
+}
+
+void recover_pid(const char *sid, char *out)
+{
+    struct recover_foreign *f;
+
+    if (recover_enabled && recover_foreign_pids.count > 0 &&
+        (f = (struct recover_foreign *)idmap_get(&recover_foreign_pids, sid)) !=
+            NULL) {
+        memcpy(out, f->pid, sizeof f->pid);
+        return;
+    }
+    recover_own_pid(sid, out);
+}
+
+void recover_forget(const char *sid)
+{
+    struct idmap_node *n;
+
+    if (recover_enabled && recover_foreign_pids.count > 0 &&
+        (n = idmap_get(&recover_foreign_pids, sid)) != NULL) {
+        idmap_del(&recover_foreign_pids, n);
+        free(n);
+    }
 }
 
 int recover_reason_ok(const char *reason)
@@ -224,6 +274,7 @@ recover_packet_new(const struct recover_audience *a, size_t len,
             1;
     }
     p->sids_only = a->sids_only;
+    p->remote = 0;
     p->nrooms = a->nrooms;
     p->nexcept = a->nexcept;
     p->nattach = nattach;
@@ -283,6 +334,7 @@ const char *recover_store(const struct recover_audience *a, const char *json,
     }
     p->json = at;
     p->len = (size_t)n;
+    p->remote = a->remote;
     p->epoch = recover_epoch;
     p->seq = ++recover_seq;
     p->ord = ++recover_ord;
@@ -313,6 +365,7 @@ int recover_keep(const char *sid, const char *nsp, const char *const *channels,
         recover_session_free(old);
     if ((rs = calloc(1, sizeof *rs)) == NULL)
         return -1;
+    TAILQ_INIT(&rs->adopted);
     if ((rs->sid = strdup(sid)) == NULL || (rs->nsp = strdup(nsp)) == NULL ||
         (nchannels > 0 &&
          (rs->channels = calloc(nchannels, sizeof *rs->channels)) == NULL) ||
@@ -363,53 +416,90 @@ static struct recover_packet *recover_find(uint64_t epoch, uint64_t seq)
     return NULL;
 }
 
-struct recover_session *recover_take(const char *auth, size_t len,
-                                     const char *nsp, uint64_t now_ms,
-                                     int *refused)
+int recover_auth(const char *auth, size_t len, char *pid, char *offset)
 {
-    cJSON *doc, *pid, *off;
+    cJSON *doc, *p, *o;
+    int rc = 1;
+
+    if (auth == NULL || len == 0)
+        return 1;
+    doc = cJSON_ParseWithLength(auth, len);
+    p = cJSON_GetObjectItemCaseSensitive(doc, "pid");
+    o = cJSON_GetObjectItemCaseSensitive(doc, "offset");
+    if (cJSON_IsString(p) && cJSON_IsString(o)) {
+        rc = -1;
+        if (strlen(p->valuestring) == RECOVER_PID_LEN &&
+            strlen(o->valuestring) <= RECOVER_MAX_OFFSET) {
+            strcpy(pid, p->valuestring);
+            strcpy(offset, o->valuestring);
+            rc = 0;
+        }
+    }
+    cJSON_Delete(doc);
+    return rc;
+}
+
+struct recover_session *recover_take_pid(const char *pid, const char *offset,
+                                         const char *nsp, uint64_t now_ms,
+                                         int *unknown)
+{
     struct recover_session *rs = NULL;
     struct idmap_node *n;
     uint64_t epoch, seq;
 
-    *refused = 0;
-    if (!recover_enabled || auth == NULL || len == 0)
+    *unknown = 0;
+    if (!recover_enabled)
         return NULL;
-    doc = cJSON_ParseWithLength(auth, len);
-    pid = cJSON_GetObjectItemCaseSensitive(doc, "pid");
-    off = cJSON_GetObjectItemCaseSensitive(doc, "offset");
-    if (!cJSON_IsString(pid) || !cJSON_IsString(off)) {
-        cJSON_Delete(doc);
+    if (recover_offset_parse(offset, strlen(offset), &epoch, &seq) != 0) {
+        recover_stats.refused++;
         return NULL;
     }
-    *refused = 1;
-    if (strlen(pid->valuestring) == RECOVER_PID_LEN &&
-        recover_offset_parse(off->valuestring, strlen(off->valuestring), &epoch,
-                             &seq) == 0 &&
-        (n = idmap_get(&recover_by_pid, pid->valuestring)) != NULL) {
-        rs = (struct recover_session *)((char *)n -
-                                        offsetof(struct recover_session,
-                                                 by_pid));
-        if (rs->disconnected_ms + recover_cfg.window_ms < now_ms) {
-            recover_stats.expired++;
-            recover_session_free(rs);
-            rs = NULL;
-        } else if (strcmp(rs->nsp, nsp) != 0 ||
-                   recover_find(epoch, seq) == NULL) {
-            rs = NULL;
-        }
+    if (strlen(pid) != RECOVER_PID_LEN ||
+        (n = idmap_get(&recover_by_pid, pid)) == NULL) {
+        *unknown = 1;
+        return NULL;
     }
-    cJSON_Delete(doc);
+    rs = (struct recover_session *)((char *)n -
+                                    offsetof(struct recover_session, by_pid));
+    if (rs->disconnected_ms + recover_cfg.window_ms < now_ms) {
+        recover_stats.expired++;
+        recover_session_free(rs);
+        rs = NULL;
+    } else if (strcmp(rs->nsp, nsp) != 0 || recover_find(epoch, seq) == NULL) {
+        rs = NULL;
+    }
     if (rs == NULL) {
         recover_stats.refused++;
         return NULL;
     }
-    *refused = 0;
     idmap_del(&recover_by_pid, &rs->by_pid);
     TAILQ_REMOVE(&recover_waiting, rs, link);
     rs->taken = 1;
     rs->epoch = epoch;
     rs->seq = seq;
+    return rs;
+}
+
+struct recover_session *recover_take(const char *auth, size_t len,
+                                     const char *nsp, uint64_t now_ms,
+                                     int *refused)
+{
+    char pid[RECOVER_PID_LEN + 1], off[RECOVER_MAX_OFFSET + 1];
+    struct recover_session *rs;
+    int r, unknown;
+
+    *refused = 0;
+    if (!recover_enabled || (r = recover_auth(auth, len, pid, off)) > 0)
+        return NULL;
+    if (r < 0) {
+        *refused = 1;
+        recover_stats.refused++;
+        return NULL;
+    }
+    rs = recover_take_pid(pid, off, nsp, now_ms, &unknown);
+    if (unknown)
+        recover_stats.refused++;
+    *refused = rs == NULL;
     return rs;
 }
 
@@ -447,10 +537,18 @@ long recover_replay(const struct recover_session *rs,
                     void (*cb)(void *arg, const struct recover_packet *p),
                     void *arg)
 {
-    struct recover_packet *p = recover_find(rs->epoch, rs->seq);
+    struct recover_packet *p;
     long count = 0;
 
-    if (p == NULL)
+    if (rs->adopted_from_fleet) {
+        TAILQ_FOREACH(p, &rs->adopted, link)
+        {
+            cb(arg, p);
+            count++;
+        }
+        return count;
+    }
+    if ((p = recover_find(rs->epoch, rs->seq)) == NULL)
         return -1;
     while ((p = TAILQ_NEXT(p, link)) != NULL)
         if (recover_reaches(rs, p)) {
@@ -462,16 +560,111 @@ long recover_replay(const struct recover_session *rs,
 
 void recover_done(struct recover_session *rs, int ok)
 {
+    char own[RECOVER_PID_LEN + 1];
+    struct recover_foreign *f;
+    size_t n;
+
+    /* A pid of another node's stays the socket's while it is here. */
+    if (ok) {
+        recover_own_pid(rs->sid, own);
+        n = strlen(rs->sid) + 1;
+        if (strcmp(own, rs->pid) != 0 &&
+            idmap_get(&recover_foreign_pids, rs->sid) == NULL &&
+            (f = malloc(sizeof *f + n)) != NULL) {
+            memcpy(f->pid, rs->pid, sizeof f->pid);
+            memcpy(f->sid, rs->sid, n);
+            idmap_put(&recover_foreign_pids, &f->node, f->sid);
+        }
+    }
     if (ok)
         recover_stats.recovered++;
     else
         recover_stats.refused++;
+    if (ok && rs->adopted_from_fleet)
+        recover_stats.remote_recovered++;
     recover_session_free(rs);
+}
+
+void recover_give(struct recover_session *rs)
+{
+    recover_stats.remote_given++;
+    recover_session_free(rs);
+}
+
+struct recover_session *recover_adopt(const char *pid, const char *sid,
+                                      const char *nsp,
+                                      const char *const *channels,
+                                      size_t nchannels, const char *context,
+                                      size_t context_len, uint64_t now_ms)
+{
+    struct recover_session *rs;
+    size_t i;
+
+    if (!recover_enabled || recover_sid_find(sid) != NULL ||
+        (rs = calloc(1, sizeof *rs)) == NULL)
+        return NULL;
+    TAILQ_INIT(&rs->adopted);
+    if ((rs->sid = strdup(sid)) == NULL || (rs->nsp = strdup(nsp)) == NULL ||
+        (nchannels > 0 &&
+         (rs->channels = calloc(nchannels, sizeof *rs->channels)) == NULL) ||
+        (context != NULL && (rs->context = malloc(context_len + 1)) == NULL)) {
+        recover_session_release(rs);
+        return NULL;
+    }
+    for (i = 0; i < nchannels; i++) {
+        if ((rs->channels[i] = strdup(channels[i])) == NULL) {
+            recover_session_release(rs);
+            return NULL;
+        }
+        rs->nchannels++;
+    }
+    if (context != NULL) {
+        memcpy(rs->context, context, context_len);
+        rs->context[context_len] = '\0';
+        rs->context_len = context_len;
+    }
+    if (strlen(pid) != RECOVER_PID_LEN) {
+        recover_session_release(rs);
+        return NULL;
+    }
+    memcpy(rs->pid, pid, RECOVER_PID_LEN + 1);
+    rs->disconnected_ms = now_ms;
+    rs->taken = 1;
+    rs->adopted_from_fleet = 1;
+    idmap_put(&recover_by_sid, &rs->by_sid, rs->sid);
+    recover_stats.sessions++;
+    return rs;
+}
+
+int recover_adopt_packet(struct recover_session *rs, const char *json,
+                         size_t len, struct frame *const *attach,
+                         unsigned nattach)
+{
+    struct recover_audience a = {.nsp = rs->nsp};
+    struct recover_packet *p;
+    size_t room;
+    char *at;
+
+    if ((p = recover_packet_new(&a, len, attach, nattach, &at, &room)) == NULL)
+        return -1;
+    memcpy(at, json, len);
+    p->json = at;
+    p->len = len;
+    p->ord = p->epoch = p->seq = p->at_ms = 0;
+    TAILQ_INSERT_TAIL(&rs->adopted, p, link);
+    return 0;
 }
 
 void recover_untake(struct recover_session *rs)
 {
     struct recover_session *o;
+
+    /* Its offset is another node's: no reconnect here could name it. */
+    if (rs->adopted_from_fleet) {
+        recover_stats.remote_lost++;
+        recover_session_free(rs);
+        return;
+    }
 
     rs->taken = 0;
     idmap_put(&recover_by_pid, &rs->by_pid, rs->pid);
@@ -529,6 +722,27 @@ const unsigned char *recover_key(void) { return recover_key_bytes; }
 uint64_t recover_epoch_now(void) { return recover_epoch; }
 
 uint64_t recover_window_ms(void) { return recover_cfg.window_ms; }
+
+size_t recover_max_bytes(void) { return recover_cfg.max_bytes; }
+
+uint64_t recover_seq_now(void) { return recover_seq; }
+
+long recover_adopt_since(struct recover_session *rs, uint64_t local,
+                         uint64_t remote)
+{
+    struct recover_packet *p;
+    long count = 0;
+
+    TAILQ_FOREACH(p, &recover_ring, link)
+    if (p->epoch == recover_epoch && p->seq > (p->remote ? remote : local) &&
+        recover_reaches(rs, p)) {
+        if (recover_adopt_packet(rs, p->json, p->len, p->attach, p->nattach) !=
+            0)
+            return -1;
+        count++;
+    }
+    return count;
+}
 
 void recover_restore_key(const unsigned char *key, uint64_t last_epoch)
 {

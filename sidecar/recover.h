@@ -41,6 +41,11 @@ struct recover_stats {
     uint64_t ring_bytes;       /* gauge: their bytes */
     uint64_t ring_drops;       /* packets dropped by the byte cap (or out of
                                   memory) before their window passed */
+    uint64_t remote_recovered; /* of `recovered`: sessions another node
+                                  held (recover_adopt()) */
+    uint64_t remote_given;     /* sessions handed to another node */
+    uint64_t remote_lost;      /* adopted sessions whose client left before
+                                  its CONNECT finished: gone */
 };
 
 extern struct recover_stats recover_stats;
@@ -59,6 +64,7 @@ struct recover_audience {
     const char *const *except;
     size_t nexcept;
     int sids_only;
+    int remote; /* recover_store(): it came from another node (Redis) */
 };
 
 struct recover_packet {
@@ -66,6 +72,7 @@ struct recover_packet {
     uint64_t ord; /* the ring's order across restarts (the state file's) */
     uint64_t epoch, seq;
     uint64_t at_ms; /* when stored */
+    int remote;     /* its audience's `remote` */
     size_t bytes;   /* what it counts in the ring's cap */
     int sids_only;
     size_t nrooms, nexcept;
@@ -92,6 +99,8 @@ struct recover_session {
     uint64_t disconnected_ms;
     uint64_t epoch, seq; /* the client's offset, once taken */
     int taken;
+    int adopted_from_fleet; /* recover_adopt(): replays `adopted` */
+    TAILQ_HEAD(recover_packet_list, recover_packet) adopted;
 };
 
 /* Turns recovery on with a new random key and epoch `now_ms` (wall
@@ -102,8 +111,15 @@ int recover_setup(const struct recover_config *cfg, uint64_t now_ms,
 /* Frees every session and packet; recovery is off again. */
 void recover_shutdown(void);
 
-/* Writes the pid of socket `sid` (RECOVER_PID_LEN characters and a NUL). */
+/* Writes the pid of socket `sid` (RECOVER_PID_LEN characters and a NUL):
+ * the HMAC under this node's key, or, for a socket here whose session
+ * another node began (recovered across the fleet), that node's pid, which
+ * the client checks is unchanged. */
 void recover_pid(const char *sid, char *out);
+
+/* Socket `sid` left this node: recover_pid() forgets a pid of another
+ * node's for it (its kept session, if any, holds it). */
+void recover_forget(const char *sid);
 
 /* Whether a disconnect for `reason` keeps the session (socket.io's
  * RECOVERABLE_DISCONNECT_REASONS). Pure. */
@@ -145,6 +161,56 @@ int recover_keep(const char *sid, const char *nsp, const char *const *channels,
 struct recover_session *recover_take(const char *auth, size_t len,
                                      const char *nsp, uint64_t now_ms,
                                      int *refused);
+
+/* Reads "pid" and "offset" of a CONNECT payload (JSON object text) into
+ * pid[RECOVER_PID_LEN + 1] and offset[RECOVER_MAX_OFFSET + 1]. Returns 0;
+ * 1 when it has not both as strings (the client did not ask); -1 when it
+ * has them but of impossible lengths (asked, refused). */
+int recover_auth(const char *auth, size_t len, char *pid, char *offset);
+
+/* recover_take() of a pid and offset already read: NULL with *unknown 1
+ * when no session here has that pid (not counted: the fleet may hold it),
+ * else as recover_take(). */
+struct recover_session *recover_take_pid(const char *pid, const char *offset,
+                                         const char *nsp, uint64_t now_ms,
+                                         int *unknown);
+
+/* Ends a taken session whose state went to another node (recfleet.c),
+ * counted in `remote_given`. */
+void recover_give(struct recover_session *rs);
+
+/* A session another node held, its replay already gathered: taken (no
+ * recover_take() finds it; recover_taken() does), its packets added with
+ * recover_adopt_packet() and replayed as they are; `pid` is the client's
+ * (its first node's), kept for the socket. recover_done() ends it;
+ * recover_untake() drops it (counted in `remote_lost`). Strings are
+ * copied. NULL when out of memory or a session of `sid` is here already. */
+struct recover_session *recover_adopt(const char *pid, const char *sid,
+                                      const char *nsp,
+                                      const char *const *channels,
+                                      size_t nchannels, const char *context,
+                                      size_t context_len, uint64_t now_ms);
+
+/* Appends a packet (the event's array text, its offset last) to an
+ * adopted session's replay. Returns 0, or -1 out of memory. */
+int recover_adopt_packet(struct recover_session *rs, const char *json,
+                         size_t len, struct frame *const *attach,
+                         unsigned nattach);
+
+/* The seq of the newest packet stored in this epoch (0: none yet). */
+uint64_t recover_seq_now(void);
+
+/* Appends to an adopted session's replay (as recover_adopt_packet()) the
+ * packets of this node's ring that reach it: of this epoch, those stored
+ * after seq `local` that came from here and those after seq `remote` that
+ * came from another node (recfleet.c: what the session's old node could
+ * not have held when it answered). Returns how many, or -1 out of memory
+ * (some may be appended). */
+long recover_adopt_since(struct recover_session *rs, uint64_t local,
+                         uint64_t remote);
+
+/* The ring's byte cap (--recovery-max-bytes). */
+size_t recover_max_bytes(void);
 
 /* Runs `cb` for each stored packet after the taken session's offset that
  * its audience reaches, in order. Returns how many, or -1 when the ring no

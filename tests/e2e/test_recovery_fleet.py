@@ -1,0 +1,221 @@
+# Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE.
+"""Connection state recovery across the fleet (docs/recovery.md, "Across
+nodes and workers"): a socket.io-client 4.x socket connected to node A
+whose transport is cut reconnects to node B of the same Redis (its
+manager's URL changed to B's, as a load balancer would send it) and comes
+back as itself: `socket.recovered`, the same id, its channel, and every
+event emitted meanwhile to it, its channel or everyone, through either
+node's RPC, in order and once each. Under --workers 2 many clients cut
+and reconnect and land on either worker; every one recovers. A pid no node
+holds gets a new session at once (after the answers, not the deadline)."""
+import time
+
+import pytest
+
+from e2e_lib import wait_until
+from test_recovery import RecoveryClient, first_event, is_offset, stats  # noqa
+from test_recovery import rc  # noqa: F401 (fixture)
+from test_redis import joined, redis  # noqa: F401 (fixture)
+from test_handoff import total, workers  # noqa: F401 (fixture)
+from test_workers import tag_of
+
+TIMEOUT_MS = 3000
+
+
+def pair(daemon, redis, *extra):  # noqa: F811
+    nodes = []
+    for name in ("a", "b"):
+        d = daemon("--redis", redis.url, "--recovery", "60",
+                   "--redis-requests-timeout", str(TIMEOUT_MS), *extra,
+                   name=name)
+        nodes.append((d, joined(d)))
+    return nodes
+
+
+def events(rc, cid, since):
+    return [e["args"] for e in rc.events_of(cid, since)]
+
+
+@pytest.mark.parametrize("mode", ["websocket", "polling"])
+def test_recovered_on_another_node(daemon, redis, rc, mode):  # noqa: F811
+    (a, ra), (b, rb) = pair(daemon, redis)
+    s = rc.connect("s", a.url, mode)
+    wa = rc.connect("wa", a.url, mode)  # watchers, connected all along:
+    rc.connect("wb", b.url, mode)  # one at a in the room, one at b
+    ra.call("join", sid=s["sid"], channel="room")
+    ra.call("join", sid=wa["sid"], channel="room")
+    first_event(rc, a, "s", s["sid"])
+    rc.cut("s")
+    wait_until(lambda: stats(a)["recovery_sessions"] == 1,
+               what="a keeps the session")
+
+    def emit(rpc, watcher, n, **kw):
+        """An emit, then its arrival at a watcher: an emit through b
+        reaches a through Redis, and the next one must not overtake it."""
+        mark = rc.mark()
+        rpc.call("emit", event="m", args=n, **kw)
+        if watcher:
+            rc.wait_for(lambda e: e.get("cid") == watcher and
+                        e["ev"] == "event" and e["args"][0] == n[0],
+                        since=mark, what="%r at %s" % (n, watcher))
+
+    # meanwhile, through either node: its sid, its channel, everyone, and
+    # what is not for it
+    emit(rb, None, [1], to=s["sid"])
+    emit(rb, "wa", [2, {"x": "y"}], channel="room")
+    emit(ra, "wb", [3])
+    emit(rb, "wa", [4])
+    emit(rb, None, ["no"], channel="elsewhere")
+    emit(rb, None, ["no"], to=wa["sid"])
+    emit(ra, "wa", [5], channel="room")
+    emit(rb, "wa", [6, {"_binary": "AAECAw=="}], channel="room")
+    emit(ra, None, [7], to=s["sid"])
+    emit(ra, "wa", [8])
+    mark = rc.mark()
+    rc.send("uri", cid="s", url=b.url)
+    back = rc.reopen("s")
+    assert back["recovered"] is True, back
+    assert back["sid"] == s["sid"]
+    assert back["pid"] == s["pid"]  # what socket.recovered checks
+    # live again at b, in its channel: a later channel emit comes once
+    ra.call("emit", event="m", args=[9], channel="room")
+    rc.wait_for(lambda e: e.get("cid") == "s" and e["ev"] == "event" and
+                e["args"][0] == 9, since=mark, what="the live event")
+    time.sleep(0.3)
+    got = events(rc, "s", mark)
+    assert [g[0] for g in got] == [1, 2, 3, 4, 5, 6, 7, 8, 9], got
+    assert got[1][1] == {"x": "y"}
+    assert got[5][1] == {"type": "Buffer", "data": [0, 1, 2, 3]}
+    assert all(is_offset(g[-1]) for g in got)
+    sa, sb = stats(a), stats(b)
+    assert sa["recovery_remote_given"] == 1 and sa["recovery_sessions"] == 0
+    assert sb["recovery_remote_asked"] == 1
+    assert sb["recovery_remote_recovered"] == 1
+    assert sb["recovery_recovered"] == 1
+    assert sb["recovery_remote_bad"] == 0 and sa["recovery_remote_bad"] == 0
+    assert sb["recovery_remote_pending"] == 0
+    session = rb.call("session", sid=s["sid"])["session"]
+    assert "room" in session["channels"]
+    # a second cut, back to a: b now holds it, and a takes it back
+    rc.cut("s")
+    wait_until(lambda: stats(b)["recovery_sessions"] == 1,
+               what="b keeps the session")
+    rb.call("emit", event="m", args=[10], to=s["sid"])
+    mark = rc.mark()
+    rc.send("uri", cid="s", url=a.url)
+    again = rc.reopen("s")
+    assert again["recovered"] is True and again["sid"] == s["sid"]
+    assert again["pid"] == back["pid"] == s["pid"]
+    rc.wait_for(lambda e: e.get("cid") == "s" and e["ev"] == "event" and
+                e["args"][0] == 10, since=mark, what="the event of b")
+    assert stats(a)["recovery_remote_recovered"] == 1
+
+
+def test_a_pid_nobody_holds_starts_afresh_at_once(daemon, redis, rc):  # noqa
+    (a, ra), (b, rb) = pair(daemon, redis)
+    made_up = {"pid": "AAAAAAAAAAAAAAAAAAAA", "offset": "1700000000000-1"}
+    t0 = time.monotonic()
+    s = rc.connect("s", b.url, auth=made_up)
+    took = time.monotonic() - t0
+    assert s["recovered"] is False
+    # every node answered "not here": no wait for the deadline
+    assert took < TIMEOUT_MS / 1000 / 2, took
+    st = stats(b)
+    assert st["recovery_remote_asked"] == 1 and st["recovery_remote_none"] == 1
+    assert st["recovery_remote_timeouts"] == 0
+    assert stats(a)["recovery_remote_answered"] == 1
+
+
+def test_a_silent_node_costs_the_deadline_at_most(daemon, redis,  # noqa
+                                                  rc):
+    import os
+    import signal
+    (a, ra), (b, rb) = pair(daemon, redis)
+    os.kill(a.proc.pid, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        s = rc.connect("s", b.url, auth={"pid": "B" * 20,
+                                         "offset": "1700000000000-1"})
+        took = time.monotonic() - t0
+    finally:
+        os.kill(a.proc.pid, signal.SIGCONT)
+    assert s["recovered"] is False
+    assert took < TIMEOUT_MS / 1000 + 10
+    st = stats(b)
+    assert st["recovery_remote_timeouts"] == 1
+
+
+def test_hostile_answers_are_dropped_and_counted(daemon, redis, rc):  # noqa
+    """Garbage on the recovery channels (a node gone wrong, or anyone who
+    can publish to Redis) is dropped and counted; nothing connected
+    changes."""
+    (a, ra), (b, rb) = pair(daemon, redis)
+    key = "socket.io"
+    msgs = [b"not json", b'{"uid":"x","requestId":"r"}',
+            b'{"uid":"x","requestId":"r","nsp":"/","pid":"short",'
+            b'"offset":"1-1"}',
+            b'{"uid":"x","requestId":"r","found":true,"sid":"a/b",'
+            b'"nsp":"/","channels":[],"context":null,"packets":[]}',
+            b'{"uid":"x","requestId":"r","found":true,"sid":"ab","nsp":"/",'
+            b'"channels":["\\u0001"],"context":null,"packets":[]}',
+            b'{"uid":"x","requestId":"r","found":true,"sid":"ab","nsp":"/",'
+            b'"channels":[],"context":null,"packets":[["WzAxXQ=="]]}']
+    for m in msgs:
+        assert redis.command("PUBLISH", key + "-recovery#", m) is not None
+    wait_until(lambda: stats(a)["recovery_remote_bad"] == len(msgs) and
+               stats(b)["recovery_remote_bad"] == len(msgs),
+               what="every hostile message counted")
+    s = rc.connect("s", a.url)
+    assert s["recovered"] is False
+
+
+@pytest.mark.timeout(240)
+def test_workers_recover_whichever_worker_they_reach(workers, rc):  # noqa
+    d = workers(2, "--recovery", "60", "--redis-requests-timeout",
+                str(TIMEOUT_MS))
+    rpc = d.rpc()
+    n = 20
+    first = {}
+    for i in range(n):
+        cid = "c%d" % i
+        first[cid] = rc.connect(cid, d.url)
+    assert len({tag_of(c["sid"]) for c in first.values()}) == 2
+    for cid, c in first.items():
+        rpc.call("join", sid=c["sid"], channel="room")
+    mark0 = rc.mark()
+    rpc.call("emit", event="m", args=[0])
+    for cid in first:
+        rc.wait_for(lambda e, cid=cid: e.get("cid") == cid and
+                    e["ev"] == "event", since=mark0, what="first of " + cid)
+    for cid in first:
+        rc.cut(cid)
+    wait_until(lambda: total(d, "socketiod_recovery_sessions") == n,
+               timeout=20, what="every session kept")
+    for cid, c in first.items():
+        rpc.call("emit", event="m", args=[1, cid], to=c["sid"])
+    rpc.call("emit", event="m", args=[2], channel="room")
+    rpc.call("emit", event="m", args=[3])
+    mark = rc.mark()
+    for cid in first:
+        rc.send("open", cid=cid)
+    for cid, c in first.items():
+        back = rc.wait_connect(cid, mark)
+        assert back["recovered"] is True, (cid, back)
+        assert back["sid"] == c["sid"]
+    rpc.call("emit", event="m", args=[4], channel="room")
+    for cid in first:
+        rc.wait_for(lambda e, cid=cid: e.get("cid") == cid and
+                    e["ev"] == "event" and e["args"][0] == 4, since=mark,
+                    what="the live event at " + cid)
+    time.sleep(0.3)
+    for cid in first:
+        got = [g[:2] if g[0] == 1 else g[:1] for g in events(rc, cid, mark)]
+        assert got == [[1, cid], [2], [3], [4]], (cid, got)
+    assert total(d, "socketiod_recovery_recovered_total") == n
+    # the kernel spreads 20 reconnections over the two workers: some
+    # crossed, each taken from the other worker once
+    crossed = total(d, "socketiod_recovery_remote_recovered_total")
+    assert 0 < crossed <= n
+    assert total(d, "socketiod_recovery_remote_given_total") == crossed
+    assert total(d, "socketiod_recovery_remote_bad_total") == 0
+    assert total(d, "socketiod_recovery_sessions") == 0
