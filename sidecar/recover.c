@@ -128,20 +128,44 @@ void recover_shutdown(void)
     recover_enabled = 0;
 }
 
-/* The pid of `sid` under this node's key. */
-static void recover_own_pid(const char *sid, char *out)
+/* RECOVER_PID_LEN characters of the HMAC of `a`, then (when not empty)
+ * a newline and `b`, under the key. */
+static void recover_mac(const char *a, const char *b, char *out)
 {
     static const char abc[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t al = strlen(a), bl = strlen(b), len = al;
+    char local[160], *in = local;
     unsigned int n = 0;
     int i;
 
+    if (bl > 0) {
+        len = al + 1 + bl;
+        if (len > sizeof local && (in = malloc(len)) == NULL) {
+            memset(out, '-', RECOVER_PID_LEN); /* matches no pid made */
+            out[RECOVER_PID_LEN] = '\0';
+            return;
+        }
+        memcpy(in, a, al);
+        in[al] = '\n';
+        memcpy(in + al + 1, b, bl);
+    } else {
+        in = (char *)a;
+    }
     HMAC(EVP_sha256(), recover_key_bytes, (int)sizeof recover_key_bytes,
-         (const unsigned char *)sid, strlen(sid), mac, &n);
+         (const unsigned char *)in, len, mac, &n);
+    if (in != local && in != a)
+        free(in);
     for (i = 0; i < RECOVER_PID_LEN; i++)
         out[i] = abc[mac[i] & 63];
     out[RECOVER_PID_LEN] = '\0';
+}
+
+/* The pid of `sid` under this node's key. */
+static void recover_own_pid(const char *sid, char *out)
+{
+    recover_mac(sid, "", out);
 }
 
 void recover_pid(const char *sid, char *out)
@@ -788,19 +812,47 @@ int recover_load_packet(const struct recover_audience *a, uint64_t ord,
     return 0;
 }
 
+void recover_pid_record(const char *sid, const char *pid, char *out)
+{
+    char own[RECOVER_PID_LEN + 1];
+
+    recover_own_pid(sid, own);
+    memcpy(out, pid, RECOVER_PID_LEN + 1);
+    if (strcmp(own, pid) == 0)
+        return;
+    out[RECOVER_PID_LEN] = '.';
+    recover_mac(sid, pid, out + RECOVER_PID_LEN + 1);
+}
+
 int recover_load_session(const char *pid, const char *sid, const char *nsp,
                          const char *const *channels, size_t nchannels,
                          const char *context, size_t context_len,
                          uint64_t disconnected_ms)
 {
-    char want[RECOVER_PID_LEN + 1];
+    char want[RECOVER_PID_RECORD_MAX + 1], foreign[RECOVER_PID_LEN + 1];
+    struct recover_session *rs;
 
-    recover_pid(sid, want);
+    if (strlen(pid) == RECOVER_PID_RECORD_MAX) {
+        memcpy(foreign, pid, RECOVER_PID_LEN);
+        foreign[RECOVER_PID_LEN] = '\0';
+    } else if (strlen(pid) == RECOVER_PID_LEN) {
+        memcpy(foreign, pid, RECOVER_PID_LEN + 1);
+    } else {
+        return -1;
+    }
+    recover_pid_record(sid, foreign, want);
     if (strcmp(pid, want) != 0)
         return -1;
     if (recover_keep(sid, nsp, channels, nchannels, context, context_len,
                      disconnected_ms) != 0)
         return -1;
+    /* A pid another node made: the session is found by it. */
+    if (strlen(pid) == RECOVER_PID_RECORD_MAX &&
+        (rs = recover_sid_find(sid)) != NULL) {
+        idmap_del(&recover_by_pid, &rs->by_pid);
+        memcpy(rs->pid, foreign, sizeof rs->pid);
+        idmap_put(&recover_by_pid, &rs->by_pid, rs->pid);
+    }
     recover_stats.stored--; /* kept by the run before */
     return 0;
 }

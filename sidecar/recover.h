@@ -257,8 +257,18 @@ int recover_load_packet(const struct recover_audience *a, uint64_t ord,
                         const char *json, size_t len,
                         struct frame *const *attach, unsigned nattach);
 
+/* The pid `pid` of session `sid` as the state file keeps it, into
+ * out[RECOVER_PID_RECORD_MAX + 1]: the pid itself when it is the HMAC of
+ * `sid` under this node's key, else "<pid>.<proof>" (a pid another node
+ * made, the session recovered across the fleet), the proof 20 characters
+ * of an HMAC of the sid and the pid under the key: a restart takes back
+ * such a pid, and no forged one. */
+#define RECOVER_PID_RECORD_MAX (2 * RECOVER_PID_LEN + 1)
+void recover_pid_record(const char *sid, const char *pid, char *out);
+
 /* Keeps a session read back from the state file (as recover_keep()),
- * refused (-1) unless `pid` is the pid of `sid` under the key. */
+ * refused (-1) unless `pid` (recover_pid_record()'s form) is the pid of
+ * `sid` under the key, or carries a proof that verifies. */
 int recover_load_session(const char *pid, const char *sid, const char *nsp,
                          const char *const *channels, size_t nchannels,
                          const char *context, size_t context_len,

@@ -16,7 +16,8 @@ from e2e_lib import wait_until
 from test_recovery import RecoveryClient, first_event, is_offset, stats  # noqa
 from test_recovery import rc  # noqa: F401 (fixture)
 from test_redis import joined, redis  # noqa: F401 (fixture)
-from test_handoff import total, workers  # noqa: F401 (fixture)
+from test_handoff import healthy, in_fleet, total  # noqa: F401
+from test_handoff import workers  # noqa: F401 (fixture)
 from test_workers import tag_of
 
 TIMEOUT_MS = 3000
@@ -219,3 +220,110 @@ def test_workers_recover_whichever_worker_they_reach(workers, rc):  # noqa
     assert total(d, "socketiod_recovery_remote_given_total") == crossed
     assert total(d, "socketiod_recovery_remote_bad_total") == 0
     assert total(d, "socketiod_recovery_sessions") == 0
+
+
+@pytest.mark.timeout(240)
+def test_workers_state_files_across_a_restart(workers, rc, tmp_path):
+    """--workers 2 --state-file ...%i: after a SIGTERM of the whole
+    service, each worker reads back its own sessions, and a client
+    recovers whichever worker its reconnection reaches."""
+    state = str(tmp_path / "state.%i.db")
+    d = workers(2, "--recovery", "60", "--redis-requests-timeout",
+                str(TIMEOUT_MS), "--state-file", state)
+    rpc = d.rpc()
+    first = {}
+    for i in range(12):
+        first["c%d" % i] = rc.connect("c%d" % i, d.url)
+    assert len({tag_of(c["sid"]) for c in first.values()}) == 2
+    mark0 = rc.mark()
+    rpc.call("emit", event="m", args=[0])
+    for cid in first:
+        rc.wait_for(lambda e, cid=cid: e.get("cid") == cid and
+                    e["ev"] == "event", since=mark0, what="first of " + cid)
+    for cid in first:
+        rc.cut(cid)
+    wait_until(lambda: total(d, "socketiod_recovery_sessions") == len(first),
+               timeout=20, what="every session kept")
+    d.restart()
+    wait_until(lambda: all(healthy(p) for p in d.admins) and in_fleet(d),
+               timeout=30, what="every worker back in the fleet")
+    assert total(d, "socketiod_recovery_loaded_sessions_total") == len(first)
+    rpc = d.rpc()
+    for cid, c in first.items():
+        rpc.call("emit", event="m", args=[1, cid], to=c["sid"])
+    rpc.call("emit", event="m", args=[2])
+    mark = rc.mark()
+    for cid in first:
+        rc.send("open", cid=cid)
+    for cid, c in first.items():
+        back = rc.wait_connect(cid, mark)
+        assert back["recovered"] is True, (cid, back)
+        assert back["sid"] == c["sid"] and back["pid"] == c["pid"]
+    rpc.call("emit", event="m", args=[3])
+    for cid in first:
+        rc.wait_for(lambda e, cid=cid: e.get("cid") == cid and
+                    e["ev"] == "event" and e["args"][0] == 3, since=mark,
+                    what="the live event at " + cid)
+    time.sleep(0.3)
+    for cid in first:
+        got = [g[:2] if g[0] == 1 else g[:1] for g in events(rc, cid, mark)]
+        assert got == [[1, cid], [2], [3]], (cid, got)
+    assert total(d, "socketiod_recovery_recovered_total") == len(first)
+    crossed = total(d, "socketiod_recovery_remote_recovered_total")
+    assert crossed > 0
+    # again, now that some sockets live on a worker that did not make
+    # their pid: connected at SIGTERM, saved with a proof of that pid
+    d.restart()
+    wait_until(lambda: all(healthy(p) for p in d.admins) and in_fleet(d),
+               timeout=30, what="every worker back in the fleet")
+    assert total(d, "socketiod_recovery_loaded_sessions_total") == len(first)
+    assert total(d, "socketiod_recovery_load_rejected_total") == 0
+    rpc = d.rpc()
+    rpc.call("emit", event="m", args=[4])
+    mark = rc.mark()
+    for cid in first:
+        rc.send("open", cid=cid)
+    for cid, c in first.items():
+        back = rc.wait_connect(cid, mark)
+        assert back["recovered"] is True, (cid, back)
+        assert back["sid"] == c["sid"] and back["pid"] == c["pid"]
+    for cid in first:
+        rc.wait_for(lambda e, cid=cid: e.get("cid") == cid and
+                    e["ev"] == "event" and e["args"][0] == 4, since=mark,
+                    what="the event at " + cid)
+
+
+def test_a_client_that_leaves_while_waiting(daemon, redis, rc):  # noqa
+    """The holder is stopped while the client's reconnection to b waits
+    for the fleet, and the client gives up: when the holder wakes it hands
+    the session over, b finds the socket gone and drops it (counted
+    lost); nothing leaks, and b goes on."""
+    import os
+    import signal
+    (a, ra), (b, rb) = pair(daemon, redis)
+    s = rc.connect("s", a.url)
+    first_event(rc, a, "s", s["sid"])
+    rc.cut("s")
+    wait_until(lambda: stats(a)["recovery_sessions"] == 1,
+               what="a keeps the session")
+    os.kill(a.proc.pid, signal.SIGSTOP)
+    try:
+        rc.send("uri", cid="s", url=b.url)
+        rc.send("open", cid="s")
+        wait_until(lambda: stats(b)["recovery_remote_pending"] == 1,
+                   what="b asks the fleet")
+        rc.send("cut", cid="s")
+        wait_until(lambda: stats(b)["sockets"] == 0 and
+                   stats(b)["engine_sessions"] == 0
+                   if "engine_sessions" in stats(b) else
+                   stats(b)["sockets"] == 0, what="the client gone")
+    finally:
+        os.kill(a.proc.pid, signal.SIGCONT)
+    wait_until(lambda: stats(b)["recovery_remote_pending"] == 0,
+               what="the question ended")
+    st = stats(b)
+    assert st["recovery_remote_lost"] + st["recovery_remote_late"] + \
+        st["recovery_remote_timeouts"] == 1, st
+    assert st["recovery_sessions"] == 0
+    # b still serves
+    assert rc.connect("t", b.url)["recovered"] is False
