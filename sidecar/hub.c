@@ -1201,7 +1201,7 @@ static const char *hub_recover_store(const struct hub_target *t,
     a.except = t->except;
     a.nexcept = t->nexcept;
     a.sids_only = (t->flags & HUB_F_SIDS) != 0;
-    a.remote = (t->flags & HUB_F_LOCAL) != 0;
+    a.origin = t->origin;
     return recover_store(&a, json, len, attach, nattach, hub_wall_ms(),
                          out_len);
 }

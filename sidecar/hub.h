@@ -43,11 +43,13 @@ struct hub_target {
     size_t nrooms;
     const char *const *except;
     size_t nexcept;
-    unsigned flags; /* HUB_F_* */
-    int *published; /* when not NULL and the emit was handed to the
-                       publish callback (hub_set_publish): set to 1 when
-                       published, 2 when kept to publish later, 0 when
-                       neither */
+    unsigned flags;  /* HUB_F_* */
+    uint64_t origin; /* the node it came from through Redis
+                        (recover_origin() of its uid), 0: this one */
+    int *published;  /* when not NULL and the emit was handed to the
+                        publish callback (hub_set_publish): set to 1 when
+                        published, 2 when kept to publish later, 0 when
+                        neither */
 };
 
 /* `rooms` are socket ids only (the RPC's and the application's `to`):

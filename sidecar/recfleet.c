@@ -287,6 +287,7 @@ static void recfleet_answer(struct recfleetmsg *m)
     struct recfleet_req *r = recfleet_find(m->request_id);
     struct recover_session *rs;
     size_t i;
+    long n = 0;
 
     if (r == NULL) {
         if (m->found) {
@@ -322,10 +323,13 @@ static void recfleet_answer(struct recfleetmsg *m)
             rs = NULL;
         }
     if (rs != NULL &&
-        recover_adopt_since(rs, r->seq_sent,
-                            r->echoed ? r->seq_echo : recover_seq_now()) < 0) {
+        (n = recover_adopt_since(rs, r->seq_sent,
+                                 r->echoed ? r->seq_echo : recover_seq_now(),
+                                 recover_origin(m->uid, strlen(m->uid)))) < 0) {
         recover_done(rs, 0);
         rs = NULL;
+    } else if (rs != NULL) {
+        recfleet_stats.window += (uint64_t)n;
     }
     recfleet_end(r, rs);
 }

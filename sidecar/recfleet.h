@@ -28,6 +28,9 @@ struct recfleet_stats {
     uint64_t late;      /* sessions that came after their question ended:
                            lost */
     uint64_t timeouts;  /* questions ended by the deadline */
+    uint64_t window;    /* events added from this node's ring: emitted
+                           while the question was out, after the holder
+                           could see them */
     uint64_t pending;   /* now */
 };
 

@@ -298,7 +298,7 @@ recover_packet_new(const struct recover_audience *a, size_t len,
             1;
     }
     p->sids_only = a->sids_only;
-    p->remote = 0;
+    p->origin = 0;
     p->nrooms = a->nrooms;
     p->nexcept = a->nexcept;
     p->nattach = nattach;
@@ -358,7 +358,7 @@ const char *recover_store(const struct recover_audience *a, const char *json,
     }
     p->json = at;
     p->len = (size_t)n;
-    p->remote = a->remote;
+    p->origin = a->origin;
     p->epoch = recover_epoch;
     p->seq = ++recover_seq;
     p->ord = ++recover_ord;
@@ -751,14 +751,25 @@ size_t recover_max_bytes(void) { return recover_cfg.max_bytes; }
 
 uint64_t recover_seq_now(void) { return recover_seq; }
 
+uint64_t recover_origin(const char *uid, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)uid[i]) * 1099511628211ull;
+    return h ? h : 1;
+}
+
 long recover_adopt_since(struct recover_session *rs, uint64_t local,
-                         uint64_t remote)
+                         uint64_t remote, uint64_t holder)
 {
     struct recover_packet *p;
     long count = 0;
 
     TAILQ_FOREACH(p, &recover_ring, link)
-    if (p->epoch == recover_epoch && p->seq > (p->remote ? remote : local) &&
+    if (p->epoch == recover_epoch &&
+        p->seq > (p->origin != 0 ? remote : local) && p->origin != holder &&
         recover_reaches(rs, p)) {
         if (recover_adopt_packet(rs, p->json, p->len, p->attach, p->nattach) !=
             0)

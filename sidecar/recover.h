@@ -64,16 +64,17 @@ struct recover_audience {
     const char *const *except;
     size_t nexcept;
     int sids_only;
-    int remote; /* recover_store(): it came from another node (Redis) */
+    uint64_t origin; /* recover_store(): the node it came from
+                        (recover_origin()), 0: this one */
 };
 
 struct recover_packet {
     TAILQ_ENTRY(recover_packet) link;
     uint64_t ord; /* the ring's order across restarts (the state file's) */
     uint64_t epoch, seq;
-    uint64_t at_ms; /* when stored */
-    int remote;     /* its audience's `remote` */
-    size_t bytes;   /* what it counts in the ring's cap */
+    uint64_t at_ms;  /* when stored */
+    uint64_t origin; /* its audience's */
+    size_t bytes;    /* what it counts in the ring's cap */
     int sids_only;
     size_t nrooms, nexcept;
     const char *nsp;
@@ -200,14 +201,17 @@ int recover_adopt_packet(struct recover_session *rs, const char *json,
 /* The seq of the newest packet stored in this epoch (0: none yet). */
 uint64_t recover_seq_now(void);
 
+/* A node's uid as a packet's origin: never 0. Pure. */
+uint64_t recover_origin(const char *uid, size_t len);
+
 /* Appends to an adopted session's replay (as recover_adopt_packet()) the
  * packets of this node's ring that reach it: of this epoch, those stored
  * after seq `local` that came from here and those after seq `remote` that
- * came from another node (recfleet.c: what the session's old node could
- * not have held when it answered). Returns how many, or -1 out of memory
- * (some may be appended). */
+ * came from another node but `holder` (recfleet.c: what the session's old
+ * node could not have held when it answered). Returns how many, or -1 out
+ * of memory (some may be appended). */
 long recover_adopt_since(struct recover_session *rs, uint64_t local,
-                         uint64_t remote);
+                         uint64_t remote, uint64_t holder);
 
 /* The ring's byte cap (--recovery-max-bytes). */
 size_t recover_max_bytes(void);

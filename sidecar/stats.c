@@ -243,6 +243,8 @@ static const struct stats_row stats_rows[] = {
      NULL, "Sessions not handed over: over --redis-max-message (kept)."},
     {"recovery_remote_timeouts", NULL, C, &recfleet_stats.timeouts, NULL, NULL,
      "Recovery questions ended by --redis-requests-timeout."},
+    {"recovery_remote_window", NULL, C, &recfleet_stats.window, NULL, NULL,
+     "Events the asker added from its own ring: sent while it asked."},
     {"recovery_remote_lost", NULL, C, &recover_stats.remote_lost, NULL, NULL,
      "Sessions handed over whose client left before it finished: gone."},
     {"recovery_remote_late", NULL, C, &recfleet_stats.late, NULL, NULL,

@@ -8,6 +8,7 @@ event emitted meanwhile to it, its channel or everyone, through either
 node's RPC, in order and once each. Under --workers 2 many clients cut
 and reconnect and land on either worker; every one recovers. A pid no node
 holds gets a new session at once (after the answers, not the deadline)."""
+import os
 import time
 
 import pytest
@@ -327,3 +328,51 @@ def test_a_client_that_leaves_while_waiting(daemon, redis, rc):  # noqa
     assert st["recovery_sessions"] == 0
     # b still serves
     assert rc.connect("t", b.url)["recovered"] is False
+
+
+@pytest.mark.parametrize("through", ["holder", "asker"])
+def test_events_emitted_during_the_hand_over(daemon, redis, rc,  # noqa
+                                             through):
+    """Emits to everyone go on, numbered, through the holder's or the
+    asker's RPC while the client reconnects to the asker: it gets every
+    number once, in order, across the hand-over (the asker adds what its
+    own ring got after the question, docs/recovery.md "The hand-over
+    window")."""
+    import threading
+    (a, ra), (b, rb) = pair(daemon, redis)
+    s = rc.connect("s", a.url)
+    first_event(rc, a, "s", s["sid"])
+    rc.cut("s")
+    wait_until(lambda: stats(a)["recovery_sessions"] == 1,
+               what="a keeps the session")
+    rpc = (a if through == "holder" else b).rpc()
+    stop = threading.Event()
+    sent = []
+
+    def pump():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            rpc.call("emit", event="n", args=[n])
+            sent.append(n)
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    try:
+        wait_until(lambda: len(sent) >= 20, what="emits going")
+        rc.send("uri", cid="s", url=b.url)
+        back = rc.reopen("s")
+        assert back["recovered"] is True
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        t.join()
+    last = sent[-1]
+    rc.wait_for(lambda e: e.get("cid") == "s" and e.get("event") == "n" and
+                e["args"][0] == last, what="the last number")
+    got = [e["args"][0] for e in rc.events_of("s", event="n")]
+    assert got == list(range(1, last + 1)), \
+        "missing %s, twice %s" % (sorted(set(range(1, last + 1)) - set(got)),
+                                  sorted({x for x in got if got.count(x) > 1}))
+    with open(os.environ.get("RECFLEET_WINDOW_LOG", os.devnull), "a") as f:
+        f.write("%s %d events, window %d\n" % (
+            through, last, stats(b)["recovery_remote_window"]))

@@ -228,8 +228,8 @@ static void test_adopted_and_foreign_pids(void)
     replayed[0] = '\0';
     CHECK(recover_replay(rs, collect, NULL) == 1);
     CHECK(strcmp(replayed, "[\"a\",\"9-1\"]|") == 0);
-    CHECK(recover_adopt_since(rs, 0, 0) == 1); /* "x" was to all */
-    CHECK(recover_adopt_since(rs, 1, 1) == 0); /* from after it */
+    CHECK(recover_adopt_since(rs, 0, 0, 7) == 1); /* "x" was to all */
+    CHECK(recover_adopt_since(rs, 1, 1, 7) == 0); /* from after it */
     CHECK(recover_replay(rs, collect, NULL) == 2);
     recover_done(rs, 1);
     CHECK(recover_stats.remote_recovered == 1);
