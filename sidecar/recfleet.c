@@ -379,7 +379,8 @@ int recfleet_setup(struct event_base *base, const char *key, const char *uid,
     recfleet_key = key;
     recfleet_uid = uid;
     recfleet_timeout_ms = timeout_ms;
-    recfleet_max_message = max_message;
+    recfleet_max_message =
+        max_message < RECFLEET_MAX_ANSWER ? max_message : RECFLEET_MAX_ANSWER;
     if (buf_printf(&b, "%s-recovery#", key) != 0 || buf_putc(&b, '\0') != 0 ||
         (recfleet_channel = strdup(b.data)) == NULL) {
         buf_free(&b);

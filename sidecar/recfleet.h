@@ -17,6 +17,13 @@ struct event_base;
  * at most this many questions in flight per node). */
 #define RECFLEET_MAX_PENDING 256
 
+/* The longest answer (a session and the events it missed, base64'd) one
+ * node sends another, or --redis-max-message when smaller: as the control
+ * RPC's answers (answer.h), a quarter of Redis's pubsub output hard limit.
+ * A session whose answer would pass it stays with its node (`oversized`),
+ * which recovers it if the client comes back there. */
+#define RECFLEET_MAX_ANSWER (8u << 20)
+
 struct recfleet_stats {
     uint64_t asked;     /* questions published to the other nodes */
     uint64_t none;      /* questions no node held the session of */
@@ -24,7 +31,7 @@ struct recfleet_stats {
     uint64_t bad;       /* questions or answers dropped: not valid */
     uint64_t answered;  /* other nodes' questions answered */
     uint64_t oversized; /* sessions not handed over: the answer would pass
-                           --redis-max-message (kept here) */
+                           RECFLEET_MAX_ANSWER (kept here) */
     uint64_t late;      /* sessions that came after their question ended:
                            lost */
     uint64_t timeouts;  /* questions ended by the deadline */
