@@ -1037,12 +1037,13 @@ int main(int argc, char **argv)
     event_free(sighup);
     if (main_drain_ev != NULL)
         event_free(main_drain_ev);
+    recfleet_shutdown(); /* a socket still waiting goes on while the
+                            upstream and the watchers are there */
     admin_shutdown();
     adminui_shutdown();
     notify_shutdown();
     upstream_shutdown();
     journal_shutdown(); /* after the upstream's last owed disconnects */
-    recfleet_shutdown();
     presence_shutdown();
     fleet_shutdown();
     bus_shutdown();

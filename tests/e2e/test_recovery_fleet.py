@@ -15,7 +15,7 @@ import pytest
 
 from e2e_lib import wait_until
 from test_recovery import RecoveryClient, first_event, is_offset, stats  # noqa
-from test_recovery import rc  # noqa: F401 (fixture)
+from test_recovery import app, rc  # noqa: F401 (fixture)
 from test_redis import joined, redis  # noqa: F401 (fixture)
 from test_handoff import healthy, in_fleet, total  # noqa: F401
 from test_handoff import workers  # noqa: F401 (fixture)
@@ -376,3 +376,54 @@ def test_events_emitted_during_the_hand_over(daemon, redis, rc,  # noqa
     with open(os.environ.get("RECFLEET_WINDOW_LOG", os.devnull), "a") as f:
         f.write("%s %d events, window %d\n" % (
             through, last, stats(b)["recovery_remote_window"]))
+
+
+@pytest.mark.parametrize("authorize", [False, True])
+def test_the_app_and_the_user_across_nodes(daemon, redis, rc, app,  # noqa
+                                           authorize):
+    """Behind --upstream on both nodes: the app gets the disconnect from
+    a, then from b a connect with "recovered": true and the context a had;
+    the socket is still ann's (presence) on b. --recovery-authorize makes
+    it wait for the app's answer there."""
+    extra = ["--upstream", app.url]
+    if authorize:
+        extra.append("--recovery-authorize")
+    (a, ra), (b, rb) = pair(daemon, redis, *extra)
+    s = rc.connect("s", a.url, auth={"user": "ann"})
+    sid = s["sid"]
+    wait_until(lambda: ra.call("sessions", user="ann")["sessions"],
+               what="ann's socket")
+    first_event(rc, a, "s", sid)
+    rc.cut("s")
+    wait_until(lambda: app.of(sid, type="disconnect"),
+               what="the app's disconnect")
+    ra.call("emit", event="direct", args=[7], to=sid)
+    mark = rc.mark()
+    rc.send("uri", cid="s", url=b.url)
+    back = rc.reopen("s")
+    assert back["recovered"] is True and back["sid"] == sid
+    rc.wait_for(lambda e: e.get("cid") == "s" and e.get("event") == "direct",
+                since=mark, what="the missed event")
+    recs = wait_until(lambda: app.of(sid, type="connect", recovered=True),
+                      what="the recovered connect upstream")
+    assert recs[0]["context"] == {"user": "ann"}
+    assert [r["type"] for r in app.of(sid)] == \
+        ["connect", "disconnect", "connect"]
+    by_user = rb.call("sessions", user="ann")["sessions"]
+    assert [x["sid"] for x in by_user] == [sid]
+    assert "user:ann" in by_user[0]["channels"]
+    assert stats(b)["recovery_remote_recovered"] == 1
+
+
+def test_v2_and_python_clients_never_ask(daemon, redis, clients):  # noqa
+    """socket.io-client 2.x and python-socketio get no pid and no offsets
+    and are never the subject of a question, even with a pid in their
+    auth; they receive across the fleet as before."""
+    (a, ra), (b, rb) = pair(daemon, redis)
+    v2 = clients("v2", a)
+    py = clients("py", b, auth={"pid": "A" * 20, "offset": "1-1"})
+    rb.call("emit", event="hi", args=["x"])
+    for c in (v2, py):
+        c.wait_event("hi", pred=lambda args: args == ["x"])
+    assert stats(a)["recovery_remote_asked"] == 0
+    assert stats(b)["recovery_remote_asked"] == 0
