@@ -30,6 +30,7 @@ struct recfleet_req {
     char *sid; /* the waiting socket's id for now */
     char *nsp;
     char pid[RECFLEETMSG_PID_LEN + 1]; /* the client's */
+    char offset[RECFLEETMSG_MAX_OFFSET + 1];
     struct buf msg;
     struct event *timer;
     long expected; /* other nodes; -1 until NUMSUB answered */
@@ -158,6 +159,7 @@ static int recfleet_ask(void *arg, const char *sid, const char *nsp,
         return -1;
     r->expected = -1;
     snprintf(r->pid, sizeof r->pid, "%s", pid);
+    snprintf(r->offset, sizeof r->offset, "%s", offset);
     if (recfleet_new_id(r->id) != 0 || (r->sid = strdup(sid)) == NULL ||
         (r->nsp = strdup(nsp)) == NULL ||
         recfleetmsg_ask(&r->msg, recfleet_uid, r->id, nsp, pid, offset) != 0 ||
@@ -312,9 +314,9 @@ static void recfleet_answer(struct recfleetmsg *m)
         recfleet_end(r, NULL);
         return;
     }
-    rs = recover_adopt(r->pid, m->sid, m->nsp, (const char *const *)m->channels,
-                       m->nchannels, m->context, m->context_len,
-                       recfleet_wall_ms());
+    rs = recover_adopt(r->pid, r->offset, m->sid, m->nsp,
+                       (const char *const *)m->channels, m->nchannels,
+                       m->context, m->context_len, recfleet_wall_ms());
     for (i = 0; rs != NULL && i < m->npackets; i++)
         if (recover_adopt_packet(rs, m->packets[i].json, m->packets[i].len,
                                  m->packets[i].attach,

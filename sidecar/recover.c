@@ -463,6 +463,8 @@ int recover_auth(const char *auth, size_t len, char *pid, char *offset)
     return rc;
 }
 
+static int recover_ring_since(uint64_t seq);
+
 struct recover_session *recover_take_pid(const char *pid, const char *offset,
                                          const char *nsp, uint64_t now_ms,
                                          int *unknown)
@@ -489,7 +491,16 @@ struct recover_session *recover_take_pid(const char *pid, const char *offset,
         recover_stats.expired++;
         recover_session_free(rs);
         rs = NULL;
-    } else if (strcmp(rs->nsp, nsp) != 0 || recover_find(epoch, seq) == NULL) {
+    } else if (strcmp(rs->nsp, nsp) != 0) {
+        rs = NULL;
+    } else if (rs->adopted_from_fleet) {
+        /* Its events are its own list and this ring since it came: the
+         * client's offset is still the one it came with. */
+        if (epoch != rs->epoch || seq != rs->seq ||
+            !recover_ring_since(rs->adopt_seq) ||
+            recover_adopt_since(rs, rs->adopt_seq, rs->adopt_seq, 0) < 0)
+            rs = NULL;
+    } else if (recover_find(epoch, seq) == NULL) {
         rs = NULL;
     }
     if (rs == NULL) {
@@ -502,6 +513,19 @@ struct recover_session *recover_take_pid(const char *pid, const char *offset,
     rs->epoch = epoch;
     rs->seq = seq;
     return rs;
+}
+
+/* Whether the ring holds every packet of this epoch after seq `seq`. */
+static int recover_ring_since(uint64_t seq)
+{
+    struct recover_packet *p;
+
+    if (recover_seq == seq)
+        return 1;
+    TAILQ_FOREACH(p, &recover_ring, link)
+    if (p->epoch == recover_epoch)
+        return p->seq <= seq + 1;
+    return 0;
 }
 
 struct recover_session *recover_take(const char *auth, size_t len,
@@ -615,8 +639,8 @@ void recover_give(struct recover_session *rs)
     recover_session_free(rs);
 }
 
-struct recover_session *recover_adopt(const char *pid, const char *sid,
-                                      const char *nsp,
+struct recover_session *recover_adopt(const char *pid, const char *offset,
+                                      const char *sid, const char *nsp,
                                       const char *const *channels,
                                       size_t nchannels, const char *context,
                                       size_t context_len, uint64_t now_ms)
@@ -647,7 +671,9 @@ struct recover_session *recover_adopt(const char *pid, const char *sid,
         rs->context[context_len] = '\0';
         rs->context_len = context_len;
     }
-    if (strlen(pid) != RECOVER_PID_LEN) {
+    if (strlen(pid) != RECOVER_PID_LEN ||
+        recover_offset_parse(offset, strlen(offset), &rs->epoch, &rs->seq) !=
+            0) {
         recover_session_release(rs);
         return NULL;
     }
@@ -683,13 +709,12 @@ void recover_untake(struct recover_session *rs)
 {
     struct recover_session *o;
 
-    /* Its offset is another node's: no reconnect here could name it. */
-    if (rs->adopted_from_fleet) {
-        recover_stats.remote_lost++;
-        recover_session_free(rs);
-        return;
-    }
-
+    /* Kept here: a reconnect with the offset it came with gets its list
+     * and what this ring got since. */
+    if (rs->adopted_from_fleet && rs->adopt_seq == 0)
+        rs->adopt_seq = recover_seq;
+    if (rs->adopted_from_fleet)
+        recover_stats.remote_kept++;
     rs->taken = 0;
     idmap_put(&recover_by_pid, &rs->by_pid, rs->pid);
     /* By disconnect time, so that the oldest still expire first. */
@@ -767,10 +792,11 @@ long recover_adopt_since(struct recover_session *rs, uint64_t local,
     struct recover_packet *p;
     long count = 0;
 
+    rs->adopt_seq = recover_seq;
     TAILQ_FOREACH(p, &recover_ring, link)
     if (p->epoch == recover_epoch &&
-        p->seq > (p->origin != 0 ? remote : local) && p->origin != holder &&
-        recover_reaches(rs, p)) {
+        p->seq > (p->origin != 0 ? remote : local) &&
+        (holder == 0 || p->origin != holder) && recover_reaches(rs, p)) {
         if (recover_adopt_packet(rs, p->json, p->len, p->attach, p->nattach) !=
             0)
             return -1;

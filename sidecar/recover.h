@@ -44,8 +44,8 @@ struct recover_stats {
     uint64_t remote_recovered; /* of `recovered`: sessions another node
                                   held (recover_adopt()) */
     uint64_t remote_given;     /* sessions handed to another node */
-    uint64_t remote_lost;      /* adopted sessions whose client left before
-                                  its CONNECT finished: gone */
+    uint64_t remote_kept;      /* adopted sessions whose client left before
+                                  its CONNECT finished: kept here */
 };
 
 extern struct recover_stats recover_stats;
@@ -101,6 +101,7 @@ struct recover_session {
     uint64_t epoch, seq; /* the client's offset, once taken */
     int taken;
     int adopted_from_fleet; /* recover_adopt(): replays `adopted` */
+    uint64_t adopt_seq;     /* the ring's seq its list goes up to */
     TAILQ_HEAD(recover_packet_list, recover_packet) adopted;
 };
 
@@ -182,12 +183,15 @@ void recover_give(struct recover_session *rs);
 
 /* A session another node held, its replay already gathered: taken (no
  * recover_take() finds it; recover_taken() does), its packets added with
- * recover_adopt_packet() and replayed as they are; `pid` is the client's
- * (its first node's), kept for the socket. recover_done() ends it;
- * recover_untake() drops it (counted in `remote_lost`). Strings are
- * copied. NULL when out of memory or a session of `sid` is here already. */
-struct recover_session *recover_adopt(const char *pid, const char *sid,
-                                      const char *nsp,
+ * recover_adopt_packet() and replayed as they are; `pid` and `offset` are
+ * the client's (the pid its first node's, kept for the socket).
+ * recover_done() ends it; recover_untake() keeps it here (counted in
+ * `remote_kept`) for a reconnect with the same pid and offset, which
+ * replays its packets and what this ring got since. Strings are copied.
+ * NULL when out of memory, the offset does not parse or a session of `sid`
+ * is here already. */
+struct recover_session *recover_adopt(const char *pid, const char *offset,
+                                      const char *sid, const char *nsp,
                                       const char *const *channels,
                                       size_t nchannels, const char *context,
                                       size_t context_len, uint64_t now_ms);
@@ -207,9 +211,10 @@ uint64_t recover_origin(const char *uid, size_t len);
 /* Appends to an adopted session's replay (as recover_adopt_packet()) the
  * packets of this node's ring that reach it: of this epoch, those stored
  * after seq `local` that came from here and those after seq `remote` that
- * came from another node but `holder` (recfleet.c: what the session's old
- * node could not have held when it answered). Returns how many, or -1 out
- * of memory (some may be appended). */
+ * came from another node but `holder` (0: none) (recfleet.c: what the
+ * session's old node could not have held when it answered); its list now
+ * goes up to the ring's newest. Returns how many, or -1 out of memory
+ * (some may be appended). */
 long recover_adopt_since(struct recover_session *rs, uint64_t local,
                          uint64_t remote, uint64_t holder);
 

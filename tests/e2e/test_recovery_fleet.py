@@ -130,7 +130,6 @@ def test_a_pid_nobody_holds_starts_afresh_at_once(daemon, redis, rc):  # noqa
 
 def test_a_silent_node_costs_the_deadline_at_most(daemon, redis,  # noqa
                                                   rc):
-    import os
     import signal
     (a, ra), (b, rb) = pair(daemon, redis)
     os.kill(a.proc.pid, signal.SIGSTOP)
@@ -297,16 +296,18 @@ def test_workers_state_files_across_a_restart(workers, rc, tmp_path):
 def test_a_client_that_leaves_while_waiting(daemon, redis, rc):  # noqa
     """The holder is stopped while the client's reconnection to b waits
     for the fleet, and the client gives up: when the holder wakes it hands
-    the session over, b finds the socket gone and drops it (counted
-    lost); nothing leaks, and b goes on."""
-    import os
+    the session over, b finds the socket gone and keeps the session
+    (counted); the client's next reconnect, to a, recovers it from b with
+    every event, those emitted meanwhile too. Nothing leaks."""
     import signal
     (a, ra), (b, rb) = pair(daemon, redis)
     s = rc.connect("s", a.url)
+    ra.call("join", sid=s["sid"], channel="room")
     first_event(rc, a, "s", s["sid"])
     rc.cut("s")
     wait_until(lambda: stats(a)["recovery_sessions"] == 1,
                what="a keeps the session")
+    ra.call("emit", event="m", args=[1], to=s["sid"])
     os.kill(a.proc.pid, signal.SIGSTOP)
     try:
         rc.send("uri", cid="s", url=b.url)
@@ -320,13 +321,26 @@ def test_a_client_that_leaves_while_waiting(daemon, redis, rc):  # noqa
     wait_until(lambda: stats(b)["recovery_remote_pending"] == 0,
                what="the question ended")
     st = stats(b)
-    assert st["recovery_remote_lost"] + st["recovery_remote_late"] + \
-        st["recovery_remote_timeouts"] == 1, st
-    assert st["recovery_sessions"] == 0
-    wait_until(lambda: stats(a)["recovery_remote_given"] == 1,
-               what="a handed it over as it woke")
-    # b still serves
-    assert rc.connect("t", b.url)["recovered"] is False
+    if st["recovery_remote_late"] == 1:
+        pytest.skip("the machine was too slow: b's question timed out")
+    assert st["recovery_remote_kept"] == 1, st
+    assert st["recovery_sessions"] == 1
+    assert stats(a)["recovery_remote_given"] == 1
+    # meanwhile, through either node
+    rb.call("emit", event="m", args=[2], channel="room")
+    wait_until(lambda: stats(b)["recovery_packets"] >= 3,
+               what="b keeps the channel emit")
+    mark = rc.mark()
+    rc.send("uri", cid="s", url=a.url)
+    back = rc.reopen("s")
+    assert back["recovered"] is True and back["sid"] == s["sid"]
+    assert back["pid"] == s["pid"]
+    ra.call("emit", event="m", args=[3], channel="room")
+    rc.wait_for(lambda e: e.get("cid") == "s" and e.get("event") == "m" and
+                e["args"][0] == 3, since=mark, what="the live event")
+    assert [e["args"][0] for e in rc.events_of("s", mark, "m")] == [1, 2, 3]
+    assert stats(b)["recovery_remote_given"] == 1
+    assert stats(b)["recovery_sessions"] == 0
 
 
 @pytest.mark.parametrize("through", ["holder", "asker"])
@@ -434,7 +448,6 @@ def test_a_flood_of_made_up_pids_is_capped(daemon, redis):  # noqa: F811
     the 44 others get a new session at once (counted), and every CONNECT
     is answered."""
     import json
-    import os
     import signal
     from e2e_lib import RawWs
     (a, ra), (b, rb) = pair(daemon, redis)

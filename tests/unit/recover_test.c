@@ -221,9 +221,12 @@ static void test_adopted_and_foreign_pids(void)
 
     CHECK(recover_setup(&cfg, 5000, &(const char *){NULL}) == 0);
     store("/", NULL, 0, NULL, 0, 0, "[\"x\"]", 5000);
-    rs = recover_adopt(foreign, "SIDF", "/", chans, 1, NULL, 0, 5000);
+    CHECK(recover_adopt(foreign, "x", "SIDF", "/", chans, 1, NULL, 0, 5000) ==
+          NULL);
+    rs = recover_adopt(foreign, "9-1", "SIDF", "/", chans, 1, NULL, 0, 5000);
     CHECK(rs != NULL && recover_taken("SIDF") == rs);
-    CHECK(recover_adopt(foreign, "SIDF", "/", NULL, 0, NULL, 0, 5000) == NULL);
+    CHECK(recover_adopt(foreign, "9-1", "SIDF", "/", NULL, 0, NULL, 0, 5000) ==
+          NULL);
     CHECK(recover_adopt_packet(rs, "[\"a\",\"9-1\"]", 11, NULL, 0) == 0);
     replayed[0] = '\0';
     CHECK(recover_replay(rs, collect, NULL) == 1);
@@ -253,10 +256,27 @@ static void test_adopted_and_foreign_pids(void)
     CHECK(recover_take_pid("NobodysPidNobodysPid", "5000-1", "/", 5001,
                            &unknown) == NULL &&
           unknown);
-    /* an adopted session whose client left is gone */
-    rs = recover_adopt(foreign, "SIDG", "/", NULL, 0, NULL, 0, 5000);
+    /* an adopted session whose client left is kept: the same offset
+     * recovers it with its list and what the ring got since */
+    rs = recover_adopt("GggggggggggggggggggG", "9-3", "SIDG", "/", chans, 1,
+                       NULL, 0, 5000);
+    CHECK(rs != NULL &&
+          recover_adopt_packet(rs, "[\"g\",\"9-4\"]", 11, NULL, 0) == 0);
+    CHECK(recover_adopt_since(rs, recover_seq_now(), recover_seq_now(), 0) ==
+          0);
     recover_untake(rs);
-    CHECK(recover_stats.remote_lost == 1 && recover_taken("SIDG") == NULL);
+    CHECK(recover_stats.remote_kept == 1 && recover_taken("SIDG") == NULL);
+    store("/", chans, 1, NULL, 0, 0, "[\"later\"]", 5002);
+    CHECK(recover_take_pid("GggggggggggggggggggG", "9-2", "/", 5003,
+                           &unknown) == NULL &&
+          !unknown);
+    rs = recover_take_pid("GggggggggggggggggggG", "9-3", "/", 5003, &unknown);
+    CHECK(rs != NULL && strcmp(rs->sid, "SIDG") == 0);
+    replayed[0] = '\0';
+    CHECK(rs != NULL && recover_replay(rs, collect, NULL) == 2);
+    CHECK(strncmp(replayed, "[\"g\",\"9-4\"]|[\"later\",", 21) == 0);
+    if (rs != NULL)
+        recover_done(rs, 1);
     recover_shutdown();
 }
 
