@@ -32,6 +32,9 @@ static struct idmap recover_by_pid, recover_by_sid;
 struct recover_foreign {
     struct idmap_node node;
     char pid[RECOVER_PID_LEN + 1];
+    /* The offset of another node's the client may hold (none: epoch 0),
+     * and this ring's seq it stands for: a kept session takes them. */
+    uint64_t alias_epoch, alias_seq, alias_here;
     char sid[];
 };
 static struct idmap recover_foreign_pids;
@@ -383,6 +386,7 @@ int recover_keep(const char *sid, const char *nsp, const char *const *channels,
                  uint64_t now_ms)
 {
     struct recover_session *rs, *old;
+    struct recover_foreign *f;
     size_t i;
 
     if ((old = recover_sid_find(sid)) != NULL)
@@ -406,6 +410,14 @@ int recover_keep(const char *sid, const char *nsp, const char *const *channels,
         rs->context_len = context_len;
     }
     recover_pid(sid, rs->pid);
+    if (recover_foreign_pids.count > 0 &&
+        (f = (struct recover_foreign *)idmap_get(&recover_foreign_pids, sid)) !=
+            NULL &&
+        f->alias_epoch != 0 && f->alias_epoch != recover_epoch) {
+        rs->alias_epoch = f->alias_epoch;
+        rs->alias_seq = f->alias_seq;
+        rs->alias_here = f->alias_here;
+    }
     rs->disconnected_ms = now_ms;
     while (recover_stats.sessions >= recover_cfg.max_sessions &&
            !TAILQ_EMPTY(&recover_waiting)) {
@@ -497,8 +509,11 @@ struct recover_session *recover_take_pid(const char *pid, const char *offset,
         /* Its events are its own list and this ring since it came: the
          * client's offset is still the one it came with. */
         if (epoch != rs->epoch || seq != rs->seq ||
-            !recover_ring_since(rs->adopt_seq) ||
-            recover_adopt_since(rs, rs->adopt_seq, rs->adopt_seq, 0) < 0)
+            !recover_ring_since(rs->adopt_seq))
+            rs = NULL;
+    } else if (rs->alias_epoch != 0 && epoch == rs->alias_epoch &&
+               seq == rs->alias_seq) {
+        if (!recover_ring_since(rs->alias_here))
             rs = NULL;
     } else if (recover_find(epoch, seq) == NULL) {
         rs = NULL;
@@ -512,6 +527,13 @@ struct recover_session *recover_take_pid(const char *pid, const char *offset,
     rs->taken = 1;
     rs->epoch = epoch;
     rs->seq = seq;
+    rs->aliased = 0;
+    if (!rs->adopted_from_fleet && rs->alias_epoch != 0 &&
+        epoch == rs->alias_epoch && seq == rs->alias_seq) {
+        rs->aliased = 1;
+        rs->epoch = recover_epoch;
+        rs->seq = rs->alias_here;
+    }
     return rs;
 }
 
@@ -588,9 +610,17 @@ long recover_replay(const struct recover_session *rs,
     struct recover_packet *p;
     long count = 0;
 
-    if (rs->adopted_from_fleet) {
+    if (rs->adopted_from_fleet || rs->aliased) {
         TAILQ_FOREACH(p, &rs->adopted, link)
         {
+            cb(arg, p);
+            count++;
+        }
+        /* Then what this ring got since the list (or the alias) ends. */
+        TAILQ_FOREACH(p, &recover_ring, link)
+        if (p->epoch == recover_epoch &&
+            p->seq > (rs->aliased ? rs->seq : rs->adopt_seq) &&
+            recover_reaches(rs, p)) {
             cb(arg, p);
             count++;
         }
@@ -609,18 +639,31 @@ long recover_replay(const struct recover_session *rs,
 void recover_done(struct recover_session *rs, int ok)
 {
     char own[RECOVER_PID_LEN + 1];
+    struct recover_packet *last;
     struct recover_foreign *f;
     size_t n;
 
-    /* A pid of another node's stays the socket's while it is here. */
-    if (ok) {
-        recover_own_pid(rs->sid, own);
+    /* A pid of another node's stays the socket's while it is here, and
+     * so does an offset of another node's the client may still hold: the
+     * last replayed from the list, else the one it came with. */
+    recover_own_pid(rs->sid, own);
+    if (ok &&
+        (strcmp(own, rs->pid) != 0 || rs->adopted_from_fleet || rs->aliased)) {
+        recover_forget(rs->sid);
         n = strlen(rs->sid) + 1;
-        if (strcmp(own, rs->pid) != 0 &&
-            idmap_get(&recover_foreign_pids, rs->sid) == NULL &&
-            (f = malloc(sizeof *f + n)) != NULL) {
+        if ((f = calloc(1, sizeof *f + n)) != NULL) {
             memcpy(f->pid, rs->pid, sizeof f->pid);
             memcpy(f->sid, rs->sid, n);
+            if (rs->adopted_from_fleet || rs->aliased) {
+                last = TAILQ_LAST(&rs->adopted, recover_packet_list);
+                f->alias_epoch = last          ? last->epoch
+                                 : rs->aliased ? rs->alias_epoch
+                                               : rs->epoch;
+                f->alias_seq = last          ? last->seq
+                               : rs->aliased ? rs->alias_seq
+                                             : rs->seq;
+                f->alias_here = recover_seq;
+            }
             idmap_put(&recover_foreign_pids, &f->node, f->sid);
         }
     }
@@ -681,9 +724,28 @@ struct recover_session *recover_adopt(const char *pid, const char *offset,
     rs->disconnected_ms = now_ms;
     rs->taken = 1;
     rs->adopted_from_fleet = 1;
+    rs->adopt_seq = recover_seq;
     idmap_put(&recover_by_sid, &rs->by_sid, rs->sid);
     recover_stats.sessions++;
     return rs;
+}
+
+/* The offset "<epoch>-<seq>" a packet's array ends with, when it does. */
+static void recover_offset_last(const char *json, size_t len, uint64_t *epoch,
+                                uint64_t *seq)
+{
+    size_t end = len, start;
+
+    while (end > 0 && json[end - 1] != ']')
+        end--;
+    if (end < 3 || json[end - 2] != '"')
+        return;
+    start = end - 2;
+    while (start > 0 && json[start - 1] != '"')
+        start--;
+    if (start == 0 ||
+        recover_offset_parse(json + start, end - 2 - start, epoch, seq) != 0)
+        *epoch = *seq = 0;
 }
 
 int recover_adopt_packet(struct recover_session *rs, const char *json,
@@ -701,6 +763,7 @@ int recover_adopt_packet(struct recover_session *rs, const char *json,
     p->json = at;
     p->len = len;
     p->ord = p->epoch = p->seq = p->at_ms = 0;
+    recover_offset_last(json, len, &p->epoch, &p->seq);
     TAILQ_INSERT_TAIL(&rs->adopted, p, link);
     return 0;
 }
@@ -711,8 +774,6 @@ void recover_untake(struct recover_session *rs)
 
     /* Kept here: a reconnect with the offset it came with gets its list
      * and what this ring got since. */
-    if (rs->adopted_from_fleet && rs->adopt_seq == 0)
-        rs->adopt_seq = recover_seq;
     if (rs->adopted_from_fleet)
         recover_stats.remote_kept++;
     rs->taken = 0;

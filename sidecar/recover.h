@@ -102,6 +102,12 @@ struct recover_session {
     int taken;
     int adopted_from_fleet; /* recover_adopt(): replays `adopted` */
     uint64_t adopt_seq;     /* the ring's seq its list goes up to */
+    /* An offset of another node's that the client may still hold (its
+     * session came from there and it got no event of this node since),
+     * standing for this ring's seq alias_here; `aliased` once taken by it:
+     * the replay is this epoch's packets after `seq`. */
+    uint64_t alias_epoch, alias_seq, alias_here;
+    int aliased;
     TAILQ_HEAD(recover_packet_list, recover_packet) adopted;
 };
 

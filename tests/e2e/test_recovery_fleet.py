@@ -473,3 +473,45 @@ def test_a_flood_of_made_up_pids_is_capped(daemon, redis):  # noqa: F811
     st = stats(b)
     assert st["recovery_remote_pending"] == 0
     assert st["recovery_remote_asked"] + st["recovery_remote_refused"] == 300
+
+
+@pytest.mark.parametrize("missed", [0, 2])
+def test_recovered_again_before_any_new_event(daemon, redis, rc,  # noqa
+                                              missed):
+    """After a recovery from another node the client's offset is that
+    node's (the last event replayed, or the one it came with) until a new
+    event reaches it: cut again at once, it still recovers, on the same
+    node, then on the first one, then on the same again."""
+    (a, ra), (b, rb) = pair(daemon, redis)
+    s = rc.connect("s", a.url)
+    ra.call("join", sid=s["sid"], channel="room")
+    first_event(rc, a, "s", s["sid"])
+    n = 0
+    for url, rpc in ((b.url, rb), (b.url, rb), (a.url, ra), (a.url, ra)):
+        rc.cut("s")
+        wait_until(lambda: stats(a)["recovery_sessions"] +
+                   stats(b)["recovery_sessions"] == 1,
+                   what="the session kept")
+        for _ in range(missed):
+            n += 1
+            ra.call("emit", event="m", args=[n], channel="room")
+            wait_until(lambda: stats(a)["recovery_packets"] ==
+                       stats(b)["recovery_packets"],
+                       what="both rings have it")
+        mark = rc.mark()
+        rc.send("uri", cid="s", url=url)
+        back = rc.reopen("s")
+        assert back["recovered"] is True, (url, back)
+        assert back["sid"] == s["sid"] and back["pid"] == s["pid"]
+        if missed:
+            rc.wait_for(lambda e: e.get("cid") == "s" and
+                        e.get("event") == "m" and e["args"][0] == n,
+                        since=mark, what="the missed events")
+            time.sleep(0.2)
+            got = [e["args"][0] for e in rc.events_of("s", mark, "m")]
+            assert got == list(range(n - missed + 1, n + 1)), got
+    # and live
+    mark = rc.mark()
+    rb.call("emit", event="m", args=["live"], channel="room")
+    rc.wait_for(lambda e: e.get("cid") == "s" and e.get("event") == "m" and
+                e["args"][0] == "live", since=mark, what="the live event")
