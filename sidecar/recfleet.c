@@ -294,9 +294,9 @@ static void recfleet_answer(struct recfleetmsg *m)
     if (r == NULL) {
         if (m->found) {
             recfleet_stats.late++;
-            log_info("recovery: session %s came after its question ended: "
-                     "lost",
-                     m->sid);
+            log_debug("recovery: session %s came after its question ended: "
+                      "lost",
+                      m->sid);
         }
         return;
     }
