@@ -22,6 +22,8 @@
 #include "log.h"
 #include "pickle.h"
 #include "presence.h"
+#include "recfleet.h"
+#include "recover.h"
 #include "redis.h"
 #include "sio.h"
 #include "svcstats.h"
@@ -309,6 +311,7 @@ static void bus_python_apply(const cJSON *msg, const cJSON *args,
     t.rooms = rooms;
     t.except = except;
     t.flags = HUB_F_LOCAL;
+    t.origin = 1; /* a python-socketio node */
     v = cJSON_GetObjectItemCaseSensitive(msg, "room");
     if (cJSON_IsString(v) &&
         sio_name_valid(v->valuestring, strlen(v->valuestring)))
@@ -468,6 +471,8 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
         bus_python(data, len);
         return;
     }
+    if (recfleet_message(channel, clen, data, len))
+        return;
     if ((pch = fleet_presence_channel()) != NULL && clen == strlen(pch) &&
         memcmp(channel, pch, clen) == 0) {
         presence_message(data, len);
@@ -509,6 +514,9 @@ void bus_message(void *arg, const char *channel, size_t clen, const char *data,
     t.except = m.except;
     t.nexcept = m.nexcept;
     t.flags = HUB_F_LOCAL | (m.flags & ADAPTER_F_VOLATILE ? HUB_F_VOLATILE : 0);
+    t.origin = adapter_uid(data, len, &uid, &uid_len) == 0
+                   ? recover_origin(uid, uid_len)
+                   : 1;
     bus_stats.received++;
     /* Broadcasts that came in one read (a node or an emitter ahead of
      * us): each receiver gets one write for all of them, not the first

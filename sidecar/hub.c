@@ -77,6 +77,7 @@ struct hub_sock {
     uint32_t stamp;  /* last multi-channel emit that reached it */
     uint8_t pending; /* CONNECT forwarded, not answered: not in nsp->socks */
     uint8_t dead;    /* dropped; freed at the end of the turn */
+    uint8_t asking;  /* pending: the fleet is asked for its session */
     char *context;   /* the forwarder's per-socket JSON, NULL when none */
     size_t context_len;
     char *auth; /* the CONNECT payload, kept for the forwarder */
@@ -119,6 +120,8 @@ static struct hub_own hub_own;
 static char *hub_own_nsp;
 static struct hub_watch hub_w;
 static int hub_recover_authorize;
+static hub_recfleet_cb hub_recfleet;
+static void *hub_recfleet_arg;
 static hub_presence_cb hub_pres_cb;
 static void *hub_pres_arg;
 
@@ -645,6 +648,8 @@ static void hub_sock_drop(struct hub_sock *hs)
     /* Gone while the application decided: a retry may still recover. */
     if (hs->pending && (rs = recover_taken(hs->s->id)) != NULL)
         recover_untake(rs);
+    if (recover_enabled)
+        recover_forget(hs->s->id);
     n = hs->nsp;
     if (!hs->pending) {
         TAILQ_REMOVE(&n->socks, hs, in_nsp);
@@ -671,16 +676,42 @@ static uint64_t hub_wall_ms(void)
 
 void hub_set_recovery(int authorize) { hub_recover_authorize = authorize; }
 
+void hub_set_recfleet(hub_recfleet_cb cb, void *arg)
+{
+    hub_recfleet = cb;
+    hub_recfleet_arg = arg;
+}
+
+int hub_sock_alive(const char *sid) { return hub_find_any(sid) != NULL; }
+
 /* A reconnect asking for its session: the socket takes the old id, or
- * NULL when nothing is recovered (a new session, as socket.io does). */
+ * NULL when nothing is recovered (a new session, as socket.io does).
+ * *ask is 1 when no session here has its pid and the fleet may be asked
+ * (pid[] and offset[] then hold them). */
 static struct recover_session *hub_recover_take(struct sock *s,
-                                                const char *auth, size_t len)
+                                                const char *auth, size_t len,
+                                                int *ask, char *pid,
+                                                char *offset)
 {
     struct recover_session *rs;
-    int refused;
+    int r, unknown;
 
-    if (!sock_recovers(s) ||
-        (rs = recover_take(auth, len, s->nsp, hub_wall_ms(), &refused)) == NULL)
+    *ask = 0;
+    if (!sock_recovers(s) || (r = recover_auth(auth, len, pid, offset)) > 0)
+        return NULL;
+    if (r < 0) {
+        recover_stats.refused++;
+        return NULL;
+    }
+    rs = recover_take_pid(pid, offset, s->nsp, hub_wall_ms(), &unknown);
+    if (unknown) {
+        if (hub_recfleet != NULL)
+            *ask = 1;
+        else
+            recover_stats.refused++;
+        return NULL;
+    }
+    if (rs == NULL)
         return NULL;
     /* The old socket still connected (its end not yet seen) keeps it. */
     if (hub_find_any(rs->sid) != NULL || sock_set_id(s, rs->sid) != 0) {
@@ -752,13 +783,62 @@ const char *hub_sock_pid(struct sock *s, char *out)
     return out;
 }
 
+/* The CONNECT of `hs` (listed by its id, not yet in nsp->socks) goes on
+ * with its recovered session `rs` (or none): NULL when connected,
+ * sock_connect_pending when the application decides (hub_connect_done()
+ * later), else a refusal (hs dropped). */
+static const char *hub_sock_connect_go(struct hub_sock *hs,
+                                       struct recover_session *rs,
+                                       const char *auth, size_t len)
+{
+    struct hub_nsp *n = hs->nsp;
+    struct sock *s = hs->s;
+    struct hub_fwd f;
+    const char *err;
+
+    if (rs != NULL && rs->context != NULL && hs->context == NULL &&
+        (hs->context = buf_dup(rs->context, rs->context_len)) != NULL)
+        hs->context_len = rs->context_len;
+    if (hub_fwd_cb != NULL && auth != NULL && len > 0 && hs->auth == NULL &&
+        (hs->auth = buf_dup(auth, len)) != NULL)
+        hs->auth_len = len;
+    if (hub_fwd_cb == NULL || (rs != NULL && !hub_recover_authorize)) {
+        hs->pending = 0;
+        if (rs != NULL)
+            hub_recover_finish(hs, rs); /* cannot fail: nothing ran since */
+        TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
+        hub_stats.sockets++;
+        if (hub_w.connected != NULL)
+            hub_w.connected(hub_w.arg, n->name, s->id);
+        if (hub_fwd_cb == NULL)
+            return NULL;
+        /* The application is told, not asked (socket.io's
+         * skipMiddlewares). */
+        hub_fwd_init(&f, HUB_FWD_CONNECT, hs);
+        f.recovered = 1;
+        hub_fwd_cb(hub_fwd_arg, &f);
+        return NULL;
+    }
+    /* The application decides: the socket waits, out of every listing. */
+    hs->pending = 1;
+    hub_fwd_init(&f, HUB_FWD_CONNECT, hs);
+    f.recovered = rs != NULL;
+    err = hub_fwd_cb(hub_fwd_arg, &f);
+    if (err != NULL) {
+        hub_sock_drop(hs); /* puts rs back */
+        return err;
+    }
+    return sock_connect_pending;
+}
+
 const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
 {
     struct hub_nsp *n = hub_nsp_get(s->nsp, 1);
+    char pid[RECOVER_PID_LEN + 1], off[RECOVER_MAX_OFFSET + 1];
     struct recover_session *rs = NULL;
     struct hub_sock *hs;
-    struct hub_fwd f;
     const char *err;
+    int ask = 0;
 
     if (n == NULL || (hs = calloc(1, sizeof *hs)) == NULL) {
         if (n != NULL)
@@ -767,7 +847,7 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     }
     /* The daemon's own namespace (the Admin UI) keeps nothing. */
     if (recover_enabled && auth != NULL && !n->own)
-        rs = hub_recover_take(s, auth, len);
+        rs = hub_recover_take(s, auth, len, &ask, pid, off);
     hs->s = s;
     hs->nsp = n;
     hs->tokens_milli = hub_lim.event_burst * 1000; /* a full bucket */
@@ -776,46 +856,66 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len)
     n->nsocks++;
     idmap_put(&hub_socks, &hs->node, s->id);
     s->data = hs;
-    if (n->own && (err = hub_own.connect(hub_own.arg, s, auth, len)) != NULL) {
+    if (n->own) {
+        if ((err = hub_own.connect(hub_own.arg, s, auth, len)) == NULL) {
+            TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
+            hub_stats.sockets++;
+            if (hub_w.connected != NULL)
+                hub_w.connected(hub_w.arg, n->name, s->id);
+            return NULL;
+        }
         hs->pending = 1;                 /* never listed */
         if (err != sock_connect_pending) /* else hub_connect_done() later */
             hub_sock_drop(hs);
         return err;
     }
-    if (rs != NULL && rs->context != NULL &&
-        (hs->context = buf_dup(rs->context, rs->context_len)) != NULL)
-        hs->context_len = rs->context_len;
-    if (hub_fwd_cb == NULL || n->own ||
-        (rs != NULL && !hub_recover_authorize)) {
-        if (rs != NULL)
-            hub_recover_finish(hs, rs); /* cannot fail: nothing ran since */
-        TAILQ_INSERT_TAIL(&n->socks, hs, in_nsp);
-        hub_stats.sockets++;
-        if (hub_w.connected != NULL)
-            hub_w.connected(hub_w.arg, n->name, s->id);
-        if (hub_fwd_cb == NULL || n->own)
-            return NULL;
-        /* The application is told, not asked (socket.io's
-         * skipMiddlewares). */
+    /* Another node may hold the session: the socket waits, out of every
+     * listing, until hub_recover_remote(). */
+    if (ask) {
+        hs->pending = 1;
         if (auth != NULL && len > 0 && (hs->auth = buf_dup(auth, len)) != NULL)
             hs->auth_len = len;
-        hub_fwd_init(&f, HUB_FWD_CONNECT, hs);
-        f.recovered = 1;
-        hub_fwd_cb(hub_fwd_arg, &f);
-        return NULL;
+        if (hub_recfleet(hub_recfleet_arg, s->id, n->name, pid, off) == 0) {
+            hs->asking = 1;
+            return sock_connect_pending;
+        }
+        recover_stats.refused++;
     }
-    /* The application decides: the socket waits, out of every listing. */
-    hs->pending = 1;
-    if (auth != NULL && len > 0 && (hs->auth = buf_dup(auth, len)) != NULL)
-        hs->auth_len = len;
-    hub_fwd_init(&f, HUB_FWD_CONNECT, hs);
-    f.recovered = rs != NULL;
-    err = hub_fwd_cb(hub_fwd_arg, &f);
-    if (err != NULL) {
-        hub_sock_drop(hs);
-        return err;
+    return hub_sock_connect_go(hs, rs, auth, len);
+}
+
+void hub_recover_remote(const char *sid, struct recover_session *rs)
+{
+    struct hub_sock *hs = hub_find_any(sid);
+    struct sock *s;
+    const char *err;
+
+    if (hs == NULL || !hs->asking) {
+        if (rs != NULL)
+            recover_untake(rs); /* its client left: counted lost */
+        return;
     }
-    return sock_connect_pending;
+    s = hs->s;
+    hs->asking = 0;
+    if (rs == NULL) {
+        recover_stats.refused++;
+    } else if (hub_find_any(rs->sid) != NULL || strcmp(rs->nsp, s->nsp) != 0) {
+        recover_done(rs, 0);
+        rs = NULL;
+    } else {
+        /* The socket takes its old id (with the old node's route tag:
+         * nothing routes a session by the tag of its socket id). */
+        idmap_del(&hub_socks, &hs->node);
+        if (sock_set_id(s, rs->sid) != 0) {
+            recover_done(rs, 0);
+            rs = NULL;
+        }
+        idmap_put(&hub_socks, &hs->node, s->id);
+    }
+    err = hub_sock_connect_go(hs, rs, hs->auth, hs->auth_len);
+    if (err == sock_connect_pending)
+        return;
+    sock_connect_done(s, err, NULL);
 }
 
 int hub_connect_done(const char *sid, const char *refusal, const char *data)
@@ -824,7 +924,7 @@ int hub_connect_done(const char *sid, const char *refusal, const char *data)
     struct recover_session *rs;
     struct sock *s;
 
-    if (hs == NULL || !hs->pending)
+    if (hs == NULL || !hs->pending || hs->asking)
         return -1;
     s = hs->s;
     if (refusal != NULL) {
@@ -862,7 +962,7 @@ void hub_sock_disconnect(struct sock *s, const char *reason)
     if (hs->nsp->own) {
         if (!hs->pending)
             hub_own.disconnect(hub_own.arg, s, reason);
-    } else if (hub_fwd_cb != NULL) {
+    } else if (hub_fwd_cb != NULL && !hs->asking) {
         hub_fwd_init(&f, HUB_FWD_DISCONNECT, hs);
         f.reason = reason;
         hub_fwd_cb(hub_fwd_arg, &f);
@@ -1102,6 +1202,7 @@ static const char *hub_recover_store(const struct hub_target *t,
     a.except = t->except;
     a.nexcept = t->nexcept;
     a.sids_only = (t->flags & HUB_F_SIDS) != 0;
+    a.origin = t->origin;
     return recover_store(&a, json, len, attach, nattach, hub_wall_ms(),
                          out_len);
 }

@@ -43,11 +43,13 @@ struct hub_target {
     size_t nrooms;
     const char *const *except;
     size_t nexcept;
-    unsigned flags; /* HUB_F_* */
-    int *published; /* when not NULL and the emit was handed to the
-                       publish callback (hub_set_publish): set to 1 when
-                       published, 2 when kept to publish later, 0 when
-                       neither */
+    unsigned flags;  /* HUB_F_* */
+    uint64_t origin; /* the node it came from through Redis
+                        (recover_origin() of its uid), 0: this one */
+    int *published;  /* when not NULL and the emit was handed to the
+                        publish callback (hub_set_publish): set to 1 when
+                        published, 2 when kept to publish later, 0 when
+                        neither */
 };
 
 /* `rooms` are socket ids only (the RPC's and the application's `to`):
@@ -134,6 +136,28 @@ const char *hub_sock_connect(struct sock *s, const char *auth, size_t len);
 void hub_sock_event(struct sock *s, const struct sock_event *ev);
 void hub_sock_disconnect(struct sock *s, const char *reason);
 const char *hub_sock_pid(struct sock *s, char *out);
+
+struct recover_session;
+
+/* Runs when a CONNECT names a pid no session here has (recovery on): the
+ * fleet may hold it. `sid` is the waiting socket's id for now, `pid` and
+ * `offset` the client's. Returns 0 when it asks (hub_recover_remote(sid,
+ * ...) follows, never from inside this call), -1 when it cannot (the
+ * socket gets a new session at once). Must not call into the hub. NULL:
+ * none, the default. */
+typedef int (*hub_recfleet_cb)(void *arg, const char *sid, const char *nsp,
+                               const char *pid, const char *offset);
+void hub_set_recfleet(hub_recfleet_cb cb, void *arg);
+
+/* The fleet's answer for the socket waiting as `sid`: `rs` the session
+ * another node held (recover_adopt()), taken over here whatever happens
+ * (recovered, or refused when the socket left or its old id is in use
+ * here), or NULL: a new session. The CONNECT goes on as it does after a
+ * local recovery. */
+void hub_recover_remote(const char *sid, struct recover_session *rs);
+
+/* 1 when a socket of id `sid` is here (connected or waiting). */
+int hub_sock_alive(const char *sid);
 
 /* Recovery: `authorize` 1 makes a recovered CONNECT wait for the
  * forwarder's answer like a new one; 0 (the default, as socket.io's

@@ -38,6 +38,7 @@
 #include "notify.h"
 #include "pfor.h"
 #include "presence.h"
+#include "recfleet.h"
 #include "recover.h"
 #include "recstore.h"
 #include "redis.h"
@@ -961,6 +962,11 @@ int main(int argc, char **argv)
                            main_cfg.redis_requests_timeout_ms,
                            rpc_stats_text) != 0)
             fatal("--redis: out of memory");
+        if (main_cfg.recovery > 0 &&
+            recfleet_setup(main_base, main_cfg.redis_key, bus_uid,
+                           main_cfg.redis_requests_timeout_ms,
+                           main_cfg.redis_max_message) != 0)
+            fatal("--redis: out of memory");
         log_info("redis: node %s in the fleet of key %s", bus_uid,
                  main_cfg.redis_key);
     }
@@ -1038,6 +1044,8 @@ int main(int argc, char **argv)
     event_free(sighup);
     if (main_drain_ev != NULL)
         event_free(main_drain_ev);
+    recfleet_shutdown(); /* a socket still waiting goes on while the
+                            upstream and the watchers are there */
     admin_shutdown();
     adminui_shutdown();
     notify_shutdown();

@@ -26,6 +26,19 @@ static TAILQ_HEAD(, recover_session)
     recover_waiting = TAILQ_HEAD_INITIALIZER(recover_waiting);
 static struct idmap recover_by_pid, recover_by_sid;
 
+/* The pid of a socket here whose session began on another node (the pid
+ * is its first node's, and the client checks it never changes): by sid,
+ * while the socket is here. */
+struct recover_foreign {
+    struct idmap_node node;
+    char pid[RECOVER_PID_LEN + 1];
+    /* The offset of another node's the client may hold (none: epoch 0),
+     * and this ring's seq it stands for: a kept session takes them. */
+    uint64_t alias_epoch, alias_seq, alias_here;
+    char sid[];
+};
+static struct idmap recover_foreign_pids;
+
 int recover_setup(const struct recover_config *cfg, uint64_t now_ms,
                   const char **cause)
 {
@@ -33,7 +46,8 @@ int recover_setup(const struct recover_config *cfg, uint64_t now_ms,
         *cause = "no random bytes for the recovery key";
         return -1;
     }
-    if (idmap_init(&recover_by_pid) != 0 || idmap_init(&recover_by_sid) != 0) {
+    if (idmap_init(&recover_by_pid) != 0 || idmap_init(&recover_by_sid) != 0 ||
+        idmap_init(&recover_foreign_pids) != 0) {
         *cause = "out of memory";
         return -1;
     }
@@ -56,10 +70,18 @@ static void recover_packet_free(struct recover_packet *p)
     free(p);
 }
 
+static void recover_packet_discard(struct recover_packet *p);
+
 /* Frees what a session record holds, listed or not. */
 static void recover_session_release(struct recover_session *rs)
 {
+    struct recover_packet *p;
     size_t i;
+
+    while ((p = TAILQ_FIRST(&rs->adopted)) != NULL) {
+        TAILQ_REMOVE(&rs->adopted, p, link);
+        recover_packet_discard(p);
+    }
 
     for (i = 0; i < rs->nchannels; i++)
         free(rs->channels[i]);
@@ -98,24 +120,79 @@ void recover_shutdown(void)
                                            offsetof(struct recover_session,
                                                     by_sid)));
         }
+    for (b = 0; b <= recover_foreign_pids.mask; b++)
+        for (n = recover_foreign_pids.buckets[b]; n != NULL; n = next) {
+            next = n->next;
+            free(n);
+        }
     idmap_free(&recover_by_pid);
     idmap_free(&recover_by_sid);
+    idmap_free(&recover_foreign_pids);
     recover_enabled = 0;
 }
 
-void recover_pid(const char *sid, char *out)
+/* RECOVER_PID_LEN characters of the HMAC of `a`, then (when not empty)
+ * a newline and `b`, under the key. */
+static void recover_mac(const char *a, const char *b, char *out)
 {
     static const char abc[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t al = strlen(a), bl = strlen(b), len = al;
+    char local[160], *in = local;
     unsigned int n = 0;
     int i;
 
+    if (bl > 0) {
+        len = al + 1 + bl;
+        if (len > sizeof local && (in = malloc(len)) == NULL) {
+            memset(out, '-', RECOVER_PID_LEN); /* matches no pid made */
+            out[RECOVER_PID_LEN] = '\0';
+            return;
+        }
+        memcpy(in, a, al);
+        in[al] = '\n';
+        memcpy(in + al + 1, b, bl);
+    } else {
+        in = (char *)a;
+    }
     HMAC(EVP_sha256(), recover_key_bytes, (int)sizeof recover_key_bytes,
-         (const unsigned char *)sid, strlen(sid), mac, &n);
+         (const unsigned char *)in, len, mac, &n);
+    if (in != local && in != a)
+        free(in);
     for (i = 0; i < RECOVER_PID_LEN; i++)
         out[i] = abc[mac[i] & 63];
     out[RECOVER_PID_LEN] = '\0';
+}
+
+/* The pid of `sid` under this node's key. */
+static void recover_own_pid(const char *sid, char *out)
+{
+    recover_mac(sid, "", out);
+}
+
+void recover_pid(const char *sid, char *out)
+{
+    struct recover_foreign *f;
+
+    if (recover_enabled && recover_foreign_pids.count > 0 &&
+        (f = (struct recover_foreign *)idmap_get(&recover_foreign_pids, sid)) !=
+            NULL) {
+        memcpy(out, f->pid, sizeof f->pid);
+        return;
+    }
+    recover_own_pid(sid, out);
+}
+
+void recover_forget(const char *sid)
+{
+    struct idmap_node *n;
+
+    if (recover_enabled && recover_foreign_pids.count > 0 &&
+        (n = idmap_get(&recover_foreign_pids, sid)) != NULL) {
+        idmap_del(&recover_foreign_pids, n);
+        free(n);
+    }
 }
 
 int recover_reason_ok(const char *reason)
@@ -224,6 +301,7 @@ recover_packet_new(const struct recover_audience *a, size_t len,
             1;
     }
     p->sids_only = a->sids_only;
+    p->origin = 0;
     p->nrooms = a->nrooms;
     p->nexcept = a->nexcept;
     p->nattach = nattach;
@@ -283,6 +361,7 @@ const char *recover_store(const struct recover_audience *a, const char *json,
     }
     p->json = at;
     p->len = (size_t)n;
+    p->origin = a->origin;
     p->epoch = recover_epoch;
     p->seq = ++recover_seq;
     p->ord = ++recover_ord;
@@ -307,12 +386,14 @@ int recover_keep(const char *sid, const char *nsp, const char *const *channels,
                  uint64_t now_ms)
 {
     struct recover_session *rs, *old;
+    struct recover_foreign *f;
     size_t i;
 
     if ((old = recover_sid_find(sid)) != NULL)
         recover_session_free(old);
     if ((rs = calloc(1, sizeof *rs)) == NULL)
         return -1;
+    TAILQ_INIT(&rs->adopted);
     if ((rs->sid = strdup(sid)) == NULL || (rs->nsp = strdup(nsp)) == NULL ||
         (nchannels > 0 &&
          (rs->channels = calloc(nchannels, sizeof *rs->channels)) == NULL) ||
@@ -329,6 +410,14 @@ int recover_keep(const char *sid, const char *nsp, const char *const *channels,
         rs->context_len = context_len;
     }
     recover_pid(sid, rs->pid);
+    if (recover_foreign_pids.count > 0 &&
+        (f = (struct recover_foreign *)idmap_get(&recover_foreign_pids, sid)) !=
+            NULL &&
+        f->alias_epoch != 0 && f->alias_epoch != recover_epoch) {
+        rs->alias_epoch = f->alias_epoch;
+        rs->alias_seq = f->alias_seq;
+        rs->alias_here = f->alias_here;
+    }
     rs->disconnected_ms = now_ms;
     while (recover_stats.sessions >= recover_cfg.max_sessions &&
            !TAILQ_EMPTY(&recover_waiting)) {
@@ -363,53 +452,124 @@ static struct recover_packet *recover_find(uint64_t epoch, uint64_t seq)
     return NULL;
 }
 
-struct recover_session *recover_take(const char *auth, size_t len,
-                                     const char *nsp, uint64_t now_ms,
-                                     int *refused)
+int recover_auth(const char *auth, size_t len, char *pid, char *offset)
 {
-    cJSON *doc, *pid, *off;
+    cJSON *doc, *p, *o;
+    int rc = 1;
+
+    if (auth == NULL || len == 0)
+        return 1;
+    doc = cJSON_ParseWithLength(auth, len);
+    p = cJSON_GetObjectItemCaseSensitive(doc, "pid");
+    o = cJSON_GetObjectItemCaseSensitive(doc, "offset");
+    if (cJSON_IsString(p) && cJSON_IsString(o)) {
+        rc = -1;
+        if (strlen(p->valuestring) == RECOVER_PID_LEN &&
+            strlen(o->valuestring) <= RECOVER_MAX_OFFSET) {
+            strcpy(pid, p->valuestring);
+            strcpy(offset, o->valuestring);
+            rc = 0;
+        }
+    }
+    cJSON_Delete(doc);
+    return rc;
+}
+
+static int recover_ring_since(uint64_t seq);
+
+struct recover_session *recover_take_pid(const char *pid, const char *offset,
+                                         const char *nsp, uint64_t now_ms,
+                                         int *unknown)
+{
     struct recover_session *rs = NULL;
     struct idmap_node *n;
     uint64_t epoch, seq;
 
-    *refused = 0;
-    if (!recover_enabled || auth == NULL || len == 0)
+    *unknown = 0;
+    if (!recover_enabled)
         return NULL;
-    doc = cJSON_ParseWithLength(auth, len);
-    pid = cJSON_GetObjectItemCaseSensitive(doc, "pid");
-    off = cJSON_GetObjectItemCaseSensitive(doc, "offset");
-    if (!cJSON_IsString(pid) || !cJSON_IsString(off)) {
-        cJSON_Delete(doc);
+    if (recover_offset_parse(offset, strlen(offset), &epoch, &seq) != 0) {
+        recover_stats.refused++;
         return NULL;
     }
-    *refused = 1;
-    if (strlen(pid->valuestring) == RECOVER_PID_LEN &&
-        recover_offset_parse(off->valuestring, strlen(off->valuestring), &epoch,
-                             &seq) == 0 &&
-        (n = idmap_get(&recover_by_pid, pid->valuestring)) != NULL) {
-        rs = (struct recover_session *)((char *)n -
-                                        offsetof(struct recover_session,
-                                                 by_pid));
-        if (rs->disconnected_ms + recover_cfg.window_ms < now_ms) {
-            recover_stats.expired++;
-            recover_session_free(rs);
-            rs = NULL;
-        } else if (strcmp(rs->nsp, nsp) != 0 ||
-                   recover_find(epoch, seq) == NULL) {
-            rs = NULL;
-        }
+    if (strlen(pid) != RECOVER_PID_LEN ||
+        (n = idmap_get(&recover_by_pid, pid)) == NULL) {
+        *unknown = 1;
+        return NULL;
     }
-    cJSON_Delete(doc);
+    rs = (struct recover_session *)((char *)n -
+                                    offsetof(struct recover_session, by_pid));
+    if (rs->disconnected_ms + recover_cfg.window_ms < now_ms) {
+        recover_stats.expired++;
+        recover_session_free(rs);
+        rs = NULL;
+    } else if (strcmp(rs->nsp, nsp) != 0) {
+        rs = NULL;
+    } else if (rs->adopted_from_fleet) {
+        /* Its events are its own list and this ring since it came: the
+         * client's offset is still the one it came with. */
+        if (epoch != rs->epoch || seq != rs->seq ||
+            !recover_ring_since(rs->adopt_seq))
+            rs = NULL;
+    } else if (rs->alias_epoch != 0 && epoch == rs->alias_epoch &&
+               seq == rs->alias_seq) {
+        if (!recover_ring_since(rs->alias_here))
+            rs = NULL;
+    } else if (recover_find(epoch, seq) == NULL) {
+        rs = NULL;
+    }
     if (rs == NULL) {
         recover_stats.refused++;
         return NULL;
     }
-    *refused = 0;
     idmap_del(&recover_by_pid, &rs->by_pid);
     TAILQ_REMOVE(&recover_waiting, rs, link);
     rs->taken = 1;
     rs->epoch = epoch;
     rs->seq = seq;
+    rs->aliased = 0;
+    if (!rs->adopted_from_fleet && rs->alias_epoch != 0 &&
+        epoch == rs->alias_epoch && seq == rs->alias_seq) {
+        rs->aliased = 1;
+        rs->epoch = recover_epoch;
+        rs->seq = rs->alias_here;
+    }
+    return rs;
+}
+
+/* Whether the ring holds every packet of this epoch after seq `seq`. */
+static int recover_ring_since(uint64_t seq)
+{
+    struct recover_packet *p;
+
+    if (recover_seq == seq)
+        return 1;
+    TAILQ_FOREACH(p, &recover_ring, link)
+    if (p->epoch == recover_epoch)
+        return p->seq <= seq + 1;
+    return 0;
+}
+
+struct recover_session *recover_take(const char *auth, size_t len,
+                                     const char *nsp, uint64_t now_ms,
+                                     int *refused)
+{
+    char pid[RECOVER_PID_LEN + 1], off[RECOVER_MAX_OFFSET + 1];
+    struct recover_session *rs;
+    int r, unknown;
+
+    *refused = 0;
+    if (!recover_enabled || (r = recover_auth(auth, len, pid, off)) > 0)
+        return NULL;
+    if (r < 0) {
+        *refused = 1;
+        recover_stats.refused++;
+        return NULL;
+    }
+    rs = recover_take_pid(pid, off, nsp, now_ms, &unknown);
+    if (unknown)
+        recover_stats.refused++;
+    *refused = rs == NULL;
     return rs;
 }
 
@@ -447,10 +607,26 @@ long recover_replay(const struct recover_session *rs,
                     void (*cb)(void *arg, const struct recover_packet *p),
                     void *arg)
 {
-    struct recover_packet *p = recover_find(rs->epoch, rs->seq);
+    struct recover_packet *p;
     long count = 0;
 
-    if (p == NULL)
+    if (rs->adopted_from_fleet || rs->aliased) {
+        TAILQ_FOREACH(p, &rs->adopted, link)
+        {
+            cb(arg, p);
+            count++;
+        }
+        /* Then what this ring got since the list (or the alias) ends. */
+        TAILQ_FOREACH(p, &recover_ring, link)
+        if (p->epoch == recover_epoch &&
+            p->seq > (rs->aliased ? rs->seq : rs->adopt_seq) &&
+            recover_reaches(rs, p)) {
+            cb(arg, p);
+            count++;
+        }
+        return count;
+    }
+    if ((p = recover_find(rs->epoch, rs->seq)) == NULL)
         return -1;
     while ((p = TAILQ_NEXT(p, link)) != NULL)
         if (recover_reaches(rs, p)) {
@@ -462,17 +638,144 @@ long recover_replay(const struct recover_session *rs,
 
 void recover_done(struct recover_session *rs, int ok)
 {
+    char own[RECOVER_PID_LEN + 1];
+    struct recover_packet *last;
+    struct recover_foreign *f;
+    size_t n;
+
+    /* A pid of another node's stays the socket's while it is here, and
+     * so does an offset of another node's the client may still hold: the
+     * last replayed from the list, else the one it came with. */
+    recover_own_pid(rs->sid, own);
+    if (ok &&
+        (strcmp(own, rs->pid) != 0 || rs->adopted_from_fleet || rs->aliased)) {
+        recover_forget(rs->sid);
+        n = strlen(rs->sid) + 1;
+        if ((f = calloc(1, sizeof *f + n)) != NULL) {
+            memcpy(f->pid, rs->pid, sizeof f->pid);
+            memcpy(f->sid, rs->sid, n);
+            if (rs->adopted_from_fleet || rs->aliased) {
+                last = TAILQ_LAST(&rs->adopted, recover_packet_list);
+                f->alias_epoch = last          ? last->epoch
+                                 : rs->aliased ? rs->alias_epoch
+                                               : rs->epoch;
+                f->alias_seq = last          ? last->seq
+                               : rs->aliased ? rs->alias_seq
+                                             : rs->seq;
+                f->alias_here = recover_seq;
+            }
+            idmap_put(&recover_foreign_pids, &f->node, f->sid);
+        }
+    }
     if (ok)
         recover_stats.recovered++;
     else
         recover_stats.refused++;
+    if (ok && rs->adopted_from_fleet)
+        recover_stats.remote_recovered++;
     recover_session_free(rs);
+}
+
+void recover_give(struct recover_session *rs)
+{
+    recover_stats.remote_given++;
+    recover_session_free(rs);
+}
+
+struct recover_session *recover_adopt(const char *pid, const char *offset,
+                                      const char *sid, const char *nsp,
+                                      const char *const *channels,
+                                      size_t nchannels, const char *context,
+                                      size_t context_len, uint64_t now_ms)
+{
+    struct recover_session *rs;
+    size_t i;
+
+    if (!recover_enabled || recover_sid_find(sid) != NULL ||
+        (rs = calloc(1, sizeof *rs)) == NULL)
+        return NULL;
+    TAILQ_INIT(&rs->adopted);
+    if ((rs->sid = strdup(sid)) == NULL || (rs->nsp = strdup(nsp)) == NULL ||
+        (nchannels > 0 &&
+         (rs->channels = calloc(nchannels, sizeof *rs->channels)) == NULL) ||
+        (context != NULL && (rs->context = malloc(context_len + 1)) == NULL)) {
+        recover_session_release(rs);
+        return NULL;
+    }
+    for (i = 0; i < nchannels; i++) {
+        if ((rs->channels[i] = strdup(channels[i])) == NULL) {
+            recover_session_release(rs);
+            return NULL;
+        }
+        rs->nchannels++;
+    }
+    if (context != NULL) {
+        memcpy(rs->context, context, context_len);
+        rs->context[context_len] = '\0';
+        rs->context_len = context_len;
+    }
+    if (strlen(pid) != RECOVER_PID_LEN ||
+        recover_offset_parse(offset, strlen(offset), &rs->epoch, &rs->seq) !=
+            0) {
+        recover_session_release(rs);
+        return NULL;
+    }
+    memcpy(rs->pid, pid, RECOVER_PID_LEN + 1);
+    rs->disconnected_ms = now_ms;
+    rs->taken = 1;
+    rs->adopted_from_fleet = 1;
+    rs->adopt_seq = recover_seq;
+    idmap_put(&recover_by_sid, &rs->by_sid, rs->sid);
+    recover_stats.sessions++;
+    return rs;
+}
+
+/* The offset "<epoch>-<seq>" a packet's array ends with, when it does. */
+static void recover_offset_last(const char *json, size_t len, uint64_t *epoch,
+                                uint64_t *seq)
+{
+    size_t end = len, start;
+
+    while (end > 0 && json[end - 1] != ']')
+        end--;
+    if (end < 3 || json[end - 2] != '"')
+        return;
+    start = end - 2;
+    while (start > 0 && json[start - 1] != '"')
+        start--;
+    if (start == 0 ||
+        recover_offset_parse(json + start, end - 2 - start, epoch, seq) != 0)
+        *epoch = *seq = 0;
+}
+
+int recover_adopt_packet(struct recover_session *rs, const char *json,
+                         size_t len, struct frame *const *attach,
+                         unsigned nattach)
+{
+    struct recover_audience a = {.nsp = rs->nsp};
+    struct recover_packet *p;
+    size_t room;
+    char *at;
+
+    if ((p = recover_packet_new(&a, len, attach, nattach, &at, &room)) == NULL)
+        return -1;
+    memcpy(at, json, len);
+    p->json = at;
+    p->len = len;
+    p->ord = p->epoch = p->seq = p->at_ms = 0;
+    recover_offset_last(json, len, &p->epoch, &p->seq);
+    TAILQ_INSERT_TAIL(&rs->adopted, p, link);
+    return 0;
 }
 
 void recover_untake(struct recover_session *rs)
 {
     struct recover_session *o;
 
+    /* Kept here: a reconnect with the offset it came with gets its list
+     * and what this ring got since. */
+    if (rs->adopted_from_fleet)
+        recover_stats.remote_kept++;
     rs->taken = 0;
     idmap_put(&recover_by_pid, &rs->by_pid, rs->pid);
     /* By disconnect time, so that the oldest still expire first. */
@@ -530,6 +833,39 @@ uint64_t recover_epoch_now(void) { return recover_epoch; }
 
 uint64_t recover_window_ms(void) { return recover_cfg.window_ms; }
 
+size_t recover_max_bytes(void) { return recover_cfg.max_bytes; }
+
+uint64_t recover_seq_now(void) { return recover_seq; }
+
+uint64_t recover_origin(const char *uid, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)uid[i]) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+long recover_adopt_since(struct recover_session *rs, uint64_t local,
+                         uint64_t remote, uint64_t holder)
+{
+    struct recover_packet *p;
+    long count = 0;
+
+    rs->adopt_seq = recover_seq;
+    TAILQ_FOREACH(p, &recover_ring, link)
+    if (p->epoch == recover_epoch &&
+        p->seq > (p->origin != 0 ? remote : local) &&
+        (holder == 0 || p->origin != holder) && recover_reaches(rs, p)) {
+        if (recover_adopt_packet(rs, p->json, p->len, p->attach, p->nattach) !=
+            0)
+            return -1;
+        count++;
+    }
+    return count;
+}
+
 void recover_restore_key(const unsigned char *key, uint64_t last_epoch)
 {
     memcpy(recover_key_bytes, key, RECOVER_KEY_LEN);
@@ -574,19 +910,47 @@ int recover_load_packet(const struct recover_audience *a, uint64_t ord,
     return 0;
 }
 
+void recover_pid_record(const char *sid, const char *pid, char *out)
+{
+    char own[RECOVER_PID_LEN + 1];
+
+    recover_own_pid(sid, own);
+    memcpy(out, pid, RECOVER_PID_LEN + 1);
+    if (strcmp(own, pid) == 0)
+        return;
+    out[RECOVER_PID_LEN] = '.';
+    recover_mac(sid, pid, out + RECOVER_PID_LEN + 1);
+}
+
 int recover_load_session(const char *pid, const char *sid, const char *nsp,
                          const char *const *channels, size_t nchannels,
                          const char *context, size_t context_len,
                          uint64_t disconnected_ms)
 {
-    char want[RECOVER_PID_LEN + 1];
+    char want[RECOVER_PID_RECORD_MAX + 1], foreign[RECOVER_PID_LEN + 1];
+    struct recover_session *rs;
 
-    recover_pid(sid, want);
+    if (strlen(pid) == RECOVER_PID_RECORD_MAX) {
+        memcpy(foreign, pid, RECOVER_PID_LEN);
+        foreign[RECOVER_PID_LEN] = '\0';
+    } else if (strlen(pid) == RECOVER_PID_LEN) {
+        memcpy(foreign, pid, RECOVER_PID_LEN + 1);
+    } else {
+        return -1;
+    }
+    recover_pid_record(sid, foreign, want);
     if (strcmp(pid, want) != 0)
         return -1;
     if (recover_keep(sid, nsp, channels, nchannels, context, context_len,
                      disconnected_ms) != 0)
         return -1;
+    /* A pid another node made: the session is found by it. */
+    if (strlen(pid) == RECOVER_PID_RECORD_MAX &&
+        (rs = recover_sid_find(sid)) != NULL) {
+        idmap_del(&recover_by_pid, &rs->by_pid);
+        memcpy(rs->pid, foreign, sizeof rs->pid);
+        idmap_put(&recover_by_pid, &rs->by_pid, rs->pid);
+    }
     recover_stats.stored--; /* kept by the run before */
     return 0;
 }

@@ -41,6 +41,11 @@ struct recover_stats {
     uint64_t ring_bytes;       /* gauge: their bytes */
     uint64_t ring_drops;       /* packets dropped by the byte cap (or out of
                                   memory) before their window passed */
+    uint64_t remote_recovered; /* of `recovered`: sessions another node
+                                  held (recover_adopt()) */
+    uint64_t remote_given;     /* sessions handed to another node */
+    uint64_t remote_kept;      /* adopted sessions whose client left before
+                                  its CONNECT finished: kept here */
 };
 
 extern struct recover_stats recover_stats;
@@ -59,14 +64,17 @@ struct recover_audience {
     const char *const *except;
     size_t nexcept;
     int sids_only;
+    uint64_t origin; /* recover_store(): the node it came from
+                        (recover_origin()), 0: this one */
 };
 
 struct recover_packet {
     TAILQ_ENTRY(recover_packet) link;
     uint64_t ord; /* the ring's order across restarts (the state file's) */
     uint64_t epoch, seq;
-    uint64_t at_ms; /* when stored */
-    size_t bytes;   /* what it counts in the ring's cap */
+    uint64_t at_ms;  /* when stored */
+    uint64_t origin; /* its audience's */
+    size_t bytes;    /* what it counts in the ring's cap */
     int sids_only;
     size_t nrooms, nexcept;
     const char *nsp;
@@ -92,6 +100,15 @@ struct recover_session {
     uint64_t disconnected_ms;
     uint64_t epoch, seq; /* the client's offset, once taken */
     int taken;
+    int adopted_from_fleet; /* recover_adopt(): replays `adopted` */
+    uint64_t adopt_seq;     /* the ring's seq its list goes up to */
+    /* An offset of another node's that the client may still hold (its
+     * session came from there and it got no event of this node since),
+     * standing for this ring's seq alias_here; `aliased` once taken by it:
+     * the replay is this epoch's packets after `seq`. */
+    uint64_t alias_epoch, alias_seq, alias_here;
+    int aliased;
+    TAILQ_HEAD(recover_packet_list, recover_packet) adopted;
 };
 
 /* Turns recovery on with a new random key and epoch `now_ms` (wall
@@ -102,8 +119,15 @@ int recover_setup(const struct recover_config *cfg, uint64_t now_ms,
 /* Frees every session and packet; recovery is off again. */
 void recover_shutdown(void);
 
-/* Writes the pid of socket `sid` (RECOVER_PID_LEN characters and a NUL). */
+/* Writes the pid of socket `sid` (RECOVER_PID_LEN characters and a NUL):
+ * the HMAC under this node's key, or, for a socket here whose session
+ * another node began (recovered across the fleet), that node's pid, which
+ * the client checks is unchanged. */
 void recover_pid(const char *sid, char *out);
+
+/* Socket `sid` left this node: recover_pid() forgets a pid of another
+ * node's for it (its kept session, if any, holds it). */
+void recover_forget(const char *sid);
 
 /* Whether a disconnect for `reason` keeps the session (socket.io's
  * RECOVERABLE_DISCONNECT_REASONS). Pure. */
@@ -145,6 +169,63 @@ int recover_keep(const char *sid, const char *nsp, const char *const *channels,
 struct recover_session *recover_take(const char *auth, size_t len,
                                      const char *nsp, uint64_t now_ms,
                                      int *refused);
+
+/* Reads "pid" and "offset" of a CONNECT payload (JSON object text) into
+ * pid[RECOVER_PID_LEN + 1] and offset[RECOVER_MAX_OFFSET + 1]. Returns 0;
+ * 1 when it has not both as strings (the client did not ask); -1 when it
+ * has them but of impossible lengths (asked, refused). */
+int recover_auth(const char *auth, size_t len, char *pid, char *offset);
+
+/* recover_take() of a pid and offset already read: NULL with *unknown 1
+ * when no session here has that pid (not counted: the fleet may hold it),
+ * else as recover_take(). */
+struct recover_session *recover_take_pid(const char *pid, const char *offset,
+                                         const char *nsp, uint64_t now_ms,
+                                         int *unknown);
+
+/* Ends a taken session whose state went to another node (recfleet.c),
+ * counted in `remote_given`. */
+void recover_give(struct recover_session *rs);
+
+/* A session another node held, its replay already gathered: taken (no
+ * recover_take() finds it; recover_taken() does), its packets added with
+ * recover_adopt_packet() and replayed as they are; `pid` and `offset` are
+ * the client's (the pid its first node's, kept for the socket).
+ * recover_done() ends it; recover_untake() keeps it here (counted in
+ * `remote_kept`) for a reconnect with the same pid and offset, which
+ * replays its packets and what this ring got since. Strings are copied.
+ * NULL when out of memory, the offset does not parse or a session of `sid`
+ * is here already. */
+struct recover_session *recover_adopt(const char *pid, const char *offset,
+                                      const char *sid, const char *nsp,
+                                      const char *const *channels,
+                                      size_t nchannels, const char *context,
+                                      size_t context_len, uint64_t now_ms);
+
+/* Appends a packet (the event's array text, its offset last) to an
+ * adopted session's replay. Returns 0, or -1 out of memory. */
+int recover_adopt_packet(struct recover_session *rs, const char *json,
+                         size_t len, struct frame *const *attach,
+                         unsigned nattach);
+
+/* The seq of the newest packet stored in this epoch (0: none yet). */
+uint64_t recover_seq_now(void);
+
+/* A node's uid as a packet's origin: never 0. Pure. */
+uint64_t recover_origin(const char *uid, size_t len);
+
+/* Appends to an adopted session's replay (as recover_adopt_packet()) the
+ * packets of this node's ring that reach it: of this epoch, those stored
+ * after seq `local` that came from here and those after seq `remote` that
+ * came from another node but `holder` (0: none) (recfleet.c: what the
+ * session's old node could not have held when it answered); its list now
+ * goes up to the ring's newest. Returns how many, or -1 out of memory
+ * (some may be appended). */
+long recover_adopt_since(struct recover_session *rs, uint64_t local,
+                         uint64_t remote, uint64_t holder);
+
+/* The ring's byte cap (--recovery-max-bytes). */
+size_t recover_max_bytes(void);
 
 /* Runs `cb` for each stored packet after the taken session's offset that
  * its audience reaches, in order. Returns how many, or -1 when the ring no
@@ -191,8 +272,18 @@ int recover_load_packet(const struct recover_audience *a, uint64_t ord,
                         const char *json, size_t len,
                         struct frame *const *attach, unsigned nattach);
 
+/* The pid `pid` of session `sid` as the state file keeps it, into
+ * out[RECOVER_PID_RECORD_MAX + 1]: the pid itself when it is the HMAC of
+ * `sid` under this node's key, else "<pid>.<proof>" (a pid another node
+ * made, the session recovered across the fleet), the proof 20 characters
+ * of an HMAC of the sid and the pid under the key: a restart takes back
+ * such a pid, and no forged one. */
+#define RECOVER_PID_RECORD_MAX (2 * RECOVER_PID_LEN + 1)
+void recover_pid_record(const char *sid, const char *pid, char *out);
+
 /* Keeps a session read back from the state file (as recover_keep()),
- * refused (-1) unless `pid` is the pid of `sid` under the key. */
+ * refused (-1) unless `pid` (recover_pid_record()'s form) is the pid of
+ * `sid` under the key, or carries a proof that verifies. */
 int recover_load_session(const char *pid, const char *sid, const char *nsp,
                          const char *const *channels, size_t nchannels,
                          const char *context, size_t context_len,

@@ -51,7 +51,7 @@ struct recstore_pkt {
 };
 
 struct recstore_sess {
-    char pid[RECOVER_PID_LEN + 1];
+    char pid[RECOVER_PID_RECORD_MAX + 1];
     char *sid, *nsp, *channels, *context;
     size_t context_len;
     uint64_t at_ms;
@@ -226,8 +226,9 @@ static int recstore_load_session(sqlite3_stmt *st)
     nsp = recstore_text(st, 2, &nlen);
     ch = recstore_text(st, 3, &clen);
     ctx = recstore_text(st, 4, &xlen);
-    if (pid == NULL || plen != RECOVER_PID_LEN || strlen(pid) != plen ||
-        !recstore_name_ok(sid, slen) || slen > 64 ||
+    if (pid == NULL ||
+        (plen != RECOVER_PID_LEN && plen != RECOVER_PID_RECORD_MAX) ||
+        strlen(pid) != plen || !recstore_name_ok(sid, slen) || slen > 64 ||
         !recstore_name_ok(nsp, nlen) || at < 0 ||
         (ctx != NULL && (xlen > RECSTORE_MAX_TEXT || strlen(ctx) != xlen ||
                          !jsonv_valid(ctx, xlen))) ||
@@ -456,7 +457,7 @@ static void recstore_copy_session(void *arg, const struct recover_session *rs)
 
     if (j->failed || (s = recstore_sess_add(j)) == NULL)
         return;
-    memcpy(s->pid, rs->pid, sizeof s->pid);
+    recover_pid_record(rs->sid, rs->pid, s->pid);
     s->at_ms = rs->disconnected_ms;
     if ((s->sid = strdup(rs->sid)) == NULL ||
         (s->nsp = strdup(rs->nsp)) == NULL ||
@@ -473,13 +474,15 @@ static void recstore_copy_session(void *arg, const struct recover_session *rs)
 static void recstore_copy_socket(void *arg, const struct hub_info *info)
 {
     struct recstore_job *j = arg;
+    char pid[RECOVER_PID_LEN + 1];
     struct recstore_sess *s;
     const char *ctx;
     size_t len = 0;
 
     if (j->failed || info->protocol != 4 || (s = recstore_sess_add(j)) == NULL)
         return;
-    recover_pid(info->sid, s->pid);
+    recover_pid(info->sid, pid);
+    recover_pid_record(info->sid, pid, s->pid);
     s->at_ms = j->now_ms;
     ctx = hub_context(info->sid, &len);
     if ((s->sid = strdup(info->sid)) == NULL ||

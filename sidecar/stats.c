@@ -28,6 +28,7 @@
 #include "msglog.h"
 #include "pfor.h"
 #include "presence.h"
+#include "recfleet.h"
 #include "recover.h"
 #include "recstore.h"
 #include "redis.h"
@@ -225,6 +226,33 @@ static const struct stats_row stats_rows[] = {
      "Bytes of the events kept for reconnects."},
     {"recovery_ring_drops", NULL, C, &recover_stats.ring_drops, NULL, NULL,
      "Events dropped over --recovery-max-bytes before their window passed."},
+    {"recovery_remote_asked", NULL, C, &recfleet_stats.asked, NULL, NULL,
+     "Reconnects whose session was not here: the other nodes asked."},
+    {"recovery_remote_recovered", NULL, C, &recover_stats.remote_recovered,
+     NULL, NULL, "Reconnects recovered with a session another node held."},
+    {"recovery_remote_none", NULL, C, &recfleet_stats.none, NULL, NULL,
+     "Questions to the fleet no node held the session of (new session)."},
+    {"recovery_remote_given", NULL, C, &recover_stats.remote_given, NULL, NULL,
+     "Sessions kept here handed to another node's reconnect."},
+    {"recovery_remote_answered", NULL, C, &recfleet_stats.answered, NULL, NULL,
+     "Other nodes' recovery questions answered."},
+    {"recovery_remote_refused", NULL, C, &recfleet_stats.refused, NULL, NULL,
+     "Reconnects not asked about: 256 already waiting, or Redis down."},
+    {"recovery_remote_bad", NULL, C, &recfleet_stats.bad, NULL, NULL,
+     "Recovery questions or answers dropped as not valid."},
+    {"recovery_remote_oversized", NULL, C, &recfleet_stats.oversized, NULL,
+     NULL,
+     "Sessions not handed over: answer over 8 MiB or --redis-max-message."},
+    {"recovery_remote_timeouts", NULL, C, &recfleet_stats.timeouts, NULL, NULL,
+     "Recovery questions ended by --redis-requests-timeout."},
+    {"recovery_remote_window", NULL, C, &recfleet_stats.window, NULL, NULL,
+     "Events the asker added from its own ring: sent while it asked."},
+    {"recovery_remote_kept", NULL, C, &recover_stats.remote_kept, NULL, NULL,
+     "Sessions handed over whose client left before it finished: kept."},
+    {"recovery_remote_late", NULL, C, &recfleet_stats.late, NULL, NULL,
+     "Sessions handed over after their question ended: gone."},
+    {"recovery_remote_pending", NULL, G, &recfleet_stats.pending, NULL, NULL,
+     "Reconnects waiting for the fleet's answer now."},
     {"recovery_saves", NULL, C, &recstore_stats.saves, NULL, NULL,
      "Snapshots of the recovery state written to --state-file."},
     {"recovery_save_errors", NULL, C, &recstore_stats.save_errors, NULL, NULL,

@@ -208,6 +208,78 @@ static void test_expiry_and_gap(void)
     recover_shutdown();
 }
 
+/* A session of another node's adopted here (recovered across the fleet)
+ * keeps that node's pid for its socket, in a kept session and through the
+ * state file's record, and a forged record is refused. */
+static void test_adopted_and_foreign_pids(void)
+{
+    struct recover_config cfg = {60000, 1 << 20, 10};
+    const char *foreign = "ForeignPidForeignPid", *chans[] = {"lobby"};
+    char pid[32], rec[64], bad[64];
+    struct recover_session *rs;
+    int unknown;
+
+    CHECK(recover_setup(&cfg, 5000, &(const char *){NULL}) == 0);
+    store("/", NULL, 0, NULL, 0, 0, "[\"x\"]", 5000);
+    CHECK(recover_adopt(foreign, "x", "SIDF", "/", chans, 1, NULL, 0, 5000) ==
+          NULL);
+    rs = recover_adopt(foreign, "9-1", "SIDF", "/", chans, 1, NULL, 0, 5000);
+    CHECK(rs != NULL && recover_taken("SIDF") == rs);
+    CHECK(recover_adopt(foreign, "9-1", "SIDF", "/", NULL, 0, NULL, 0, 5000) ==
+          NULL);
+    CHECK(recover_adopt_packet(rs, "[\"a\",\"9-1\"]", 11, NULL, 0) == 0);
+    replayed[0] = '\0';
+    CHECK(recover_replay(rs, collect, NULL) == 1);
+    CHECK(strcmp(replayed, "[\"a\",\"9-1\"]|") == 0);
+    CHECK(recover_adopt_since(rs, 0, 0, 7) == 1); /* "x" was to all */
+    CHECK(recover_adopt_since(rs, 1, 1, 7) == 0); /* from after it */
+    CHECK(recover_replay(rs, collect, NULL) == 2);
+    recover_done(rs, 1);
+    CHECK(recover_stats.remote_recovered == 1);
+    recover_pid("SIDF", pid);
+    CHECK(strcmp(pid, foreign) == 0);
+    recover_pid_record("SIDF", pid, rec);
+    CHECK(strlen(rec) == RECOVER_PID_RECORD_MAX && rec[20] == '.');
+    recover_forget("SIDF");
+    recover_pid("SIDF", pid);
+    CHECK(strcmp(pid, foreign) != 0);
+    recover_pid_record("SIDF", pid, bad);
+    CHECK(strcmp(bad, pid) == 0); /* this node's own: as it is */
+    /* through the state file's form */
+    snprintf(bad, sizeof bad, "%s", rec);
+    bad[30] = bad[30] == 'A' ? 'B' : 'A';
+    CHECK(recover_load_session(bad, "SIDF", "/", NULL, 0, NULL, 0, 5000) != 0);
+    CHECK(recover_load_session(rec, "SIDF", "/", NULL, 0, NULL, 0, 5000) == 0);
+    rs = recover_take_pid(foreign, "5000-1", "/", 5001, &unknown);
+    CHECK(rs != NULL && !unknown && strcmp(rs->sid, "SIDF") == 0);
+    recover_untake(rs);
+    CHECK(recover_take_pid("NobodysPidNobodysPid", "5000-1", "/", 5001,
+                           &unknown) == NULL &&
+          unknown);
+    /* an adopted session whose client left is kept: the same offset
+     * recovers it with its list and what the ring got since */
+    rs = recover_adopt("GggggggggggggggggggG", "9-3", "SIDG", "/", chans, 1,
+                       NULL, 0, 5000);
+    CHECK(rs != NULL &&
+          recover_adopt_packet(rs, "[\"g\",\"9-4\"]", 11, NULL, 0) == 0);
+    CHECK(recover_adopt_since(rs, recover_seq_now(), recover_seq_now(), 0) ==
+          0);
+    recover_untake(rs);
+    CHECK(recover_stats.remote_kept == 1 && recover_taken("SIDG") == NULL);
+    store("/", chans, 1, NULL, 0, 0, "[\"later\"]", 5002);
+    CHECK(recover_take_pid("GggggggggggggggggggG", "9-2", "/", 5003,
+                           &unknown) == NULL &&
+          !unknown);
+    rs = recover_take_pid("GggggggggggggggggggG", "9-3", "/", 5003, &unknown);
+    CHECK(rs != NULL && strcmp(rs->sid, "SIDG") == 0);
+    replayed[0] = '\0';
+    CHECK(rs != NULL && recover_replay(rs, collect, NULL) == 2);
+    CHECK(strncmp(replayed, "[\"g\",\"9-4\"]|[\"later\",", 21) == 0);
+    if (rs != NULL)
+        recover_done(rs, 1);
+    recover_shutdown();
+}
+
 int main(void)
 {
     test_offset_parse();
@@ -215,5 +287,6 @@ int main(void)
     test_reasons();
     test_session_roundtrip();
     test_expiry_and_gap();
+    test_adopted_and_foreign_pids();
     return T_DONE();
 }

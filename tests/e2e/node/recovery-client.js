@@ -15,6 +15,8 @@
 //   cut      cid   socket.io.engine.close(): the connection drops under
 //            the socket, as a network failure would
 //   open     cid   socket.connect() (after a cut with reconnection false)
+//   uri      cid url   the manager's next (re)connection goes to `url`
+//            (another node of the fleet)
 //   emit     cid event [args]
 //   disconnect cid
 //   exit
@@ -72,6 +74,9 @@ const commands = {
     },
     open(msg) {
         sockets.get(msg.cid).connect();
+    },
+    uri(msg) {
+        sockets.get(msg.cid).io.uri = msg.url;
     },
     emit(msg) {
         sockets.get(msg.cid).emit(msg.event, ...(msg.args || []));
