@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <cJSON.h>
-#include <openssl/rand.h>
 
 #include "adapter.h"
 #include "answer.h"
@@ -25,6 +24,7 @@
 #include "recfleet.h"
 #include "recover.h"
 #include "redis.h"
+#include "route.h"
 #include "sio.h"
 #include "svcstats.h"
 
@@ -534,22 +534,16 @@ done:
 int bus_setup(struct event_base *base, const struct bus_config *cfg,
               const char **cause)
 {
-    static const char alnum[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned char r[6];
     struct redis_url u;
     struct buf pat = BUF_INIT;
-    size_t i;
     int rc;
 
     if (redis_url_parse(cfg->url, &u, cause) != 0)
         return -1;
-    if (RAND_bytes(r, sizeof r) != 1) {
+    if (route_random_name(bus_uid, sizeof bus_uid - 1) != 0) {
         *cause = "no random bytes for the node's uid";
         return -1;
     }
-    for (i = 0; i < sizeof r; i++)
-        bus_uid[i] = alnum[r[i] % 62];
     bus_key = cfg->key;
     bus_max_message = cfg->max_message;
     redis_outbox_setup(cfg->outbox);

@@ -10,13 +10,13 @@
 #include <sys/queue.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "adapter.h"
 #include "buf.h"
 #include "fleetmsg.h"
 #include "log.h"
 #include "redis.h"
+#include "route.h"
 
 struct fleet_stats fleet_stats = {.nodes = -1};
 
@@ -186,22 +186,6 @@ static void fleet_numsub_cb(void *arg, long n)
     fleet_stats.requests++;
 }
 
-/* A fresh request id: 16 random letters and digits. */
-static int fleet_new_id(char *id)
-{
-    static const char alnum[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned char b[16];
-    size_t i;
-
-    if (RAND_bytes(b, sizeof b) != 1)
-        return -1;
-    for (i = 0; i < sizeof b; i++)
-        id[i] = alnum[b[i] % 62];
-    id[sizeof b] = '\0';
-    return 0;
-}
-
 /* A request of `type` on namespace `nsp`'s request channel (`channel`
  * when not NULL), its message still to be written to r->msg by the
  * caller. */
@@ -221,7 +205,7 @@ static struct fleet_req *fleet_req_new(int type, const char *nsp,
         return NULL;
     r->type = type;
     r->expected = -1;
-    if (fleet_new_id(r->id) != 0 || (r->nsp = strdup(nsp)) == NULL ||
+    if (route_random_name(r->id, 16) != 0 || (r->nsp = strdup(nsp)) == NULL ||
         (channel != NULL
              ? buf_puts(&ch, channel)
              : buf_printf(&ch, "%s-request#%s#", fleet_key, nsp)) != 0 ||

@@ -12,7 +12,6 @@
 #include <sys/time.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "buf.h"
 #include "hub.h"
@@ -20,6 +19,7 @@
 #include "recfleetmsg.h"
 #include "recover.h"
 #include "redis.h"
+#include "route.h"
 
 struct recfleet_stats recfleet_stats;
 
@@ -126,21 +126,6 @@ static void recfleet_numsub_cb(void *arg, long n)
     recfleet_stats.asked++;
 }
 
-static int recfleet_new_id(char *id)
-{
-    static const char alnum[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned char b[16];
-    size_t i;
-
-    if (RAND_bytes(b, sizeof b) != 1)
-        return -1;
-    for (i = 0; i < sizeof b; i++)
-        id[i] = alnum[b[i] % 62];
-    id[sizeof b] = '\0';
-    return 0;
-}
-
 /* The hub's question: asks the fleet for the session of `pid`. */
 static int recfleet_ask(void *arg, const char *sid, const char *nsp,
                         const char *pid, const char *offset)
@@ -160,7 +145,7 @@ static int recfleet_ask(void *arg, const char *sid, const char *nsp,
     r->expected = -1;
     snprintf(r->pid, sizeof r->pid, "%s", pid);
     snprintf(r->offset, sizeof r->offset, "%s", offset);
-    if (recfleet_new_id(r->id) != 0 || (r->sid = strdup(sid)) == NULL ||
+    if (route_random_name(r->id, 16) != 0 || (r->sid = strdup(sid)) == NULL ||
         (r->nsp = strdup(nsp)) == NULL ||
         recfleetmsg_ask(&r->msg, recfleet_uid, r->id, nsp, pid, offset) != 0 ||
         (r->timer = evtimer_new(recfleet_base, recfleet_timer_cb, r)) == NULL ||

@@ -49,6 +49,21 @@ void route_new_id(char id[21])
     id[20] = '\0';
 }
 
+int route_random_name(char *out, size_t n)
+{
+    static const char alnum[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char r[32];
+    size_t i;
+
+    if (n > sizeof r || RAND_bytes(r, (int)n) != 1)
+        return -1;
+    for (i = 0; i < n; i++)
+        out[i] = alnum[r[i] % 62];
+    out[n] = '\0';
+    return 0;
+}
+
 const char *route_of(const char *id, size_t len, size_t *tag_len)
 {
     size_t i = len;

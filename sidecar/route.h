@@ -22,6 +22,12 @@ const char *route_tag(void);
  * better than a guessable one). */
 void route_new_id(char id[21]);
 
+/* Writes `n` (at most 32) random letters and digits and a NUL into out:
+ * the names other nodes see (node uid, request ids, a service's id), which
+ * need to be unique, not secret. Returns 0, or -1 when the random
+ * generator fails. */
+int route_random_name(char *out, size_t n);
+
 /* The tag of `id` (`len` bytes): what follows its last '.', with its length
  * in *tag_len; NULL when the id has no '.' or nothing after it. Any id a
  * client sends comes here: nothing is assumed about its characters. */

@@ -12,11 +12,11 @@
 
 #include <cJSON.h>
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "jsonv.h"
 #include "log.h"
 #include "redis.h"
+#include "route.h"
 
 /* The messages, JSON on "<key>-stats#<service>#" (only this service's
  * workers subscribe to it; no Node socket.io node reads it):
@@ -220,22 +220,6 @@ static void svcstats_timer_cb(evutil_socket_t fd, short what, void *arg)
     svcstats_end(arg);
 }
 
-/* A fresh question id: 16 random letters and digits. */
-static int svcstats_new_id(char *id)
-{
-    static const char alnum[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned char b[16];
-    size_t i;
-
-    if (RAND_bytes(b, sizeof b) != 1)
-        return -1;
-    for (i = 0; i < sizeof b; i++)
-        id[i] = alnum[b[i] % 62];
-    id[sizeof b] = '\0';
-    return 0;
-}
-
 int svcstats_ask(svcstats_done done, void *arg)
 {
     struct svcstats_req *r;
@@ -248,7 +232,7 @@ int svcstats_ask(svcstats_done done, void *arg)
     r->arg = arg;
     r->left = svcstats_count - 1;
     if ((r->got = calloc((size_t)svcstats_count + 1, sizeof *r->got)) == NULL ||
-        svcstats_new_id(r->id) != 0 ||
+        route_random_name(r->id, 16) != 0 ||
         (r->timer = evtimer_new(svcstats_base, svcstats_timer_cb, r)) == NULL) {
         svcstats_free(r);
         return -1;

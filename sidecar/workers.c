@@ -17,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "config.h"
 #include "listener.h"
 #include "log.h"
@@ -86,15 +84,8 @@ const char *workers_service(void) { return workers_svc; }
 
 static void workers_new_service(void)
 {
-    static const char alnum[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned char b[16];
-    size_t i;
-
-    if (RAND_bytes(b, sizeof b) != 1)
+    if (route_random_name(workers_svc, sizeof workers_svc - 1) != 0)
         fatal("--workers: no random bytes for the service id");
-    for (i = 0; i < sizeof b; i++)
-        workers_svc[i] = alnum[b[i] % 62];
 }
 
 int workers_by_tag(const char *tag, size_t len)

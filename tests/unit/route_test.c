@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 The socketiod developers. BSD-2-Clause; see LICENSE. */
 /* route_test: tags accepted and refused, ids of 20 characters with and
- * without a tag, their randomness, and the tag read back from any id. */
+ * without a tag, their randomness, the tag read back from any id, and the
+ * random names of letters and digits. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,24 @@ int main(void)
     check_id("");
     CHECK(route_set("", &cause) == 0);
     check_id("");
+
+    /* Random names: letters and digits, as long as asked, NUL-ended. */
+    {
+        char a[33], b[33];
+        size_t k;
+        int alnum = 1;
+
+        memset(a, '#', sizeof a);
+        CHECK(route_random_name(a, 16) == 0 && a[16] == '\0');
+        CHECK(route_random_name(b, 16) == 0 && strcmp(a, b) != 0);
+        for (k = 0; k < 16; k++)
+            alnum = alnum && b64url(a[k]) && a[k] != '-' && a[k] != '_';
+        CHECK(alnum);
+        CHECK(route_random_name(a, 6) == 0 && strlen(a) == 6);
+        CHECK(route_random_name(a, 32) == 0 && strlen(a) == 32);
+        CHECK(route_random_name(a, 0) == 0 && a[0] == '\0');
+        CHECK(route_random_name(a, 33) == -1);
+    }
 
     /* route_of on what clients send: anything. */
     CHECK(route_of("", 0, &tl) == NULL);
