@@ -3,7 +3,7 @@
 (configure --enable-fuzzing CC=clang) and runs each briefly as a regression.
 
 Each target runs from its seed corpus (tests/fuzz/corpus/<t>/) and dictionary
-for SOCKETIOD_FUZZ_SECONDS (default 5) with -timeout=1; any crash, sanitizer
+for SOCKETIOD_FUZZ_SECONDS (default 2) with -timeout=1; any crash, sanitizer
 report, leak or slow input fails the test with the fuzzer's output. New
 corpus entries go to a temporary directory, never into the repo. The longer
 runs are scripts/fuzz.sh's (results in docs/fuzzing.md).
@@ -19,7 +19,7 @@ import pytest
 SRCDIR = Path(os.environ.get("SOCKETIOD_SRCDIR") or
               Path(__file__).resolve().parent.parent)
 BUILD = Path(os.environ.get("SOCKETIOD_FUZZ_BUILD") or SRCDIR / "build-fuzz")
-SECONDS = int(os.environ.get("SOCKETIOD_FUZZ_SECONDS", "5"))
+SECONDS = int(os.environ.get("SOCKETIOD_FUZZ_SECONDS", "2"))
 TARGETS = sorted(p.name[:-len("_fuzz.c")]
                  for p in (SRCDIR / "tests" / "fuzz").glob("*_fuzz.c"))
 
