@@ -14,8 +14,7 @@
 #include "sio.h"
 #include "users.h"
 
-/* Appends a JSON string (cJSON escapes it). */
-static int fleetmsg_str(struct buf *out, const char *s)
+int fleetmsg_str(struct buf *out, const char *s)
 {
     cJSON *v = cJSON_CreateString(s);
     char *text = v ? cJSON_PrintUnformatted(v) : NULL;

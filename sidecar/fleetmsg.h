@@ -9,6 +9,10 @@
 #include "buf.h"
 #include "frame.h"
 
+/* Appends `s` as a JSON string (cJSON escapes it): the string fields of
+ * every message between socketiod nodes. Returns 0 or -1 (out of memory). */
+int fleetmsg_str(struct buf *out, const char *s);
+
 /* A request id: what this node sends, and the longest it takes back. */
 #define FLEETMSG_MAX_ID 32
 

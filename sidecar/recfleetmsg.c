@@ -10,20 +10,9 @@
 #include <cJSON.h>
 
 #include "b64.h"
+#include "fleetmsg.h"
 #include "jsonv.h"
 #include "sio.h"
-
-/* Appends `s` as a JSON string. */
-static int recfleetmsg_str(struct buf *out, const char *s)
-{
-    cJSON *v = cJSON_CreateString(s);
-    char *text = v ? cJSON_PrintUnformatted(v) : NULL;
-    int rc = text ? buf_puts(out, text) : -1;
-
-    cJSON_free(text);
-    cJSON_Delete(v);
-    return rc;
-}
 
 /* Appends `len` bytes as a base64 JSON string. */
 static int recfleetmsg_b64(struct buf *out, const void *p, size_t len)
@@ -37,9 +26,9 @@ static int recfleetmsg_b64(struct buf *out, const void *p, size_t len)
 static int recfleetmsg_head(struct buf *out, const char *uid,
                             const char *req_id)
 {
-    return buf_puts(out, "{\"uid\":") != 0 || recfleetmsg_str(out, uid) != 0 ||
+    return buf_puts(out, "{\"uid\":") != 0 || fleetmsg_str(out, uid) != 0 ||
                    buf_puts(out, ",\"requestId\":") != 0 ||
-                   recfleetmsg_str(out, req_id) != 0
+                   fleetmsg_str(out, req_id) != 0
                ? -1
                : 0;
 }
@@ -49,11 +38,11 @@ int recfleetmsg_ask(struct buf *out, const char *uid, const char *req_id,
 {
     return recfleetmsg_head(out, uid, req_id) != 0 ||
                    buf_puts(out, ",\"nsp\":") != 0 ||
-                   recfleetmsg_str(out, nsp) != 0 ||
+                   fleetmsg_str(out, nsp) != 0 ||
                    buf_puts(out, ",\"pid\":") != 0 ||
-                   recfleetmsg_str(out, pid) != 0 ||
+                   fleetmsg_str(out, pid) != 0 ||
                    buf_puts(out, ",\"offset\":") != 0 ||
-                   recfleetmsg_str(out, offset) != 0 || buf_putc(out, '}') != 0
+                   fleetmsg_str(out, offset) != 0 || buf_putc(out, '}') != 0
                ? -1
                : 0;
 }
@@ -70,13 +59,12 @@ int recfleetmsg_answer(struct buf *out, const char *uid, const char *req_id,
     if (s == NULL)
         return buf_puts(out, ",\"found\":false}");
     if (buf_puts(out, ",\"found\":true,\"sid\":") != 0 ||
-        recfleetmsg_str(out, s->sid) != 0 || buf_puts(out, ",\"nsp\":") != 0 ||
-        recfleetmsg_str(out, s->nsp) != 0 ||
-        buf_puts(out, ",\"channels\":[") != 0)
+        fleetmsg_str(out, s->sid) != 0 || buf_puts(out, ",\"nsp\":") != 0 ||
+        fleetmsg_str(out, s->nsp) != 0 || buf_puts(out, ",\"channels\":[") != 0)
         return -1;
     for (i = 0; i < s->nchannels; i++)
         if ((i > 0 && buf_putc(out, ',') != 0) ||
-            recfleetmsg_str(out, s->channels[i]) != 0)
+            fleetmsg_str(out, s->channels[i]) != 0)
             return -1;
     if (buf_puts(out, "],\"context\":") != 0 ||
         (s->context == NULL
